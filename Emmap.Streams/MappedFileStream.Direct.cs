@@ -1,0 +1,107 @@
+using System;
+using System.Buffers;
+using System.Threading;
+using CommunityToolkit.HighPerformance.Buffers;
+using Emmap.Streams.Mapping;
+using Emmap.Streams.Views;
+
+namespace Emmap.Streams;
+
+public sealed partial class MappedFileStream
+{
+    /// <summary>
+    /// Returns a zero-copy view of <c>[position, position + length)</c>, clipped at <see cref="Length"/> like
+    /// <see cref="ReadAt(long, Span{byte})"/> (emmap <c>direct</c> reads).
+    /// </summary>
+    /// <param name="position">Where the view starts, relative to <see cref="Offset"/>.</param>
+    /// <param name="length">The number of bytes wanted.</param>
+    /// <returns>An owner whose <see cref="IMemoryOwner{T}.Memory"/> aliases the mapped bytes; empty at or past the end.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="position"/> or <paramref name="length"/> is negative.</exception>
+    /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
+    /// <remarks>
+    /// <para>Writes by anyone (this handle, another handle, another process) are visible through the view at once; on a
+    /// writable stream, writes through the view reach the file. On a read-only stream the pages are mapped read-only:
+    /// do not write through the view.</para>
+    /// <para>The view pins the mapping: it stays valid after the stream is disposed and while the file grows; the
+    /// mapping is released when the stream and its last view are gone. A view that is never disposed keeps its mapping
+    /// until the process exits (see <see cref="LiveViewCount"/>). Disposing twice is harmless. Thread-safe.</para>
+    /// </remarks>
+    public unsafe IMemoryOwner<byte> ReadDirect(long position, int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(position);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        MappingState state = PinState();
+        long available = Math.Max(0, CurrentLength(state) - position);
+        int count = (int)Math.Min(length, available);
+        Region region = Volatile.Read(ref state.Region);
+        byte* pointer = count == 0 ? region.Base : region.Base + _offset + position;
+        return new MappedMemoryManager(state, region, pointer, count);
+    }
+
+    /// <summary>
+    /// Returns a zero-copy, pinned <see cref="System.Buffers.ReadOnlySequence{T}"/> over <c>[position, position + length)</c>, clipped at
+    /// <see cref="Length"/>; any length up to the whole file, in segments of at most 1 GiB.
+    /// </summary>
+    /// <param name="position">Where the sequence starts, relative to <see cref="Offset"/>.</param>
+    /// <param name="length">The number of bytes wanted.</param>
+    /// <returns>An owner exposing <see cref="MappedSequenceOwner.Sequence"/>; dispose it to release the pin.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="position"/> or <paramref name="length"/> is negative.</exception>
+    /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
+    /// <remarks>Lifetime and visibility as for <see cref="ReadDirect"/>.</remarks>
+    public unsafe MappedSequenceOwner ReadSequence(long position, long length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(position);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        MappingState state = PinState();
+        long count = Math.Min(length, Math.Max(0, CurrentLength(state) - position));
+        Region region = Volatile.Read(ref state.Region);
+        byte* start = count == 0 ? region.Base : region.Base + _offset + position;
+        return new MappedSequenceOwner(state, region, start, count);
+    }
+
+    /// <summary>
+    /// Reads up to <paramref name="length"/> bytes at <paramref name="position"/>: a direct view when the stream was
+    /// opened with <see cref="MapOptions.Direct"/>, otherwise a pooled copy that later writes do not change.
+    /// The position of the stream is not advanced.
+    /// </summary>
+    /// <param name="position">Where to read, relative to <see cref="Offset"/>.</param>
+    /// <param name="length">The number of bytes wanted.</param>
+    /// <returns>An owner of the bytes read, clipped at the end of the data; dispose it to return the buffer or release the view.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="position"/> or <paramref name="length"/> is negative.</exception>
+    /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
+    public IMemoryOwner<byte> ReadAt(long position, int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(position);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        if (_options.Direct)
+        {
+            return ReadDirect(position, length);
+        }
+
+        ThrowIfDisposed();
+        int count = (int)Math.Min(length, Math.Max(0, CurrentLength(_state) - position));
+        MemoryOwner<byte> copy = MemoryOwner<byte>.Allocate(count, AllocationMode.Default);
+        int read = ReadCore(position, copy.Span);
+        return read == count ? copy : copy.Slice(0, read);
+    }
+
+    /// <summary>Takes a reference on the mapping for a view, failing if the stream is (being) disposed.</summary>
+    private MappingState PinState()
+    {
+        MappingState state = _state;
+        ThrowIfDisposed();
+        if (!state.TryAddRef())
+        {
+            ThrowHelper.ThrowObjectDisposed(this);
+        }
+
+        // Taking the reference is a full fence: a concurrent Dispose either sees it or is seen here.
+        if (IsDisposed)
+        {
+            state.Release();
+            ThrowHelper.ThrowObjectDisposed(this);
+        }
+
+        return state;
+    }
+}

@@ -1,0 +1,443 @@
+using System;
+using System.IO;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
+using System.Threading;
+using Emmap.Streams.Mapping;
+
+namespace Emmap.Streams;
+
+/// <summary>
+/// A <see cref="Stream"/> over a memory-mapped file: a drop-in for <see cref="FileStream"/> whose
+/// reads and writes are memory copies, with emmap's open options, positional
+/// <see cref="ReadAt(long, Span{byte})"/>/<see cref="WriteAt(long, ReadOnlySpan{byte})"/>
+/// (<c>file:pread/pwrite</c>), growth, zero-copy views and atomics.
+/// </summary>
+/// <remarks>
+/// <para><b>Thread safety.</b> Like <see cref="FileStream"/>, the position-based members
+/// (<see cref="Read(Span{byte})"/>, <see cref="Write(ReadOnlySpan{byte})"/>, <see cref="Seek"/>,
+/// <see cref="Position"/>) are not thread-safe. <see cref="ReadAt(long, Span{byte})"/>,
+/// <see cref="WriteAt(long, ReadOnlySpan{byte})"/>, the atomics, <see cref="ReadDirect"/> and
+/// views are safe from many threads at once, also while another thread grows, shrinks or disposes
+/// the stream: no sequence of calls can fault the process. A call that races with
+/// <see cref="Stream.Dispose()"/> either completes or throws <see cref="ObjectDisposedException"/>.</para>
+/// <para><b>Length and capacity.</b> <see cref="Length"/> is the end of the data, as with
+/// <see cref="FileStream"/>; writes past it grow the file by emmap's policy (double while below
+/// <see cref="MapOptions.MaxIncrementSize"/>, then add it), and the surplus is trimmed when the last
+/// handle of the file in the process closes. All <see cref="MapSharing.Shared"/> handles of a file
+/// in one process share one mapping and one length.</para>
+/// <para><b>Durability.</b> A write to a shared mapping is in the page cache at once and survives
+/// the process being killed; <see cref="Flush(bool)"/> with <see langword="true"/> makes it survive
+/// power loss.</para>
+/// </remarks>
+public sealed partial class MappedFileStream : Stream
+{
+    private readonly MappingState _state;
+    private readonly FileEntry _entry;
+    private readonly long _offset;
+    private readonly long _limit;
+    private readonly bool _writable;
+    private readonly MapOptions _options;
+    private readonly GrowthPolicy _growth;
+    private long _position;
+    private int _disposed;
+
+    private MappedFileStream(MappingState state, string path, long offset, long limit, bool writable, bool existed, MapOptions options)
+    {
+        _state = state;
+        _entry = state.File;
+        _offset = offset;
+        _limit = limit;
+        _writable = writable;
+        _options = options;
+        _growth = new GrowthPolicy(options.MaxIncrementSize);
+        Name = path;
+        Existed = existed;
+    }
+
+    /// <summary>Releases the mapping of a stream that was not disposed.</summary>
+    ~MappedFileStream()
+    {
+        Dispose(false);
+    }
+
+    /// <summary>Gets the full path of the mapped file.</summary>
+    /// <value>The absolute path given to <c>Open</c>.</value>
+    public string Name { get; }
+
+    /// <summary>Gets whether the file existed before this stream was opened (emmap info <c>exist</c>).</summary>
+    /// <value><see langword="false"/> if the open created the file.</value>
+    public bool Existed { get; }
+
+    /// <summary>Gets the file offset of position 0 of this stream (the window start given to <c>Open</c>).</summary>
+    /// <value>0 for a whole-file stream.</value>
+    public long Offset => _offset;
+
+    /// <summary>Gets the options the stream was opened with (a copy; changing it has no effect).</summary>
+    /// <value>A copy of the <see cref="MapOptions"/>.</value>
+    public MapOptions Options => _options.Clone();
+
+    /// <summary>Gets the number of live direct views (and pins) of this stream's mapping, which keep it mapped.</summary>
+    /// <value>For <see cref="MapSharing.Shared"/> streams, the count covers every handle of the file in this process.</value>
+    /// <remarks>A view that is never disposed keeps its mapping until the process exits; this count makes leaks visible.</remarks>
+    public int LiveViewCount => Math.Max(0, _state.ViewCount);
+
+    /// <inheritdoc/>
+    public override bool CanRead => !IsDisposed;
+
+    /// <inheritdoc/>
+    public override bool CanSeek => !IsDisposed;
+
+    /// <inheritdoc/>
+    public override bool CanWrite => !IsDisposed && _writable;
+
+    /// <summary>Gets the length of the data in bytes (emmap info <c>size</c>).</summary>
+    /// <value>The end of the data, relative to <see cref="Offset"/>.</value>
+    /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
+    public override long Length
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return CurrentLength(_state);
+        }
+    }
+
+    /// <summary>Gets the number of bytes the file has room for past <see cref="Offset"/> without growing again.</summary>
+    /// <value>At least <see cref="Length"/>; larger after writes past the end grew the file by the growth policy.</value>
+    /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
+    public long Capacity
+    {
+        get
+        {
+            ThrowIfDisposed();
+            long end = _state.IsPrivate ? (long)_state.Region.Accessible : _entry.PhysicalLength;
+            return Math.Max(CurrentLength(_state), Math.Min(end, _limit) - _offset);
+        }
+    }
+
+    /// <inheritdoc/>
+    /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public override long Position
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _position;
+        }
+
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            ThrowIfDisposed();
+            _position = value;
+        }
+    }
+
+    private bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+    /// <summary>
+    /// Reads bytes at <paramref name="position"/> into <paramref name="buffer"/> (emmap <c>pread</c>).
+    /// The position of the stream is not advanced.
+    /// </summary>
+    /// <param name="position">The position to read from, relative to <see cref="Offset"/>.</param>
+    /// <param name="buffer">Where the bytes go.</param>
+    /// <returns>The number of bytes read: <paramref name="buffer"/>'s length, fewer only at the end of the data, 0 at or past it.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="position"/> is negative.</exception>
+    /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
+    /// <remarks>Thread-safe; a memory copy with no system call and no allocation.</remarks>
+    public int ReadAt(long position, Span<byte> buffer)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(position);
+        return ReadCore(position, buffer);
+    }
+
+    /// <summary>
+    /// Writes all of <paramref name="data"/> at <paramref name="position"/> (emmap <c>pwrite</c>), growing the
+    /// file if the write ends past <see cref="Length"/>. The position of the stream is not advanced.
+    /// </summary>
+    /// <param name="position">The position to write at, relative to <see cref="Offset"/>.</param>
+    /// <param name="data">The bytes to write.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="position"/> is negative.</exception>
+    /// <exception cref="NotSupportedException">The stream is read-only.</exception>
+    /// <exception cref="IOException">The write would grow a stream that cannot grow (<see cref="MapOptions.FixedSize"/>, a
+    /// window that does not reach the end of the file), or growing the file failed (for example, the disk is full). Nothing is written.</exception>
+    /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
+    /// <remarks>Thread-safe. Writes inside <see cref="Length"/> are memory copies with no system call and no allocation.</remarks>
+    public void WriteAt(long position, ReadOnlySpan<byte> data)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(position);
+        WriteCore(position, data);
+    }
+
+    /// <summary>
+    /// Sets the length (emmap <c>resize</c>): 0 means automatic growth (double while below
+    /// <see cref="MapOptions.MaxIncrementSize"/>, else add it); any other value becomes the new length,
+    /// shrinking or growing the file. The file's size on disk becomes exactly the new length.
+    /// </summary>
+    /// <param name="newSize">The new length, or 0 for automatic growth.</param>
+    /// <returns>The new length.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="newSize"/> is negative.</exception>
+    /// <exception cref="NotSupportedException">The stream is read-only.</exception>
+    /// <exception cref="IOException">The stream cannot change length (<see cref="MapOptions.FixedSize"/> or a window that does not reach
+    /// the end of the file), or the file could not be grown; nothing changes.</exception>
+    /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
+    /// <remarks>
+    /// Shrinking never faults a direct view or another handle: when a view or a private mapping in this
+    /// process may still cover the cut bytes, they read as zeros at once and the file's size on disk
+    /// follows when those references are gone.
+    /// </remarks>
+    public long Resize(long newSize = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(newSize);
+        ThrowIfDisposed();
+        if (!_writable)
+        {
+            ThrowHelper.ThrowReadOnly();
+        }
+
+        long target = newSize == 0 ? _growth.Next(CurrentLength(_state)) : newSize;
+        ChangeLength(target);
+        return CurrentLength(_state);
+    }
+
+    /// <summary>Sets the length of the stream to exactly <paramref name="value"/> bytes, 0 included.</summary>
+    /// <param name="value">The new length.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="value"/> is negative.</exception>
+    /// <exception cref="NotSupportedException">The stream is read-only.</exception>
+    /// <exception cref="IOException">The stream cannot change length, or the file could not be grown; nothing changes.</exception>
+    /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
+    /// <remarks>See <see cref="Resize"/>. If <see cref="Position"/> is past the new end it moves to it.</remarks>
+    public override void SetLength(long value)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(value);
+        ThrowIfDisposed();
+        if (!_writable)
+        {
+            ThrowHelper.ThrowReadOnly();
+        }
+
+        ChangeLength(value);
+    }
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            lock (_entry.Gate)
+            {
+                _state.Handles--;
+            }
+
+            if (_options.AutoUnlink)
+            {
+                try
+                {
+                    File.Delete(Name);
+                }
+                catch (IOException)
+                {
+                    // Already gone or not deletable: AutoUnlink is best effort, as emmap's unlink.
+                }
+                catch (UnauthorizedAccessException)
+                {
+                }
+            }
+        }
+        finally
+        {
+            _state.Release();
+            base.Dispose(disposing);
+        }
+    }
+
+    private long CurrentLength(MappingState state) => Math.Max(0, Math.Min(Volatile.Read(ref state.Length), _limit) - _offset);
+
+    private void ThrowIfDisposed()
+    {
+        if (IsDisposed)
+        {
+            ThrowHelper.ThrowObjectDisposed(this);
+        }
+    }
+
+    // After touching mapped memory: on weakly ordered CPUs, order the copy before the checks that follow.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void OrderAfterAccess()
+    {
+        if (!X86Base.IsSupported)
+        {
+            Interlocked.MemoryBarrier();
+        }
+    }
+
+    /// <summary>The positional read every read form goes through. <paramref name="position"/> is non-negative.</summary>
+    private unsafe int ReadCore(long position, Span<byte> buffer)
+    {
+        MappingState state = _state;
+        ThrowIfDisposed();
+        long length = CurrentLength(state);
+        if (position >= length || buffer.IsEmpty)
+        {
+            return 0;
+        }
+
+        int count = (int)Math.Min(buffer.Length, length - position);
+        long fileOffset = _offset + position;
+        Region region = Volatile.Read(ref state.Region);
+        new ReadOnlySpan<byte>(region.Base + fileOffset, count).CopyTo(buffer);
+
+        OrderAfterAccess();
+        ThrowIfDisposed();
+        long end = Volatile.Read(ref state.Length);
+        if (end < fileOffset + count)
+        {
+            // A concurrent shrink cut what was read: report only what is still data.
+            count = (int)Math.Max(0, end - fileOffset);
+        }
+
+        GC.KeepAlive(region);
+        return count;
+    }
+
+    /// <summary>The positional write every write form goes through. <paramref name="position"/> is non-negative.</summary>
+    private unsafe void WriteCore(long position, ReadOnlySpan<byte> data)
+    {
+        MappingState state = _state;
+        ThrowIfDisposed();
+        if (!_writable)
+        {
+            ThrowHelper.ThrowReadOnly();
+        }
+
+        if (data.IsEmpty)
+        {
+            return;
+        }
+
+        long length = Math.Min(Volatile.Read(ref state.Length), _limit) - _offset;
+        if (position > length - data.Length)
+        {
+            WriteSlow(position, data);
+            return;
+        }
+
+        long fileOffset = _offset + position;
+        Region region = Volatile.Read(ref state.Region);
+        while (true)
+        {
+            data.CopyTo(new Span<byte>(region.Base + fileOffset, data.Length));
+            OrderAfterAccess();
+            ThrowIfDisposed();
+            Region current = Volatile.Read(ref state.Region);
+            if (ReferenceEquals(current, region))
+            {
+                break;
+            }
+
+            // The mapping moved while copying (growth past its reservation): write again where it is now.
+            GC.KeepAlive(region);
+            region = current;
+        }
+
+        GC.KeepAlive(region);
+    }
+
+    /// <summary>A write that ends past the data: grow (if allowed) under the file's gate, copy, then publish the length.</summary>
+    private unsafe void WriteSlow(long position, ReadOnlySpan<byte> data)
+    {
+        if (position > long.MaxValue - _offset - data.Length)
+        {
+            ThrowHelper.ThrowPositionTooLarge(nameof(position));
+        }
+
+        long fileOffset = _offset + position;
+        long fileEnd = fileOffset + data.Length;
+        lock (_entry.Gate)
+        {
+            ThrowIfDisposed();
+            MappingState state = _state;
+            long current = Volatile.Read(ref state.Length);
+            if (fileEnd > _limit)
+            {
+                ThrowHelper.ThrowBoundedWindow(Name, _offset, _limit - _offset);
+            }
+
+            if (fileEnd > current)
+            {
+                if (_options.FixedSize)
+                {
+                    ThrowHelper.ThrowFixedSize(Name, CurrentLength(state));
+                }
+
+                if (state.IsPrivate)
+                {
+                    _entry.EnsurePrivateCapacity(state, fileEnd);
+                }
+                else
+                {
+                    _entry.EnsureSharedCapacity(fileEnd, _growth);
+                }
+            }
+
+            Region region = state.Region;
+            data.CopyTo(new Span<byte>(region.Base + fileOffset, data.Length));
+            if (fileEnd > Volatile.Read(ref state.Length))
+            {
+                Volatile.Write(ref state.Length, fileEnd);
+            }
+
+            GC.KeepAlive(region);
+        }
+    }
+
+    private void ChangeLength(long newLength)
+    {
+        lock (_entry.Gate)
+        {
+            ThrowIfDisposed();
+            long current = CurrentLength(_state);
+            if (_options.FixedSize || _limit != long.MaxValue)
+            {
+                if (newLength == current)
+                {
+                    return;
+                }
+
+                if (_options.FixedSize)
+                {
+                    ThrowHelper.ThrowFixedSize(Name, current);
+                }
+
+                ThrowHelper.ThrowBoundedWindow(Name, _offset, _limit - _offset);
+            }
+
+            if (newLength > long.MaxValue - _offset)
+            {
+                ThrowHelper.ThrowPositionTooLarge(nameof(newLength));
+            }
+
+            long fileEnd = _offset + newLength;
+            if (_state.IsPrivate)
+            {
+                _entry.SetPrivateLength(_state, fileEnd);
+            }
+            else
+            {
+                _entry.SetFileLength(fileEnd);
+            }
+        }
+
+        if (_position > newLength)
+        {
+            _position = newLength;
+        }
+    }
+}

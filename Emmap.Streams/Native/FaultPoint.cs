@@ -1,0 +1,17 @@
+namespace Emmap.Streams.Native;
+
+/// <summary>The native operations at which <see cref="FaultInjection"/> can make a call fail.</summary>
+internal enum FaultPoint
+{
+    /// <summary>Reserving disk blocks while creating or growing a file.</summary>
+    Allocate,
+
+    /// <summary>Changing the size of a file with <c>ftruncate</c>.</summary>
+    Truncate,
+
+    /// <summary>Mapping file pages into memory.</summary>
+    Map,
+
+    /// <summary>Writing dirty pages back (<c>msync</c>, <c>fsync</c>).</summary>
+    Sync,
+}

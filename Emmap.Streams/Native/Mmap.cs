@@ -1,0 +1,124 @@
+using System;
+using System.IO;
+using Microsoft.Win32.SafeHandles;
+
+namespace Emmap.Streams.Native;
+
+/// <summary>
+/// Address-space operations: reserve a range, map file or anonymous pages into it at fixed
+/// addresses, write pages back, advise the kernel. Callers own the addresses they pass.
+/// </summary>
+internal static unsafe class Mmap
+{
+    private static readonly void* s_failed = (void*)-1;
+
+    /// <summary>Reserves <paramref name="length"/> bytes of address space that no access may touch yet.</summary>
+    internal static byte* Reserve(nuint length)
+    {
+        void* result = Libc.MapMemory(
+            null, length, UnixConstants.ProtNone,
+            UnixConstants.MapPrivate | UnixConstants.MapAnonymous | UnixConstants.MapNoReserve, -1, 0);
+        if (result == s_failed)
+        {
+            int errno = NativeErrors.LastError();
+            throw new IOException(
+                $"Cannot reserve {length} bytes of address space for a mapping: errno {errno}.", errno);
+        }
+
+        return (byte*)result;
+    }
+
+    /// <summary>Maps file bytes <c>[offset, offset + length)</c> at <paramref name="address"/>, replacing what was there.</summary>
+    internal static void MapFile(byte* address, nuint length, int protection, bool shared, SafeFileHandle file, long offset, string path)
+    {
+        int injected = FaultInjection.Check(FaultPoint.Map);
+        if (injected != 0)
+        {
+            throw NativeErrors.IOError(injected, "mmap", path);
+        }
+
+        int flags = UnixConstants.MapFixed | (shared ? UnixConstants.MapShared : UnixConstants.MapPrivate | UnixConstants.MapNoReserve);
+        bool added = false;
+        file.DangerousAddRef(ref added);
+        try
+        {
+            void* result = Libc.MapMemory(address, length, protection, flags, (int)file.DangerousGetHandle(), offset);
+            if (result == s_failed)
+            {
+                throw NativeErrors.IOError(NativeErrors.LastError(), "mmap", path);
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                file.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Maps zero-filled private pages at <paramref name="address"/>, replacing what was there. Used to
+    /// take file pages out of a mapping without leaving a hole that a racing access could fault on.
+    /// </summary>
+    internal static bool TryMapAnonymous(byte* address, nuint length, int protection)
+    {
+        int flags = UnixConstants.MapFixed | UnixConstants.MapPrivate | UnixConstants.MapAnonymous | UnixConstants.MapNoReserve;
+        return Libc.MapMemory(address, length, protection, flags, -1, 0) != s_failed;
+    }
+
+    /// <summary>Maps zero-filled private pages, throwing on failure.</summary>
+    internal static void MapAnonymous(byte* address, nuint length, int protection, string path)
+    {
+        int injected = FaultInjection.Check(FaultPoint.Map);
+        if (injected != 0)
+        {
+            throw NativeErrors.IOError(injected, "mmap", path);
+        }
+
+        if (!TryMapAnonymous(address, length, protection))
+        {
+            throw NativeErrors.IOError(NativeErrors.LastError(), "mmap", path);
+        }
+    }
+
+    /// <summary>Returns the whole reservation to the system. Only safe when no thread can touch it.</summary>
+    internal static void Release(byte* address, nuint length) => _ = Libc.UnmapMemory(address, length);
+
+    /// <summary>Schedules (<paramref name="wait"/> false) or performs (true) write-back of dirty pages.</summary>
+    internal static void Sync(byte* address, nuint length, bool wait, string path)
+    {
+        int injected = FaultInjection.Check(FaultPoint.Sync);
+        if (injected != 0)
+        {
+            throw NativeErrors.IOError(injected, "msync", path);
+        }
+
+        if (length == 0)
+        {
+            return;
+        }
+
+        if (Libc.SyncMemory(address, length, wait ? UnixConstants.SyncSync : UnixConstants.SyncAsync) != 0)
+        {
+            throw NativeErrors.IOError(NativeErrors.LastError(), "msync", path);
+        }
+    }
+
+    /// <summary>Faults a range in ahead of use; best effort, never throws.</summary>
+    internal static void Populate(byte* address, nuint length, bool forWrite)
+    {
+        if (length == 0)
+        {
+            return;
+        }
+
+        if (OperatingSystem.IsLinux()
+            && Libc.AdviseMemory(address, length, forWrite ? UnixConstants.AdvicePopulateWrite : UnixConstants.AdvicePopulateRead) == 0)
+        {
+            return;
+        }
+
+        _ = Libc.AdviseMemory(address, length, UnixConstants.AdviceWillNeed);
+    }
+}

@@ -1,0 +1,266 @@
+using System;
+using System.IO;
+using Microsoft.Win32.SafeHandles;
+
+namespace Emmap.Streams.Native;
+
+/// <summary>
+/// File-level operations the BCL does not offer: reserving blocks (so that a full disk becomes an
+/// <see cref="IOException"/> instead of a SIGBUS on first touch), punching holes, file identity and
+/// atomic no-clobber publication. macOS differences are kept inside each method.
+/// </summary>
+internal static unsafe class NativeFile
+{
+    private const int BlockSize = 4096;
+
+    /// <summary>
+    /// Grows the file to <paramref name="newLength"/> with every new block reserved on disk. On failure
+    /// the file keeps <paramref name="oldLength"/> and an <see cref="IOException"/> is thrown.
+    /// </summary>
+    internal static void Grow(SafeFileHandle file, long oldLength, long newLength, string path)
+    {
+        if (newLength <= oldLength)
+        {
+            return;
+        }
+
+        int injected = FaultInjection.Check(FaultPoint.Allocate);
+        if (injected != 0)
+        {
+            throw NativeErrors.IOError(injected, "Reserving disk space", path);
+        }
+
+        int errno = OperatingSystem.IsLinux()
+            ? AllocateLinux(file, oldLength, newLength - oldLength)
+            : AllocateByWriting(file, oldLength, newLength);
+        if (errno != 0)
+        {
+            // Never leave a half-grown file behind: a later mapping of unreserved blocks could fault.
+            _ = TryTruncate(file, oldLength);
+            throw NativeErrors.IOError(errno, $"Growing the file from {oldLength} to {newLength} bytes", path);
+        }
+    }
+
+    /// <summary>Sets the file length with <c>ftruncate</c> (used to shrink, never to grow mapped space).</summary>
+    internal static void Truncate(SafeFileHandle file, long length, string path)
+    {
+        int injected = FaultInjection.Check(FaultPoint.Truncate);
+        if (injected != 0)
+        {
+            throw NativeErrors.IOError(injected, "ftruncate", path);
+        }
+
+        int errno = TryTruncate(file, length);
+        if (errno != 0)
+        {
+            throw NativeErrors.IOError(errno, "ftruncate", path);
+        }
+    }
+
+    /// <summary>
+    /// Makes <c>[offset, offset + length)</c> read as zeros without changing the file length, freeing the
+    /// blocks where the file system can. Mapped pages of the range read zeros afterwards, with no fault.
+    /// </summary>
+    internal static void ZeroRange(SafeFileHandle file, long offset, long length, string path)
+    {
+        if (length <= 0)
+        {
+            return;
+        }
+
+        if (OperatingSystem.IsLinux())
+        {
+            bool added = false;
+            file.DangerousAddRef(ref added);
+            try
+            {
+                int fd = (int)file.DangerousGetHandle();
+                if (Libc.Allocate(fd, UnixConstants.FallocPunchHole | UnixConstants.FallocKeepSize, offset, length) == 0)
+                {
+                    return;
+                }
+            }
+            finally
+            {
+                if (added)
+                {
+                    file.DangerousRelease();
+                }
+            }
+        }
+
+        // File systems without hole punching: write the zeros.
+        Span<byte> zeros = stackalloc byte[BlockSize];
+        zeros.Clear();
+        long end = offset + length;
+        for (long at = offset; at < end; at += BlockSize)
+        {
+            int count = (int)Math.Min(BlockSize, end - at);
+            try
+            {
+                RandomAccess.Write(file, zeros[..count], at);
+            }
+            catch (IOException ex)
+            {
+                throw new IOException($"Zeroing bytes [{offset}, {end}) of '{path}' failed: {ex.Message}", ex);
+            }
+        }
+    }
+
+    /// <summary>Returns the device and inode of an open file.</summary>
+    internal static FileIdentity GetIdentity(SafeFileHandle file, string path)
+    {
+        bool added = false;
+        file.DangerousAddRef(ref added);
+        try
+        {
+            int fd = (int)file.DangerousGetHandle();
+            byte* buffer = stackalloc byte[256];
+            if (OperatingSystem.IsLinux())
+            {
+                if (Libc.StatX(fd, string.Empty, UnixConstants.AtEmptyPath, UnixConstants.StatXBasicStats, buffer) != 0)
+                {
+                    throw NativeErrors.IOError(NativeErrors.LastError(), "statx", path);
+                }
+
+                // struct statx: stx_ino at 32, stx_dev_major at 136, stx_dev_minor at 140.
+                ulong inode = *(ulong*)(buffer + 32);
+                ulong device = ((ulong)*(uint*)(buffer + 136) << 32) | *(uint*)(buffer + 140);
+                return new FileIdentity(device, inode);
+            }
+
+            if (OperatingSystem.IsMacOS())
+            {
+                if (Libc.FileStatus(fd, buffer) != 0)
+                {
+                    throw NativeErrors.IOError(NativeErrors.LastError(), "fstat", path);
+                }
+
+                // struct stat (64-bit inodes): st_dev (int32) at 0, st_ino (uint64) at 8.
+                return new FileIdentity(*(uint*)buffer, *(ulong*)(buffer + 8));
+            }
+
+            throw new PlatformNotSupportedException("Emmap.Streams supports Linux and macOS.");
+        }
+        finally
+        {
+            if (added)
+            {
+                file.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Publishes <paramref name="temporaryPath"/> under <paramref name="path"/> atomically and only if
+    /// nothing exists there yet. Returns false when <paramref name="path"/> already exists.
+    /// </summary>
+    internal static bool TryPublish(string temporaryPath, string path)
+    {
+        if (Libc.Link(temporaryPath, path) == 0)
+        {
+            return true;
+        }
+
+        int errno = NativeErrors.LastError();
+        if (errno == UnixConstants.ErrorExists)
+        {
+            return false;
+        }
+
+        // File systems without hard links: fall back to a checked rename.
+        if (File.Exists(path))
+        {
+            return false;
+        }
+
+        try
+        {
+            File.Move(temporaryPath, path, overwrite: false);
+            return true;
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            return false;
+        }
+    }
+
+    private static int TryTruncate(SafeFileHandle file, long length)
+    {
+        bool added = false;
+        file.DangerousAddRef(ref added);
+        try
+        {
+            int fd = (int)file.DangerousGetHandle();
+            while (Libc.Truncate(fd, length) != 0)
+            {
+                int errno = NativeErrors.LastError();
+                if (errno != UnixConstants.ErrorInterrupted)
+                {
+                    return errno;
+                }
+            }
+
+            return 0;
+        }
+        finally
+        {
+            if (added)
+            {
+                file.DangerousRelease();
+            }
+        }
+    }
+
+    private static int AllocateLinux(SafeFileHandle file, long offset, long length)
+    {
+        bool added = false;
+        file.DangerousAddRef(ref added);
+        try
+        {
+            int fd = (int)file.DangerousGetHandle();
+            int errno;
+            while ((errno = Libc.PosixAllocate(fd, offset, length)) == UnixConstants.ErrorInterrupted)
+            {
+            }
+
+            return errno;
+        }
+        finally
+        {
+            if (added)
+            {
+                file.DangerousRelease();
+            }
+        }
+    }
+
+    // macOS has no posix_fallocate and fcntl(F_PREALLOCATE) is variadic (not callable safely through
+    // LibraryImport on arm64): extend the file, then write one zero byte per block so every block is
+    // allocated now, while an error can still be reported.
+    private static int AllocateByWriting(SafeFileHandle file, long oldLength, long newLength)
+    {
+        int errno = TryTruncate(file, newLength);
+        if (errno != 0)
+        {
+            return errno;
+        }
+
+        ReadOnlySpan<byte> zero = [0];
+        try
+        {
+            long first = oldLength / BlockSize * BlockSize;
+            for (long at = Math.Max(first, oldLength); at < newLength; at = (at / BlockSize + 1) * BlockSize)
+            {
+                RandomAccess.Write(file, zero, at);
+            }
+
+            RandomAccess.Write(file, zero, newLength - 1);
+            return 0;
+        }
+        catch (IOException ex)
+        {
+            return ex.HResult is > 0 and < 4096 ? ex.HResult : UnixConstants.ErrorNoSpace;
+        }
+    }
+}

@@ -1,0 +1,154 @@
+using System;
+using System.Buffers;
+using System.IO;
+using CommunityToolkit.HighPerformance.Buffers;
+
+namespace Emmap.Streams;
+
+/// <summary>
+/// Positional reads and writes (<c>pread</c>/<c>pwrite</c>, emmap's <c>file:pread/pwrite</c>) on any
+/// <see cref="Stream"/>: memory copies on a <see cref="MappedFileStream"/>, <see cref="RandomAccess"/> on a
+/// <see cref="FileStream"/>, seek-and-restore on other seekable streams.
+/// </summary>
+public static class StreamExtensions
+{
+    /// <summary>Reads bytes at <paramref name="position"/> into <paramref name="buffer"/>. The position of the stream is not advanced.</summary>
+    /// <param name="stream">The stream to read from.</param>
+    /// <param name="position">The position to read from.</param>
+    /// <param name="buffer">Where the bytes go.</param>
+    /// <returns>The number of bytes read: <paramref name="buffer"/>'s length, fewer only at the end of the stream, 0 at or past it.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="stream"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="position"/> is negative.</exception>
+    /// <exception cref="NotSupportedException">The stream does not support seeking or reading.</exception>
+    /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
+    /// <remarks>Thread-safe on <see cref="MappedFileStream"/> and <see cref="FileStream"/>; on other streams it moves and restores
+    /// <see cref="Stream.Position"/>, so it is as thread-safe as the stream itself.</remarks>
+    public static int ReadAt(this Stream stream, long position, Span<byte> buffer)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        if (stream is MappedFileStream mapped)
+        {
+            return mapped.ReadAt(position, buffer);
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(position);
+        EnsureSeekable(stream, forWrite: false);
+        if (stream is FileStream file)
+        {
+            int total = 0;
+            while (total < buffer.Length)
+            {
+                int read = RandomAccess.Read(file.SafeFileHandle, buffer[total..], position + total);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                total += read;
+            }
+
+            return total;
+        }
+
+        long saved = stream.Position;
+        try
+        {
+            stream.Position = position;
+            return stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+        }
+        finally
+        {
+            stream.Position = saved;
+        }
+    }
+
+    /// <summary>Writes all of <paramref name="data"/> at <paramref name="position"/>. The position of the stream is not advanced.</summary>
+    /// <param name="stream">The stream to write to.</param>
+    /// <param name="position">The position to write at; past the end the stream grows, as a write there would.</param>
+    /// <param name="data">The bytes to write.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="stream"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="position"/> is negative.</exception>
+    /// <exception cref="NotSupportedException">The stream does not support seeking or writing.</exception>
+    /// <exception cref="IOException">The write failed or the stream cannot grow; see the stream's own <c>Write</c>.</exception>
+    /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
+    public static void WriteAt(this Stream stream, long position, ReadOnlySpan<byte> data)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        if (stream is MappedFileStream mapped)
+        {
+            mapped.WriteAt(position, data);
+            return;
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(position);
+        EnsureSeekable(stream, forWrite: true);
+        if (stream is FileStream file)
+        {
+            RandomAccess.Write(file.SafeFileHandle, data, position);
+            return;
+        }
+
+        long saved = stream.Position;
+        try
+        {
+            stream.Position = position;
+            stream.Write(data);
+        }
+        finally
+        {
+            stream.Position = saved;
+        }
+    }
+
+    /// <summary>
+    /// Reads up to <paramref name="length"/> bytes at <paramref name="position"/> into a pooled buffer, or, on a
+    /// <see cref="MappedFileStream"/> opened with <see cref="MapOptions.Direct"/>, returns a zero-copy view.
+    /// The position of the stream is not advanced.
+    /// </summary>
+    /// <param name="stream">The stream to read from.</param>
+    /// <param name="position">The position to read from.</param>
+    /// <param name="length">The number of bytes wanted.</param>
+    /// <returns>An owner of the bytes read, clipped at the end of the stream; dispose it to return the buffer or release the view.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="stream"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="position"/> or <paramref name="length"/> is negative.</exception>
+    /// <exception cref="NotSupportedException">The stream does not support seeking or reading.</exception>
+    /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
+    public static IMemoryOwner<byte> ReadAt(this Stream stream, long position, int length)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        if (stream is MappedFileStream mapped)
+        {
+            return mapped.ReadAt(position, length);
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(position);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        EnsureSeekable(stream, forWrite: false);
+        int count = (int)Math.Min(length, Math.Max(0, stream.Length - position));
+        MemoryOwner<byte> copy = MemoryOwner<byte>.Allocate(count, AllocationMode.Default);
+        try
+        {
+            int read = stream.ReadAt(position, copy.Span);
+            return read == count ? copy : copy.Slice(0, read);
+        }
+        catch
+        {
+            copy.Dispose();
+            throw;
+        }
+    }
+
+    private static void EnsureSeekable(Stream stream, bool forWrite)
+    {
+        if (!stream.CanSeek)
+        {
+            ObjectDisposedException.ThrowIf(!stream.CanRead && !stream.CanWrite, stream);
+            throw new NotSupportedException("Positional access needs a seekable stream.");
+        }
+
+        if (forWrite ? !stream.CanWrite : !stream.CanRead)
+        {
+            throw new NotSupportedException(forWrite ? "The stream does not support writing." : "The stream does not support reading.");
+        }
+    }
+}

@@ -1,0 +1,29 @@
+using System;
+using System.Diagnostics.CodeAnalysis;
+using System.IO;
+
+namespace Emmap.Streams;
+
+/// <summary>Cold paths that build exception messages, kept out of the hot methods.</summary>
+internal static class ThrowHelper
+{
+    [DoesNotReturn]
+    internal static void ThrowReadOnly() =>
+        throw new NotSupportedException("The stream was opened read-only (MapOptions.Access is FileAccess.Read): it does not support writing.");
+
+    [DoesNotReturn]
+    internal static void ThrowObjectDisposed(object instance) => throw new ObjectDisposedException(instance.GetType().FullName);
+
+    [DoesNotReturn]
+    internal static void ThrowFixedSize(string path, long length) =>
+        throw new IOException($"The mapping of '{path}' has a fixed size of {length} bytes (MapOptions.FixedSize): it cannot grow or shrink.");
+
+    [DoesNotReturn]
+    internal static void ThrowBoundedWindow(string path, long offset, long length) =>
+        throw new IOException(
+            $"The window [{offset}, {offset + length}) of '{path}' does not reach the end of the file, so it cannot change length.");
+
+    [DoesNotReturn]
+    internal static void ThrowPositionTooLarge(string paramName) =>
+        throw new ArgumentOutOfRangeException(paramName, "The position and length exceed the largest file offset.");
+}
