@@ -10,6 +10,8 @@ internal static class Program
     {
         var root = new RootCommand("Emmap.Streams: memory-mapped files, atomic counters and a persistent queue for .NET.");
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(CountersCommand.Create());
+        root.Subcommands.Add(QueueCommand.Create());
         root.Subcommands.Add(ChildCommand.Create());
         return root.Parse(args).Invoke();
     }

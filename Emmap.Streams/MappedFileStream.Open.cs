@@ -77,6 +77,11 @@ public sealed partial class MappedFileStream
             throw new PlatformNotSupportedException("Emmap.Streams maps files with the Unix mmap API: Linux and macOS are supported.");
         }
 
+        if (!BitConverter.IsLittleEndian)
+        {
+            throw new PlatformNotSupportedException("Emmap.Streams stores little-endian integers and needs a little-endian CPU (x64, Arm64).");
+        }
+
         MapOptions o = (options ?? new MapOptions()).Clone();
         string fullPath = System.IO.Path.GetFullPath(path);
         ValidateEnums(o);

@@ -26,6 +26,8 @@ internal static class DemoCommand
             SharedMemoryDemo.RunDirect(directory);
             SharedMemoryDemo.RunShared(directory);
             SharedMemoryDemo.RunPrivate(directory);
+            CounterDemo.Run(directory);
+            QueueDemo.Run(directory);
             Console.WriteLine();
             Console.WriteLine("Demo finished.");
             return 0;
