@@ -59,6 +59,17 @@ public sealed partial class MappedFileStream
         AfterAtomic(region);
     }
 
+    /// <summary>
+    /// Stores the cell with release semantics only (a plain store on x64): everything written before it is visible to
+    /// any thread or process that reads the new value. For commit words of layers built on the stream.
+    /// </summary>
+    internal unsafe void AtomicStoreReleaseCore(long position, long value)
+    {
+        Region region = AtomicCell(position, forWrite: true, out long* cell);
+        Volatile.Write(ref *cell, value);
+        AfterAtomic(region);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private unsafe Region AtomicCell(long position, bool forWrite, out long* cell)
     {
