@@ -94,6 +94,7 @@ public sealed partial class MappedFileStream
 
         bool writable = ValidateOptions(o, wholeFile, offset, length, exists);
 
+        Region.ThrottleReservations();
         (FileStream file, bool created) = OpenFile(fullPath, o, writable);
         FileEntry entry = FileRegistry.Acquire(fullPath, file, writable);
         try

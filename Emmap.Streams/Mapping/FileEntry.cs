@@ -96,7 +96,9 @@ internal sealed class FileEntry
         long onDisk = RandomAccess.GetLength(Handle);
         if (onDisk > PhysicalLength)
         {
+            // Map the new bytes before any handle can see a length that covers them.
             PhysicalLength = onDisk;
+            MapShared(onDisk);
             SetLogicalLength(onDisk);
         }
         else if (onDisk < PhysicalLength)
@@ -158,9 +160,11 @@ internal sealed class FileEntry
             return existing;
         }
 
+        // A state whose last reference just went may still be waiting for the gate to hand its length over.
+        long length = Shared is { } released ? Volatile.Read(ref released.Length) : _logicalLength;
         Region region = Region.Reserve(PhysicalLength, SharedProtection, shared: true);
         region.MapFileTo(PhysicalLength, Handle, Path);
-        var state = new MappingState(this, region, _logicalLength, isPrivate: false);
+        var state = new MappingState(this, region, length, isPrivate: false);
         state.InitializeRef();
         state.Handles = 1;
         FileRegistry.AddRef(this);

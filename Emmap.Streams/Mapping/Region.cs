@@ -70,17 +70,23 @@ internal sealed unsafe class Region
         }
 
         ulong wanted = Math.Max((ulong)MinimumReservation, BitOperations.RoundUpToPowerOf2((ulong)RoundUpToPage(bytes) * 2));
-        if (Volatile.Read(ref s_unreleased) > CollectThreshold)
-        {
-            // Closed mappings give their address space back in finalizers; don't let them pile up
-            // against vm.max_map_count in programs that open and close many files without allocating.
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-        }
-
         byte* address = Mmap.Reserve((nuint)wanted);
         Interlocked.Increment(ref s_unreleased);
         return new Region(address, (nuint)wanted, protection, shared);
+    }
+
+    /// <summary>
+    /// Closed mappings give their address space back in finalizers; this keeps them from piling up against
+    /// <c>vm.max_map_count</c> in programs that open and close many files without allocating much.
+    /// Must be called with no lock held (finalizers of streams take file gates).
+    /// </summary>
+    internal static void ThrottleReservations()
+    {
+        if (Volatile.Read(ref s_unreleased) > CollectThreshold)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
     }
 
     /// <summary>True if <paramref name="bytes"/> from the base fit in the reservation.</summary>
