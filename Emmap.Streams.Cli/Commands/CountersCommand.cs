@@ -58,7 +58,8 @@ internal static class CountersCommand
         var count = new Argument<int>("COUNT") { Description = "The number of counters (at least 1)." };
         count.Validators.Add(argument =>
         {
-            if (argument.GetValueOrDefault<int>() < 1)
+            // Look at the token: a value that is not a number at all is reported by the parser itself.
+            if (argument.Tokens is [var token] && int.TryParse(token.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value < 1)
             {
                 argument.AddError("COUNT must be at least 1.");
             }
