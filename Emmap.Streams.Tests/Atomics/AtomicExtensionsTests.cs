@@ -422,6 +422,48 @@ public sealed class AtomicExtensionsTests
     }
 
     [Test]
+    public void AtomicAdd_RacingDispose_CompletesOrThrowsObjectDisposed()
+    {
+        CreateCells().Dispose();
+        for (int round = 0; round < 20; round++)
+        {
+            var s = MappedFileStream.Open(_path, new MapOptions { Access = FileAccess.ReadWrite });
+            using var started = new CountdownEvent(1);
+            Task<Exception?> worker = Task.Factory.StartNew(
+                () =>
+                {
+                    started.Signal();
+                    try
+                    {
+                        for (int i = 0; i < 2_000_000; i++)
+                        {
+                            s.AtomicAdd(0, 1);
+                            s.AtomicCompareExchange(8, i, i - 1);
+                        }
+
+                        return null;
+                    }
+                    catch (Exception ex)
+                    {
+                        return ex;
+                    }
+                },
+                CancellationToken.None,
+                TaskCreationOptions.LongRunning,
+                TaskScheduler.Default);
+
+            started.Wait();
+            s.Dispose();
+
+            Exception? outcome = worker.GetAwaiter().GetResult();
+            if (outcome is not null)
+            {
+                outcome.ShouldBeOfType<ObjectDisposedException>();
+            }
+        }
+    }
+
+    [Test]
     public void Atomics_WarmCalls_AllocateNothing()
     {
         using MappedFileStream s = CreateCells();

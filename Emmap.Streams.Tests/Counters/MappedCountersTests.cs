@@ -176,6 +176,16 @@ public sealed class MappedCountersTests
         Should.Throw<UnauthorizedAccessException>(() => MappedCounters.Open(_dir.Path, 1)).Message.ShouldContain("directory");
 
     [Test]
+    public void Open_DanglingSymbolicLink_ThrowsIOExceptionAndLeavesNoTemporaryFile()
+    {
+        File.CreateSymbolicLink(_path, Path.Combine(_dir.Path, "missing-dir", "target"));
+
+        Should.Throw<IOException>(() => MappedCounters.Open(_path, 1)).Message.ShouldContain("symbolic link");
+
+        Directory.GetFileSystemEntries(_dir.Path).ShouldBe(new[] { _path });
+    }
+
+    [Test]
     [UnsupportedOSPlatform("windows")]
     public void Open_Created_GetsDefaultOwnerOnlyPermissions()
     {
@@ -232,6 +242,22 @@ public sealed class MappedCountersTests
         writer.Increment(0, 9);
 
         reader.Read(0).ShouldBe(9);
+    }
+
+    [Test]
+    public void Open_ReadOnlyFirstThenReadWriteInOneProcess_BothWork()
+    {
+        using (MappedCounters.Open(_path, 1))
+        {
+        }
+
+        using var reader = MappedCounters.Open(_path, 1, new MappedCountersOptions { Access = FileAccess.Read });
+        using var writer = MappedCounters.Open(_path, 1);
+
+        writer.Increment(0, 6).ShouldBe(0);
+
+        reader.Read(0).ShouldBe(6);
+        Should.Throw<NotSupportedException>(() => reader.Increment(0));
     }
 
     [Test]
@@ -389,6 +415,53 @@ public sealed class MappedCountersTests
 
         counters.Read(0).ShouldBe(threads * perThread);
         counters.Read(1).ShouldBe(-2L * threads * perThread);
+    }
+
+    [Test]
+    public void Increment_RacingDispose_CompletesOrThrowsObjectDisposed()
+    {
+        for (int round = 0; round < 20; round++)
+        {
+            var counters = MappedCounters.Open(_path, 1);
+            using var started = new CountdownEvent(2);
+            Task<Exception?>[] workers = Enumerable.Range(0, 2).Select(_ => Task.Factory.StartNew(
+                () =>
+                {
+                    started.Signal();
+                    try
+                    {
+                        for (int i = 0; i < 2_000_000; i++)
+                        {
+                            counters.Increment(0);
+                            counters.Read(0);
+                        }
+
+                        return null;
+                    }
+                    catch (Exception ex)
+                    {
+                        return ex;
+                    }
+                },
+                CancellationToken.None,
+                TaskCreationOptions.LongRunning,
+                TaskScheduler.Default)).ToArray();
+
+            started.Wait();
+            counters.Dispose();
+
+            foreach (Task<Exception?> worker in workers)
+            {
+                Exception? outcome = worker.GetAwaiter().GetResult();
+                if (outcome is not null)
+                {
+                    outcome.ShouldBeOfType<ObjectDisposedException>();
+                }
+            }
+        }
+
+        using var reopened = MappedCounters.Open(_path, 1);
+        reopened.Count.ShouldBe(1);
     }
 
     [Test]

@@ -145,7 +145,10 @@ public sealed class MappedCounters : IDisposable
 
                 if (attempt == MaxOpenAttempts)
                 {
-                    throw new IOException($"'{fullPath}' was removed each time it was created ({MaxOpenAttempts} attempts).", missing);
+                    throw new IOException(
+                        $"'{fullPath}' could be neither opened nor created ({MaxOpenAttempts} attempts): something there is not a file " +
+                        "(a dangling symbolic link?), or it is removed each time it is created.",
+                        missing);
                 }
             }
 
