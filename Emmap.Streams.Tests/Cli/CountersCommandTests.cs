@@ -1,0 +1,248 @@
+using System;
+using System.Buffers.Binary;
+using System.IO;
+using System.Linq;
+using Emmap.Streams.Tests.Support;
+using NUnit.Framework;
+using Shouldly;
+
+namespace Emmap.Streams.Tests.Cli;
+
+/// <summary><c>emmap counters FILE ...</c> run as a real process, as scripts and operators run it.</summary>
+[TestFixture]
+public sealed class CountersCommandTests
+{
+    // The exit codes documented in the command's help.
+    private const int Usage = 1;
+    private const int Missing = 2;
+    private const int Invalid = 3;
+    private const int CountMismatch = 4;
+    private const int IndexOutOfRange = 5;
+    private const int Denied = 6;
+
+    private TempDirectory _dir = null!;
+    private string _path = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        _dir = new TempDirectory();
+        _path = _dir.File("c.bin");
+    }
+
+    [TearDown]
+    public void TearDown() => _dir.Dispose();
+
+    [Test]
+    public void Create_MissingFile_CreatesEmmapFileOfZeroCounters()
+    {
+        CliResult result = EmmapCli.Run("counters", _path, "create", "3");
+
+        result.ExitCode.ShouldBe(0, result.ToString());
+        byte[] bytes = File.ReadAllBytes(_path);
+        bytes.Length.ShouldBe(40);
+        bytes[..8].ShouldBe("EMMAP01\n"u8.ToArray());
+        BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(8)).ShouldBe(3);
+        bytes[16..].ShouldAllBe(b => b == 0);
+    }
+
+    [Test]
+    public void Create_ExistingFileWithSameCount_SucceedsAndKeepsValues()
+    {
+        WriteCounters(5, 6);
+
+        EmmapCli.Run("counters", _path, "create", "2").ExitCode.ShouldBe(0);
+
+        ReadCounters().ShouldBe(new long[] { 5, 6 });
+    }
+
+    [Test]
+    public void Create_ExistingFileWithOtherCount_ExitsWithCountMismatchAndLeavesFile()
+    {
+        WriteCounters(5, 6);
+        byte[] before = File.ReadAllBytes(_path);
+
+        CliResult result = EmmapCli.Run("counters", _path, "create", "3");
+
+        result.ExitCode.ShouldBe(CountMismatch, result.ToString());
+        result.Error.ShouldContain("already has 2 counters, not 3");
+        File.ReadAllBytes(_path).ShouldBe(before);
+    }
+
+    [Test]
+    public void Create_CountBelowOne_ExitsWithUsageErrorAndCreatesNothing([Values("0", "-2", "many")] string count)
+    {
+        CliResult result = EmmapCli.Run("counters", _path, "create", count);
+
+        result.ExitCode.ShouldBe(Usage, result.ToString());
+        File.Exists(_path).ShouldBeFalse();
+    }
+
+    [Test]
+    public void Verbs_SeedReadmeSequence_PrintTheReadmeValues()
+    {
+        EmmapCli.Run("counters", _path, "create", "2").ExitCode.ShouldBe(0);
+
+        string[] printed =
+        [
+            Single("inc", "0"),
+            Single("inc", "0", "5"),
+            Single("increment", "0"),
+            Single("inc", "0", "2"),
+            Single("set", "0", "15"),
+            Single("read", "0"),
+        ];
+
+        printed.ShouldBe(new[] { "0", "1", "6", "7", "9", "15" });
+    }
+
+    [Test]
+    public void Dec_WithAndWithoutAmount_PrintsOldValueAndSubtracts()
+    {
+        WriteCounters(10);
+
+        Single("dec", "0").ShouldBe("10");
+        Single("decrement", "0", "4").ShouldBe("9");
+
+        ReadCounters().ShouldBe(new long[] { 5 });
+    }
+
+    [Test]
+    public void Set_NegativeAndExtremeValues_PrintsOldValueAndStores()
+    {
+        WriteCounters(1, 2);
+
+        Single("set", "1", "-7").ShouldBe("2");
+        Single("set", "0", "-9223372036854775808").ShouldBe("1");
+
+        ReadCounters().ShouldBe(new long[] { long.MinValue, -7 });
+    }
+
+    [Test]
+    public void List_CounterFile_PrintsIndexTabValuePerLine()
+    {
+        WriteCounters(15, -1, long.MaxValue);
+
+        CliResult result = EmmapCli.Run("counters", _path, "list");
+
+        result.ExitCode.ShouldBe(0, result.ToString());
+        result.Lines.ShouldBe(new[] { "0\t15", "1\t-1", "2\t9223372036854775807" });
+    }
+
+    [Test]
+    public void NoVerb_CounterFile_ListsCounters()
+    {
+        WriteCounters(4, 2);
+
+        EmmapCli.Run("counters", _path).Lines.ShouldBe(new[] { "0\t4", "1\t2" });
+    }
+
+    [Test]
+    public void Count_CounterFile_PrintsNumberOfCounters()
+    {
+        WriteCounters(0, 0, 0, 0);
+
+        Single("count").ShouldBe("4");
+    }
+
+    [Test]
+    public void Verbs_MissingFile_ExitWithMissingAndCreateNothing([Values("list", "read", "inc", "set")] string verb)
+    {
+        string[] arguments = verb switch
+        {
+            "list" => ["counters", _path, "list"],
+            "set" => ["counters", _path, "set", "0", "1"],
+            _ => ["counters", _path, verb, "0"],
+        };
+
+        CliResult result = EmmapCli.Run(arguments);
+
+        result.ExitCode.ShouldBe(Missing, result.ToString());
+        result.Error.ShouldContain("does not exist");
+        Directory.GetFileSystemEntries(_dir.Path).ShouldBeEmpty();
+    }
+
+    [Test]
+    public void Verbs_NotACounterFile_ExitWithInvalidAndLeaveFileUntouched([Values("list", "inc", "create")] string verb)
+    {
+        byte[] garbage = [.. "EMMAP02\n"u8, 1, 0, 0, 0, 0, 0, 0, 0, 9, 9, 9, 9, 9, 9, 9, 9];
+        File.WriteAllBytes(_path, garbage);
+        string[] arguments = verb switch
+        {
+            "list" => ["counters", _path],
+            "create" => ["counters", _path, "create", "1"],
+            _ => ["counters", _path, verb, "0"],
+        };
+
+        CliResult result = EmmapCli.Run(arguments);
+
+        result.ExitCode.ShouldBe(Invalid, result.ToString());
+        result.Error.ShouldContain("not a counter file");
+        File.ReadAllBytes(_path).ShouldBe(garbage);
+    }
+
+    [Test]
+    public void Verbs_IndexOutOfRange_ExitWithIndexOutOfRangeAndChangeNothing([Values("-1", "2", "99")] string index)
+    {
+        WriteCounters(1, 2);
+
+        CliResult result = EmmapCli.Run("counters", _path, "inc", index);
+
+        result.ExitCode.ShouldBe(IndexOutOfRange, result.ToString());
+        result.Error.ShouldContain("out of range");
+        ReadCounters().ShouldBe(new long[] { 1, 2 });
+    }
+
+    [Test]
+    public void Verbs_Directory_ExitWithDenied()
+    {
+        CliResult result = EmmapCli.Run("counters", _dir.Path, "list");
+
+        result.ExitCode.ShouldBe(Denied, result.ToString());
+        result.Error.ShouldContain("directory");
+    }
+
+    [Test]
+    public void Verbs_BadNumber_ExitWithUsageAndChangeNothing()
+    {
+        WriteCounters(1);
+
+        EmmapCli.Run("counters", _path, "inc", "0", "1.5").ExitCode.ShouldBe(Usage);
+        EmmapCli.Run("counters", _path, "set", "0", "9223372036854775808").ExitCode.ShouldBe(Usage);
+
+        ReadCounters().ShouldBe(new long[] { 1 });
+    }
+
+    [Test]
+    public void Help_Counters_DocumentsEveryExitCode()
+    {
+        CliResult result = EmmapCli.Run("counters", "--help");
+
+        result.ExitCode.ShouldBe(0);
+        result.Output.ShouldContain("Exit codes: 0 ok; 1 bad command line; 2 no such file; 3 not a valid counter file");
+        result.Output.ShouldContain("6 permission denied");
+        result.Output.ShouldContain("7 other I/O error");
+    }
+
+    private string Single(params string[] verbAndArguments)
+    {
+        CliResult result = EmmapCli.Run(["counters", _path, .. verbAndArguments]);
+        result.ExitCode.ShouldBe(0, result.ToString());
+        return result.Output.Trim();
+    }
+
+    private void WriteCounters(params long[] values)
+    {
+        using var counters = MappedCounters.Open(_path, values.Length);
+        for (int i = 0; i < values.Length; i++)
+        {
+            counters.Set(i, values[i]);
+        }
+    }
+
+    private long[] ReadCounters()
+    {
+        using var counters = MappedCounters.Open(_path, 0);
+        return Enumerable.Range(0, counters.Count).Select(counters.Read).ToArray();
+    }
+}
