@@ -37,6 +37,10 @@ internal sealed class FileEntry
     private long _logicalLength;
     private volatile bool _pendingTrim;
 
+    // Lowest file offset from which a deferred shrink may have punched holes (long.MaxValue: none). Growing the
+    // data back over it reserves the blocks again first, so a write there on a full disk cannot fault.
+    private long _holesFrom = long.MaxValue;
+
     internal FileEntry(FileIdentity identity, string path, FileStream file, bool writable)
     {
         Identity = identity;
@@ -117,6 +121,7 @@ internal sealed class FileEntry
         long current = LogicalLength;
         if (length > current)
         {
+            ReserveHoles(current, length);
             if (length > PhysicalLength)
             {
                 Grow(length);
@@ -142,6 +147,7 @@ internal sealed class FileEntry
     /// <summary>Makes sure the file and the shared mapping reach <paramref name="end"/>, growing by <paramref name="policy"/> (under the gate).</summary>
     internal void EnsureSharedCapacity(long end, GrowthPolicy policy)
     {
+        ReserveHoles(LogicalLength, end);
         if (end > PhysicalLength)
         {
             Grow(policy.NextCapacity(PhysicalLength, end));
@@ -353,7 +359,13 @@ internal sealed class FileEntry
 
         if (IsPinnedBeyond(target))
         {
-            NativeFile.ZeroRange(Handle, target, Math.Min(dataEnd, PhysicalLength) - target, Path);
+            long cut = Math.Min(dataEnd, PhysicalLength) - target;
+            if (cut > 0)
+            {
+                NativeFile.ZeroRange(Handle, target, cut, Path);
+                _holesFrom = Math.Min(_holesFrom, target);
+            }
+
             _pendingTrim = true;
             return;
         }
@@ -362,6 +374,28 @@ internal sealed class FileEntry
         NativeFile.Truncate(Handle, target, Path);
         PhysicalLength = target;
         _pendingTrim = false;
+        if (target <= _holesFrom)
+        {
+            _holesFrom = long.MaxValue;
+        }
+    }
+
+    /// <summary>Before the data grows from <paramref name="from"/> to <paramref name="to"/>: re-reserves blocks punched out by a deferred shrink.</summary>
+    private void ReserveHoles(long from, long to)
+    {
+        if (to <= _holesFrom)
+        {
+            return;
+        }
+
+        long start = Math.Max(from, _holesFrom);
+        long end = Math.Min(to, PhysicalLength);
+        if (end > start)
+        {
+            NativeFile.Reserve(Handle, start, end - start, Path);
+        }
+
+        _holesFrom = end < PhysicalLength ? Math.Max(_holesFrom, end) : long.MaxValue;
     }
 
     private bool IsPinnedBeyond(long target)
