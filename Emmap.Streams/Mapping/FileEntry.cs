@@ -68,7 +68,10 @@ internal sealed class FileEntry
     /// <summary>The end of the file's data as the process sees it (under the gate).</summary>
     internal long LogicalLength => Shared is { } shared ? Volatile.Read(ref shared.Length) : _logicalLength;
 
-    private int SharedProtection => Writable ? UnixConstants.ProtRead | UnixConstants.ProtWrite : UnixConstants.ProtRead;
+    // Pages are always mapped writable: through a read-write descriptor MAP_SHARED, through a read-only one (or for a
+    // private handle) copy-on-write. A direct view hands out writable Memory<byte>, so a write through a view of a
+    // read-only stream must land in a private copy, never fault; and it never reaches the file.
+    private const int Protection = UnixConstants.ProtRead | UnixConstants.ProtWrite;
 
     /// <summary>Takes over <paramref name="file"/> if it allows more than the current descriptor, else closes it.</summary>
     internal void Adopt(FileStream file, bool writable)
@@ -86,8 +89,12 @@ internal sealed class FileEntry
             Writable = true;
             if (Shared is { } shared)
             {
-                // Same pages, now writable: MAP_FIXED replaces the read-only mapping in one step.
-                shared.Region.Reprotect(SharedProtection, file.SafeFileHandle, Path);
+                // Same pages, now shared with the file: MAP_FIXED replaces the copy-on-write mapping in one step.
+                shared.Region.ShareWrites(file.SafeFileHandle, Path);
+                foreach (Region retired in shared.Retired)
+                {
+                    retired.ShareWrites(file.SafeFileHandle, Path);
+                }
             }
 
             old.Dispose();
@@ -164,7 +171,7 @@ internal sealed class FileEntry
             return existing;
         }
 
-        Region region = Region.Reserve(PhysicalLength, SharedProtection, shared: true);
+        Region region = Region.Reserve(PhysicalLength, Protection, shared: Writable);
         region.MapFileTo(PhysicalLength, Handle, Path);
         var state = new MappingState(this, region, _logicalLength, isPrivate: false);
         state.InitializeRef();
@@ -175,10 +182,9 @@ internal sealed class FileEntry
     }
 
     /// <summary>Attaches a private (copy-on-write) handle whose data ends at <paramref name="end"/> (under the gate).</summary>
-    internal MappingState AttachPrivate(long end, bool writable)
+    internal MappingState AttachPrivate(long end)
     {
-        int protection = writable ? UnixConstants.ProtRead | UnixConstants.ProtWrite : UnixConstants.ProtRead;
-        Region region = Region.Reserve(Math.Max(end, PhysicalLength), protection, shared: false);
+        Region region = Region.Reserve(Math.Max(end, PhysicalLength), Protection, shared: false);
         region.MapFileTo(PhysicalLength, Handle, Path);
         region.MapZerosTo(end, Path);
         var state = new MappingState(this, region, end, isPrivate: true);
@@ -336,7 +342,7 @@ internal sealed class FileEntry
 
         // Past the reservation: map the file again in a larger one. The old region keeps mapping the
         // same file pages (shared, so coherent) for views and racing accesses until it is unreachable.
-        Region larger = Region.Reserve(end, SharedProtection, shared: true);
+        Region larger = Region.Reserve(end, Protection, shared: Writable);
         larger.MapFileTo(end, Handle, Path);
         shared.MoveTo(larger);
     }
