@@ -24,6 +24,7 @@ internal static class StreamCommands
         "stream-write" => Write(args[1], Parse(args[2]), args[3], args.Length > 4 ? args[4] : "shared"),
         "stream-read" => Read(args[1], Parse(args[2]), (int)Parse(args[3])),
         "stream-session" => Session(args[1], args.Length > 2 ? args[2] : "shared"),
+        "stream-view-write" => ViewWrite(args[1], args[2], args.Length > 3 ? args[3] : "shared"),
         _ => null,
     };
 
@@ -101,6 +102,22 @@ internal static class StreamCommands
             view?.Dispose();
         }
 
+        return 0;
+    }
+
+    private static int ViewWrite(string path, string text, string sharing)
+    {
+        var options = new MapOptions { Sharing = sharing == "private" ? MapSharing.Private : MapSharing.Shared };
+        using var stream = MappedFileStream.Open(path, options);
+        byte[] data = Encoding.UTF8.GetBytes(text);
+        using (IMemoryOwner<byte> view = stream.ReadDirect(0, data.Length))
+        {
+            data.CopyTo(view.Memory.Span);
+            Answer(Show(view.Memory.Span));
+        }
+
+        byte[] read = new byte[data.Length];
+        Answer(Show(read.AsSpan(0, stream.ReadAt(0, read))));
         return 0;
     }
 

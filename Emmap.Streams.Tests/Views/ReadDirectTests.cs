@@ -225,6 +225,19 @@ public sealed class ReadDirectTests
         view.Memory.ToArray().ShouldBe(File.ReadAllBytes(_path)[Page..(Page + 8)]);
     }
 
+    [TestCase("shared")]
+    [TestCase("private")]
+    public void ReadDirect_WriteThroughAViewOfAReadOnlyStream_DoesNotCrashAndNeverReachesTheFile(string sharing)
+    {
+        // A misuse (the stream is read-only), run in a child process so a fault could not take the test run down.
+        byte[] before = File.ReadAllBytes(_path);
+
+        string output = ChildHost.Run("stream-view-write", _path, "oops", sharing);
+
+        output.Split('\n')[0].ShouldBe("oops", "the write stays in the child's own copy of the page");
+        File.ReadAllBytes(_path).ShouldBe(before);
+    }
+
     private static unsafe bool SameAddress(Memory<byte> a, Memory<byte> b)
     {
         fixed (byte* pa = a.Span)
