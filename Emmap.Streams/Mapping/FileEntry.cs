@@ -171,9 +171,12 @@ internal sealed class FileEntry
             return existing;
         }
 
+        // A shared state whose last reference is being released (refused above, not yet detached) still holds the
+        // latest length: take it over, not the length saved before that state was created.
+        long length = LogicalLength;
         Region region = Region.Reserve(PhysicalLength, Protection, shared: Writable);
         region.MapFileTo(PhysicalLength, Handle, Path);
-        var state = new MappingState(this, region, _logicalLength, isPrivate: false);
+        var state = new MappingState(this, region, length, isPrivate: false);
         state.InitializeRef();
         state.Handles = 1;
         FileRegistry.AddRef(this);
