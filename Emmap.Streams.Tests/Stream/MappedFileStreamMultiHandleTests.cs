@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.IO;
 using System.Linq;
+using System.Threading;
+using Emmap.Streams.Mapping;
 using Emmap.Streams.Tests.Support;
 using NUnit.Framework;
 using Shouldly;
@@ -168,6 +170,39 @@ public sealed class MappedFileStreamMultiHandleTests
 
         read.ShouldBe("upgrade"u8.ToArray());
         Should.Throw<System.NotSupportedException>(() => reader.WriteAt(0, "x"u8));
+    }
+
+    [Test]
+    public void Open_WhileTheLastReferenceIsBeingReleased_SeesTheLatestLengthAndKeepsTheData()
+    {
+        // The last reference (a view) goes on another thread while this thread holds the file's gate, so the release
+        // has dropped the count but not yet detached the mapping when the new handle attaches.
+        var stream = OpenWritable();
+        stream.WriteAt(3 * Page, "appended"u8);
+        IMemoryOwner<byte> view = stream.ReadDirect(0, 8);
+        stream.Dispose();
+        FileEntry entry = FileRegistry.Snapshot().Single(e => e.Path == Path.GetFullPath(_path));
+
+        MappedFileStream reopened;
+        Thread releaser;
+        lock (entry.Gate)
+        {
+            releaser = new Thread(view.Dispose);
+            releaser.Start();
+            SpinWait.SpinUntil(() => stream.LiveViewCount == 0, System.TimeSpan.FromSeconds(10)).ShouldBeTrue();
+            reopened = OpenWritable();
+        }
+
+        releaser.Join();
+        using (reopened)
+        {
+            reopened.Length.ShouldBe((3 * Page) + 8);
+            byte[] read = new byte[8];
+            reopened.ReadAt(3 * Page, read).ShouldBe(8);
+            read.ShouldBe("appended"u8.ToArray());
+        }
+
+        new FileInfo(_path).Length.ShouldBe((3 * Page) + 8);
     }
 
     private MappedFileStream OpenWritable() => MappedFileStream.Open(_path, new MapOptions { Access = FileAccess.ReadWrite });
