@@ -74,6 +74,24 @@ public sealed class MappedSequenceOwnerTests
     }
 
     [Test]
+    public unsafe void Pin_ASegment_KeepsTheBytesMappedUntilTheHandleIsDisposed()
+    {
+        // Async writers (FileStream.WriteAsync, sockets) pin the memory they are given for the whole operation.
+        var stream = MappedFileStream.Open(_path);
+        MappedSequenceOwner owner = stream.ReadSequence(0, 100);
+        MemoryHandle pin = owner.Sequence.First.Pin();
+        owner.Dispose();
+        stream.Dispose();
+
+        ProcessMaps.Maps(_path).ShouldBeTrue();
+        new ReadOnlySpan<byte>(pin.Pointer, 100).ToArray().ShouldBe(_content[..100]);
+        pin.Dispose();
+
+        ProcessMaps.Maps(_path).ShouldBeFalse();
+        GC.KeepAlive(owner);
+    }
+
+    [Test]
     public void Sequence_AfterDispose_RefusesAccess()
     {
         using var stream = MappedFileStream.Open(_path);
