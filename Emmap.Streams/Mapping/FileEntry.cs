@@ -107,6 +107,8 @@ internal sealed class FileEntry
         long onDisk = RandomAccess.GetLength(Handle);
         if (onDisk > PhysicalLength)
         {
+            // Map the new bytes before publishing a length that covers them: lock-free readers may use it at once.
+            MapShared(onDisk);
             PhysicalLength = onDisk;
             SetLogicalLength(onDisk);
         }
@@ -325,8 +327,27 @@ internal sealed class FileEntry
     private void Grow(long newPhysical)
     {
         NativeFile.Grow(Handle, PhysicalLength, newPhysical, Path);
+        try
+        {
+            MapShared(newPhysical);
+        }
+        catch (IOException)
+        {
+            // PhysicalLength must never count bytes the shared mapping does not cover: a later write below it would
+            // skip growing and touch unmapped address space. Give the blocks back; nothing changed.
+            try
+            {
+                NativeFile.Truncate(Handle, PhysicalLength, Path);
+            }
+            catch (IOException)
+            {
+                // Only surplus zero bytes stay on disk; the next growth reuses them.
+            }
+
+            throw;
+        }
+
         PhysicalLength = newPhysical;
-        MapShared(newPhysical);
     }
 
     private void MapShared(long end)
