@@ -10,13 +10,15 @@ using Shouldly;
 namespace Emmap.Streams.Tests.StreamTests;
 
 /// <summary>
-/// A full disk while creating or growing (ENOSPC injected at the block reservation): an <see cref="IOException"/>,
-/// never a SIGBUS, nothing changed, and the stream keeps working once space is back.
+/// Native failures injected through the fault seam. A full disk while creating or growing (ENOSPC at the block
+/// reservation) and a failed mapping (ENOMEM at mmap) give an <see cref="IOException"/>, never a SIGBUS or SIGSEGV,
+/// with nothing changed, and the stream keeps working once the fault is gone.
 /// </summary>
 [TestFixture]
-public sealed class MappedFileStreamDiskFullTests
+public sealed class MappedFileStreamFaultTests
 {
     private const int NoSpace = 28;
+    private const int OutOfMemory = 12;
 
     private TempDirectory _directory = null!;
     private string _path = null!;
@@ -174,6 +176,46 @@ public sealed class MappedFileStreamDiskFullTests
         before.ShouldBeUnchanged();
         stream.WriteAt(100, new byte[50_000]);
         stream.Length.ShouldBe(50_100);
+    }
+
+    [Test]
+    public void Write_AfterMappingTheGrowthFailed_GrowsAgainAndNeverTouchesUnmappedPages()
+    {
+        using var stream = Create(4096);
+
+        using (FaultInjection.Install(point => point == FaultPoint.Map ? OutOfMemory : 0))
+        {
+            Should.Throw<IOException>(() => stream.WriteAt(4096, new byte[100]));
+        }
+
+        stream.Length.ShouldBe(4096);
+        new FileInfo(_path).Length.ShouldBe(4096);
+        stream.WriteAt(4096, "mapped now"u8);
+        byte[] read = new byte[10];
+        stream.ReadAt(4096, read).ShouldBe(10);
+        read.ShouldBe("mapped now"u8.ToArray());
+    }
+
+    [Test]
+    public void Open_AdoptingGrowthByAnotherProcessFailsToMap_TheLengthIsNotPublished()
+    {
+        using var stream = Create(4096);
+        using (var other = new FileStream(_path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
+        {
+            other.SetLength(3 * 4096); // grown outside this process's mapping, as another process would
+        }
+
+        using (FaultInjection.Install(point => point == FaultPoint.Map ? OutOfMemory : 0))
+        {
+            Should.Throw<IOException>(() => MappedFileStream.Open(_path));
+        }
+
+        // Lock-free readers use the length at once: it must not cover pages that are not mapped yet.
+        stream.Length.ShouldBe(4096);
+        stream.ReadAt(2 * 4096, new byte[8]).ShouldBe(0);
+        using var second = MappedFileStream.Open(_path);
+        stream.Length.ShouldBe(3 * 4096);
+        stream.ReadAt(2 * 4096, new byte[8]).ShouldBe(8);
     }
 
     private static IDisposable DiskFull() => FaultInjection.Install(point => point == FaultPoint.Allocate ? NoSpace : 0);
