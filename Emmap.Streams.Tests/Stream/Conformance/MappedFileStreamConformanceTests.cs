@@ -386,6 +386,19 @@ public abstract class MappedFileStreamConformanceTests
         Should.Throw<ObjectDisposedException>(() => stream.Length);
     }
 
+    [Test]
+    public void Dispose_TheOnlyHandle_ClosesTheDescriptorAndUnmapsTheFile()
+    {
+        MappedFileStream stream = Create(Pattern(ContentLength, 24));
+        ProcessMaps.Maps(FilePath).ShouldBeTrue();
+        ProcessMaps.OpenDescriptors(FilePath).ShouldBe(1);
+
+        stream.Dispose();
+
+        ProcessMaps.Maps(FilePath).ShouldBeFalse();
+        ProcessMaps.OpenDescriptors(FilePath).ShouldBe(0);
+    }
+
     /// <summary>Writes the file (filler, then <paramref name="content"/>) and opens the configuration's writable stream.</summary>
     protected MappedFileStream Create(byte[] content)
     {
