@@ -22,7 +22,7 @@ public sealed class StreamReadme
     public void TearDown() => _directory.Dispose();
 
     [Test]
-    public void QuickStart()
+    public void QuickStart_AsQuoted_DoesWhatItsCommentsSay()
     {
         string path = _directory.File("data.bin");
 
@@ -42,7 +42,7 @@ public sealed class StreamReadme
     }
 
     [Test]
-    public void BasicUsage()
+    public void BasicUsage_AsQuoted_DoesWhatItsCommentsSay()
     {
         string path = _directory.File("filename");
         File.WriteAllBytes(path, new byte[200]);
@@ -57,7 +57,7 @@ public sealed class StreamReadme
     }
 
     [Test]
-    public void Window()
+    public void Window_AsQuoted_DoesWhatItsCommentsSay()
     {
         string path = _directory.File("big.bin");
         File.WriteAllBytes(path, new byte[10_000]);
@@ -72,7 +72,7 @@ public sealed class StreamReadme
     }
 
     [Test]
-    public void Resize()
+    public void Resize_AsQuoted_DoesWhatItsCommentsSay()
     {
         string path = _directory.File("grow.bin");
 
@@ -89,7 +89,7 @@ public sealed class StreamReadme
     }
 
     [Test]
-    public void SharedBetweenHandles()
+    public void SharedBetweenHandles_AsQuoted_DoesWhatItsCommentsSay()
     {
         string path = _directory.File("q.bin");
 
@@ -107,7 +107,7 @@ public sealed class StreamReadme
     }
 
     [Test]
-    public void PositionalIoOnAnyStream()
+    public void PositionalIoOnAnyStream_AsQuoted_DoesWhatItsCommentsSay()
     {
         string path = _directory.File("plain.bin");
         File.WriteAllBytes(path, "0123456789"u8.ToArray());

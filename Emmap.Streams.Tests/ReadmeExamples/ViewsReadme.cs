@@ -21,7 +21,7 @@ public sealed class ViewsReadme
     public void TearDown() => _directory.Dispose();
 
     [Test]
-    public void MutableView()
+    public void MutableView_AsQuoted_DoesWhatItsCommentsSay()
     {
         string path = _directory.File("test.data");
 
@@ -37,7 +37,7 @@ public sealed class ViewsReadme
     }
 
     [Test]
-    public void ViewsPinTheMapping()
+    public void ViewsPinTheMapping_AsQuoted_DoesWhatItsCommentsSay()
     {
         string path = _directory.File("pinned.bin");
         File.WriteAllBytes(path, "still here"u8.ToArray());
@@ -56,7 +56,7 @@ public sealed class ViewsReadme
     }
 
     [Test]
-    public void ParseJsonInPlace()
+    public void ParseJsonInPlace_AsQuoted_DoesWhatItsCommentsSay()
     {
         string path = _directory.File("config.json");
         File.WriteAllText(path, """{"port":8080}""");
@@ -74,7 +74,7 @@ public sealed class ViewsReadme
     }
 
     [Test]
-    public void SequenceOverAnyLength()
+    public void SequenceOverAnyLength_AsQuoted_DoesWhatItsCommentsSay()
     {
         string path = _directory.File("log.bin");
         File.WriteAllText(path, "one\ntwo\nthree\n");
@@ -93,7 +93,7 @@ public sealed class ViewsReadme
     }
 
     [Test]
-    public void StreamOverAView()
+    public void StreamOverAView_AsQuoted_DoesWhatItsCommentsSay()
     {
         string path = _directory.File("notes.txt");
         File.WriteAllText(path, "first line\nsecond line\n");

@@ -1,0 +1,139 @@
+using System.IO;
+using CsCheck;
+using Emmap.Streams.Tests.Support;
+using NUnit.Framework;
+using Shouldly;
+
+namespace Emmap.Streams.Tests.StreamTests;
+
+/// <summary>
+/// Random sequences of stream operations applied to a <see cref="MappedFileStream"/> and to a <see cref="MemoryStream"/>
+/// (the model): every result, the position, the length and finally the file's bytes must agree. CsCheck prints a seed
+/// that replays a failure.
+/// </summary>
+[TestFixture]
+public sealed class MappedFileStreamModelTests
+{
+    private const int MaxPosition = 20_000;
+
+    private TempDirectory _directory = null!;
+    private int _files;
+
+    private enum Kind
+    {
+        Write,
+        WriteAt,
+        Read,
+        ReadAt,
+        Seek,
+        SetLength,
+        WriteByte,
+        ReadByte,
+    }
+
+    [SetUp]
+    public void SetUp() => _directory = new TempDirectory();
+
+    [TearDown]
+    public void TearDown() => _directory.Dispose();
+
+    [Test]
+    public void Operations_AnySequence_BehaveLikeAMemoryStream()
+    {
+        Gen<(Kind Kind, int A, int B)> operation = Gen.Select(Gen.Enum<Kind>(), Gen.Int[0, MaxPosition], Gen.Int[0, 6000]);
+        Gen.Select(Gen.Int[1, 9000], operation.Array[1, 25]).Sample(
+            sample => Agree(sample.Item1, sample.Item2),
+            iter: 60,
+            threads: 1);
+    }
+
+    private void Agree(int initialLength, (Kind Kind, int A, int B)[] operations)
+    {
+        string path = _directory.File($"model-{_files++}.bin");
+        var model = new MemoryStream();
+        model.SetLength(initialLength);
+        using (var stream = MappedFileStream.Open(path, new MapOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.ReadWrite,
+            Size = initialLength,
+            MaxIncrementSize = 8192,
+        }))
+        {
+            foreach ((Kind kind, int a, int b) in operations)
+            {
+                byte[] data = Data(a, b);
+                switch (kind)
+                {
+                    case Kind.Write:
+                        stream.Write(data);
+                        model.Write(data);
+                        break;
+                    case Kind.WriteAt:
+                        stream.WriteAt(a, data);
+                        model.WriteAt(a, data);
+                        break;
+                    case Kind.Read:
+                        byte[] mine = new byte[b];
+                        byte[] theirs = new byte[b];
+                        stream.Read(mine).ShouldBe(model.Read(theirs));
+                        mine.ShouldBe(theirs);
+                        break;
+                    case Kind.ReadAt:
+                        byte[] mineAt = new byte[b];
+                        byte[] theirsAt = new byte[b];
+                        stream.ReadAt(a, mineAt).ShouldBe(model.ReadAt(a, theirsAt));
+                        mineAt.ShouldBe(theirsAt);
+                        break;
+                    case Kind.Seek:
+                        var origin = (SeekOrigin)(b % 3);
+                        long offset = origin == SeekOrigin.Begin ? a : (a % 4000) - 2000;
+                        long expected = origin switch
+                        {
+                            SeekOrigin.Begin => offset,
+                            SeekOrigin.Current => model.Position + offset,
+                            _ => model.Length + offset,
+                        };
+                        if (expected < 0)
+                        {
+                            Should.Throw<IOException>(() => stream.Seek(offset, origin));
+                        }
+                        else
+                        {
+                            stream.Seek(offset, origin).ShouldBe(model.Seek(offset, origin));
+                        }
+
+                        break;
+                    case Kind.SetLength:
+                        stream.SetLength(a);
+                        model.SetLength(a);
+                        break;
+                    case Kind.WriteByte:
+                        stream.WriteByte((byte)b);
+                        model.WriteByte((byte)b);
+                        break;
+                    default:
+                        stream.ReadByte().ShouldBe(model.ReadByte());
+                        break;
+                }
+
+                stream.Position.ShouldBe(model.Position, $"after {kind}({a}, {b})");
+                stream.Length.ShouldBe(model.Length, $"after {kind}({a}, {b})");
+                stream.Capacity.ShouldBeGreaterThanOrEqualTo(stream.Length);
+            }
+        }
+
+        File.ReadAllBytes(path).ShouldBe(model.ToArray());
+    }
+
+    private static byte[] Data(int a, int b)
+    {
+        byte[] data = new byte[b % 3000];
+        for (int i = 0; i < data.Length; i++)
+        {
+            data[i] = (byte)(a + (i * 7) + 1);
+        }
+
+        return data;
+    }
+}
