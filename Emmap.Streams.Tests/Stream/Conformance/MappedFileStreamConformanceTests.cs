@@ -174,6 +174,19 @@ public abstract class MappedFileStreamConformanceTests
     }
 
     [Test]
+    public async Task Write_EmptyPastTheEnd_DoesNotExtendLikeFileStream([Values] ReadWriteMode mode)
+    {
+        MappedFileStream stream = Create(Pattern(ContentLength, 25));
+        stream.Position = ContentLength + 100;
+
+        await StreamIo.WriteAsync(stream, [], mode);
+        stream.WriteAt(ContentLength + 200, ReadOnlySpan<byte>.Empty);
+
+        stream.Length.ShouldBe(ContentLength);
+        stream.Position.ShouldBe(ContentLength + 100);
+    }
+
+    [Test]
     public async Task Write_OnReadOnlyStream_ThrowsNotSupportedAndLeavesTheFile([Values] ReadWriteMode mode)
     {
         byte[] content = Pattern(ContentLength, 10);
