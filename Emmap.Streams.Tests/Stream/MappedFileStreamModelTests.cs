@@ -1,3 +1,4 @@
+using System;
 using System.IO;
 using CsCheck;
 using Emmap.Streams.Tests.Support;
@@ -37,28 +38,40 @@ public sealed class MappedFileStreamModelTests
     [TearDown]
     public void TearDown() => _directory.Dispose();
 
+    public enum Configuration
+    {
+        WholeFile,
+        Window,
+        Private,
+    }
+
     [Test]
-    public void Operations_AnySequence_BehaveLikeAMemoryStream()
+    public void Operations_AnySequence_BehaveLikeAMemoryStream([Values] Configuration configuration)
     {
         Gen<(Kind Kind, int A, int B)> operation = Gen.Select(Gen.Enum<Kind>(), Gen.Int[0, MaxPosition], Gen.Int[0, 6000]);
         Gen.Select(Gen.Int[1, 9000], operation.Array[1, 25]).Sample(
-            sample => Agree(sample.Item1, sample.Item2),
-            iter: 60,
+            sample => Agree(configuration, sample.Item1, sample.Item2),
+            iter: 40,
             threads: 1);
     }
 
-    private void Agree(int initialLength, (Kind Kind, int A, int B)[] operations)
+    private void Agree(Configuration configuration, int initialLength, (Kind Kind, int A, int B)[] operations)
     {
+        const int windowOffset = 8100;
         string path = _directory.File($"model-{_files++}.bin");
+        int prefix = configuration == Configuration.Window ? windowOffset : 0;
+        byte[] initialFile = new byte[prefix + initialLength];
+        initialFile.AsSpan(0, prefix).Fill(0xEE);
+        File.WriteAllBytes(path, initialFile);
         var model = new MemoryStream();
         model.SetLength(initialLength);
-        using (var stream = MappedFileStream.Open(path, new MapOptions
+        var options = new MapOptions
         {
-            Mode = FileMode.CreateNew,
             Access = FileAccess.ReadWrite,
-            Size = initialLength,
             MaxIncrementSize = 8192,
-        }))
+            Sharing = configuration == Configuration.Private ? MapSharing.Private : MapSharing.Shared,
+        };
+        using (var stream = prefix == 0 ? MappedFileStream.Open(path, options) : MappedFileStream.Open(path, prefix, 0, options))
         {
             foreach ((Kind kind, int a, int b) in operations)
             {
@@ -123,7 +136,16 @@ public sealed class MappedFileStreamModelTests
             }
         }
 
-        File.ReadAllBytes(path).ShouldBe(model.ToArray());
+        byte[] file = File.ReadAllBytes(path);
+        if (configuration == Configuration.Private)
+        {
+            file.ShouldBe(initialFile);
+        }
+        else
+        {
+            file[..prefix].ShouldBe(initialFile[..prefix]);
+            file[prefix..].ShouldBe(model.ToArray());
+        }
     }
 
     private static byte[] Data(int a, int b)
