@@ -148,6 +148,87 @@ public sealed class MappedFileStreamModelTests
         }
     }
 
+    [Test]
+    public void Operations_TwoHandlesAndLiveViews_BehaveLikeOneMemoryStream()
+    {
+        // Two shared handles share one length; views pin the mapping, so shrinks below them are deferred. Every view
+        // must show the model's bytes where the data reaches and zeros past its end.
+        Gen<(int Op, int Handle, int A, int B)> operation = Gen.Select(Gen.Int[0, 5], Gen.Int[0, 1], Gen.Int[0, MaxPosition], Gen.Int[0, 6000]);
+        Gen.Select(Gen.Int[1, 9000], operation.Array[1, 30]).Sample(
+            sample => AgreeWithViews(sample.Item1, sample.Item2),
+            iter: 40,
+            threads: 1);
+    }
+
+    private void AgreeWithViews(int initialLength, (int Op, int Handle, int A, int B)[] operations)
+    {
+        string path = _directory.File($"views-{_files++}.bin");
+        File.WriteAllBytes(path, new byte[initialLength]);
+        var model = new MemoryStream();
+        model.SetLength(initialLength);
+        var options = new MapOptions { Access = FileAccess.ReadWrite, MaxIncrementSize = 8192 };
+        var views = new System.Collections.Generic.List<(long Position, System.Buffers.IMemoryOwner<byte> View)>();
+        var handles = new[] { MappedFileStream.Open(path, options), MappedFileStream.Open(path, options) };
+        try
+        {
+            foreach ((int op, int h, int a, int b) in operations)
+            {
+                MappedFileStream stream = handles[h];
+                switch (op)
+                {
+                    case 0:
+                    case 1:
+                        byte[] data = Data(a, b);
+                        stream.WriteAt(a, data);
+                        model.WriteAt(a, data);
+                        break;
+                    case 2:
+                        stream.SetLength(a % 12_000);
+                        model.SetLength(a % 12_000);
+                        break;
+                    case 3:
+                        views.Add((a, stream.ReadDirect(a, b)));
+                        break;
+                    case 4 when views.Count > 0:
+                        views[b % views.Count].View.Dispose();
+                        views.RemoveAt(b % views.Count);
+                        break;
+                    default:
+                        byte[] mine = new byte[b];
+                        byte[] theirs = new byte[b];
+                        stream.ReadAt(a, mine).ShouldBe(model.ReadAt(a, theirs));
+                        mine.ShouldBe(theirs);
+                        break;
+                }
+
+                handles[1 - h].Length.ShouldBe(model.Length);
+                handles[0].LiveViewCount.ShouldBe(views.Count);
+                byte[] all = model.ToArray();
+                foreach ((long position, System.Buffers.IMemoryOwner<byte> view) in views)
+                {
+                    ReadOnlySpan<byte> span = view.Memory.Span;
+                    for (int i = 0; i < span.Length; i += 97)
+                    {
+                        long at = position + i;
+                        span[i].ShouldBe(at < all.Length ? all[at] : (byte)0, $"view at {position}, byte {at}");
+                    }
+                }
+            }
+        }
+        finally
+        {
+            foreach ((_, System.Buffers.IMemoryOwner<byte> view) in views)
+            {
+                view.Dispose();
+            }
+
+            handles[0].Dispose();
+            handles[1].Dispose();
+        }
+
+        File.ReadAllBytes(path).ShouldBe(model.ToArray());
+    }
+
     private static byte[] Data(int a, int b)
     {
         // Never empty: an empty write past the end extends a MemoryStream but not a FileStream, and this stream
