@@ -192,7 +192,7 @@ public sealed partial class MappedFileStream
 
             MappingState state = o.Sharing == MapSharing.Shared
                 ? entry.AttachShared()
-                : entry.AttachPrivate(entry.LogicalLength, writable);
+                : entry.AttachPrivate(entry.LogicalLength);
             stream = new MappedFileStream(state, fullPath, wholeFile ? 0 : offset, limit, writable, !created, o);
         }
 

@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Globalization;
 using System.IO;
 using System.Text;
@@ -10,6 +11,10 @@ namespace Emmap.Streams.TestHost;
 /// <item><c>stream-write PATH POSITION TEXT [shared|private]</c>: maps PATH read-write, writes TEXT, prints "written",
 /// then waits for a line on stdin before disposing (so the parent can look while the mapping is live).</item>
 /// <item><c>stream-read PATH POSITION COUNT</c>: maps PATH read-only and prints the bytes at POSITION as UTF-8 text.</item>
+/// <item><c>stream-session PATH [shared|private]</c>: maps PATH read-write, prints "ready", then answers one line per
+/// command read from stdin, all on the same live mapping, until stdin closes:
+/// <c>read POSITION COUNT</c> (a copy), <c>write POSITION TEXT</c>, <c>view POSITION COUNT</c> (takes a direct view and
+/// keeps it), <c>show</c> (the view's bytes now), <c>length</c>. Bytes are printed as Latin-1 text with NUL as '.'.</item>
 /// </list>
 /// </summary>
 internal static class StreamCommands
@@ -18,6 +23,8 @@ internal static class StreamCommands
     {
         "stream-write" => Write(args[1], Parse(args[2]), args[3], args.Length > 4 ? args[4] : "shared"),
         "stream-read" => Read(args[1], Parse(args[2]), (int)Parse(args[3])),
+        "stream-session" => Session(args[1], args.Length > 2 ? args[2] : "shared"),
+        "stream-view-write" => ViewWrite(args[1], args[2], args.Length > 3 ? args[3] : "shared"),
         _ => null,
     };
 
@@ -45,5 +52,80 @@ internal static class StreamCommands
         int read = stream.ReadAt(position, buffer);
         Console.WriteLine(Encoding.UTF8.GetString(buffer, 0, read));
         return 0;
+    }
+
+    private static int Session(string path, string sharing)
+    {
+        var options = new MapOptions
+        {
+            Access = FileAccess.ReadWrite,
+            Sharing = sharing == "private" ? MapSharing.Private : MapSharing.Shared,
+        };
+        using var stream = MappedFileStream.Open(path, options);
+        IMemoryOwner<byte>? view = null;
+        try
+        {
+            Answer("ready");
+            while (Console.ReadLine() is { } line)
+            {
+                string[] words = line.Split(' ', 3);
+                switch (words[0])
+                {
+                    case "read":
+                        byte[] buffer = new byte[Parse(words[2])];
+                        int read = stream.ReadAt(Parse(words[1]), buffer);
+                        Answer(Show(buffer.AsSpan(0, read)));
+                        break;
+                    case "write":
+                        stream.WriteAt(Parse(words[1]), Encoding.UTF8.GetBytes(words[2]));
+                        Answer("ok");
+                        break;
+                    case "view":
+                        view?.Dispose();
+                        view = stream.ReadDirect(Parse(words[1]), (int)Parse(words[2]));
+                        Answer("ok");
+                        break;
+                    case "show":
+                        Answer(view is null ? "no view" : Show(view.Memory.Span));
+                        break;
+                    case "length":
+                        Answer(stream.Length.ToString(CultureInfo.InvariantCulture));
+                        break;
+                    default:
+                        Answer($"unknown {words[0]}");
+                        return 2;
+                }
+            }
+        }
+        finally
+        {
+            view?.Dispose();
+        }
+
+        return 0;
+    }
+
+    private static int ViewWrite(string path, string text, string sharing)
+    {
+        var options = new MapOptions { Sharing = sharing == "private" ? MapSharing.Private : MapSharing.Shared };
+        using var stream = MappedFileStream.Open(path, options);
+        byte[] data = Encoding.UTF8.GetBytes(text);
+        using (IMemoryOwner<byte> view = stream.ReadDirect(0, data.Length))
+        {
+            data.CopyTo(view.Memory.Span);
+            Answer(Show(view.Memory.Span));
+        }
+
+        byte[] read = new byte[data.Length];
+        Answer(Show(read.AsSpan(0, stream.ReadAt(0, read))));
+        return 0;
+    }
+
+    private static string Show(ReadOnlySpan<byte> bytes) => Encoding.Latin1.GetString(bytes).Replace('\0', '.');
+
+    private static void Answer(string text)
+    {
+        Console.WriteLine(text);
+        Console.Out.Flush();
     }
 }

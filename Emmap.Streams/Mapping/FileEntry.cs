@@ -37,6 +37,10 @@ internal sealed class FileEntry
     private long _logicalLength;
     private volatile bool _pendingTrim;
 
+    // Lowest file offset from which a deferred shrink may have punched holes (long.MaxValue: none). Growing the
+    // data back over it reserves the blocks again first, so a write there on a full disk cannot fault.
+    private long _holesFrom = long.MaxValue;
+
     internal FileEntry(FileIdentity identity, string path, FileStream file, bool writable)
     {
         Identity = identity;
@@ -64,7 +68,10 @@ internal sealed class FileEntry
     /// <summary>The end of the file's data as the process sees it (under the gate).</summary>
     internal long LogicalLength => Shared is { } shared ? Volatile.Read(ref shared.Length) : _logicalLength;
 
-    private int SharedProtection => Writable ? UnixConstants.ProtRead | UnixConstants.ProtWrite : UnixConstants.ProtRead;
+    // Pages are always mapped writable: through a read-write descriptor MAP_SHARED, through a read-only one (or for a
+    // private handle) copy-on-write. A direct view hands out writable Memory<byte>, so a write through a view of a
+    // read-only stream must land in a private copy, never fault; and it never reaches the file.
+    private const int Protection = UnixConstants.ProtRead | UnixConstants.ProtWrite;
 
     /// <summary>Takes over <paramref name="file"/> if it allows more than the current descriptor, else closes it.</summary>
     internal void Adopt(FileStream file, bool writable)
@@ -82,8 +89,12 @@ internal sealed class FileEntry
             Writable = true;
             if (Shared is { } shared)
             {
-                // Same pages, now writable: MAP_FIXED replaces the read-only mapping in one step.
-                shared.Region.Reprotect(SharedProtection, file.SafeFileHandle, Path);
+                // Same pages, now shared with the file: MAP_FIXED replaces the copy-on-write mapping in one step.
+                shared.Region.ShareWrites(file.SafeFileHandle, Path);
+                foreach (Region retired in shared.Retired)
+                {
+                    retired.ShareWrites(file.SafeFileHandle, Path);
+                }
             }
 
             old.Dispose();
@@ -96,9 +107,9 @@ internal sealed class FileEntry
         long onDisk = RandomAccess.GetLength(Handle);
         if (onDisk > PhysicalLength)
         {
-            // Map the new bytes before any handle can see a length that covers them.
-            PhysicalLength = onDisk;
+            // Map the new bytes before publishing a length that covers them: lock-free readers may use it at once.
             MapShared(onDisk);
+            PhysicalLength = onDisk;
             SetLogicalLength(onDisk);
         }
         else if (onDisk < PhysicalLength)
@@ -119,6 +130,7 @@ internal sealed class FileEntry
         long current = LogicalLength;
         if (length > current)
         {
+            ReserveHoles(current, length);
             if (length > PhysicalLength)
             {
                 Grow(length);
@@ -144,6 +156,7 @@ internal sealed class FileEntry
     /// <summary>Makes sure the file and the shared mapping reach <paramref name="end"/>, growing by <paramref name="policy"/> (under the gate).</summary>
     internal void EnsureSharedCapacity(long end, GrowthPolicy policy)
     {
+        ReserveHoles(LogicalLength, end);
         if (end > PhysicalLength)
         {
             Grow(policy.NextCapacity(PhysicalLength, end));
@@ -160,9 +173,10 @@ internal sealed class FileEntry
             return existing;
         }
 
-        // A state whose last reference just went may still be waiting for the gate to hand its length over.
-        long length = Shared is { } released ? Volatile.Read(ref released.Length) : _logicalLength;
-        Region region = Region.Reserve(PhysicalLength, SharedProtection, shared: true);
+        // A shared state whose last reference is being released (refused above, not yet detached) still holds the
+        // latest length: take it over, not the length saved before that state was created.
+        long length = LogicalLength;
+        Region region = Region.Reserve(PhysicalLength, Protection, shared: Writable);
         region.MapFileTo(PhysicalLength, Handle, Path);
         var state = new MappingState(this, region, length, isPrivate: false);
         state.InitializeRef();
@@ -173,10 +187,9 @@ internal sealed class FileEntry
     }
 
     /// <summary>Attaches a private (copy-on-write) handle whose data ends at <paramref name="end"/> (under the gate).</summary>
-    internal MappingState AttachPrivate(long end, bool writable)
+    internal MappingState AttachPrivate(long end)
     {
-        int protection = writable ? UnixConstants.ProtRead | UnixConstants.ProtWrite : UnixConstants.ProtRead;
-        Region region = Region.Reserve(Math.Max(end, PhysicalLength), protection, shared: false);
+        Region region = Region.Reserve(Math.Max(end, PhysicalLength), Protection, shared: false);
         region.MapFileTo(PhysicalLength, Handle, Path);
         region.MapZerosTo(end, Path);
         var state = new MappingState(this, region, end, isPrivate: true);
@@ -314,8 +327,27 @@ internal sealed class FileEntry
     private void Grow(long newPhysical)
     {
         NativeFile.Grow(Handle, PhysicalLength, newPhysical, Path);
+        try
+        {
+            MapShared(newPhysical);
+        }
+        catch (IOException)
+        {
+            // PhysicalLength must never count bytes the shared mapping does not cover: a later write below it would
+            // skip growing and touch unmapped address space. Give the blocks back; nothing changed.
+            try
+            {
+                NativeFile.Truncate(Handle, PhysicalLength, Path);
+            }
+            catch (IOException)
+            {
+                // Only surplus zero bytes stay on disk; the next growth reuses them.
+            }
+
+            throw;
+        }
+
         PhysicalLength = newPhysical;
-        MapShared(newPhysical);
     }
 
     private void MapShared(long end)
@@ -334,7 +366,7 @@ internal sealed class FileEntry
 
         // Past the reservation: map the file again in a larger one. The old region keeps mapping the
         // same file pages (shared, so coherent) for views and racing accesses until it is unreachable.
-        Region larger = Region.Reserve(end, SharedProtection, shared: true);
+        Region larger = Region.Reserve(end, Protection, shared: Writable);
         larger.MapFileTo(end, Handle, Path);
         shared.MoveTo(larger);
     }
@@ -357,7 +389,13 @@ internal sealed class FileEntry
 
         if (IsPinnedBeyond(target))
         {
-            NativeFile.ZeroRange(Handle, target, Math.Min(dataEnd, PhysicalLength) - target, Path);
+            long cut = Math.Min(dataEnd, PhysicalLength) - target;
+            if (cut > 0)
+            {
+                NativeFile.ZeroRange(Handle, target, cut, Path);
+                _holesFrom = Math.Min(_holesFrom, target);
+            }
+
             _pendingTrim = true;
             return;
         }
@@ -366,6 +404,28 @@ internal sealed class FileEntry
         NativeFile.Truncate(Handle, target, Path);
         PhysicalLength = target;
         _pendingTrim = false;
+        if (target <= _holesFrom)
+        {
+            _holesFrom = long.MaxValue;
+        }
+    }
+
+    /// <summary>Before the data grows from <paramref name="from"/> to <paramref name="to"/>: re-reserves blocks punched out by a deferred shrink.</summary>
+    private void ReserveHoles(long from, long to)
+    {
+        if (to <= _holesFrom)
+        {
+            return;
+        }
+
+        long start = Math.Max(from, _holesFrom);
+        long end = Math.Min(to, PhysicalLength);
+        if (end > start)
+        {
+            NativeFile.Reserve(Handle, start, end - start, Path);
+        }
+
+        _holesFrom = end < PhysicalLength ? Math.Max(_holesFrom, end) : long.MaxValue;
     }
 
     private bool IsPinnedBeyond(long target)

@@ -40,8 +40,10 @@ internal sealed unsafe class Region
     /// <summary>Bytes from the base that map the file (page multiple, ≤ <see cref="Accessible"/>).</summary>
     internal nuint FileBacked;
 
-    internal int Protection;
-    internal readonly bool Shared;
+    internal readonly int Protection;
+
+    /// <summary>True if file pages are mapped <c>MAP_SHARED</c>; false for copy-on-write (<c>MAP_PRIVATE</c>) pages.</summary>
+    internal bool Shared;
 
     private Region(byte* address, nuint reserved, int protection, bool shared)
     {
@@ -164,15 +166,18 @@ internal sealed unsafe class Region
         }
     }
 
-    /// <summary>Re-maps the file-backed part through <paramref name="file"/> with new protection (read-only to read-write).</summary>
-    internal void Reprotect(int protection, SafeFileHandle file, string path)
+    /// <summary>
+    /// Re-maps the file-backed part <c>MAP_SHARED</c> through <paramref name="file"/> (a read-write descriptor), so that
+    /// writes reach the file from now on. Copy-on-write copies made before are dropped for the file's bytes.
+    /// </summary>
+    internal void ShareWrites(SafeFileHandle file, string path)
     {
         if (FileBacked > 0)
         {
-            Mmap.MapFile(Base, FileBacked, protection, Shared, file, 0, path);
+            Mmap.MapFile(Base, FileBacked, Protection, shared: true, file, 0, path);
         }
 
-        Protection = protection;
+        Shared = true;
     }
 
     /// <summary>

@@ -41,6 +41,32 @@ internal static unsafe class NativeFile
         }
     }
 
+    /// <summary>
+    /// Reserves disk blocks for <c>[offset, offset + length)</c>, a range inside the file that may have holes (punched
+    /// by <see cref="ZeroRange"/>), without changing the file length. Afterwards writes there cannot fail for lack of space.
+    /// </summary>
+    internal static void Reserve(SafeFileHandle file, long offset, long length, string path)
+    {
+        if (length <= 0)
+        {
+            return;
+        }
+
+        int injected = FaultInjection.Check(FaultPoint.Allocate);
+        if (injected != 0)
+        {
+            throw NativeErrors.IOError(injected, "Reserving disk space", path);
+        }
+
+        int errno = OperatingSystem.IsLinux()
+            ? AllocateLinux(file, offset, length)
+            : WriteZeroPerBlock(file, offset, offset + length);
+        if (errno != 0)
+        {
+            throw NativeErrors.IOError(errno, $"Reserving disk space for bytes [{offset}, {offset + length})", path);
+        }
+    }
+
     /// <summary>Sets the file length with <c>ftruncate</c> (used to shrink, never to grow mapped space).</summary>
     internal static void Truncate(SafeFileHandle file, long length, string path)
     {
@@ -246,16 +272,21 @@ internal static unsafe class NativeFile
             return errno;
         }
 
+        return WriteZeroPerBlock(file, oldLength, newLength);
+    }
+
+    // Writes one zero byte in every block of [from, to), which lies past the data, so each block is allocated now.
+    private static int WriteZeroPerBlock(SafeFileHandle file, long from, long to)
+    {
         ReadOnlySpan<byte> zero = [0];
         try
         {
-            long first = oldLength / BlockSize * BlockSize;
-            for (long at = Math.Max(first, oldLength); at < newLength; at = (at / BlockSize + 1) * BlockSize)
+            for (long at = from; at < to; at = (at / BlockSize + 1) * BlockSize)
             {
                 RandomAccess.Write(file, zero, at);
             }
 
-            RandomAccess.Write(file, zero, newLength - 1);
+            RandomAccess.Write(file, zero, to - 1);
             return 0;
         }
         catch (IOException ex)

@@ -73,6 +73,25 @@ public sealed unsafe class MappedSequenceOwner : IDisposable
         }
     }
 
+    /// <summary>Takes a reference on the mapping for a <see cref="MemoryHandle"/> of a segment; refused once disposed.</summary>
+    internal void AddPin()
+    {
+        ThrowIfDisposed();
+        if (!_state.TryAddRef())
+        {
+            ThrowHelper.ThrowObjectDisposed(this);
+        }
+
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            _state.Release();
+            ThrowHelper.ThrowObjectDisposed(this);
+        }
+    }
+
+    /// <summary>Drops the reference of a segment's <see cref="MemoryHandle"/>.</summary>
+    internal void ReleasePin() => _state.Release();
+
     internal void ThrowIfDisposed()
     {
         if (Volatile.Read(ref _disposed) != 0)

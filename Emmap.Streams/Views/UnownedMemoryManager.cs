@@ -5,7 +5,8 @@ namespace Emmap.Streams.Views;
 
 /// <summary>
 /// Memory over one chunk of a <see cref="MappedSequenceOwner"/>. It owns nothing: the sequence owner
-/// holds the mapping reference and this chunk refuses access once the owner is disposed.
+/// holds the mapping reference and this chunk refuses access once the owner is disposed. A
+/// <see cref="MemoryHandle"/> from <see cref="Pin"/> holds its own reference, as a direct view's does.
 /// </summary>
 internal sealed unsafe class UnownedMemoryManager : MemoryManager<byte>
 {
@@ -32,14 +33,14 @@ internal sealed unsafe class UnownedMemoryManager : MemoryManager<byte>
     {
         ArgumentOutOfRangeException.ThrowIfNegative(elementIndex);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(elementIndex, _length);
-        _owner.ThrowIfDisposed();
-        return new MemoryHandle(_pointer + elementIndex);
+        _owner.AddPin();
+
+        // The handle holds its own reference: the bytes stay mapped until it is disposed, even past the owner.
+        return new MemoryHandle(_pointer + elementIndex, default, this);
     }
 
     /// <inheritdoc/>
-    public override void Unpin()
-    {
-    }
+    public override void Unpin() => _owner.ReleasePin();
 
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)

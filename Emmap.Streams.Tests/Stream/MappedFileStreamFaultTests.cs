@@ -1,0 +1,225 @@
+using System;
+using System.Buffers;
+using System.IO;
+using System.Linq;
+using Emmap.Streams.Native;
+using Emmap.Streams.Tests.Support;
+using NUnit.Framework;
+using Shouldly;
+
+namespace Emmap.Streams.Tests.StreamTests;
+
+/// <summary>
+/// Native failures injected through the fault seam. A full disk while creating or growing (ENOSPC at the block
+/// reservation) and a failed mapping (ENOMEM at mmap) give an <see cref="IOException"/>, never a SIGBUS or SIGSEGV,
+/// with nothing changed, and the stream keeps working once the fault is gone.
+/// </summary>
+[TestFixture]
+public sealed class MappedFileStreamFaultTests
+{
+    private const int NoSpace = 28;
+    private const int OutOfMemory = 12;
+
+    private TempDirectory _directory = null!;
+    private string _path = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        _directory = new TempDirectory();
+        _path = _directory.File("full.bin");
+    }
+
+    [TearDown]
+    public void TearDown() => _directory.Dispose();
+
+    [Test]
+    public void Write_PastTheEndOnAFullDisk_ThrowsIOExceptionAndChangesNothing()
+    {
+        using var stream = Create(4096);
+        stream.WriteAt(0, "kept"u8);
+        stream.Position = 4096;
+        var before = FileSnapshot.Take(_path);
+
+        using (DiskFull())
+        {
+            var ex = Should.Throw<IOException>(() => stream.Write(new byte[100]));
+            ex.HResult.ShouldBe(NoSpace);
+            Should.Throw<IOException>(() => stream.WriteAt(5000, "x"u8));
+
+            // Reads, and writes that need no new blocks, still work.
+            byte[] read = new byte[4];
+            stream.ReadAt(0, read).ShouldBe(4);
+            read.ShouldBe("kept"u8.ToArray());
+        }
+
+        stream.Length.ShouldBe(4096);
+        stream.Position.ShouldBe(4096);
+        stream.Capacity.ShouldBe(4096);
+        before.ShouldBeUnchanged();
+
+        stream.Write("after"u8);
+        stream.Length.ShouldBe(4101);
+    }
+
+    [Test]
+    public void WriteInsideTheData_OnAFullDisk_Succeeds()
+    {
+        using var stream = Create(4096);
+
+        using (DiskFull())
+        {
+            stream.WriteAt(100, "inside"u8);
+        }
+
+        File.ReadAllBytes(_path)[100..106].ShouldBe("inside"u8.ToArray());
+    }
+
+    [Test]
+    public void ResizeAndSetLength_OnAFullDisk_ThrowIOExceptionAndChangeNothing()
+    {
+        using var stream = Create(64);
+        var before = FileSnapshot.Take(_path);
+
+        using (DiskFull())
+        {
+            Should.Throw<IOException>(() => stream.Resize());
+            Should.Throw<IOException>(() => stream.Resize(1 << 20));
+            Should.Throw<IOException>(() => stream.SetLength(100));
+        }
+
+        stream.Length.ShouldBe(64);
+        before.ShouldBeUnchanged();
+        stream.Resize().ShouldBe(128);
+    }
+
+    [Test]
+    public void Open_NewFileOnAFullDisk_ThrowsIOExceptionAndLeavesNoFile()
+    {
+        using (DiskFull())
+        {
+            Should.Throw<IOException>(() => Create(4096));
+        }
+
+        File.Exists(_path).ShouldBeFalse();
+        using var stream = Create(4096);
+        stream.Length.ShouldBe(4096);
+    }
+
+    [Test]
+    public void Open_FitGrowthOnAFullDisk_ThrowsIOExceptionAndLeavesTheFile()
+    {
+        File.WriteAllBytes(_path, [1, 2, 3]);
+        var before = FileSnapshot.Take(_path);
+
+        using (DiskFull())
+        {
+            Should.Throw<IOException>(() => MappedFileStream.Open(_path, new MapOptions { Access = FileAccess.ReadWrite, Size = 8192, Fit = true }));
+            Should.Throw<IOException>(() => MappedFileStream.Open(_path, 0, 8192, new MapOptions { Access = FileAccess.ReadWrite, Fit = true }));
+        }
+
+        before.ShouldBeUnchanged();
+    }
+
+    [Test]
+    public void Truncate_ExistingFileOnAFullDisk_ThrowsIOException()
+    {
+        File.WriteAllBytes(_path, [1, 2, 3]);
+
+        using (DiskFull())
+        {
+            Should.Throw<IOException>(() => MappedFileStream.Open(_path, new MapOptions { Mode = FileMode.Truncate, Access = FileAccess.ReadWrite, Size = 8192 }));
+        }
+
+        using var stream = MappedFileStream.Open(_path, new MapOptions { Mode = FileMode.Truncate, Access = FileAccess.ReadWrite, Size = 8192 });
+        stream.Length.ShouldBe(8192);
+    }
+
+    [Test]
+    public void Grow_BackOverARangeCutWhileAViewWasLive_ReservesTheBlocksAgain()
+    {
+        // A shrink below a live view punches the cut range out of the file (the truncation waits for the view).
+        // Growing back over it must reserve those blocks again: otherwise a write there on a full disk would fault.
+        using var stream = Create(16 * 4096);
+        using IMemoryOwner<byte> view = stream.ReadDirect(0, 16 * 4096);
+        stream.SetLength(4096);
+
+        using (DiskFull())
+        {
+            Should.Throw<IOException>(() => stream.SetLength(16 * 4096));
+            stream.Length.ShouldBe(4096);
+            Should.Throw<IOException>(() => stream.WriteAt(8 * 4096, "x"u8));
+            stream.Length.ShouldBe(4096);
+        }
+
+        stream.SetLength(16 * 4096);
+        stream.WriteAt(8 * 4096, "x"u8);
+        view.Memory.Span[8 * 4096].ShouldBe((byte)'x');
+    }
+
+    [Test]
+    public void Write_ManyAttemptsOnAFullDisk_NeverChangeTheFileAndRecoverAfter()
+    {
+        using var stream = Create(100);
+        byte[] content = Enumerable.Range(0, 100).Select(i => (byte)i).ToArray();
+        stream.WriteAt(0, content);
+        var before = FileSnapshot.Take(_path);
+
+        using (DiskFull())
+        {
+            for (int size = 1; size < 100_000; size *= 3)
+            {
+                Should.Throw<IOException>(() => stream.WriteAt(100, new byte[size]));
+            }
+        }
+
+        before.ShouldBeUnchanged();
+        stream.WriteAt(100, new byte[50_000]);
+        stream.Length.ShouldBe(50_100);
+    }
+
+    [Test]
+    public void Write_AfterMappingTheGrowthFailed_GrowsAgainAndNeverTouchesUnmappedPages()
+    {
+        using var stream = Create(4096);
+
+        using (FaultInjection.Install(point => point == FaultPoint.Map ? OutOfMemory : 0))
+        {
+            Should.Throw<IOException>(() => stream.WriteAt(4096, new byte[100]));
+        }
+
+        stream.Length.ShouldBe(4096);
+        new FileInfo(_path).Length.ShouldBe(4096);
+        stream.WriteAt(4096, "mapped now"u8);
+        byte[] read = new byte[10];
+        stream.ReadAt(4096, read).ShouldBe(10);
+        read.ShouldBe("mapped now"u8.ToArray());
+    }
+
+    [Test]
+    public void Open_AdoptingGrowthByAnotherProcessFailsToMap_TheLengthIsNotPublished()
+    {
+        using var stream = Create(4096);
+        using (var other = new FileStream(_path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
+        {
+            other.SetLength(3 * 4096); // grown outside this process's mapping, as another process would
+        }
+
+        using (FaultInjection.Install(point => point == FaultPoint.Map ? OutOfMemory : 0))
+        {
+            Should.Throw<IOException>(() => MappedFileStream.Open(_path));
+        }
+
+        // Lock-free readers use the length at once: it must not cover pages that are not mapped yet.
+        stream.Length.ShouldBe(4096);
+        stream.ReadAt(2 * 4096, new byte[8]).ShouldBe(0);
+        using var second = MappedFileStream.Open(_path);
+        stream.Length.ShouldBe(3 * 4096);
+        stream.ReadAt(2 * 4096, new byte[8]).ShouldBe(8);
+    }
+
+    private static IDisposable DiskFull() => FaultInjection.Install(point => point == FaultPoint.Allocate ? NoSpace : 0);
+
+    private MappedFileStream Create(long size) =>
+        MappedFileStream.Open(_path, new MapOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Size = size });
+}

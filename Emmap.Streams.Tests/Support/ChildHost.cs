@@ -1,0 +1,134 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Threading.Tasks;
+
+namespace Emmap.Streams.Tests.Support;
+
+/// <summary>
+/// A real child process running Emmap.Streams.TestHost (copied next to the test assembly), for
+/// cross-process tests. Each exchange waits at most a minute so a stuck child fails the
+/// test instead of hanging it.
+/// </summary>
+public sealed class ChildHost : IDisposable
+{
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(60);
+
+    private readonly Process _process;
+    private readonly Task<string> _stderr;
+
+    private ChildHost(Process process)
+    {
+        _process = process;
+        _stderr = process.StandardError.ReadToEndAsync();
+    }
+
+    /// <summary>Starts the host with <paramref name="arguments"/> (the first names the command) and leaves it running.</summary>
+    public static ChildHost Start(params string[] arguments)
+    {
+        string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+        var start = new ProcessStartInfo(dotnet)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Emmap.Streams.TestHost.dll"));
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        return new ChildHost(Process.Start(start) ?? throw new InvalidOperationException("Could not start the test host."));
+    }
+
+    /// <summary>Runs the host to completion and returns its output (without the final newline); throws if it failed.</summary>
+    public static string Run(params string[] arguments)
+    {
+        using ChildHost child = Start(arguments);
+        child._process.StandardInput.Close();
+        string output = child.ReadToEnd();
+        child.ShouldExitWith(0);
+        return output;
+    }
+
+    /// <summary>Reads the next line the child prints.</summary>
+    public string ReadLine()
+    {
+        Task<string?> line = _process.StandardOutput.ReadLineAsync();
+        if (!line.Wait(s_timeout))
+        {
+            Kill();
+            throw new TimeoutException("The test host printed nothing in time.");
+        }
+
+        return line.Result ?? throw new InvalidOperationException($"The test host ended early: {StandardError()}");
+    }
+
+    /// <summary>Sends a line to the child, then returns the line it answers with.</summary>
+    public string Ask(string line)
+    {
+        _process.StandardInput.WriteLine(line);
+        _process.StandardInput.Flush();
+        return ReadLine();
+    }
+
+    /// <summary>Closes the child's input (its cue to finish) and checks its exit code.</summary>
+    public void ShouldExitWith(int code)
+    {
+        try
+        {
+            _process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+        }
+
+        if (!_process.WaitForExit(s_timeout))
+        {
+            Kill();
+            throw new TimeoutException("The test host did not exit in time.");
+        }
+
+        if (_process.ExitCode != code)
+        {
+            throw new InvalidOperationException($"The test host exited with {_process.ExitCode}, expected {code}: {StandardError()}");
+        }
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        _process.Dispose();
+    }
+
+    private string ReadToEnd()
+    {
+        Task<string> all = _process.StandardOutput.ReadToEndAsync();
+        if (!all.Wait(s_timeout))
+        {
+            Kill();
+            throw new TimeoutException("The test host did not finish in time.");
+        }
+
+        return all.Result.TrimEnd('\n');
+    }
+
+    private string StandardError() => _stderr.Wait(TimeSpan.FromSeconds(5)) ? _stderr.Result : string.Empty;
+
+    private void Kill()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill();
+                _process.WaitForExit(s_timeout);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+        }
+    }
+}
