@@ -185,6 +185,11 @@ public sealed partial class MappedQueue : IDisposable
                 CreateFile(fullPath, initialSize, o);
             }
 
+            if (new FileInfo(fullPath) is { Exists: true, Length: 0 })
+            {
+                throw new InvalidDataException($"'{fullPath}' is empty, so it is not a queue.");
+            }
+
             MappedFileStream stream;
             try
             {
