@@ -152,7 +152,7 @@ public sealed partial class MappedQueue
         while (pos < tail && phys + QueueLayout.RecordHeaderSize <= readable)
         {
             RecordKind kind = ReadRecord(b, pos, phys, tail, ringEnd, out uint length, out uint crc, out long size);
-            if (kind == RecordKind.Invalid || phys + size > readable)
+            if (kind == RecordKind.Invalid || (kind == RecordKind.Item && phys + QueueLayout.RecordHeaderSize + length > readable))
             {
                 break;
             }
