@@ -1,6 +1,7 @@
 using System;
 using System.Buffers;
 using System.Collections.Generic;
+using System.Diagnostics.CodeAnalysis;
 using System.IO;
 using Emmap.Streams.Mapping;
 
@@ -38,16 +39,89 @@ public sealed partial class MappedQueue
             return null;
         }
 
+        long phys = LocateLast(out uint length, out uint crc);
+        return CopyItem(_lastPos, phys, length, crc);
+    }
+
+    private unsafe long LocateLast(out uint length, out uint crc)
+    {
         long phys = _slot.PhysicalOf(_lastPos);
         Region region = _stream.BeginQueueAccess();
-        RecordKind kind = ReadRecord(region.Base + _window, _lastPos, phys, _tail, _ringEnd, out uint length, out uint crc, out _);
+        RecordKind kind = ReadRecord(region.Base + _window, _lastPos, phys, _tail, _ringEnd, out length, out crc, out _);
         _stream.EndQueueAccess(region);
         if (kind != RecordKind.Item)
         {
             throw Corrupt(_lastPos, phys, "the tail record's header does not check out");
         }
 
-        return CopyItem(_lastPos, phys, length, crc);
+        return phys;
+    }
+
+    private unsafe TResult Read<TState, TResult>(long pos, long phys, uint length, uint crc, TState state, Func<ReadOnlySpan<byte>, TState, TResult> reader)
+    {
+        Region region = _stream.BeginQueueAccess();
+        ReadOnlySpan<byte> mapped = new(region.Base + _window + phys + QueueLayout.RecordHeaderSize, (int)length);
+        if (QueueChecksum.Record(length, pos, mapped) != crc)
+        {
+            _stream.EndQueueAccess(region);
+            throw Corrupt(pos, phys, "the item's checksum does not match");
+        }
+
+        TResult result = reader(mapped, state);
+        _stream.EndQueueAccess(region);
+        return result;
+    }
+
+    /// <summary>Calls <paramref name="reader"/> with the item at the head, without removing it or copying it.</summary>
+    /// <typeparam name="TState">The state passed to the reader.</typeparam>
+    /// <typeparam name="TResult">What the reader returns.</typeparam>
+    /// <param name="state">Passed to the reader.</param>
+    /// <param name="reader">Receives the item's bytes, valid only during the call, and the state.</param>
+    /// <param name="result">The reader's result, or the default when the queue is empty.</param>
+    /// <returns><see langword="true"/> if the queue had an item; <see langword="false"/> when it is empty.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="reader"/> is <see langword="null"/>.</exception>
+    /// <exception cref="InvalidDataException">The record fails its checksum; the reader is not called.</exception>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public bool TryPeekFront<TState, TResult>(TState state, Func<ReadOnlySpan<byte>, TState, TResult> reader, [MaybeNullWhen(false)] out TResult result)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ThrowIfDisposed();
+        if (_count == 0)
+        {
+            result = default;
+            return false;
+        }
+
+        long pos = _head;
+        long phys = _headPhys;
+        NextItem(ref pos, ref phys, out long itemPhys, out uint length, out uint crc, out _);
+        result = Read(pos, itemPhys, length, crc, state, reader);
+        return true;
+    }
+
+    /// <summary>Calls <paramref name="reader"/> with the item at the tail, without removing it or copying it.</summary>
+    /// <typeparam name="TState">The state passed to the reader.</typeparam>
+    /// <typeparam name="TResult">What the reader returns.</typeparam>
+    /// <param name="state">Passed to the reader.</param>
+    /// <param name="reader">Receives the item's bytes, valid only during the call, and the state.</param>
+    /// <param name="result">The reader's result, or the default when the queue is empty.</param>
+    /// <returns><see langword="true"/> if the queue had an item; <see langword="false"/> when it is empty.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="reader"/> is <see langword="null"/>.</exception>
+    /// <exception cref="InvalidDataException">The record fails its checksum; the reader is not called.</exception>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public unsafe bool TryPeekBack<TState, TResult>(TState state, Func<ReadOnlySpan<byte>, TState, TResult> reader, [MaybeNullWhen(false)] out TResult result)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ThrowIfDisposed();
+        if (_count == 0)
+        {
+            result = default;
+            return false;
+        }
+
+        long phys = LocateLast(out uint length, out uint crc);
+        result = Read(_lastPos, phys, length, crc, state, reader);
+        return true;
     }
 
     /// <summary>

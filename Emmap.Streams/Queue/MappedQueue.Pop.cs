@@ -155,6 +155,30 @@ public sealed partial class MappedQueue
     }
 
     /// <summary>
+    /// Like <see cref="TryPop{TState, TResult}(TState, Func{ReadOnlySpan{byte}, TState, TResult}, out TResult)"/>, and purges the queue
+    /// when the item was the last one (emmap <c>try_pop_and_purge/2</c>).
+    /// </summary>
+    /// <typeparam name="TState">The state passed to the handler.</typeparam>
+    /// <typeparam name="TResult">What the handler returns.</typeparam>
+    /// <param name="state">Passed to the handler.</param>
+    /// <param name="handler">Receives the item's bytes, valid only during the call, and the state.</param>
+    /// <param name="result">The handler's result, or the default when the queue is empty.</param>
+    /// <returns><see langword="true"/> if the handler ran and the item was removed; <see langword="false"/> when the queue is empty.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="handler"/> is <see langword="null"/>.</exception>
+    /// <exception cref="InvalidOperationException">The handler changed the queue.</exception>
+    /// <exception cref="InvalidDataException">The head record fails its checksum; the handler is not called.</exception>
+    /// <exception cref="NotSupportedException">The queue is read-only.</exception>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public bool TryPopAndPurge<TState, TResult>(TState state, Func<ReadOnlySpan<byte>, TState, TResult> handler, [MaybeNullWhen(false)] out TResult result)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        var sink = new HandlerSink<TState, TResult>(state, handler);
+        bool popped = PopCore(ref sink, purge: true);
+        result = sink.Result;
+        return popped;
+    }
+
+    /// <summary>
     /// Pops items from the head while <paramref name="folder"/> returns <see langword="true"/>, threading an accumulator through
     /// (emmap <c>pop/3</c>). When the folder returns <see langword="false"/>, that item stays in the queue. When the fold runs out of
     /// items, the queue is purged as emmap does.

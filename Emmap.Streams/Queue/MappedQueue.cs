@@ -219,6 +219,23 @@ public sealed partial class MappedQueue : IDisposable
         }
     }
 
+    /// <summary>Opens (or creates) a queue of typed items in <paramref name="path"/>; see <see cref="Open(string, long, QueueOptions?)"/>.</summary>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="path">The queue file.</param>
+    /// <param name="initialSize">The file size of a new queue, at least 4096 bytes.</param>
+    /// <param name="serializer">Turns items into bytes and back, for example <see cref="QueueSerializer.Utf8"/>.</param>
+    /// <param name="options">How to open the queue.</param>
+    /// <returns>The open typed queue, which owns the byte queue underneath.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> or <paramref name="serializer"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="initialSize"/> is less than 4096, or an option is out of range.</exception>
+    /// <exception cref="InvalidDataException">The file is not a queue, or is damaged beyond recovery.</exception>
+    /// <exception cref="IOException">Another live process has the queue open, or an I/O error occurred.</exception>
+    public static MappedQueue<T> Open<T>(string path, long initialSize, IQueueSerializer<T> serializer, QueueOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(serializer);
+        return new MappedQueue<T>(Open(path, initialSize, options), serializer);
+    }
+
     /// <summary>Makes a queue over an open stream (used by <see cref="QueueStreamExtensions.AsQueue"/>).</summary>
     internal static MappedQueue Over(MappedFileStream stream, QueueOptions? options, bool leaveOpen)
     {
