@@ -189,8 +189,8 @@ public sealed partial class MappedQueue
     }
 
     /// <summary>
-    /// An empty queue whose tail is too close to the ring's end for the next record: moves both cursors to the next lap
-    /// (the ring start). The tail moves first, past a skip marker, so every intermediate state is a valid empty queue.
+    /// Moves both cursors of an empty queue to the next lap (the ring start), when the next record does not fit before the ring's
+    /// end, or when the queue is purged. The tail moves first, past a skip marker, so every intermediate state is a valid empty queue.
     /// </summary>
     private unsafe void Reposition()
     {
@@ -211,7 +211,8 @@ public sealed partial class MappedQueue
         _headPhys = QueueLayout.RingStart;
         _tailPhys = QueueLayout.RingStart;
         _version++;
-        AfterHeadMoved(0);
+
+        // No flush, even in durable modes: the queue is empty before and after, so either state is right after power loss.
     }
 
     private unsafe void StoreTail(long tail)

@@ -66,7 +66,10 @@ public sealed partial class MappedQueue
         PurgeCore();
     }
 
-    /// <summary>Shrinks an empty queue back to its initial size (and trims surplus file bytes); errors are swallowed.</summary>
+    /// <summary>
+    /// Shrinks an empty queue back to its initial size (and trims surplus file bytes), and moves its cursors to the ring start;
+    /// errors are swallowed.
+    /// </summary>
     private void PurgeCore()
     {
         if (_head != _tail)
@@ -97,6 +100,12 @@ public sealed partial class MappedQueue
             {
                 TryTruncate(_slot.FileSize);
                 QueueCrashPoints.Hit(QueueCrashPoints.ShrinkTruncated);
+            }
+
+            if (_tailPhys != QueueLayout.RingStart)
+            {
+                // As emmap resets its offsets: the next items start at the ring start, with the whole ring ahead of them.
+                Reposition();
             }
         }
         catch (IOException)
