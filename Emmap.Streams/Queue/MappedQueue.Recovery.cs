@@ -66,7 +66,10 @@ public sealed partial class MappedQueue
         long head = header.HotValid ? header.HotHead : slot.Head;
         long tail = header.HotValid ? header.HotTail : slot.Tail;
         long readable = Math.Min(_stream.QueueLength, slot.FileSize);
-        ScanResult scan = Scan(slot, head, tail, readable, progress: null);
+        ScanResult scan = Scan(slot, head, tail, readable, _scanProgress);
+        _loadedHeader = header;
+        _loadedScan = scan;
+        _loadedTail = tail;
 
         _head = head;
         _headPhys = slot.PhysicalOf(head);

@@ -64,8 +64,9 @@ public sealed partial class MappedQueue : IDisposable
     private int _state;
     private int _version;
 
-    private MappedQueue(MappedFileStream stream, bool ownsStream, QueueOptions options, long formatSize)
+    private MappedQueue(MappedFileStream stream, bool ownsStream, QueueOptions options, long formatSize, IProgress<long>? scanProgress = null)
     {
+        _scanProgress = scanProgress;
         _stream = stream;
         _ownsStream = ownsStream;
         _options = options;
