@@ -23,7 +23,7 @@ namespace Emmap.Streams;
 /// Waiting is in-process; a queue file is still owned by one process at a time.</para>
 /// </remarks>
 [SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "It is a queue: the name is emmap's and the issue's contract.")]
-public sealed class ConcurrentMappedQueue : IDisposable
+public sealed partial class ConcurrentMappedQueue : IDisposable
 {
     private readonly MappedQueue _queue;
     private readonly bool _leaveOpen;
