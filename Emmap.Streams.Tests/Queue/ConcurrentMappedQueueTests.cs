@@ -31,7 +31,7 @@ public sealed class ConcurrentMappedQueueTests
     private static string S(byte[]? bytes) => bytes is null ? "nil" : Encoding.UTF8.GetString(bytes);
 
     [Test]
-    public void GenServerQueueTest()
+    public void GenServerQueueTest_PortedToThisApi_Passes()
     {
         // emmap-spec.md §10.2 gen_server_queue_test, with this format's sizes.
         string file = _dir.File("queue2.bin");
@@ -89,7 +89,7 @@ public sealed class ConcurrentMappedQueueTests
     }
 
     [Test]
-    public void ManyProducersAndConsumers_EveryItemOnceInPerProducerOrder()
+    public void Enqueue_ManyProducersAndConsumers_EveryItemOnceInPerProducerOrder()
     {
         const int Producers = 4;
         const int PerProducer = 4000;
@@ -249,7 +249,7 @@ public sealed class ConcurrentMappedQueueTests
     }
 
     [Test]
-    public void Reader_TryPeekAndCount_ReflectQueue()
+    public void Reader_ItemsQueued_PeekAndCountReflectQueue()
     {
         using var q = ConcurrentMappedQueue.Open(_dir.File("p.queue"), 4096);
         q.Reader.TryPeek(out _).ShouldBeFalse();

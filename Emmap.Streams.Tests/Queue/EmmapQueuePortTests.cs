@@ -27,7 +27,7 @@ public sealed class EmmapQueuePortTests
     private static string S(byte[]? bytes) => bytes is null ? "nil" : Encoding.UTF8.GetString(bytes);
 
     [Test]
-    public void SpscQueueTest()
+    public void SpscQueueTest_PortedToThisApi_Passes()
     {
         string file = _dir.File("queue1.bin");
         using (MappedQueue q = MappedQueue.Open(file, 4096, new QueueOptions { AutoUnlink = true }))
@@ -104,7 +104,7 @@ public sealed class EmmapQueuePortTests
     }
 
     [Test]
-    public void Open_GrowingQueue_GrowsByPolicy()
+    public void Push_GrowingQueue_GrowsByPolicy()
     {
         // Upstream: a 64-byte queue and five 24-byte records grow it to 256 (64 -> 128 -> 256).
         using MappedQueue q = MappedQueue.Open(_dir.File("g.bin"), 4096);
@@ -119,7 +119,7 @@ public sealed class EmmapQueuePortTests
     }
 
     [Test]
-    public void Open_FixedQueue_FullExactlyWhenRingIsUsed()
+    public void Push_FixedQueue_FullExactlyWhenRingIsUsed()
     {
         // Upstream: a fixed 64-byte queue takes 2 records of 24 bytes exactly, the 3rd is {error, full}.
         using MappedQueue q = MappedQueue.Open(_dir.File("f.bin"), 4096, new QueueOptions { FixedSize = true });

@@ -87,7 +87,7 @@ public sealed class MappedQueueTests
     }
 
     [Test]
-    public void PeekFrontAndBack_ReturnEndsWithoutRemoving()
+    public void PeekFrontAndBack_NonEmpty_ReturnEndsWithoutRemoving()
     {
         using var queue = MappedQueue.Open(QueuePath, 4096);
         queue.PeekFront().ShouldBeNull();
@@ -180,7 +180,7 @@ public sealed class MappedQueueTests
     }
 
     [Test]
-    public void Peek_FoldsHeadToTailAndHalts()
+    public void Peek_FolderHalts_VisitsHeadToTailUntilThen()
     {
         using var queue = MappedQueue.Open(QueuePath, 4096);
         foreach (string s in new[] { "a", "b", "c", "d" })
@@ -197,7 +197,7 @@ public sealed class MappedQueueTests
     }
 
     [Test]
-    public void PeekReverse_FoldsTailToHead()
+    public void PeekReverse_AllItems_VisitsTailToHead()
     {
         using var queue = MappedQueue.Open(QueuePath, 4096);
         foreach (string s in new[] { "a", "b", "c" })
@@ -444,7 +444,7 @@ public sealed class MappedQueueTests
     }
 
     [Test]
-    public void Items_SurviveDisposeAndReopen()
+    public void Dispose_ThenReopen_KeepsItems()
     {
         using (var queue = MappedQueue.Open(QueuePath, 4096))
         {
@@ -570,7 +570,7 @@ public sealed class MappedQueueTests
     }
 
     [Test]
-    public void Count_TracksPushesAndPops()
+    public void Count_AfterPushesAndPops_TracksItems()
     {
         using var queue = MappedQueue.Open(QueuePath, 4096);
         for (int i = 1; i <= 50; i++)
@@ -587,7 +587,7 @@ public sealed class MappedQueueTests
     }
 
     [Test]
-    public void GetMetadata_ReportsLogicalCursorsThatOnlyIncrease()
+    public void GetMetadata_PushAndPop_ReportsLogicalCursors()
     {
         using var queue = MappedQueue.Open(QueuePath, 4096);
         QueueMetadata empty = queue.GetMetadata();
@@ -610,6 +610,19 @@ public sealed class MappedQueueTests
         using var queue = MappedQueue.Open(QueuePath, 4096);
 
         Should.Throw<IOException>(() => MappedQueue.Open(QueuePath, 4096)).Message.ShouldContain("already open");
+    }
+
+    [Test]
+    public void Open_AfterUndisposedQueueWasCollected_Succeeds()
+    {
+        OpenPushAndForget(QueuePath);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        using var queue = MappedQueue.Open(QueuePath, 4096);
+
+        Text(queue.Pop()).ShouldBe("left behind");
     }
 
     [Test]
@@ -810,6 +823,9 @@ public sealed class MappedQueueTests
         final.Count.ShouldBe(4);
         Directory.GetFiles(_dir.Path).ShouldBe([QueuePath]);
     }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void OpenPushAndForget(string path) => MappedQueue.Open(path, 4096).Push(Text("left behind"));
 
     private static byte[] ReadShared(string path)
     {

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics.CodeAnalysis;
 using System.IO;
+using System.Linq;
 using System.Threading;
 using Emmap.Streams.Mapping;
 
@@ -32,7 +33,8 @@ public sealed partial class MappedQueue : IDisposable
     private const int StateDisposed = 3;
 
     private static readonly Lock s_openGate = new();
-    private static readonly HashSet<(object File, long Offset)> s_open = [];
+    // Queues open for writing in this process. Weak, so that a queue that was never disposed stops counting once collected.
+    private static readonly Dictionary<(object File, long Offset), WeakReference<MappedQueue>> s_open = [];
 
     private readonly MappedFileStream _stream;
     private readonly bool _ownsStream;
@@ -363,11 +365,23 @@ public sealed partial class MappedQueue : IDisposable
     {
         lock (s_openGate)
         {
-            if (!s_open.Add(_key))
+            if (s_open.TryGetValue(_key, out WeakReference<MappedQueue>? existing)
+                && existing.TryGetTarget(out MappedQueue? other)
+                && Volatile.Read(ref other._state) != StateDisposed)
             {
                 throw new IOException(
                     $"The queue '{_stream.Name}' is already open in this process. Share one MappedQueue (or a ConcurrentMappedQueue) instead of opening it twice.");
             }
+
+            if (s_open.Count >= 64)
+            {
+                foreach ((object File, long Offset) key in s_open.Where(e => !e.Value.TryGetTarget(out _)).Select(e => e.Key).ToList())
+                {
+                    s_open.Remove(key);
+                }
+            }
+
+            s_open[_key] = new WeakReference<MappedQueue>(this);
         }
 
         _registered = true;
@@ -382,7 +396,10 @@ public sealed partial class MappedQueue : IDisposable
 
         lock (s_openGate)
         {
-            s_open.Remove(_key);
+            if (s_open.TryGetValue(_key, out WeakReference<MappedQueue>? entry) && entry.TryGetTarget(out MappedQueue? registered) && ReferenceEquals(registered, this))
+            {
+                s_open.Remove(_key);
+            }
         }
 
         _registered = false;
