@@ -120,6 +120,25 @@ public sealed class MappedQueueTests
     }
 
     [Test]
+    public void PopInto_CallerBuffer_PopsWhenItFitsAndReportsSizeWhenNot()
+    {
+        using var queue = MappedQueue.Open(QueuePath, 4096);
+        Span<byte> small = stackalloc byte[4];
+        Span<byte> large = stackalloc byte[64];
+        queue.PopInto(large, out int none).ShouldBe(OperationStatus.NeedMoreData);
+        none.ShouldBe(0);
+        queue.Push(Text("twelve bytes"));
+
+        queue.PopInto(small, out int needed).ShouldBe(OperationStatus.DestinationTooSmall);
+        needed.ShouldBe(12);
+        queue.Count.ShouldBe(1);
+
+        queue.PopInto(large, out int written).ShouldBe(OperationStatus.Done);
+        Encoding.UTF8.GetString(large[..written]).ShouldBe("twelve bytes");
+        queue.IsEmpty.ShouldBeTrue();
+    }
+
+    [Test]
     public void TryPop_HandlerReturns_CommitsAndReturnsResult()
     {
         using var queue = MappedQueue.Open(QueuePath, 4096);
@@ -782,6 +801,51 @@ public sealed class MappedQueueTests
         }
 
         expected.ShouldBe(next);
+    }
+
+    [Test]
+    public void Push_PositionsPast4GiB_WrapGrowAndReopenKeepOrder()
+    {
+        // Start the cursors at 5 GiB, as if 5 GiB had already passed through the queue (emmap's 32-bit offsets corrupt here).
+        const long start = 5L << 30;
+        MappedQueue.Open(QueuePath, 4096).Dispose();
+        using (var stream = MappedFileStream.Open(QueuePath, new MapOptions { Access = FileAccess.ReadWrite }))
+        {
+            var slot = new QueueSlot(Sequence: 10, FileSize: 4096, RingSize: QueueLayout.RingSizeFor(4096), Base: start, Head: start, Tail: start, Count: 0, InitialSize: 4096, Flags: 0);
+            byte[] image = new byte[QueueLayout.SlotSize];
+            QueueSlotCodec.Encode(slot, image);
+            stream.WriteAt(QueueLayout.SlotAOffset, image);
+            stream.AtomicWrite(QueueLayout.HeadWordOffset, start);
+            stream.AtomicWrite(QueueLayout.TailWordOffset, start);
+        }
+
+        long next = 0;
+        long expected = 0;
+        for (int round = 0; round < 3; round++)
+        {
+            using var queue = MappedQueue.Open(QueuePath, 4096);
+            queue.GetMetadata().Head.ShouldBeGreaterThanOrEqualTo(start);
+            for (int i = 0; i < 300; i++)
+            {
+                queue.Push(QueueItems.Make(next++, QueueItems.SizeOf(next)));
+                if (i % 3 != 0)
+                {
+                    QueueItems.Check(queue.Pop()).ShouldBe(expected++);
+                }
+            }
+        }
+
+        using (var queue = MappedQueue.Open(QueuePath, 4096))
+        {
+            queue.GetMetadata().FileSize.ShouldBeGreaterThan(4096);
+            while (queue.PopAndPurge() is { } item)
+            {
+                QueueItems.Check(item).ShouldBe(expected++);
+            }
+
+            expected.ShouldBe(next);
+            queue.GetMetadata().Tail.ShouldBeGreaterThan(start + 100_000);
+        }
     }
 
     [Test]

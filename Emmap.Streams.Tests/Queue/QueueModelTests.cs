@@ -22,6 +22,7 @@ public sealed class QueueModelTests
         Push,
         Pop,
         TryPopWriter,
+        PopInto,
         TryPopHandler,
         TryPopHandlerThrows,
         PeekFront,
@@ -39,6 +40,7 @@ public sealed class QueueModelTests
             (40, Gen.Const(Kind.Push)),
             (10, Gen.Const(Kind.Pop)),
             (6, Gen.Const(Kind.TryPopWriter)),
+            (4, Gen.Const(Kind.PopInto)),
             (6, Gen.Const(Kind.TryPopHandler)),
             (2, Gen.Const(Kind.TryPopHandlerThrows)),
             (3, Gen.Const(Kind.PeekFront)),
@@ -117,6 +119,25 @@ public sealed class QueueModelTests
                         else
                         {
                             model.ShouldBeEmpty(where);
+                        }
+
+                        break;
+                    case Kind.PopInto:
+                        byte[] buffer = new byte[size];
+                        OperationStatus status = queue.PopInto(buffer, out int written);
+                        if (model.Count == 0)
+                        {
+                            status.ShouldBe(OperationStatus.NeedMoreData, where);
+                        }
+                        else if (status == OperationStatus.DestinationTooSmall)
+                        {
+                            written.ShouldBeGreaterThan(size, where);
+                            QueueItems.Check(queue.PeekFront()).ShouldBe(model.Peek(), where);
+                        }
+                        else
+                        {
+                            status.ShouldBe(OperationStatus.Done, where);
+                            QueueItems.Check(buffer.AsSpan(0, written)).ShouldBe(model.Dequeue(), where);
                         }
 
                         break;

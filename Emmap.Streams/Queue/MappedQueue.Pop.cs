@@ -71,6 +71,47 @@ public sealed partial class MappedQueue
         return true;
     }
 
+    /// <summary>Removes the item at the head into the caller's buffer, if it fits.</summary>
+    /// <param name="destination">Where the item's bytes go.</param>
+    /// <param name="bytesWritten">The item's length when popped; the length it needs when <paramref name="destination"/> is too small; else 0.</param>
+    /// <returns><see cref="OperationStatus.Done"/> if the item was popped; <see cref="OperationStatus.DestinationTooSmall"/> if it does
+    /// not fit (nothing is popped); <see cref="OperationStatus.NeedMoreData"/> when the queue is empty.</returns>
+    /// <exception cref="InvalidDataException">The head record fails its checksum; the queue is unchanged.</exception>
+    /// <exception cref="IOException">A durable flush failed; the item stays in the queue.</exception>
+    /// <exception cref="NotSupportedException">The queue is read-only.</exception>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    /// <remarks>Allocates nothing. The bytes are checked against the record's checksum after they are copied.</remarks>
+    public unsafe OperationStatus PopInto(Span<byte> destination, out int bytesWritten)
+    {
+        ThrowIfCannotWrite();
+        if (!LocateHead(out long phys, out uint length, out uint crc, out long size))
+        {
+            bytesWritten = 0;
+            return OperationStatus.NeedMoreData;
+        }
+
+        if (length > (uint)destination.Length)
+        {
+            bytesWritten = (int)length;
+            return OperationStatus.DestinationTooSmall;
+        }
+
+        Span<byte> target = destination[..(int)length];
+        Region region = _stream.BeginQueueAccess();
+        new ReadOnlySpan<byte>(region.Base + _window + phys + QueueLayout.RecordHeaderSize, (int)length).CopyTo(target);
+        _stream.EndQueueAccess(region);
+        if (QueueChecksum.Record(length, _head, target) != crc)
+        {
+            throw Corrupt(_head, phys, "the item's checksum does not match");
+        }
+
+        QueueCrashPoints.Hit(QueueCrashPoints.PopRead);
+        StoreHead(_head + size);
+        CommittedPop(size);
+        bytesWritten = (int)length;
+        return OperationStatus.Done;
+    }
+
     /// <summary>
     /// Calls <paramref name="handler"/> with the item at the head and removes the item only if the handler returns normally
     /// (emmap <c>try_pop/2</c>): an exception from the handler propagates and leaves the item in the queue.
