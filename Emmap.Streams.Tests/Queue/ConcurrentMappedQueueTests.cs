@@ -214,6 +214,24 @@ public sealed class ConcurrentMappedQueueTests
     }
 
     [Test]
+    public async Task WriterWriteAsync_FixedQueueWithoutRoomForItem_WaitsForPopInsteadOfSpinning()
+    {
+        using var q = ConcurrentMappedQueue.Open(_dir.File("ws.queue"), 4096, new QueueOptions { FixedSize = true });
+        q.Enqueue(new byte[2000]);
+        q.Info().FreeBytes.ShouldBeGreaterThan(0);
+
+        ValueTask pending = q.Writer.WriteAsync(new byte[2000]);
+        ValueTask<bool> wait = q.Writer.WaitToWriteAsync();
+
+        pending.IsCompleted.ShouldBeFalse();
+        wait.IsCompleted.ShouldBeFalse();
+        q.Dequeue()!.Length.ShouldBe(2000);
+        await pending;
+        (await wait).ShouldBeTrue();
+        q.Count.ShouldBe(1);
+    }
+
+    [Test]
     public async Task Writer_Completed_ReaderDrainsThenCompletes()
     {
         using var q = ConcurrentMappedQueue.Open(_dir.File("r.queue"), 4096);

@@ -31,6 +31,8 @@ public sealed partial class ConcurrentMappedQueue : IDisposable
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource? _itemWaiters;
     private TaskCompletionSource? _spaceWaiters;
+    private long _pops;
+    private long _fullAtPops = -1;
     private bool _writerCompleted;
     private Exception? _completionError;
     private bool _disposed;
@@ -316,6 +318,8 @@ public sealed partial class ConcurrentMappedQueue : IDisposable
 
             if (!_queue.TryPush(item))
             {
+                // Remember that the queue was full as of this many pops, so WaitToWriteAsync waits for the next one.
+                _fullAtPops = _pops;
                 return false;
             }
 
@@ -356,7 +360,10 @@ public sealed partial class ConcurrentMappedQueue : IDisposable
         }
     }
 
-    /// <summary>Waits until space may be available (true) or the writer is completed (false).</summary>
+    /// <summary>
+    /// Waits until space may be available (true) or the writer is completed (false). Items differ in size, so "space" means: no
+    /// channel write has failed for lack of room since the last pop.
+    /// </summary>
     internal async ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken)
     {
         while (true)
@@ -370,7 +377,7 @@ public sealed partial class ConcurrentMappedQueue : IDisposable
                     return false;
                 }
 
-                if (!_queue.IsFixedSize || _queue.GetMetadata().FreeBytes > 0)
+                if (_fullAtPops != _pops)
                 {
                     return true;
                 }
@@ -427,6 +434,11 @@ public sealed partial class ConcurrentMappedQueue : IDisposable
     // Under the gate: wake producers waiting for space, and finish the reader once a completed writer's items are gone.
     private void ItemRemoved(bool removed)
     {
+        if (removed)
+        {
+            _pops++;
+        }
+
         if (removed && _spaceWaiters is { } waiters)
         {
             _spaceWaiters = null;
