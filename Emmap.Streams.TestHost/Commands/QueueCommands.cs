@@ -1,10 +1,291 @@
+using System;
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Threading;
+
 namespace Emmap.Streams.TestHost;
 
-/// <summary>Child-process commands for the queue tests (<c>queue-*</c>).</summary>
+/// <summary>
+/// Child-process commands for the queue's crash and cross-process tests (<c>queue-*</c>). Every line on stdout is one
+/// acknowledgement, printed only after the operation returned: <c>P id</c> (pushed), <c>O id</c> (popped),
+/// <c>E</c> (pop found the queue empty), <c>erasing</c> then <c>X</c> (around an erase), <c>ready</c>, <c>done</c>.
+/// <list type="bullet">
+/// <item><c>queue-churn PATH FIRST-ID SEED OPS [OPTIONS]</c>: a random mix of pushes (ids from FIRST-ID), pops of every kind and
+/// purges.</item>
+/// <item><c>queue-script PATH FIRST-ID [OPTIONS]</c>: a fixed sequence that passes every crash point: growth while wrapped, wrap
+/// markers, shrinking, repositioning an empty queue, erase.</item>
+/// <item><c>queue-open PATH [OPTIONS]</c>: opens (and so recovers) the queue, prints its item count, closes it.</item>
+/// <item><c>queue-hold PATH</c>: opens the queue, prints <c>ready</c>, waits for a line on stdin, closes it.</item>
+/// </list>
+/// Options: <c>--crash POINT K</c> kills the process with SIGKILL at the K-th time it reaches crash point POINT
+/// (<c>any</c> matches every point); <c>--durability None|Batched|Always</c>; <c>--fixed</c> for a fixed-size queue;
+/// <c>--large</c> to mix in items of several MiB; <c>--size N</c> for the initial size; <c>--trace</c> prints <c>H POINT</c>
+/// to stderr at each crash point.
+/// Item bytes follow Emmap.Streams.Tests.Queue.QueueItems: an 8-byte id, then bytes derived from it.
+/// </summary>
 internal static class QueueCommands
 {
     public static int? Run(string[] args) => args[0] switch
     {
+        "queue-churn" => Churn(args),
+        "queue-script" => Script(args),
+        "queue-open" => OpenOnly(args),
+        "queue-hold" => Hold(args[1]),
         _ => null,
     };
+
+    private static long Parse(string text) => long.Parse(text, CultureInfo.InvariantCulture);
+
+    private static MappedQueue OpenQueue(string path, string[] args)
+    {
+        InstallCrashHook(args);
+        var options = new QueueOptions
+        {
+            FixedSize = HasFlag(args, "--fixed"),
+            Durability = Enum.Parse<QueueDurability>(Option(args, "--durability") ?? "None"),
+        };
+        long size = Option(args, "--size") is { } s ? Parse(s) : 4096;
+        return MappedQueue.Open(path, size, options);
+    }
+
+    private static int Churn(string[] args)
+    {
+        string path = args[1];
+        long nextId = Parse(args[2]);
+        var random = new Random((int)Parse(args[3]));
+        long operations = Parse(args[4]);
+        bool large = HasFlag(args, "--large");
+        using MappedQueue queue = OpenQueue(path, args);
+        var writer = new ArrayBufferWriter<byte>();
+        Console.WriteLine("ready");
+        for (long op = 0; op < operations; op++)
+        {
+            int roll = random.Next(100);
+            if (roll < 52)
+            {
+                int size = large && random.Next(40) == 0 ? (2 << 20) + random.Next(4 << 20) : Size(nextId);
+                byte[] item = Make(nextId, size);
+                if (queue.TryPush(item))
+                {
+                    Console.WriteLine($"P {nextId}");
+                    nextId++;
+                }
+                else if (queue.Count > 0)
+                {
+                    Ack(queue.Pop());
+                }
+            }
+            else if (roll < 66)
+            {
+                Ack(queue.Pop());
+            }
+            else if (roll < 76)
+            {
+                writer.ResetWrittenCount();
+                if (queue.TryPop(writer))
+                {
+                    Console.WriteLine($"O {Check(writer.WrittenSpan)}");
+                }
+                else
+                {
+                    Console.WriteLine("E");
+                }
+            }
+            else if (roll < 86)
+            {
+                if (queue.TryPop(static item => Check(item), out long id))
+                {
+                    Console.WriteLine($"O {id}");
+                }
+                else
+                {
+                    Console.WriteLine("E");
+                }
+            }
+            else if (roll < 96)
+            {
+                Ack(queue.PopAndPurge());
+            }
+            else
+            {
+                queue.Purge();
+            }
+        }
+
+        Console.WriteLine("done");
+        return 0;
+    }
+
+    private static int Script(string[] args)
+    {
+        string path = args[1];
+        long nextId = Parse(args[2]);
+        using MappedQueue queue = OpenQueue(path, args);
+        Console.WriteLine("ready");
+        void Push(int size)
+        {
+            queue.Push(Make(nextId, size));
+            Console.WriteLine($"P {nextId}");
+            nextId++;
+        }
+
+        for (int round = 0; round < 3; round++)
+        {
+            // Fill a little, drain most of it so the cursors move into the ring, then wrap and grow while wrapped.
+            for (int i = 0; i < 20; i++)
+            {
+                Push(100);
+            }
+
+            for (int i = 0; i < 15; i++)
+            {
+                Ack(queue.Pop());
+            }
+
+            for (int i = 0; i < 60; i++)
+            {
+                Push(40 + (i * 37 % 300));
+                if (i % 4 == 0)
+                {
+                    Ack(queue.Pop());
+                }
+            }
+
+            // Drain with purge: the queue shrinks back to its initial size.
+            while (queue.Count > 0)
+            {
+                Ack(queue.PopAndPurge());
+            }
+
+            // An empty queue whose tail sits mid-ring takes an item nearly as large as the ring.
+            Push(1500);
+            Ack(queue.Pop());
+            Push(2900);
+            Ack(queue.Pop());
+
+            Push(64);
+            Push(64);
+            Console.WriteLine("erasing");
+            queue.Erase();
+            Console.WriteLine("X");
+        }
+
+        Console.WriteLine("done");
+        return 0;
+    }
+
+    private static int OpenOnly(string[] args)
+    {
+        using MappedQueue queue = OpenQueue(args[1], args);
+        Console.WriteLine(queue.Count.ToString(CultureInfo.InvariantCulture));
+        Console.WriteLine("done");
+        return 0;
+    }
+
+    private static int Hold(string path)
+    {
+        using MappedQueue queue = MappedQueue.Open(path, 4096);
+        Console.WriteLine("ready");
+        _ = Console.ReadLine();
+        return 0;
+    }
+
+    private static void Ack(byte[]? item) => Console.WriteLine(item is null ? "E" : $"O {Check(item)}");
+
+    private static void InstallCrashHook(string[] args)
+    {
+        bool trace = HasFlag(args, "--trace");
+        int at = Array.IndexOf(args, "--crash");
+        if (at < 0 && !trace)
+        {
+            return;
+        }
+
+        AppContext.SetSwitch(QueueCrashPoints.SwitchName, true);
+        string point = at >= 0 ? args[at + 1] : string.Empty;
+        long remaining = at >= 0 ? Parse(args[at + 2]) : long.MaxValue;
+        QueueCrashPoints.Hook = name =>
+        {
+            if (trace)
+            {
+                Console.Error.WriteLine($"H {name}");
+            }
+
+            if ((point == "any" || point == name) && Interlocked.Decrement(ref remaining) == 0)
+            {
+                Console.Out.Flush();
+                Process.GetCurrentProcess().Kill();
+                Thread.Sleep(Timeout.Infinite);
+            }
+        };
+    }
+
+    private static string? Option(string[] args, string name)
+    {
+        int at = Array.IndexOf(args, name);
+        return at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
+    }
+
+    private static bool HasFlag(string[] args, string name) => Array.IndexOf(args, name) >= 0;
+
+    // The same item encoding as Emmap.Streams.Tests.Queue.QueueItems (the test project references this one, not the reverse).
+    private static int Size(long id)
+    {
+        ulong h = Mix((ulong)id);
+        return (h % 5) switch
+        {
+            0 => 8,
+            1 => 8 + (int)(h % 64),
+            2 => 64,
+            3 => 100 + (int)(h % 400),
+            _ => 8 + (int)(h % 1500),
+        };
+    }
+
+    private static byte[] Make(long id, int size)
+    {
+        byte[] item = new byte[Math.Max(size, 8)];
+        BinaryPrimitives.WriteInt64LittleEndian(item, id);
+        Fill(id, item.AsSpan(8));
+        return item;
+    }
+
+    private static long Check(ReadOnlySpan<byte> item)
+    {
+        long id = BinaryPrimitives.ReadInt64LittleEndian(item);
+        byte[] expected = new byte[item.Length - 8];
+        Fill(id, expected);
+        if (!expected.AsSpan().SequenceEqual(item[8..]))
+        {
+            throw new InvalidDataException($"Item {id} has altered contents.");
+        }
+
+        return id;
+    }
+
+    private static void Fill(long id, Span<byte> destination)
+    {
+        ulong state = Mix((ulong)id + 0x9E3779B97F4A7C15UL);
+        for (int i = 0; i < destination.Length; i++)
+        {
+            if ((i & 7) == 0)
+            {
+                state = Mix(state);
+            }
+
+            destination[i] = (byte)(state >> ((i & 7) * 8));
+        }
+    }
+
+    private static ulong Mix(ulong x)
+    {
+        x ^= x >> 33;
+        x *= 0xFF51AFD7ED558CCDUL;
+        x ^= x >> 33;
+        x *= 0xC4CEB9FE1A85EC53UL;
+        return x ^ (x >> 33);
+    }
 }

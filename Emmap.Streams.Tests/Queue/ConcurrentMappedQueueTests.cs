@@ -1,0 +1,300 @@
+using System;
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using System.Threading.Channels;
+using System.Threading.Tasks;
+using Emmap.Streams.Tests.Support;
+using NUnit.Framework;
+using Shouldly;
+
+namespace Emmap.Streams.Tests.Queue;
+
+[TestFixture]
+public sealed class ConcurrentMappedQueueTests
+{
+    private TempDirectory _dir = null!;
+
+    [SetUp]
+    public void SetUp() => _dir = new TempDirectory();
+
+    [TearDown]
+    public void TearDown() => _dir.Dispose();
+
+    private static byte[] T(string term) => Encoding.UTF8.GetBytes(term);
+
+    private static string S(byte[]? bytes) => bytes is null ? "nil" : Encoding.UTF8.GetString(bytes);
+
+    [Test]
+    public void GenServerQueueTest_PortedToThisApi_Passes()
+    {
+        // emmap-spec.md §10.2 gen_server_queue_test, with this format's sizes.
+        string file = _dir.File("queue2.bin");
+        using (var q = ConcurrentMappedQueue.Open(file, 4096, new QueueOptions { AutoUnlink = true }))
+        {
+            q.Enqueue(T("a"));
+            q.Enqueue(T("b"));
+            q.Enqueue(T("c"));
+            File.Exists(file).ShouldBeTrue();
+            S(q.Dequeue()).ShouldBe("a");
+            S(q.Inspect()).ShouldBe("b");
+            S(q.Dequeue()).ShouldBe("b");
+            Should.Throw<InvalidOperationException>(() => q.TryDequeue<string>(_ => throw new InvalidOperationException("failed"), out _)).Message.ShouldBe("failed");
+            q.TryDequeue(item => S(item.ToArray()), out string? c).ShouldBeTrue();
+            c.ShouldBe("c");
+            q.Dequeue().ShouldBeNull();
+
+            // Upstream: {N, Blob} with a 256-byte blob grows 512 -> 1024 -> 2048; here a 1000-byte blob grows 4096 -> 8192.
+            byte[] blob = Enumerable.Repeat((byte)'x', 1000).ToArray();
+            var sizes = new List<long>();
+            for (byte n = 1; n <= 4; n++)
+            {
+                q.Enqueue([n, .. blob]);
+                sizes.Add(q.Info().FileSize);
+            }
+
+            sizes.ShouldBe([4096L, 4096L, 4096L, 8192L]);
+            long head = q.Info().Head;
+            for (byte n = 1; n <= 3; n++)
+            {
+                q.Dequeue()![0].ShouldBe(n);
+                q.Info().Head.ShouldBeGreaterThan(head);
+                head = q.Info().Head;
+                q.Info().FileSize.ShouldBe(8192);
+            }
+
+            q.Dequeue()![0].ShouldBe((byte)4);
+            QueueMetadata drained = q.Info();
+            (drained.Head == drained.Tail, drained.FileSize).ShouldBe((true, 4096L));
+            q.Dequeue().ShouldBeNull();
+        }
+
+        File.Exists(file).ShouldBeFalse();
+    }
+
+    [Test]
+    public void Enqueue_FixedQueueFull_ThrowsQueueFull()
+    {
+        using var q = ConcurrentMappedQueue.Open(_dir.File("f.queue"), 4096, new QueueOptions { FixedSize = true });
+        q.Enqueue(new byte[2000]);
+
+        Should.Throw<QueueFullException>(() => q.Enqueue(new byte[2000]));
+        q.TryEnqueue(new byte[2000]).ShouldBeFalse();
+        q.Count.ShouldBe(1);
+    }
+
+    [Test]
+    public void Enqueue_ManyProducersAndConsumers_EveryItemOnceInPerProducerOrder()
+    {
+        const int Producers = 4;
+        const int PerProducer = 4000;
+        using var q = ConcurrentMappedQueue.Open(_dir.File("c.queue"), 4096);
+        var consumed = new ConcurrentBag<List<(int Producer, int Seq)>>();
+        int produced = 0;
+
+        Task[] producers = Enumerable.Range(0, Producers).Select(p => Task.Run(async () =>
+        {
+            for (int seq = 0; seq < PerProducer; seq++)
+            {
+                byte[] item = Item(p, seq);
+                if (seq % 3 == 0)
+                {
+                    await q.EnqueueAsync(item);
+                }
+                else if (seq % 3 == 1)
+                {
+                    await q.Writer.WriteAsync(item);
+                }
+                else
+                {
+                    q.Enqueue(item);
+                }
+            }
+
+            if (Interlocked.Increment(ref produced) == Producers)
+            {
+                q.Writer.TryComplete().ShouldBeTrue();
+            }
+        })).ToArray();
+
+        Task[] consumers = Enumerable.Range(0, 3).Select(c => Task.Run(async () =>
+        {
+            var mine = new List<(int, int)>();
+            var writer = new ArrayBufferWriter<byte>();
+            if (c == 0)
+            {
+                await foreach (byte[] item in q.Reader.ReadAllAsync())
+                {
+                    mine.Add(Parse(item));
+                }
+            }
+            else
+            {
+                while (await q.Reader.WaitToReadAsync())
+                {
+                    if (c == 1 && q.TryDequeue(static item => Parse(item.ToArray()), out (int, int) got))
+                    {
+                        mine.Add(got);
+                    }
+                    else if (c == 2)
+                    {
+                        writer.ResetWrittenCount();
+                        if (q.TryDequeue(writer))
+                        {
+                            mine.Add(Parse(writer.WrittenSpan.ToArray()));
+                        }
+                    }
+                }
+            }
+
+            consumed.Add(mine);
+        })).ToArray();
+
+        Task.WaitAll([.. producers, .. consumers], TimeSpan.FromMinutes(2)).ShouldBeTrue();
+
+        var all = consumed.SelectMany(list => list).ToList();
+        all.Count.ShouldBe(Producers * PerProducer);
+        all.Distinct().Count().ShouldBe(all.Count);
+        foreach (List<(int Producer, int Seq)> list in consumed)
+        {
+            foreach (IGrouping<int, (int Producer, int Seq)> byProducer in list.GroupBy(x => x.Producer))
+            {
+                byProducer.Select(x => x.Seq).ShouldBe(byProducer.Select(x => x.Seq).Order(), "a consumer saw a producer's items out of order");
+            }
+        }
+
+        q.Reader.Completion.IsCompletedSuccessfully.ShouldBeTrue();
+        q.Info().FileSize.ShouldBe(4096);
+    }
+
+    [Test]
+    public async Task DequeueAsync_EmptyQueue_CompletesWhenItemArrives()
+    {
+        using var q = ConcurrentMappedQueue.Open(_dir.File("w.queue"), 4096);
+        ValueTask<byte[]> pending = q.DequeueAsync();
+        pending.IsCompleted.ShouldBeFalse();
+
+        q.Enqueue(T("late"));
+
+        S(await pending).ShouldBe("late");
+        q.IsEmpty.ShouldBeTrue();
+    }
+
+    [Test]
+    public async Task DequeueAsync_Canceled_ThrowsAndTakesNothing()
+    {
+        using var q = ConcurrentMappedQueue.Open(_dir.File("x.queue"), 4096);
+        using var cancel = new CancellationTokenSource();
+        ValueTask<byte[]> pending = q.DequeueAsync(cancel.Token);
+
+        await cancel.CancelAsync();
+
+        await Should.ThrowAsync<OperationCanceledException>(async () => await pending);
+        q.Enqueue(T("kept"));
+        S(q.Dequeue()).ShouldBe("kept");
+    }
+
+    [Test]
+    public async Task EnqueueAsync_FixedQueueFull_WaitsForSpace()
+    {
+        using var q = ConcurrentMappedQueue.Open(_dir.File("s.queue"), 4096, new QueueOptions { FixedSize = true });
+        q.Enqueue(T(new string('a', 2000)));
+        ValueTask pending = q.EnqueueAsync(T(new string('b', 2000)));
+        pending.IsCompleted.ShouldBeFalse();
+
+        S(q.Dequeue()).ShouldStartWith("a");
+
+        await pending;
+        S(q.Dequeue()).ShouldStartWith("b");
+    }
+
+    [Test]
+    public async Task WriterWriteAsync_FixedQueueWithoutRoomForItem_WaitsForPopInsteadOfSpinning()
+    {
+        using var q = ConcurrentMappedQueue.Open(_dir.File("ws.queue"), 4096, new QueueOptions { FixedSize = true });
+        q.Enqueue(new byte[2000]);
+        q.Info().FreeBytes.ShouldBeGreaterThan(0);
+
+        ValueTask pending = q.Writer.WriteAsync(new byte[2000]);
+        ValueTask<bool> wait = q.Writer.WaitToWriteAsync();
+
+        pending.IsCompleted.ShouldBeFalse();
+        wait.IsCompleted.ShouldBeFalse();
+        q.Dequeue()!.Length.ShouldBe(2000);
+        await pending;
+        (await wait).ShouldBeTrue();
+        q.Count.ShouldBe(1);
+    }
+
+    [Test]
+    public async Task Writer_Completed_ReaderDrainsThenCompletes()
+    {
+        using var q = ConcurrentMappedQueue.Open(_dir.File("r.queue"), 4096);
+        await q.Writer.WriteAsync(T("1"));
+        await q.Writer.WriteAsync(T("2"));
+        q.Writer.TryComplete().ShouldBeTrue();
+
+        q.Writer.TryWrite(T("3")).ShouldBeFalse();
+        await Should.ThrowAsync<ChannelClosedException>(async () => await q.Writer.WriteAsync(T("3")));
+        q.Reader.Completion.IsCompleted.ShouldBeFalse();
+        var read = new List<string>();
+        await foreach (byte[] item in q.Reader.ReadAllAsync())
+        {
+            read.Add(S(item));
+        }
+
+        read.ShouldBe(["1", "2"]);
+        await q.Reader.Completion;
+        q.Reader.Count.ShouldBe(0);
+    }
+
+    [Test]
+    public async Task Dispose_PendingWait_FailsWithObjectDisposed()
+    {
+        var q = ConcurrentMappedQueue.Open(_dir.File("d.queue"), 4096);
+        ValueTask<byte[]> pending = q.DequeueAsync();
+
+        q.Dispose();
+
+        await Should.ThrowAsync<ObjectDisposedException>(async () => await pending);
+        Should.Throw<ObjectDisposedException>(() => q.Enqueue(T("x")));
+        q.Dispose();
+    }
+
+    [Test]
+    public void Reader_ItemsQueued_PeekAndCountReflectQueue()
+    {
+        using var q = ConcurrentMappedQueue.Open(_dir.File("p.queue"), 4096);
+        q.Reader.TryPeek(out _).ShouldBeFalse();
+        q.Enqueue(T("x"));
+        q.Enqueue(T("y"));
+
+        q.Reader.TryPeek(out byte[]? front).ShouldBeTrue();
+        S(front).ShouldBe("x");
+        q.Reader.Count.ShouldBe(2);
+        q.Reader.TryRead(out byte[]? first).ShouldBeTrue();
+        S(first).ShouldBe("x");
+    }
+
+    private static byte[] Item(int producer, int seq)
+    {
+        byte[] item = new byte[8 + (seq % 200)];
+        BinaryPrimitives.WriteInt32LittleEndian(item, producer);
+        BinaryPrimitives.WriteInt32LittleEndian(item.AsSpan(4), seq);
+        item.AsSpan(8).Fill((byte)seq);
+        return item;
+    }
+
+    private static (int Producer, int Seq) Parse(byte[] item)
+    {
+        int seq = BinaryPrimitives.ReadInt32LittleEndian(item.AsSpan(4));
+        item.Length.ShouldBe(8 + (seq % 200));
+        item.AsSpan(8).IndexOfAnyExcept((byte)seq).ShouldBe(-1);
+        return (BinaryPrimitives.ReadInt32LittleEndian(item), seq);
+    }
+}

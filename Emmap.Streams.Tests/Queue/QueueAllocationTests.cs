@@ -1,0 +1,71 @@
+using System;
+using System.Buffers;
+using Emmap.Streams.Tests.Support;
+using NUnit.Framework;
+using Shouldly;
+
+namespace Emmap.Streams.Tests.Queue;
+
+[TestFixture]
+public sealed class QueueAllocationTests
+{
+    [Test]
+    public void PushAndTryPop_SpanAndBufferWriter_AllocateNothing()
+    {
+        using var dir = new TempDirectory();
+        using var queue = MappedQueue.Open(dir.File("a.queue"), 1 << 16);
+        byte[] item = new byte[64];
+        var writer = new ArrayBufferWriter<byte>(256);
+
+        // Warm up (tiering, first growth of the writer), then measure a long loop that wraps the ring many times.
+        for (int i = 0; i < 20_000; i++)
+        {
+            queue.Push(item);
+            writer.ResetWrittenCount();
+            queue.TryPop(writer);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100_000; i++)
+        {
+            item[0] = (byte)i;
+            queue.Push(item);
+            queue.Push(item);
+            writer.ResetWrittenCount();
+            queue.TryPop(writer).ShouldBeTrue();
+            queue.TryPop(writer).ShouldBeTrue();
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        allocated.ShouldBe(0);
+        writer.WrittenCount.ShouldBe(128);
+        writer.WrittenSpan[0].ShouldBe((byte)(99_999 % 256));
+    }
+
+    [Test]
+    public void TryPop_StaticHandlerWithState_AllocatesNothing()
+    {
+        using var dir = new TempDirectory();
+        using var queue = MappedQueue.Open(dir.File("h.queue"), 1 << 16);
+        byte[] item = new byte[64];
+        Func<ReadOnlySpan<byte>, int, int> handler = static (span, offset) => span.Length + offset;
+        for (int i = 0; i < 20_000; i++)
+        {
+            queue.Push(item);
+            queue.TryPop(0, handler, out _);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        long total = 0;
+        for (int i = 0; i < 50_000; i++)
+        {
+            queue.Push(item);
+            queue.TryPop(1, handler, out int length);
+            total += length;
+        }
+
+        (GC.GetAllocatedBytesForCurrentThread() - before).ShouldBe(0);
+        total.ShouldBe(50_000 * 65);
+    }
+}

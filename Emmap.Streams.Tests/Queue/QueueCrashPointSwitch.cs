@@ -1,0 +1,44 @@
+using System;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+
+namespace Emmap.Streams.Tests.Queue;
+
+/// <summary>
+/// Turns the queue's crash points on in the test process before any queue code runs, so that tests can stop an operation
+/// at a named point (the hook throws) and look at the file exactly as a crash there would leave it.
+/// </summary>
+public static class QueueCrashPointSwitch
+{
+    [ModuleInitializer]
+    [SuppressMessage("Usage", "CA2255:The ModuleInitializer attribute should not be used in libraries", Justification = "A test assembly: the switch must be set before the queue reads it.")]
+    public static void Enable() => AppContext.SetSwitch(QueueCrashPoints.SwitchName, true);
+
+    /// <summary>Runs <paramref name="action"/> and stops it at the <paramref name="hit"/>-th visit of <paramref name="point"/>; returns whether it stopped there.</summary>
+    public static bool StopAt(string point, Action action, int hit = 1)
+    {
+        int seen = 0;
+        QueueCrashPoints.Hook = name =>
+        {
+            if (name == point && ++seen == hit)
+            {
+                throw new StoppedAtCrashPointException(point);
+            }
+        };
+        try
+        {
+            action();
+            return false;
+        }
+        catch (StoppedAtCrashPointException)
+        {
+            return true;
+        }
+        finally
+        {
+            QueueCrashPoints.Hook = null;
+        }
+    }
+
+    private sealed class StoppedAtCrashPointException(string point) : Exception($"Stopped at {point}.");
+}

@@ -1,0 +1,475 @@
+using System;
+using System.Buffers.Binary;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using Emmap.Streams.Tests.Support;
+using NUnit.Framework;
+using Shouldly;
+
+namespace Emmap.Streams.Tests.Queue;
+
+/// <summary>
+/// F6 (torn writes), F7 (truncation) and F8 (bit flips) of the crash matrix: damaged files open to a valid state, or throw
+/// <see cref="InvalidDataException"/>; never a crash, a hang, an allocation sized by a garbage length, or an altered item.
+/// </summary>
+[TestFixture]
+public sealed class QueueDamageTests
+{
+    private const int ItemSize = 100;
+    private const int RecordSize = 128;
+    private TempDirectory _dir = null!;
+
+    [SetUp]
+    public void SetUp() => _dir = new TempDirectory();
+
+    [TearDown]
+    public void TearDown() => _dir.Dispose();
+
+    [Test]
+    public void Open_TruncatedAtEveryOffset_RecoversTheRecordsThatAreWhole()
+    {
+        // 20 items of 100 bytes at 1024, 1152, ...: item i is whole when the file reaches its payload's end.
+        byte[] image = Build(4096, queue =>
+        {
+            for (int i = 0; i < 20; i++)
+            {
+                queue.Push(QueueItems.Make(i, ItemSize));
+            }
+        });
+        string path = _dir.File("t.queue");
+
+        for (int length = 0; length <= image.Length; length++)
+        {
+            File.WriteAllBytes(path, image[..length]);
+            Exception? error = Catch(() => ReadAll(path, readOnly: length % 2 == 0), out List<long>? ids);
+
+            if (length < 128)
+            {
+                error.ShouldBeOfType<InvalidDataException>($"length {length}");
+                continue;
+            }
+
+            error.ShouldBeNull($"length {length}");
+            // A record survives if the cut bytes of it were zeros anyway (a reopened file reads zeros past the cut).
+            int whole = Enumerable.Range(0, 20).TakeWhile(i =>
+            {
+                int end = 1024 + (i * RecordSize) + 16 + ItemSize;
+                return end <= length || image.AsSpan(length, end - length).IndexOfAnyExcept((byte)0) < 0;
+            }).Count();
+            ids.ShouldBe(Enumerable.Range(0, whole).Select(i => (long)i), $"length {length}");
+        }
+    }
+
+    [Test]
+    public void Open_TruncatedWrappedQueue_ReturnsOnlyUnalteredItemsInOrder()
+    {
+        byte[] image = Build(4096, Wrapped);
+        string path = _dir.File("t.queue");
+        int opened = 0;
+
+        for (int length = 0; length <= image.Length; length++)
+        {
+            File.WriteAllBytes(path, image[..length]);
+            if (Catch(() => ReadAll(path, readOnly: false), out List<long>? ids) is { } error)
+            {
+                error.ShouldBeOfType<InvalidDataException>($"length {length}");
+                continue;
+            }
+
+            opened++;
+            ids!.ShouldBe(ids!.Order().ToList(), $"length {length}");
+            ids!.Distinct().Count().ShouldBe(ids!.Count);
+        }
+
+        opened.ShouldBeGreaterThan(image.Length / 2);
+    }
+
+    [Test]
+    public void Open_RandomBitFlips_OpenToValidStateOrThrowInvalidData()
+    {
+        byte[] image = Build(4096, Wrapped);
+        List<long> original = ReadAll(WriteImage(image), readOnly: false);
+        var random = new Random(8);
+        string path = _dir.File("f.queue");
+        int invalid = 0;
+        int shortened = 0;
+
+        for (int trial = 0; trial < 3000; trial++)
+        {
+            byte[] damaged = (byte[])image.Clone();
+            int flips = random.Next(1, 4);
+            var positions = new List<int>();
+            for (int f = 0; f < flips; f++)
+            {
+                int position = random.Next(2) == 0 ? random.Next(1024) : random.Next(damaged.Length);
+                damaged[position] ^= (byte)(1 << random.Next(8));
+                positions.Add(position);
+            }
+
+            File.WriteAllBytes(path, damaged);
+            long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+            Exception? error = Catch(() => ReadAll(path, readOnly: trial % 3 == 0), out List<long>? ids);
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
+
+            allocated.ShouldBeLessThan(1 << 20, $"trial {trial}: flips at {string.Join(", ", positions)}");
+            if (error is not null)
+            {
+                error.ShouldBeOfType<InvalidDataException>($"trial {trial}: flips at {string.Join(", ", positions)}");
+                invalid++;
+                continue;
+            }
+
+            // Every item returned was pushed, unaltered, in order; damage inside a live record hides it and what follows.
+            ids!.ShouldBe(ids!.Order().ToList(), $"trial {trial}");
+            ids!.Distinct().Count().ShouldBe(ids!.Count);
+            foreach (int position in positions.Where(p => p >= 1024))
+            {
+                if (LiveRecordAt(image, position) is { } damagedId && position < RecordStart(position) + 16 + ItemSize)
+                {
+                    ids!.ShouldAllBe(id => id < damagedId, $"trial {trial}: item {damagedId} was damaged at {position}");
+                }
+            }
+
+            if (ids!.Count < original.Count)
+            {
+                shortened++;
+            }
+        }
+
+        TestContext.Out.WriteLine($"{invalid} of 3000 damaged files refused, {shortened} opened with fewer items.");
+        invalid.ShouldBeGreaterThan(0);
+        shortened.ShouldBeGreaterThan(0);
+    }
+
+    [Test]
+    public void Pop_RecordDamagedAfterOpen_ThrowsInvalidDataAndKeepsQueue()
+    {
+        string path = _dir.File("p.queue");
+        using var queue = MappedQueue.Open(path, 4096);
+        queue.Push(QueueItems.Make(1, ItemSize));
+        queue.Push(QueueItems.Make(2, ItemSize));
+
+        // Another handle scribbles over the first item's payload while the queue is open.
+        using (var other = MappedFileStream.Open(path, new MapOptions { Access = FileAccess.ReadWrite }))
+        {
+            other.WriteAt(1024 + 16 + 50, [0x5A]);
+        }
+
+        Should.Throw<InvalidDataException>(() => queue.Pop());
+        Should.Throw<InvalidDataException>(() => queue.PeekFront());
+        Should.Throw<InvalidDataException>(() => queue.TryPop(new System.Buffers.ArrayBufferWriter<byte>()));
+        Should.Throw<InvalidDataException>(() => queue.TryPop(_ => 0, out _));
+        queue.Count.ShouldBe(2);
+        QueueItems.Check(queue.PeekBack()).ShouldBe(2);
+    }
+
+    [Test]
+    public void Open_HotCursorWordsDamaged_FallsBackToCheckpoint()
+    {
+        string path = _dir.File("h.queue");
+        using (var queue = MappedQueue.Open(path, 4096))
+        {
+            for (int i = 0; i < 10; i++)
+            {
+                queue.Push(QueueItems.Make(i, ItemSize));
+            }
+        }
+
+        // The clean close wrote a checkpoint; now the tail word says something impossible (head past tail).
+        using (var stream = MappedFileStream.Open(path, new MapOptions { Access = FileAccess.ReadWrite }))
+        {
+            stream.AtomicWrite(320, -1);
+        }
+
+        using var reopened = MappedQueue.Open(path, 4096);
+        reopened.Enumerate().Select(item => QueueItems.Check(item)).ShouldBe(Enumerable.Range(0, 10).Select(i => (long)i));
+    }
+
+    [Test]
+    public void Open_RecoveryTwice_GivesSameState()
+    {
+        byte[] image = Build(4096, Wrapped);
+        image[1024 + 700] ^= 0x10;
+        string path = WriteImage(image);
+
+        List<long> first = ReadAll(path, readOnly: false, pop: false);
+        byte[] afterFirst = File.ReadAllBytes(path);
+        List<long> second = ReadAll(path, readOnly: false, pop: false);
+
+        second.ShouldBe(first);
+        File.ReadAllBytes(path).AsSpan(1024).SequenceEqual(afterFirst.AsSpan(1024)).ShouldBeTrue();
+    }
+
+    [TestCase(Scenario.Push)]
+    [TestCase(Scenario.Pop)]
+    [TestCase(Scenario.Shrink)]
+    public void Open_HeaderTornAt8ByteSteps_OpensToStateBeforeOrAfter(Scenario scenario)
+    {
+        (byte[] before, byte[] after) = Images(scenario);
+        List<long> stateBefore = ReadAll(WriteImage(before), readOnly: true);
+        List<long> stateAfter = ReadAll(WriteImage(after), readOnly: true);
+        stateBefore.ShouldNotBe(stateAfter);
+
+        for (int k = 0; k <= 1024; k += 8)
+        {
+            foreach ((string name, byte[] torn) in new[] { ("new then old", Mix(after, before, k)), ("old then new", Mix(before, after, k)) })
+            {
+                Exception? error = Catch(() => ReadAll(WriteImage(torn), readOnly: false), out List<long>? ids);
+                error.ShouldBeNull($"{scenario}, header torn at {k} ({name})");
+                (ids!.SequenceEqual(stateBefore) || ids!.SequenceEqual(stateAfter)).ShouldBeTrue(
+                    $"{scenario}, header torn at {k} ({name}): [{string.Join(", ", ids!)}]");
+            }
+        }
+    }
+
+    [TestCase(100, 8)]
+    [TestCase(3000, 512)]
+    [TestCase(9000, 4096)]
+    public void Open_PushedRecordTornWithTailCommitted_KeepsEarlierItems(int size, int step)
+    {
+        byte[] before = Build(65536, queue =>
+        {
+            for (int i = 0; i < 5; i++)
+            {
+                queue.Push(QueueItems.Make(i, size));
+            }
+        });
+        byte[] after = Build(65536, queue => queue.Push(QueueItems.Make(5, size)), before);
+        List<long> stateBefore = [0, 1, 2, 3, 4];
+        long recordStart = 1024 + (5 * (((size + 16 + 15) / 16) * 16));
+        int recordLength = 16 + size;
+
+        for (int k = 0; k < recordLength; k += step)
+        {
+            // Power loss wrote the tail word and only part of the record: the first k bytes are new, the rest old.
+            byte[] torn = (byte[])after.Clone();
+            Array.Copy(before, recordStart + k, torn, recordStart + k, recordLength - k);
+            ReadAll(WriteImage(torn), readOnly: false).ShouldBe(stateBefore, $"record torn at {k}");
+        }
+
+        ReadAll(WriteImage(after), readOnly: false).ShouldBe([0, 1, 2, 3, 4, 5]);
+    }
+
+    [Test]
+    public void Open_GrowthHeaderFlipTornAt8ByteSteps_OpensWithAllItems()
+    {
+        // The growth's header flip is torn: the slot holds the first k bytes of the new geometry and the rest of the old slot.
+        // Everything written before the flip (the extended file, the copied part of the ring) is in place; nothing after it is.
+        byte[] start = Build(4096, Wrapped);
+        byte[] beforeFlip = StoppedImage(start, "grow.copied", out List<long> items);
+        byte[] afterFlip = StoppedImage(start, "flip.written", out _);
+        int slot = Enumerable.Range(0, 1024 / 8).Select(i => i * 8).First(i => beforeFlip[i] != afterFlip[i]) / 512 * 512;
+        beforeFlip.AsSpan(1024).SequenceEqual(afterFlip.AsSpan(1024)).ShouldBeTrue("only the header differs");
+
+        for (int k = 0; k <= 128; k += 8)
+        {
+            byte[] torn = (byte[])beforeFlip.Clone();
+            Array.Copy(afterFlip, slot, torn, slot, k);
+            ReadAll(WriteImage(torn), readOnly: k % 16 == 0).ShouldBe(items, $"slot torn at {k}");
+        }
+    }
+
+    [TestCase("flip.torn")]
+    [TestCase("grow.copying")]
+    [TestCase("grow.extended")]
+    [TestCase("grow.flipped")]
+    public void Open_GrowthStoppedAtPoint_OpensWithAllItems(string point)
+    {
+        byte[] start = Build(4096, Wrapped);
+        byte[] image = StoppedImage(start, point, out List<long> items);
+
+        ReadAll(WriteImage(image), readOnly: false).ShouldBe(items);
+    }
+
+    /// <summary>
+    /// Opens a copy of <paramref name="start"/>, pushes until the file grows, stops at <paramref name="point"/> inside the growth,
+    /// and returns the file's bytes at that moment, with the items the queue held before the push that grew it.
+    /// </summary>
+    private byte[] StoppedImage(byte[] start, string point, out List<long> items)
+    {
+        string path = _dir.File($"stopped-{Guid.NewGuid():N}.queue");
+        File.WriteAllBytes(path, start);
+        var queue = MappedQueue.Open(path, 4096);
+        var pushed = queue.Enumerate().Select(item => QueueItems.Check(item)).ToList();
+        bool stopped = QueueCrashPointSwitch.StopAt(point, () =>
+        {
+            for (int i = 0; i < 100; i++)
+            {
+                queue.Push(QueueItems.Make(1000 + i, ItemSize));
+                pushed.Add(1000 + i);
+            }
+        });
+        stopped.ShouldBeTrue($"the pushes never reached {point}");
+        items = pushed;
+        byte[] image = ReadShared(path);
+        queue.Dispose();
+        File.Delete(path);
+        return image;
+    }
+
+    private static byte[] ReadShared(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        byte[] bytes = new byte[stream.Length];
+        stream.ReadExactly(bytes);
+        return bytes;
+    }
+
+    public enum Scenario
+    {
+        Push,
+        Pop,
+        Shrink,
+    }
+
+    private (byte[] Before, byte[] After) Images(Scenario scenario)
+    {
+        byte[] before = Build(4096, Wrapped);
+        byte[] after = scenario switch
+        {
+            Scenario.Push => Build(4096, queue => queue.Push(QueueItems.Make(1000, 40)), before),
+            Scenario.Pop => Build(4096, queue => queue.Pop(), before),
+            _ => Build(4096, queue =>
+            {
+                for (int i = 0; i < 40; i++)
+                {
+                    queue.Push(QueueItems.Make(2000 + i, ItemSize));
+                }
+            }, before),
+        };
+
+        if (scenario == Scenario.Shrink)
+        {
+            // Before: a grown queue holding one item; after: that item popped and the queue shrunk.
+            before = Build(4096, queue =>
+            {
+                while (queue.Count > 1)
+                {
+                    queue.Pop();
+                }
+            }, after);
+            after = Build(4096, queue => queue.PopAndPurge(), before);
+        }
+
+        // Lengths differ across growth or shrink: the shorter image gets the longer one's bytes past its end (as the file
+        // had them when the header was written: grown before the flip, truncated after it).
+        int length = Math.Max(before.Length, after.Length);
+        return (Extend(before, after, length), Extend(after, before, length));
+    }
+
+    private static byte[] Extend(byte[] image, byte[] other, int length)
+    {
+        if (image.Length == length)
+        {
+            return image;
+        }
+
+        byte[] extended = new byte[length];
+        image.CopyTo(extended, 0);
+        Array.Copy(other, image.Length, extended, image.Length, length - image.Length);
+        return extended;
+    }
+
+    /// <summary>Header bytes [0, k) from <paramref name="first"/>, [k, 1024) from <paramref name="second"/>; the rest from the newer image.</summary>
+    private static byte[] Mix(byte[] first, byte[] second, int k)
+    {
+        byte[] torn = (byte[])first.Clone();
+        Array.Copy(second, k, torn, k, 1024 - k);
+        return torn;
+    }
+
+    private static void Wrapped(MappedQueue queue)
+    {
+        // 100-byte items take 128 bytes; the 3072-byte ring holds 24. Leave the live items wrapping past the ring's end.
+        for (int i = 0; i < 20; i++)
+        {
+            queue.Push(QueueItems.Make(i, ItemSize));
+        }
+
+        for (int i = 0; i < 14; i++)
+        {
+            queue.Pop();
+        }
+
+        for (int i = 20; i < 34; i++)
+        {
+            queue.Push(QueueItems.Make(i, ItemSize));
+        }
+    }
+
+    /// <summary>The id of the live item whose record covers file offset <paramref name="position"/> in a <see cref="Wrapped"/> image, if any.</summary>
+    private static long? LiveRecordAt(byte[] image, int position)
+    {
+        long head = BinaryPrimitives.ReadInt64LittleEndian(image.AsSpan(256));
+        long tail = BinaryPrimitives.ReadInt64LittleEndian(image.AsSpan(320));
+        int start = RecordStart(position);
+        if (start + RecordSize > 4096)
+        {
+            return null;
+        }
+
+        long stamp = BinaryPrimitives.ReadInt64LittleEndian(image.AsSpan(start + 8));
+        return stamp >= head && stamp < tail ? stamp / RecordSize : null;
+    }
+
+    private static int RecordStart(int position) => position - ((position - 1024) % RecordSize);
+
+    private byte[] Build(long initialSize, Action<MappedQueue> fill, byte[]? from = null)
+    {
+        string path = _dir.File($"build-{Guid.NewGuid():N}.queue");
+        if (from is not null)
+        {
+            File.WriteAllBytes(path, from);
+        }
+
+        using (var queue = MappedQueue.Open(path, initialSize))
+        {
+            fill(queue);
+        }
+
+        byte[] image = File.ReadAllBytes(path);
+        File.Delete(path);
+        return image;
+    }
+
+    private string WriteImage(byte[] image)
+    {
+        string path = _dir.File("image.queue");
+        File.WriteAllBytes(path, image);
+        return path;
+    }
+
+    private static List<long> ReadAll(string path, bool readOnly, bool pop = true)
+    {
+        using var queue = MappedQueue.Open(path, 4096, new QueueOptions { ReadOnly = readOnly });
+        var ids = queue.Enumerate().Select(item => QueueItems.Check(item)).ToList();
+        queue.Count.ShouldBe(ids.Count);
+        if (!readOnly && pop)
+        {
+            var popped = new List<long>();
+            while (queue.Pop() is { } item)
+            {
+                popped.Add(QueueItems.Check(item));
+            }
+
+            popped.ShouldBe(ids);
+        }
+
+        return ids;
+    }
+
+    private static Exception? Catch(Func<List<long>> action, out List<long>? result)
+    {
+        try
+        {
+            result = action();
+            return null;
+        }
+        catch (Exception ex)
+        {
+            result = null;
+            return ex;
+        }
+    }
+}

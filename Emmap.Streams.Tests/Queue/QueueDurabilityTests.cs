@@ -1,0 +1,171 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Threading;
+using Emmap.Streams.Native;
+using Emmap.Streams.Tests.Support;
+using NUnit.Framework;
+using Shouldly;
+
+namespace Emmap.Streams.Tests.Queue;
+
+/// <summary>What each durability mode asks of the device, observed through the native fault-injection seam.</summary>
+[TestFixture]
+public sealed class QueueDurabilityTests
+{
+    private TempDirectory _dir = null!;
+
+    [SetUp]
+    public void SetUp() => _dir = new TempDirectory();
+
+    [TearDown]
+    public void TearDown() => _dir.Dispose();
+
+    [Test]
+    public void Push_None_DoesNotFlush()
+    {
+        int syncs = 0;
+        using var _ = FaultInjection.Install(point => { if (point == FaultPoint.Sync) { Interlocked.Increment(ref syncs); } return 0; });
+        using var queue = MappedQueue.Open(_dir.File("n.queue"), 4096);
+        int afterOpen = syncs;
+
+        queue.Push(new byte[10]);
+        queue.Pop();
+
+        syncs.ShouldBe(afterOpen);
+    }
+
+    [Test]
+    public void PushAndPop_Always_FlushBeforeReturning()
+    {
+        int syncs = 0;
+        using var _ = FaultInjection.Install(point => { if (point == FaultPoint.Sync) { Interlocked.Increment(ref syncs); } return 0; });
+        using var queue = MappedQueue.Open(_dir.File("a.queue"), 4096, new QueueOptions { Durability = QueueDurability.Always });
+
+        int before = syncs;
+        queue.Push(new byte[10]);
+        int afterPush = syncs;
+        queue.Pop();
+        int afterPop = syncs;
+
+        afterPush.ShouldBeGreaterThan(before);
+        afterPop.ShouldBeGreaterThan(afterPush);
+    }
+
+    [Test]
+    public void Push_AlwaysFlushFails_ItemIsNotInQueue()
+    {
+        string path = _dir.File("a.queue");
+        using (var queue = MappedQueue.Open(path, 4096, new QueueOptions { Durability = QueueDurability.Always }))
+        {
+            queue.Push(QueueItems.Make(1, 20));
+            using (FaultInjection.Install(point => point == FaultPoint.Sync ? 5 : 0))
+            {
+                Should.Throw<IOException>(() => queue.Push(QueueItems.Make(2, 20)));
+            }
+
+            queue.Count.ShouldBe(1);
+            QueueItems.Check(queue.PeekBack()).ShouldBe(1);
+            queue.Push(QueueItems.Make(3, 20));
+        }
+
+        using var reopened = MappedQueue.Open(path, 4096);
+        reopened.Enumerate().ShouldAllBe(item => QueueItems.Check(item) != 2);
+        reopened.Count.ShouldBe(2);
+    }
+
+    [Test]
+    public void Pop_AlwaysFlushFails_ItemStaysAtHead()
+    {
+        using var queue = MappedQueue.Open(_dir.File("a.queue"), 4096, new QueueOptions { Durability = QueueDurability.Always });
+        queue.Push(QueueItems.Make(1, 20));
+        var writer = new System.Buffers.ArrayBufferWriter<byte>();
+
+        using (FaultInjection.Install(point => point == FaultPoint.Sync ? 5 : 0))
+        {
+            Should.Throw<IOException>(() => queue.Pop());
+            Should.Throw<IOException>(() => queue.TryPop(writer));
+        }
+
+        writer.WrittenCount.ShouldBe(0);
+        QueueItems.Check(queue.Pop()).ShouldBe(1);
+    }
+
+    [Test]
+    public void Push_Batched_ReturnsAtOnceAndAFlushFollows()
+    {
+        int syncs = 0;
+        using var _ = FaultInjection.Install(point => { if (point == FaultPoint.Sync) { Interlocked.Increment(ref syncs); } return 0; });
+        using var queue = MappedQueue.Open(_dir.File("b.queue"), 4096, new QueueOptions { Durability = QueueDurability.Batched });
+        int before = Volatile.Read(ref syncs);
+
+        for (int i = 0; i < 100; i++)
+        {
+            queue.Push(new byte[10]);
+            queue.Pop();
+        }
+
+        // The pushes did not flush inline (each would have cost a sync), but one group flush comes.
+        Volatile.Read(ref syncs).ShouldBeLessThan(before + 100);
+        WaitFor(() => Volatile.Read(ref syncs) > before).ShouldBeTrue("no group flush followed the batched pushes");
+    }
+
+    [Test]
+    public void Push_BatchedFlushFailed_NextChangeReportsItOnce()
+    {
+        int failNext = 0;
+        int failed = 0;
+        using var _ = FaultInjection.Install(point =>
+        {
+            if (point == FaultPoint.Sync && Interlocked.Exchange(ref failNext, 0) == 1)
+            {
+                Interlocked.Increment(ref failed);
+                return 5;
+            }
+
+            return 0;
+        });
+        using var queue = MappedQueue.Open(_dir.File("b.queue"), 4096, new QueueOptions { Durability = QueueDurability.Batched });
+        Volatile.Write(ref failNext, 1);
+        queue.Push(QueueItems.Make(1, 10));
+        WaitFor(() => Volatile.Read(ref failed) == 1).ShouldBeTrue();
+        long count = queue.Count;
+
+        IOException error = Should.Throw<IOException>(() => queue.Push(QueueItems.Make(2, 10)));
+
+        error.Message.ShouldContain("batched");
+        queue.Count.ShouldBe(count);
+        queue.Push(QueueItems.Make(3, 10));
+        queue.Count.ShouldBe(count + 1);
+    }
+
+    [Test]
+    public void Flush_ToDisk_Syncs()
+    {
+        int syncs = 0;
+        using var _ = FaultInjection.Install(point => { if (point == FaultPoint.Sync) { Interlocked.Increment(ref syncs); } return 0; });
+        using var queue = MappedQueue.Open(_dir.File("f.queue"), 4096);
+        queue.Push(new byte[10]);
+        int before = syncs;
+
+        queue.Flush(flushToDisk: true);
+
+        syncs.ShouldBeGreaterThan(before);
+    }
+
+    private static bool WaitFor(Func<bool> condition)
+    {
+        var watch = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (watch.Elapsed > TimeSpan.FromSeconds(20))
+            {
+                return false;
+            }
+
+            Thread.Sleep(1);
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,467 @@
+using System;
+using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+using System.IO;
+using System.Threading;
+using System.Threading.Channels;
+using System.Threading.Tasks;
+
+namespace Emmap.Streams;
+
+/// <summary>
+/// A persistent FIFO queue for many producers and consumers in one process: emmap's <c>gen_server</c> queue
+/// (<c>start_link</c>, <c>enqueue</c>, <c>dequeue</c>, <c>try_dequeue</c>, <c>inspect</c>, <c>info</c>) as a thread-safe object,
+/// with asynchronous waiting for items and for space, and a <see cref="System.Threading.Channels"/> reader and writer.
+/// </summary>
+/// <remarks>
+/// <para>Every operation runs under one lock around a <see cref="MappedQueue"/>, which gives the same serial order a gen_server gives:
+/// items come out in the order their <see cref="Enqueue"/> calls returned, and each item goes to exactly one consumer.</para>
+/// <para><see cref="Dequeue"/> pops and purges as emmap's <c>dequeue/1</c> does, so a drained queue shrinks back to its initial size.
+/// Handlers given to <see cref="TryDequeue{TResult}(Func{ReadOnlySpan{byte}, TResult}, out TResult)"/> run inside the lock, as emmap's
+/// run inside the server: keep them short.</para>
+/// <para>Crash safety and durability are those of the <see cref="MappedQueue"/>: a killed process loses nothing that was acknowledged.
+/// Waiting is in-process; a queue file is still owned by one process at a time.</para>
+/// </remarks>
+[SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "It is a queue: the name is emmap's and the issue's contract.")]
+public sealed partial class ConcurrentMappedQueue : IDisposable
+{
+    private readonly MappedQueue _queue;
+    private readonly bool _leaveOpen;
+    private readonly Lock _gate = new();
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource? _itemWaiters;
+    private TaskCompletionSource? _spaceWaiters;
+    private long _pops;
+    private long _fullAtPops = -1;
+    private bool _writerCompleted;
+    private Exception? _completionError;
+    private bool _disposed;
+
+    /// <summary>Wraps <paramref name="queue"/>, which from now on must be used only through this instance.</summary>
+    /// <param name="queue">The queue.</param>
+    /// <param name="leaveOpen"><see langword="true"/> to leave <paramref name="queue"/> open when this instance is disposed.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="queue"/> is <see langword="null"/>.</exception>
+    public ConcurrentMappedQueue(MappedQueue queue, bool leaveOpen = false)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        _queue = queue;
+        _leaveOpen = leaveOpen;
+        Reader = new QueueChannelReader(this);
+        Writer = new QueueChannelWriter(this);
+    }
+
+    /// <summary>Gets a channel reader over the queue: <c>TryRead</c> dequeues, <c>ReadAsync</c> and <c>ReadAllAsync</c> wait for items.</summary>
+    /// <value>The reader; its <see cref="ChannelReader{T}.Completion"/> finishes once <see cref="Writer"/> is completed and the queue is drained.</value>
+    public ChannelReader<byte[]> Reader { get; }
+
+    /// <summary>Gets a channel writer over the queue: <c>TryWrite</c> enqueues, <c>WriteAsync</c> waits for space in a fixed-size queue.</summary>
+    /// <value>The writer. Completing it affects only this instance: the file keeps its items.</value>
+    public ChannelWriter<ReadOnlyMemory<byte>> Writer { get; }
+
+    /// <summary>Gets the number of items.</summary>
+    /// <value>The item count.</value>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public long Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                ThrowIfDisposed();
+                return _queue.Count;
+            }
+        }
+    }
+
+    /// <summary>Gets whether the queue holds no items.</summary>
+    /// <value><see langword="true"/> when <see cref="Count"/> is 0.</value>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public bool IsEmpty => Count == 0;
+
+    /// <summary>Opens (or creates) the queue in <paramref name="path"/> for use from many threads (emmap <c>start_link/4</c>).</summary>
+    /// <param name="path">The queue file.</param>
+    /// <param name="initialSize">The file size of a new queue, at least 4096 bytes.</param>
+    /// <param name="options">How to open the queue.</param>
+    /// <returns>The thread-safe queue, which owns the file's <see cref="MappedQueue"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="initialSize"/> is less than 4096, or an option is out of range.</exception>
+    /// <exception cref="InvalidDataException">The file is not a queue, or is damaged beyond recovery.</exception>
+    /// <exception cref="IOException">Another live process has the queue open, or an I/O error occurred.</exception>
+    public static ConcurrentMappedQueue Open(string path, long initialSize, QueueOptions? options = null) =>
+        new(MappedQueue.Open(path, initialSize, options));
+
+    /// <summary>Appends <paramref name="item"/> (emmap <c>enqueue/2</c>).</summary>
+    /// <param name="item">The item's bytes.</param>
+    /// <exception cref="QueueFullException">The queue is fixed-size and full (emmap <c>{error, full}</c>).</exception>
+    /// <exception cref="IOException">Growing the file or a durable flush failed; nothing was enqueued.</exception>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public void Enqueue(ReadOnlySpan<byte> item)
+    {
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            _queue.Push(item);
+            ItemAdded();
+        }
+    }
+
+    /// <summary>Appends <paramref name="item"/> if it fits.</summary>
+    /// <param name="item">The item's bytes.</param>
+    /// <returns><see langword="false"/> if the queue is full (see <see cref="MappedQueue.TryPush"/>).</returns>
+    /// <exception cref="IOException">An I/O error other than a lack of space.</exception>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public bool TryEnqueue(ReadOnlySpan<byte> item)
+    {
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            if (!_queue.TryPush(item))
+            {
+                return false;
+            }
+
+            ItemAdded();
+            return true;
+        }
+    }
+
+    /// <summary>Appends <paramref name="item"/>, waiting for space while a fixed-size queue is full.</summary>
+    /// <param name="item">The item's bytes.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>A task that completes when the item is in the queue.</returns>
+    /// <exception cref="OperationCanceledException">The wait was canceled; nothing was enqueued.</exception>
+    /// <exception cref="ObjectDisposedException">The queue was disposed.</exception>
+    public async ValueTask EnqueueAsync(ReadOnlyMemory<byte> item, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            Task wait;
+            lock (_gate)
+            {
+                ThrowIfDisposed();
+                if (_queue.TryPush(item.Span))
+                {
+                    ItemAdded();
+                    return;
+                }
+
+                _spaceWaiters ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                wait = _spaceWaiters.Task;
+            }
+
+            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Removes the item at the head and returns it, purging the queue when that empties it (emmap <c>dequeue/1</c>).</summary>
+    /// <returns>The item, or <see langword="null"/> when the queue is empty (emmap <c>nil</c>).</returns>
+    /// <exception cref="InvalidDataException">The head record fails its checksum; the queue is unchanged.</exception>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public byte[]? Dequeue()
+    {
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            byte[]? item = _queue.PopAndPurge();
+            ItemRemoved(item is not null);
+            return item;
+        }
+    }
+
+    /// <summary>Removes the item at the head and appends it to <paramref name="destination"/>, purging the queue when that empties it.</summary>
+    /// <param name="destination">Where the item's bytes go.</param>
+    /// <returns><see langword="false"/> when the queue is empty.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="destination"/> is <see langword="null"/>.</exception>
+    /// <exception cref="InvalidDataException">The head record fails its checksum; the queue is unchanged.</exception>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public bool TryDequeue(IBufferWriter<byte> destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            bool popped = _queue.TryPop(destination);
+            if (_queue.Count == 0)
+            {
+                _queue.Purge();
+            }
+
+            ItemRemoved(popped);
+            return popped;
+        }
+    }
+
+    /// <summary>
+    /// Calls <paramref name="handler"/> with the item at the head, inside the queue's lock, and removes the item only if the handler
+    /// returns normally (emmap <c>try_dequeue/2</c>); an exception from the handler propagates and leaves the item in the queue.
+    /// </summary>
+    /// <typeparam name="TResult">What the handler returns.</typeparam>
+    /// <param name="handler">Receives the item's bytes, valid only during the call.</param>
+    /// <param name="result">The handler's result, or the default when the queue is empty.</param>
+    /// <returns><see langword="true"/> if the handler ran and the item was removed; <see langword="false"/> when the queue is empty.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="handler"/> is <see langword="null"/>.</exception>
+    /// <exception cref="InvalidDataException">The head record fails its checksum; the handler is not called.</exception>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public bool TryDequeue<TResult>(Func<ReadOnlySpan<byte>, TResult> handler, [MaybeNullWhen(false)] out TResult result)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            bool popped = _queue.TryPopAndPurge(handler, static (bytes, h) => h(bytes), out result);
+            ItemRemoved(popped);
+            return popped;
+        }
+    }
+
+    /// <summary>Removes the item at the head, waiting for one while the queue is empty.</summary>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The item.</returns>
+    /// <exception cref="OperationCanceledException">The wait was canceled; nothing was removed.</exception>
+    /// <exception cref="ChannelClosedException">The <see cref="Writer"/> was completed and the queue is empty.</exception>
+    /// <exception cref="ObjectDisposedException">The queue was disposed.</exception>
+    public ValueTask<byte[]> DequeueAsync(CancellationToken cancellationToken = default) => Reader.ReadAsync(cancellationToken);
+
+    /// <summary>Returns a copy of the item at the head without removing it (emmap <c>inspect/1</c>).</summary>
+    /// <returns>The item, or <see langword="null"/> when the queue is empty.</returns>
+    /// <exception cref="InvalidDataException">The head record fails its checksum.</exception>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public byte[]? Inspect()
+    {
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            return _queue.PeekFront();
+        }
+    }
+
+    /// <summary>Returns the queue's structure (emmap <c>info/1</c>).</summary>
+    /// <returns>The metadata.</returns>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public QueueMetadata Info()
+    {
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            return _queue.GetMetadata();
+        }
+    }
+
+    /// <summary>Writes the queue back; durably with <paramref name="flushToDisk"/>.</summary>
+    /// <param name="flushToDisk">Whether to wait until the data is on the device.</param>
+    /// <exception cref="IOException">The write-back failed.</exception>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public void Flush(bool flushToDisk = false)
+    {
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            _queue.Flush(flushToDisk);
+        }
+    }
+
+    /// <summary>
+    /// Closes the queue (emmap's <c>terminate/2</c>): pending waits fail with <see cref="ObjectDisposedException"/>, and the
+    /// <see cref="MappedQueue"/> is disposed unless it was given with <c>leaveOpen</c>.
+    /// </summary>
+    public void Dispose()
+    {
+        TaskCompletionSource? items;
+        TaskCompletionSource? space;
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            items = _itemWaiters;
+            space = _spaceWaiters;
+            _itemWaiters = null;
+            _spaceWaiters = null;
+            if (!_leaveOpen)
+            {
+                _queue.Dispose();
+            }
+        }
+
+        var disposed = new ObjectDisposedException(nameof(ConcurrentMappedQueue));
+        items?.TrySetException(disposed);
+        space?.TrySetException(disposed);
+        _drained.TrySetException(disposed);
+    }
+
+    /// <summary>Gets the task that completes when the writer is completed and the queue is drained.</summary>
+    internal Task Drained => _drained.Task;
+
+    internal bool TryDequeueForChannel([MaybeNullWhen(false)] out byte[] item)
+    {
+        item = Dequeue();
+        return item is not null;
+    }
+
+    internal bool TryPeekForChannel([MaybeNullWhen(false)] out byte[] item)
+    {
+        item = Inspect();
+        return item is not null;
+    }
+
+    internal bool TryEnqueueForChannel(ReadOnlySpan<byte> item)
+    {
+        lock (_gate)
+        {
+            if (_writerCompleted || _disposed)
+            {
+                return false;
+            }
+
+            if (!_queue.TryPush(item))
+            {
+                // Remember that the queue was full as of this many pops, so WaitToWriteAsync waits for the next one.
+                _fullAtPops = _pops;
+                return false;
+            }
+
+            ItemAdded();
+            return true;
+        }
+    }
+
+    /// <summary>Waits until an item is available (true) or the writer is completed and the queue empty (false).</summary>
+    internal async ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task wait;
+            lock (_gate)
+            {
+                ThrowIfDisposed();
+                if (_queue.Count > 0)
+                {
+                    return true;
+                }
+
+                if (_writerCompleted)
+                {
+                    if (_completionError is not null)
+                    {
+                        throw new ChannelClosedException(_completionError);
+                    }
+
+                    return false;
+                }
+
+                _itemWaiters ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                wait = _itemWaiters.Task;
+            }
+
+            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Waits until space may be available (true) or the writer is completed (false). Items differ in size, so "space" means: no
+    /// channel write has failed for lack of room since the last pop.
+    /// </summary>
+    internal async ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task wait;
+            lock (_gate)
+            {
+                ThrowIfDisposed();
+                if (_writerCompleted)
+                {
+                    return false;
+                }
+
+                if (_fullAtPops != _pops)
+                {
+                    return true;
+                }
+
+                _spaceWaiters ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                wait = _spaceWaiters.Task;
+            }
+
+            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    internal bool TryComplete(Exception? error)
+    {
+        TaskCompletionSource? items;
+        TaskCompletionSource? space;
+        bool drained;
+        lock (_gate)
+        {
+            if (_writerCompleted || _disposed)
+            {
+                return false;
+            }
+
+            _writerCompleted = true;
+            _completionError = error;
+            items = _itemWaiters;
+            space = _spaceWaiters;
+            _itemWaiters = null;
+            _spaceWaiters = null;
+            drained = _queue.Count == 0;
+        }
+
+        items?.TrySetResult();
+        space?.TrySetResult();
+        if (drained)
+        {
+            CompleteDrained();
+        }
+
+        return true;
+    }
+
+    // Under the gate: wake consumers waiting for an item.
+    private void ItemAdded()
+    {
+        if (_itemWaiters is { } waiters)
+        {
+            _itemWaiters = null;
+            waiters.TrySetResult();
+        }
+    }
+
+    // Under the gate: wake producers waiting for space, and finish the reader once a completed writer's items are gone.
+    private void ItemRemoved(bool removed)
+    {
+        if (removed)
+        {
+            _pops++;
+        }
+
+        if (removed && _spaceWaiters is { } waiters)
+        {
+            _spaceWaiters = null;
+            waiters.TrySetResult();
+        }
+
+        if (_writerCompleted && _queue.Count == 0)
+        {
+            CompleteDrained();
+        }
+    }
+
+    private void CompleteDrained()
+    {
+        if (_completionError is { } error)
+        {
+            _drained.TrySetException(error);
+        }
+        else
+        {
+            _drained.TrySetResult();
+        }
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+}

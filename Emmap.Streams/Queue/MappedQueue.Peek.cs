@@ -1,0 +1,340 @@
+using System;
+using System.Buffers;
+using System.Collections.Generic;
+using System.Diagnostics.CodeAnalysis;
+using System.IO;
+using Emmap.Streams.Mapping;
+
+namespace Emmap.Streams;
+
+public sealed partial class MappedQueue
+{
+    /// <summary>Returns a copy of the item at the head without removing it (emmap <c>peek_front/1</c>).</summary>
+    /// <returns>The item's bytes, or <see langword="null"/> when the queue is empty.</returns>
+    /// <exception cref="InvalidDataException">The record fails its checksum.</exception>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public byte[]? PeekFront()
+    {
+        ThrowIfDisposed();
+        if (_count == 0)
+        {
+            return null;
+        }
+
+        long pos = _head;
+        long phys = _headPhys;
+        NextItem(ref pos, ref phys, out long itemPhys, out uint length, out uint crc, out _);
+        return CopyItem(pos, itemPhys, length, crc);
+    }
+
+    /// <summary>Returns a copy of the item at the tail without removing it (emmap <c>peek_back/1</c>).</summary>
+    /// <returns>The item's bytes, or <see langword="null"/> when the queue is empty.</returns>
+    /// <exception cref="InvalidDataException">The record fails its checksum.</exception>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public unsafe byte[]? PeekBack()
+    {
+        ThrowIfDisposed();
+        if (_count == 0)
+        {
+            return null;
+        }
+
+        long phys = LocateLast(out uint length, out uint crc);
+        return CopyItem(_lastPos, phys, length, crc);
+    }
+
+    private unsafe long LocateLast(out uint length, out uint crc)
+    {
+        long phys = _slot.PhysicalOf(_lastPos);
+        Region region = _stream.BeginQueueAccess();
+        RecordKind kind = ReadRecord(region.Base + _window, _lastPos, phys, _tail, _ringEnd, out length, out crc, out _);
+        _stream.EndQueueAccess(region);
+        if (kind != RecordKind.Item)
+        {
+            throw Corrupt(_lastPos, phys, "the tail record's header does not check out");
+        }
+
+        return phys;
+    }
+
+    private unsafe TResult Read<TState, TResult>(long pos, long phys, uint length, uint crc, TState state, Func<ReadOnlySpan<byte>, TState, TResult> reader)
+    {
+        Region region = _stream.BeginQueueAccess();
+        ReadOnlySpan<byte> mapped = new(region.Base + _window + phys + QueueLayout.RecordHeaderSize, (int)length);
+        if (QueueChecksum.Record(length, pos, mapped) != crc)
+        {
+            _stream.EndQueueAccess(region);
+            throw Corrupt(pos, phys, "the item's checksum does not match");
+        }
+
+        TResult result = reader(mapped, state);
+        _stream.EndQueueAccess(region);
+        return result;
+    }
+
+    /// <summary>Calls <paramref name="reader"/> with the item at the head, without removing it or copying it.</summary>
+    /// <typeparam name="TState">The state passed to the reader.</typeparam>
+    /// <typeparam name="TResult">What the reader returns.</typeparam>
+    /// <param name="state">Passed to the reader.</param>
+    /// <param name="reader">Receives the item's bytes, valid only during the call, and the state.</param>
+    /// <param name="result">The reader's result, or the default when the queue is empty.</param>
+    /// <returns><see langword="true"/> if the queue had an item; <see langword="false"/> when it is empty.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="reader"/> is <see langword="null"/>.</exception>
+    /// <exception cref="InvalidDataException">The record fails its checksum; the reader is not called.</exception>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public bool TryPeekFront<TState, TResult>(TState state, Func<ReadOnlySpan<byte>, TState, TResult> reader, [MaybeNullWhen(false)] out TResult result)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ThrowIfDisposed();
+        if (_count == 0)
+        {
+            result = default;
+            return false;
+        }
+
+        long pos = _head;
+        long phys = _headPhys;
+        NextItem(ref pos, ref phys, out long itemPhys, out uint length, out uint crc, out _);
+        result = Read(pos, itemPhys, length, crc, state, reader);
+        return true;
+    }
+
+    /// <summary>Calls <paramref name="reader"/> with the item at the tail, without removing it or copying it.</summary>
+    /// <typeparam name="TState">The state passed to the reader.</typeparam>
+    /// <typeparam name="TResult">What the reader returns.</typeparam>
+    /// <param name="state">Passed to the reader.</param>
+    /// <param name="reader">Receives the item's bytes, valid only during the call, and the state.</param>
+    /// <param name="result">The reader's result, or the default when the queue is empty.</param>
+    /// <returns><see langword="true"/> if the queue had an item; <see langword="false"/> when it is empty.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="reader"/> is <see langword="null"/>.</exception>
+    /// <exception cref="InvalidDataException">The record fails its checksum; the reader is not called.</exception>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public unsafe bool TryPeekBack<TState, TResult>(TState state, Func<ReadOnlySpan<byte>, TState, TResult> reader, [MaybeNullWhen(false)] out TResult result)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ThrowIfDisposed();
+        if (_count == 0)
+        {
+            result = default;
+            return false;
+        }
+
+        long phys = LocateLast(out uint length, out uint crc);
+        result = Read(_lastPos, phys, length, crc, state, reader);
+        return true;
+    }
+
+    /// <summary>
+    /// Visits the items from head to tail without removing them, threading an accumulator through (emmap <c>peek/3</c>);
+    /// stops early when <paramref name="folder"/> returns <see langword="false"/>.
+    /// </summary>
+    /// <typeparam name="TAccumulate">The accumulator's type.</typeparam>
+    /// <param name="seed">The initial accumulator.</param>
+    /// <param name="folder">Receives each item, valid only during the call (no copy is made), and the accumulator.</param>
+    /// <returns>The final accumulator.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="folder"/> is <see langword="null"/>.</exception>
+    /// <exception cref="InvalidOperationException">The folder changed the queue.</exception>
+    /// <exception cref="InvalidDataException">A record fails its checksum.</exception>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public TAccumulate Peek<TAccumulate>(TAccumulate seed, QueueFolder<TAccumulate> folder)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        ThrowIfDisposed();
+        TAccumulate accumulator = seed;
+        int version = _version;
+        long pos = _head;
+        long phys = _headPhys;
+        for (long i = 0; i < _count; i++)
+        {
+            NextItem(ref pos, ref phys, out long itemPhys, out uint length, out uint crc, out long size);
+            bool more = Visit(pos, itemPhys, length, crc, folder, ref accumulator);
+            ThrowIfChanged(version);
+            if (!more)
+            {
+                break;
+            }
+
+            Advance(ref pos, ref phys, itemPhys, size);
+        }
+
+        return accumulator;
+    }
+
+    /// <summary>
+    /// Visits the items from tail to head without removing them (emmap <c>rpeek/3</c>); stops early when
+    /// <paramref name="folder"/> returns <see langword="false"/>.
+    /// </summary>
+    /// <typeparam name="TAccumulate">The accumulator's type.</typeparam>
+    /// <param name="seed">The initial accumulator.</param>
+    /// <param name="folder">Receives each item, valid only during the call, and the accumulator.</param>
+    /// <returns>The final accumulator.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="folder"/> is <see langword="null"/>.</exception>
+    /// <exception cref="InvalidOperationException">The folder changed the queue.</exception>
+    /// <exception cref="InvalidDataException">A record fails its checksum.</exception>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    /// <remarks>Records link forwards only, so this first walks the queue once to find the records (one pooled array of
+    /// positions), then visits them backwards.</remarks>
+    public TAccumulate PeekReverse<TAccumulate>(TAccumulate seed, QueueFolder<TAccumulate> folder)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        ThrowIfDisposed();
+        TAccumulate accumulator = seed;
+        int version = _version;
+        int count = checked((int)_count);
+        long[] items = ArrayPool<long>.Shared.Rent(count * 4);
+        try
+        {
+            Locate(items, count);
+            for (int i = count - 1; i >= 0; i--)
+            {
+                bool more = Visit(items[4 * i], items[(4 * i) + 1], (uint)items[(4 * i) + 2], (uint)items[(4 * i) + 3], folder, ref accumulator);
+                ThrowIfChanged(version);
+                if (!more)
+                {
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<long>.Shared.Return(items);
+        }
+
+        return accumulator;
+    }
+
+    /// <summary>Enumerates copies of the items from head to tail without removing them (the enumerable form of emmap <c>peek/3</c>).</summary>
+    /// <returns>The items, oldest first. Enumeration fails with <see cref="InvalidOperationException"/> if the queue changes meanwhile.</returns>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public IEnumerable<byte[]> Enumerate()
+    {
+        ThrowIfDisposed();
+        return EnumerateForward();
+    }
+
+    /// <summary>Enumerates copies of the items from tail to head without removing them (the enumerable form of emmap <c>rpeek/3</c>).</summary>
+    /// <returns>The items, newest first. Enumeration fails with <see cref="InvalidOperationException"/> if the queue changes meanwhile.</returns>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public IEnumerable<byte[]> EnumerateReverse()
+    {
+        ThrowIfDisposed();
+        return EnumerateBackward();
+    }
+
+    private IEnumerable<byte[]> EnumerateForward()
+    {
+        int version = _version;
+        long pos = _head;
+        long phys = _headPhys;
+        long remaining = _count;
+        while (remaining-- > 0)
+        {
+            ThrowIfChanged(version);
+            NextItem(ref pos, ref phys, out long itemPhys, out uint length, out uint crc, out long size);
+            byte[] item = CopyItem(pos, itemPhys, length, crc);
+            Advance(ref pos, ref phys, itemPhys, size);
+            yield return item;
+        }
+
+        ThrowIfChanged(version);
+    }
+
+    private IEnumerable<byte[]> EnumerateBackward()
+    {
+        int version = _version;
+        int count = checked((int)_count);
+        long[] items = new long[count * 4];
+        Locate(items, count);
+        for (int i = count - 1; i >= 0; i--)
+        {
+            ThrowIfChanged(version);
+            yield return CopyItem(items[4 * i], items[(4 * i) + 1], (uint)items[(4 * i) + 2], (uint)items[(4 * i) + 3]);
+        }
+    }
+
+    /// <summary>Fills <paramref name="items"/> with (position, offset, length, checksum) of the first <paramref name="count"/> items.</summary>
+    private void Locate(long[] items, int count)
+    {
+        long pos = _head;
+        long phys = _headPhys;
+        for (int i = 0; i < count; i++)
+        {
+            NextItem(ref pos, ref phys, out long itemPhys, out uint length, out uint crc, out long size);
+            items[4 * i] = pos;
+            items[(4 * i) + 1] = itemPhys;
+            items[(4 * i) + 2] = length;
+            items[(4 * i) + 3] = crc;
+            Advance(ref pos, ref phys, itemPhys, size);
+        }
+    }
+
+    /// <summary>
+    /// From <paramref name="pos"/>, skips markers (without committing anything) to the next item; on return <paramref name="pos"/>
+    /// is the item's position and <paramref name="itemPhys"/> its offset.
+    /// </summary>
+    private unsafe void NextItem(ref long pos, ref long phys, out long itemPhys, out uint length, out uint crc, out long size)
+    {
+        while (true)
+        {
+            Region region = _stream.BeginQueueAccess();
+            RecordKind kind = ReadRecord(region.Base + _window, pos, phys, _tail, _ringEnd, out length, out crc, out size);
+            _stream.EndQueueAccess(region);
+            if (kind == RecordKind.Item)
+            {
+                itemPhys = phys;
+                return;
+            }
+
+            if (kind == RecordKind.Invalid)
+            {
+                throw Corrupt(pos, phys, "a record's header does not check out");
+            }
+
+            Advance(ref pos, ref phys, phys, size);
+        }
+    }
+
+    private void Advance(ref long pos, ref long phys, long fromPhys, long size)
+    {
+        pos += size;
+        long next = fromPhys + size;
+        phys = next == _ringEnd ? QueueLayout.RingStart : next;
+    }
+
+    private unsafe byte[] CopyItem(long pos, long phys, uint length, uint crc)
+    {
+        Region region = _stream.BeginQueueAccess();
+        byte[] copy = new ReadOnlySpan<byte>(region.Base + _window + phys + QueueLayout.RecordHeaderSize, (int)length).ToArray();
+        _stream.EndQueueAccess(region);
+        if (QueueChecksum.Record(length, pos, copy) != crc)
+        {
+            throw Corrupt(pos, phys, "the item's checksum does not match");
+        }
+
+        return copy;
+    }
+
+    private unsafe bool Visit<TAccumulate>(long pos, long phys, uint length, uint crc, QueueFolder<TAccumulate> folder, ref TAccumulate accumulator)
+    {
+        Region region = _stream.BeginQueueAccess();
+        ReadOnlySpan<byte> mapped = new(region.Base + _window + phys + QueueLayout.RecordHeaderSize, (int)length);
+        if (QueueChecksum.Record(length, pos, mapped) != crc)
+        {
+            _stream.EndQueueAccess(region);
+            throw Corrupt(pos, phys, "the item's checksum does not match");
+        }
+
+        bool more = folder(mapped, ref accumulator);
+        _stream.EndQueueAccess(region);
+        return more;
+    }
+
+    private void ThrowIfChanged(int version)
+    {
+        ThrowIfDisposed();
+        if (version != _version)
+        {
+            throw new InvalidOperationException("The queue was changed during the enumeration or fold.");
+        }
+    }
+}

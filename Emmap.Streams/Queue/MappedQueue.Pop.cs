@@ -1,0 +1,399 @@
+using System;
+using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+using System.IO;
+using System.Threading;
+using Emmap.Streams.Mapping;
+
+namespace Emmap.Streams;
+
+public sealed partial class MappedQueue
+{
+    /// <summary>Removes the item at the head and returns it (emmap <c>pop/1</c>).</summary>
+    /// <returns>The item's bytes, or <see langword="null"/> when the queue is empty (emmap <c>nil</c>).</returns>
+    /// <exception cref="InvalidDataException">The head record fails its checksum (the file was damaged after it was opened); the queue is unchanged.</exception>
+    /// <exception cref="IOException">A durable flush failed; the item stays in the queue.</exception>
+    /// <exception cref="NotSupportedException">The queue is read-only.</exception>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    /// <remarks>Does not shrink the file; see <see cref="PopAndPurge"/>.</remarks>
+    public byte[]? Pop()
+    {
+        var sink = new ArraySink();
+        return PopCore(ref sink, purge: false) ? sink.Result : null;
+    }
+
+    /// <summary>Removes the item at the head and appends its bytes to <paramref name="destination"/>.</summary>
+    /// <param name="destination">Where the item's bytes go.</param>
+    /// <returns><see langword="true"/> if an item was popped; <see langword="false"/> when the queue is empty.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="destination"/> is <see langword="null"/>.</exception>
+    /// <exception cref="InvalidDataException">The head record fails its checksum; the queue is unchanged and nothing is appended.</exception>
+    /// <exception cref="IOException">A durable flush failed; the item stays in the queue and nothing is appended.</exception>
+    /// <exception cref="NotSupportedException">The queue is read-only.</exception>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    /// <remarks>The queue allocates nothing; the bytes are checked against the record's checksum after they are copied, so what
+    /// <paramref name="destination"/> receives is exactly what was pushed.</remarks>
+    public unsafe bool TryPop(IBufferWriter<byte> destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        if (_state != StateOpen || _count == 0)
+        {
+            return TryPopSlow(destination);
+        }
+
+        long phys = _headPhys;
+        Region region = _stream.BeginQueueAccess();
+        byte* b = region.Base + _window;
+        byte* record = b + phys;
+        ulong word = *(ulong*)record;
+        long stamp = *(long*)(record + 8);
+        uint length = (uint)word;
+        long size = QueueLayout.RecordSize(length);
+        if (stamp != _head || length > QueueLayout.MaxItemLength || size > _tail - _head || size > _ringEnd - phys)
+        {
+            _stream.EndQueueAccess(region);
+            return TryPopSlow(destination);
+        }
+
+        Span<byte> target = destination.GetSpan((int)length)[..(int)length];
+        new ReadOnlySpan<byte>(record + QueueLayout.RecordHeaderSize, (int)length).CopyTo(target);
+        if (QueueChecksum.Record(length, stamp, target) != (uint)(word >> 32))
+        {
+            _stream.EndQueueAccess(region);
+            throw Corrupt(_head, phys, "the item's checksum does not match");
+        }
+
+        QueueCrashPoints.Hit(QueueCrashPoints.PopRead);
+        long newHead = _head + size;
+        Volatile.Write(ref *(long*)(b + QueueLayout.HeadWordOffset), newHead);
+        _stream.EndQueueAccess(region);
+        CommittedPop(size);
+        destination.Advance((int)length);
+        return true;
+    }
+
+    /// <summary>Removes the item at the head into the caller's buffer, if it fits.</summary>
+    /// <param name="destination">Where the item's bytes go.</param>
+    /// <param name="bytesWritten">The item's length when popped; the length it needs when <paramref name="destination"/> is too small; else 0.</param>
+    /// <returns><see cref="OperationStatus.Done"/> if the item was popped; <see cref="OperationStatus.DestinationTooSmall"/> if it does
+    /// not fit (nothing is popped); <see cref="OperationStatus.NeedMoreData"/> when the queue is empty.</returns>
+    /// <exception cref="InvalidDataException">The head record fails its checksum; the queue is unchanged.</exception>
+    /// <exception cref="IOException">A durable flush failed; the item stays in the queue.</exception>
+    /// <exception cref="NotSupportedException">The queue is read-only.</exception>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    /// <remarks>Allocates nothing. The bytes are checked against the record's checksum after they are copied.</remarks>
+    public unsafe OperationStatus PopInto(Span<byte> destination, out int bytesWritten)
+    {
+        ThrowIfCannotWrite();
+        if (!LocateHead(out long phys, out uint length, out uint crc, out long size))
+        {
+            bytesWritten = 0;
+            return OperationStatus.NeedMoreData;
+        }
+
+        if (length > (uint)destination.Length)
+        {
+            bytesWritten = (int)length;
+            return OperationStatus.DestinationTooSmall;
+        }
+
+        Span<byte> target = destination[..(int)length];
+        Region region = _stream.BeginQueueAccess();
+        new ReadOnlySpan<byte>(region.Base + _window + phys + QueueLayout.RecordHeaderSize, (int)length).CopyTo(target);
+        _stream.EndQueueAccess(region);
+        if (QueueChecksum.Record(length, _head, target) != crc)
+        {
+            throw Corrupt(_head, phys, "the item's checksum does not match");
+        }
+
+        QueueCrashPoints.Hit(QueueCrashPoints.PopRead);
+        StoreHead(_head + size);
+        CommittedPop(size);
+        bytesWritten = (int)length;
+        return OperationStatus.Done;
+    }
+
+    /// <summary>
+    /// Calls <paramref name="handler"/> with the item at the head and removes the item only if the handler returns normally
+    /// (emmap <c>try_pop/2</c>): an exception from the handler propagates and leaves the item in the queue.
+    /// </summary>
+    /// <typeparam name="TResult">What the handler returns.</typeparam>
+    /// <param name="handler">Receives the item's bytes, which are valid only during the call (no copy is made).</param>
+    /// <param name="result">The handler's result, or the default when the queue is empty.</param>
+    /// <returns><see langword="true"/> if the handler ran and the item was removed; <see langword="false"/> when the queue is empty.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="handler"/> is <see langword="null"/>.</exception>
+    /// <exception cref="InvalidOperationException">The handler changed the queue.</exception>
+    /// <exception cref="InvalidDataException">The head record fails its checksum; the handler is not called.</exception>
+    /// <exception cref="NotSupportedException">The queue is read-only.</exception>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public bool TryPop<TResult>(Func<ReadOnlySpan<byte>, TResult> handler, [MaybeNullWhen(false)] out TResult result)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        var sink = new HandlerSink<Func<ReadOnlySpan<byte>, TResult>, TResult>(handler, static (item, h) => h(item));
+        bool popped = PopCore(ref sink, purge: false);
+        result = sink.Result;
+        return popped;
+    }
+
+    /// <summary>
+    /// Calls <paramref name="handler"/> with <paramref name="state"/> and the item at the head, and removes the item only if the
+    /// handler returns normally (emmap <c>try_pop/2</c>); with a static lambda it allocates nothing.
+    /// </summary>
+    /// <typeparam name="TState">The state passed to the handler.</typeparam>
+    /// <typeparam name="TResult">What the handler returns.</typeparam>
+    /// <param name="state">Passed to the handler.</param>
+    /// <param name="handler">Receives the item's bytes, valid only during the call, and the state.</param>
+    /// <param name="result">The handler's result, or the default when the queue is empty.</param>
+    /// <returns><see langword="true"/> if the handler ran and the item was removed; <see langword="false"/> when the queue is empty.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="handler"/> is <see langword="null"/>.</exception>
+    /// <exception cref="InvalidOperationException">The handler changed the queue.</exception>
+    /// <exception cref="InvalidDataException">The head record fails its checksum; the handler is not called.</exception>
+    /// <exception cref="NotSupportedException">The queue is read-only.</exception>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public bool TryPop<TState, TResult>(TState state, Func<ReadOnlySpan<byte>, TState, TResult> handler, [MaybeNullWhen(false)] out TResult result)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        var sink = new HandlerSink<TState, TResult>(state, handler);
+        bool popped = PopCore(ref sink, purge: false);
+        result = sink.Result;
+        return popped;
+    }
+
+    /// <summary>
+    /// Removes the item at the head and returns it; when that empties the queue, shrinks the file back to its initial size
+    /// (emmap <c>pop_and_purge/1</c>).
+    /// </summary>
+    /// <returns>The item's bytes, or <see langword="null"/> when the queue was already empty (it is still purged).</returns>
+    /// <exception cref="InvalidDataException">The head record fails its checksum; the queue is unchanged.</exception>
+    /// <exception cref="IOException">A durable flush failed; the item stays in the queue.</exception>
+    /// <exception cref="NotSupportedException">The queue is read-only.</exception>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public byte[]? PopAndPurge()
+    {
+        var sink = new ArraySink();
+        return PopCore(ref sink, purge: true) ? sink.Result : null;
+    }
+
+    /// <summary>
+    /// Like <see cref="TryPop{TResult}(Func{ReadOnlySpan{byte}, TResult}, out TResult)"/>, and purges the queue when the item was the
+    /// last one (emmap <c>try_pop_and_purge/2</c>).
+    /// </summary>
+    /// <typeparam name="TResult">What the handler returns.</typeparam>
+    /// <param name="handler">Receives the item's bytes, valid only during the call.</param>
+    /// <param name="result">The handler's result, or the default when the queue is empty.</param>
+    /// <returns><see langword="true"/> if the handler ran and the item was removed; <see langword="false"/> when the queue is empty.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="handler"/> is <see langword="null"/>.</exception>
+    /// <exception cref="InvalidOperationException">The handler changed the queue.</exception>
+    /// <exception cref="InvalidDataException">The head record fails its checksum; the handler is not called.</exception>
+    /// <exception cref="NotSupportedException">The queue is read-only.</exception>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public bool TryPopAndPurge<TResult>(Func<ReadOnlySpan<byte>, TResult> handler, [MaybeNullWhen(false)] out TResult result)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        var sink = new HandlerSink<Func<ReadOnlySpan<byte>, TResult>, TResult>(handler, static (item, h) => h(item));
+        bool popped = PopCore(ref sink, purge: true);
+        result = sink.Result;
+        return popped;
+    }
+
+    /// <summary>
+    /// Like <see cref="TryPop{TState, TResult}(TState, Func{ReadOnlySpan{byte}, TState, TResult}, out TResult)"/>, and purges the queue
+    /// when the item was the last one (emmap <c>try_pop_and_purge/2</c>).
+    /// </summary>
+    /// <typeparam name="TState">The state passed to the handler.</typeparam>
+    /// <typeparam name="TResult">What the handler returns.</typeparam>
+    /// <param name="state">Passed to the handler.</param>
+    /// <param name="handler">Receives the item's bytes, valid only during the call, and the state.</param>
+    /// <param name="result">The handler's result, or the default when the queue is empty.</param>
+    /// <returns><see langword="true"/> if the handler ran and the item was removed; <see langword="false"/> when the queue is empty.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="handler"/> is <see langword="null"/>.</exception>
+    /// <exception cref="InvalidOperationException">The handler changed the queue.</exception>
+    /// <exception cref="InvalidDataException">The head record fails its checksum; the handler is not called.</exception>
+    /// <exception cref="NotSupportedException">The queue is read-only.</exception>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public bool TryPopAndPurge<TState, TResult>(TState state, Func<ReadOnlySpan<byte>, TState, TResult> handler, [MaybeNullWhen(false)] out TResult result)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        var sink = new HandlerSink<TState, TResult>(state, handler);
+        bool popped = PopCore(ref sink, purge: true);
+        result = sink.Result;
+        return popped;
+    }
+
+    /// <summary>
+    /// Pops items from the head while <paramref name="folder"/> returns <see langword="true"/>, threading an accumulator through
+    /// (emmap <c>pop/3</c>). When the folder returns <see langword="false"/>, that item stays in the queue. When the fold runs out of
+    /// items, the queue is purged as emmap does.
+    /// </summary>
+    /// <typeparam name="TAccumulate">The accumulator's type.</typeparam>
+    /// <param name="seed">The initial accumulator.</param>
+    /// <param name="folder">Receives each item, valid only during the call, and the accumulator; returns whether to pop it and go on.</param>
+    /// <returns>The final accumulator.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="folder"/> is <see langword="null"/>.</exception>
+    /// <exception cref="InvalidOperationException">The folder changed the queue.</exception>
+    /// <exception cref="InvalidDataException">A record fails its checksum; the items before it were popped.</exception>
+    /// <exception cref="NotSupportedException">The queue is read-only.</exception>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    /// <remarks>An exception from the folder propagates; the item it was called with stays in the queue, those before it were popped.</remarks>
+    public TAccumulate PopWhile<TAccumulate>(TAccumulate seed, QueueFolder<TAccumulate> folder)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        var sink = new FoldSink<TAccumulate>(folder, seed);
+        while (PopCore(ref sink, purge: false))
+        {
+        }
+
+        if (!sink.Halted)
+        {
+            Purge();
+        }
+
+        return sink.Accumulator;
+    }
+
+    private bool TryPopSlow(IBufferWriter<byte> destination)
+    {
+        var sink = new WriterSink(destination);
+        return PopCore(ref sink, purge: false);
+    }
+
+    /// <summary>
+    /// The general pop: finds the head item (committing the head past skip markers), checks it, hands it to
+    /// <paramref name="sink"/>, and commits the pop only if the sink accepts it. Purges afterwards when asked and empty.
+    /// </summary>
+    private unsafe bool PopCore<TSink>(ref TSink sink, bool purge)
+        where TSink : struct, IPopSink
+    {
+        ThrowIfCannotWrite();
+        if (!LocateHead(out long phys, out uint length, out uint crc, out long size))
+        {
+            if (purge)
+            {
+                PurgeCore();
+            }
+
+            return false;
+        }
+
+        int version = _version;
+        Region region = _stream.BeginQueueAccess();
+        ReadOnlySpan<byte> mapped = new(region.Base + _window + phys + QueueLayout.RecordHeaderSize, (int)length);
+        bool accepted = sink.Accept(mapped, length, _head, crc, this, phys);
+        _stream.EndQueueAccess(region);
+        if (!accepted)
+        {
+            return false;
+        }
+
+        if (_version != version || _state == StateDisposed)
+        {
+            throw new InvalidOperationException("The queue was changed or disposed by the handler called during a pop; the pop was not committed.");
+        }
+
+        QueueCrashPoints.Hit(QueueCrashPoints.PopRead);
+        StoreHead(_head + size);
+        CommittedPop(size);
+        sink.Committed();
+        if (purge && _count == 0)
+        {
+            PurgeCore();
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Finds the first item from the head, committing the head past any skip markers on the way.
+    /// Returns false when the queue holds no item.
+    /// </summary>
+    private unsafe bool LocateHead(out long phys, out uint length, out uint crc, out long size)
+    {
+        while (true)
+        {
+            phys = _headPhys;
+            if (_count == 0)
+            {
+                length = 0;
+                crc = 0;
+                size = 0;
+                return false;
+            }
+
+            Region region = _stream.BeginQueueAccess();
+            RecordKind kind = ReadRecord(region.Base + _window, _head, phys, _tail, _ringEnd, out length, out crc, out size);
+            _stream.EndQueueAccess(region);
+            if (kind == RecordKind.Item)
+            {
+                return true;
+            }
+
+            if (kind == RecordKind.Invalid)
+            {
+                throw Corrupt(_head, phys, "the head record's header does not check out");
+            }
+
+            long next = phys + size;
+            SetHead(_head + size, next == _ringEnd ? QueueLayout.RingStart : next);
+        }
+    }
+
+    /// <summary>Moves the committed head to <paramref name="head"/> without removing an item (past a marker, or onto the tail of an empty queue).</summary>
+    private void SetHead(long head, long headPhys)
+    {
+        StoreHead(head);
+        _head = head;
+        _headPhys = headPhys;
+        _version++;
+    }
+
+    private unsafe void StoreHead(long head)
+    {
+        Region region = _stream.BeginQueueAccess();
+        Volatile.Write(ref *(long*)(region.Base + _window + QueueLayout.HeadWordOffset), head);
+        _stream.EndQueueAccess(region);
+    }
+
+    /// <summary>Updates the in-memory state after the head word was stored past a record of <paramref name="size"/> bytes, then applies durability.</summary>
+    private void CommittedPop(long size)
+    {
+        QueueCrashPoints.Hit(QueueCrashPoints.PopCommitted);
+        long oldHead = _head;
+        long oldHeadPhys = _headPhys;
+        _head += size;
+        long next = _headPhys + size;
+        _headPhys = next == _ringEnd ? QueueLayout.RingStart : next;
+        _count--;
+        _version++;
+        if (_durability == QueueDurability.None)
+        {
+            return;
+        }
+
+        try
+        {
+            AfterHeadMoved(size);
+        }
+        catch (IOException)
+        {
+            // Not durable, so not acknowledged: the item goes back to the head.
+            StoreHead(oldHead);
+            _head = oldHead;
+            _headPhys = oldHeadPhys;
+            _count++;
+            _version++;
+            throw;
+        }
+    }
+
+    /// <summary>Applies durability after the head word moved.</summary>
+    private void AfterHeadMoved(long bytes)
+    {
+        if (_durability == QueueDurability.Always)
+        {
+            SyncHeader();
+        }
+        else if (_durability == QueueDurability.Batched)
+        {
+            NoteBatched(bytes);
+        }
+    }
+}

@@ -1,0 +1,253 @@
+using System;
+using System.IO;
+using System.Threading;
+using Emmap.Streams.Mapping;
+
+namespace Emmap.Streams;
+
+public sealed partial class MappedQueue
+{
+    /// <summary>Appends <paramref name="item"/> at the tail (emmap <c>push/2</c>), growing the file if it does not fit.</summary>
+    /// <param name="item">The item's bytes; an empty item is allowed.</param>
+    /// <exception cref="QueueFullException">The queue is fixed-size and the item does not fit in its free space; nothing was written.</exception>
+    /// <exception cref="ArgumentException">The queue is fixed-size and the item is larger than its whole ring, so it could never fit.</exception>
+    /// <exception cref="IOException">Growing the file failed (for example, the disk is full), or a durable flush failed; nothing was pushed.</exception>
+    /// <exception cref="NotSupportedException">The queue is read-only.</exception>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    /// <remarks>The record is written and then committed with one 8-byte store, so a crash at any point leaves the queue either
+    /// without the item or with all of it. Constant time and no allocation, except when the file grows.</remarks>
+    public void Push(ReadOnlySpan<byte> item)
+    {
+        if (!TryPushCore(item, spaceErrorsAreFull: false))
+        {
+            ThrowFull(item.Length);
+        }
+    }
+
+    /// <summary>Appends <paramref name="item"/> at the tail if there is room, growing the file if needed and allowed.</summary>
+    /// <param name="item">The item's bytes.</param>
+    /// <returns><see langword="true"/> if the item was pushed; <see langword="false"/> if it does not fit (a fixed-size queue is full,
+    /// or the disk has no space to grow the file).</returns>
+    /// <exception cref="ArgumentException">The queue is fixed-size and the item is larger than its whole ring.</exception>
+    /// <exception cref="IOException">An I/O error other than a lack of space; nothing was pushed.</exception>
+    /// <exception cref="NotSupportedException">The queue is read-only.</exception>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public bool TryPush(ReadOnlySpan<byte> item) => TryPushCore(item, spaceErrorsAreFull: true);
+
+    private bool TryPushCore(ReadOnlySpan<byte> item, bool spaceErrorsAreFull)
+    {
+        long size = QueueLayout.RecordSize(item.Length);
+        long tailPhys = _tailPhys;
+        if (_state == StateOpen && tailPhys + size <= _ringEnd && _tail - _head + size <= _ringSize && item.Length <= QueueLayout.MaxItemLength)
+        {
+            CommitPush(tailPhys, item, size, skip: 0);
+            return true;
+        }
+
+        return PushSlow(item, spaceErrorsAreFull);
+    }
+
+    private bool PushSlow(ReadOnlySpan<byte> item, bool spaceErrorsAreFull)
+    {
+        ThrowIfCannotWrite();
+        if (item.Length > QueueLayout.MaxItemLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(item), item.Length, $"An item holds at most {QueueLayout.MaxItemLength} bytes.");
+        }
+
+        long size = QueueLayout.RecordSize(item.Length);
+        if (_fixedSize && size > _ringSize)
+        {
+            throw new ArgumentException(
+                $"An item of {item.Length} bytes needs {size} bytes of ring, but this fixed-size queue's ring holds {_ringSize}: it can never fit.",
+                nameof(item));
+        }
+
+        while (true)
+        {
+            if (_count == 0 && _head != _tail)
+            {
+                // Only a skip marker is left between the cursors: drop it, so the whole ring is free.
+                SetHead(_tail, _tailPhys);
+            }
+
+            long used = _tail - _head;
+            long tailPhys = _tailPhys;
+            if (tailPhys + size <= _ringEnd)
+            {
+                if (used + size <= _ringSize)
+                {
+                    CommitPush(tailPhys, item, size, skip: 0);
+                    return true;
+                }
+            }
+            else if (_count == 0 && size <= _ringSize)
+            {
+                Reposition();
+                continue;
+            }
+            else
+            {
+                long skip = _ringEnd - tailPhys;
+                if (used + skip + size <= _ringSize)
+                {
+                    CommitPush(tailPhys, item, size, skip);
+                    return true;
+                }
+            }
+
+            try
+            {
+                if (!TryGrow(size))
+                {
+                    return false;
+                }
+            }
+            catch (IOException ex) when (spaceErrorsAreFull && IsNoSpace(ex))
+            {
+                return false;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes the record (after a skip marker when <paramref name="skip"/> is not 0, in which case the record goes to the
+    /// ring start) and commits it with one release store of the tail word.
+    /// </summary>
+    private unsafe void CommitPush(long phys, ReadOnlySpan<byte> item, long size, long skip)
+    {
+        long stamp = _tail;
+        long markerPhys = phys;
+        Region region = _stream.BeginQueueAccess();
+        byte* b = region.Base + _window;
+        if (skip != 0)
+        {
+            uint field = MarkerField(skip);
+            *(long*)(b + phys + 8) = stamp;
+            *(ulong*)(b + phys) = field | ((ulong)QueueChecksum.Record(field, stamp, default) << 32);
+            QueueCrashPoints.Hit(QueueCrashPoints.WrapMarker);
+            phys = QueueLayout.RingStart;
+            stamp += skip;
+        }
+
+        byte* record = b + phys;
+        item.CopyTo(new Span<byte>(record + QueueLayout.RecordHeaderSize, item.Length));
+        QueueCrashPoints.Hit(QueueCrashPoints.PushPayload);
+        uint length = (uint)item.Length;
+        *(long*)(record + 8) = stamp;
+        *(ulong*)record = length | ((ulong)QueueChecksum.Record(length, stamp, item) << 32);
+        QueueCrashPoints.Hit(QueueCrashPoints.PushHeader);
+        long newTail = stamp + size;
+        Volatile.Write(ref *(long*)(b + QueueLayout.TailWordOffset), newTail);
+        _stream.EndQueueAccess(region);
+        QueueCrashPoints.Hit(QueueCrashPoints.PushCommitted);
+
+        long oldTail = _tail;
+        long oldTailPhys = _tailPhys;
+        long oldLast = _lastPos;
+        _tail = newTail;
+        long next = phys + size;
+        _tailPhys = next == _ringEnd ? QueueLayout.RingStart : next;
+        _lastPos = stamp;
+        _count++;
+        _version++;
+        if (_durability != QueueDurability.None)
+        {
+            AfterPush(oldTail, oldTailPhys, oldLast, markerPhys, skip, phys, size);
+        }
+    }
+
+    private void AfterPush(long oldTail, long oldTailPhys, long oldLast, long markerPhys, long skip, long phys, long size)
+    {
+        if (_durability == QueueDurability.Batched)
+        {
+            NoteBatched(skip + size);
+            return;
+        }
+
+        try
+        {
+            if (skip != 0)
+            {
+                _stream.QueueSyncRange(markerPhys, QueueLayout.RecordHeaderSize);
+            }
+
+            _stream.QueueSyncRange(phys, size);
+            SyncHeader();
+        }
+        catch (IOException)
+        {
+            // Not durable, so not acknowledged: take the item back out before reporting the failure.
+            StoreTail(oldTail);
+            _tail = oldTail;
+            _tailPhys = oldTailPhys;
+            _lastPos = oldLast;
+            _count--;
+            _version++;
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Moves both cursors of an empty queue to the next lap (the ring start), when the next record does not fit before the ring's
+    /// end, or when the queue is purged. The tail moves first, past a skip marker, so every intermediate state is a valid empty queue.
+    /// </summary>
+    private unsafe void Reposition()
+    {
+        long skip = _ringEnd - _tailPhys;
+        long next = _tail + skip;
+        uint field = MarkerField(skip);
+        Region region = _stream.BeginQueueAccess();
+        byte* b = region.Base + _window;
+        byte* marker = b + _tailPhys;
+        *(long*)(marker + 8) = _tail;
+        *(ulong*)marker = field | ((ulong)QueueChecksum.Record(field, _tail, default) << 32);
+        Volatile.Write(ref *(long*)(b + QueueLayout.TailWordOffset), next);
+        QueueCrashPoints.Hit(QueueCrashPoints.WrapReposition);
+        Volatile.Write(ref *(long*)(b + QueueLayout.HeadWordOffset), next);
+        _stream.EndQueueAccess(region);
+        _head = next;
+        _tail = next;
+        _headPhys = QueueLayout.RingStart;
+        _tailPhys = QueueLayout.RingStart;
+        _version++;
+
+        // No flush, even in durable modes: the queue is empty before and after, so either state is right after power loss.
+    }
+
+    private unsafe void StoreTail(long tail)
+    {
+        Region region = _stream.BeginQueueAccess();
+        Volatile.Write(ref *(long*)(region.Base + _window + QueueLayout.TailWordOffset), tail);
+        _stream.EndQueueAccess(region);
+    }
+
+    private void ThrowFull(int length) =>
+        throw new QueueFullException(
+            $"The fixed-size queue '{_stream.Name}' is full: an item of {length} bytes needs {QueueLayout.RecordSize(length)} bytes of ring " +
+            $"and {_ringSize - (_tail - _head)} of {_ringSize} are free (emmap {{error, full}}).");
+
+    private void ThrowIfCannotWrite()
+    {
+        int state = Volatile.Read(ref _state);
+        if (state == StateOpen)
+        {
+            return;
+        }
+
+        if (state == StateDisposed)
+        {
+            ThrowDisposed();
+        }
+
+        if (state == StateReadOnly)
+        {
+            throw new NotSupportedException($"The queue '{_stream.Name}' was opened read-only (QueueOptions.ReadOnly).");
+        }
+
+        ReportBatchFailure();
+    }
+
+    private static bool IsNoSpace(IOException ex) =>
+        ex.HResult is 28 /* ENOSPC */ or 122 /* EDQUOT (Linux) */ or 69 /* EDQUOT (macOS) */ or 27 /* EFBIG */;
+}

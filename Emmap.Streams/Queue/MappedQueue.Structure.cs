@@ -1,0 +1,282 @@
+using System;
+using System.IO;
+using Emmap.Streams.Mapping;
+
+namespace Emmap.Streams;
+
+public sealed partial class MappedQueue
+{
+    /// <summary>
+    /// If the queue is empty, gives back the space it grew into: the file shrinks to its initial size (emmap <c>purge/1</c>).
+    /// </summary>
+    /// <returns><see langword="true"/> if the queue was empty (and is now purged); <see langword="false"/> if it holds items, which are left alone.</returns>
+    /// <exception cref="NotSupportedException">The queue is read-only.</exception>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    /// <remarks>Shrinking is best effort: if the file cannot be truncated (for example, a view of it is still open), the queue uses
+    /// its initial size anyway and the surplus bytes are given back later.</remarks>
+    public bool Purge()
+    {
+        ThrowIfCannotWrite();
+        if (_count != 0)
+        {
+            return false;
+        }
+
+        PurgeCore();
+        return true;
+    }
+
+    /// <summary>Removes every item and purges the queue (emmap <c>erase/1</c>).</summary>
+    /// <exception cref="IOException">A durable flush failed; the items stay in the queue.</exception>
+    /// <exception cref="NotSupportedException">The queue is read-only.</exception>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    /// <remarks>One store of the head word drops all items at once, so a crash leaves either all of them or none.</remarks>
+    public void Erase()
+    {
+        ThrowIfCannotWrite();
+        if (_count != 0)
+        {
+            long oldHead = _head;
+            long oldHeadPhys = _headPhys;
+            long oldCount = _count;
+            StoreHead(_tail);
+            QueueCrashPoints.Hit(QueueCrashPoints.EraseCommitted);
+            _head = _tail;
+            _headPhys = _tailPhys;
+            _count = 0;
+            _version++;
+            if (_durability != QueueDurability.None)
+            {
+                try
+                {
+                    AfterHeadMoved(_tail - oldHead);
+                }
+                catch (IOException)
+                {
+                    StoreHead(oldHead);
+                    _head = oldHead;
+                    _headPhys = oldHeadPhys;
+                    _count = oldCount;
+                    _version++;
+                    throw;
+                }
+            }
+        }
+
+        PurgeCore();
+    }
+
+    /// <summary>
+    /// Shrinks an empty queue back to its initial size (and trims surplus file bytes), and moves its cursors to the ring start;
+    /// errors are swallowed.
+    /// </summary>
+    private void PurgeCore()
+    {
+        if (_head != _tail)
+        {
+            SetHead(_tail, _tailPhys);
+        }
+
+        try
+        {
+            if (_slot.FileSize > _slot.InitialSize)
+            {
+                long initial = _slot.InitialSize;
+                FlipSlot(_slot with
+                {
+                    Sequence = _slot.Sequence + 1,
+                    FileSize = initial,
+                    RingSize = QueueLayout.RingSizeFor(initial),
+                    Base = _head,
+                    Head = _head,
+                    Tail = _tail,
+                    Count = 0,
+                    Flags = 0,
+                });
+                QueueCrashPoints.Hit(QueueCrashPoints.ShrinkFlipped);
+            }
+
+            if (_stream.QueueLength > _slot.FileSize)
+            {
+                TryTruncate(_slot.FileSize);
+                QueueCrashPoints.Hit(QueueCrashPoints.ShrinkTruncated);
+            }
+
+            if (_tailPhys != QueueLayout.RingStart)
+            {
+                // As emmap resets its offsets: the next items start at the ring start, with the whole ring ahead of them.
+                Reposition();
+            }
+        }
+        catch (IOException)
+        {
+            // Purging only gives space back; the queue is empty and consistent whether or not it happened.
+        }
+    }
+
+    /// <summary>
+    /// Grows the file so that a record of <paramref name="size"/> bytes fits, Tape-style: extend the file, copy the part of the
+    /// ring that must move into the new space, then commit a header slot with the new geometry. Until that slot is written the
+    /// old geometry stays fully valid (nothing inside the old ring is modified), and logical positions do not change, so the
+    /// cursor words are right under both geometries. Returns false for a fixed-size queue.
+    /// </summary>
+    private unsafe bool TryGrow(long size)
+    {
+        if (_fixedSize)
+        {
+            return false;
+        }
+
+        long used = _tail - _head;
+        long hp = _headPhys;
+        long oldEnd = _ringEnd;
+        long target;
+        long newBase;
+        long copyFrom = 0;
+        long copyTo = 0;
+        long copyLength = 0;
+        if (_count == 0)
+        {
+            // Empty: map the head to the ring start of the larger ring; nothing moves.
+            target = FileSizeFor(size);
+            newBase = _head;
+        }
+        else if (hp + used <= oldEnd)
+        {
+            // The items do not wrap: they keep their place and the ring simply gets longer after them.
+            target = FileSizeFor((hp - QueueLayout.RingStart) + used + size);
+            newBase = _head - (hp - QueueLayout.RingStart);
+        }
+        else
+        {
+            // The items wrap: either copy the wrapped part (at the ring start) to the old end, or copy the head part
+            // (up to the old end) to the new end. Take the one that needs the smaller file, then the smaller copy.
+            long headPart = oldEnd - hp;
+            long wrappedPart = used - headPart;
+            long tape = FileSizeFor(_ringSize + wrappedPart + size);
+            long move = FileSizeFor(Math.Max(used + size, _ringSize + headPart));
+            if (tape < move || (tape == move && wrappedPart <= headPart))
+            {
+                target = tape;
+                copyFrom = QueueLayout.RingStart;
+                copyTo = oldEnd;
+                copyLength = wrappedPart;
+                newBase = _head - (hp - QueueLayout.RingStart);
+            }
+            else
+            {
+                target = move;
+                long newRing = QueueLayout.RingSizeFor(move);
+                copyFrom = hp;
+                copyTo = QueueLayout.RingStart + newRing - headPart;
+                copyLength = headPart;
+                newBase = _head + headPart - newRing;
+            }
+        }
+
+        _stream.Resize(target);
+        QueueCrashPoints.Hit(QueueCrashPoints.GrowExtended);
+        if (copyLength > 0)
+        {
+            long half = copyLength / 2 / QueueLayout.RecordAlignment * QueueLayout.RecordAlignment;
+            Copy(copyFrom, copyTo, half);
+            QueueCrashPoints.Hit(QueueCrashPoints.GrowCopying);
+            Copy(copyFrom + half, copyTo + half, copyLength - half);
+            if (_durability != QueueDurability.None)
+            {
+                _stream.QueueSyncRange(copyTo, copyLength);
+            }
+        }
+
+        QueueCrashPoints.Hit(QueueCrashPoints.GrowCopied);
+        FlipSlot(_slot with
+        {
+            Sequence = _slot.Sequence + 1,
+            FileSize = target,
+            RingSize = QueueLayout.RingSizeFor(target),
+            Base = newBase,
+            Head = _head,
+            Tail = _tail,
+            Count = _count,
+            Flags = 0,
+        });
+        QueueCrashPoints.Hit(QueueCrashPoints.GrowFlipped);
+        return true;
+    }
+
+    /// <summary>The file size the growth policy reaches from the current size so that the ring holds <paramref name="ringBytes"/>.</summary>
+    private long FileSizeFor(long ringBytes)
+    {
+        long required = QueueLayout.RingStart + ringBytes;
+        if (required > QueueLayout.MaxFileSize)
+        {
+            throw new IOException($"The queue '{_stream.Name}' cannot grow to {required} bytes: the limit is {QueueLayout.MaxFileSize} bytes.");
+        }
+
+        return Math.Min(_growth.NextCapacity(_slot.FileSize, required), QueueLayout.MaxFileSize);
+    }
+
+    private unsafe void Copy(long from, long to, long length)
+    {
+        if (length == 0)
+        {
+            return;
+        }
+
+        Region region = _stream.BeginQueueAccess();
+        byte* b = region.Base + _window;
+        Buffer.MemoryCopy(b + from, b + to, length, length);
+        _stream.EndQueueAccess(region);
+    }
+
+    /// <summary>
+    /// Commits <paramref name="next"/> to the inactive header slot and makes it the active one. A slot is written in two halves
+    /// (a crash between them leaves a slot whose checksum fails, so the other slot stays in force). In durable modes the header
+    /// is flushed; if that fails the slot's previous bytes are put back and nothing changes.
+    /// </summary>
+    private unsafe void FlipSlot(QueueSlot next)
+    {
+        int target = _activeSlotOffset == QueueLayout.SlotAOffset ? QueueLayout.SlotBOffset : QueueLayout.SlotAOffset;
+        Span<byte> image = stackalloc byte[QueueLayout.SlotSize];
+        Span<byte> previous = stackalloc byte[QueueLayout.SlotSize];
+        QueueSlotCodec.Encode(next, image);
+        Region region = _stream.BeginQueueAccess();
+        byte* slot = region.Base + _window + target;
+        new ReadOnlySpan<byte>(slot, QueueLayout.SlotSize).CopyTo(previous);
+        image[..(QueueLayout.SlotSize / 2)].CopyTo(new Span<byte>(slot, QueueLayout.SlotSize / 2));
+        QueueCrashPoints.Hit(QueueCrashPoints.FlipTorn);
+        image[(QueueLayout.SlotSize / 2)..].CopyTo(new Span<byte>(slot + (QueueLayout.SlotSize / 2), QueueLayout.SlotSize / 2));
+        _stream.EndQueueAccess(region);
+        QueueCrashPoints.Hit(QueueCrashPoints.FlipWritten);
+        if (_durability != QueueDurability.None)
+        {
+            try
+            {
+                SyncHeader();
+            }
+            catch (IOException)
+            {
+                _stream.WriteAt(target, previous);
+                throw;
+            }
+        }
+
+        _activeSlotOffset = target;
+        _slot = next;
+        _ringSize = next.RingSize;
+        _ringEnd = next.RingEnd;
+        _headPhys = next.PhysicalOf(_head);
+        _tailPhys = next.PhysicalOf(_tail);
+        _version++;
+    }
+
+    /// <summary>A checkpoint-only slot write (same geometry).</summary>
+    private void WriteSlot(QueueSlot next) => FlipSlot(next);
+
+    /// <summary>Flushes the header page durably: <c>msync</c> of the header, then <c>fsync</c>.</summary>
+    private void SyncHeader()
+    {
+        _stream.QueueSyncRange(0, QueueLayout.HeaderSize);
+        _stream.QueueSyncFile();
+    }
+}

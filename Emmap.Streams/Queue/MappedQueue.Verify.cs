@@ -1,0 +1,104 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+
+namespace Emmap.Streams;
+
+public sealed partial class MappedQueue
+{
+    // Set by Load for Verify: what the header and the scan looked like before any repair.
+    private HeaderState _loadedHeader;
+    private ScanResult _loadedScan;
+    private long _loadedTail;
+    private IProgress<long>? _scanProgress;
+
+    /// <summary>
+    /// Checks a queue file without changing it: both header slots, the cursor words, and the checksum of every committed record
+    /// (emmap has no counterpart; its queue has no checksums). Safe while another process owns the queue; the result is then a
+    /// snapshot of a moving target.
+    /// </summary>
+    /// <param name="path">The queue file.</param>
+    /// <param name="progress">Receives the number of ring bytes checked so far, every 16 MiB and at the end.</param>
+    /// <returns>The findings. A file that is not a queue gives a result whose <see cref="QueueVerification.IsQueue"/> is false.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    public static QueueVerification Verify(string path, IProgress<long>? progress = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string fullPath = System.IO.Path.GetFullPath(path);
+        if (!File.Exists(fullPath))
+        {
+            throw new FileNotFoundException($"Could not find file '{fullPath}'.", fullPath);
+        }
+
+        if (new FileInfo(fullPath).Length == 0)
+        {
+            return new QueueVerification(fullPath, null, ["The file is empty: it is not a queue."], [], 0, 0);
+        }
+
+        MappedFileStream stream = MappedFileStream.Open(fullPath, new MapOptions { Access = FileAccess.Read, Sharing = MapSharing.Shared });
+        MappedQueue queue;
+        try
+        {
+            queue = new MappedQueue(stream, ownsStream: true, new QueueOptions { ReadOnly = true }, formatSize: 0, progress);
+        }
+        catch (InvalidDataException ex)
+        {
+            stream.Dispose();
+            return new QueueVerification(fullPath, null, [ex.Message], [], 0, 0);
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+
+        using (queue)
+        {
+            return queue.Report(fullPath);
+        }
+    }
+
+    private QueueVerification Report(string fullPath)
+    {
+        var problems = new List<string>();
+        var notes = new List<string>();
+        HeaderState header = _loadedHeader;
+        string active = header.SlotOffset == QueueLayout.SlotAOffset ? "A" : "B";
+        notes.Add($"Header slot {active} is in use (sequence {header.Slot.Sequence}).");
+        foreach ((string name, QueueSlotCodec.Problem problem) in new[] { ("A", header.SlotA), ("B", header.SlotB) })
+        {
+            if (problem is QueueSlotCodec.Problem.BadChecksum or QueueSlotCodec.Problem.BadGeometry)
+            {
+                notes.Add($"Header slot {name} does not check out ({problem}): an interrupted header write, or damage; the other slot is used.");
+            }
+        }
+
+        long length = _stream.QueueLength;
+        if (length < header.Slot.FileSize)
+        {
+            problems.Add($"The file has {length} bytes but the queue uses {header.Slot.FileSize}: it was truncated.");
+        }
+        else if (length > header.Slot.FileSize)
+        {
+            notes.Add($"{length - header.Slot.FileSize} bytes after the queue are unused (an interrupted growth or shrink); opening trims them.");
+        }
+
+        if (!header.HotValid)
+        {
+            problems.Add(
+                $"The cursor words (head {header.HotHead}, tail {header.HotTail}) are not consistent with the header; opening falls back to the " +
+                $"checkpoint (head {header.Slot.Head}, tail {header.Slot.Tail}), which may bring back items already popped.");
+        }
+
+        if (_loadedScan.End != _loadedTail)
+        {
+            problems.Add(
+                $"The record at logical position {_loadedScan.End} (file offset {_window + _loadedScan.EndPhys}) fails its check; opening keeps the " +
+                $"{_loadedScan.Count} items before it and drops the {_loadedTail - _loadedScan.End} ring bytes from there to the tail.");
+        }
+
+        return new QueueVerification(fullPath, GetMetadata(), problems, notes, _loadedScan.Count, _loadedScan.Bytes);
+    }
+}

@@ -1,0 +1,431 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics.CodeAnalysis;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using Emmap.Streams.Mapping;
+
+namespace Emmap.Streams;
+
+/// <summary>
+/// A persistent FIFO queue of byte items in a memory-mapped file (emmap's <c>emmap_queue</c>), crash-safe and
+/// checksummed, that reuses popped space as a ring, grows when full and shrinks back when drained.
+/// </summary>
+/// <remarks>
+/// <para><b>Format.</b> Two checksummed header slots hold the geometry; a push writes its record and commits it with
+/// one aligned 8-byte store of the tail cursor, a pop with one store of the head cursor. Every record carries a
+/// CRC32C and its own position, so reopening after a crash scans the committed records and stops at the first one
+/// that does not check out. See docs/queue-format.md.</para>
+/// <para><b>Thread safety.</b> A <see cref="MappedQueue"/> is for one thread at a time, like emmap's raw queue; use
+/// <see cref="ConcurrentMappedQueue"/> for many producers and consumers. A queue file is owned by one open
+/// <see cref="MappedQueue"/> at a time, across processes: a second writable open throws <see cref="IOException"/>
+/// while the owner lives. A process that dies leaves no lock behind.</para>
+/// <para><b>Durability.</b> Everything a call commits survives the process being killed. What survives power loss
+/// is set by <see cref="QueueOptions.Durability"/>; see docs/queue-durability.md.</para>
+/// </remarks>
+[SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "It is a queue: the name is emmap's and the issue's contract.")]
+public sealed partial class MappedQueue : IDisposable
+{
+    private const int StateOpen = 0;
+    private const int StateReadOnly = 1;
+    private const int StateBatchFailed = 2;
+    private const int StateDisposed = 3;
+
+    private static readonly Lock s_openGate = new();
+    // Queues open for writing in this process. Weak, so that a queue that was never disposed stops counting once collected.
+    private static readonly Dictionary<(object File, long Offset), WeakReference<MappedQueue>> s_open = [];
+
+    private readonly MappedFileStream _stream;
+    private readonly bool _ownsStream;
+    private readonly bool _fixedSize;
+    private readonly bool _autoUnlink;
+    private readonly QueueDurability _durability;
+    private readonly QueueOptions _options;
+    private readonly long _window;
+    private readonly GrowthPolicy _growth;
+    private readonly (object File, long Offset) _key;
+    private bool _registered;
+    private long _ownerWord;
+
+    // Geometry: the active header slot, and copies of what the hot paths need.
+    private QueueSlot _slot;
+    private int _activeSlotOffset;
+    private long _ringEnd;
+    private long _ringSize;
+
+    // Cursors (logical positions) and where they are in the file.
+    private long _head;
+    private long _headPhys;
+    private long _tail;
+    private long _tailPhys;
+    private long _count;
+    private long _lastPos;
+
+    // StateOpen, StateReadOnly, StateBatchFailed (a background flush failed; reported by the next write) or StateDisposed.
+    private int _state;
+    private int _version;
+
+    private MappedQueue(MappedFileStream stream, bool ownsStream, QueueOptions options, long formatSize, IProgress<long>? scanProgress = null)
+    {
+        _scanProgress = scanProgress;
+        _stream = stream;
+        _ownsStream = ownsStream;
+        _options = options;
+        _fixedSize = options.FixedSize || stream.Options.FixedSize;
+        _autoUnlink = options.AutoUnlink;
+        _durability = options.Durability;
+        _window = stream.QueueWindowOffset;
+        _growth = new GrowthPolicy(options.MaxIncrementSize);
+        _key = (stream.QueueFileKey, _window);
+        _state = options.ReadOnly ? StateReadOnly : StateOpen;
+
+        if (!stream.QueueIsShared)
+        {
+            throw new ArgumentException(
+                "A queue needs a shared mapping (MapSharing.Shared): with a private one nothing would reach the file.", nameof(stream));
+        }
+
+        if (!options.ReadOnly && !stream.QueueIsWritable)
+        {
+            throw new ArgumentException("The stream is read-only: open it with FileAccess.ReadWrite, or set QueueOptions.ReadOnly.", nameof(stream));
+        }
+
+        if ((_window & 7) != 0)
+        {
+            throw new ArgumentException($"The queue's cursor words must be 8-byte aligned in the file, but the stream starts at file offset {_window}.", nameof(stream));
+        }
+
+        if (!options.ReadOnly)
+        {
+            Register();
+        }
+
+        try
+        {
+            if (formatSize > 0)
+            {
+                Format(stream, formatSize);
+            }
+
+            Load();
+            if (_durability == QueueDurability.Batched && !options.ReadOnly)
+            {
+                _batchTimer = new Timer(static s => ((MappedQueue)s!).OnBatchTimer(), this, Timeout.Infinite, Timeout.Infinite);
+            }
+        }
+        catch
+        {
+            ReleaseOwnership();
+            Unregister();
+            throw;
+        }
+    }
+
+    /// <summary>Gets the full path of the queue file.</summary>
+    /// <value>The path of the underlying <see cref="MappedFileStream"/>.</value>
+    public string Path => _stream.Name;
+
+    /// <summary>Gets the number of items (emmap <c>length/1</c>, which walks the file; here it is a field).</summary>
+    /// <value>The item count, in O(1).</value>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public long Count
+    {
+        get
+        {
+            ThrowIfDisposed();
+            return _count;
+        }
+    }
+
+    /// <summary>Gets whether the queue holds no items (emmap <c>is_empty/1</c>).</summary>
+    /// <value><see langword="true"/> when <see cref="Count"/> is 0.</value>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public bool IsEmpty => Count == 0;
+
+    /// <summary>Gets whether the queue was opened with <see cref="QueueOptions.ReadOnly"/>.</summary>
+    /// <value><see langword="true"/> for an inspection-only queue.</value>
+    public bool IsReadOnly => _options.ReadOnly;
+
+    /// <summary>Gets whether the file keeps its size (<see cref="QueueOptions.FixedSize"/>, or a fixed-size stream).</summary>
+    /// <value><see langword="true"/> if a push that does not fit fails instead of growing the file.</value>
+    public bool IsFixedSize => _fixedSize;
+
+    /// <summary>Gets the durability mode the queue was opened with.</summary>
+    /// <value>The <see cref="QueueOptions.Durability"/> value.</value>
+    public QueueDurability Durability => _durability;
+
+    /// <summary>Opens the queue in <paramref name="path"/>, creating it with <paramref name="initialSize"/> bytes if it does not exist (emmap <c>open/3</c>).</summary>
+    /// <param name="path">The queue file.</param>
+    /// <param name="initialSize">The file size of a new queue, at least 4096 bytes; the queue shrinks back to it when drained. An existing queue
+    /// opens at whatever size it has grown to, and keeps the initial size it was created with.</param>
+    /// <param name="options">How to open the queue; <see langword="null"/> for the defaults (growing, no forced flushes).</param>
+    /// <returns>The open queue.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="initialSize"/> is less than 4096, or an option is out of range.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist and <see cref="QueueOptions.ReadOnly"/> is set.</exception>
+    /// <exception cref="InvalidDataException">The file is not a queue, or is damaged beyond recovery.</exception>
+    /// <exception cref="IOException">Another live process has the queue open, the queue is already open in this process, or an I/O error occurred.</exception>
+    /// <remarks>
+    /// Creation is atomic: the queue is written to a temporary file in the same directory, flushed, and linked into place only if
+    /// nothing exists there, so a concurrent opener never sees a half-made queue. Opening recovers from any earlier crash: it takes the
+    /// newest valid header slot and keeps every committed record up to the first one whose checksum fails.
+    /// </remarks>
+    public static MappedQueue Open(string path, long initialSize, QueueOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentOutOfRangeException.ThrowIfLessThan(initialSize, QueueLayout.MinimumFileSize);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(initialSize, QueueLayout.MaxFileSize);
+        QueueOptions o = (options ?? new QueueOptions()).Clone();
+        o.Validate(nameof(options));
+        string fullPath = System.IO.Path.GetFullPath(path);
+
+        for (int attempt = 0; ; attempt++)
+        {
+            if (!o.ReadOnly && !File.Exists(fullPath))
+            {
+                CreateFile(fullPath, initialSize, o);
+            }
+
+            if (new FileInfo(fullPath) is { Exists: true, Length: 0 })
+            {
+                throw new InvalidDataException($"'{fullPath}' is empty, so it is not a queue.");
+            }
+
+            MappedFileStream stream;
+            try
+            {
+                stream = MappedFileStream.Open(fullPath, new MapOptions
+                {
+                    Mode = FileMode.Open,
+                    Access = o.ReadOnly ? FileAccess.Read : FileAccess.ReadWrite,
+                    Sharing = MapSharing.Shared,
+                    MaxIncrementSize = o.MaxIncrementSize,
+                });
+            }
+            catch (FileNotFoundException) when (!o.ReadOnly && attempt < 3)
+            {
+                // Deleted between creation and open: create it again.
+                continue;
+            }
+
+            try
+            {
+                return new MappedQueue(stream, ownsStream: true, o, formatSize: 0);
+            }
+            catch
+            {
+                stream.Dispose();
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Opens (or creates) a queue of typed items in <paramref name="path"/>; see <see cref="Open(string, long, QueueOptions?)"/>.</summary>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="path">The queue file.</param>
+    /// <param name="initialSize">The file size of a new queue, at least 4096 bytes.</param>
+    /// <param name="serializer">Turns items into bytes and back, for example <see cref="QueueSerializer.Utf8"/>.</param>
+    /// <param name="options">How to open the queue.</param>
+    /// <returns>The open typed queue, which owns the byte queue underneath.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="path"/> or <paramref name="serializer"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="initialSize"/> is less than 4096, or an option is out of range.</exception>
+    /// <exception cref="InvalidDataException">The file is not a queue, or is damaged beyond recovery.</exception>
+    /// <exception cref="IOException">Another live process has the queue open, or an I/O error occurred.</exception>
+    public static MappedQueue<T> Open<T>(string path, long initialSize, IQueueSerializer<T> serializer, QueueOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(serializer);
+        return new MappedQueue<T>(Open(path, initialSize, options), serializer);
+    }
+
+    /// <summary>Makes a queue over an open stream (used by <see cref="QueueStreamExtensions.AsQueue"/>).</summary>
+    internal static MappedQueue Over(MappedFileStream stream, QueueOptions? options, bool leaveOpen)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        QueueOptions o = (options ?? new QueueOptions()).Clone();
+        o.Validate(nameof(options));
+        long formatSize = 0;
+        if (!o.ReadOnly && IsBlank(stream))
+        {
+            formatSize = stream.Length;
+            if (formatSize < QueueLayout.MinimumFileSize)
+            {
+                throw new ArgumentException(
+                    $"A new queue needs at least {QueueLayout.MinimumFileSize} bytes, but the stream has {formatSize}.", nameof(stream));
+            }
+        }
+
+        return new MappedQueue(stream, ownsStream: !leaveOpen, o, formatSize);
+    }
+
+    /// <summary>Returns a snapshot of the queue's structure (emmap <c>metadata/1</c>).</summary>
+    /// <returns>The cursors, sizes and header sequence.</returns>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public QueueMetadata GetMetadata()
+    {
+        ThrowIfDisposed();
+        return new QueueMetadata(
+            _head,
+            _tail,
+            _count,
+            _slot.FileSize,
+            _slot.InitialSize,
+            QueueLayout.RingStart,
+            _ringSize,
+            _window + _headPhys,
+            _window + _tailPhys,
+            _slot.Sequence);
+    }
+
+    /// <summary>Writes the queue's pages back (emmap <c>flush/1</c>); with <paramref name="flushToDisk"/>, waits until they are on the device.</summary>
+    /// <param name="flushToDisk"><see langword="false"/> to schedule write-back; <see langword="true"/> for a durable flush,
+    /// which also completes any pending <see cref="QueueDurability.Batched"/> group.</param>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    /// <exception cref="IOException">The write-back failed.</exception>
+    public void Flush(bool flushToDisk = false)
+    {
+        ThrowIfDisposed();
+        if (_state == StateReadOnly)
+        {
+            return;
+        }
+
+        if (flushToDisk)
+        {
+            Interlocked.Exchange(ref _batchBytes, 0);
+        }
+
+        _stream.Flush(flushToDisk);
+    }
+
+    /// <summary>
+    /// Closes the queue (emmap <c>close/1</c>): records a checkpoint of the cursors, completes a pending durable flush,
+    /// gives up ownership of the file and, unless the stream was given with <c>leaveOpen</c>, disposes it.
+    /// </summary>
+    /// <remarks>Safe to call more than once. Closing never loses committed items; errors while writing the checkpoint are ignored
+    /// (the cursors themselves are already in the file).</remarks>
+    public void Dispose()
+    {
+        int previous = Interlocked.Exchange(ref _state, StateDisposed);
+        if (previous == StateDisposed)
+        {
+            return;
+        }
+
+        try
+        {
+            StopBatching();
+            if (previous != StateReadOnly)
+            {
+                CloseCleanly();
+            }
+        }
+        finally
+        {
+            ReleaseOwnership();
+            Unregister();
+            if (_ownsStream)
+            {
+                _stream.Dispose();
+            }
+
+            if (_autoUnlink)
+            {
+                DeleteQuietly(_stream.Name);
+            }
+        }
+    }
+
+    private void CloseCleanly()
+    {
+        try
+        {
+            if (_slot.Head != _head || _slot.Tail != _tail || (_slot.Flags & QueueSlot.CleanCloseFlag) == 0)
+            {
+                WriteSlot(_slot with { Sequence = _slot.Sequence + 1, Head = _head, Tail = _tail, Count = _count, Flags = QueueSlot.CleanCloseFlag });
+            }
+
+            if (_durability != QueueDurability.None)
+            {
+                _stream.Flush(flushToDisk: true);
+            }
+        }
+        catch (IOException)
+        {
+            // The cursor words are the commit; the checkpoint only speeds up a fallback. Nothing committed is lost.
+        }
+        catch (ObjectDisposedException)
+        {
+            // The caller disposed the stream first: its pages are already released.
+        }
+    }
+
+    private void Register()
+    {
+        lock (s_openGate)
+        {
+            if (s_open.TryGetValue(_key, out WeakReference<MappedQueue>? existing)
+                && existing.TryGetTarget(out MappedQueue? other)
+                && Volatile.Read(ref other._state) != StateDisposed)
+            {
+                throw new IOException(
+                    $"The queue '{_stream.Name}' is already open in this process. Share one MappedQueue (or a ConcurrentMappedQueue) instead of opening it twice.");
+            }
+
+            if (s_open.Count >= 64)
+            {
+                foreach ((object File, long Offset) key in s_open.Where(e => !e.Value.TryGetTarget(out _)).Select(e => e.Key).ToList())
+                {
+                    s_open.Remove(key);
+                }
+            }
+
+            s_open[_key] = new WeakReference<MappedQueue>(this);
+        }
+
+        _registered = true;
+    }
+
+    private void Unregister()
+    {
+        if (!_registered)
+        {
+            return;
+        }
+
+        lock (s_openGate)
+        {
+            if (s_open.TryGetValue(_key, out WeakReference<MappedQueue>? entry) && entry.TryGetTarget(out MappedQueue? registered) && ReferenceEquals(registered, this))
+            {
+                s_open.Remove(_key);
+            }
+        }
+
+        _registered = false;
+    }
+
+    private void ThrowIfDisposed()
+    {
+        if (Volatile.Read(ref _state) == StateDisposed)
+        {
+            ThrowDisposed();
+        }
+    }
+
+    private void ThrowDisposed() => throw new ObjectDisposedException(nameof(MappedQueue));
+
+    private static void DeleteQuietly(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}

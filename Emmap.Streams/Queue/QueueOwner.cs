@@ -1,0 +1,92 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+
+namespace Emmap.Streams;
+
+/// <summary>
+/// The owner word's value: the process id in the low 32 bits and a start stamp of that process in the high 32 bits, so that a
+/// recycled process id is not mistaken for the owner. On Linux the stamp is the process start time in clock ticks since boot
+/// (field 22 of <c>/proc/PID/stat</c>), which every reader computes identically; elsewhere it is the start time in milliseconds.
+/// </summary>
+internal static class QueueOwner
+{
+    /// <summary>A start stamp that could not be read: the process is assumed to run.</summary>
+    private const uint Unknown = uint.MaxValue;
+
+    private static readonly Lazy<long> s_current = new(() => Make(Environment.ProcessId, StartStamp(Environment.ProcessId) ?? 0));
+
+    /// <summary>The owner word of this process.</summary>
+    internal static long Current => s_current.Value;
+
+    internal static int ProcessId(long word) => (int)(uint)word;
+
+    /// <summary>True if the process named by <paramref name="word"/> still runs (a zombie counts as gone).</summary>
+    internal static bool IsAlive(long word)
+    {
+        int pid = ProcessId(word);
+        if (pid <= 0)
+        {
+            return false;
+        }
+
+        uint? stamp = StartStamp(pid);
+        return stamp is { } actual && (actual == Unknown || actual == (uint)(word >>> 32));
+    }
+
+    private static long Make(int pid, uint stamp) => ((long)stamp << 32) | (uint)pid;
+
+    private static uint? StartStamp(int pid)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            string text;
+            try
+            {
+                text = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
+            }
+            catch (FileNotFoundException)
+            {
+                return null;
+            }
+            catch (DirectoryNotFoundException)
+            {
+                return null;
+            }
+            catch (IOException)
+            {
+                // Cannot tell (for example, /proc hides other users' processes): assume it runs rather than steal its queue.
+                return Unknown;
+            }
+            catch (UnauthorizedAccessException)
+            {
+                return Unknown;
+            }
+
+            // "pid (comm) state ppid ... starttime ...": comm may hold spaces and parentheses, so parse after the last ')'.
+            int close = text.LastIndexOf(')');
+            string[] fields = text[(close + 2)..].Split(' ');
+            if (fields.Length < 20 || fields[0] is "Z" or "X" or "x")
+            {
+                return null;
+            }
+
+            return ulong.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out ulong ticks) ? (uint)ticks : Unknown;
+        }
+
+        try
+        {
+            using Process process = Process.GetProcessById(pid);
+            return process.HasExited ? null : (uint)(process.StartTime.ToUniversalTime().Ticks / TimeSpan.TicksPerMillisecond);
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,59 @@
+using System;
+using System.Buffers;
+using System.IO;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+
+namespace Emmap.Streams;
+
+/// <summary>Items are stored as UTF-8 JSON by System.Text.Json, written straight into the queue's pooled buffer.</summary>
+/// <typeparam name="T">The item type.</typeparam>
+internal sealed class JsonQueueSerializer<T> : IQueueSerializer<T>
+{
+    // One writer per thread, reset onto each destination, so serializing allocates no writer per item.
+    [ThreadStatic]
+    private static Utf8JsonWriter? s_threadWriter;
+
+    [ThreadStatic]
+    private static JsonQueueSerializer<T>? s_threadWriterOwner;
+
+    private readonly JsonTypeInfo<T> _typeInfo;
+    private readonly JsonWriterOptions _writerOptions;
+
+    internal JsonQueueSerializer(JsonTypeInfo<T> typeInfo)
+    {
+        _typeInfo = typeInfo;
+        _writerOptions = new JsonWriterOptions { Encoder = typeInfo.Options.Encoder, SkipValidation = true };
+    }
+
+    public void Serialize(T item, IBufferWriter<byte> destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        Utf8JsonWriter? writer = s_threadWriter;
+        if (writer is null || !ReferenceEquals(s_threadWriterOwner, this))
+        {
+            writer = new Utf8JsonWriter(destination, _writerOptions);
+            s_threadWriter = writer;
+            s_threadWriterOwner = this;
+        }
+        else
+        {
+            writer.Reset(destination);
+        }
+
+        JsonSerializer.Serialize(writer, item, _typeInfo);
+        writer.Flush();
+    }
+
+    public T Deserialize(ReadOnlySpan<byte> data)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(data, _typeInfo)!;
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"A queue item is not JSON for {typeof(T).Name}: {ex.Message}", ex);
+        }
+    }
+}

@@ -1,0 +1,232 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics.CodeAnalysis;
+using System.IO;
+using CommunityToolkit.HighPerformance.Buffers;
+
+namespace Emmap.Streams;
+
+/// <summary>
+/// A persistent FIFO queue of typed items: a <see cref="MappedQueue"/> plus an <see cref="IQueueSerializer{T}"/>
+/// (emmap stores Erlang terms; here any serializer does). Items are serialized into one pooled buffer that the queue reuses,
+/// and deserialized straight from the mapped bytes.
+/// </summary>
+/// <typeparam name="T">The item type.</typeparam>
+/// <remarks>Thread safety, format, crash safety and durability are those of <see cref="MappedQueue"/>: one thread at a time.</remarks>
+[SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "It is a queue: the name is emmap's and the issue's contract.")]
+public sealed class MappedQueue<T> : IDisposable
+{
+    private readonly MappedQueue _queue;
+    private readonly IQueueSerializer<T> _serializer;
+    private readonly bool _leaveOpen;
+    private readonly ArrayPoolBufferWriter<byte> _buffer = new();
+    private bool _disposed;
+
+    /// <summary>Types the items of <paramref name="queue"/> with <paramref name="serializer"/>.</summary>
+    /// <param name="queue">The byte queue.</param>
+    /// <param name="serializer">Turns items into bytes and back.</param>
+    /// <param name="leaveOpen"><see langword="true"/> to leave <paramref name="queue"/> open when this instance is disposed.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="queue"/> or <paramref name="serializer"/> is <see langword="null"/>.</exception>
+    public MappedQueue(MappedQueue queue, IQueueSerializer<T> serializer, bool leaveOpen = false)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        ArgumentNullException.ThrowIfNull(serializer);
+        _queue = queue;
+        _serializer = serializer;
+        _leaveOpen = leaveOpen;
+    }
+
+    /// <summary>Gets the byte queue underneath, for metadata, flushing or byte-level access.</summary>
+    /// <value>The <see cref="MappedQueue"/> this instance types.</value>
+    public MappedQueue Queue => _queue;
+
+    /// <summary>Gets the number of items.</summary>
+    /// <value>The item count, in O(1).</value>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public long Count => _queue.Count;
+
+    /// <summary>Gets whether the queue holds no items.</summary>
+    /// <value><see langword="true"/> when <see cref="Count"/> is 0.</value>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public bool IsEmpty => _queue.IsEmpty;
+
+    /// <summary>Appends <paramref name="item"/> at the tail (emmap <c>push/2</c>).</summary>
+    /// <param name="item">The item.</param>
+    /// <exception cref="QueueFullException">The queue is fixed-size and the item does not fit.</exception>
+    /// <exception cref="IOException">Growing the file or a durable flush failed; nothing was pushed.</exception>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public void Push(T item)
+    {
+        try
+        {
+            _queue.Push(Serialize(item));
+        }
+        finally
+        {
+            _buffer.Clear();
+        }
+    }
+
+    /// <summary>Appends <paramref name="item"/> at the tail if there is room.</summary>
+    /// <param name="item">The item.</param>
+    /// <returns><see langword="false"/> if it does not fit (see <see cref="MappedQueue.TryPush"/>).</returns>
+    /// <exception cref="IOException">An I/O error other than a lack of space; nothing was pushed.</exception>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public bool TryPush(T item)
+    {
+        try
+        {
+            return _queue.TryPush(Serialize(item));
+        }
+        finally
+        {
+            _buffer.Clear();
+        }
+    }
+
+    /// <summary>Removes the item at the head and returns it (emmap <c>pop/1</c>).</summary>
+    /// <returns>The item, or the default of <typeparamref name="T"/> (<see langword="null"/> for reference types, emmap's <c>nil</c>) when
+    /// the queue is empty; use <see cref="TryPop(out T)"/> to tell an empty queue from a default item.</returns>
+    /// <exception cref="InvalidDataException">The record fails its checksum or does not deserialize; the queue is unchanged.</exception>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public T? Pop() => TryPop(out T? item) ? item : default;
+
+    /// <summary>Removes the item at the head if there is one.</summary>
+    /// <param name="item">The item, or the default when the queue is empty.</param>
+    /// <returns><see langword="true"/> if an item was popped.</returns>
+    /// <exception cref="InvalidDataException">The record fails its checksum or does not deserialize; the queue is unchanged.</exception>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public bool TryPop([MaybeNullWhen(false)] out T item) =>
+        _queue.TryPop(_serializer, static (bytes, serializer) => serializer.Deserialize(bytes), out item);
+
+    /// <summary>Removes the item at the head and returns it, purging the queue when it becomes empty (emmap <c>pop_and_purge/1</c>).</summary>
+    /// <returns>The item, or the default when the queue was empty.</returns>
+    /// <exception cref="InvalidDataException">The record fails its checksum or does not deserialize; the queue is unchanged.</exception>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public T? PopAndPurge() => TryPopAndPurge(out T? item) ? item : default;
+
+    /// <summary>Removes the item at the head if there is one, purging the queue when it becomes empty.</summary>
+    /// <param name="item">The item, or the default when the queue was empty.</param>
+    /// <returns><see langword="true"/> if an item was popped.</returns>
+    /// <exception cref="InvalidDataException">The record fails its checksum or does not deserialize; the queue is unchanged.</exception>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public bool TryPopAndPurge([MaybeNullWhen(false)] out T item) =>
+        _queue.TryPopAndPurge(_serializer, static (bytes, serializer) => serializer.Deserialize(bytes), out item);
+
+    /// <summary>
+    /// Calls <paramref name="handler"/> with the item at the head and removes it only if the handler returns normally
+    /// (emmap <c>try_pop/2</c>).
+    /// </summary>
+    /// <typeparam name="TResult">What the handler returns.</typeparam>
+    /// <param name="handler">Receives the item.</param>
+    /// <param name="result">The handler's result, or the default when the queue is empty.</param>
+    /// <returns><see langword="true"/> if the handler ran and the item was removed.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="handler"/> is <see langword="null"/>.</exception>
+    /// <exception cref="InvalidDataException">The record fails its checksum or does not deserialize; the handler is not called.</exception>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public bool TryPop<TResult>(Func<T, TResult> handler, [MaybeNullWhen(false)] out TResult result)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return _queue.TryPop((_serializer, handler), static (bytes, s) => s.handler(s._serializer.Deserialize(bytes)), out result);
+    }
+
+    /// <summary>Returns the item at the head without removing it (emmap <c>peek_front/1</c>).</summary>
+    /// <returns>The item, or the default when the queue is empty.</returns>
+    /// <exception cref="InvalidDataException">The record fails its checksum or does not deserialize.</exception>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public T? PeekFront() =>
+        _queue.TryPeekFront(_serializer, static (bytes, serializer) => serializer.Deserialize(bytes), out T? item) ? item : default;
+
+    /// <summary>Returns the item at the tail without removing it (emmap <c>peek_back/1</c>).</summary>
+    /// <returns>The item, or the default when the queue is empty.</returns>
+    /// <exception cref="InvalidDataException">The record fails its checksum or does not deserialize.</exception>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public T? PeekBack() =>
+        _queue.TryPeekBack(_serializer, static (bytes, serializer) => serializer.Deserialize(bytes), out T? item) ? item : default;
+
+    /// <summary>Enumerates the items from head to tail without removing them (emmap <c>peek/3</c>).</summary>
+    /// <returns>The items, oldest first.</returns>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public IEnumerable<T> Enumerate()
+    {
+        foreach (byte[] bytes in _queue.Enumerate())
+        {
+            yield return _serializer.Deserialize(bytes);
+        }
+    }
+
+    /// <summary>Enumerates the items from tail to head without removing them (emmap <c>rpeek/3</c>).</summary>
+    /// <returns>The items, newest first.</returns>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public IEnumerable<T> EnumerateReverse()
+    {
+        foreach (byte[] bytes in _queue.EnumerateReverse())
+        {
+            yield return _serializer.Deserialize(bytes);
+        }
+    }
+
+    /// <summary>
+    /// Pops items while <paramref name="folder"/> says to go on, threading an accumulator through (emmap <c>pop/3</c>); the item for
+    /// which it says stop stays in the queue. When the items run out, the queue is purged.
+    /// </summary>
+    /// <typeparam name="TAccumulate">The accumulator's type.</typeparam>
+    /// <param name="seed">The initial accumulator.</param>
+    /// <param name="folder">Receives an item and the accumulator; returns whether to pop the item and go on, and the new accumulator.</param>
+    /// <returns>The final accumulator.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="folder"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public TAccumulate PopWhile<TAccumulate>(TAccumulate seed, Func<T, TAccumulate, (bool Continue, TAccumulate Accumulator)> folder)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        IQueueSerializer<T> serializer = _serializer;
+        return _queue.PopWhile(seed, (ReadOnlySpan<byte> bytes, ref TAccumulate accumulator) =>
+        {
+            (bool go, TAccumulate next) = folder(serializer.Deserialize(bytes), accumulator);
+            accumulator = next;
+            return go;
+        });
+    }
+
+    /// <summary>Purges the queue if it is empty (emmap <c>purge/1</c>).</summary>
+    /// <returns><see langword="true"/> if it was empty.</returns>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public bool Purge() => _queue.Purge();
+
+    /// <summary>Removes every item (emmap <c>erase/1</c>).</summary>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public void Erase() => _queue.Erase();
+
+    /// <summary>Returns the queue's structure (emmap <c>metadata/1</c>).</summary>
+    /// <returns>The metadata.</returns>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public QueueMetadata GetMetadata() => _queue.GetMetadata();
+
+    /// <summary>Writes the queue back; durably with <paramref name="flushToDisk"/> (emmap <c>flush/1</c>).</summary>
+    /// <param name="flushToDisk">Whether to wait until the data is on the device.</param>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public void Flush(bool flushToDisk = false) => _queue.Flush(flushToDisk);
+
+    /// <summary>Closes the queue (unless it was given with <c>leaveOpen</c>) and returns the pooled buffer.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _buffer.Dispose();
+        if (!_leaveOpen)
+        {
+            _queue.Dispose();
+        }
+    }
+
+    private ReadOnlySpan<byte> Serialize(T item)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _serializer.Serialize(item, _buffer);
+        return _buffer.WrittenSpan;
+    }
+}
