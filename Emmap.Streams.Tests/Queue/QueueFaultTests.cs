@@ -158,9 +158,7 @@ public sealed class QueueFaultTests
     /// <summary>Runs the workload with <paramref name="fault"/> installed; returns how many operations failed and the model of what succeeded.</summary>
     private static int RunWorkload(string path, QueueDurability durability, Func<FaultPoint, int> fault, out List<long>? model)
     {
-        // Mapping failures are left out: a failed mmap while growing is not recoverable in the mapping layer yet (see the
-        // queue's F1 notes in docs/queue-format.md); the queue itself treats it like any other I/O error.
-        Func<FaultPoint, int> hook = point => point == FaultPoint.Map ? 0 : fault(point);
+        Func<FaultPoint, int> hook = fault;
         var items = new Queue<long>();
         int failures = 0;
         long nextId = 0;

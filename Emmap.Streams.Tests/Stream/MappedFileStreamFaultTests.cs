@@ -197,6 +197,22 @@ public sealed class MappedFileStreamFaultTests
     }
 
     [Test]
+    public void Resize_RetriedAfterMappingTheGrowthFailed_MapsThePagesItPublishes()
+    {
+        using var stream = Create(4096);
+        using (FaultInjection.Install(point => point == FaultPoint.Map ? OutOfMemory : 0))
+        {
+            Should.Throw<IOException>(() => stream.Resize(8192));
+        }
+
+        stream.Length.ShouldBe(4096);
+        stream.Resize(8192).ShouldBe(8192);
+        stream.WriteAt(8000, new byte[100]);
+        stream.AtomicAdd(8184, 5).ShouldBe(0);
+        stream.AtomicRead(8184).ShouldBe(5);
+    }
+
+    [Test]
     public void Open_AdoptingGrowthByAnotherProcessFailsToMap_TheLengthIsNotPublished()
     {
         using var stream = Create(4096);
