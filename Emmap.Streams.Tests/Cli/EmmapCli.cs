@@ -1,7 +1,8 @@
 using System;
 using System.Diagnostics;
-using System.IO;
 using System.Threading.Tasks;
+
+using Emmap.Streams.Tests.Support;
 
 namespace Emmap.Streams.Tests.Cli;
 
@@ -13,22 +14,7 @@ internal static class EmmapCli
 
     public static CliResult Run(params string[] arguments)
     {
-        string cliDll = Path.Combine(AppContext.BaseDirectory, "emmap.dll");
-        string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
-        var start = new ProcessStartInfo(dotnet)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(cliDll);
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using Process process = Process.Start(start) ?? throw new InvalidOperationException("Could not start emmap.");
+        using Process process = DotnetApp.Start(DotnetApp.Cli, arguments);
         process.StandardInput.Close();
         Task<string> output = process.StandardOutput.ReadToEndAsync();
         Task<string> error = process.StandardError.ReadToEndAsync();

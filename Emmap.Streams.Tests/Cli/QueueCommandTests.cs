@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Text;
@@ -156,13 +155,13 @@ public sealed class QueueCommandTests
     public void Pop_QueueOwnedByAnotherProcess_ExitsTwo()
     {
         MappedQueue.Open(QueuePath, 4096).Dispose();
-        (int Code, string Output, string Errors)? whileHeld = null;
+        CliResult? whileHeld = null;
 
         QueueChildResult holder = QueueChild.Run(["queue-hold", QueuePath], TimeSpan.Zero, () => whileHeld = Emmap("pop"));
 
         holder.Killed.ShouldBeTrue(holder.Errors);
-        whileHeld!.Value.Code.ShouldBe(2);
-        whileHeld.Value.Errors.ShouldContain("open in process");
+        whileHeld!.ExitCode.ShouldBe(2);
+        whileHeld.Error.ShouldContain("open in process");
     }
 
     [Test]
@@ -172,27 +171,5 @@ public sealed class QueueCommandTests
         File.Exists(QueuePath).ShouldBeFalse();
     }
 
-    private (int ExitCode, string Output, string Errors) Emmap(params string[] args)
-    {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "emmap.dll"));
-        start.ArgumentList.Add("queue");
-        start.ArgumentList.Add(QueuePath);
-        foreach (string arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using Process process = Process.Start(start)!;
-        System.Threading.Tasks.Task<string> errors = process.StandardError.ReadToEndAsync();
-        string output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit(60_000).ShouldBeTrue();
-        return (process.ExitCode, output, errors.Result);
-    }
+    private CliResult Emmap(params string[] args) => EmmapCli.Run(["queue", QueuePath, .. args]);
 }

@@ -1,7 +1,8 @@
 using System;
 using System.Diagnostics;
-using System.IO;
 using System.Text;
+
+using Emmap.Streams.Tests.Support;
 
 namespace Emmap.Streams.Tests.Counters;
 
@@ -38,22 +39,7 @@ internal sealed class CounterHost : IDisposable
     /// <summary>Starts the test host with <paramref name="arguments"/> through the dotnet host.</summary>
     public static CounterHost Start(params string[] arguments)
     {
-        string hostDll = Path.Combine(AppContext.BaseDirectory, "Emmap.Streams.TestHost.dll");
-        string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
-        var start = new ProcessStartInfo(dotnet)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(hostDll);
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        return new CounterHost(Process.Start(start) ?? throw new InvalidOperationException("Could not start the test host."));
+        return new CounterHost(DotnetApp.Start(DotnetApp.TestHost, arguments));
     }
 
     /// <summary>Reads the child's next line of output; fails with its stderr if it ended instead.</summary>

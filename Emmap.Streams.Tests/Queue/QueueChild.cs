@@ -1,8 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
-using System.IO;
 using System.Threading;
+
+using Emmap.Streams.Tests.Support;
 
 namespace Emmap.Streams.Tests.Queue;
 
@@ -20,9 +21,7 @@ public static class QueueChild
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(60);
 
-    public static string HostPath => Path.Combine(AppContext.BaseDirectory, "Emmap.Streams.TestHost.dll");
 
-    private static string DotnetHost => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
 
     /// <summary>Runs the child to its end (or to its own crash point).</summary>
     public static QueueChildResult Run(params string[] args) => Run(args, killAfterReady: null);
@@ -36,18 +35,7 @@ public static class QueueChild
     /// </summary>
     public static QueueChildResult Run(string[] args, TimeSpan? killAfterReady, Action? whenReady)
     {
-        var start = new ProcessStartInfo(DotnetHost)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(HostPath);
-        foreach (string arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
+        ProcessStartInfo start = DotnetApp.StartInfo(DotnetApp.TestHost, args);
 
         var lines = new List<string>();
         var errors = new System.Text.StringBuilder();

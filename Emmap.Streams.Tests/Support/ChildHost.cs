@@ -26,21 +26,7 @@ public sealed class ChildHost : IDisposable
     /// <summary>Starts the host with <paramref name="arguments"/> (the first names the command) and leaves it running.</summary>
     public static ChildHost Start(params string[] arguments)
     {
-        string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
-        var start = new ProcessStartInfo(dotnet)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Emmap.Streams.TestHost.dll"));
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        return new ChildHost(Process.Start(start) ?? throw new InvalidOperationException("Could not start the test host."));
+        return new ChildHost(DotnetApp.Start(DotnetApp.TestHost, arguments));
     }
 
     /// <summary>Runs the host to completion and returns its output (without the final newline); throws if it failed.</summary>
