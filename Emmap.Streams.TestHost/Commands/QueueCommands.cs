@@ -1,9 +1,7 @@
 using System;
 using System.Buffers;
-using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
-using System.IO;
 using System.Threading;
 
 namespace Emmap.Streams.TestHost;
@@ -66,8 +64,8 @@ internal static class QueueCommands
             int roll = random.Next(100);
             if (roll < 52)
             {
-                int size = large && random.Next(40) == 0 ? (2 << 20) + random.Next(4 << 20) : Size(nextId);
-                byte[] item = Make(nextId, size);
+                int size = large && random.Next(40) == 0 ? (2 << 20) + random.Next(4 << 20) : QueueItems.SizeOf(nextId);
+                byte[] item = QueueItems.Make(nextId, size);
                 if (queue.TryPush(item))
                 {
                     Console.WriteLine($"P {nextId}");
@@ -87,7 +85,7 @@ internal static class QueueCommands
                 writer.ResetWrittenCount();
                 if (queue.TryPop(writer))
                 {
-                    Console.WriteLine($"O {Check(writer.WrittenSpan)}");
+                    Console.WriteLine($"O {QueueItems.Check(writer.WrittenSpan)}");
                 }
                 else
                 {
@@ -96,7 +94,7 @@ internal static class QueueCommands
             }
             else if (roll < 86)
             {
-                if (queue.TryPop(static item => Check(item), out long id))
+                if (queue.TryPop(static item => QueueItems.Check(item), out long id))
                 {
                     Console.WriteLine($"O {id}");
                 }
@@ -127,7 +125,7 @@ internal static class QueueCommands
         Console.WriteLine("ready");
         void Push(int size)
         {
-            queue.Push(Make(nextId, size));
+            queue.Push(QueueItems.Make(nextId, size));
             Console.WriteLine($"P {nextId}");
             nextId++;
         }
@@ -193,7 +191,7 @@ internal static class QueueCommands
         return 0;
     }
 
-    private static void Ack(byte[]? item) => Console.WriteLine(item is null ? "E" : $"O {Check(item)}");
+    private static void Ack(byte[]? item) => Console.WriteLine(item is null ? "E" : $"O {QueueItems.Check(item)}");
 
     private static void InstallCrashHook(string[] args)
     {
@@ -230,62 +228,4 @@ internal static class QueueCommands
     }
 
     private static bool HasFlag(string[] args, string name) => Array.IndexOf(args, name) >= 0;
-
-    // The same item encoding as Emmap.Streams.Tests.Queue.QueueItems (the test project references this one, not the reverse).
-    private static int Size(long id)
-    {
-        ulong h = Mix((ulong)id);
-        return (h % 5) switch
-        {
-            0 => 8,
-            1 => 8 + (int)(h % 64),
-            2 => 64,
-            3 => 100 + (int)(h % 400),
-            _ => 8 + (int)(h % 1500),
-        };
-    }
-
-    private static byte[] Make(long id, int size)
-    {
-        byte[] item = new byte[Math.Max(size, 8)];
-        BinaryPrimitives.WriteInt64LittleEndian(item, id);
-        Fill(id, item.AsSpan(8));
-        return item;
-    }
-
-    private static long Check(ReadOnlySpan<byte> item)
-    {
-        long id = BinaryPrimitives.ReadInt64LittleEndian(item);
-        byte[] expected = new byte[item.Length - 8];
-        Fill(id, expected);
-        if (!expected.AsSpan().SequenceEqual(item[8..]))
-        {
-            throw new InvalidDataException($"Item {id} has altered contents.");
-        }
-
-        return id;
-    }
-
-    private static void Fill(long id, Span<byte> destination)
-    {
-        ulong state = Mix((ulong)id + 0x9E3779B97F4A7C15UL);
-        for (int i = 0; i < destination.Length; i++)
-        {
-            if ((i & 7) == 0)
-            {
-                state = Mix(state);
-            }
-
-            destination[i] = (byte)(state >> ((i & 7) * 8));
-        }
-    }
-
-    private static ulong Mix(ulong x)
-    {
-        x ^= x >> 33;
-        x *= 0xFF51AFD7ED558CCDUL;
-        x ^= x >> 33;
-        x *= 0xC4CEB9FE1A85EC53UL;
-        return x ^ (x >> 33);
-    }
 }

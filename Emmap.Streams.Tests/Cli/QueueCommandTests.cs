@@ -7,6 +7,8 @@ using Emmap.Streams.Tests.Support;
 using NUnit.Framework;
 using Shouldly;
 
+using Emmap.Streams.TestHost;
+
 namespace Emmap.Streams.Tests.Cli;
 
 /// <summary><c>emmap queue FILE push TEXT | pop | peek | info | verify</c>, run as the real command in a child process.</summary>

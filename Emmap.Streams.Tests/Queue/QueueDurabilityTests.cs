@@ -7,6 +7,8 @@ using Emmap.Streams.Tests.Support;
 using NUnit.Framework;
 using Shouldly;
 
+using Emmap.Streams.TestHost;
+
 namespace Emmap.Streams.Tests.Queue;
 
 /// <summary>What each durability mode asks of the device, observed through the native fault-injection seam.</summary>

@@ -8,6 +8,8 @@ using Emmap.Streams.Tests.Support;
 using NUnit.Framework;
 using Shouldly;
 
+using Emmap.Streams.TestHost;
+
 namespace Emmap.Streams.Tests.Queue;
 
 /// <summary>

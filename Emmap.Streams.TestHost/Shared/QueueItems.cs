@@ -2,11 +2,12 @@ using System;
 using System.Buffers.Binary;
 using System.IO;
 
-namespace Emmap.Streams.Tests.Queue;
+namespace Emmap.Streams.TestHost;
 
 /// <summary>
 /// Self-describing test items: an 8-byte id, then bytes derived from the id, so any item read back can be checked
-/// for being exactly the item that was pushed.
+/// for being exactly the item that was pushed. Shared by the test host's queue commands and the queue tests (which
+/// reference this assembly), so both sides agree on the encoding.
 /// </summary>
 public static class QueueItems
 {
