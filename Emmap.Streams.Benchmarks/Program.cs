@@ -10,12 +10,13 @@ namespace Emmap.Streams.Benchmarks;
 /// <summary>
 /// Full runs: <c>dotnet run -c Release -- [BenchmarkDotNet arguments]</c> (for example <c>--filter *Positional* --job short</c>).
 /// Quick run: <c>--quick [--json FILE] [--check]</c>. Chart: <c>--chart PNG --from FILE.json</c>.
+/// Instruction counts: <c>--profile SUITE/CASE --invocations N</c> under callgrind.
 /// </summary>
 internal static class Program
 {
     private static int Main(string[] args)
     {
-        if (!args.Contains("--quick") && !args.Contains("--chart"))
+        if (!args.Contains("--quick") && !args.Contains("--chart") && !args.Contains("--profile"))
         {
             BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, FullRunConfig.Create());
             return 0;
@@ -31,17 +32,24 @@ internal static class Program
         var check = new Option<bool>("--check") { Description = "Exit with 1 when a bar of issue 6 is missed, listing which." };
         var filter = new Option<string?>("--filter") { Description = "Only suites or cases whose 'suite/case' contains this text." };
         var rounds = new Option<int>("--rounds") { Description = "Measured rounds per case.", DefaultValueFactory = _ => 9 };
-        var batch = new Option<double>("--batch-ms") { Description = "Target milliseconds per measured batch.", DefaultValueFactory = _ => 20 };
+        var batch = new Option<double>("--batch-ms") { Description = "Target milliseconds per measured batch.", DefaultValueFactory = _ => 15 };
         var chart = new Option<string?>("--chart") { Description = "Draw the ratios of a quick run's JSON (--from) to this PNG file." };
         var from = new Option<string?>("--from") { Description = "The quick run's JSON file to chart." };
-        var title = new Option<string>("--title") { Description = "The chart's title.", DefaultValueFactory = _ => "Emmap.Streams quick run: time per operation vs. each suite's baseline" };
+        var profile = new Option<string?>("--profile") { Description = "Run only this case ('suite/case'), --invocations times, for callgrind." };
+        var invocations = new Option<int>("--invocations") { Description = "Invocations for --profile.", DefaultValueFactory = _ => 1000 };
+        var title = new Option<string>("--title") { Description = "The chart's title.", DefaultValueFactory = _ => "Emmap.Streams quick run: time per operation vs. the suite baseline" };
 
         var root = new RootCommand("Emmap.Streams benchmarks: quick ratio run and chart. Without --quick or --chart, arguments go to BenchmarkDotNet.")
         {
-            quick, json, check, filter, rounds, batch, chart, from, title,
+            quick, json, check, filter, rounds, batch, chart, from, title, profile, invocations,
         };
         root.SetAction(result =>
         {
+            if (result.GetValue(profile) is { } name)
+            {
+                return ProfileRunner.Run(typeof(Program).Assembly, name, result.GetValue(invocations));
+            }
+
             if (result.GetValue(chart) is { } png)
             {
                 string source = result.GetValue(from) ?? throw new ArgumentException("--chart needs --from FILE.json.");

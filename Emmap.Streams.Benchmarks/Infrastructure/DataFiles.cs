@@ -52,14 +52,17 @@ internal static class DataFiles
     }
 
     /// <summary>Writes <paramref name="length"/> bytes of a fixed pseudo-random pattern to <paramref name="path"/>.</summary>
+    /// <remarks>One random mebibyte, repeated with the chunk number stamped into its first bytes: quick to write, and
+    /// no two chunks alike.</remarks>
     internal static void Fill(string path, long length)
     {
-        var random = new Random(20240601);
         byte[] chunk = new byte[1 << 20];
+        new Random(20240601).NextBytes(chunk);
         using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0);
+        long index = 0;
         for (long written = 0; written < length; written += chunk.Length)
         {
-            random.NextBytes(chunk);
+            BitConverter.TryWriteBytes(chunk, index++);
             file.Write(chunk, 0, (int)Math.Min(chunk.Length, length - written));
         }
     }

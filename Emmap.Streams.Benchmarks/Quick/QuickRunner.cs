@@ -9,16 +9,20 @@ using System.Threading;
 namespace Emmap.Streams.Benchmarks;
 
 /// <summary>
-/// Runs every suite in this process, quickly but honestly: three warm-up passes per case with pauses so tiered
-/// compilation reaches its optimized code, then rounds in which every case of a suite times one batch, in an order
+/// Runs every suite in this process, quickly but honestly: warm-up passes over every case of a suite with pauses so
+/// tiered compilation reaches its optimized code (at least three, more until two passes in a row agree), then rounds
+/// in which every case of a suite times one batch, in an order
 /// that rotates each round so drift hits all cases alike. It reports medians over the rounds, and allocations counted
 /// per thread (<see cref="GC.GetAllocatedBytesForCurrentThread"/>, plus worker threads' own totals).
 /// </summary>
 internal sealed class QuickRunner
 {
-    private const int WarmupPasses = 3;
-    private const int MinimumWarmupCalls = 40;
-    private static readonly TimeSpan s_tierUpPause = TimeSpan.FromMilliseconds(120);
+    private const int MinimumWarmupPasses = 3;
+    private const int MaximumWarmupPasses = 6;
+    private const double SettledWithin = 0.05;
+    private const int MinimumWarmupCalls = 30;
+    private const int WarmupCapFactor = 4;
+    private static readonly TimeSpan s_tierUpPause = TimeSpan.FromMilliseconds(100);
 
     private readonly QuickOptions _options;
     private readonly ProgressLine _progress = new();
@@ -60,16 +64,23 @@ internal sealed class QuickRunner
     {
         string suite = cases[0].Suite;
         var perInvoke = new double[cases.Count];
-        for (int pass = 1; pass <= WarmupPasses; pass++)
+        var previous = new double[cases.Count];
+        for (int pass = 1; pass <= MaximumWarmupPasses; pass++)
         {
-            _progress.Write($"{prefix}: {suite} warm-up {pass}/{WarmupPasses} ({Elapsed(clock)})");
+            _progress.Write($"{prefix}: {suite} warm-up {pass} ({Elapsed(clock)})");
             for (int c = 0; c < cases.Count; c++)
             {
+                previous[c] = perInvoke[c];
                 perInvoke[c] = WarmUp(cases[c]);
             }
 
             // Lets the tiering thread install optimized code for methods that crossed the call-count threshold.
             Thread.Sleep(s_tierUpPause);
+            bool settled = Enumerable.Range(0, cases.Count).All(c => Math.Abs(perInvoke[c] - previous[c]) <= SettledWithin * previous[c]);
+            if (pass >= MinimumWarmupPasses && settled)
+            {
+                break;
+            }
         }
 
         int[] batch = perInvoke.Select(t => (int)Math.Clamp(Math.Ceiling(_options.BatchMilliseconds * 1e6 / t), 1, int.MaxValue)).ToArray();
@@ -126,7 +137,7 @@ internal sealed class QuickRunner
             calls++;
             now = Stopwatch.GetTimestamp();
         }
-        while (calls < MinimumWarmupCalls && now - start < budget * 20 || now - start < budget);
+        while ((calls < MinimumWarmupCalls && now - start < budget * WarmupCapFactor) || now - start < budget);
 
         return (now - start) * (1e9 / Stopwatch.Frequency) / calls;
     }
