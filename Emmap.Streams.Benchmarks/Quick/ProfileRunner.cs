@@ -26,9 +26,8 @@ internal static class ProfileRunner
     {
         foreach (SuiteInstance instance in SuiteInstance.Discover(assembly))
         {
-            if (!name.StartsWith(instance.Name.Split('/')[0] + "/", StringComparison.Ordinal))
+            if (!instance.CaseNames().Contains(name))
             {
-                instance.Dispose();
                 continue;
             }
 

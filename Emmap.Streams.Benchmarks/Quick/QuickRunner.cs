@@ -18,11 +18,11 @@ namespace Emmap.Streams.Benchmarks;
 internal sealed class QuickRunner
 {
     private const int MinimumWarmupPasses = 3;
-    private const int MaximumWarmupPasses = 6;
+    private const int MaximumWarmupPasses = 5;
     private const double SettledWithin = 0.05;
     private const int MinimumWarmupCalls = 30;
     private const int WarmupCapFactor = 4;
-    private static readonly TimeSpan s_tierUpPause = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan s_tierUpPause = TimeSpan.FromMilliseconds(200);
 
     private readonly QuickOptions _options;
     private readonly ProgressLine _progress = new();
@@ -37,7 +37,9 @@ internal sealed class QuickRunner
     {
         var results = new List<QuickResult>();
         var clock = Stopwatch.StartNew();
-        List<SuiteInstance> instances = SuiteInstance.Discover(assembly).ToList();
+        List<SuiteInstance> instances = SuiteInstance.Discover(assembly)
+            .Where(s => s.CaseNames().Any(n => _options.Filter is not { } filter || n.Contains(filter, StringComparison.OrdinalIgnoreCase)))
+            .ToList();
         for (int i = 0; i < instances.Count; i++)
         {
             using SuiteInstance instance = instances[i];
@@ -74,7 +76,8 @@ internal sealed class QuickRunner
                 perInvoke[c] = WarmUp(cases[c]);
             }
 
-            // Lets the tiering thread install optimized code for methods that crossed the call-count threshold.
+            // Lets the tiering thread install optimized code for methods that crossed the call-count threshold
+            // (it waits 100 ms after the last new method before promoting, then compiles in the background).
             Thread.Sleep(s_tierUpPause);
             bool settled = Enumerable.Range(0, cases.Count).All(c => Math.Abs(perInvoke[c] - previous[c]) <= SettledWithin * previous[c]);
             if (pass >= MinimumWarmupPasses && settled)

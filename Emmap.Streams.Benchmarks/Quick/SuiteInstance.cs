@@ -53,6 +53,10 @@ internal sealed class SuiteInstance : IDisposable
         }
     }
 
+    /// <summary>Gets the "suite/case" names of this instance's cases, without creating it.</summary>
+    internal IEnumerable<string> CaseNames() =>
+        BenchmarkMethods(_type).Select(m => SuiteName(Category(m)) + "/" + m.Name);
+
     /// <summary>Creates the instance and runs its setup; returns its cases grouped by suite (category).</summary>
     internal IReadOnlyList<IReadOnlyList<QuickCase>> Start()
     {
@@ -77,13 +81,12 @@ internal sealed class SuiteInstance : IDisposable
         }
 
         var workers = instance as IWorkerAllocations;
-        string suffix = ParameterSuffix(_parameters);
         return BenchmarkMethods(_type)
             .Select(m => (Method: m, Benchmark: m.GetCustomAttribute<BenchmarkAttribute>()!, Category: Category(m)))
             .GroupBy(x => x.Category, StringComparer.Ordinal)
             .Select(g => (IReadOnlyList<QuickCase>)g
                 .Select(x => new QuickCase(
-                    SuitePrefix(_type) + (x.Category.Length == 0 ? string.Empty : "/" + x.Category) + suffix,
+                    SuiteName(x.Category),
                     x.Method.Name,
                     x.Benchmark.Baseline,
                     x.Benchmark.OperationsPerInvoke,
@@ -105,6 +108,9 @@ internal sealed class SuiteInstance : IDisposable
             }
         }
     }
+
+    private string SuiteName(string category) =>
+        SuitePrefix(_type) + (category.Length == 0 ? string.Empty : "/" + category) + ParameterSuffix(_parameters);
 
     private static IEnumerable<MethodInfo> BenchmarkMethods(Type type) =>
         type.GetMethods(BindingFlags.Public | BindingFlags.Instance)
