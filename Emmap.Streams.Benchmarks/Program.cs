@@ -10,7 +10,7 @@ namespace Emmap.Streams.Benchmarks;
 /// <summary>
 /// Full runs: <c>dotnet run -c Release -- [BenchmarkDotNet arguments]</c> (for example <c>--filter *Positional* --job short</c>).
 /// Quick run: <c>--quick [--json FILE] [--check]</c>. Chart: <c>--chart PNG --from FILE.json</c>.
-/// Instruction counts: <c>--profile SUITE/CASE --invocations N</c> under callgrind.
+/// One case alone, for profilers: <c>--profile SUITE/CASE --invocations N</c>.
 /// </summary>
 internal static class Program
 {
@@ -35,11 +35,11 @@ internal static class Program
         var batch = new Option<double>("--batch-ms") { Description = "Target milliseconds per measured batch.", DefaultValueFactory = _ => 15 };
         var chart = new Option<string?>("--chart") { Description = "Draw the ratios of a quick run's JSON (--from) to this PNG file." };
         var from = new Option<string?>("--from") { Description = "The quick run's JSON file to chart." };
-        var profile = new Option<string?>("--profile") { Description = "Run only this case ('suite/case'), --invocations times, for callgrind." };
+        var profile = new Option<string?>("--profile") { Description = "Run only this case ('suite/case'), --invocations times after a warm-up, for profilers." };
         var invocations = new Option<int>("--invocations") { Description = "Invocations for --profile.", DefaultValueFactory = _ => 1000 };
         var title = new Option<string>("--title") { Description = "The chart's title.", DefaultValueFactory = _ => "Emmap.Streams quick run: time per operation vs. the suite baseline" };
 
-        var root = new RootCommand("Emmap.Streams benchmarks: quick ratio run and chart. Without --quick or --chart, arguments go to BenchmarkDotNet.")
+        var root = new RootCommand("Emmap.Streams benchmarks: quick ratio run, chart, single-case profiling. Without --quick, --chart or --profile, arguments go to BenchmarkDotNet.")
         {
             quick, json, check, filter, rounds, batch, chart, from, title, profile, invocations,
         };

@@ -11,9 +11,9 @@ namespace Emmap.Streams.Benchmarks;
 /// <summary>
 /// Runs every suite in this process, quickly but honestly: warm-up passes over every case of a suite with pauses so
 /// tiered compilation reaches its optimized code (at least three, more until two passes in a row agree), then rounds
-/// in which every case of a suite times one batch, in an order
-/// that rotates each round so drift hits all cases alike. It reports medians over the rounds, and allocations counted
-/// per thread (<see cref="GC.GetAllocatedBytesForCurrentThread"/>, plus worker threads' own totals).
+/// in which every case of a suite times one batch, in an order that rotates each round so drift hits all cases alike.
+/// It reports medians over the rounds, and allocations counted per thread
+/// (<see cref="GC.GetAllocatedBytesForCurrentThread"/>, plus worker threads' own totals).
 /// </summary>
 internal sealed class QuickRunner
 {
