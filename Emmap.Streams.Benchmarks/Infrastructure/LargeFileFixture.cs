@@ -1,0 +1,101 @@
+using System;
+using System.Buffers;
+using System.IO;
+using System.IO.MemoryMappedFiles;
+using System.Threading;
+using Microsoft.Win32.SafeHandles;
+
+namespace Emmap.Streams.Benchmarks;
+
+/// <summary>
+/// Every way the suites reach the shared 256 MiB file: a <see cref="MappedFileStream"/> and the raw address of
+/// its own mapping (taken the public way, through a pinned direct view), a buffered <see cref="FileStream"/>,
+/// a handle for <see cref="RandomAccess"/>, and <see cref="MemoryMappedFile"/>'s accessor and view stream.
+/// Every mapping is faulted in before measuring (for writing too, when asked), so no case pays first-touch faults.
+/// </summary>
+internal sealed unsafe class LargeFileFixture : IDisposable
+{
+    private readonly IMemoryOwner<byte> _view;
+    private readonly MemoryHandle _pin;
+    private readonly MemoryMappedFile _mapped;
+    private byte* _accessorPointer;
+    private byte* _viewStreamPointer;
+
+    internal LargeFileFixture(bool writable)
+    {
+        Path = DataFiles.Large();
+        Length = DataFiles.LargeFileSize;
+        FileAccess access = writable ? FileAccess.ReadWrite : FileAccess.Read;
+        MemoryMappedFileAccess mappedAccess = writable ? MemoryMappedFileAccess.ReadWrite : MemoryMappedFileAccess.Read;
+
+        Stream = MappedFileStream.Open(Path, new MapOptions { Access = access, Populate = true });
+        _view = Stream.ReadDirect(0, checked((int)Length));
+        _pin = _view.Memory.Pin();
+        Base = (byte*)_pin.Pointer;
+
+        FileStream = new FileStream(Path, FileMode.Open, access, FileShare.ReadWrite);
+        Handle = File.OpenHandle(Path, FileMode.Open, access, FileShare.ReadWrite);
+
+        _mapped = MemoryMappedFile.CreateFromFile(Path, FileMode.Open, mapName: null, capacity: 0, mappedAccess);
+        Accessor = _mapped.CreateViewAccessor(0, Length, mappedAccess);
+        ViewStream = _mapped.CreateViewStream(0, Length, mappedAccess);
+        Accessor.SafeMemoryMappedViewHandle.AcquirePointer(ref _accessorPointer);
+        ViewStream.SafeMemoryMappedViewHandle.AcquirePointer(ref _viewStreamPointer);
+
+        Prefault(Base, writable);
+        Prefault(_accessorPointer + Accessor.PointerOffset, writable);
+        Prefault(_viewStreamPointer + ViewStream.PointerOffset, writable);
+    }
+
+    internal string Path { get; }
+
+    internal long Length { get; }
+
+    internal MappedFileStream Stream { get; }
+
+    /// <summary>Gets the address of byte 0 of <see cref="Stream"/>'s mapping: the raw-pointer ceiling.</summary>
+    internal byte* Base { get; }
+
+    internal FileStream FileStream { get; }
+
+    internal SafeFileHandle Handle { get; }
+
+    internal MemoryMappedViewAccessor Accessor { get; }
+
+    internal MemoryMappedViewStream ViewStream { get; }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        ViewStream.SafeMemoryMappedViewHandle.ReleasePointer();
+        Accessor.SafeMemoryMappedViewHandle.ReleasePointer();
+        ViewStream.Dispose();
+        Accessor.Dispose();
+        _mapped.Dispose();
+        Handle.Dispose();
+        FileStream.Dispose();
+        _pin.Dispose();
+        _view.Dispose();
+        Stream.Dispose();
+    }
+
+    private void Prefault(byte* start, bool writable)
+    {
+        int page = Environment.SystemPageSize;
+        long sum = 0;
+        for (long at = 0; at < Length; at += page)
+        {
+            if (writable)
+            {
+                // Same byte back: dirties the page table entry for writing, not the data.
+                Volatile.Write(ref start[at], Volatile.Read(ref start[at]));
+            }
+            else
+            {
+                sum += Volatile.Read(ref start[at]);
+            }
+        }
+
+        GC.KeepAlive(sum);
+    }
+}

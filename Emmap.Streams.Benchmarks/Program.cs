@@ -1,0 +1,83 @@
+using System;
+using System.Collections.Generic;
+using System.CommandLine;
+using System.Linq;
+using BenchmarkDotNet.Running;
+using Spectre.Console;
+
+namespace Emmap.Streams.Benchmarks;
+
+/// <summary>
+/// Full runs: <c>dotnet run -c Release -- [BenchmarkDotNet arguments]</c> (for example <c>--filter *Positional* --job short</c>).
+/// Quick run: <c>--quick [--json FILE] [--check]</c>. Chart: <c>--chart PNG --from FILE.json</c>.
+/// One case alone, for profilers: <c>--profile SUITE/CASE --invocations N</c>.
+/// </summary>
+internal static class Program
+{
+    private static int Main(string[] args)
+    {
+        if (!args.Contains("--quick") && !args.Contains("--chart") && !args.Contains("--profile"))
+        {
+            BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, FullRunConfig.Create());
+            return 0;
+        }
+
+        return QuickCommand().Parse(args).Invoke();
+    }
+
+    private static RootCommand QuickCommand()
+    {
+        var quick = new Option<bool>("--quick") { Description = "Run every comparison once in this process (about a minute) and print a table." };
+        var json = new Option<string?>("--json") { Description = "Also write the rows to this file as a JSON array." };
+        var check = new Option<bool>("--check") { Description = "Exit with 1 when a bar of issue 6 is missed, listing which." };
+        var filter = new Option<string?>("--filter") { Description = "Only suites or cases whose 'suite/case' contains this text." };
+        var rounds = new Option<int>("--rounds") { Description = "Measured rounds per case.", DefaultValueFactory = _ => 9 };
+        var batch = new Option<double>("--batch-ms") { Description = "Target milliseconds per measured batch.", DefaultValueFactory = _ => 15 };
+        var chart = new Option<string?>("--chart") { Description = "Draw the ratios of a quick run's JSON (--from) to this PNG file." };
+        var from = new Option<string?>("--from") { Description = "The quick run's JSON file to chart." };
+        var profile = new Option<string?>("--profile") { Description = "Run only this case ('suite/case'), --invocations times after a warm-up, for profilers." };
+        var invocations = new Option<int>("--invocations") { Description = "Invocations for --profile.", DefaultValueFactory = _ => 1000 };
+        var title = new Option<string>("--title") { Description = "The chart's title.", DefaultValueFactory = _ => "Emmap.Streams quick run: time per operation vs. the suite baseline" };
+
+        var root = new RootCommand("Emmap.Streams benchmarks: quick ratio run, chart, single-case profiling. Without --quick, --chart or --profile, arguments go to BenchmarkDotNet.")
+        {
+            quick, json, check, filter, rounds, batch, chart, from, title, profile, invocations,
+        };
+        root.SetAction(result =>
+        {
+            if (result.GetValue(profile) is { } name)
+            {
+                return ProfileRunner.Run(typeof(Program).Assembly, name, result.GetValue(invocations));
+            }
+
+            if (result.GetValue(chart) is { } png)
+            {
+                string source = result.GetValue(from) ?? throw new ArgumentException("--chart needs --from FILE.json.");
+                RatioChart.Save(ResultJson.Read(source), png, result.GetValue(title)!);
+                Console.Error.WriteLine($"Wrote {png}.");
+                return 0;
+            }
+
+            var options = new QuickOptions(Math.Max(3, result.GetValue(rounds)), result.GetValue(batch), WarmupMilliseconds: 15, result.GetValue(filter));
+            IReadOnlyList<QuickResult> rows = new QuickRunner(options).Run(typeof(Program).Assembly);
+            IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+            console.Profile.Width = Math.Max(console.Profile.Width, 160);
+            ResultTable.Print(console, rows);
+            if (result.GetValue(json) is { } path)
+            {
+                ResultJson.Write(path, rows);
+                Console.Error.WriteLine($"Wrote {path}.");
+            }
+
+            List<(Bar, BarOutcome, string)> outcomes = Bars.Issue6.Select(b =>
+            {
+                (BarOutcome outcome, string measured) = b.Evaluate(rows);
+                return (b, outcome, measured);
+            }).ToList();
+            console.WriteLine();
+            ResultTable.PrintBars(console, outcomes);
+            return result.GetValue(check) && outcomes.Any(o => o.Item2 == BarOutcome.Missed) ? 1 : 0;
+        });
+        return root;
+    }
+}

@@ -1,0 +1,28 @@
+using System.Collections.Generic;
+
+namespace Emmap.Streams.Benchmarks;
+
+/// <summary>
+/// The bars of issue 6 §4, by suite and case name. Bars on suites that have not landed yet (counters, the
+/// <c>MappedQueue</c> cases) report "not measured" until their benchmark files add those rows.
+/// </summary>
+internal static class Bars
+{
+    internal static IReadOnlyList<Bar> Issue6 { get; } =
+    [
+        Bar.TimeRatio("ReadAt 64 B random ≤ 1.5x the raw pointer copy", "positional/read/Size=64/Locality=cached", "ReadAt", "RawPointerRead", 1.5),
+        Bar.TimeRatio("ReadAt 64 B random ≤ 1/25 of RandomAccess.Read", "positional/read/Size=64/Locality=cached", "ReadAt", "RandomAccessRead", 1.0 / 25),
+        Bar.TimeRatio("WriteAt 64 B random ≤ 1.5x the raw pointer write", "positional/write/Size=64/Locality=cached", "WriteAt", "RawPointerWrite", 1.5),
+        Bar.TimeRatio("Stream.Read sequential 1 MiB ≥ 0.9x the raw copy's throughput", "sequential-read", "StreamRead", "RawCopy", 1 / 0.9),
+        Bar.TimeRatio("AtomicAdd ≤ 1.5x a raw Interlocked.Add", "atomic/add/Threads=1", "AtomicAdd", "RawInterlockedAdd", 1.5),
+        Bar.TimeRatio("MappedCounters.Increment ≤ 2x a raw Interlocked.Add", "counter/increment/Threads=1", "Increment", "RawInterlockedAdd", 2.0),
+        Bar.MaxTime("Queue push+pop 64 B ≥ 10 M pairs/s", "queue/PayloadSize=64", "MappedQueuePushPop", 100),
+        Bar.TimeRatio("Push(span) + TryPop(IBufferWriter) ≤ 1.5x ConcurrentQueue<byte[]>", "queue/PayloadSize=64", "MappedQueuePushPop", "ConcurrentQueuePushPop", 1.5),
+        Bar.NoAllocation("0 B allocated per ReadAt with spans", "positional/read/", "ReadAt"),
+        Bar.NoAllocation("0 B allocated per WriteAt with spans", "positional/write/", "WriteAt"),
+        Bar.NoAllocation("0 B allocated per AtomicAdd", "atomic/add/", "AtomicAdd"),
+        Bar.NoAllocation("0 B allocated per AtomicCompareExchange", "atomic/cas/", "AtomicCompareExchange"),
+        Bar.NoAllocation("0 B allocated per MappedCounters.Increment", "counter/", "Increment"),
+        Bar.NoAllocation("0 B allocated per Push(span) + TryPop(IBufferWriter)", "queue/", "MappedQueuePushPop"),
+    ];
+}

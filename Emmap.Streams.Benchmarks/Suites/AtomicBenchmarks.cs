@@ -1,0 +1,141 @@
+using System;
+using System.Buffers;
+using System.IO;
+using System.Threading;
+using BenchmarkDotNet.Attributes;
+
+namespace Emmap.Streams.Benchmarks;
+
+/// <summary>
+/// 64-bit atomics on one cell of a mapped file from <see cref="Threads"/> threads (2 threads contend for the same
+/// cell): <see cref="AtomicExtensions.AtomicAdd"/> and <see cref="AtomicExtensions.AtomicCompareExchange"/> against
+/// <see cref="Interlocked"/> on the same address of the same mapping (the baselines). One operation is one call on
+/// one thread.
+/// </summary>
+/// <remarks>
+/// <c>MappedCounters.Increment</c> gets its own suite file, <c>Suites/CounterBenchmarks.cs</c>, built like this one: a
+/// <c>CounterBenchmarks</c> class with <c>[Params(1, 2)] Threads</c>, category <c>increment</c>, a baseline
+/// <c>RawInterlockedAdd</c> on the counter's slot (its address through <c>ReadDirect</c> on the counter file) and an
+/// <c>Increment</c> case. The quick run finds every class with <c>[Benchmark]</c> methods, and the counter bars in
+/// <see cref="Bars"/> look for exactly those names (<c>counter/increment/Threads=1</c>, <c>Increment</c>).
+/// </remarks>
+public unsafe class AtomicBenchmarks : IWorkerAllocations
+{
+    private const int Operations = 1 << 14;
+    private const long Cell = 4096;
+
+    private MappedFileStream _stream = null!;
+    private IMemoryOwner<byte> _view = null!;
+    private MemoryHandle _pin;
+    private long* _cell;
+    private ThreadTeam _team = null!;
+    private long[] _results = null!;
+    private Action<int> _rawAdd = null!;
+    private Action<int> _atomicAdd = null!;
+    private Action<int> _rawCompareExchange = null!;
+    private Action<int> _atomicCompareExchange = null!;
+
+    /// <summary>Gets or sets the number of threads working on the cell.</summary>
+    [Params(1, 2)]
+    public int Threads { get; set; }
+
+    /// <inheritdoc/>
+    public long WorkerAllocatedBytes => _team.WorkerAllocatedBytes;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        string path = DataFiles.Scratch("atomics");
+        _stream = MappedFileStream.Open(path, new MapOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Size = 1 << 20, Populate = true });
+        _view = _stream.ReadDirect(0, (int)_stream.Length);
+        _pin = _view.Memory.Pin();
+        _cell = (long*)((byte*)_pin.Pointer + Cell);
+        _team = new ThreadTeam(Threads);
+        _results = new long[Threads * 16];
+        _rawAdd = RawInterlockedAddOn;
+        _atomicAdd = AtomicAddOn;
+        _rawCompareExchange = RawCompareExchangeOn;
+        _atomicCompareExchange = AtomicCompareExchangeOn;
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _team.Dispose();
+        _pin.Dispose();
+        _view.Dispose();
+        _stream.Dispose();
+    }
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = Operations)]
+    [BenchmarkCategory("add")]
+    public long RawInterlockedAdd() => RunTeam(_rawAdd);
+
+    [Benchmark(OperationsPerInvoke = Operations)]
+    [BenchmarkCategory("add")]
+    public long AtomicAdd() => RunTeam(_atomicAdd);
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = Operations)]
+    [BenchmarkCategory("cas")]
+    public long RawCompareExchange() => RunTeam(_rawCompareExchange);
+
+    [Benchmark(OperationsPerInvoke = Operations)]
+    [BenchmarkCategory("cas")]
+    public long AtomicCompareExchange() => RunTeam(_atomicCompareExchange);
+
+    private long RunTeam(Action<int> body)
+    {
+        _team.Run(body);
+        return Volatile.Read(ref _results[0]);
+    }
+
+    private void RawInterlockedAddOn(int thread)
+    {
+        long* cell = _cell;
+        long last = 0;
+        for (int i = 0; i < Operations; i++)
+        {
+            last = Interlocked.Add(ref *cell, 1);
+        }
+
+        _results[thread * 16] = last;
+    }
+
+    private void AtomicAddOn(int thread)
+    {
+        MappedFileStream stream = _stream;
+        long last = 0;
+        for (int i = 0; i < Operations; i++)
+        {
+            last = stream.AtomicAdd(Cell, 1);
+        }
+
+        _results[thread * 16] = last;
+    }
+
+    private void RawCompareExchangeOn(int thread)
+    {
+        long* cell = _cell;
+        long expected = Volatile.Read(ref *cell);
+        for (int i = 0; i < Operations; i++)
+        {
+            long seen = Interlocked.CompareExchange(ref *cell, expected + 1, expected);
+            expected = seen == expected ? expected + 1 : seen;
+        }
+
+        _results[thread * 16] = expected;
+    }
+
+    private void AtomicCompareExchangeOn(int thread)
+    {
+        MappedFileStream stream = _stream;
+        long expected = stream.AtomicRead(Cell);
+        for (int i = 0; i < Operations; i++)
+        {
+            long seen = stream.AtomicCompareExchange(Cell, expected + 1, expected);
+            expected = seen == expected ? expected + 1 : seen;
+        }
+
+        _results[thread * 16] = expected;
+    }
+}
