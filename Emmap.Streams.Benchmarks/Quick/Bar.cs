@@ -12,11 +12,18 @@ internal sealed record Bar(string Description, Func<IReadOnlyList<QuickResult>, 
 {
     /// <summary><paramref name="subject"/> takes at most <paramref name="maxRatio"/> times the time of <paramref name="reference"/> in <paramref name="suite"/>.</summary>
     internal static Bar TimeRatio(string description, string suite, string subject, string reference, double maxRatio) =>
+        TimeRatio(description, suite, subject, suite, reference, maxRatio);
+
+    /// <summary>
+    /// <paramref name="subject"/> of <paramref name="subjectSuite"/> takes at most <paramref name="maxRatio"/> times the time of
+    /// <paramref name="reference"/> of <paramref name="referenceSuite"/> (for bars that compare cases of different suites).
+    /// </summary>
+    internal static Bar TimeRatio(string description, string subjectSuite, string subject, string referenceSuite, string reference, double maxRatio) =>
         new(description, rows =>
         {
-            if (Find(rows, suite, subject) is not { } a || Find(rows, suite, reference) is not { } b)
+            if (Find(rows, subjectSuite, subject) is not { } a || Find(rows, referenceSuite, reference) is not { } b)
             {
-                return (BarOutcome.NotMeasured, $"{suite}: {subject} or {reference} not measured");
+                return (BarOutcome.NotMeasured, $"{subjectSuite}: {subject} or {referenceSuite}: {reference} not measured");
             }
 
             double ratio = a.NsPerOp / b.NsPerOp;

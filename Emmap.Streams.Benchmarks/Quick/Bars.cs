@@ -18,6 +18,9 @@ internal static class Bars
         Bar.TimeRatio("MappedCounters.Increment ≤ 2x a raw Interlocked.Add", "counter/increment/Threads=1", "Increment", "RawInterlockedAdd", 2.0),
         Bar.MaxTime("Queue push+pop 64 B ≥ 10 M pairs/s", "queue/PayloadSize=64", "MappedQueuePushPop", 100),
         Bar.TimeRatio("Push(span) + TryPop(IBufferWriter) ≤ 1.5x ConcurrentQueue<byte[]>", "queue/PayloadSize=64", "MappedQueuePushPop", "ConcurrentQueuePushPop", 1.5),
+        Bar.TimeRatio(
+            "Batched with 4 producers ≥ 4x the pushes/s of Always", "queue-durability/batched/Producers=4", "MappedQueueBatched",
+            "queue-durability/always/Producers=4", "MappedQueueAlways", 1.0 / 4),
         Bar.NoAllocation("0 B allocated per ReadAt with spans", "positional/read/", "ReadAt"),
         Bar.NoAllocation("0 B allocated per WriteAt with spans", "positional/write/", "WriteAt"),
         Bar.NoAllocation("0 B allocated per AtomicAdd", "atomic/add/", "AtomicAdd"),

@@ -12,13 +12,6 @@ namespace Emmap.Streams.Benchmarks;
 /// <see cref="Interlocked"/> on the same address of the same mapping (the baselines). One operation is one call on
 /// one thread.
 /// </summary>
-/// <remarks>
-/// <c>MappedCounters.Increment</c> gets its own suite file, <c>Suites/CounterBenchmarks.cs</c>, built like this one: a
-/// <c>CounterBenchmarks</c> class with <c>[Params(1, 2)] Threads</c>, category <c>increment</c>, a baseline
-/// <c>RawInterlockedAdd</c> on the counter's slot (its address through <c>ReadDirect</c> on the counter file) and an
-/// <c>Increment</c> case. The quick run finds every class with <c>[Benchmark]</c> methods, and the counter bars in
-/// <see cref="Bars"/> look for exactly those names (<c>counter/increment/Threads=1</c>, <c>Increment</c>).
-/// </remarks>
 public unsafe class AtomicBenchmarks : IWorkerAllocations
 {
     private const int Operations = 1 << 14;

@@ -13,13 +13,7 @@ namespace Emmap.Streams.Benchmarks;
 /// The in-memory peers allocate one array per item, as their users do; <see cref="ConcurrentQueue{T}"/> is the baseline.
 /// FasterLog is the persistent peer: it writes to a log file on disk in this temporary directory.
 /// </summary>
-/// <remarks>
-/// The <c>MappedQueue</c> case plugs in as another part of this class, in <c>QueueBenchmarks.MappedQueue.cs</c>: implement
-/// <c>SetupMappedQueue</c>/<c>CleanupMappedQueue</c> (open and dispose a queue in <see cref="DataFiles.Scratch"/>) and add
-/// <c>[Benchmark(OperationsPerInvoke = Operations)] public long MappedQueuePushPop()</c> with the same loop shape as the
-/// peers. The quick run picks it up, and the queue bars in <see cref="Bars"/> compare it with these cases by name.
-/// </remarks>
-public partial class QueueBenchmarks
+public class QueueBenchmarks
 {
     private const int Operations = 1024;
 
@@ -30,6 +24,7 @@ public partial class QueueBenchmarks
     private FasterLogSettings _fasterSettings = null!;
     private FasterLog _fasterLog = null!;
     private FasterLogScanIterator _fasterIterator = null!;
+    private MappedQueue _mappedQueue = null!;
 
     /// <summary>Gets or sets the bytes per item.</summary>
     [Params(64)]
@@ -49,13 +44,13 @@ public partial class QueueBenchmarks
         };
         _fasterLog = new FasterLog(_fasterSettings);
         _fasterIterator = _fasterLog.Scan(_fasterLog.BeginAddress, long.MaxValue, scanUncommitted: true);
-        SetupMappedQueue();
+        _mappedQueue = MappedQueue.Open(DataFiles.Scratch("mapped.queue"), 1 << 20);
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
-        CleanupMappedQueue();
+        _mappedQueue.Dispose();
         _fasterIterator.Dispose();
         _fasterLog.Dispose();
         _fasterSettings.Dispose();
@@ -73,6 +68,24 @@ public partial class QueueBenchmarks
             _concurrentQueue.TryDequeue(out byte[]? item);
             popped.ResetWrittenCount();
             popped.Write(item);
+            total += popped.WrittenCount;
+        }
+
+        return total;
+    }
+
+    [Benchmark(OperationsPerInvoke = Operations)]
+    public long MappedQueuePushPop()
+    {
+        ReadOnlySpan<byte> payload = _payload;
+        ArrayBufferWriter<byte> popped = _popped;
+        MappedQueue queue = _mappedQueue;
+        long total = 0;
+        for (int i = 0; i < Operations; i++)
+        {
+            queue.Push(payload);
+            popped.ResetWrittenCount();
+            queue.TryPop(popped);
             total += popped.WrittenCount;
         }
 
@@ -132,8 +145,4 @@ public partial class QueueBenchmarks
         _fasterLog.TruncateUntil(next);
         return total;
     }
-
-    partial void SetupMappedQueue();
-
-    partial void CleanupMappedQueue();
 }

@@ -9,21 +9,19 @@ namespace Emmap.Streams.Benchmarks;
 /// Durable pushes of 64 bytes from <see cref="Producers"/> threads at once. <c>always</c>: every push is on the device
 /// before it returns (FasterLog: enqueue, then a commit that waits). <c>batched</c>: pushes return at once and a
 /// committer thread makes them durable every millisecond, so many pushes share one flush (group commit).
+/// <see cref="ConcurrentMappedQueue"/> with <see cref="QueueDurability.Always"/> flushes before each push returns; with
+/// <see cref="QueueDurability.Batched"/> one background flush per 2 ms (or 1 MiB) covers every push made since.
 /// One operation is one push; ns/op is wall time divided by all pushes of all producers (the inverse of throughput).
 /// </summary>
-/// <remarks>
-/// <c>MappedQueue</c> with <c>QueueOptions.Durability</c> <c>Always</c> and <c>Batched</c> plugs in as another part of this
-/// class, in <c>QueueDurabilityBenchmarks.MappedQueue.cs</c>: implement <c>SetupMappedQueue</c>/<c>CleanupMappedQueue</c> and add
-/// <c>MappedQueueAlways</c> (category <c>always</c>, <see cref="AlwaysOperations"/> per invoke) and <c>MappedQueueBatched</c>
-/// (category <c>batched</c>, <see cref="BatchedOperations"/>), each running its producers through <see cref="RunProducers"/>.
-/// </remarks>
-public partial class QueueDurabilityBenchmarks : IWorkerAllocations
+public class QueueDurabilityBenchmarks : IWorkerAllocations
 {
     /// <summary>Pushes per invocation, over all producers, when every push waits for the device.</summary>
     public const int AlwaysOperations = 64;
 
     /// <summary>Pushes per invocation, over all producers, when pushes share a periodic flush.</summary>
     public const int BatchedOperations = 1 << 14;
+
+    private const long QueueSize = 16L << 20;
 
     private readonly byte[] _payload = new byte[64];
     private ThreadTeam _team = null!;
@@ -35,6 +33,10 @@ public partial class QueueDurabilityBenchmarks : IWorkerAllocations
     private volatile bool _stopping;
     private Action<int> _fasterAlways = null!;
     private Action<int> _fasterBatched = null!;
+    private ConcurrentMappedQueue _alwaysQueue = null!;
+    private ConcurrentMappedQueue _batchedQueue = null!;
+    private Action<int> _mappedAlways = null!;
+    private Action<int> _mappedBatched = null!;
 
     /// <summary>Gets or sets the number of threads pushing at once.</summary>
     [Params(1, 4)]
@@ -57,13 +59,20 @@ public partial class QueueDurabilityBenchmarks : IWorkerAllocations
         _committer.Start();
         _fasterAlways = FasterLogAlwaysOn;
         _fasterBatched = FasterLogBatchedOn;
-        SetupMappedQueue();
+        // Large enough that one invocation's pushes never grow the file: this measures pushes, not growth.
+        _alwaysQueue = ConcurrentMappedQueue.Open(
+            DataFiles.Scratch("always.queue"), QueueSize, new QueueOptions { Durability = QueueDurability.Always });
+        _batchedQueue = ConcurrentMappedQueue.Open(
+            DataFiles.Scratch("batched.queue"), QueueSize, new QueueOptions { Durability = QueueDurability.Batched });
+        _mappedAlways = MappedQueueAlwaysOn;
+        _mappedBatched = MappedQueueBatchedOn;
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
-        CleanupMappedQueue();
+        _alwaysQueue.Dispose();
+        _batchedQueue.Dispose();
         _stopping = true;
         _committer.Join();
         _team.Dispose();
@@ -81,15 +90,43 @@ public partial class QueueDurabilityBenchmarks : IWorkerAllocations
     [BenchmarkCategory("batched")]
     public void FasterLogBatched() => RunProducers(_fasterBatched);
 
+    [Benchmark(OperationsPerInvoke = AlwaysOperations)]
+    [BenchmarkCategory("always")]
+    public void MappedQueueAlways()
+    {
+        _alwaysQueue.Erase();
+        RunProducers(_mappedAlways);
+    }
+
+    [Benchmark(OperationsPerInvoke = BatchedOperations)]
+    [BenchmarkCategory("batched")]
+    public void MappedQueueBatched()
+    {
+        _batchedQueue.Erase();
+        RunProducers(_mappedBatched);
+    }
+
     /// <summary>Runs <paramref name="producer"/> on every producer thread at once and waits for all of them.</summary>
     protected void RunProducers(Action<int> producer) => _team.Run(producer);
 
     /// <summary>The pushes one producer makes per invocation, so that all producers together make <paramref name="total"/>.</summary>
     protected int Share(int total) => total / Producers;
 
-    partial void SetupMappedQueue();
+    private void MappedQueueAlwaysOn(int producer)
+    {
+        for (int i = Share(AlwaysOperations); i > 0; i--)
+        {
+            _alwaysQueue.Enqueue(_payload);
+        }
+    }
 
-    partial void CleanupMappedQueue();
+    private void MappedQueueBatchedOn(int producer)
+    {
+        for (int i = Share(BatchedOperations); i > 0; i--)
+        {
+            _batchedQueue.Enqueue(_payload);
+        }
+    }
 
     private void FasterLogAlwaysOn(int producer)
     {

@@ -31,6 +31,26 @@ public sealed class ConcurrentMappedQueueTests
     private static string S(byte[]? bytes) => bytes is null ? "nil" : Encoding.UTF8.GetString(bytes);
 
     [Test]
+    public async Task Erase_FullFixedQueueWithAWaitingProducer_DropsEveryItemAndLetsTheProducerIn()
+    {
+        using var q = ConcurrentMappedQueue.Open(_dir.File("erase.queue"), 4096, new QueueOptions { FixedSize = true });
+        while (q.TryEnqueue(new byte[200]))
+        {
+        }
+
+        q.Count.ShouldBeGreaterThan(5);
+        ValueTask waiting = q.EnqueueAsync(T("after erase"));
+        waiting.IsCompleted.ShouldBeFalse();
+
+        q.Erase();
+
+        await waiting.AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        q.Count.ShouldBe(1);
+        S(q.Dequeue()).ShouldBe("after erase");
+        q.Dequeue().ShouldBeNull();
+    }
+
+    [Test]
     public void GenServerQueueTest_PortedToThisApi_Passes()
     {
         // emmap-spec.md §10.2 gen_server_queue_test, with this format's sizes.

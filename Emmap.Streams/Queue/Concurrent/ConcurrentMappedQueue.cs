@@ -235,6 +235,20 @@ public sealed partial class ConcurrentMappedQueue : IDisposable
         }
     }
 
+    /// <summary>Drops every item at once and returns the queue to its initial size (emmap <c>erase/1</c> on the raw queue).</summary>
+    /// <exception cref="IOException">Writing the emptied header failed; the queue is unchanged.</exception>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public void Erase()
+    {
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            bool hadItems = _queue.Count != 0;
+            _queue.Erase();
+            ItemRemoved(hadItems);
+        }
+    }
+
     /// <summary>Returns the queue's structure (emmap <c>info/1</c>).</summary>
     /// <returns>The metadata.</returns>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
