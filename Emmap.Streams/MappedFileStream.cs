@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
 using System.Threading;
 using Emmap.Streams.Mapping;
@@ -35,7 +36,8 @@ public sealed partial class MappedFileStream : Stream
     private readonly MappingState _state;
     private readonly FileEntry _entry;
     private readonly long _offset;
-    private readonly long _limit;
+    private long _limit;
+    private long _writeLimit;
     private readonly bool _writable;
     private readonly MapOptions _options;
     private readonly GrowthPolicy _growth;
@@ -48,6 +50,7 @@ public sealed partial class MappedFileStream : Stream
         _entry = state.File;
         _offset = offset;
         _limit = limit;
+        _writeLimit = writable ? limit : -1;
         _writable = writable;
         _options = options;
         _growth = new GrowthPolicy(options.MaxIncrementSize);
@@ -147,6 +150,7 @@ public sealed partial class MappedFileStream : Stream
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="position"/> is negative.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     /// <remarks>Thread-safe; a memory copy with no system call and no allocation.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int ReadAt(long position, Span<byte> buffer)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(position);
@@ -165,6 +169,7 @@ public sealed partial class MappedFileStream : Stream
     /// window that does not reach the end of the file), or growing the file failed (for example, the disk is full). Nothing is written.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     /// <remarks>Thread-safe. Writes inside <see cref="Length"/> are memory copies with no system call and no allocation.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void WriteAt(long position, ReadOnlySpan<byte> data)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(position);
@@ -229,6 +234,10 @@ public sealed partial class MappedFileStream : Stream
             return;
         }
 
+        // From here the fast paths' range check fails for every position, and their slow paths throw.
+        Volatile.Write(ref _limit, -1);
+        Volatile.Write(ref _writeLimit, -1);
+
         try
         {
             lock (_entry.Gate)
@@ -258,7 +267,21 @@ public sealed partial class MappedFileStream : Stream
         }
     }
 
-    private long CurrentLength(MappingState state) => Math.Max(0, Math.Min(Volatile.Read(ref state.Length), _limit) - _offset);
+    /// <summary>
+    /// The length of the data as this handle sees it; throws <see cref="ObjectDisposedException"/> once the handle is
+    /// disposed (its limit is -1) or its mapping is detached (the length is -1, which happens only after every handle is).
+    /// </summary>
+    private long CurrentLength(MappingState state)
+    {
+        long limit = Volatile.Read(ref _limit);
+        long length = Volatile.Read(ref state.Length);
+        if ((limit | length) < 0)
+        {
+            ThrowHelper.ThrowObjectDisposed(this);
+        }
+
+        return Math.Max(0, Math.Min(length, limit) - _offset);
+    }
 
     private void ThrowIfDisposed()
     {
@@ -279,38 +302,94 @@ public sealed partial class MappedFileStream : Stream
     }
 
     /// <summary>The positional read every read form goes through. <paramref name="position"/> is non-negative.</summary>
+    /// <remarks>
+    /// The fast path loads the length and the base address, copies, and checks once afterwards that the length did not
+    /// drop under the copy (a shrink, or the detach after the last handle closed, which sets it to -1). A disposed handle has
+    /// <see cref="_limit"/> -1, so it never passes the range check and the slow path throws.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private unsafe int ReadCore(long position, Span<byte> buffer)
     {
         MappingState state = _state;
-        ThrowIfDisposed();
-        long length = CurrentLength(state);
-        if (position >= length || buffer.IsEmpty)
+        long available = Math.Min(Volatile.Read(ref state.Length), Volatile.Read(ref _limit)) - _offset;
+        if (position >= available)
         {
-            return 0;
+            return ReadNothing();
         }
 
-        int count = (int)Math.Min(buffer.Length, length - position);
-        long fileOffset = _offset + position;
-        Region region = Volatile.Read(ref state.Region);
-        new ReadOnlySpan<byte>(region.Base + fileOffset, count).CopyTo(buffer);
-
+        // count fits in buffer and in the data: copy without the span checks.
+        int count = (int)Math.Min(buffer.Length, available - position);
+        long end = _offset + position + count;
+        Unsafe.CopyBlockUnaligned(
+            ref MemoryMarshal.GetReference(buffer), ref *((byte*)Volatile.Read(ref state.Base) + end - count), (uint)count);
         OrderAfterAccess();
-        ThrowIfDisposed();
-        long end = Volatile.Read(ref state.Length);
-        if (end < fileOffset + count)
+        if (Volatile.Read(ref state.Length) < end)
         {
-            // A concurrent shrink cut what was read: report only what is still data.
-            count = (int)Math.Max(0, end - fileOffset);
+            count = AfterRacedRead(state, end - count);
         }
 
-        GC.KeepAlive(region);
+        GC.KeepAlive(state);
         return count;
     }
 
+    /// <summary>A read at or past the end, or into an empty buffer: 0, unless the handle is disposed.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int ReadNothing()
+    {
+        ThrowIfDisposed();
+        return 0;
+    }
+
+    /// <summary>A read raced with a shrink or a detach: throw if disposed, else report only what is still data.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int AfterRacedRead(MappingState state, long fileOffset)
+    {
+        ThrowIfDisposed();
+        return (int)Math.Max(0, Volatile.Read(ref state.Length) - fileOffset);
+    }
+
     /// <summary>The positional write every write form goes through. <paramref name="position"/> is non-negative.</summary>
+    /// <remarks>
+    /// Like <see cref="ReadCore"/>: one range check before the copy (a read-only or disposed handle has
+    /// <see cref="_writeLimit"/> -1 and always takes <see cref="WriteSlow"/>), and one check afterwards that the written range
+    /// was not cut or detached meanwhile. A move of the mapping (growth past its reservation) needs no check: the old
+    /// region keeps mapping the same file pages, shared, until the state is released, so a write that landed there is in
+    /// the file.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private unsafe void WriteCore(long position, ReadOnlySpan<byte> data)
     {
         MappingState state = _state;
+        long available = Math.Min(Volatile.Read(ref state.Length), Volatile.Read(ref _writeLimit)) - _offset;
+        if (position > available - data.Length)
+        {
+            WriteSlow(position, data);
+            return;
+        }
+
+        long end = _offset + position + data.Length;
+        Unsafe.CopyBlockUnaligned(
+            ref *((byte*)Volatile.Read(ref state.Base) + end - data.Length), ref MemoryMarshal.GetReference(data), (uint)data.Length);
+        OrderAfterAccess();
+        if (Volatile.Read(ref state.Length) < end)
+        {
+            AfterRacedWrite();
+        }
+
+        GC.KeepAlive(state);
+    }
+
+    /// <summary>
+    /// A write raced with a shrink or a detach. Disposed (the detach happens only after every handle is): throw. Otherwise the
+    /// write happened before the shrink, which discarded it, as it would have after.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void AfterRacedWrite() => ThrowIfDisposed();
+
+    /// <summary>A write that ends past the data: grow (if allowed) under the file's gate, copy, then publish the length.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private unsafe void WriteSlow(long position, ReadOnlySpan<byte> data)
+    {
         ThrowIfDisposed();
         if (!_writable)
         {
@@ -319,40 +398,10 @@ public sealed partial class MappedFileStream : Stream
 
         if (data.IsEmpty)
         {
+            // FileStream parity: an empty write past the end does not extend the stream.
             return;
         }
 
-        long length = Math.Min(Volatile.Read(ref state.Length), _limit) - _offset;
-        if (position > length - data.Length)
-        {
-            WriteSlow(position, data);
-            return;
-        }
-
-        long fileOffset = _offset + position;
-        Region region = Volatile.Read(ref state.Region);
-        while (true)
-        {
-            data.CopyTo(new Span<byte>(region.Base + fileOffset, data.Length));
-            OrderAfterAccess();
-            ThrowIfDisposed();
-            Region current = Volatile.Read(ref state.Region);
-            if (ReferenceEquals(current, region))
-            {
-                break;
-            }
-
-            // The mapping moved while copying (growth past its reservation): write again where it is now.
-            GC.KeepAlive(region);
-            region = current;
-        }
-
-        GC.KeepAlive(region);
-    }
-
-    /// <summary>A write that ends past the data: grow (if allowed) under the file's gate, copy, then publish the length.</summary>
-    private unsafe void WriteSlow(long position, ReadOnlySpan<byte> data)
-    {
         if (position > long.MaxValue - _offset - data.Length)
         {
             ThrowHelper.ThrowPositionTooLarge(nameof(position));
@@ -387,14 +436,13 @@ public sealed partial class MappedFileStream : Stream
                 }
             }
 
-            Region region = state.Region;
-            data.CopyTo(new Span<byte>(region.Base + fileOffset, data.Length));
+            data.CopyTo(new Span<byte>((byte*)state.Base + fileOffset, data.Length));
             if (fileEnd > Volatile.Read(ref state.Length))
             {
                 Volatile.Write(ref state.Length, fileEnd);
             }
 
-            GC.KeepAlive(region);
+            GC.KeepAlive(state);
         }
     }
 

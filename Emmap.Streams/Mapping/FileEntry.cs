@@ -239,7 +239,6 @@ internal sealed class FileEntry
     {
         lock (Gate)
         {
-            state.DetachAll();
             if (state.IsPrivate)
             {
                 Privates.Remove(state);
@@ -249,6 +248,8 @@ internal sealed class FileEntry
                 _logicalLength = Volatile.Read(ref state.Length);
                 Shared = null;
             }
+
+            state.DetachAll();
 
             // Give back space grown past the data (FileStream-like length), or a deferred truncation.
             if (Writable && PhysicalLength > LogicalLength)

@@ -15,12 +15,22 @@ namespace Emmap.Streams.Mapping;
 /// the file is trimmed; see <see cref="FileEntry"/>. Fields other than the two hot ones change only
 /// with <see cref="FileEntry.Gate"/> held.
 /// </remarks>
-internal sealed class MappingState
+internal sealed unsafe class MappingState
 {
-    /// <summary>The current region. Hot paths read it with <see cref="Volatile.Read{T}(ref readonly T)"/>.</summary>
+    /// <summary>The current region (under the gate; hot paths read <see cref="Base"/> instead).</summary>
     internal Region Region;
 
-    /// <summary>End of the data in file coordinates. Published after the bytes and pages it covers exist.</summary>
+    /// <summary>
+    /// The base address of <see cref="Region"/>, next to <see cref="Length"/> so a hot path needs one object. Valid for as long
+    /// as this state is reachable: the state references every region it ever used.
+    /// </summary>
+    internal nint Base;
+
+    /// <summary>
+    /// End of the data in file coordinates. Published after the bytes and pages it covers exist; lowered before pages are
+    /// cut; -1 once the state is detached from the file, so an access that raced with the detach sees it in its one
+    /// after-copy check.
+    /// </summary>
     internal long Length;
 
     internal readonly FileEntry File;
@@ -36,6 +46,7 @@ internal sealed class MappingState
     {
         File = file;
         Region = region;
+        Base = (nint)region.Base;
         Length = length;
         IsPrivate = isPrivate;
     }
@@ -85,11 +96,13 @@ internal sealed class MappingState
     {
         (_retired ??= []).Add(Region);
         Volatile.Write(ref Region, region);
+        Volatile.Write(ref Base, (nint)region.Base);
     }
 
-    /// <summary>Detaches every region of this state from the file (under the gate).</summary>
+    /// <summary>Marks the state detached (<see cref="Length"/> -1), then detaches every region of it from the file (under the gate).</summary>
     internal void DetachAll()
     {
+        Interlocked.Exchange(ref Length, -1);
         Region.Detach();
         if (_retired is not null)
         {
