@@ -320,8 +320,7 @@ public sealed partial class MappedFileStream : Stream
         // count fits in buffer and in the data: copy without the span checks.
         int count = (int)Math.Min(buffer.Length, available - position);
         long end = _offset + position + count;
-        Unsafe.CopyBlockUnaligned(
-            ref MemoryMarshal.GetReference(buffer), ref *((byte*)Volatile.Read(ref state.Base) + end - count), (uint)count);
+        MappedCopy.Copy(ref MemoryMarshal.GetReference(buffer), ref *((byte*)Volatile.Read(ref state.Base) + end - count), (uint)count);
         OrderAfterAccess();
         if (Volatile.Read(ref state.Length) < end)
         {
@@ -368,8 +367,7 @@ public sealed partial class MappedFileStream : Stream
         }
 
         long end = _offset + position + data.Length;
-        Unsafe.CopyBlockUnaligned(
-            ref *((byte*)Volatile.Read(ref state.Base) + end - data.Length), ref MemoryMarshal.GetReference(data), (uint)data.Length);
+        MappedCopy.Copy(ref *((byte*)Volatile.Read(ref state.Base) + end - data.Length), ref MemoryMarshal.GetReference(data), (uint)data.Length);
         OrderAfterAccess();
         if (Volatile.Read(ref state.Length) < end)
         {
