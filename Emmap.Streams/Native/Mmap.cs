@@ -38,22 +38,11 @@ internal static unsafe class Mmap
         }
 
         int flags = UnixConstants.MapFixed | (shared ? UnixConstants.MapShared : UnixConstants.MapPrivate | UnixConstants.MapNoReserve);
-        bool added = false;
-        file.DangerousAddRef(ref added);
-        try
+        using DescriptorLease descriptor = DescriptorLease.Of(file);
+        void* result = Libc.MapMemory(address, length, protection, flags, descriptor.Value, offset);
+        if (result == s_failed)
         {
-            void* result = Libc.MapMemory(address, length, protection, flags, (int)file.DangerousGetHandle(), offset);
-            if (result == s_failed)
-            {
-                throw NativeErrors.IOError(NativeErrors.LastError(), "mmap", path);
-            }
-        }
-        finally
-        {
-            if (added)
-            {
-                file.DangerousRelease();
-            }
+            throw NativeErrors.IOError(NativeErrors.LastError(), "mmap", path);
         }
     }
 

@@ -96,22 +96,11 @@ internal static unsafe class NativeFile
 
         if (OperatingSystem.IsLinux())
         {
-            bool added = false;
-            file.DangerousAddRef(ref added);
-            try
+            using DescriptorLease descriptor = DescriptorLease.Of(file);
+            int fd = descriptor.Value;
+            if (Libc.Allocate(fd, UnixConstants.FallocPunchHole | UnixConstants.FallocKeepSize, offset, length) == 0)
             {
-                int fd = (int)file.DangerousGetHandle();
-                if (Libc.Allocate(fd, UnixConstants.FallocPunchHole | UnixConstants.FallocKeepSize, offset, length) == 0)
-                {
-                    return;
-                }
-            }
-            finally
-            {
-                if (added)
-                {
-                    file.DangerousRelease();
-                }
+                return;
             }
         }
 
@@ -136,45 +125,34 @@ internal static unsafe class NativeFile
     /// <summary>Returns the device and inode of an open file.</summary>
     internal static FileIdentity GetIdentity(SafeFileHandle file, string path)
     {
-        bool added = false;
-        file.DangerousAddRef(ref added);
-        try
+        using DescriptorLease descriptor = DescriptorLease.Of(file);
+        int fd = descriptor.Value;
+        byte* buffer = stackalloc byte[256];
+        if (OperatingSystem.IsLinux())
         {
-            int fd = (int)file.DangerousGetHandle();
-            byte* buffer = stackalloc byte[256];
-            if (OperatingSystem.IsLinux())
+            if (Libc.StatX(fd, string.Empty, UnixConstants.AtEmptyPath, UnixConstants.StatXBasicStats, buffer) != 0)
             {
-                if (Libc.StatX(fd, string.Empty, UnixConstants.AtEmptyPath, UnixConstants.StatXBasicStats, buffer) != 0)
-                {
-                    throw NativeErrors.IOError(NativeErrors.LastError(), "statx", path);
-                }
-
-                // struct statx: stx_ino at 32, stx_dev_major at 136, stx_dev_minor at 140.
-                ulong inode = *(ulong*)(buffer + 32);
-                ulong device = ((ulong)*(uint*)(buffer + 136) << 32) | *(uint*)(buffer + 140);
-                return new FileIdentity(device, inode);
+                throw NativeErrors.IOError(NativeErrors.LastError(), "statx", path);
             }
 
-            if (OperatingSystem.IsMacOS())
-            {
-                if (Libc.FileStatus(fd, buffer) != 0)
-                {
-                    throw NativeErrors.IOError(NativeErrors.LastError(), "fstat", path);
-                }
-
-                // struct stat (64-bit inodes): st_dev (int32) at 0, st_ino (uint64) at 8.
-                return new FileIdentity(*(uint*)buffer, *(ulong*)(buffer + 8));
-            }
-
-            throw new PlatformNotSupportedException("Emmap.Streams supports Linux and macOS.");
+            // struct statx: stx_ino at 32, stx_dev_major at 136, stx_dev_minor at 140.
+            ulong inode = *(ulong*)(buffer + 32);
+            ulong device = ((ulong)*(uint*)(buffer + 136) << 32) | *(uint*)(buffer + 140);
+            return new FileIdentity(device, inode);
         }
-        finally
+
+        if (OperatingSystem.IsMacOS())
         {
-            if (added)
+            if (Libc.FileStatus(fd, buffer) != 0)
             {
-                file.DangerousRelease();
+                throw NativeErrors.IOError(NativeErrors.LastError(), "fstat", path);
             }
+
+            // struct stat (64-bit inodes): st_dev (int32) at 0, st_ino (uint64) at 8.
+            return new FileIdentity(*(uint*)buffer, *(ulong*)(buffer + 8));
         }
+
+        throw new PlatformNotSupportedException("Emmap.Streams supports Linux and macOS.");
     }
 
     /// <summary>
@@ -213,52 +191,30 @@ internal static unsafe class NativeFile
 
     private static int TryTruncate(SafeFileHandle file, long length)
     {
-        bool added = false;
-        file.DangerousAddRef(ref added);
-        try
+        using DescriptorLease descriptor = DescriptorLease.Of(file);
+        int fd = descriptor.Value;
+        while (Libc.Truncate(fd, length) != 0)
         {
-            int fd = (int)file.DangerousGetHandle();
-            while (Libc.Truncate(fd, length) != 0)
+            int errno = NativeErrors.LastError();
+            if (errno != UnixConstants.ErrorInterrupted)
             {
-                int errno = NativeErrors.LastError();
-                if (errno != UnixConstants.ErrorInterrupted)
-                {
-                    return errno;
-                }
+                return errno;
             }
+        }
 
-            return 0;
-        }
-        finally
-        {
-            if (added)
-            {
-                file.DangerousRelease();
-            }
-        }
+        return 0;
     }
 
     private static int AllocateLinux(SafeFileHandle file, long offset, long length)
     {
-        bool added = false;
-        file.DangerousAddRef(ref added);
-        try
+        using DescriptorLease descriptor = DescriptorLease.Of(file);
+        int fd = descriptor.Value;
+        int errno;
+        while ((errno = Libc.PosixAllocate(fd, offset, length)) == UnixConstants.ErrorInterrupted)
         {
-            int fd = (int)file.DangerousGetHandle();
-            int errno;
-            while ((errno = Libc.PosixAllocate(fd, offset, length)) == UnixConstants.ErrorInterrupted)
-            {
-            }
+        }
 
-            return errno;
-        }
-        finally
-        {
-            if (added)
-            {
-                file.DangerousRelease();
-            }
-        }
+        return errno;
     }
 
     // macOS has no posix_fallocate and fcntl(F_PREALLOCATE) is variadic (not callable safely through

@@ -128,10 +128,7 @@ public sealed partial class MappedQueue
     public bool TryPop<TResult>(Func<ReadOnlySpan<byte>, TResult> handler, [MaybeNullWhen(false)] out TResult result)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        var sink = new HandlerSink<Func<ReadOnlySpan<byte>, TResult>, TResult>(handler, static (item, h) => h(item));
-        bool popped = PopCore(ref sink, purge: false);
-        result = sink.Result;
-        return popped;
+        return TryPop(handler, static (item, h) => h(item), out result);
     }
 
     /// <summary>
@@ -189,10 +186,7 @@ public sealed partial class MappedQueue
     public bool TryPopAndPurge<TResult>(Func<ReadOnlySpan<byte>, TResult> handler, [MaybeNullWhen(false)] out TResult result)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        var sink = new HandlerSink<Func<ReadOnlySpan<byte>, TResult>, TResult>(handler, static (item, h) => h(item));
-        bool popped = PopCore(ref sink, purge: true);
-        result = sink.Result;
-        return popped;
+        return TryPopAndPurge(handler, static (item, h) => h(item), out result);
     }
 
     /// <summary>
