@@ -27,7 +27,7 @@ public sealed partial class MappedFileStream
     /// <summary>Gets an object that identifies the mapped file in this process, however its path was spelled.</summary>
     internal object QueueFileKey => _entry;
 
-    /// <summary>Gets the length of the data without a disposed check (callers check disposal themselves).</summary>
+    /// <summary>Gets the length of the data (<see cref="ObjectDisposedException"/> once the stream is disposed).</summary>
     internal long QueueLength => CurrentLength(_state);
 
     /// <summary>

@@ -36,6 +36,10 @@ public sealed partial class MappedFileStream : Stream
     private readonly MappingState _state;
     private readonly FileEntry _entry;
     private readonly long _offset;
+    private readonly long _windowEnd;
+
+    // The fast paths' range limits (file coordinates): the window's end, or -1 once disposed (and, for writes, on a read-only
+    // handle), so that a single range check also refuses disposed and read-only handles.
     private long _limit;
     private long _writeLimit;
     private readonly bool _writable;
@@ -49,6 +53,7 @@ public sealed partial class MappedFileStream : Stream
         _state = state;
         _entry = state.File;
         _offset = offset;
+        _windowEnd = limit;
         _limit = limit;
         _writeLimit = writable ? limit : -1;
         _writable = writable;
@@ -115,7 +120,7 @@ public sealed partial class MappedFileStream : Stream
         {
             ThrowIfDisposed();
             long end = _state.IsPrivate ? (long)_state.Region.Accessible : _entry.PhysicalLength;
-            return Math.Max(CurrentLength(_state), Math.Min(end, _limit) - _offset);
+            return Math.Max(CurrentLength(_state), Math.Min(end, _windowEnd) - _offset);
         }
     }
 
@@ -412,9 +417,9 @@ public sealed partial class MappedFileStream : Stream
             ThrowIfDisposed();
             MappingState state = _state;
             long current = Volatile.Read(ref state.Length);
-            if (fileEnd > _limit)
+            if (fileEnd > _windowEnd)
             {
-                ThrowHelper.ThrowBoundedWindow(Name, _offset, _limit - _offset);
+                ThrowHelper.ThrowBoundedWindow(Name, _offset, _windowEnd - _offset);
             }
 
             if (fileEnd > current)
@@ -450,7 +455,7 @@ public sealed partial class MappedFileStream : Stream
         {
             ThrowIfDisposed();
             long current = CurrentLength(_state);
-            if (_options.FixedSize || _limit != long.MaxValue)
+            if (_options.FixedSize || _windowEnd != long.MaxValue)
             {
                 if (newLength == current)
                 {
@@ -462,7 +467,7 @@ public sealed partial class MappedFileStream : Stream
                     ThrowHelper.ThrowFixedSize(Name, current);
                 }
 
-                ThrowHelper.ThrowBoundedWindow(Name, _offset, _limit - _offset);
+                ThrowHelper.ThrowBoundedWindow(Name, _offset, _windowEnd - _offset);
             }
 
             if (newLength > long.MaxValue - _offset)
