@@ -7,12 +7,12 @@ using BenchmarkDotNet.Attributes;
 namespace Emmap.Streams.Benchmarks;
 
 /// <summary>
-/// 64-bit atomics on one cell of a mapped file from <see cref="Threads"/> threads (2 threads contend for the same
+/// 64-bit atomics on one cell of a mapped file from <see cref="TeamBenchmarks.Threads"/> threads (2 threads contend for the same
 /// cell): <see cref="AtomicExtensions.AtomicAdd"/> and <see cref="AtomicExtensions.AtomicCompareExchange"/> against
 /// <see cref="Interlocked"/> on the same address of the same mapping (the baselines). One operation is one call on
 /// one thread.
 /// </summary>
-public unsafe class AtomicBenchmarks : IWorkerAllocations
+public unsafe class AtomicBenchmarks : TeamBenchmarks
 {
     private const int Operations = 1 << 14;
     private const long Cell = 4096;
@@ -21,19 +21,10 @@ public unsafe class AtomicBenchmarks : IWorkerAllocations
     private IMemoryOwner<byte> _view = null!;
     private MemoryHandle _pin;
     private long* _cell;
-    private ThreadTeam _team = null!;
-    private long[] _results = null!;
     private Action<int> _rawAdd = null!;
     private Action<int> _atomicAdd = null!;
     private Action<int> _rawCompareExchange = null!;
     private Action<int> _atomicCompareExchange = null!;
-
-    /// <summary>Gets or sets the number of threads working on the cell.</summary>
-    [Params(1, 2)]
-    public int Threads { get; set; }
-
-    /// <inheritdoc/>
-    public long WorkerAllocatedBytes => _team.WorkerAllocatedBytes;
 
     [GlobalSetup]
     public void Setup()
@@ -43,8 +34,7 @@ public unsafe class AtomicBenchmarks : IWorkerAllocations
         _view = _stream.ReadDirect(0, (int)_stream.Length);
         _pin = _view.Memory.Pin();
         _cell = (long*)((byte*)_pin.Pointer + Cell);
-        _team = new ThreadTeam(Threads);
-        _results = new long[Threads * 16];
+        StartTeam();
         _rawAdd = RawInterlockedAddOn;
         _atomicAdd = AtomicAddOn;
         _rawCompareExchange = RawCompareExchangeOn;
@@ -54,7 +44,7 @@ public unsafe class AtomicBenchmarks : IWorkerAllocations
     [GlobalCleanup]
     public void Cleanup()
     {
-        _team.Dispose();
+        StopTeam();
         _pin.Dispose();
         _view.Dispose();
         _stream.Dispose();
@@ -76,12 +66,6 @@ public unsafe class AtomicBenchmarks : IWorkerAllocations
     [BenchmarkCategory("cas")]
     public long AtomicCompareExchange() => RunTeam(_atomicCompareExchange);
 
-    private long RunTeam(Action<int> body)
-    {
-        _team.Run(body);
-        return Volatile.Read(ref _results[0]);
-    }
-
     private void RawInterlockedAddOn(int thread)
     {
         long* cell = _cell;
@@ -91,7 +75,7 @@ public unsafe class AtomicBenchmarks : IWorkerAllocations
             last = Interlocked.Add(ref *cell, 1);
         }
 
-        _results[thread * 16] = last;
+        Report(thread, last);
     }
 
     private void AtomicAddOn(int thread)
@@ -103,7 +87,7 @@ public unsafe class AtomicBenchmarks : IWorkerAllocations
             last = stream.AtomicAdd(Cell, 1);
         }
 
-        _results[thread * 16] = last;
+        Report(thread, last);
     }
 
     private void RawCompareExchangeOn(int thread)
@@ -116,7 +100,7 @@ public unsafe class AtomicBenchmarks : IWorkerAllocations
             expected = seen == expected ? expected + 1 : seen;
         }
 
-        _results[thread * 16] = expected;
+        Report(thread, expected);
     }
 
     private void AtomicCompareExchangeOn(int thread)
@@ -129,6 +113,6 @@ public unsafe class AtomicBenchmarks : IWorkerAllocations
             expected = seen == expected ? expected + 1 : seen;
         }
 
-        _results[thread * 16] = expected;
+        Report(thread, expected);
     }
 }

@@ -7,10 +7,10 @@ namespace Emmap.Streams.Benchmarks;
 
 /// <summary>
 /// <see cref="MappedCounters.Increment"/> against a raw <see cref="Interlocked.Add(ref long, long)"/> on the same slot of
-/// the same mapped counter file (the baseline), from <see cref="Threads"/> threads (2 threads contend for the slot).
+/// the same mapped counter file (the baseline), from <see cref="TeamBenchmarks.Threads"/> threads (2 threads contend for the slot).
 /// One operation is one increment on one thread.
 /// </summary>
-public unsafe class CounterBenchmarks : IWorkerAllocations
+public unsafe class CounterBenchmarks : TeamBenchmarks
 {
     private const int Operations = 1 << 14;
     private const int Counter = 1;
@@ -20,17 +20,8 @@ public unsafe class CounterBenchmarks : IWorkerAllocations
     private IMemoryOwner<byte> _view = null!;
     private MemoryHandle _pin;
     private long* _slot;
-    private ThreadTeam _team = null!;
-    private long[] _results = null!;
     private Action<int> _rawAdd = null!;
     private Action<int> _increment = null!;
-
-    /// <summary>Gets or sets the number of threads incrementing the counter.</summary>
-    [Params(1, 2)]
-    public int Threads { get; set; }
-
-    /// <inheritdoc/>
-    public long WorkerAllocatedBytes => _team.WorkerAllocatedBytes;
 
     [GlobalSetup]
     public void Setup()
@@ -43,8 +34,7 @@ public unsafe class CounterBenchmarks : IWorkerAllocations
         _view = _stream.ReadDirect(0, (int)_stream.Length);
         _pin = _view.Memory.Pin();
         _slot = (long*)((byte*)_pin.Pointer + 16 + (8 * Counter));
-        _team = new ThreadTeam(Threads);
-        _results = new long[Threads * 16];
+        StartTeam();
         _rawAdd = RawInterlockedAddOn;
         _increment = IncrementOn;
     }
@@ -52,7 +42,7 @@ public unsafe class CounterBenchmarks : IWorkerAllocations
     [GlobalCleanup]
     public void Cleanup()
     {
-        _team.Dispose();
+        StopTeam();
         _pin.Dispose();
         _view.Dispose();
         _stream.Dispose();
@@ -67,12 +57,6 @@ public unsafe class CounterBenchmarks : IWorkerAllocations
     [BenchmarkCategory("increment")]
     public long Increment() => RunTeam(_increment);
 
-    private long RunTeam(Action<int> body)
-    {
-        _team.Run(body);
-        return Volatile.Read(ref _results[0]);
-    }
-
     private void RawInterlockedAddOn(int thread)
     {
         long* slot = _slot;
@@ -82,7 +66,7 @@ public unsafe class CounterBenchmarks : IWorkerAllocations
             last = Interlocked.Add(ref *slot, 1);
         }
 
-        _results[thread * 16] = last;
+        Report(thread, last);
     }
 
     private void IncrementOn(int thread)
@@ -94,6 +78,6 @@ public unsafe class CounterBenchmarks : IWorkerAllocations
             last = counters.Increment(Counter);
         }
 
-        _results[thread * 16] = last;
+        Report(thread, last);
     }
 }

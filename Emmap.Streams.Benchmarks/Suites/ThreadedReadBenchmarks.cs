@@ -1,16 +1,15 @@
 using System;
 using System.IO.MemoryMappedFiles;
-using System.Threading;
 using BenchmarkDotNet.Attributes;
 
 namespace Emmap.Streams.Benchmarks;
 
 /// <summary>
-/// Random 64-byte reads from <see cref="Threads"/> threads at once (dotnet/runtime #114846: accessors that take a
+/// Random 64-byte reads from <see cref="TeamBenchmarks.Threads"/> threads at once (dotnet/runtime #114846: accessors that take a
 /// reference per call collapse under threads). Each thread has its own offsets and buffer; one operation is one read
 /// on one thread, so ns/op is the time each thread takes per read and stays flat if nothing is shared.
 /// </summary>
-public unsafe class ThreadedReadBenchmarks : IWorkerAllocations
+public unsafe class ThreadedReadBenchmarks : TeamBenchmarks
 {
     private const int Operations = 1 << 15;
     private const int Size = 64;
@@ -19,26 +18,17 @@ public unsafe class ThreadedReadBenchmarks : IWorkerAllocations
     private const int Pad = 64;
 
     private LargeFileFixture _file = null!;
-    private ThreadTeam _team = null!;
     private RandomOffsets[] _offsets = null!;
     private byte[][] _buffers = null!;
-    private long[] _results = null!;
     private Action<int> _raw = null!;
     private Action<int> _readAt = null!;
     private Action<int> _accessor = null!;
-
-    /// <summary>Gets or sets the number of reading threads.</summary>
-    [Params(1, 2)]
-    public int Threads { get; set; }
-
-    /// <inheritdoc/>
-    public long WorkerAllocatedBytes => _team.WorkerAllocatedBytes;
 
     [GlobalSetup]
     public void Setup()
     {
         _file = new LargeFileFixture(writable: false);
-        _team = new ThreadTeam(Threads);
+        StartTeam();
         _offsets = new RandomOffsets[Threads];
         _buffers = new byte[Threads][];
         for (int i = 0; i < Threads; i++)
@@ -47,8 +37,6 @@ public unsafe class ThreadedReadBenchmarks : IWorkerAllocations
             _buffers[i] = new byte[Pad + Size + Pad];
         }
 
-        // One result slot per cache line, so threads do not share a line through the results.
-        _results = new long[Threads * 16];
         _raw = RawPointerReadOn;
         _readAt = ReadAtOn;
         _accessor = AccessorReadArrayOn;
@@ -57,7 +45,7 @@ public unsafe class ThreadedReadBenchmarks : IWorkerAllocations
     [GlobalCleanup]
     public void Cleanup()
     {
-        _team.Dispose();
+        StopTeam();
         _file.Dispose();
     }
 
@@ -69,12 +57,6 @@ public unsafe class ThreadedReadBenchmarks : IWorkerAllocations
 
     [Benchmark(OperationsPerInvoke = Operations)]
     public long AccessorReadArray() => RunTeam(_accessor);
-
-    private long RunTeam(Action<int> body)
-    {
-        _team.Run(body);
-        return Volatile.Read(ref _results[0]);
-    }
 
     private void RawPointerReadOn(int thread)
     {
@@ -89,7 +71,7 @@ public unsafe class ThreadedReadBenchmarks : IWorkerAllocations
             total += buffer.Length;
         }
 
-        _results[thread * 16] = total;
+        Report(thread, total);
     }
 
     private void ReadAtOn(int thread)
@@ -104,7 +86,7 @@ public unsafe class ThreadedReadBenchmarks : IWorkerAllocations
             total += stream.ReadAt(offsets[start + i], buffer);
         }
 
-        _results[thread * 16] = total;
+        Report(thread, total);
     }
 
     private void AccessorReadArrayOn(int thread)
@@ -119,6 +101,6 @@ public unsafe class ThreadedReadBenchmarks : IWorkerAllocations
             total += accessor.ReadArray(offsets[start + i], buffer, Pad, Size);
         }
 
-        _results[thread * 16] = total;
+        Report(thread, total);
     }
 }
