@@ -329,7 +329,7 @@ public sealed partial class MappedFileStream : Stream
         OrderAfterAccess();
         if (Volatile.Read(ref state.Length) < end)
         {
-            count = AfterRacedRead(state, end - count);
+            count = AfterRacedRead(state, end - count, count);
         }
 
         GC.KeepAlive(state);
@@ -344,12 +344,15 @@ public sealed partial class MappedFileStream : Stream
         return 0;
     }
 
-    /// <summary>A read raced with a shrink or a detach: throw if disposed, else report only what is still data.</summary>
+    /// <summary>
+    /// A read raced with a shrink or a detach: throw if disposed, else report only what is still data — never more than was
+    /// copied, even if the file has grown back meanwhile.
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private int AfterRacedRead(MappingState state, long fileOffset)
+    private int AfterRacedRead(MappingState state, long fileOffset, int copied)
     {
         ThrowIfDisposed();
-        return (int)Math.Max(0, Volatile.Read(ref state.Length) - fileOffset);
+        return (int)Math.Clamp(Volatile.Read(ref state.Length) - fileOffset, 0, copied);
     }
 
     /// <summary>The positional write every write form goes through. <paramref name="position"/> is non-negative.</summary>
