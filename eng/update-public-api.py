@@ -1,3 +1,6 @@
+#!/usr/bin/env python3
+# Adds every public symbol the build reports as undeclared (RS0016) to the project's PublicAPI.Unshipped.txt.
+# Usage, from the repository root: python3 eng/update-public-api.py Emmap.Streams/Emmap.Streams.csproj
 import re,subprocess,sys
 proj=sys.argv[1]
 out=subprocess.run(['dotnet','build',proj,'-v','q','-clp:NoSummary'],capture_output=True,text=True).stdout
