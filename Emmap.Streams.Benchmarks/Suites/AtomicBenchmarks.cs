@@ -66,17 +66,7 @@ public unsafe class AtomicBenchmarks : TeamBenchmarks
     [BenchmarkCategory("cas")]
     public long AtomicCompareExchange() => RunTeam(_atomicCompareExchange);
 
-    private void RawInterlockedAddOn(int thread)
-    {
-        long* cell = _cell;
-        long last = 0;
-        for (int i = 0; i < Operations; i++)
-        {
-            last = Interlocked.Add(ref *cell, 1);
-        }
-
-        Report(thread, last);
-    }
+    private void RawInterlockedAddOn(int thread) => Report(thread, RawLoops.InterlockedAdd(_cell, Operations));
 
     private void AtomicAddOn(int thread)
     {

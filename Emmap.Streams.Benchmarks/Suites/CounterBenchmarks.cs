@@ -57,17 +57,7 @@ public unsafe class CounterBenchmarks : TeamBenchmarks
     [BenchmarkCategory("increment")]
     public long Increment() => RunTeam(_increment);
 
-    private void RawInterlockedAddOn(int thread)
-    {
-        long* slot = _slot;
-        long last = 0;
-        for (int i = 0; i < Operations; i++)
-        {
-            last = Interlocked.Add(ref *slot, 1);
-        }
-
-        Report(thread, last);
-    }
+    private void RawInterlockedAddOn(int thread) => Report(thread, RawLoops.InterlockedAdd(_slot, Operations));
 
     private void IncrementOn(int thread)
     {
