@@ -118,8 +118,8 @@ public sealed partial class MappedQueue
     {
         long stamp = _tail;
         long markerPhys = phys;
-        Region region = _stream.BeginQueueAccess();
-        byte* b = region.Base + _window;
+        MappedAccess access = _view.BeginAccess();
+        byte* b = access.Pointer;
         if (skip != 0)
         {
             uint field = MarkerField(skip);
@@ -139,7 +139,7 @@ public sealed partial class MappedQueue
         QueueCrashPoints.Hit(QueueCrashPoints.PushHeader);
         long newTail = stamp + size;
         Volatile.Write(ref *(long*)(b + QueueLayout.TailWordOffset), newTail);
-        _stream.EndQueueAccess(region);
+        _view.EndAccess(access);
         QueueCrashPoints.Hit(QueueCrashPoints.PushCommitted);
 
         long oldTail = _tail;
@@ -169,10 +169,10 @@ public sealed partial class MappedQueue
         {
             if (skip != 0)
             {
-                _stream.QueueSyncRange(markerPhys, QueueLayout.RecordHeaderSize);
+                _view.Sync(markerPhys, QueueLayout.RecordHeaderSize, wait: true);
             }
 
-            _stream.QueueSyncRange(phys, size);
+            _view.Sync(phys, size, wait: true);
             SyncHeader();
         }
         catch (IOException)
@@ -197,15 +197,15 @@ public sealed partial class MappedQueue
         long skip = _ringEnd - _tailPhys;
         long next = _tail + skip;
         uint field = MarkerField(skip);
-        Region region = _stream.BeginQueueAccess();
-        byte* b = region.Base + _window;
+        MappedAccess access = _view.BeginAccess();
+        byte* b = access.Pointer;
         byte* marker = b + _tailPhys;
         *(long*)(marker + 8) = _tail;
         *(ulong*)marker = field | ((ulong)QueueChecksum.Record(field, _tail, default) << 32);
         Volatile.Write(ref *(long*)(b + QueueLayout.TailWordOffset), next);
         QueueCrashPoints.Hit(QueueCrashPoints.WrapReposition);
         Volatile.Write(ref *(long*)(b + QueueLayout.HeadWordOffset), next);
-        _stream.EndQueueAccess(region);
+        _view.EndAccess(access);
         _head = next;
         _tail = next;
         _headPhys = QueueLayout.RingStart;
@@ -217,9 +217,9 @@ public sealed partial class MappedQueue
 
     private unsafe void StoreTail(long tail)
     {
-        Region region = _stream.BeginQueueAccess();
-        Volatile.Write(ref *(long*)(region.Base + _window + QueueLayout.TailWordOffset), tail);
-        _stream.EndQueueAccess(region);
+        MappedAccess access = _view.BeginAccess();
+        Volatile.Write(ref *(long*)(access.Pointer + QueueLayout.TailWordOffset), tail);
+        _view.EndAccess(access);
     }
 
     private void ThrowFull(int length) =>

@@ -96,7 +96,7 @@ public sealed partial class MappedQueue
                 QueueCrashPoints.Hit(QueueCrashPoints.ShrinkFlipped);
             }
 
-            if (_stream.QueueLength > _slot.FileSize)
+            if (_view.Length > _slot.FileSize)
             {
                 TryTruncate(_slot.FileSize);
                 QueueCrashPoints.Hit(QueueCrashPoints.ShrinkTruncated);
@@ -184,7 +184,7 @@ public sealed partial class MappedQueue
             Copy(copyFrom + half, copyTo + half, copyLength - half);
             if (_durability != QueueDurability.None)
             {
-                _stream.QueueSyncRange(copyTo, copyLength);
+                _view.Sync(copyTo, copyLength, wait: true);
             }
         }
 
@@ -223,10 +223,10 @@ public sealed partial class MappedQueue
             return;
         }
 
-        Region region = _stream.BeginQueueAccess();
-        byte* b = region.Base + _window;
+        MappedAccess access = _view.BeginAccess();
+        byte* b = access.Pointer;
         Buffer.MemoryCopy(b + from, b + to, length, length);
-        _stream.EndQueueAccess(region);
+        _view.EndAccess(access);
     }
 
     /// <summary>
@@ -240,13 +240,13 @@ public sealed partial class MappedQueue
         Span<byte> image = stackalloc byte[QueueLayout.SlotSize];
         Span<byte> previous = stackalloc byte[QueueLayout.SlotSize];
         QueueSlotCodec.Encode(next, image);
-        Region region = _stream.BeginQueueAccess();
-        byte* slot = region.Base + _window + target;
+        MappedAccess access = _view.BeginAccess();
+        byte* slot = access.Pointer + target;
         new ReadOnlySpan<byte>(slot, QueueLayout.SlotSize).CopyTo(previous);
         image[..(QueueLayout.SlotSize / 2)].CopyTo(new Span<byte>(slot, QueueLayout.SlotSize / 2));
         QueueCrashPoints.Hit(QueueCrashPoints.FlipTorn);
         image[(QueueLayout.SlotSize / 2)..].CopyTo(new Span<byte>(slot + (QueueLayout.SlotSize / 2), QueueLayout.SlotSize / 2));
-        _stream.EndQueueAccess(region);
+        _view.EndAccess(access);
         QueueCrashPoints.Hit(QueueCrashPoints.FlipWritten);
         if (_durability != QueueDurability.None)
         {
@@ -276,7 +276,7 @@ public sealed partial class MappedQueue
     /// <summary>Flushes the header page durably: <c>msync</c> of the header, then <c>fsync</c>.</summary>
     private void SyncHeader()
     {
-        _stream.QueueSyncRange(0, QueueLayout.HeaderSize);
-        _stream.QueueSyncFile();
+        _view.Sync(0, QueueLayout.HeaderSize, wait: true);
+        _view.SyncFile();
     }
 }
