@@ -2,7 +2,7 @@ using System;
 using System.Buffers;
 using System.IO;
 using System.Linq;
-using Emmap.Streams.Native;
+using Emmap.Streams.Testing;
 using Emmap.Streams.Tests.Support;
 using NUnit.Framework;
 using Shouldly;

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Threading;
 using Emmap.Streams.Native;
+using Emmap.Streams.Testing;
 using Microsoft.Win32.SafeHandles;
 
 namespace Emmap.Streams.Mapping;
@@ -165,6 +166,7 @@ internal sealed class FileEntry
             data.CopyTo(new Span<byte>(MappedAccess.BeginExclusive(shared, fileOffset, data.Length), data.Length));
             if (end > length)
             {
+                CrashPoints.Hit(CrashPoints.ExtendCopied);
                 Volatile.Write(ref _shared.Length, end);
                 shared.Grow(end);
             }
@@ -531,6 +533,7 @@ internal sealed class FileEntry
             try
             {
                 NativeFile.Grow(Handle, physical, target, Path);
+                CrashPoints.Hit(CrashPoints.GrowReserved);
                 try
                 {
                     MapShared(target);
@@ -607,6 +610,7 @@ internal sealed class FileEntry
 
     private void Truncate(long target)
     {
+        CrashPoints.Hit(CrashPoints.TrimLocked);
         CutMappingsAt(target);
         NativeFile.Truncate(Handle, target, Path);
         Volatile.Write(ref _shared.Physical, target);

@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using Emmap.Streams.Testing;
 using Microsoft.Win32.SafeHandles;
 
 namespace Emmap.Streams.Native;

@@ -4,6 +4,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.IO;
 using System.Threading;
 using Emmap.Streams.Mapping;
+using Emmap.Streams.Testing;
 
 namespace Emmap.Streams;
 
@@ -62,7 +63,7 @@ public sealed partial class MappedQueue
             throw Corrupt(_head, phys, "the item's checksum does not match");
         }
 
-        QueueCrashPoints.Hit(QueueCrashPoints.PopRead);
+        CrashPoints.Hit(CrashPoints.PopRead);
         long newHead = _head + size;
         Volatile.Write(ref *(long*)(b + QueueLayout.HeadWordOffset), newHead);
         _view.EndAccess(access);
@@ -105,7 +106,7 @@ public sealed partial class MappedQueue
             throw Corrupt(_head, phys, "the item's checksum does not match");
         }
 
-        QueueCrashPoints.Hit(QueueCrashPoints.PopRead);
+        CrashPoints.Hit(CrashPoints.PopRead);
         StoreHead(_head + size);
         CommittedPop(size);
         bytesWritten = (int)length;
@@ -283,7 +284,7 @@ public sealed partial class MappedQueue
             throw new InvalidOperationException("The queue was changed or disposed by the handler called during a pop; the pop was not committed.");
         }
 
-        QueueCrashPoints.Hit(QueueCrashPoints.PopRead);
+        CrashPoints.Hit(CrashPoints.PopRead);
         StoreHead(_head + size);
         CommittedPop(size);
         sink.Committed();
@@ -349,7 +350,7 @@ public sealed partial class MappedQueue
     /// <summary>Updates the in-memory state after the head word was stored past a record of <paramref name="size"/> bytes, then applies durability.</summary>
     private void CommittedPop(long size)
     {
-        QueueCrashPoints.Hit(QueueCrashPoints.PopCommitted);
+        CrashPoints.Hit(CrashPoints.PopCommitted);
         long oldHead = _head;
         long oldHeadPhys = _headPhys;
         _head += size;

@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Threading;
 using Emmap.Streams.Mapping;
+using Emmap.Streams.Testing;
 
 namespace Emmap.Streams;
 
@@ -125,22 +126,22 @@ public sealed partial class MappedQueue
             uint field = MarkerField(skip);
             *(long*)(b + phys + 8) = stamp;
             *(ulong*)(b + phys) = field | ((ulong)QueueChecksum.Record(field, stamp, default) << 32);
-            QueueCrashPoints.Hit(QueueCrashPoints.WrapMarker);
+            CrashPoints.Hit(CrashPoints.WrapMarker);
             phys = QueueLayout.RingStart;
             stamp += skip;
         }
 
         byte* record = b + phys;
         item.CopyTo(new Span<byte>(record + QueueLayout.RecordHeaderSize, item.Length));
-        QueueCrashPoints.Hit(QueueCrashPoints.PushPayload);
+        CrashPoints.Hit(CrashPoints.PushPayload);
         uint length = (uint)item.Length;
         *(long*)(record + 8) = stamp;
         *(ulong*)record = length | ((ulong)QueueChecksum.Record(length, stamp, item) << 32);
-        QueueCrashPoints.Hit(QueueCrashPoints.PushHeader);
+        CrashPoints.Hit(CrashPoints.PushHeader);
         long newTail = stamp + size;
         Volatile.Write(ref *(long*)(b + QueueLayout.TailWordOffset), newTail);
         _view.EndAccess(access);
-        QueueCrashPoints.Hit(QueueCrashPoints.PushCommitted);
+        CrashPoints.Hit(CrashPoints.PushCommitted);
 
         long oldTail = _tail;
         long oldTailPhys = _tailPhys;
@@ -203,7 +204,7 @@ public sealed partial class MappedQueue
         *(long*)(marker + 8) = _tail;
         *(ulong*)marker = field | ((ulong)QueueChecksum.Record(field, _tail, default) << 32);
         Volatile.Write(ref *(long*)(b + QueueLayout.TailWordOffset), next);
-        QueueCrashPoints.Hit(QueueCrashPoints.WrapReposition);
+        CrashPoints.Hit(CrashPoints.WrapReposition);
         Volatile.Write(ref *(long*)(b + QueueLayout.HeadWordOffset), next);
         _view.EndAccess(access);
         _head = next;

@@ -2,6 +2,7 @@ using System;
 using System.Buffers.Binary;
 using System.IO;
 using Emmap.Streams.Mapping;
+using Emmap.Streams.Testing;
 
 namespace Emmap.Streams;
 
@@ -88,7 +89,7 @@ public sealed partial class MappedQueue
     private unsafe void Repair()
     {
         WriteSlot(_slot with { Sequence = _slot.Sequence + 1, Head = _head, Tail = _tail, Count = _count, Flags = 0 });
-        QueueCrashPoints.Hit(QueueCrashPoints.RecoverFlipped);
+        CrashPoints.Hit(CrashPoints.RecoverFlipped);
         MappedAccess access = _view.BeginAccess();
         byte* b = access.Pointer;
         System.Threading.Volatile.Write(ref *(long*)(b + QueueLayout.HeadWordOffset), _head);
