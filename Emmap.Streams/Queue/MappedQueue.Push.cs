@@ -39,7 +39,7 @@ public sealed partial class MappedQueue
     {
         long size = QueueLayout.RecordSize(item.Length);
         long tailPhys = _tailPhys;
-        if (_state == StateOpen && tailPhys + size <= _ringEnd && _tail - _head + size <= _ringSize && item.Length <= QueueLayout.MaxItemLength)
+        if (_state == StateOpen && tailPhys + size <= _pushEnd && _tail - _head + size <= _ringSize && item.Length <= QueueLayout.MaxItemLength)
         {
             CommitPush(tailPhys, item, size, skip: 0);
             return true;
@@ -54,6 +54,13 @@ public sealed partial class MappedQueue
         if (item.Length > QueueLayout.MaxItemLength)
         {
             throw new ArgumentOutOfRangeException(nameof(item), item.Length, $"An item holds at most {QueueLayout.MaxItemLength} bytes.");
+        }
+
+        if (_tail > QueueLayout.MaxPosition)
+        {
+            throw new IOException(
+                $"The queue '{_stream.Name}' has used up its position space ({QueueLayout.MaxPosition} bytes pushed through it) and takes no more " +
+                "pushes; its items still pop. Move them to a new queue.");
         }
 
         long size = QueueLayout.RecordSize(item.Length);
@@ -148,7 +155,14 @@ public sealed partial class MappedQueue
         long oldLast = _lastPos;
         _tail = newTail;
         long next = phys + size;
-        _tailPhys = next == _ringEnd ? QueueLayout.RingStart : next;
+        if (next == _ringEnd)
+        {
+            // A lap ends here: the one place, with the slow path, where the tail's bound is checked.
+            next = QueueLayout.RingStart;
+            UpdatePushEnd();
+        }
+
+        _tailPhys = next;
         _lastPos = stamp;
         _count++;
         _version++;
@@ -182,6 +196,7 @@ public sealed partial class MappedQueue
             StoreTail(oldTail);
             _tail = oldTail;
             _tailPhys = oldTailPhys;
+            UpdatePushEnd();
             _lastPos = oldLast;
             _count--;
             _version++;
@@ -211,10 +226,14 @@ public sealed partial class MappedQueue
         _tail = next;
         _headPhys = QueueLayout.RingStart;
         _tailPhys = QueueLayout.RingStart;
+        UpdatePushEnd();
         _version++;
 
         // No flush, even in durable modes: the queue is empty before and after, so either state is right after power loss.
     }
+
+    /// <summary>Sets the push fast path's end: the ring's end while the tail is within <see cref="QueueLayout.MaxPosition"/>, else 0.</summary>
+    private void UpdatePushEnd() => _pushEnd = _tail > QueueLayout.MaxPosition ? 0 : _ringEnd;
 
     private unsafe void StoreTail(long tail)
     {

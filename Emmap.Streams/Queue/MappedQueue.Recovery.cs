@@ -78,6 +78,7 @@ public sealed partial class MappedQueue
         _tailPhys = scan.EndPhys;
         _count = scan.Count;
         _lastPos = scan.LastItem;
+        UpdatePushEnd();
 
         if (writable && (!header.HotValid || scan.End != tail))
         {
@@ -129,13 +130,23 @@ public sealed partial class MappedQueue
 
         long hotHead = read >= QueueLayout.HeadWordOffset + 8 ? BinaryPrimitives.ReadInt64LittleEndian(header[QueueLayout.HeadWordOffset..]) : 0;
         long hotTail = read >= QueueLayout.TailWordOffset + 8 ? BinaryPrimitives.ReadInt64LittleEndian(header[QueueLayout.TailWordOffset..]) : 0;
-        bool hotValid = hotHead >= slot.Head
-            && hotTail >= slot.Tail
-            && hotTail >= hotHead
-            && hotTail - hotHead <= slot.RingSize
-            && ((hotHead - slot.Base) & (QueueLayout.RecordAlignment - 1)) == 0
-            && ((hotTail - slot.Base) & (QueueLayout.RecordAlignment - 1)) == 0;
-        return new HeaderState(slot, offset, a, b, hotHead, hotTail, hotValid);
+        return new HeaderState(slot, offset, a, b, hotHead, hotTail, CursorWordsFit(slot, hotHead, hotTail));
+    }
+
+    /// <summary>
+    /// Whether cursor words that no checksum covers are consistent with the slot: bounded (so no position arithmetic can
+    /// overflow, whatever a forger wrote), not behind the slot's checkpoint (positions never go back), in order, within one
+    /// ring of each other, and on record boundaries.
+    /// </summary>
+    internal static bool CursorWordsFit(in QueueSlot slot, long head, long tail)
+    {
+        return head >= slot.Head
+            && tail >= slot.Tail
+            && tail <= QueueLayout.PositionLimit
+            && tail >= head
+            && tail - head <= slot.RingSize
+            && ((head - slot.Base) & (QueueLayout.RecordAlignment - 1)) == 0
+            && ((tail - slot.Base) & (QueueLayout.RecordAlignment - 1)) == 0;
     }
 
     /// <summary>

@@ -268,6 +268,7 @@ public sealed partial class MappedQueue
         _ringEnd = next.RingEnd;
         _headPhys = next.PhysicalOf(_head);
         _tailPhys = next.PhysicalOf(_tail);
+        UpdatePushEnd();
         _version++;
     }
 

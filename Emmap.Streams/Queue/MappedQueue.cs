@@ -55,6 +55,10 @@ public sealed partial class MappedQueue : IDisposable
     private long _ringEnd;
     private long _ringSize;
 
+    // Where the push fast path's records must end: the ring's end, or 0 once the tail has passed QueueLayout.MaxPosition
+    // (pushes then take the slow path, which refuses them), so positions stay within QueueLayout.PositionLimit.
+    private long _pushEnd;
+
     // Cursors (logical positions) and where they are in the file.
     private long _head;
     private long _headPhys;

@@ -56,6 +56,21 @@ internal static class QueueLayout
     /// <summary>The largest file the queue maps (the mapping layer's per-file limit).</summary>
     internal const long MaxFileSize = 1L << 44;
 
+    /// <summary>
+    /// The logical position past which a queue takes no more pushes (4 EiB pushed through it: 14 years at 10 GB/s). Pushes
+    /// check it once per lap of the ring, so no position the queue writes ever exceeds <see cref="PositionLimit"/>.
+    /// </summary>
+    internal const long MaxPosition = 1L << 62;
+
+    /// <summary>
+    /// The largest logical position a queue ever writes: <see cref="MaxPosition"/> plus one more lap of the largest ring
+    /// and one record. Recovery rejects any cursor or slot position beyond it, so position arithmetic never overflows.
+    /// </summary>
+    internal const long PositionLimit = MaxPosition + (4 * MaxFileSize);
+
+    /// <summary>The largest header sequence number a slot may carry (a forged larger one would overflow the next write's).</summary>
+    internal const long MaxSequence = 1L << 62;
+
     /// <summary>The bytes a record of <paramref name="length"/> payload bytes occupies in the ring.</summary>
     internal static long RecordSize(long length) => (length + RecordHeaderSize + RecordAlignment - 1) & ~(long)(RecordAlignment - 1);
 

@@ -82,14 +82,24 @@ internal static class QueueSlotCodec
     }
 
     /// <summary>The invariants every slot this library writes satisfies.</summary>
+    /// <remarks>
+    /// Every field is bounded before any arithmetic uses it, so even a slot whose checksum was forged cannot make a position,
+    /// an offset or the next sequence number overflow: positions lie in [0, <see cref="QueueLayout.PositionLimit"/>], the base
+    /// at most one ring below 0 (where growth that moves the head part can put it), the sequence below
+    /// <see cref="QueueLayout.MaxSequence"/>.
+    /// </remarks>
     internal static bool IsSane(in QueueSlot slot) =>
         slot.Sequence > 0
+        && slot.Sequence < QueueLayout.MaxSequence
         && slot.FileSize >= QueueLayout.MinimumFileSize
         && slot.FileSize <= QueueLayout.MaxFileSize
         && slot.RingSize == QueueLayout.RingSizeFor(slot.FileSize)
         && slot.InitialSize >= QueueLayout.MinimumFileSize
         && slot.InitialSize <= slot.FileSize
+        && slot.Base >= -QueueLayout.MaxFileSize
+        && slot.Head >= 0
         && slot.Head >= slot.Base
+        && slot.Tail <= QueueLayout.PositionLimit
         && slot.Tail >= slot.Head
         && slot.Tail - slot.Head <= slot.RingSize
         && ((slot.Head - slot.Base) & (QueueLayout.RecordAlignment - 1)) == 0
