@@ -33,10 +33,10 @@ internal static class QueueCommands
         "queue-script" => Script(args),
         "queue-open" => OpenOnly(args),
         "queue-hold" => Hold(args[1]),
-        _ => null,
+        _ => SharedQueueCommands.Run(args),
     };
 
-    private static long Parse(string text) => long.Parse(text, CultureInfo.InvariantCulture);
+    internal static long Parse(string text) => long.Parse(text, CultureInfo.InvariantCulture);
 
     private static MappedQueue OpenQueue(string path, string[] args)
     {
@@ -194,7 +194,7 @@ internal static class QueueCommands
 
     private static void Ack(byte[]? item) => Console.WriteLine(item is null ? "E" : $"O {QueueItems.Check(item)}");
 
-    private static void InstallCrashHook(string[] args)
+    internal static void InstallCrashHook(string[] args)
     {
         bool trace = HasFlag(args, "--trace");
         int at = Array.IndexOf(args, "--crash");
@@ -222,11 +222,11 @@ internal static class QueueCommands
         };
     }
 
-    private static string? Option(string[] args, string name)
+    internal static string? Option(string[] args, string name)
     {
         int at = Array.IndexOf(args, name);
         return at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
     }
 
-    private static bool HasFlag(string[] args, string name) => Array.IndexOf(args, name) >= 0;
+    internal static bool HasFlag(string[] args, string name) => Array.IndexOf(args, name) >= 0;
 }

@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using Emmap.Streams.Mapping;
 using Emmap.Streams.Testing;
@@ -56,21 +57,23 @@ public sealed partial class MappedQueue
             throw new ArgumentOutOfRangeException(nameof(item), item.Length, $"An item holds at most {QueueLayout.MaxItemLength} bytes.");
         }
 
-        if (_tail > QueueLayout.MaxPosition)
-        {
-            throw new IOException(
-                $"The queue '{_stream.Name}' has used up its position space ({QueueLayout.MaxPosition} bytes pushed through it) and takes no more " +
-                "pushes; its items still pop. Move them to a new queue.");
-        }
-
         long size = QueueLayout.RecordSize(item.Length);
-        if (_fixedSize && size > _ringSize)
+        if (_multiProcess)
         {
-            throw new ArgumentException(
-                $"An item of {item.Length} bytes needs {size} bytes of ring, but this fixed-size queue's ring holds {_ringSize}: it can never fit.",
-                nameof(item));
+            return SharedPush(item, size, spaceErrorsAreFull);
         }
 
+        ThrowIfPositionsExhausted();
+        ThrowIfNeverFits(item.Length, size);
+        return PushLoop(item, size, spaceErrorsAreFull);
+    }
+
+    /// <summary>
+    /// Pushes when the fast path could not: drops a lone marker, repositions a drained queue, wraps with a marker, or grows.
+    /// In shared mode it runs holding both locks, with every cursor and count exact.
+    /// </summary>
+    private bool PushLoop(ReadOnlySpan<byte> item, long size, bool spaceErrorsAreFull)
+    {
         while (true)
         {
             if (_count == 0 && _head != _tail)
@@ -85,7 +88,7 @@ public sealed partial class MappedQueue
             {
                 if (used + size <= _ringSize)
                 {
-                    CommitPush(tailPhys, item, size, skip: 0);
+                    CommitPushAny(tailPhys, item, size, skip: 0);
                     return true;
                 }
             }
@@ -99,7 +102,7 @@ public sealed partial class MappedQueue
                 long skip = _ringEnd - tailPhys;
                 if (used + skip + size <= _ringSize)
                 {
-                    CommitPush(tailPhys, item, size, skip);
+                    CommitPushAny(tailPhys, item, size, skip);
                     return true;
                 }
             }
@@ -118,16 +121,26 @@ public sealed partial class MappedQueue
         }
     }
 
-    /// <summary>
-    /// Writes the record (after a skip marker when <paramref name="skip"/> is not 0, in which case the record goes to the
-    /// ring start) and commits it with one release store of the tail word.
-    /// </summary>
-    private unsafe void CommitPush(long phys, ReadOnlySpan<byte> item, long size, long skip)
+    private void CommitPushAny(long phys, ReadOnlySpan<byte> item, long size, long skip)
     {
-        long stamp = _tail;
-        long markerPhys = phys;
-        MappedAccess access = _view.BeginAccess();
-        byte* b = access.Pointer;
+        if (_multiProcess)
+        {
+            CommitPushShared(phys, item, size, skip);
+        }
+        else
+        {
+            CommitPush(phys, item, size, skip);
+        }
+    }
+
+    /// <summary>
+    /// Writes the record at <paramref name="phys"/> with stamp <paramref name="stamp"/>, after a skip marker when
+    /// <paramref name="skip"/> is not 0 (the record then goes to the ring start, and both are updated to where it went).
+    /// Commits nothing.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void WriteRecord(byte* b, ref long phys, ref long stamp, ReadOnlySpan<byte> item, long skip)
+    {
         if (skip != 0)
         {
             uint field = MarkerField(skip);
@@ -145,6 +158,19 @@ public sealed partial class MappedQueue
         *(long*)(record + 8) = stamp;
         *(ulong*)record = length | ((ulong)QueueChecksum.Record(length, stamp, item) << 32);
         CrashPoints.Hit(CrashPoints.PushHeader);
+    }
+
+    /// <summary>
+    /// Writes the record (after a skip marker when <paramref name="skip"/> is not 0, in which case the record goes to the
+    /// ring start) and commits it with one release store of the tail word.
+    /// </summary>
+    private unsafe void CommitPush(long phys, ReadOnlySpan<byte> item, long size, long skip)
+    {
+        long stamp = _tail;
+        long markerPhys = phys;
+        MappedAccess access = _view.BeginAccess();
+        byte* b = access.Pointer;
+        WriteRecord(b, ref phys, ref stamp, item, skip);
         long newTail = stamp + size;
         Volatile.Write(ref *(long*)(b + QueueLayout.TailWordOffset), newTail);
         _view.EndAccess(access);
@@ -218,9 +244,20 @@ public sealed partial class MappedQueue
         byte* marker = b + _tailPhys;
         *(long*)(marker + 8) = _tail;
         *(ulong*)marker = field | ((ulong)QueueChecksum.Record(field, _tail, default) << 32);
-        Volatile.Write(ref *(long*)(b + QueueLayout.TailWordOffset), next);
-        CrashPoints.Hit(CrashPoints.WrapReposition);
-        Volatile.Write(ref *(long*)(b + QueueLayout.HeadWordOffset), next);
+        if (_multiProcess)
+        {
+            // Holding both locks: each side's commit journaled, so a process killed between them leaves a marker to skip.
+            StoreTailShared(b, next, _pushed, _lastPos);
+            CrashPoints.Hit(CrashPoints.WrapReposition);
+            StoreHeadShared(b, next, _popped);
+        }
+        else
+        {
+            Volatile.Write(ref *(long*)(b + QueueLayout.TailWordOffset), next);
+            CrashPoints.Hit(CrashPoints.WrapReposition);
+            Volatile.Write(ref *(long*)(b + QueueLayout.HeadWordOffset), next);
+        }
+
         _view.EndAccess(access);
         _head = next;
         _tail = next;
@@ -250,7 +287,7 @@ public sealed partial class MappedQueue
     private void ThrowIfCannotWrite()
     {
         int state = Volatile.Read(ref _state);
-        if (state == StateOpen)
+        if (state is StateOpen or StateShared)
         {
             return;
         }

@@ -32,6 +32,9 @@ public sealed partial class MappedQueue : IDisposable
     private const int StateBatchFailed = 2;
     private const int StateDisposed = 3;
 
+    // Open for writing in shared mode: every operation leaves the single-process fast paths for the shared ones.
+    private const int StateShared = 4;
+
     private static readonly Lock s_openGate = new();
     // Queues open for writing in this process. Weak, so that a queue that was never disposed stops counting once collected.
     private static readonly Dictionary<(object File, long Offset), WeakReference<MappedQueue>> s_open = [];
@@ -67,9 +70,22 @@ public sealed partial class MappedQueue : IDisposable
     private long _count;
     private long _lastPos;
 
-    // StateOpen, StateReadOnly, StateBatchFailed (a background flush failed; reported by the next write) or StateDisposed.
+    // StateOpen, StateShared, StateReadOnly, StateBatchFailed (a background flush failed; reported by the next write) or StateDisposed.
     private int _state;
     private int _version;
+
+    // Shared mode (QueueOptions.MultiProcess; docs/queue-format.md, "Shared mode"). The cursors and counts above and below
+    // are copies of the shared words, valid while this instance holds the lock of their side: the tail side (_tail,
+    // _tailPhys, _pushed, _lastPos) under the tail lock, the head side (_head, _headPhys, _popped) under the head lock, _count
+    // under both. Outside its lock a copy is a stale lower bound (positions only grow).
+    private readonly bool _multiProcess;
+    private readonly long _lockBase;
+    private long _pushed;
+    private long _popped;
+    private long _generation;
+    private int _heldLocks;
+    private bool _presenceRegistered;
+    private bool _closedLast;
 
     private MappedQueue(MappedFileStream stream, bool ownsStream, QueueOptions options, long formatSize, IProgress<long>? scanProgress = null)
     {
@@ -85,6 +101,8 @@ public sealed partial class MappedQueue : IDisposable
         _growth = new GrowthPolicy(options.MaxIncrementSize);
         _key = (stream.View.Entry, _window);
         _state = options.ReadOnly ? StateReadOnly : StateOpen;
+        _multiProcess = options.MultiProcess && !options.ReadOnly;
+        _lockBase = QueueLayout.LockBase + (_window << 17);
 
         if (!!stream.View.State.IsPrivate)
         {
@@ -114,7 +132,15 @@ public sealed partial class MappedQueue : IDisposable
                 Format(stream, formatSize);
             }
 
-            Load();
+            if (_multiProcess)
+            {
+                OpenShared();
+            }
+            else
+            {
+                Load();
+            }
+
             if (_durability == QueueDurability.Batched && !options.ReadOnly)
             {
                 _batchTimer = new Timer(static s => ((MappedQueue)s!).OnBatchTimer(), this, Timeout.Infinite, Timeout.Infinite);
@@ -123,6 +149,7 @@ public sealed partial class MappedQueue : IDisposable
         catch
         {
             ReleaseOwnership();
+            WithdrawPresence();
             Unregister();
             throw;
         }
@@ -140,7 +167,7 @@ public sealed partial class MappedQueue : IDisposable
         get
         {
             ThrowIfDisposed();
-            return _count;
+            return _multiProcess ? SharedCount() : _count;
         }
     }
 
@@ -271,6 +298,16 @@ public sealed partial class MappedQueue : IDisposable
     public QueueMetadata GetMetadata()
     {
         ThrowIfDisposed();
+        if (_multiProcess)
+        {
+            return Shared(this, static q => q.Metadata());
+        }
+
+        return Metadata();
+    }
+
+    private QueueMetadata Metadata()
+    {
         return new QueueMetadata(
             _head,
             _tail,
@@ -322,7 +359,11 @@ public sealed partial class MappedQueue : IDisposable
         try
         {
             StopBatching();
-            if (previous != StateReadOnly)
+            if (_multiProcess)
+            {
+                CloseShared();
+            }
+            else if (previous != StateReadOnly)
             {
                 CloseCleanly();
             }
@@ -330,13 +371,14 @@ public sealed partial class MappedQueue : IDisposable
         finally
         {
             ReleaseOwnership();
+            WithdrawPresence();
             Unregister();
             if (_ownsStream)
             {
                 _stream.Dispose();
             }
 
-            if (_autoUnlink)
+            if (_autoUnlink && (!_multiProcess || _closedLast))
             {
                 DeleteQuietly(_stream.Name);
             }

@@ -20,7 +20,8 @@ namespace Emmap.Streams;
 /// Handlers given to <see cref="TryDequeue{TResult}(Func{ReadOnlySpan{byte}, TResult}, out TResult)"/> run inside the lock, as emmap's
 /// run inside the server: keep them short.</para>
 /// <para>Crash safety and durability are those of the <see cref="MappedQueue"/>: a killed process loses nothing that was acknowledged.
-/// Waiting is in-process; a queue file is still owned by one process at a time.</para>
+/// Opened with <see cref="QueueOptions.MultiProcess"/>, the queue is shared with other processes, and waiting for items or space
+/// completes when another process pushes or pops (docs/queue-durability.md).</para>
 /// </remarks>
 [SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "It is a queue: the name is emmap's and the issue's contract.")]
 public sealed partial class ConcurrentMappedQueue : IDisposable
@@ -36,6 +37,13 @@ public sealed partial class ConcurrentMappedQueue : IDisposable
     private bool _writerCompleted;
     private Exception? _completionError;
     private bool _disposed;
+
+    // Shared mode (ConcurrentMappedQueue.Shared.cs): a thread that sleeps until another process pushes or pops while
+    // this process has waiters, and the cursor values those waiters saw before they began to wait.
+    private Thread? _watcher;
+    private AutoResetEvent? _watchRequested;
+    private long _observedTail;
+    private long _observedHead;
 
     /// <summary>Wraps <paramref name="queue"/>, which from now on must be used only through this instance.</summary>
     /// <param name="queue">The queue.</param>
@@ -139,6 +147,7 @@ public sealed partial class ConcurrentMappedQueue : IDisposable
             lock (_gate)
             {
                 ThrowIfDisposed();
+                long head = ObserveHead();
                 if (_queue.TryPush(item.Span))
                 {
                     ItemAdded();
@@ -147,6 +156,7 @@ public sealed partial class ConcurrentMappedQueue : IDisposable
 
                 _spaceWaiters ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 wait = _spaceWaiters.Task;
+                WatchOtherProcesses(_observedTail, head);
             }
 
             await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -180,12 +190,7 @@ public sealed partial class ConcurrentMappedQueue : IDisposable
         lock (_gate)
         {
             ThrowIfDisposed();
-            bool popped = _queue.TryPop(destination);
-            if (_queue.Count == 0)
-            {
-                _queue.Purge();
-            }
-
+            bool popped = _queue.TryPopAndPurge(destination);
             ItemRemoved(popped);
             return popped;
         }
@@ -294,10 +299,13 @@ public sealed partial class ConcurrentMappedQueue : IDisposable
             space = _spaceWaiters;
             _itemWaiters = null;
             _spaceWaiters = null;
-            if (!_leaveOpen)
-            {
-                _queue.Dispose();
-            }
+        }
+
+        // Outside the gate, which the watcher takes on its way out; no operation gets past the gate any more.
+        StopWatching();
+        if (!_leaveOpen)
+        {
+            _queue.Dispose();
         }
 
         var disposed = new ObjectDisposedException(nameof(ConcurrentMappedQueue));
@@ -330,10 +338,12 @@ public sealed partial class ConcurrentMappedQueue : IDisposable
                 return false;
             }
 
+            long head = ObserveHead();
             if (!_queue.TryPush(item))
             {
                 // Remember that the queue was full as of this many pops, so WaitToWriteAsync waits for the next one.
                 _fullAtPops = _pops;
+                _observedHead = head;
                 return false;
             }
 
@@ -351,6 +361,7 @@ public sealed partial class ConcurrentMappedQueue : IDisposable
             lock (_gate)
             {
                 ThrowIfDisposed();
+                long tail = ObserveTail();
                 if (_queue.Count > 0)
                 {
                     return true;
@@ -368,6 +379,7 @@ public sealed partial class ConcurrentMappedQueue : IDisposable
 
                 _itemWaiters ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 wait = _itemWaiters.Task;
+                WatchOtherProcesses(tail, _observedHead);
             }
 
             await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -398,6 +410,7 @@ public sealed partial class ConcurrentMappedQueue : IDisposable
 
                 _spaceWaiters ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 wait = _spaceWaiters.Task;
+                WatchOtherProcesses(_observedTail, _observedHead);
             }
 
             await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
