@@ -20,7 +20,8 @@ namespace Emmap.Streams.TestHost;
 /// <item><c>queue-hold PATH</c>: opens the queue, prints <c>ready</c>, waits for a line on stdin, closes it.</item>
 /// </list>
 /// Options: <c>--crash POINT K</c> kills the process with SIGKILL at the K-th time it reaches crash point POINT
-/// (<c>any</c> matches every point); <c>--durability None|Batched|Always</c>; <c>--fixed</c> for a fixed-size queue;
+/// (<c>any</c> matches every point); <c>--durability None|Batched|Always</c>; <c>--fixed</c> for a fixed-size queue; <c>--shared</c>
+/// opens it in shared mode (<see cref="QueueOptions.MultiProcess"/>);
 /// <c>--large</c> to mix in items of several MiB; <c>--size N</c> for the initial size; <c>--trace</c> prints <c>H POINT</c>
 /// to stderr at each crash point.
 /// Item bytes follow Emmap.Streams.Tests.Queue.QueueItems: an 8-byte id, then bytes derived from it.
@@ -45,6 +46,7 @@ internal static class QueueCommands
         {
             FixedSize = HasFlag(args, "--fixed"),
             Durability = Enum.Parse<QueueDurability>(Option(args, "--durability") ?? "None"),
+            MultiProcess = HasFlag(args, "--shared"),
         };
         long size = Option(args, "--size") is { } s ? Parse(s) : 4096;
         return MappedQueue.Open(path, size, options);

@@ -2,6 +2,7 @@ using System;
 using System.Buffers.Binary;
 using System.IO;
 using Emmap.Streams.Mapping;
+using Emmap.Streams.Native;
 using Emmap.Streams.Testing;
 
 namespace Emmap.Streams;
@@ -38,6 +39,17 @@ public sealed partial class MappedQueue
         bool writable = _state != StateReadOnly;
         HeaderState header = ReadHeader(_stream, _stream.Name);
         QueueSlot slot = header.Slot;
+        if (!writable && slot.Version == QueueLayout.SharedVersion && RangeLocks.OthersPresent(LockFile, PresenceByte, _stream.Name))
+        {
+            LoadLiveSnapshot();
+            return;
+        }
+
+        // Ownership before any size change: a file another writer uses (a growth in progress past the slot's size) is not trimmed.
+        if (writable)
+        {
+            AcquireOwnership();
+        }
 
         long length = _view.Length;
         if (writable && length < slot.FileSize)
@@ -49,11 +61,6 @@ public sealed partial class MappedQueue
         {
             // A growth or shrink stopped between changing the file and committing the header: the extra bytes are unused.
             TryTruncate(slot.FileSize);
-        }
-
-        if (writable)
-        {
-            AcquireOwnership();
         }
 
         // Re-read the words now that this instance owns the file.
@@ -83,6 +90,50 @@ public sealed partial class MappedQueue
         if (writable && (!header.HotValid || scan.End != tail))
         {
             Repair();
+        }
+    }
+
+    /// <summary>
+    /// A read-only open of a queue that other processes are using in shared mode (<c>emmap queue FILE info|verify</c> on a live
+    /// queue): takes the cursors, scans, and keeps the result only if nothing moved under the scan in a way that could fake
+    /// damage: the geometry generation is unchanged, and if the scan stopped before the tail, the head has not passed the point
+    /// where it stopped (a record there may have been popped and its space reused meanwhile). Otherwise it scans again, up to 20
+    /// times; the result is a snapshot of a moving queue. Takes no lock and writes nothing.
+    /// </summary>
+    private void LoadLiveSnapshot()
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            long generation = ReadShared(QueueLayout.GenerationOffset);
+            HeaderState header = ReadHeader(_stream, _stream.Name);
+            QueueSlot slot = header.Slot;
+            long head = header.HotValid ? header.HotHead : slot.Head;
+            long tail = header.HotValid ? header.HotTail : slot.Tail;
+            _slot = slot;
+            _activeSlotOffset = header.SlotOffset;
+            _ringSize = slot.RingSize;
+            _ringEnd = slot.RingEnd;
+            ScanResult scan = Scan(slot, head, tail, Math.Min(_view.Length, slot.FileSize), _scanProgress);
+            bool moved = ReadShared(QueueLayout.GenerationOffset) != generation
+                || !header.HotValid
+                || (scan.End != tail && ReadShared(QueueLayout.HeadWordOffset) > scan.End);
+            if (moved && attempt < 20)
+            {
+                continue;
+            }
+
+            _loadedHeader = header;
+            _loadedScan = scan;
+            _loadedTail = moved ? scan.End : tail;
+            _liveSnapshot = true;
+            _head = head;
+            _headPhys = slot.PhysicalOf(head);
+            _tail = scan.End;
+            _tailPhys = scan.EndPhys;
+            _count = scan.Count;
+            _lastPos = scan.LastItem;
+            UpdatePushEnd();
+            return;
         }
     }
 

@@ -102,6 +102,13 @@ public sealed class SharedChild : IDisposable
         }
     }
 
+    /// <summary>Sends a line to the child's stdin (for <c>queue-shared-hold</c> and <c>queue-hold</c>: the cue to close and exit).</summary>
+    public void Send(string line)
+    {
+        _process.StandardInput.WriteLine(line);
+        _process.StandardInput.Flush();
+    }
+
     /// <summary>Kills the child with SIGKILL and waits for it to end.</summary>
     public void Kill()
     {
