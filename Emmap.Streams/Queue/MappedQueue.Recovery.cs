@@ -73,7 +73,8 @@ public sealed partial class MappedQueue
 
         long head = header.HotValid ? header.HotHead : slot.Head;
         long tail = header.HotValid ? header.HotTail : slot.Tail;
-        long readable = Math.Min(_view.Length, slot.FileSize);
+        _loadedLength = _view.Length;
+        long readable = Math.Min(_loadedLength, slot.FileSize);
         ScanResult scan = Scan(slot, head, tail, readable, _scanProgress);
         _loadedHeader = header;
         _loadedScan = scan;
@@ -113,7 +114,8 @@ public sealed partial class MappedQueue
             _activeSlotOffset = header.SlotOffset;
             _ringSize = slot.RingSize;
             _ringEnd = slot.RingEnd;
-            ScanResult scan = Scan(slot, head, tail, Math.Min(_view.Length, slot.FileSize), _scanProgress);
+            long length = _view.Length;
+            ScanResult scan = Scan(slot, head, tail, Math.Min(length, slot.FileSize), _scanProgress);
             bool moved = ReadShared(QueueLayout.GenerationOffset) != generation
                 || !header.HotValid
                 || (scan.End != tail && ReadShared(QueueLayout.HeadWordOffset) > scan.End);
@@ -125,6 +127,7 @@ public sealed partial class MappedQueue
             _loadedHeader = header;
             _loadedScan = scan;
             _loadedTail = moved ? scan.End : tail;
+            _loadedLength = length;
             _liveSnapshot = true;
             _head = head;
             _headPhys = slot.PhysicalOf(head);

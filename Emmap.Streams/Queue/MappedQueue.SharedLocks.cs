@@ -25,19 +25,23 @@ public sealed partial class MappedQueue
     /// Takes the tail lock (producers' side) and synchronises the tail side: the tail, the pushed count and the last item are
     /// exact; the head is a lower bound (more space may be free than it says).
     /// </summary>
-    private void EnterTail()
+    private unsafe void EnterTail()
     {
         ThrowIfReentered();
-        if (AcquireLock(QueueLayout.TailLockOffset))
+        MappedAccess access = _view.BeginAccess();
+        if (LockWord(access.Pointer, QueueLayout.TailLockOffset))
         {
-            RepairTail();
+            RepairTail(access.Pointer);
         }
 
         _heldLocks |= TailLockHeld;
+        EndHeaderAccess(access);
         try
         {
             SyncGeometry();
-            SyncTailSide();
+            access = _view.BeginAccess();
+            SyncTailSide(access.Pointer);
+            EndHeaderAccess(access);
         }
         catch
         {
@@ -50,23 +54,27 @@ public sealed partial class MappedQueue
     /// Takes the head lock (consumers' side) and synchronises the head side: the head and the popped count are exact; the tail
     /// is a lower bound (more items may be there than it says). May be called holding the tail lock, never the other way round.
     /// </summary>
-    private void EnterHead(bool reentrancyChecked = true)
+    private unsafe void EnterHead(bool reentrancyChecked = true)
     {
         if (reentrancyChecked)
         {
             ThrowIfReentered();
         }
 
-        if (AcquireLock(QueueLayout.HeadLockOffset))
+        MappedAccess access = _view.BeginAccess();
+        if (LockWord(access.Pointer, QueueLayout.HeadLockOffset))
         {
-            RepairHead();
+            RepairHead(access.Pointer);
         }
 
         _heldLocks |= HeadLockHeld;
+        EndHeaderAccess(access);
         try
         {
             SyncGeometry();
-            SyncHeadSide();
+            access = _view.BeginAccess();
+            SyncHeadSide(access.Pointer);
+            EndHeaderAccess(access);
         }
         catch
         {
@@ -109,16 +117,20 @@ public sealed partial class MappedQueue
         }
     }
 
-    private void ExitTail()
+    private unsafe void ExitTail()
     {
         _heldLocks &= ~TailLockHeld;
-        ReleaseLock(QueueLayout.TailLockOffset);
+        MappedAccess access = _view.BeginAccess();
+        UnlockWord(access.Pointer, QueueLayout.TailLockOffset);
+        EndHeaderAccess(access);
     }
 
-    private void ExitHead()
+    private unsafe void ExitHead()
     {
         _heldLocks &= ~HeadLockHeld;
-        ReleaseLock(QueueLayout.HeadLockOffset);
+        MappedAccess access = _view.BeginAccess();
+        UnlockWord(access.Pointer, QueueLayout.HeadLockOffset);
+        EndHeaderAccess(access);
     }
 
     private void ExitBoth()
@@ -141,23 +153,18 @@ public sealed partial class MappedQueue
     }
 
     /// <summary>
-    /// Takes the lock word at <paramref name="offset"/>: free (0) or held by a process that died, it is taken with one
-    /// compare-and-swap; held by a live process, this thread spins briefly, then sleeps on the word (a futex), waking when the
-    /// holder releases it or every <see cref="HolderCheckMilliseconds"/> to see whether the holder still lives. Returns true if
-    /// the lock was taken over from a dead holder, whose operation the caller must then repair.
+    /// Takes the lock word at <paramref name="offset"/> of the header at <paramref name="b"/>: free (0) or held by a process that
+    /// died, it is taken with one compare-and-swap; held by a live process, this thread spins briefly, then sleeps on the word (a
+    /// futex), waking when the holder releases it or every <see cref="HolderCheckMilliseconds"/> to see whether the holder still
+    /// lives. Returns true if the lock was taken over from a dead holder, whose operation the caller must then repair.
     /// </summary>
-    private unsafe bool AcquireLock(int offset)
+    private unsafe bool LockWord(byte* b, int offset)
     {
-        long me = ProcessStamp.Current;
-
-        MappedAccess access = _view.BeginAccess();
-        long* word = (long*)(access.Pointer + offset);
-        bool takenOver = Interlocked.CompareExchange(ref *word, me, 0) != 0 && AcquireContended(word, me);
-        EndHeaderAccess(access);
-        return takenOver;
+        long* word = (long*)(b + offset);
+        return Interlocked.CompareExchange(ref *word, _stamp, 0) != 0 && AcquireContended(word, _stamp);
     }
 
-    private unsafe bool AcquireContended(long* word, long me)
+    private static unsafe bool AcquireContended(long* word, long me)
     {
         bool waited = false;
         bool checkHolder = false;
@@ -210,16 +217,30 @@ public sealed partial class MappedQueue
         }
     }
 
-    private unsafe void ReleaseLock(int offset)
+    /// <summary>
+    /// Releases the lock word at <paramref name="offset"/> (a full fence), wakes one sleeper if any, then wakes the processes
+    /// waiting for items or space that a commit made under the lock concerns: the release's fence orders the commit before the
+    /// check of their flags, as a waiter's raising of its flag is ordered before its check of the cursors.
+    /// </summary>
+    private unsafe void UnlockWord(byte* b, int offset)
     {
-        MappedAccess access = _view.BeginAccess();
-        long* word = (long*)(access.Pointer + offset);
+        long* word = (long*)(b + offset);
         if ((Interlocked.Exchange(ref *word, 0) & LockWaitersBit) != 0)
         {
             _ = Futex.WakeOne((uint*)word);
         }
 
-        EndHeaderAccess(access);
+        if (_wakeItemWaiters)
+        {
+            _wakeItemWaiters = false;
+            WakeWaiters(b, QueueLayout.ItemWaitersOffset);
+        }
+
+        if (_wakeSpaceWaiters)
+        {
+            _wakeSpaceWaiters = false;
+            WakeWaiters(b, QueueLayout.SpaceWaitersOffset);
+        }
     }
 
     /// <summary>
@@ -227,36 +248,32 @@ public sealed partial class MappedQueue
     /// the pushed count and last item it was about to store are the journal's; otherwise it died before committing, and the
     /// words are as they were. Either way the tail side is now exactly what was committed.
     /// </summary>
-    private unsafe void RepairTail()
+    private static unsafe void RepairTail(byte* b)
     {
-        MappedAccess access = _view.BeginAccess();
-        byte* b = access.Pointer;
         if (Volatile.Read(ref *(long*)(b + QueueLayout.TailWordOffset)) == *(long*)(b + QueueLayout.JournalTailOffset))
         {
             *(long*)(b + QueueLayout.PushedOffset) = *(long*)(b + QueueLayout.JournalPushedOffset);
             *(long*)(b + QueueLayout.LastItemOffset) = *(long*)(b + QueueLayout.JournalLastOffset);
         }
-
-        EndHeaderAccess(access);
     }
 
     /// <summary>After taking the head lock from a dead holder: the popped count is the journal's if the head word matches it.</summary>
-    private unsafe void RepairHead()
+    private static unsafe void RepairHead(byte* b)
     {
-        MappedAccess access = _view.BeginAccess();
-        byte* b = access.Pointer;
         if (Volatile.Read(ref *(long*)(b + QueueLayout.HeadWordOffset)) == *(long*)(b + QueueLayout.JournalHeadOffset))
         {
             *(long*)(b + QueueLayout.PoppedOffset) = *(long*)(b + QueueLayout.JournalPoppedOffset);
         }
-
-        EndHeaderAccess(access);
     }
+
+    /// <summary>Whether another process changed the geometry since this instance last read it (holding a lock).</summary>
+    private unsafe bool GeometryMoved(byte* b) => Volatile.Read(ref *(long*)(b + QueueLayout.GenerationOffset)) != _generation;
 
     /// <summary>
     /// Holding a lock: if another process changed the geometry (the generation moved), reads the newest valid header slot and
     /// maps what it covers. Slots change only under both locks, so none is being written now; one left torn by a process that
-    /// died fails its checksum, and the other slot stays in force.
+    /// died fails its checksum, and the other slot stays in force. May pick up another process's shrink, which cuts this
+    /// process's mapping: call it before beginning an access to the ring.
     /// </summary>
     private void SyncGeometry()
     {
@@ -288,14 +305,11 @@ public sealed partial class MappedQueue
         UpdatePushEnd();
     }
 
-    private unsafe void SyncTailSide()
+    private unsafe void SyncTailSide(byte* b)
     {
-        MappedAccess access = _view.BeginAccess();
-        byte* b = access.Pointer;
         long tail = Volatile.Read(ref *(long*)(b + QueueLayout.TailWordOffset));
         _pushed = *(long*)(b + QueueLayout.PushedOffset);
         _lastPos = *(long*)(b + QueueLayout.LastItemOffset);
-        EndHeaderAccess(access);
         if (tail != _tail)
         {
             CheckPosition(tail);
@@ -305,13 +319,10 @@ public sealed partial class MappedQueue
         }
     }
 
-    private unsafe void SyncHeadSide()
+    private unsafe void SyncHeadSide(byte* b)
     {
-        MappedAccess access = _view.BeginAccess();
-        byte* b = access.Pointer;
         long head = Volatile.Read(ref *(long*)(b + QueueLayout.HeadWordOffset));
         _popped = *(long*)(b + QueueLayout.PoppedOffset);
-        EndHeaderAccess(access);
         if (head != _head)
         {
             CheckPosition(head);
@@ -321,16 +332,14 @@ public sealed partial class MappedQueue
 
         if (_tail < _head)
         {
-            RefreshTail();
+            RefreshTail(b);
         }
     }
 
     /// <summary>Holding the head lock: reads the tail word again (items pushed since the last look).</summary>
-    private unsafe void RefreshTail()
+    private unsafe void RefreshTail(byte* b)
     {
-        MappedAccess access = _view.BeginAccess();
-        long tail = Volatile.Read(ref *(long*)(access.Pointer + QueueLayout.TailWordOffset));
-        EndHeaderAccess(access);
+        long tail = Volatile.Read(ref *(long*)(b + QueueLayout.TailWordOffset));
         if (tail != _tail)
         {
             CheckPosition(tail);
@@ -340,11 +349,9 @@ public sealed partial class MappedQueue
     }
 
     /// <summary>Holding the tail lock: reads the head word again (space freed since the last look).</summary>
-    private unsafe void RefreshHead()
+    private unsafe void RefreshHead(byte* b)
     {
-        MappedAccess access = _view.BeginAccess();
-        long head = Volatile.Read(ref *(long*)(access.Pointer + QueueLayout.HeadWordOffset));
-        EndHeaderAccess(access);
+        long head = Volatile.Read(ref *(long*)(b + QueueLayout.HeadWordOffset));
         if (head != _head)
         {
             CheckPosition(head);

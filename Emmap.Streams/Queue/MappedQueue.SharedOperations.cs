@@ -12,41 +12,80 @@ public sealed partial class MappedQueue
 {
     /// <summary>
     /// A push in shared mode: under the tail lock, the record goes after the tail and one journaled store of the tail word
-    /// commits it. When it does not fit where the tail is (a wrap into occupied space, growth, a drained queue to reposition),
-    /// the head lock is taken too and the single-process logic runs with every cursor and count exact.
+    /// commits it, all within one access to the mapping. When it does not fit where the tail is (a wrap into occupied space,
+    /// growth, a drained queue to reposition), the head lock is taken too and the single-process logic runs with every cursor
+    /// and count exact.
     /// </summary>
-    private bool SharedPush(ReadOnlySpan<byte> item, long size, bool spaceErrorsAreFull)
+    private unsafe bool SharedPush(ReadOnlySpan<byte> item, long size, bool spaceErrorsAreFull)
     {
-        EnterTail();
+        ThrowIfReentered();
+        MappedAccess access = _view.BeginAccess();
+        byte* b = access.Pointer;
+        if (LockWord(b, QueueLayout.TailLockOffset))
+        {
+            RepairTail(b);
+        }
+
+        _heldLocks |= TailLockHeld;
+        bool committed = false;
         try
         {
+            if (GeometryMoved(b))
+            {
+                SyncGeometry();
+                access = _view.BeginAccess();
+                b = access.Pointer;
+            }
+
+            SyncTailSide(b);
             CrashPoints.Hit(CrashPoints.SharedClaimed);
             ThrowIfPositionsExhausted();
             if (!FitsAtTail(size))
             {
-                RefreshHead();
+                RefreshHead(b);
             }
 
-            if (FitsAtTail(size))
+            if (!FitsAtTail(size))
+            {
+                UpgradeToBoth();
+                try
+                {
+                    ThrowIfNeverFits(item.Length, size);
+                    return PushLoop(item, size, spaceErrorsAreFull);
+                }
+                finally
+                {
+                    ExitHead();
+                }
+            }
+
+            if (_durability == QueueDurability.Always)
             {
                 CommitPushShared(_tailPhys, item, size, skip: 0);
                 return true;
             }
 
-            UpgradeToBoth();
-            try
-            {
-                ThrowIfNeverFits(item.Length, size);
-                return PushLoop(item, size, spaceErrorsAreFull);
-            }
-            finally
-            {
-                ExitHead();
-            }
+            long stamp = _tail;
+            long phys = _tailPhys;
+            WriteRecord(b, ref phys, ref stamp, item, skip: 0);
+
+            // The record must have reached the file before it is committed (no cut of its pages meanwhile).
+            _view.EndAccess(access);
+            StoreTailShared(b, stamp + size, _pushed + 1, stamp);
+            CrashPoints.Hit(CrashPoints.PushCommitted);
+            AdvanceTail(phys, size, stamp);
+            committed = true;
+            return true;
         }
         finally
         {
-            ExitTail();
+            _heldLocks &= ~TailLockHeld;
+            UnlockWord(b, QueueLayout.TailLockOffset);
+            EndHeaderAccess(access);
+            if (committed && _durability == QueueDurability.Batched)
+            {
+                NoteBatched(size);
+            }
         }
     }
 
@@ -76,13 +115,18 @@ public sealed partial class MappedQueue
             _view.Sync(phys, size, wait: true);
         }
 
-        long newTail = stamp + size;
         access = _view.BeginAccess();
-        StoreTailShared(access.Pointer, newTail, _pushed + 1, stamp);
+        StoreTailShared(access.Pointer, stamp + size, _pushed + 1, stamp);
         EndHeaderAccess(access);
         CrashPoints.Hit(CrashPoints.PushCommitted);
+        AdvanceTail(phys, size, stamp);
+        AfterSharedCommit(skip + size, "pushed");
+    }
 
-        _tail = newTail;
+    /// <summary>The in-memory side of a committed push of a record of <paramref name="size"/> bytes at <paramref name="phys"/>.</summary>
+    private void AdvanceTail(long phys, long size, long stamp)
+    {
+        _tail = stamp + size;
         long next = phys + size;
         if (next == _ringEnd)
         {
@@ -94,13 +138,13 @@ public sealed partial class MappedQueue
         _lastPos = stamp;
         _count++;
         _version++;
-        AfterSharedCommit(skip + size, "pushed");
     }
 
     /// <summary>
-    /// The tail-side commit: journal (tail, pushed count, last item), then the tail word with a full fence (the commit, and
-    /// the fence that pairs with a waiter's announcement), then the count and last item. A process killed anywhere in between
-    /// is repaired by <see cref="RepairTail"/>. Wakes processes waiting for items.
+    /// The tail-side commit: journal (tail, pushed count, last item), then the tail word (a release store: the commit), then the
+    /// count and last item. A process killed anywhere in between is repaired by <see cref="RepairTail"/>. Processes waiting for
+    /// items are woken after the lock's release (<see cref="UnlockWord"/>), whose full fence orders this store before the check
+    /// of their flag.
     /// </summary>
     private unsafe void StoreTailShared(byte* b, long tail, long pushed, long last)
     {
@@ -108,24 +152,27 @@ public sealed partial class MappedQueue
         *(long*)(b + QueueLayout.JournalPushedOffset) = pushed;
         *(long*)(b + QueueLayout.JournalLastOffset) = last;
         CrashPoints.Hit(CrashPoints.SharedJournaled);
-        Interlocked.Exchange(ref *(long*)(b + QueueLayout.TailWordOffset), tail);
+        Volatile.Write(ref *(long*)(b + QueueLayout.TailWordOffset), tail);
         CrashPoints.Hit(CrashPoints.SharedCommitted);
         *(long*)(b + QueueLayout.PushedOffset) = pushed;
         *(long*)(b + QueueLayout.LastItemOffset) = last;
         _pushed = pushed;
-        WakeWaiters(b, QueueLayout.ItemWaitersOffset);
+        _wakeItemWaiters = true;
     }
 
-    /// <summary>The head-side commit: journal (head, popped count), the head word with a full fence, the count. Wakes processes waiting for space.</summary>
+    /// <summary>
+    /// The head-side commit: journal (head, popped count), the head word (a release store: the commit), the count. Processes
+    /// waiting for space are woken after the lock's release.
+    /// </summary>
     private unsafe void StoreHeadShared(byte* b, long head, long popped)
     {
         *(long*)(b + QueueLayout.JournalHeadOffset) = head;
         *(long*)(b + QueueLayout.JournalPoppedOffset) = popped;
         CrashPoints.Hit(CrashPoints.SharedPopJournaled);
-        Interlocked.Exchange(ref *(long*)(b + QueueLayout.HeadWordOffset), head);
+        Volatile.Write(ref *(long*)(b + QueueLayout.HeadWordOffset), head);
         *(long*)(b + QueueLayout.PoppedOffset) = popped;
         _popped = popped;
-        WakeWaiters(b, QueueLayout.SpaceWaitersOffset);
+        _wakeSpaceWaiters = true;
     }
 
     /// <summary>Moves the head word (journaled in shared mode), removing <paramref name="items"/> items.</summary>
@@ -168,25 +215,123 @@ public sealed partial class MappedQueue
     }
 
     /// <summary>
-    /// A pop in shared mode: under the head lock, skips markers (committing the head past them), hands the item to
-    /// <paramref name="sink"/>, and commits with a journaled store of the head word only if the sink accepts it. A handler
-    /// runs while the lock is held, so a consumer killed inside it leaves the item to the next consumer.
+    /// A pop in shared mode, within one access to the mapping: under the head lock, skips markers (committing the head past
+    /// them), hands the item to <paramref name="sink"/>, and commits with a journaled store of the head word only if the sink
+    /// accepts it. A handler runs while the lock is held, so a consumer killed inside it leaves the item to the next consumer.
     /// </summary>
-    private bool SharedPopCore<TSink>(ref TSink sink, bool purge)
-        where TSink : struct, IPopSink
+    private unsafe bool SharedPopCore<TSink>(ref TSink sink, bool purge)
+        where TSink : struct, IPopSink, allows ref struct
     {
-        bool popped;
+        ThrowIfReentered();
+        MappedAccess access = _view.BeginAccess();
+        byte* b = access.Pointer;
+
+        // Empty without taking the lock: this instance's head is at most the real head, which is at most the tail; so a tail
+        // equal to it means head and tail were equal when the tail was read. A consumer polling an empty queue then costs one
+        // load of the producers' line and no store at all.
+        if (Volatile.Read(ref *(long*)(b + QueueLayout.TailWordOffset)) == _head && _heldLocks == 0)
+        {
+            EndHeaderAccess(access);
+            if (purge)
+            {
+                PurgeIfGrownShared();
+            }
+
+            return false;
+        }
+
+        if (LockWord(b, QueueLayout.HeadLockOffset))
+        {
+            RepairHead(b);
+        }
+
+        _heldLocks |= HeadLockHeld;
+        long popped = 0;
         bool drained;
-        EnterHead();
         try
         {
+            if (GeometryMoved(b))
+            {
+                SyncGeometry();
+                access = _view.BeginAccess();
+                b = access.Pointer;
+            }
+
+            SyncHeadSide(b);
             CrashPoints.Hit(CrashPoints.SharedHeadClaimed);
-            popped = SharedPopHeld(ref sink);
+            while (true)
+            {
+                if (_head == _tail)
+                {
+                    RefreshTail(b);
+                    if (_head == _tail)
+                    {
+                        break;
+                    }
+                }
+
+                long phys = _headPhys;
+                RecordKind kind = ReadRecord(b, _head, phys, _tail, _ringEnd, out uint length, out uint crc, out long size);
+                if (kind == RecordKind.Invalid)
+                {
+                    _view.EndAccess(access);
+                    throw Corrupt(_head, phys, "the head record's header does not check out");
+                }
+
+                bool accepted = true;
+                if (kind == RecordKind.Item)
+                {
+                    int version = _version;
+                    accepted = sink.Accept(new ReadOnlySpan<byte>(b + phys + QueueLayout.RecordHeaderSize, (int)length), length, _head, crc, this, phys);
+                    if (accepted && (_version != version || _state == StateDisposed))
+                    {
+                        throw new InvalidOperationException("The queue was changed or disposed by the handler called during a pop; the pop was not committed.");
+                    }
+                }
+
+                // What was read is validated before anything is committed on its strength.
+                _view.EndAccess(access);
+                if (!accepted)
+                {
+                    break;
+                }
+
+                if (kind == RecordKind.Marker)
+                {
+                    StoreHeadShared(b, _head + size, _popped);
+                }
+                else
+                {
+                    CrashPoints.Hit(CrashPoints.PopRead);
+                    StoreHeadShared(b, _head + size, _popped + 1);
+                    CrashPoints.Hit(CrashPoints.PopCommitted);
+                    popped = size;
+                    _count--;
+                }
+
+                _head += size;
+                long next = phys + size;
+                _headPhys = next == _ringEnd ? QueueLayout.RingStart : next;
+                _version++;
+                if (popped != 0)
+                {
+                    sink.Committed();
+                    break;
+                }
+            }
+
             drained = _head == _tail;
         }
         finally
         {
-            ExitHead();
+            _heldLocks &= ~HeadLockHeld;
+            UnlockWord(b, QueueLayout.HeadLockOffset);
+            EndHeaderAccess(access);
+        }
+
+        if (popped != 0)
+        {
+            AfterSharedCommit(popped, "popped");
         }
 
         if (purge && drained)
@@ -194,129 +339,21 @@ public sealed partial class MappedQueue
             PurgeIfGrownShared();
         }
 
-        return popped;
+        return popped != 0;
     }
 
-    private unsafe bool SharedPopHeld<TSink>(ref TSink sink)
-        where TSink : struct, IPopSink
+    /// <summary><see cref="PopInto"/> in shared mode: the pop core with a sink that copies into the caller's span if it fits.</summary>
+    private OperationStatus SharedPopInto(Span<byte> destination, out int bytesWritten)
     {
-        if (!SharedLocateHead(out long phys, out uint length, out uint crc, out long size))
+        var sink = new SpanSink(destination);
+        if (SharedPopCore(ref sink, purge: false))
         {
-            return false;
-        }
-
-        int version = _version;
-        MappedAccess access = _view.BeginAccess();
-        ReadOnlySpan<byte> mapped = new(access.Pointer + phys + QueueLayout.RecordHeaderSize, (int)length);
-        bool accepted = sink.Accept(mapped, length, _head, crc, this, phys);
-        _view.EndAccess(access);
-        if (!accepted)
-        {
-            return false;
-        }
-
-        if (_version != version || _state == StateDisposed)
-        {
-            throw new InvalidOperationException("The queue was changed or disposed by the handler called during a pop; the pop was not committed.");
-        }
-
-        CrashPoints.Hit(CrashPoints.PopRead);
-        CommitPopShared(size);
-        sink.Committed();
-        AfterSharedCommit(size, "popped");
-        return true;
-    }
-
-    private unsafe void CommitPopShared(long size)
-    {
-        MappedAccess access = _view.BeginAccess();
-        StoreHeadShared(access.Pointer, _head + size, _popped + 1);
-        EndHeaderAccess(access);
-        CrashPoints.Hit(CrashPoints.PopCommitted);
-        _head += size;
-        long next = _headPhys + size;
-        _headPhys = next == _ringEnd ? QueueLayout.RingStart : next;
-        _count--;
-        _version++;
-    }
-
-    /// <summary>Holding the head lock: finds the first item from the head, committing the head past markers. False when there is none.</summary>
-    private unsafe bool SharedLocateHead(out long phys, out uint length, out uint crc, out long size)
-    {
-        while (true)
-        {
-            if (_head == _tail)
-            {
-                RefreshTail();
-            }
-
-            phys = _headPhys;
-            if (_head == _tail)
-            {
-                length = 0;
-                crc = 0;
-                size = 0;
-                return false;
-            }
-
-            MappedAccess access = _view.BeginAccess();
-            RecordKind kind = ReadRecord(access.Pointer, _head, phys, _tail, _ringEnd, out length, out crc, out size);
-            _view.EndAccess(access);
-            if (kind == RecordKind.Item)
-            {
-                return true;
-            }
-
-            if (kind == RecordKind.Invalid)
-            {
-                throw Corrupt(_head, phys, "the head record's header does not check out");
-            }
-
-            StoreHeadAny(_head + size, items: 0);
-            _head += size;
-            long next = phys + size;
-            _headPhys = next == _ringEnd ? QueueLayout.RingStart : next;
-            _version++;
-        }
-    }
-
-    /// <summary><see cref="PopInto"/> in shared mode.</summary>
-    private unsafe OperationStatus SharedPopInto(Span<byte> destination, out int bytesWritten)
-    {
-        EnterHead();
-        try
-        {
-            if (!SharedLocateHead(out long phys, out uint length, out uint crc, out long size))
-            {
-                bytesWritten = 0;
-                return OperationStatus.NeedMoreData;
-            }
-
-            if (length > (uint)destination.Length)
-            {
-                bytesWritten = (int)length;
-                return OperationStatus.DestinationTooSmall;
-            }
-
-            Span<byte> target = destination[..(int)length];
-            MappedAccess access = _view.BeginAccess();
-            new ReadOnlySpan<byte>(access.Pointer + phys + QueueLayout.RecordHeaderSize, (int)length).CopyTo(target);
-            _view.EndAccess(access);
-            if (QueueChecksum.Record(length, _head, target) != crc)
-            {
-                throw Corrupt(_head, phys, "the item's checksum does not match");
-            }
-
-            CrashPoints.Hit(CrashPoints.PopRead);
-            CommitPopShared(size);
-            AfterSharedCommit(size, "popped");
-            bytesWritten = (int)length;
+            bytesWritten = sink.Written;
             return OperationStatus.Done;
         }
-        finally
-        {
-            ExitHead();
-        }
+
+        bytesWritten = sink.Needed;
+        return sink.Needed > 0 ? OperationStatus.DestinationTooSmall : OperationStatus.NeedMoreData;
     }
 
     /// <summary>

@@ -11,6 +11,7 @@ public sealed partial class MappedQueue
     private ScanResult _loadedScan;
     private long _loadedTail;
     private bool _liveSnapshot;
+    private long _loadedLength;
     private IProgress<long>? _scanProgress;
 
     /// <summary>
@@ -80,7 +81,7 @@ public sealed partial class MappedQueue
             }
         }
 
-        long length = _view.Length;
+        long length = _loadedLength;
         if (length < header.Slot.FileSize)
         {
             problems.Add($"The file has {length} bytes but the queue uses {header.Slot.FileSize}: it was truncated.");

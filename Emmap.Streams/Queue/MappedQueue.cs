@@ -87,6 +87,12 @@ public sealed partial class MappedQueue : IDisposable
     private bool _presenceRegistered;
     private bool _closedLast;
 
+    // This process's stamp (the value of a lock word it holds), and which waiters a commit made under the lock must wake once
+    // the lock's release has fenced it (shared mode).
+    private long _stamp;
+    private bool _wakeItemWaiters;
+    private bool _wakeSpaceWaiters;
+
     private MappedQueue(MappedFileStream stream, bool ownsStream, QueueOptions options, long formatSize, IProgress<long>? scanProgress = null)
     {
         _scanProgress = scanProgress;
@@ -103,6 +109,7 @@ public sealed partial class MappedQueue : IDisposable
         _state = options.ReadOnly ? StateReadOnly : StateOpen;
         _multiProcess = options.MultiProcess && !options.ReadOnly;
         _lockBase = QueueLayout.LockBase + (_window << 17);
+        _stamp = _multiProcess ? Native.ProcessStamp.Current : 0;
 
         if (!!stream.View.State.IsPrivate)
         {
