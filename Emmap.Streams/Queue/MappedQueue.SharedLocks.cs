@@ -16,7 +16,7 @@ public sealed partial class MappedQueue
     private const long LockWaitersBit = 1L << 31;
 
     // A sleeping waiter wakes this often to see whether the holder still lives (docs/queue-format.md, "A killed participant").
-    private const int HolderCheckMilliseconds = 2;
+    private const int HolderCheckMilliseconds = 1;
 
     // Spins before sleeping: a push or pop holds a lock for well under a microsecond.
     private const int LockSpins = 40;
