@@ -55,7 +55,7 @@ public sealed class QueueFuzzTests
             string context = $"seed {seed} ({image.Name}: {what})";
             try
             {
-                QueueFileOutcome outcome = QueueFileOracle.Check(path, image.Pushed.ToHashSet(), context);
+                QueueFileOutcome outcome = QueueFileOracle.Check(path, image.Pushed.ToHashSet(), context, image.Shared);
                 string kind = !outcome.Opened ? "refused" : outcome.Intact ? "intact" : "repaired";
                 outcomes[kind] = outcomes.GetValueOrDefault(kind) + 1;
             }

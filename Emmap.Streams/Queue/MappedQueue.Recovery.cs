@@ -45,19 +45,20 @@ public sealed partial class MappedQueue
             return;
         }
 
-        // Ownership before any size change: a file another writer uses (a growth in progress past the slot's size) is not trimmed.
+        if (writable && _view.Length < slot.FileSize)
+        {
+            // Truncated behind our back: give the file its size again (the owner word included); the lost bytes read as zeros
+            // and fail their checks. A file in use by another writer is never shorter than its header says, so this disturbs none.
+            _stream.Resize(slot.FileSize);
+        }
+
+        // Ownership before trimming: bytes past the slot's size may be a growth in progress by another writer.
         if (writable)
         {
             AcquireOwnership();
         }
 
-        long length = _view.Length;
-        if (writable && length < slot.FileSize)
-        {
-            // Truncated behind our back: give the file its size again; the lost bytes read as zeros and fail their checks.
-            _stream.Resize(slot.FileSize);
-        }
-        else if (writable && _ownsStream && length > slot.FileSize)
+        if (writable && _ownsStream && _view.Length > slot.FileSize)
         {
             // A growth or shrink stopped between changing the file and committing the header: the extra bytes are unused.
             TryTruncate(slot.FileSize);
@@ -218,17 +219,40 @@ public sealed partial class MappedQueue
         long reported = 0;
         MappedAccess access = _view.BeginAccess();
         byte* b = access.Pointer;
-        while (pos < tail && phys + QueueLayout.RecordHeaderSize <= readable)
+        Span<byte> cutHeader = stackalloc byte[QueueLayout.RecordHeaderSize];
+        while (pos < tail)
         {
-            RecordKind kind = ReadRecord(b, pos, phys, tail, ringEnd, out uint length, out uint crc, out long size);
-            if (kind == RecordKind.Invalid || (kind == RecordKind.Item && phys + QueueLayout.RecordHeaderSize + length > readable))
+            RecordKind kind;
+            uint length;
+            uint crc;
+            long size;
+            if (phys + QueueLayout.RecordHeaderSize <= readable)
+            {
+                kind = ReadRecord(b, pos, phys, tail, ringEnd, out length, out crc, out size);
+            }
+            else
+            {
+                // Past the end of a truncated file (a read-only open does not restore its size): the missing bytes read as the
+                // zeros a writable open will give them, so both opens recover the same records.
+                cutHeader.Clear();
+                long present = Math.Clamp(readable - phys, 0, QueueLayout.RecordHeaderSize);
+                new ReadOnlySpan<byte>(b + phys, (int)present).CopyTo(cutHeader);
+                fixed (byte* header = cutHeader)
+                {
+                    kind = ReadRecord(header, pos, 0, tail, ringEnd - phys, out length, out crc, out size);
+                }
+            }
+
+            if (kind == RecordKind.Invalid)
             {
                 break;
             }
 
             if (kind == RecordKind.Item)
             {
-                if (QueueChecksum.Record(length, pos, new ReadOnlySpan<byte>(b + phys + QueueLayout.RecordHeaderSize, (int)length)) != crc)
+                long payload = phys + QueueLayout.RecordHeaderSize;
+                long present = Math.Clamp(readable - payload, 0, length);
+                if (QueueChecksum.RecordWithZeros(length, pos, new ReadOnlySpan<byte>(b + payload, (int)present), length - present) != crc)
                 {
                     break;
                 }

@@ -18,9 +18,10 @@ namespace Emmap.Streams;
 /// CRC32C and its own position, so reopening after a crash scans the committed records and stops at the first one
 /// that does not check out. See docs/queue-format.md.</para>
 /// <para><b>Thread safety.</b> A <see cref="MappedQueue"/> is for one thread at a time, like emmap's raw queue; use
-/// <see cref="ConcurrentMappedQueue"/> for many producers and consumers. A queue file is owned by one open
+/// <see cref="ConcurrentMappedQueue"/> for many producers and consumers. By default a queue file is owned by one open
 /// <see cref="MappedQueue"/> at a time, across processes: a second writable open throws <see cref="IOException"/>
-/// while the owner lives. A process that dies leaves no lock behind.</para>
+/// while the owner lives. With <see cref="QueueOptions.MultiProcess"/>, any number of processes share it, each with one
+/// instance. A process that dies leaves no lock behind.</para>
 /// <para><b>Durability.</b> Everything a call commits survives the process being killed. What survives power loss
 /// is set by <see cref="QueueOptions.Durability"/>; see docs/queue-durability.md.</para>
 /// </remarks>

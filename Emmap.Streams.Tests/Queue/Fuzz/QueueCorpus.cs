@@ -1,6 +1,8 @@
 using System;
 using System.Buffers.Binary;
+using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using Emmap.Streams.Tests.Support;
 using Emmap.Streams.TestHost;
 
@@ -47,6 +49,17 @@ public static class QueueCorpus
         Write(directory, "slot-base-far-below-zero", ForgeSlot(hundred, ActiveSlot(hundred), 6, long.MinValue / 2),
             "The active slot forged with a base of -2^62 and a recomputed checksum: refused, so the older slot is used, and the cursor words agree with it.",
             "items 500-599, intact");
+
+        // Found by the fuzz test on shared-mode files: a file cut before its owner word, and one cut through a wrap marker's
+        // stamp (whose missing byte was zero anyway, so a writable open, which restores the size, keeps the items after it).
+        IReadOnlyList<QueueImage> images = QueueImage.BuildAll(scratch);
+        QueueImage shared = images.First(i => i.Name == "shared-wrapped-live");
+        Write(directory, "shared-cut-before-owner-word", shared.Bytes[..387],
+            "A shared-mode file cut at 387 bytes, inside the owner word: the size is restored before the owner word is taken.",
+            "items none, damaged");
+        Write(directory, "shared-cut-through-wrap-marker", QueueMutator.Mutate(shared.Bytes, 18869).Bytes,
+            "Fuzz seed 18869: a shared-mode file cut at 3983, through the last byte of a wrap marker's stamp (a zero byte anyway): all 14 live items are kept, and the truncation is reported.",
+            "items 26-39, damaged");
 
         string end = Path.Combine(scratch.Path, "end.queue");
         WriteAtPosition(end, QueueLayout.MaxPosition - 320, items: 3);

@@ -13,7 +13,8 @@ namespace Emmap.Streams.Tests.Queue.Fuzz;
 /// <param name="Name">What state the file is in.</param>
 /// <param name="Bytes">The file's bytes.</param>
 /// <param name="Pushed">Every id pushed into the queue, in push order.</param>
-public sealed record QueueImage(string Name, byte[] Bytes, IReadOnlyList<long> Pushed)
+/// <param name="Shared">Whether the queue was used in shared mode (format version 2); the oracle then opens it that way too.</param>
+public sealed record QueueImage(string Name, byte[] Bytes, IReadOnlyList<long> Pushed, bool Shared = false)
 {
     /// <summary>The images the fuzz test starts from: clean and live (cursor words ahead of the checkpoint), wrapped, grown, lapped, drained, shrunk.</summary>
     public static IReadOnlyList<QueueImage> BuildAll(TempDirectory dir)
@@ -95,6 +96,29 @@ public sealed record QueueImage(string Name, byte[] Bytes, IReadOnlyList<long> P
                     q.Pop();
                 }
             }, fixedSize: true),
+            Build(dir, "shared-wrapped-live", 4096, live: true, static (q, push) =>
+            {
+                // Shared mode (version 2): the lock words, counts, journals and generation are uncovered header words too.
+                for (int i = 0; i < 40; i++)
+                {
+                    push(60 + (i * 31 % 200));
+                    if (i % 3 != 0)
+                    {
+                        q.Pop();
+                    }
+                }
+            }, shared: true),
+            Build(dir, "shared-grown-clean", 4096, live: false, static (q, push) =>
+            {
+                for (int i = 0; i < 70; i++)
+                {
+                    push(100 + (i * 13 % 300));
+                    if (i % 4 == 0)
+                    {
+                        q.Pop();
+                    }
+                }
+            }, shared: true),
             Build(dir, "shrunk-clean", 4096, live: false, static (q, push) =>
             {
                 for (int i = 0; i < 80; i++)
@@ -119,12 +143,12 @@ public sealed record QueueImage(string Name, byte[] Bytes, IReadOnlyList<long> P
     /// Fills a new queue with <paramref name="fill"/> and takes its bytes: with <paramref name="live"/> while it is still open
     /// (as a crash would leave it), else after a clean close.
     /// </summary>
-    public static QueueImage Build(TempDirectory dir, string name, long initialSize, bool live, Action<MappedQueue, Action<int>> fill, bool fixedSize = false)
+    public static QueueImage Build(TempDirectory dir, string name, long initialSize, bool live, Action<MappedQueue, Action<int>> fill, bool fixedSize = false, bool shared = false)
     {
         string path = dir.File($"image-{name}-{Guid.NewGuid():N}.queue");
         var pushed = new List<long>();
         byte[] bytes;
-        using (var queue = MappedQueue.Open(path, initialSize, new QueueOptions { FixedSize = fixedSize }))
+        using (var queue = MappedQueue.Open(path, initialSize, new QueueOptions { FixedSize = fixedSize, MultiProcess = shared }))
         {
             fill(queue, size =>
             {
@@ -141,7 +165,7 @@ public sealed record QueueImage(string Name, byte[] Bytes, IReadOnlyList<long> P
         }
 
         File.Delete(path);
-        return new QueueImage(name, bytes, pushed);
+        return new QueueImage(name, bytes, pushed, shared);
     }
 
     /// <summary>Reads a file that another handle (in this process) has open.</summary>
