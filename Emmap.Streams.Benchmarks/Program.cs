@@ -11,7 +11,7 @@ namespace Emmap.Streams.Benchmarks;
 /// Full runs: <c>dotnet run -c Release -- [BenchmarkDotNet arguments]</c> (for example <c>--filter *Positional* --job short</c>).
 /// Quick run: <c>--quick [--json FILE] [--check]</c>. Chart: <c>--chart PNG --from FILE.json</c>.
 /// One case alone, for profilers: <c>--profile SUITE/CASE --invocations N</c>. Cross-process latency percentiles:
-/// <c>--wake-latency [--samples N] [--recoveries N]</c>.
+/// <c>--wake-latency [--samples N] [--recoveries N]</c>. The queue in a reader's plain loop: <c>--plain-queue-loop</c>.
 /// </summary>
 internal static class Program
 {
@@ -25,6 +25,11 @@ internal static class Program
         if (args.Length > 0 && args[0] == "--wake-latency")
         {
             return WakeLatencyRunner.Run(args);
+        }
+
+        if (args.Length > 0 && args[0] == "--plain-queue-loop")
+        {
+            return PlainQueueLoop.Run();
         }
 
         if (!args.Contains("--quick") && !args.Contains("--chart") && !args.Contains("--profile"))

@@ -2,6 +2,7 @@ using System;
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.IO;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using Emmap.Streams.Mapping;
 using Emmap.Streams.Testing;
@@ -33,6 +34,7 @@ public sealed partial class MappedQueue
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
     /// <remarks>The queue allocates nothing; the bytes are checked against the record's checksum after they are copied, so what
     /// <paramref name="destination"/> receives is exactly what was pushed.</remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public unsafe bool TryPop(IBufferWriter<byte> destination)
     {
         ArgumentNullException.ThrowIfNull(destination);

@@ -18,6 +18,7 @@ public sealed partial class MappedQueue
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
     /// <remarks>The record is written and then committed with one 8-byte store, so a crash at any point leaves the queue either
     /// without the item or with all of it. Constant time and no allocation, except when the file grows.</remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public void Push(ReadOnlySpan<byte> item)
     {
         if (!TryPushCore(item, spaceErrorsAreFull: false))
@@ -34,6 +35,7 @@ public sealed partial class MappedQueue
     /// <exception cref="IOException">An I/O error other than a lack of space; nothing was pushed.</exception>
     /// <exception cref="NotSupportedException">The queue is read-only.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public bool TryPush(ReadOnlySpan<byte> item) => TryPushCore(item, spaceErrorsAreFull: true);
 
     private bool TryPushCore(ReadOnlySpan<byte> item, bool spaceErrorsAreFull)
