@@ -5,6 +5,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Text;
+using System.Threading;
 using Emmap.Streams.Testing;
 
 namespace Emmap.Streams.TestHost;
@@ -21,9 +22,11 @@ namespace Emmap.Streams.TestHost;
 /// bytes now), <c>length</c>, <c>close</c> (disposes the view and the stream, prints "closed"), and <c>crash POINT</c>, which
 /// makes the process kill itself with SIGKILL the next time it reaches crash point POINT (see CrashPoints). Bytes are printed
 /// as Latin-1 text with NUL as '.'.</item>
-/// <item><c>stream-append PATH ID COUNT SIZE [--crash POINT K]</c>: opens or creates PATH read-write and appends COUNT records of
-/// SIZE bytes with <see cref="MappedFileStream.Append"/>: each record is ID and its sequence number (little-endian 32-bit
-/// each) followed by the byte ID repeated; prints "done". With <c>--crash</c> it kills itself at the K-th visit of POINT.</item>
+/// <item><c>stream-append PATH ID COUNT SIZE [--crash POINT K | --pause POINT K]</c>: opens or creates PATH read-write, prints
+/// "ready", waits for a line on stdin, then appends COUNT records of SIZE bytes with <see cref="MappedFileStream.Append"/>:
+/// each record is ID and its sequence number (little-endian 32-bit each) followed by the byte ID repeated; prints "done".
+/// With <c>--crash</c> it kills itself with SIGKILL at the K-th visit of POINT; with <c>--pause</c> it prints "paused" there
+/// and waits to be killed.</item>
 /// </list>
 /// </summary>
 internal static class StreamCommands
@@ -151,7 +154,9 @@ internal static class StreamCommands
         int id = (int)Parse(args[2]);
         int count = (int)Parse(args[3]);
         int size = (int)Parse(args[4]);
-        int at = Array.IndexOf(args, "--crash");
+        int crash = Array.IndexOf(args, "--crash");
+        int pause = Array.IndexOf(args, "--pause");
+        int at = Math.Max(crash, pause);
         if (at >= 0)
         {
             string point = args[at + 1];
@@ -159,14 +164,24 @@ internal static class StreamCommands
             AppContext.SetSwitch(CrashPoints.SwitchName, true);
             CrashPoints.Hook = name =>
             {
-                if (name == point && --remaining == 0)
+                if (name != point || --remaining != 0)
                 {
-                    Process.GetCurrentProcess().Kill();
+                    return;
                 }
+
+                if (pause >= 0)
+                {
+                    Answer("paused");
+                    Thread.Sleep(Timeout.Infinite);
+                }
+
+                Process.GetCurrentProcess().Kill();
             };
         }
 
         using var stream = MappedFileStream.Open(path, new MapOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite });
+        Answer("ready");
+        _ = Console.ReadLine();
         byte[] record = new byte[size];
         record.AsSpan(8).Fill((byte)id);
         BinaryPrimitives.WriteInt32LittleEndian(record, id);

@@ -17,16 +17,17 @@ internal static unsafe partial class NativeFile
 
     /// <summary>
     /// Grows the file to <paramref name="newLength"/> with every new block reserved on disk. On failure
-    /// the file keeps <paramref name="oldLength"/> and an <see cref="IOException"/> is thrown.
+    /// the file keeps <paramref name="oldLength"/> and an <see cref="IOException"/> is thrown. Tests can make it fail
+    /// (<see cref="FaultPoint.Allocate"/>) unless <paramref name="injectable"/> is false (the library's own bookkeeping files).
     /// </summary>
-    internal static void Grow(SafeFileHandle file, long oldLength, long newLength, string path)
+    internal static void Grow(SafeFileHandle file, long oldLength, long newLength, string path, bool injectable = true)
     {
         if (newLength <= oldLength)
         {
             return;
         }
 
-        int injected = FaultInjection.Check(FaultPoint.Allocate);
+        int injected = injectable ? FaultInjection.Check(FaultPoint.Allocate) : 0;
         if (injected != 0)
         {
             throw NativeErrors.IOError(injected, "Reserving disk space", path);
