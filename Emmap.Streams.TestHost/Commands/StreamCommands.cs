@@ -22,6 +22,9 @@ namespace Emmap.Streams.TestHost;
 /// bytes now), <c>length</c>, <c>close</c> (disposes the view and the stream, prints "closed"), and <c>crash POINT</c>, which
 /// makes the process kill itself with SIGKILL the next time it reaches crash point POINT (see CrashPoints). Bytes are printed
 /// as Latin-1 text with NUL as '.'.</item>
+/// <item><c>stream-full-disk-view PATH FILLER</c>: on a small file system, takes a view over the upper two thirds of a new file,
+/// shrinks the file under the view, fills the file system up (FILLER), then writes through the whole view and tries to
+/// grow the file back; prints one line per step. A fault would end the process with SIGBUS instead.</item>
 /// <item><c>stream-append PATH ID COUNT SIZE [--crash POINT K | --pause POINT K]</c>: opens or creates PATH read-write, prints
 /// "ready", waits for a line on stdin, then appends COUNT records of SIZE bytes with <see cref="MappedFileStream.Append"/>:
 /// each record is ID and its sequence number (little-endian 32-bit each) followed by the byte ID repeated; prints "done".
@@ -38,6 +41,7 @@ internal static class StreamCommands
         "stream-session" => Session(args[1], args.Length > 2 ? args[2] : "shared"),
         "stream-view-write" => ViewWrite(args[1], args[2], args.Length > 3 ? args[3] : "shared"),
         "stream-append" => Append(args),
+        "stream-full-disk-view" => FullDiskView(args[1], args[2]),
         _ => null,
     };
 
@@ -208,6 +212,54 @@ internal static class StreamCommands
 
         byte[] read = new byte[data.Length];
         Answer(Show(read.AsSpan(0, stream.ReadAt(0, read))));
+        return 0;
+    }
+
+    private static int FullDiskView(string path, string filler)
+    {
+        const int Third = 64 * 1024;
+        using var stream = MappedFileStream.Open(path, new MapOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Size = 3 * Third });
+        byte[] data = new byte[3 * Third];
+        data.AsSpan().Fill(0x5A);
+        stream.WriteAt(0, data);
+        using IMemoryOwner<byte> view = stream.ReadDirect(Third, 2 * Third);
+        stream.SetLength(Third);
+        Answer($"shrunk {new FileInfo(path).Length}");
+
+        using (var fill = new FileStream(filler, FileMode.Create, FileAccess.Write))
+        {
+            byte[] block = new byte[4096];
+            try
+            {
+                while (true)
+                {
+                    fill.Write(block);
+                    fill.Flush();
+                }
+            }
+            catch (IOException)
+            {
+                Answer("full");
+            }
+        }
+
+        view.Memory.Span.Fill(0x77);
+        Answer("wrote through the view");
+        try
+        {
+            stream.SetLength(3 * Third);
+            Answer("grew");
+        }
+        catch (IOException)
+        {
+            Answer($"grow refused, length {stream.Length}");
+        }
+
+        File.Delete(filler);
+        stream.SetLength(3 * Third);
+        byte[] regrown = new byte[2 * Third];
+        stream.ReadAt(Third, regrown);
+        Answer(regrown.AsSpan().IndexOfAnyExcept((byte)0) < 0 && view.Memory.Span.IndexOfAnyExcept((byte)0) < 0 ? "regrown zeros" : "regrown with old bytes");
         return 0;
     }
 

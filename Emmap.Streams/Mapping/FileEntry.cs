@@ -127,7 +127,8 @@ internal sealed class FileEntry
         }
         else if (length < local)
         {
-            shared.Cut(length);
+            // Another process shrank the file: its cut erases the bytes; this process keeps its pages, which stay valid.
+            shared.Cut(length, erasing: false);
         }
     }
 

@@ -41,6 +41,9 @@ internal static class CrashPoints
     /// <summary>Growth holds the file's size lock and has reserved the new blocks, before publishing the physical size.</summary>
     internal const string GrowReserved = "grow.reserved";
 
+    /// <summary>An atomic operation has changed its cell and not yet checked that no cut raced with it.</summary>
+    internal const string AtomicApplied = "atomic.applied";
+
     /// <summary>Every queue point, for tests that visit each one.</summary>
     internal static readonly string[] All =
     [
