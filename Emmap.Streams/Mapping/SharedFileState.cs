@@ -548,16 +548,23 @@ internal sealed unsafe class SharedFileState
             return;
         }
 
+        // A size change takes microseconds: spin briefly, then check once a millisecond whether the holder still lives.
         var spin = new SpinWait();
         while (Volatile.Read(ref InFlight) != 0)
         {
-            if (spin.Count > 100 && !ProcessStamp.IsAlive(holder))
+            if (spin.Count >= 20)
             {
-                Volatile.Write(ref InFlight, 0);
-                break;
+                if (!ProcessStamp.IsAlive(holder))
+                {
+                    Volatile.Write(ref InFlight, 0);
+                    break;
+                }
+
+                Thread.Sleep(1);
+                continue;
             }
 
-            spin.SpinOnce(sleep1Threshold: 20);
+            spin.SpinOnce(sleep1Threshold: -1);
         }
     }
 
