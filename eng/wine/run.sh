@@ -8,7 +8,8 @@
 #   for this run only and vanish with it, and every process of the run (the program, its children,
 #   wineserver) is killed when it ends, so nothing is left mounted or running, even after a kill.
 # - EXE's folder and each --bind DIR are bind-mounted into the root at the same path, so a Unix path
-#   given as an argument (/some/dir/file) is the same file on the Windows side (drive Z:).
+#   given as an argument (/some/dir/file) is the same file on the Windows side (drive Z:). Paths under
+#   /tmp land in the run's own /tmp; others leave an empty mount point folder in the root.
 # - Each --tmpfs DIR:SIZE mounts a fresh tmpfs of SIZE (as mount's size=, e.g. 1m) at DIR inside the root,
 #   for tests that need a small file system (a full disk).
 # - The Wine prefix is private to these scripts and initialised once (wineboot, no GUI).
@@ -58,6 +59,7 @@ done < <(compgen -e | grep -E '^(DOTNET_|EMMAP_)' || true)
 
 # The part below runs as PID 1 of a new PID namespace, with its own mount table.
 inner() {
+  set -e
   local root="$1" prefix="$2" exe="$3"
   shift 3
   local nbinds="$1"
@@ -107,6 +109,9 @@ inner() {
     fi
     touch "$root$prefix/.emmap-initialized"
   fi
+
+  # Whatever an earlier run left in the Windows temp folder (a crashed test's files) goes.
+  find "$root$prefix/drive_c/users/root/AppData/Local/Temp" -mindepth 1 -maxdepth 1 -exec rm -rf --one-file-system {} + 2>/dev/null || true
 
   local rc=0
   chroot "$root" "${base[@]}" "${envs[@]}" sh -c 'cd "$(dirname "$1")" && exec wine "$@"' sh "$exe" "$@" || rc=$?
