@@ -17,6 +17,8 @@
 # - Runs are serialised on the prefix (one wineserver at a time); a child process that the program
 #   starts under Wine shares that wineserver, so cross-process tests work within one run.
 # Variables named DOTNET_* and EMMAP_* are passed to the program; nothing else of the environment is.
+# A program that crashes gets Wine's debugger in its automatic mode: it prints a backtrace to stderr and the
+# program exits with a non-zero code (no window, no wait).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -99,9 +101,6 @@ inner() {
     # No Wine Mono or Gecko: .NET programs bring their own runtime. (The override holds for this command
     # only; later runs need mscoree, through which Wine's loader loads managed assemblies.)
     chroot "$root" "${base[@]}" WINEDLLOVERRIDES="mscoree,mshtml=" wineboot -i >/dev/null 2>&1 || true
-    # A crashing program exits instead of waiting in the debugger.
-    chroot "$root" "${base[@]}" wine reg delete 'HKLM\Software\Microsoft\Windows NT\CurrentVersion\AeDebug' /v Debugger /f \
-      >/dev/null 2>&1 || true
     chroot "$root" "${base[@]}" wineserver -w
     if [ ! -f "$root$prefix/system.reg" ]; then
       echo "run.sh: wineboot did not create the prefix" >&2
