@@ -1,4 +1,5 @@
 using System.IO;
+using System.Runtime.CompilerServices;
 using System.Runtime.Versioning;
 using Microsoft.Win32.SafeHandles;
 
@@ -135,7 +136,7 @@ internal static class WindowsMemory
     /// <summary>What the system says about the pages at <paramref name="address"/> (<c>VirtualQuery</c>).</summary>
     internal static MemoryBasicInformation Query(nint address)
     {
-        if (Kernel32.VirtualQuery(address, out MemoryBasicInformation info, (nuint)System.Runtime.CompilerServices.Unsafe.SizeOf<MemoryBasicInformation>()) == 0)
+        if (Kernel32.VirtualQuery(address, out MemoryBasicInformation info, (nuint)Unsafe.SizeOf<MemoryBasicInformation>()) == 0)
         {
             throw WindowsErrors.IOError(WindowsErrors.LastError(), "VirtualQuery", null);
         }
