@@ -1,8 +1,6 @@
 using System;
 using System.IO;
-using System.Threading;
 using Emmap.Streams.Mapping;
-using Emmap.Streams.Native;
 
 namespace Emmap.Streams;
 
@@ -118,7 +116,7 @@ public sealed partial class MappedFileStream
         MappedFileStream stream;
         lock (entry.Gate)
         {
-            entry.RefreshFromDisk();
+            entry.Refresh(checkDisk: true);
             long current = entry.LogicalLength;
             bool truncate = !created && (o.Mode is FileMode.Truncate or FileMode.Create);
             long limit = long.MaxValue;
@@ -193,17 +191,18 @@ public sealed partial class MappedFileStream
             MappingState state = o.Sharing == MapSharing.Shared
                 ? entry.AttachShared()
                 : entry.AttachPrivate(entry.LogicalLength);
-            stream = new MappedFileStream(state, fullPath, wholeFile ? 0 : offset, limit, writable, !created, o);
+            var view = new MappedView(state, fullPath, wholeFile ? 0 : offset, limit, writable, o.FixedSize, o.MaxIncrementSize);
+            stream = new MappedFileStream(view, !created, o);
         }
 
         if (o.Populate)
         {
-            stream.Populate();
+            stream._view.Populate();
         }
 
         if (o.Mode == FileMode.Append)
         {
-            stream._position = stream.CurrentLength(stream._state);
+            stream._position = stream._view.CachedLength;
         }
 
         return stream;
@@ -358,14 +357,5 @@ public sealed partial class MappedFileStream
         catch (UnauthorizedAccessException)
         {
         }
-    }
-
-    private unsafe void Populate()
-    {
-        long length = CurrentLength(_state);
-        Region region = Volatile.Read(ref _state.Region);
-        long start = _offset / (long)Region.PageSize * (long)Region.PageSize;
-        Mmap.Populate(region.Base + start, (nuint)(_offset + length - start), _writable && _state.IsPrivate == false);
-        GC.KeepAlive(region);
     }
 }

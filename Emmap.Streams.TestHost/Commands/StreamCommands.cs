@@ -1,8 +1,11 @@
 using System;
 using System.Buffers;
+using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Text;
+using Emmap.Streams.Testing;
 
 namespace Emmap.Streams.TestHost;
 
@@ -11,10 +14,16 @@ namespace Emmap.Streams.TestHost;
 /// <item><c>stream-write PATH POSITION TEXT [shared|private]</c>: maps PATH read-write, writes TEXT, prints "written",
 /// then waits for a line on stdin before disposing (so the parent can look while the mapping is live).</item>
 /// <item><c>stream-read PATH POSITION COUNT</c>: maps PATH read-only and prints the bytes at POSITION as UTF-8 text.</item>
-/// <item><c>stream-session PATH [shared|private]</c>: maps PATH read-write, prints "ready", then answers one line per
-/// command read from stdin, all on the same live mapping, until stdin closes:
-/// <c>read POSITION COUNT</c> (a copy), <c>write POSITION TEXT</c>, <c>view POSITION COUNT</c> (takes a direct view and
-/// keeps it), <c>show</c> (the view's bytes now), <c>length</c>. Bytes are printed as Latin-1 text with NUL as '.'.</item>
+/// <item><c>stream-session PATH [shared|private|readonly]</c>: maps PATH (read-write unless <c>readonly</c>), prints "ready",
+/// then answers one line per command read from stdin, all on the same live mapping, until stdin closes:
+/// <c>read POSITION COUNT</c> (a copy), <c>write POSITION TEXT</c>, <c>append TEXT</c> (prints the position),
+/// <c>setlength N</c>, <c>flush</c>, <c>view POSITION COUNT</c> (takes a direct view and keeps it), <c>show</c> (the view's
+/// bytes now), <c>length</c>, <c>close</c> (disposes the view and the stream, prints "closed"), and <c>crash POINT</c>, which
+/// makes the process kill itself with SIGKILL the next time it reaches crash point POINT (see CrashPoints). Bytes are printed
+/// as Latin-1 text with NUL as '.'.</item>
+/// <item><c>stream-append PATH ID COUNT SIZE [--crash POINT K]</c>: opens or creates PATH read-write and appends COUNT records of
+/// SIZE bytes with <see cref="MappedFileStream.Append"/>: each record is ID and its sequence number (little-endian 32-bit
+/// each) followed by the byte ID repeated; prints "done". With <c>--crash</c> it kills itself at the K-th visit of POINT.</item>
 /// </list>
 /// </summary>
 internal static class StreamCommands
@@ -25,6 +34,7 @@ internal static class StreamCommands
         "stream-read" => Read(args[1], Parse(args[2]), (int)Parse(args[3])),
         "stream-session" => Session(args[1], args.Length > 2 ? args[2] : "shared"),
         "stream-view-write" => ViewWrite(args[1], args[2], args.Length > 3 ? args[3] : "shared"),
+        "stream-append" => Append(args),
         _ => null,
     };
 
@@ -58,10 +68,11 @@ internal static class StreamCommands
     {
         var options = new MapOptions
         {
-            Access = FileAccess.ReadWrite,
+            Access = sharing == "readonly" ? FileAccess.Read : FileAccess.ReadWrite,
             Sharing = sharing == "private" ? MapSharing.Private : MapSharing.Shared,
         };
-        using var stream = MappedFileStream.Open(path, options);
+        AppContext.SetSwitch(CrashPoints.SwitchName, true);
+        var stream = MappedFileStream.Open(path, options);
         IMemoryOwner<byte>? view = null;
         try
         {
@@ -91,6 +102,34 @@ internal static class StreamCommands
                     case "length":
                         Answer(stream.Length.ToString(CultureInfo.InvariantCulture));
                         break;
+                    case "append":
+                        Answer(stream.Append(Encoding.UTF8.GetBytes(words[1])).ToString(CultureInfo.InvariantCulture));
+                        break;
+                    case "setlength":
+                        stream.SetLength(Parse(words[1]));
+                        Answer("ok");
+                        break;
+                    case "flush":
+                        stream.Flush();
+                        Answer("ok");
+                        break;
+                    case "close":
+                        view?.Dispose();
+                        view = null;
+                        stream.Dispose();
+                        Answer("closed");
+                        break;
+                    case "crash":
+                        string point = words[1];
+                        CrashPoints.Hook = name =>
+                        {
+                            if (name == point)
+                            {
+                                Process.GetCurrentProcess().Kill();
+                            }
+                        };
+                        Answer("armed");
+                        break;
                     default:
                         Answer($"unknown {words[0]}");
                         return 2;
@@ -100,8 +139,44 @@ internal static class StreamCommands
         finally
         {
             view?.Dispose();
+            stream.Dispose();
         }
 
+        return 0;
+    }
+
+    private static int Append(string[] args)
+    {
+        string path = args[1];
+        int id = (int)Parse(args[2]);
+        int count = (int)Parse(args[3]);
+        int size = (int)Parse(args[4]);
+        int at = Array.IndexOf(args, "--crash");
+        if (at >= 0)
+        {
+            string point = args[at + 1];
+            long remaining = Parse(args[at + 2]);
+            AppContext.SetSwitch(CrashPoints.SwitchName, true);
+            CrashPoints.Hook = name =>
+            {
+                if (name == point && --remaining == 0)
+                {
+                    Process.GetCurrentProcess().Kill();
+                }
+            };
+        }
+
+        using var stream = MappedFileStream.Open(path, new MapOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite });
+        byte[] record = new byte[size];
+        record.AsSpan(8).Fill((byte)id);
+        BinaryPrimitives.WriteInt32LittleEndian(record, id);
+        for (int sequence = 0; sequence < count; sequence++)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(record.AsSpan(4), sequence);
+            _ = stream.Append(record);
+        }
+
+        Answer("done");
         return 0;
     }
 

@@ -139,7 +139,7 @@ public sealed class ReadDirectTests
     }
 
     [Test]
-    public void ReadDirect_ShrinkBelowTheView_ReadsZerosAndDefersTheTruncation()
+    public void ReadDirect_ShrinkBelowTheView_ReadsZerosAndTheFileIsTruncated()
     {
         using var stream = OpenWritable();
         IMemoryOwner<byte> view = stream.ReadDirect(Page, Page);
@@ -148,7 +148,8 @@ public sealed class ReadDirectTests
 
         view.Memory.Span.ToArray().ShouldAllBe(b => b == 0);
         stream.Length.ShouldBe(Page / 2);
-        new FileInfo(_path).Length.ShouldBe(2 * Page);
+        new FileInfo(_path).Length.ShouldBe(Page / 2);
+        view.Memory.Span.Fill(0x33);
         view.Dispose();
         new FileInfo(_path).Length.ShouldBe(Page / 2);
     }
