@@ -16,6 +16,9 @@ internal static class WindowsFile
 {
     private const int BlockSize = 4096;
 
+    // 1970-01-01 as a FILETIME.
+    private const long UnixEpochFileTime = 116_444_736_000_000_000;
+
     /// <summary>
     /// Grows the file to <paramref name="newLength"/> with its disk space allocated first, so that a full disk is an
     /// <see cref="IOException"/> (<c>ERROR_DISK_FULL</c>) here, never an in-page error when a view touches the new
@@ -78,7 +81,10 @@ internal static class WindowsFile
         return info.AllocationSize;
     }
 
-    /// <summary>The volume serial number and file index of an open file: the same for every path and handle of it.</summary>
+    /// <summary>
+    /// The volume serial number and file index of an open file, the same for every path and handle of it, with its
+    /// creation time as the birth time (so that a file index reused after a deletion is another identity).
+    /// </summary>
     internal static FileIdentity GetIdentity(SafeFileHandle file, string? path)
     {
         if (!Kernel32.GetFileInformationByHandle(file, out ByHandleFileInformation info))
@@ -86,7 +92,9 @@ internal static class WindowsFile
             throw WindowsErrors.IOError(WindowsErrors.LastError(), "GetFileInformationByHandle", path);
         }
 
-        return new FileIdentity(info.VolumeSerialNumber, ((ulong)info.FileIndexHigh << 32) | info.FileIndexLow);
+        // Birth: the creation time (FILETIME, 100 ns since 1601) in nanoseconds since the Unix epoch, as FileIdentity wants.
+        long birth = info.CreationTime == 0 ? 0 : (info.CreationTime - UnixEpochFileTime) * 100;
+        return new FileIdentity(info.VolumeSerialNumber, ((ulong)info.FileIndexHigh << 32) | info.FileIndexLow, birth);
     }
 
     /// <summary>Writes the file's dirty data and metadata to the device (<c>FlushFileBuffers</c>), after views were flushed.</summary>

@@ -12,5 +12,5 @@ internal static class WindowsObjectNames
 {
     /// <summary>The name of the object serving <paramref name="purpose"/> (such as <c>"size"</c> or <c>"queue-wake"</c>) for a file.</summary>
     internal static string For(FileIdentity identity, string purpose) => string.Create(
-        CultureInfo.InvariantCulture, $"Local\\emmap-{identity.Device:x8}-{identity.Inode:x16}-{purpose}");
+        CultureInfo.InvariantCulture, $"Local\\emmap-{identity.Device:x8}-{identity.Inode:x16}-{identity.Birth:x16}-{purpose}");
 }
