@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.IO;
 using System.Text.Json;
-using CommunityToolkit.HighPerformance;
 using Emmap.Streams.Tests.Support;
 using NUnit.Framework;
 using Shouldly;
