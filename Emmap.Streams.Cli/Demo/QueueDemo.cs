@@ -35,11 +35,10 @@ internal static class QueueDemo
             DemoConsole.Note($"{meta.UsedBytes} ring bytes used: each record has a 16-byte header with a CRC32C");
             foreach (JsonNode term in Terms())
             {
-                DemoConsole.Step($"{Show(term)} = emmap_queue:pop(Q)", Show(q.Pop()));
+                DemoConsole.Step($"{Show(term)} = emmap_queue:pop(Q)", q.TryPop(out JsonNode? popped) ? Show(popped) : "empty");
             }
 
-            JsonNode? last = q.PopAndPurge();
-            DemoConsole.Step("nil = emmap_queue:pop_and_purge(Q)", last is null ? "null (nil)" : Show(last));
+            DemoConsole.Step("nil = emmap_queue:pop_and_purge(Q)", q.TryPopAndPurge(out JsonNode? last) ? Show(last) : "false (nil)");
         }
 
         DemoConsole.Note($"auto_unlink: the file {(File.Exists(file) ? "still exists" : "is gone")} after Dispose");

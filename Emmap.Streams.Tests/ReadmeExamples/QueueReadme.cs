@@ -39,7 +39,7 @@ public sealed class QueueReadme
         // Typed items through any serializer (UTF-8, unmanaged structs, System.Text.Json, your own).
         using var names = MappedQueue.Open("names.queue", 64 * 1024, QueueSerializer.Utf8);
         names.Push("Ada");
-        string? name = names.Pop();                    // "Ada"
+        names.TryPop(out string? name);                // true, "Ada"
 
         // Many producers and consumers: a thread-safe wrapper that can await items, with group-commit durability.
         using var jobs = ConcurrentMappedQueue.Open("shared.queue", 64 * 1024, new QueueOptions { Durability = QueueDurability.Batched });
