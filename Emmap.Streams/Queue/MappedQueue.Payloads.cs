@@ -1,5 +1,6 @@
 using System;
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace Emmap.Streams;
 
@@ -18,15 +19,21 @@ public sealed partial class MappedQueue
         public uint Checksum(uint lengthField, long stamp, ReadOnlySpan<byte> written);
     }
 
-    /// <summary>An item in one span (the public push methods).</summary>
+    /// <summary>An item in one span (the public push methods): the hot path, so every member is inlined into the push.</summary>
     private readonly ref struct SpanPayload(ReadOnlySpan<byte> bytes) : IPushPayload
     {
         private readonly ReadOnlySpan<byte> _bytes = bytes;
 
-        public int Length => _bytes.Length;
+        public int Length
+        {
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            get => _bytes.Length;
+        }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void CopyTo(Span<byte> destination) => _bytes.CopyTo(destination);
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public uint Checksum(uint lengthField, long stamp, ReadOnlySpan<byte> written) => QueueChecksum.Record(lengthField, stamp, _bytes);
     }
 
