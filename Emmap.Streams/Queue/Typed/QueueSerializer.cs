@@ -9,7 +9,7 @@ namespace Emmap.Streams;
 /// <summary>The built-in <see cref="IQueueSerializer{T}"/>s for typed queues.</summary>
 /// <example>
 /// <code>
-/// using var jobs = MappedQueue&lt;Job&gt;.Open("jobs.queue", 65536, QueueSerializer.Json&lt;Job&gt;());
+/// using MappedQueue&lt;Job&gt; jobs = MappedQueue.Open("jobs.queue", 65536, QueueSerializer.Json&lt;Job&gt;());
 /// </code>
 /// </example>
 public static class QueueSerializer
