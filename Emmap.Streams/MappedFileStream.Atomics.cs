@@ -75,7 +75,7 @@ public sealed partial class MappedFileStream
     {
         ArgumentOutOfRangeException.ThrowIfNegative(position);
         MappingState state = _state;
-        ThrowIfDisposed();
+        ThrowIfUnreadable();
         if (forWrite && !_writable)
         {
             ThrowHelper.ThrowReadOnly();

@@ -17,6 +17,7 @@ public sealed partial class MappedFileStream
     /// <param name="length">The number of bytes wanted.</param>
     /// <returns>An owner whose <see cref="IMemoryOwner{T}.Memory"/> aliases the mapped bytes; empty at or past the end.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="position"/> or <paramref name="length"/> is negative.</exception>
+    /// <exception cref="NotSupportedException">The stream is write-only.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     /// <remarks>
     /// <para>Writes by anyone (this handle, another handle, another process) are visible through the view at once; on a
@@ -46,6 +47,7 @@ public sealed partial class MappedFileStream
     /// <param name="length">The number of bytes wanted.</param>
     /// <returns>An owner exposing <see cref="MappedSequenceOwner.Sequence"/>; dispose it to release the pin.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="position"/> or <paramref name="length"/> is negative.</exception>
+    /// <exception cref="NotSupportedException">The stream is write-only.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     /// <remarks>Lifetime and visibility as for <see cref="ReadDirect"/>.</remarks>
     public unsafe MappedSequenceOwner ReadSequence(long position, long length)
@@ -68,6 +70,7 @@ public sealed partial class MappedFileStream
     /// <param name="length">The number of bytes wanted.</param>
     /// <returns>An owner of the bytes read, clipped at the end of the data; dispose it to return the buffer or release the view.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="position"/> or <paramref name="length"/> is negative.</exception>
+    /// <exception cref="NotSupportedException">The stream is write-only.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     public IMemoryOwner<byte> ReadAt(long position, int length)
     {
@@ -78,7 +81,7 @@ public sealed partial class MappedFileStream
             return ReadDirect(position, length);
         }
 
-        ThrowIfDisposed();
+        ThrowIfUnreadable();
         int count = (int)Math.Min(length, Math.Max(0, CurrentLength(_state) - position));
         MemoryOwner<byte> copy = MemoryOwner<byte>.Allocate(count, AllocationMode.Default);
         int read = ReadCore(position, copy.Span);
@@ -89,7 +92,7 @@ public sealed partial class MappedFileStream
     private MappingState PinState()
     {
         MappingState state = _state;
-        ThrowIfDisposed();
+        ThrowIfUnreadable();
         if (!state.TryAddRef())
         {
             ThrowHelper.ThrowObjectDisposed(this);

@@ -1,8 +1,8 @@
 using System;
-using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using System.IO;
+using System.Runtime.CompilerServices;
 using System.Threading;
-using System.Threading.Tasks;
 using Emmap.Streams.Mapping;
 using Emmap.Streams.Native;
 
@@ -13,9 +13,15 @@ public sealed partial class MappedFileStream
     private const int CopyChunk = 1 << 20;
 
     /// <inheritdoc/>
+    /// <exception cref="NotSupportedException">The stream is write-only.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     public override int Read(Span<byte> buffer)
     {
+        if (!_readable)
+        {
+            ThrowUnreadable();
+        }
+
         int read = ReadCore(_position, buffer);
         _position += read;
         return read;
@@ -24,6 +30,7 @@ public sealed partial class MappedFileStream
     /// <inheritdoc/>
     /// <exception cref="ArgumentNullException"><paramref name="buffer"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="offset"/> or <paramref name="count"/> is out of range.</exception>
+    /// <exception cref="NotSupportedException">The stream is write-only.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     public override int Read(byte[] buffer, int offset, int count)
     {
@@ -32,45 +39,13 @@ public sealed partial class MappedFileStream
     }
 
     /// <inheritdoc/>
+    /// <exception cref="NotSupportedException">The stream is write-only.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     public override int ReadByte()
     {
         Span<byte> one = stackalloc byte[1];
         return Read(one) == 1 ? one[0] : -1;
     }
-
-    /// <inheritdoc/>
-    /// <remarks>Completes synchronously: the copy is a memory copy.</remarks>
-    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        if (cancellationToken.IsCancellationRequested)
-        {
-            return ValueTask.FromCanceled<int>(cancellationToken);
-        }
-
-        try
-        {
-            return ValueTask.FromResult(Read(buffer.Span));
-        }
-        catch (Exception ex)
-        {
-            return ValueTask.FromException<int>(ex);
-        }
-    }
-
-    /// <inheritdoc/>
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-    {
-        ValidateBufferArguments(buffer, offset, count);
-        return ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-    }
-
-    /// <inheritdoc/>
-    public override IAsyncResult BeginRead(byte[] buffer, int offset, int count, AsyncCallback? callback, object? state) =>
-        TaskToAsyncResult.Begin(ReadAsync(buffer, offset, count, CancellationToken.None), callback, state);
-
-    /// <inheritdoc/>
-    public override int EndRead(IAsyncResult asyncResult) => TaskToAsyncResult.End<int>(asyncResult);
 
     /// <inheritdoc/>
     /// <exception cref="NotSupportedException">The stream is read-only.</exception>
@@ -101,61 +76,37 @@ public sealed partial class MappedFileStream
         Write(one);
     }
 
-    /// <inheritdoc/>
-    /// <remarks>Completes synchronously: the copy is a memory copy.</remarks>
-    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        if (cancellationToken.IsCancellationRequested)
-        {
-            return ValueTask.FromCanceled(cancellationToken);
-        }
-
-        try
-        {
-            Write(buffer.Span);
-            return ValueTask.CompletedTask;
-        }
-        catch (Exception ex)
-        {
-            return ValueTask.FromException(ex);
-        }
-    }
-
-    /// <inheritdoc/>
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-    {
-        ValidateBufferArguments(buffer, offset, count);
-        return WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-    }
-
-    /// <inheritdoc/>
-    public override IAsyncResult BeginWrite(byte[] buffer, int offset, int count, AsyncCallback? callback, object? state) =>
-        TaskToAsyncResult.Begin(WriteAsync(buffer, offset, count, CancellationToken.None), callback, state);
-
-    /// <inheritdoc/>
-    public override void EndWrite(IAsyncResult asyncResult) => TaskToAsyncResult.End(asyncResult);
-
     /// <summary>Sets the position (emmap <c>position/2</c>, with .NET's <see cref="SeekOrigin.End"/> sign: <c>Seek(-2, End)</c> is two bytes before the end).</summary>
     /// <param name="offset">The offset relative to <paramref name="origin"/>.</param>
     /// <param name="origin">Where <paramref name="offset"/> counts from.</param>
     /// <returns>The new position; it may lie past the end, as with <see cref="FileStream"/>.</returns>
-    /// <exception cref="IOException">The new position would be negative.</exception>
+    /// <exception cref="IOException">The new position would be negative, or before the length a <see cref="FileMode.Append"/> stream had when
+    /// it was opened; the position does not change.</exception>
     /// <exception cref="ArgumentException"><paramref name="origin"/> is not a <see cref="SeekOrigin"/> value.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     public override long Seek(long offset, SeekOrigin origin)
     {
+        if (origin is < SeekOrigin.Begin or > SeekOrigin.End)
+        {
+            throw new ArgumentException($"{origin} is not a SeekOrigin value.", nameof(origin));
+        }
+
         ThrowIfDisposed();
         long basis = origin switch
         {
             SeekOrigin.Begin => 0,
             SeekOrigin.Current => _position,
-            SeekOrigin.End => CurrentLength(_state),
-            _ => throw new ArgumentException($"{origin} is not a SeekOrigin value.", nameof(origin)),
+            _ => CurrentLength(_state),
         };
         long target = unchecked(basis + offset);
         if ((offset < 0 && target > basis) || (offset > 0 && target < basis) || target < 0)
         {
             throw new IOException("An attempt was made to move the position before the beginning of the stream.");
+        }
+
+        if (target < _appendStart)
+        {
+            ThrowHelper.ThrowAppendSeek();
         }
 
         _position = target;
@@ -167,11 +118,17 @@ public sealed partial class MappedFileStream
     /// <c>\n</c>, with a <c>\r\n</c> ending normalised to <c>\n</c>; at the end of the data without a newline, the rest.
     /// </summary>
     /// <returns>The line, or <see langword="null"/> when the position is at or past the end (emmap's <c>eof</c>).</returns>
+    /// <exception cref="NotSupportedException">The stream is write-only.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     public unsafe byte[]? ReadLine()
     {
         MappingState state = _state;
         ThrowIfDisposed();
+        if (!_readable)
+        {
+            ThrowUnreadable();
+        }
+
         long length = CurrentLength(state);
         if (_position >= length)
         {
@@ -268,36 +225,22 @@ public sealed partial class MappedFileStream
         }
     }
 
-    /// <inheritdoc/>
-    public override Task FlushAsync(CancellationToken cancellationToken)
-    {
-        if (cancellationToken.IsCancellationRequested)
-        {
-            return Task.FromCanceled(cancellationToken);
-        }
-
-        try
-        {
-            Flush();
-            return Task.CompletedTask;
-        }
-        catch (Exception ex)
-        {
-            return Task.FromException(ex);
-        }
-    }
-
     /// <summary>Writes the rest of the stream to <paramref name="destination"/> straight from the mapped pages, with no intermediate buffer.</summary>
     /// <param name="destination">The stream to copy to.</param>
     /// <param name="bufferSize">The size of each write, in bytes.</param>
     /// <exception cref="ArgumentNullException"><paramref name="destination"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="bufferSize"/> is not positive.</exception>
-    /// <exception cref="NotSupportedException"><paramref name="destination"/> does not support writing.</exception>
+    /// <exception cref="NotSupportedException"><paramref name="destination"/> does not support writing, or this stream is write-only.</exception>
     /// <exception cref="ObjectDisposedException">Either stream is disposed.</exception>
     public override unsafe void CopyTo(Stream destination, int bufferSize)
     {
         ValidateCopyToArguments(destination, bufferSize);
         ThrowIfDisposed();
+        if (!_readable)
+        {
+            ThrowUnreadable();
+        }
+
         int chunkSize = Math.Max(bufferSize, CopyChunk);
         while (true)
         {
@@ -318,30 +261,12 @@ public sealed partial class MappedFileStream
         }
     }
 
-    /// <inheritdoc/>
-    /// <remarks>Each chunk is written from a direct view of the mapped pages (no copy), pinned while the write is pending.</remarks>
-    public override async Task CopyToAsync(Stream destination, int bufferSize, CancellationToken cancellationToken)
+    /// <summary>A read on a write-only stream: <see cref="ObjectDisposedException"/> once disposed (as <see cref="FileStream"/>), else <see cref="NotSupportedException"/>.</summary>
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowUnreadable()
     {
-        ValidateCopyToArguments(destination, bufferSize);
         ThrowIfDisposed();
-        int chunkSize = Math.Max(bufferSize, CopyChunk);
-        while (true)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            long length = CurrentLength(_state);
-            if (_position >= length)
-            {
-                return;
-            }
-
-            int chunk = (int)Math.Min(chunkSize, length - _position);
-            using (IMemoryOwner<byte> view = ReadDirect(_position, chunk))
-            {
-                await destination.WriteAsync(view.Memory, cancellationToken).ConfigureAwait(false);
-                chunk = view.Memory.Length;
-            }
-
-            _position += chunk;
-        }
+        ThrowHelper.ThrowWriteOnly();
     }
 }

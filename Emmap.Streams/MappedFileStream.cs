@@ -43,24 +43,39 @@ public sealed partial class MappedFileStream : Stream
     private long _limit;
     private long _writeLimit;
     private readonly bool _writable;
+    private readonly bool _readable;
     private readonly MapOptions _options;
     private readonly GrowthPolicy _growth;
+
+    // The stream's own open of the file (the caller's mode, access and FileShare): it holds FileStream's sharing lock.
+    private readonly FileStream _ownFile;
+
+    // FileMode.Append: the length at open, below which the stream may not seek or truncate; -1 otherwise.
+    private readonly long _appendStart;
     private long _position;
     private int _disposed;
 
-    private MappedFileStream(MappingState state, string path, long offset, long limit, bool writable, bool existed, MapOptions options)
+    private MappedFileStream(OpenedMapping opened)
     {
-        _state = state;
-        _entry = state.File;
-        _offset = offset;
-        _windowEnd = limit;
-        _limit = limit;
-        _writeLimit = writable ? limit : -1;
-        _writable = writable;
-        _options = options;
-        _growth = new GrowthPolicy(options.MaxIncrementSize);
-        Name = path;
-        Existed = existed;
+        _state = opened.State;
+        _entry = opened.State.File;
+        _offset = opened.Offset;
+        _windowEnd = opened.Limit;
+        _limit = opened.Limit;
+        _writeLimit = opened.Writable ? opened.Limit : -1;
+        _writable = opened.Writable;
+        _readable = opened.Readable;
+        _options = opened.Options;
+        _growth = new GrowthPolicy(opened.Options.MaxIncrementSize);
+        _ownFile = opened.OwnFile;
+        _appendStart = opened.AppendStart;
+        _position = Math.Max(0, opened.AppendStart);
+        Name = opened.Path;
+        Existed = opened.Existed;
+        if (opened.Options.Populate)
+        {
+            Populate();
+        }
     }
 
     /// <summary>Releases the mapping of a stream that was not disposed.</summary>
@@ -91,7 +106,7 @@ public sealed partial class MappedFileStream : Stream
     public int LiveViewCount => Math.Max(0, _state.ViewCount);
 
     /// <inheritdoc/>
-    public override bool CanRead => !IsDisposed;
+    public override bool CanRead => !IsDisposed && _readable;
 
     /// <inheritdoc/>
     public override bool CanSeek => !IsDisposed;
@@ -127,6 +142,7 @@ public sealed partial class MappedFileStream : Stream
     /// <inheritdoc/>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    /// <exception cref="IOException">The stream was opened with <see cref="FileMode.Append"/> and the value is before the length it had then.</exception>
     public override long Position
     {
         get
@@ -139,6 +155,11 @@ public sealed partial class MappedFileStream : Stream
         {
             ArgumentOutOfRangeException.ThrowIfNegative(value);
             ThrowIfDisposed();
+            if (value < _appendStart)
+            {
+                ThrowHelper.ThrowAppendSeek();
+            }
+
             _position = value;
         }
     }
@@ -153,12 +174,18 @@ public sealed partial class MappedFileStream : Stream
     /// <param name="buffer">Where the bytes go.</param>
     /// <returns>The number of bytes read: <paramref name="buffer"/>'s length, fewer only at the end of the data, 0 at or past it.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="position"/> is negative.</exception>
+    /// <exception cref="NotSupportedException">The stream is write-only.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     /// <remarks>Thread-safe; a memory copy with no system call and no allocation.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int ReadAt(long position, Span<byte> buffer)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(position);
+        if (!_readable)
+        {
+            ThrowUnreadable();
+        }
+
         return ReadCore(position, buffer);
     }
 
@@ -191,7 +218,8 @@ public sealed partial class MappedFileStream : Stream
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="newSize"/> is negative.</exception>
     /// <exception cref="NotSupportedException">The stream is read-only.</exception>
     /// <exception cref="IOException">The stream cannot change length (<see cref="MapOptions.FixedSize"/> or a window that does not reach
-    /// the end of the file), or the file could not be grown; nothing changes.</exception>
+    /// the end of the file), the new length would cut data that existed when a <see cref="FileMode.Append"/> stream was opened,
+    /// or the file could not be grown; nothing changes.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     /// <remarks>
     /// Shrinking never faults a direct view or another handle: when a view or a private mapping in this
@@ -216,7 +244,8 @@ public sealed partial class MappedFileStream : Stream
     /// <param name="value">The new length.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="value"/> is negative.</exception>
     /// <exception cref="NotSupportedException">The stream is read-only.</exception>
-    /// <exception cref="IOException">The stream cannot change length, or the file could not be grown; nothing changes.</exception>
+    /// <exception cref="IOException">The stream cannot change length, the new length would cut data that existed when a
+    /// <see cref="FileMode.Append"/> stream was opened, or the file could not be grown; nothing changes.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     /// <remarks>See <see cref="Resize"/>. If <see cref="Position"/> is past the new end it moves to it.</remarks>
     public override void SetLength(long value)
@@ -234,6 +263,13 @@ public sealed partial class MappedFileStream : Stream
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {
+        if (_state is null)
+        {
+            // A constructor threw before the stream was built (the finalizer still runs): it holds nothing.
+            base.Dispose(disposing);
+            return;
+        }
+
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;
@@ -268,6 +304,13 @@ public sealed partial class MappedFileStream : Stream
         finally
         {
             _state.Release();
+
+            // Releases the sharing lock (and deletes a FileOptions.DeleteOnClose file); from the finalizer, the handle's own does.
+            if (disposing)
+            {
+                _ownFile.Dispose();
+            }
+
             base.Dispose(disposing);
         }
     }
@@ -454,6 +497,11 @@ public sealed partial class MappedFileStream : Stream
 
     private void ChangeLength(long newLength)
     {
+        if (newLength < _appendStart)
+        {
+            ThrowHelper.ThrowAppendTruncate();
+        }
+
         lock (_entry.Gate)
         {
             ThrowIfDisposed();

@@ -9,7 +9,19 @@ internal static class ThrowHelper
 {
     [DoesNotReturn]
     internal static void ThrowReadOnly() =>
-        throw new NotSupportedException("The stream was opened read-only (MapOptions.Access is FileAccess.Read): it does not support writing.");
+        throw new NotSupportedException("The stream was opened read-only (FileAccess.Read): it does not support writing.");
+
+    [DoesNotReturn]
+    internal static void ThrowWriteOnly() =>
+        throw new NotSupportedException("The stream was opened write-only (FileAccess.Write): it does not support reading.");
+
+    [DoesNotReturn]
+    internal static void ThrowAppendSeek() =>
+        throw new IOException("Unable to seek backward to overwrite data that existed before the stream was opened in FileMode.Append.");
+
+    [DoesNotReturn]
+    internal static void ThrowAppendTruncate() =>
+        throw new IOException("Unable to truncate data that existed before the stream was opened in FileMode.Append.");
 
     [DoesNotReturn]
     internal static void ThrowObjectDisposed(object instance) => throw new ObjectDisposedException(instance.GetType().FullName);

@@ -60,6 +60,10 @@ internal static unsafe partial class Libc
     [LibraryImport(LibraryName, EntryPoint = "fstat", SetLastError = true)]
     internal static partial int FileStatus(int fd, byte* buffer);
 
+    /// <summary><c>open(path, flags)</c> without <c>O_CREAT</c>, so the variadic mode argument is never read.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Open(string path, int flags);
+
     [LibraryImport(LibraryName, EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int Link(string existingPath, string newPath);
 }

@@ -30,14 +30,21 @@ internal static class UnixConstants
     /// <summary>Linux 5.14+: fault the range in for writing (MADV_POPULATE_WRITE).</summary>
     internal const int AdvicePopulateWrite = 23;
 
+    internal const int OpenReadOnly = 0;
+    internal const int OpenReadWrite = 2;
+    internal static readonly int OpenCloseOnExec = OperatingSystem.IsMacOS() ? 0x1000000 : 0x80000;
+
     internal const int FallocKeepSize = 0x01;
     internal const int FallocPunchHole = 0x02;
 
     internal const int AtEmptyPath = 0x1000;
     internal const uint StatXBasicStats = 0x7ff;
 
+    internal const int ErrorPermission = 1;
+    internal const int ErrorNoEntry = 2;
     internal const int ErrorInterrupted = 4;
     internal const int ErrorNoMemory = 12;
+    internal const int ErrorAccess = 13;
     internal const int ErrorExists = 17;
     internal const int ErrorInvalid = 22;
     internal const int ErrorNoSpace = 28;
