@@ -26,7 +26,8 @@ public sealed partial class MappedFileStream
     /// <exception cref="PathTooLongException">The path or a name in it is longer than the system allows.</exception>
     /// <exception cref="IOException">The file exists and <see cref="MapOptions.Mode"/> is <see cref="FileMode.CreateNew"/>, another
     /// opener holds it with <see cref="FileShare.None"/>, or an I/O error occurred (for example, no space to create the file).</exception>
-    /// <exception cref="NotSupportedException"><see cref="MapOptions.Fit"/> would have to grow the file but access is read-only.</exception>
+    /// <exception cref="NotSupportedException"><see cref="MapOptions.Fit"/> would have to grow the file but access is read-only, or the
+    /// path names a pipe or a socket.</exception>
     /// <exception cref="UnauthorizedAccessException">The path is a directory, or the file's permissions do not allow the access
     /// (a writable mapping needs permission to read the file as well).</exception>
     /// <exception cref="PlatformNotSupportedException">The platform is not Linux or macOS.</exception>
@@ -60,7 +61,8 @@ public sealed partial class MappedFileStream
     /// <exception cref="DirectoryNotFoundException">A directory of the path does not exist.</exception>
     /// <exception cref="IOException">The window does not lie inside the existing file and <see cref="MapOptions.Fit"/> is not set
     /// (the file is left untouched), or an I/O error occurred.</exception>
-    /// <exception cref="NotSupportedException"><see cref="MapOptions.Fit"/> would have to grow the file but access is read-only.</exception>
+    /// <exception cref="NotSupportedException"><see cref="MapOptions.Fit"/> would have to grow the file but access is read-only, or the
+    /// path names a pipe or a socket.</exception>
     /// <exception cref="UnauthorizedAccessException">The path is a directory, or the file cannot be opened with the requested access.</exception>
     /// <exception cref="PlatformNotSupportedException">The platform is not Linux or macOS.</exception>
     /// <remarks>
@@ -113,10 +115,15 @@ public sealed partial class MappedFileStream
         bool readable = (options.Access & FileAccess.Read) != 0;
 
         Region.ThrottleReservations();
-        (FileStream ownFile, bool created) = OpenOwnFile(fullPath, options.Mode, options.Access, share, fileOptions, preallocationSize, createMode);
+        (FileStream ownFile, bool created, bool owned) = OpenOwnFile(fullPath, options.Mode, options.Access, share, fileOptions, preallocationSize, createMode);
         FileEntry entry;
         try
         {
+            if (!ownFile.CanSeek)
+            {
+                throw new NotSupportedException($"'{fullPath}' is not a regular file (a pipe or a socket), so it cannot be memory-mapped.");
+            }
+
             // The mapping has its own descriptor, without a sharing lock; a writable mapping needs it read-write.
             var mapFile = new FileStream(
                 NativeFile.Reopen(ownFile.SafeFileHandle, fullPath, writable), writable ? FileAccess.ReadWrite : FileAccess.Read, bufferSize: 0);
@@ -124,7 +131,7 @@ public sealed partial class MappedFileStream
         }
         catch
         {
-            Abandon(ownFile, fullPath, created);
+            Abandon(ownFile, fullPath, owned);
             throw;
         }
 
@@ -134,7 +141,7 @@ public sealed partial class MappedFileStream
         }
         catch
         {
-            Abandon(ownFile, fullPath, created);
+            Abandon(ownFile, fullPath, owned);
             throw;
         }
         finally
@@ -146,55 +153,48 @@ public sealed partial class MappedFileStream
     /// <summary>
     /// Opens the stream's own handle. Creation and truncation are told apart from opening an existing file, and no handle is ever
     /// opened with <c>O_TRUNC</c>: <see cref="FileMode.Create"/> and <see cref="FileMode.Truncate"/> cut the file through its
-    /// <see cref="FileEntry"/>, which keeps the mappings of the file in this process safe.
+    /// <see cref="FileEntry"/>, which keeps the mappings of the file in this process safe. <c>Owned</c> is true when the file is
+    /// surely this open's creation (made with <c>O_EXCL</c>), so that a failed open may delete it.
     /// </summary>
-    private static (FileStream File, bool Created) OpenOwnFile(
+    private static (FileStream File, bool Created, bool Owned) OpenOwnFile(
         string fullPath, FileMode mode, FileAccess access, FileShare share, FileOptions fileOptions, long preallocationSize, UnixFileMode? createMode)
     {
         if (mode is FileMode.Open or FileMode.Truncate)
         {
-            return (OpenHandle(fullPath, FileMode.Open, access, share, fileOptions, 0, null), false);
+            return (OpenHandle(fullPath, FileMode.Open, access, share, fileOptions, 0, null), false, false);
         }
 
         if (mode == FileMode.CreateNew)
         {
-            return (OpenHandle(fullPath, FileMode.CreateNew, access, share, fileOptions, preallocationSize, createMode), true);
+            return (OpenHandle(fullPath, FileMode.CreateNew, access, share, fileOptions, preallocationSize, createMode), true, true);
         }
 
-        if ((access & FileAccess.Write) == 0)
-        {
-            // OpenOrCreate, read-only: the BCL cannot create a new file read-only with CreateNew, so look first.
-            try
-            {
-                return (OpenHandle(fullPath, FileMode.Open, access, share, fileOptions, 0, null), false);
-            }
-            catch (FileNotFoundException)
-            {
-                return (OpenHandle(fullPath, FileMode.OpenOrCreate, access, share, fileOptions, 0, createMode), true);
-            }
-        }
-
-        while (true)
+        if ((access & FileAccess.Write) != 0)
         {
             try
             {
                 long preallocation = mode == FileMode.Create ? preallocationSize : 0;
-                return (OpenHandle(fullPath, FileMode.CreateNew, access, share, fileOptions, preallocation, createMode), true);
+                return (OpenHandle(fullPath, FileMode.CreateNew, access, share, fileOptions, preallocation, createMode), true, true);
             }
             catch (IOException ex) when (ex.HResult == UnixConstants.ErrorExists)
             {
-                // Something is there (a file, or a directory the next open reports as FileStream does).
+                // Something is there: a file, a directory, or a symbolic link.
             }
 
             try
             {
-                return (OpenHandle(fullPath, FileMode.Open, access, share, fileOptions, 0, null), false);
+                return (OpenHandle(fullPath, FileMode.Open, access, share, fileOptions, 0, null), false, false);
             }
             catch (FileNotFoundException)
             {
-                // Deleted between the two attempts: try creating it again.
+                // A dangling symbolic link, or the file was deleted meanwhile: open as FileStream would, below.
             }
         }
+
+        // The BCL has no read-only CreateNew: whether this open created the file is told by a look before it. A file created by
+        // someone else in between counts as created here, and is never deleted on failure.
+        bool existed = System.IO.Path.Exists(fullPath);
+        return (OpenHandle(fullPath, FileMode.OpenOrCreate, access, share, fileOptions, 0, createMode), !existed, false);
     }
 
     private static FileStream OpenHandle(
@@ -365,11 +365,11 @@ public sealed partial class MappedFileStream
         }
     }
 
-    /// <summary>Undoes an open that failed after the stream's own handle was opened.</summary>
-    private static void Abandon(FileStream ownFile, string fullPath, bool created)
+    /// <summary>Undoes an open that failed after the stream's own handle was opened, deleting the file if the open surely created it.</summary>
+    private static void Abandon(FileStream ownFile, string fullPath, bool delete)
     {
         ownFile.Dispose();
-        if (created)
+        if (delete)
         {
             DeleteQuietly(fullPath);
         }
