@@ -41,16 +41,12 @@ public sealed partial class MappedFileStream
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
     {
         ValidateBufferArguments(buffer, offset, count);
-        ThrowIfDisposed();
         if (cancellationToken.IsCancellationRequested)
         {
             return Task.FromCanceled<int>(cancellationToken);
         }
 
-        if (!_readable)
-        {
-            ThrowUnreadable();
-        }
+        ThrowIfUnreadable();
 
         return Task.FromResult(Read(buffer.AsSpan(offset, count)));
     }
@@ -99,7 +95,6 @@ public sealed partial class MappedFileStream
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
     {
         ValidateBufferArguments(buffer, offset, count);
-        ThrowIfDisposed();
         if (cancellationToken.IsCancellationRequested)
         {
             return Task.FromCanceled(cancellationToken);
@@ -176,18 +171,24 @@ public sealed partial class MappedFileStream
     /// <param name="position">The position to read from, relative to <see cref="Offset"/>.</param>
     /// <param name="buffer">Where the bytes go.</param>
     /// <param name="cancellationToken">Checked once, before the copy.</param>
-    /// <returns>The number of bytes read: <paramref name="buffer"/>'s length, fewer only at the end of the data, 0 at or past it.</returns>
+    /// <returns>The number of bytes read: <paramref name="buffer"/>'s length, fewer only at the end of the data, 0 at or past it. On a
+    /// write-only stream, a task faulted with <see cref="NotSupportedException"/> (where <see cref="RandomAccess"/> reports the system's
+    /// refusal in the task).</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="position"/> is negative.</exception>
-    /// <exception cref="NotSupportedException">The stream is write-only.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     /// <remarks>Thread-safe. Completes synchronously and allocates nothing: it is <see cref="ReadAt(long, Span{byte})"/>.</remarks>
     public ValueTask<int> ReadAtAsync(long position, Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
+        ThrowIfDisposed();
         ArgumentOutOfRangeException.ThrowIfNegative(position);
-        ThrowIfUnreadable();
         if (cancellationToken.IsCancellationRequested)
         {
             return ValueTask.FromCanceled<int>(cancellationToken);
+        }
+
+        if (!_readable)
+        {
+            return ValueTask.FromException<int>(ThrowHelper.WriteOnly());
         }
 
         return new ValueTask<int>(ReadCore(position, buffer.Span));
@@ -201,18 +202,23 @@ public sealed partial class MappedFileStream
     /// <param name="position">The position to write at, relative to <see cref="Offset"/>.</param>
     /// <param name="data">The bytes to write.</param>
     /// <param name="cancellationToken">Checked once, before the copy.</param>
-    /// <returns>A completed task, or a faulted one if the stream could not grow (<see cref="IOException"/>; nothing is written).</returns>
+    /// <returns>A completed task; a faulted one if the stream is read-only (<see cref="NotSupportedException"/>) or could not grow
+    /// (<see cref="IOException"/>), in which case nothing is written.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="position"/> is negative, or the write would end past the largest file offset.</exception>
-    /// <exception cref="NotSupportedException">The stream is read-only.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     /// <remarks>Thread-safe. Completes synchronously; inside <see cref="Length"/> it allocates nothing: it is <see cref="WriteAt(long, ReadOnlySpan{byte})"/>.</remarks>
     public ValueTask WriteAtAsync(long position, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
     {
+        ThrowIfDisposed();
         ArgumentOutOfRangeException.ThrowIfNegative(position);
-        ThrowIfUnwritable();
         if (cancellationToken.IsCancellationRequested)
         {
             return ValueTask.FromCanceled(cancellationToken);
+        }
+
+        if (!_writable)
+        {
+            return ValueTask.FromException(ThrowHelper.ReadOnly());
         }
 
         try
@@ -234,20 +240,23 @@ public sealed partial class MappedFileStream
     /// <param name="position">The position to read from, relative to <see cref="Offset"/>.</param>
     /// <param name="buffers">Where the bytes go: each buffer is filled before the next.</param>
     /// <param name="cancellationToken">Checked once, before the copies.</param>
-    /// <returns>The total number of bytes read; fewer than the buffers hold only at the end of the data.</returns>
+    /// <returns>The total number of bytes read; fewer than the buffers hold only at the end of the data. On a write-only stream, a
+    /// task faulted with <see cref="NotSupportedException"/>.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="position"/> is negative.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="buffers"/> is <see langword="null"/>.</exception>
-    /// <exception cref="NotSupportedException">The stream is write-only.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     /// <remarks>Thread-safe. Completes synchronously: it is <see cref="ReadAt(long, IReadOnlyList{Memory{byte}})"/>.</remarks>
     public ValueTask<long> ReadAtAsync(long position, IReadOnlyList<Memory<byte>> buffers, CancellationToken cancellationToken = default)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(position);
-        ArgumentNullException.ThrowIfNull(buffers);
-        ThrowIfUnreadable();
+        ValidatePositional(position, buffers);
         if (cancellationToken.IsCancellationRequested)
         {
             return ValueTask.FromCanceled<long>(cancellationToken);
+        }
+
+        if (!_readable)
+        {
+            return ValueTask.FromException<long>(ThrowHelper.WriteOnly());
         }
 
         return new ValueTask<long>(ReadAtCore(position, buffers));
@@ -261,20 +270,23 @@ public sealed partial class MappedFileStream
     /// <param name="position">The position to write at, relative to <see cref="Offset"/>.</param>
     /// <param name="buffers">The bytes to write, in order.</param>
     /// <param name="cancellationToken">Checked once, before the copies.</param>
-    /// <returns>A completed task, or a faulted one if the stream could not grow (<see cref="IOException"/>).</returns>
+    /// <returns>A completed task; a faulted one if the stream is read-only (<see cref="NotSupportedException"/>) or could not grow
+    /// (<see cref="IOException"/>).</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="position"/> is negative, or the write would end past the largest file offset.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="buffers"/> is <see langword="null"/>.</exception>
-    /// <exception cref="NotSupportedException">The stream is read-only.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     /// <remarks>Thread-safe. Completes synchronously: it is <see cref="WriteAt(long, IReadOnlyList{ReadOnlyMemory{byte}})"/>, not atomic.</remarks>
     public ValueTask WriteAtAsync(long position, IReadOnlyList<ReadOnlyMemory<byte>> buffers, CancellationToken cancellationToken = default)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(position);
-        ArgumentNullException.ThrowIfNull(buffers);
-        ThrowIfUnwritable();
+        ValidatePositional(position, buffers);
         if (cancellationToken.IsCancellationRequested)
         {
             return ValueTask.FromCanceled(cancellationToken);
+        }
+
+        if (!_writable)
+        {
+            return ValueTask.FromException(ThrowHelper.ReadOnly());
         }
 
         try

@@ -180,10 +180,9 @@ public sealed partial class MappedFileStream : Stream
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int ReadAt(long position, Span<byte> buffer)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(position);
-        if (!_readable)
+        if (position < 0 || !_readable)
         {
-            ThrowUnreadable();
+            ThrowReadAtRefused(position);
         }
 
         return ReadCore(position, buffer);
@@ -204,7 +203,11 @@ public sealed partial class MappedFileStream : Stream
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void WriteAt(long position, ReadOnlySpan<byte> data)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(position);
+        if (position < 0)
+        {
+            ThrowNegativePosition(position);
+        }
+
         WriteCore(position, data);
     }
 

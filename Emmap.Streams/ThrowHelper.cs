@@ -8,12 +8,16 @@ namespace Emmap.Streams;
 internal static class ThrowHelper
 {
     [DoesNotReturn]
-    internal static void ThrowReadOnly() =>
-        throw new NotSupportedException("The stream was opened read-only (FileAccess.Read): it does not support writing.");
+    internal static void ThrowReadOnly() => throw ReadOnly();
 
     [DoesNotReturn]
-    internal static void ThrowWriteOnly() =>
-        throw new NotSupportedException("The stream was opened write-only (FileAccess.Write): it does not support reading.");
+    internal static void ThrowWriteOnly() => throw WriteOnly();
+
+    internal static NotSupportedException ReadOnly() =>
+        new("The stream was opened read-only (FileAccess.Read): it does not support writing.");
+
+    internal static NotSupportedException WriteOnly() =>
+        new("The stream was opened write-only (FileAccess.Write): it does not support reading.");
 
     [DoesNotReturn]
     internal static void ThrowAppendSeek() =>

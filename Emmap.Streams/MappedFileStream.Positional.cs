@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 
 namespace Emmap.Streams;
 
@@ -20,8 +22,7 @@ public sealed partial class MappedFileStream
     /// <remarks>Thread-safe: memory copies with no system call and no allocation.</remarks>
     public long ReadAt(long position, IReadOnlyList<Memory<byte>> buffers)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(position);
-        ArgumentNullException.ThrowIfNull(buffers);
+        ValidatePositional(position, buffers);
         ThrowIfUnreadable();
         return ReadAtCore(position, buffers);
     }
@@ -42,8 +43,7 @@ public sealed partial class MappedFileStream
     /// <remarks>Thread-safe but not atomic: a concurrent reader may see some buffers written and not yet others.</remarks>
     public void WriteAt(long position, IReadOnlyList<ReadOnlyMemory<byte>> buffers)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(position);
-        ArgumentNullException.ThrowIfNull(buffers);
+        ValidatePositional(position, buffers);
         ThrowIfUnwritable();
         WriteAtCore(position, buffers);
     }
@@ -84,5 +84,32 @@ public sealed partial class MappedFileStream
             WriteCore(position + written, data);
             written += data.Length;
         }
+    }
+
+    /// <summary>The checks of a positional call, in <see cref="System.IO.RandomAccess"/>'s order: disposal, then the position, then the buffers.</summary>
+    private void ValidatePositional<T>(long position, IReadOnlyList<T>? buffers)
+    {
+        ThrowIfDisposed();
+        ArgumentOutOfRangeException.ThrowIfNegative(position);
+        ArgumentNullException.ThrowIfNull(buffers);
+    }
+
+    /// <summary>A positional read with a negative position or on a write-only stream; disposal is reported first, as by <see cref="System.IO.RandomAccess"/>.</summary>
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowReadAtRefused(long position)
+    {
+        ThrowIfDisposed();
+        ArgumentOutOfRangeException.ThrowIfNegative(position);
+        ThrowHelper.ThrowWriteOnly();
+    }
+
+    /// <summary>A positional write with a negative position; disposal is reported first, as by <see cref="System.IO.RandomAccess"/>.</summary>
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowNegativePosition(long position)
+    {
+        ThrowIfDisposed();
+        throw new ArgumentOutOfRangeException(nameof(position), position, "The position must not be negative.");
     }
 }
