@@ -245,7 +245,8 @@ public sealed partial class MappedFileStream : Stream
 
     /// <summary>Sets the length of the stream to exactly <paramref name="value"/> bytes, 0 included.</summary>
     /// <param name="value">The new length.</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="value"/> is negative.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="value"/> is negative, or larger than the file system allows (as
+    /// with <see cref="FileStream"/>).</exception>
     /// <exception cref="NotSupportedException">The stream is read-only.</exception>
     /// <exception cref="IOException">The stream cannot change length, the new length would cut data that existed when a
     /// <see cref="FileMode.Append"/> stream was opened, or the file could not be grown; nothing changes.</exception>
@@ -260,7 +261,14 @@ public sealed partial class MappedFileStream : Stream
             ThrowHelper.ThrowReadOnly();
         }
 
-        ChangeLength(value);
+        try
+        {
+            ChangeLength(value);
+        }
+        catch (IOException ex) when (ex.HResult == Native.UnixConstants.ErrorFileTooLarge)
+        {
+            throw new ArgumentOutOfRangeException(nameof(value), value, "The length is too large for the file system.");
+        }
     }
 
     /// <inheritdoc/>

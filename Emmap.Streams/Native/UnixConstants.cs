@@ -47,5 +47,6 @@ internal static class UnixConstants
     internal const int ErrorAccess = 13;
     internal const int ErrorExists = 17;
     internal const int ErrorInvalid = 22;
+    internal const int ErrorFileTooLarge = 27;
     internal const int ErrorNoSpace = 28;
 }

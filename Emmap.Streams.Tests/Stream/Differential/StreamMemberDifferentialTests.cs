@@ -145,6 +145,7 @@ public sealed class StreamMemberDifferentialTests
         yield return Call("SetLength(10)", s => { s.SetLength(10); return s.Length; });
         yield return Call("SetLength(0)", s => { s.SetLength(0); return s.Length; });
         yield return Call("SetLength(-1)", s => { s.SetLength(-1); return s.Length; });
+        yield return Call("SetLength(long.MaxValue)", s => { s.SetLength(long.MaxValue); return s.Length; });
         yield return Call("SetLength(4) with Position 8", s => { s.Position = 8; s.SetLength(4); return s.Position; });
         yield return Call("SetLength(14) then write at 12", s => { s.SetLength(14); s.Position = 12; s.Write("zz"u8); return s.Length; });
 
