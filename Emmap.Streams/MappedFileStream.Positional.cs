@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics.CodeAnalysis;
-using System.Runtime.CompilerServices;
 
 namespace Emmap.Streams;
 
@@ -95,18 +94,18 @@ public sealed partial class MappedFileStream
     }
 
     /// <summary>A positional read with a negative position or on a write-only stream; disposal is reported first, as by <see cref="System.IO.RandomAccess"/>.</summary>
+    /// <remarks>Ends in <c>throw</c> (no <c>ret</c>), so the JIT treats the call as one that does not return and keeps it out of the hot path.</remarks>
     [DoesNotReturn]
-    [MethodImpl(MethodImplOptions.NoInlining)]
     private void ThrowReadAtRefused(long position)
     {
         ThrowIfDisposed();
         ArgumentOutOfRangeException.ThrowIfNegative(position);
-        ThrowHelper.ThrowWriteOnly();
+        throw ThrowHelper.WriteOnly();
     }
 
     /// <summary>A positional write with a negative position; disposal is reported first, as by <see cref="System.IO.RandomAccess"/>.</summary>
+    /// <remarks>Ends in <c>throw</c>, as <see cref="ThrowReadAtRefused"/>.</remarks>
     [DoesNotReturn]
-    [MethodImpl(MethodImplOptions.NoInlining)]
     private void ThrowNegativePosition(long position)
     {
         ThrowIfDisposed();
