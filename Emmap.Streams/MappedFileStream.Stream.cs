@@ -1,7 +1,6 @@
 using System;
 using System.Diagnostics.CodeAnalysis;
 using System.IO;
-using System.Runtime.CompilerServices;
 using System.Threading;
 using Emmap.Streams.Mapping;
 using Emmap.Streams.Native;
@@ -263,10 +262,9 @@ public sealed partial class MappedFileStream
 
     /// <summary>A read on a write-only stream: <see cref="ObjectDisposedException"/> once disposed (as <see cref="FileStream"/>), else <see cref="NotSupportedException"/>.</summary>
     [DoesNotReturn]
-    [MethodImpl(MethodImplOptions.NoInlining)]
     private void ThrowUnreadable()
     {
         ThrowIfDisposed();
-        ThrowHelper.ThrowWriteOnly();
+        throw ThrowHelper.WriteOnly();
     }
 }

@@ -10,9 +10,6 @@ internal static class ThrowHelper
     [DoesNotReturn]
     internal static void ThrowReadOnly() => throw ReadOnly();
 
-    [DoesNotReturn]
-    internal static void ThrowWriteOnly() => throw WriteOnly();
-
     internal static NotSupportedException ReadOnly() =>
         new("The stream was opened read-only (FileAccess.Read): it does not support writing.");
 
