@@ -1,5 +1,4 @@
 using System;
-using System.Buffers;
 using System.Collections.Generic;
 using System.IO;
 using System.Threading;
@@ -25,11 +24,7 @@ public sealed partial class MappedFileStream
             return ValueTask.FromCanceled<int>(cancellationToken);
         }
 
-        if (!_readable || IsDisposed)
-        {
-            ThrowUnreadable();
-        }
-
+        ThrowIfUnreadable();
         return new ValueTask<int>(Read(buffer.Span));
     }
 
@@ -134,7 +129,7 @@ public sealed partial class MappedFileStream
             return Task.FromCanceled(cancellationToken);
         }
 
-        ThrowIfDisposed();
+        _view.ThrowIfDisposed();
         try
         {
             Flush();
@@ -144,24 +139,6 @@ public sealed partial class MappedFileStream
         {
             return Task.FromException(ex);
         }
-    }
-
-    /// <inheritdoc/>
-    /// <exception cref="ArgumentNullException"><paramref name="destination"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bufferSize"/> is not positive.</exception>
-    /// <exception cref="NotSupportedException"><paramref name="destination"/> does not support writing, or this stream is write-only.</exception>
-    /// <exception cref="ObjectDisposedException">Either stream is disposed.</exception>
-    /// <remarks>Each chunk is written from a direct view of the mapped pages (no copy), pinned while the write is pending.</remarks>
-    public override Task CopyToAsync(Stream destination, int bufferSize, CancellationToken cancellationToken)
-    {
-        ValidateCopyToArguments(destination, bufferSize);
-        ThrowIfDisposed();
-        if (!_readable)
-        {
-            ThrowUnreadable();
-        }
-
-        return CopyToAsyncCore(destination, bufferSize, cancellationToken);
     }
 
     /// <summary>
@@ -179,7 +156,7 @@ public sealed partial class MappedFileStream
     /// <remarks>Thread-safe. Completes synchronously and allocates nothing: it is <see cref="ReadAt(long, Span{byte})"/>.</remarks>
     public ValueTask<int> ReadAtAsync(long position, Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        ThrowIfDisposed();
+        _view.ThrowIfDisposed();
         ArgumentOutOfRangeException.ThrowIfNegative(position);
         if (cancellationToken.IsCancellationRequested)
         {
@@ -191,7 +168,7 @@ public sealed partial class MappedFileStream
             return ValueTask.FromException<int>(ThrowHelper.WriteOnly());
         }
 
-        return new ValueTask<int>(ReadCore(position, buffer.Span));
+        return new ValueTask<int>(_view.Read(position, buffer.Span));
     }
 
     /// <summary>
@@ -209,21 +186,21 @@ public sealed partial class MappedFileStream
     /// <remarks>Thread-safe. Completes synchronously; inside <see cref="Length"/> it allocates nothing: it is <see cref="WriteAt(long, ReadOnlySpan{byte})"/>.</remarks>
     public ValueTask WriteAtAsync(long position, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
     {
-        ThrowIfDisposed();
+        _view.ThrowIfDisposed();
         ArgumentOutOfRangeException.ThrowIfNegative(position);
         if (cancellationToken.IsCancellationRequested)
         {
             return ValueTask.FromCanceled(cancellationToken);
         }
 
-        if (!_writable)
+        if (!_view.Writable)
         {
             return ValueTask.FromException(ThrowHelper.ReadOnly());
         }
 
         try
         {
-            WriteCore(position, data.Span);
+            _view.Write(position, data.Span);
             return ValueTask.CompletedTask;
         }
         catch (IOException ex)
@@ -284,7 +261,7 @@ public sealed partial class MappedFileStream
             return ValueTask.FromCanceled(cancellationToken);
         }
 
-        if (!_writable)
+        if (!_view.Writable)
         {
             return ValueTask.FromException(ThrowHelper.ReadOnly());
         }
@@ -300,41 +277,10 @@ public sealed partial class MappedFileStream
         }
     }
 
-    private async Task CopyToAsyncCore(Stream destination, int bufferSize, CancellationToken cancellationToken)
-    {
-        int chunkSize = Math.Max(bufferSize, CopyChunk);
-        while (true)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            long length = CurrentLength(_state);
-            if (_position >= length)
-            {
-                return;
-            }
-
-            int chunk = (int)Math.Min(chunkSize, length - _position);
-            using (IMemoryOwner<byte> view = ReadDirect(_position, chunk))
-            {
-                await destination.WriteAsync(view.Memory, cancellationToken).ConfigureAwait(false);
-                chunk = view.Memory.Length;
-            }
-
-            _position += chunk;
-        }
-    }
-
-    private void ThrowIfUnreadable()
-    {
-        if (!_readable || IsDisposed)
-        {
-            ThrowUnreadable();
-        }
-    }
-
     private void ThrowIfUnwritable()
     {
-        ThrowIfDisposed();
-        if (!_writable)
+        _view.ThrowIfDisposed();
+        if (!_view.Writable)
         {
             ThrowHelper.ThrowReadOnly();
         }

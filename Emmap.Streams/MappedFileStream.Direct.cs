@@ -1,6 +1,5 @@
 using System;
 using System.Buffers;
-using System.Threading;
 using CommunityToolkit.HighPerformance.Buffers;
 using Emmap.Streams.Mapping;
 using Emmap.Streams.Views;
@@ -31,12 +30,18 @@ public sealed partial class MappedFileStream
     {
         ArgumentOutOfRangeException.ThrowIfNegative(position);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
-        MappingState state = PinState();
-        long available = Math.Max(0, CurrentLength(state) - position);
-        int count = (int)Math.Min(length, available);
-        Region region = Volatile.Read(ref state.Region);
-        byte* pointer = count == 0 ? region.Base : region.Base + _offset + position;
-        return new MappedMemoryManager(state, region, pointer, count);
+        ThrowIfUnreadable();
+        MappingState state = _view.Pin();
+        try
+        {
+            byte* pointer = _view.ViewAddress(position, length, out long count);
+            return new MappedMemoryManager(state, pointer, (int)count);
+        }
+        catch
+        {
+            state.Release();
+            throw;
+        }
     }
 
     /// <summary>
@@ -54,11 +59,18 @@ public sealed partial class MappedFileStream
     {
         ArgumentOutOfRangeException.ThrowIfNegative(position);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
-        MappingState state = PinState();
-        long count = Math.Min(length, Math.Max(0, CurrentLength(state) - position));
-        Region region = Volatile.Read(ref state.Region);
-        byte* start = count == 0 ? region.Base : region.Base + _offset + position;
-        return new MappedSequenceOwner(state, region, start, count);
+        ThrowIfUnreadable();
+        MappingState state = _view.Pin();
+        try
+        {
+            byte* start = _view.ViewAddress(position, length, out long count);
+            return new MappedSequenceOwner(state, start, count);
+        }
+        catch
+        {
+            state.Release();
+            throw;
+        }
     }
 
     /// <summary>
@@ -82,29 +94,17 @@ public sealed partial class MappedFileStream
         }
 
         ThrowIfUnreadable();
-        int count = (int)Math.Min(length, Math.Max(0, CurrentLength(_state) - position));
+        int count = (int)Math.Clamp(_view.CachedLength - position, 0, length);
         MemoryOwner<byte> copy = MemoryOwner<byte>.Allocate(count, AllocationMode.Default);
-        int read = ReadCore(position, copy.Span);
-        return read == count ? copy : copy.Slice(0, read);
-    }
-
-    /// <summary>Takes a reference on the mapping for a view, failing if the stream is (being) disposed.</summary>
-    private MappingState PinState()
-    {
-        MappingState state = _state;
-        ThrowIfUnreadable();
-        if (!state.TryAddRef())
+        try
         {
-            ThrowHelper.ThrowObjectDisposed(this);
+            int read = _view.Read(position, copy.Span);
+            return read == count ? copy : copy.Slice(0, read);
         }
-
-        // Taking the reference is a full fence: a concurrent Dispose either sees it or is seen here.
-        if (IsDisposed)
+        catch
         {
-            state.Release();
-            ThrowHelper.ThrowObjectDisposed(this);
+            copy.Dispose();
+            throw;
         }
-
-        return state;
     }
 }

@@ -1,6 +1,5 @@
 using System;
 using System.IO;
-using System.Threading;
 using Emmap.Streams.Mapping;
 using Emmap.Streams.Native;
 
@@ -232,7 +231,7 @@ public sealed partial class MappedFileStream
         MapOptions o = options;
         lock (entry.Gate)
         {
-            entry.RefreshFromDisk();
+            entry.Refresh(checkDisk: true);
             if (!created && o.Mode is FileMode.Truncate or FileMode.Create)
             {
                 entry.SetFileLength(0);
@@ -297,19 +296,14 @@ public sealed partial class MappedFileStream
             MappingState state = o.Sharing == MapSharing.Shared
                 ? entry.AttachShared()
                 : entry.AttachPrivate(entry.LogicalLength);
-            long start = wholeFile ? 0 : offset;
-            long dataEnd = Math.Min(Volatile.Read(ref state.Length), limit);
+            var view = new MappedView(state, fullPath, wholeFile ? 0 : offset, limit, writable, o.FixedSize, o.MaxIncrementSize);
             return new OpenedMapping
             {
-                State = state,
+                View = view,
                 OwnFile = ownFile,
-                Path = fullPath,
-                Offset = start,
-                Limit = limit,
                 Readable = readable,
-                Writable = writable,
                 Existed = !created,
-                AppendStart = o.Mode == FileMode.Append ? Math.Max(0, dataEnd - start) : -1,
+                AppendStart = o.Mode == FileMode.Append ? view.CachedLength : -1,
                 Options = o,
             };
         }
@@ -387,14 +381,5 @@ public sealed partial class MappedFileStream
         catch (UnauthorizedAccessException)
         {
         }
-    }
-
-    private unsafe void Populate()
-    {
-        long length = CurrentLength(_state);
-        Region region = Volatile.Read(ref _state.Region);
-        long start = _offset / (long)Region.PageSize * (long)Region.PageSize;
-        Mmap.Populate(region.Base + start, (nuint)(_offset + length - start), _writable && _state.IsPrivate == false);
-        GC.KeepAlive(region);
     }
 }

@@ -53,7 +53,7 @@ public sealed partial class MappedFileStream
         for (int i = 0; i < buffers.Count; i++)
         {
             Span<byte> buffer = buffers[i].Span;
-            int read = ReadCore(position + total, buffer);
+            int read = _view.Read(position + total, buffer);
             total += read;
             if (read < buffer.Length)
             {
@@ -80,7 +80,7 @@ public sealed partial class MappedFileStream
                 ThrowHelper.ThrowPositionTooLarge(nameof(position));
             }
 
-            WriteCore(position + written, data);
+            _view.Write(position + written, data);
             written += data.Length;
         }
     }
@@ -88,7 +88,7 @@ public sealed partial class MappedFileStream
     /// <summary>The checks of a positional call, in <see cref="System.IO.RandomAccess"/>'s order: disposal, then the position, then the buffers.</summary>
     private void ValidatePositional<T>(long position, IReadOnlyList<T>? buffers)
     {
-        ThrowIfDisposed();
+        _view.ThrowIfDisposed();
         ArgumentOutOfRangeException.ThrowIfNegative(position);
         ArgumentNullException.ThrowIfNull(buffers);
     }
@@ -98,7 +98,7 @@ public sealed partial class MappedFileStream
     [DoesNotReturn]
     private void ThrowReadAtRefused(long position)
     {
-        ThrowIfDisposed();
+        _view.ThrowIfDisposed();
         ArgumentOutOfRangeException.ThrowIfNegative(position);
         throw ThrowHelper.WriteOnly();
     }
@@ -108,7 +108,7 @@ public sealed partial class MappedFileStream
     [DoesNotReturn]
     private void ThrowNegativePosition(long position)
     {
-        ThrowIfDisposed();
+        _view.ThrowIfDisposed();
         throw new ArgumentOutOfRangeException(nameof(position), position, "The position must not be negative.");
     }
 }

@@ -1,16 +1,11 @@
 using System;
 using System.Diagnostics.CodeAnalysis;
 using System.IO;
-using System.Threading;
-using Emmap.Streams.Mapping;
-using Emmap.Streams.Native;
 
 namespace Emmap.Streams;
 
 public sealed partial class MappedFileStream
 {
-    private const int CopyChunk = 1 << 20;
-
     /// <inheritdoc/>
     /// <exception cref="NotSupportedException">The stream is write-only.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
@@ -21,7 +16,7 @@ public sealed partial class MappedFileStream
             ThrowUnreadable();
         }
 
-        int read = ReadCore(_position, buffer);
+        int read = _view.Read(_position, buffer);
         _position += read;
         return read;
     }
@@ -52,7 +47,7 @@ public sealed partial class MappedFileStream
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     public override void Write(ReadOnlySpan<byte> buffer)
     {
-        WriteCore(_position, buffer);
+        _view.Write(_position, buffer);
         _position += buffer.Length;
     }
 
@@ -90,12 +85,12 @@ public sealed partial class MappedFileStream
             throw new ArgumentException($"{origin} is not a SeekOrigin value.", nameof(origin));
         }
 
-        ThrowIfDisposed();
+        _view.ThrowIfDisposed();
         long basis = origin switch
         {
             SeekOrigin.Begin => 0,
             SeekOrigin.Current => _position,
-            _ => CurrentLength(_state),
+            _ => _view.Length,
         };
         long target = unchecked(basis + offset);
         if ((offset < 0 && target > basis) || (offset > 0 && target < basis) || target < 0)
@@ -119,61 +114,52 @@ public sealed partial class MappedFileStream
     /// <returns>The line, or <see langword="null"/> when the position is at or past the end (emmap's <c>eof</c>).</returns>
     /// <exception cref="NotSupportedException">The stream is write-only.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
-    public unsafe byte[]? ReadLine()
+    public byte[]? ReadLine()
     {
-        MappingState state = _state;
-        ThrowIfDisposed();
-        if (!_readable)
-        {
-            ThrowUnreadable();
-        }
-
-        long length = CurrentLength(state);
-        if (_position >= length)
+        ThrowIfUnreadable();
+        if (_position >= _view.CachedLength && _position >= _view.Length)
         {
             return null;
         }
 
-        Region region = Volatile.Read(ref state.Region);
-        byte* start = region.Base + _offset + _position;
-        long remaining = length - _position;
-        long scanned = 0;
-        long lineLength = remaining;
-        while (scanned < remaining)
+        (byte[] line, long consumed) = _view.ReadInPlace(_position, int.MaxValue, 0, static (data, _) => CopyLine(data));
+        if (consumed == 0)
         {
-            int chunk = (int)Math.Min(remaining - scanned, int.MaxValue);
-            int at = new ReadOnlySpan<byte>(start + scanned, chunk).IndexOf((byte)'\n');
-            if (at >= 0)
-            {
-                lineLength = scanned + at + 1;
-                break;
-            }
-
-            scanned += chunk;
+            return null;
         }
 
-        if (lineLength > Array.MaxLength)
+        _position += consumed;
+        return line;
+    }
+
+    // The bytes up to and including the first '\n' (a "\r\n" ending becomes "\n"), or all of them; and how many were consumed.
+    private static (byte[] Line, long Consumed) CopyLine(ReadOnlySpan<byte> data)
+    {
+        int at = data.IndexOf((byte)'\n');
+        int lineLength = at >= 0 ? at + 1 : data.Length;
+        if (lineLength == 0)
         {
-            throw new IOException($"The line at position {_position} is longer than the largest array.");
+            return ([], 0);
         }
 
-        bool crlf = lineLength >= 2 && start[lineLength - 1] == (byte)'\n' && start[lineLength - 2] == (byte)'\r';
-        byte[] line = GC.AllocateUninitializedArray<byte>((int)(crlf ? lineLength - 1 : lineLength));
+        if (lineLength > Array.MaxLength || (at < 0 && data.Length == int.MaxValue))
+        {
+            throw new IOException("The line is longer than the largest array.");
+        }
+
+        bool crlf = lineLength >= 2 && data[lineLength - 1] == (byte)'\n' && data[lineLength - 2] == (byte)'\r';
+        byte[] line = GC.AllocateUninitializedArray<byte>(crlf ? lineLength - 1 : lineLength);
         if (crlf)
         {
-            new ReadOnlySpan<byte>(start, (int)lineLength - 2).CopyTo(line);
+            data[..(lineLength - 2)].CopyTo(line);
             line[^1] = (byte)'\n';
         }
         else
         {
-            new ReadOnlySpan<byte>(start, line.Length).CopyTo(line);
+            data[..lineLength].CopyTo(line);
         }
 
-        OrderAfterAccess();
-        ThrowIfDisposed();
-        GC.KeepAlive(region);
-        _position += lineLength;
-        return line;
+        return (line, lineLength);
     }
 
     /// <summary>Schedules write-back of the mapped pages (emmap <c>flush</c>, <c>msync(MS_ASYNC)</c>); does not wait for the disk.</summary>
@@ -196,75 +182,27 @@ public sealed partial class MappedFileStream
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="position"/> or <paramref name="count"/> is negative.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     /// <exception cref="IOException">The write-back failed.</exception>
-    public unsafe void Flush(long position, long count, bool flushToDisk)
+    public void Flush(long position, long count, bool flushToDisk)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(position);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        MappingState state = _state;
-        ThrowIfDisposed();
-        if (!_writable || state.IsPrivate)
-        {
-            return;
-        }
-
-        long length = CurrentLength(state);
-        if (position < length && count > 0)
-        {
-            long end = count > length - position ? length : position + count;
-            long pageSize = (long)Region.PageSize;
-            long from = (_offset + position) / pageSize * pageSize;
-            Region region = Volatile.Read(ref state.Region);
-            Mmap.Sync(region.Base + from, (nuint)(_offset + end - from), flushToDisk, Name);
-            GC.KeepAlive(region);
-        }
-
-        if (flushToDisk)
-        {
-            _entry.FlushToDisk();
-        }
-    }
-
-    /// <summary>Writes the rest of the stream to <paramref name="destination"/> straight from the mapped pages, with no intermediate buffer.</summary>
-    /// <param name="destination">The stream to copy to.</param>
-    /// <param name="bufferSize">The size of each write, in bytes.</param>
-    /// <exception cref="ArgumentNullException"><paramref name="destination"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bufferSize"/> is not positive.</exception>
-    /// <exception cref="NotSupportedException"><paramref name="destination"/> does not support writing, or this stream is write-only.</exception>
-    /// <exception cref="ObjectDisposedException">Either stream is disposed.</exception>
-    public override unsafe void CopyTo(Stream destination, int bufferSize)
-    {
-        ValidateCopyToArguments(destination, bufferSize);
-        ThrowIfDisposed();
-        if (!_readable)
-        {
-            ThrowUnreadable();
-        }
-
-        int chunkSize = Math.Max(bufferSize, CopyChunk);
-        while (true)
-        {
-            MappingState state = _state;
-            long length = CurrentLength(state);
-            if (_position >= length)
-            {
-                return;
-            }
-
-            int chunk = (int)Math.Min(chunkSize, length - _position);
-            Region region = Volatile.Read(ref state.Region);
-            destination.Write(new ReadOnlySpan<byte>(region.Base + _offset + _position, chunk));
-            OrderAfterAccess();
-            ThrowIfDisposed();
-            GC.KeepAlive(region);
-            _position += chunk;
-        }
+        _view.Flush(position, count, flushToDisk);
     }
 
     /// <summary>A read on a write-only stream: <see cref="ObjectDisposedException"/> once disposed (as <see cref="FileStream"/>), else <see cref="NotSupportedException"/>.</summary>
+    /// <remarks>Ends in <c>throw</c> (no <c>ret</c>), so the JIT treats the call as one that does not return and keeps it out of the hot path.</remarks>
     [DoesNotReturn]
     private void ThrowUnreadable()
     {
-        ThrowIfDisposed();
+        _view.ThrowIfDisposed();
         throw ThrowHelper.WriteOnly();
+    }
+
+    private void ThrowIfUnreadable()
+    {
+        if (!_readable || _view.IsDisposed)
+        {
+            ThrowUnreadable();
+        }
     }
 }

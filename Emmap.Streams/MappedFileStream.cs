@@ -1,9 +1,6 @@
 using System;
 using System.IO;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics.X86;
-using System.Threading;
 using Emmap.Streams.Mapping;
 
 namespace Emmap.Streams;
@@ -23,29 +20,20 @@ namespace Emmap.Streams;
 /// the stream: no sequence of calls can fault the process. A call that races with
 /// <see cref="Stream.Dispose()"/> either completes or throws <see cref="ObjectDisposedException"/>.</para>
 /// <para><b>Length and capacity.</b> <see cref="Length"/> is the end of the data, as with
-/// <see cref="FileStream"/>; writes past it grow the file by emmap's policy (double while below
-/// <see cref="MapOptions.MaxIncrementSize"/>, then add it), and the surplus is trimmed when the last
-/// handle of the file in the process closes. All <see cref="MapSharing.Shared"/> handles of a file
-/// in one process share one mapping and one length.</para>
+/// <see cref="FileStream"/>, and every handle in every process agrees on it: other processes' appends and shrinks are seen
+/// at the latest by the next <see cref="Length"/>, read past the cached end, write past it or <see cref="SetLength"/>.
+/// Writes past the end grow the file by emmap's policy (double while below <see cref="MapOptions.MaxIncrementSize"/>,
+/// then add it) with no system call while the capacity lasts; <see cref="Flush()"/> and the last close give the surplus
+/// back, so the size on disk is the length whenever another reader could look.</para>
 /// <para><b>Durability.</b> A write to a shared mapping is in the page cache at once and survives
 /// the process being killed; <see cref="Flush(bool)"/> with <see langword="true"/> makes it survive
 /// power loss.</para>
 /// </remarks>
 public sealed partial class MappedFileStream : Stream
 {
-    private readonly MappingState _state;
-    private readonly FileEntry _entry;
-    private readonly long _offset;
-    private readonly long _windowEnd;
-
-    // The fast paths' range limits (file coordinates): the window's end, or -1 once disposed (and, for writes, on a read-only
-    // handle), so that a single range check also refuses disposed and read-only handles.
-    private long _limit;
-    private long _writeLimit;
-    private readonly bool _writable;
-    private readonly bool _readable;
+    private readonly MappedView _view;
     private readonly MapOptions _options;
-    private readonly GrowthPolicy _growth;
+    private readonly bool _readable;
 
     // The stream's own open of the file (the caller's mode, access and FileShare): it holds FileStream's sharing lock.
     private readonly FileStream _ownFile;
@@ -53,28 +41,20 @@ public sealed partial class MappedFileStream : Stream
     // FileMode.Append: the length at open, below which the stream may not seek or truncate; -1 otherwise.
     private readonly long _appendStart;
     private long _position;
-    private int _disposed;
 
     private MappedFileStream(OpenedMapping opened)
     {
-        _state = opened.State;
-        _entry = opened.State.File;
-        _offset = opened.Offset;
-        _windowEnd = opened.Limit;
-        _limit = opened.Limit;
-        _writeLimit = opened.Writable ? opened.Limit : -1;
-        _writable = opened.Writable;
-        _readable = opened.Readable;
+        _view = opened.View;
         _options = opened.Options;
-        _growth = new GrowthPolicy(opened.Options.MaxIncrementSize);
+        _readable = opened.Readable;
         _ownFile = opened.OwnFile;
         _appendStart = opened.AppendStart;
         _position = Math.Max(0, opened.AppendStart);
-        Name = opened.Path;
+        Name = opened.View.Path;
         Existed = opened.Existed;
         if (opened.Options.Populate)
         {
-            Populate();
+            _view.Populate();
         }
     }
 
@@ -94,7 +74,7 @@ public sealed partial class MappedFileStream : Stream
 
     /// <summary>Gets the file offset of position 0 of this stream (the window start given to <c>Open</c>).</summary>
     /// <value>0 for a whole-file stream.</value>
-    public long Offset => _offset;
+    public long Offset => _view.Offset;
 
     /// <summary>Gets the options the stream was opened with (a copy; changing it has no effect).</summary>
     /// <value>A copy of the <see cref="MapOptions"/>.</value>
@@ -103,41 +83,27 @@ public sealed partial class MappedFileStream : Stream
     /// <summary>Gets the number of live direct views (and pins) of this stream's mapping, which keep it mapped.</summary>
     /// <value>For <see cref="MapSharing.Shared"/> streams, the count covers every handle of the file in this process.</value>
     /// <remarks>A view that is never disposed keeps its mapping until the process exits; this count makes leaks visible.</remarks>
-    public int LiveViewCount => Math.Max(0, _state.ViewCount);
+    public int LiveViewCount => Math.Max(0, _view.State.ViewCount);
 
     /// <inheritdoc/>
-    public override bool CanRead => !IsDisposed && _readable;
+    public override bool CanRead => !_view.IsDisposed && _readable;
 
     /// <inheritdoc/>
-    public override bool CanSeek => !IsDisposed;
+    public override bool CanSeek => !_view.IsDisposed;
 
     /// <inheritdoc/>
-    public override bool CanWrite => !IsDisposed && _writable;
+    public override bool CanWrite => !_view.IsDisposed && _view.Writable;
 
-    /// <summary>Gets the length of the data in bytes (emmap info <c>size</c>).</summary>
+    /// <summary>Gets the length of the data in bytes (emmap info <c>size</c>), as every handle in every process sees it.</summary>
     /// <value>The end of the data, relative to <see cref="Offset"/>.</value>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
-    public override long Length
-    {
-        get
-        {
-            ThrowIfDisposed();
-            return CurrentLength(_state);
-        }
-    }
+    /// <remarks>Picks up appends and shrinks made through other handles and processes, as <see cref="FileStream.Length"/> does.</remarks>
+    public override long Length => _view.Length;
 
     /// <summary>Gets the number of bytes the file has room for past <see cref="Offset"/> without growing again.</summary>
     /// <value>At least <see cref="Length"/>; larger after writes past the end grew the file by the growth policy.</value>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
-    public long Capacity
-    {
-        get
-        {
-            ThrowIfDisposed();
-            long end = _state.IsPrivate ? (long)_state.Region.Accessible : _entry.PhysicalLength;
-            return Math.Max(CurrentLength(_state), Math.Min(end, _windowEnd) - _offset);
-        }
-    }
+    public long Capacity => _view.Capacity;
 
     /// <inheritdoc/>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
@@ -147,14 +113,14 @@ public sealed partial class MappedFileStream : Stream
     {
         get
         {
-            ThrowIfDisposed();
+            _view.ThrowIfDisposed();
             return _position;
         }
 
         set
         {
             ArgumentOutOfRangeException.ThrowIfNegative(value);
-            ThrowIfDisposed();
+            _view.ThrowIfDisposed();
             if (value < _appendStart)
             {
                 ThrowHelper.ThrowAppendSeek();
@@ -163,8 +129,6 @@ public sealed partial class MappedFileStream : Stream
             _position = value;
         }
     }
-
-    private bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
     /// <summary>
     /// Reads bytes at <paramref name="position"/> into <paramref name="buffer"/> (emmap <c>pread</c>).
@@ -175,7 +139,7 @@ public sealed partial class MappedFileStream : Stream
     /// <returns>The number of bytes read: <paramref name="buffer"/>'s length, fewer only at the end of the data, 0 at or past it.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="position"/> is negative.</exception>
     /// <exception cref="NotSupportedException">The stream is write-only.</exception>
-    /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
+    /// <exception cref="ObjectDisposedException">The stream is disposed (reported first, as by <see cref="RandomAccess"/>).</exception>
     /// <remarks>Thread-safe; a memory copy with no system call and no allocation.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int ReadAt(long position, Span<byte> buffer)
@@ -185,7 +149,7 @@ public sealed partial class MappedFileStream : Stream
             ThrowReadAtRefused(position);
         }
 
-        return ReadCore(position, buffer);
+        return _view.Read(position, buffer);
     }
 
     /// <summary>
@@ -198,7 +162,7 @@ public sealed partial class MappedFileStream : Stream
     /// <exception cref="NotSupportedException">The stream is read-only.</exception>
     /// <exception cref="IOException">The write would grow a stream that cannot grow (<see cref="MapOptions.FixedSize"/>, a
     /// window that does not reach the end of the file), or growing the file failed (for example, the disk is full). Nothing is written.</exception>
-    /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
+    /// <exception cref="ObjectDisposedException">The stream is disposed (reported first, as by <see cref="RandomAccess"/>).</exception>
     /// <remarks>Thread-safe. Writes inside <see cref="Length"/> are memory copies with no system call and no allocation.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void WriteAt(long position, ReadOnlySpan<byte> data)
@@ -208,8 +172,26 @@ public sealed partial class MappedFileStream : Stream
             ThrowNegativePosition(position);
         }
 
-        WriteCore(position, data);
+        _view.Write(position, data);
     }
+
+    /// <summary>
+    /// Appends <paramref name="data"/> at the end of the data, atomically for every handle and every process that uses the
+    /// file through this library (as a write to a file opened with <c>O_APPEND</c>), and returns the position it was written at.
+    /// </summary>
+    /// <param name="data">The bytes to append.</param>
+    /// <returns>The position of the first appended byte, relative to <see cref="Offset"/>.</returns>
+    /// <exception cref="NotSupportedException">The stream is read-only.</exception>
+    /// <exception cref="IOException">The stream cannot grow (<see cref="MapOptions.FixedSize"/>, a window that does not reach the
+    /// end of the file), or growing the file failed; nothing is written.</exception>
+    /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
+    /// <remarks>
+    /// Unlike <c>Seek(0, SeekOrigin.End)</c> followed by <see cref="Write(ReadOnlySpan{byte})"/>, which writes at the end as
+    /// this handle last saw it (two writers can overwrite each other, as with two <see cref="FileStream"/>s), the end is
+    /// reserved and written under the file's size lock, so concurrent appends from any number of threads and processes never
+    /// overlap. Does not move <see cref="Position"/>. Thread-safe.
+    /// </remarks>
+    public long Append(ReadOnlySpan<byte> data) => _view.Append(data);
 
     /// <summary>
     /// Sets the length (emmap <c>resize</c>): 0 means automatic growth (double while below
@@ -225,22 +207,17 @@ public sealed partial class MappedFileStream : Stream
     /// or the file could not be grown; nothing changes.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     /// <remarks>
-    /// Shrinking never faults a direct view or another handle: when a view or a private mapping in this
-    /// process may still cover the cut bytes, they read as zeros at once and the file's size on disk
-    /// follows when those references are gone.
+    /// Shrinking never faults a direct view, another handle or another process: the cut bytes read as zeros through this
+    /// process's views at once, and when another process still has the file open (or a private mapping here still maps the
+    /// cut range) the file's size on disk follows when it closes. Growing back reads zeros, never the cut bytes.
     /// </remarks>
     public long Resize(long newSize = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(newSize);
-        ThrowIfDisposed();
-        if (!_writable)
-        {
-            ThrowHelper.ThrowReadOnly();
-        }
-
-        long target = newSize == 0 ? _growth.Next(CurrentLength(_state)) : newSize;
-        ChangeLength(target);
-        return CurrentLength(_state);
+        _view.ThrowIfCannotWrite();
+        long target = newSize == 0 ? _view.Growth.Next(_view.Length) : newSize;
+        SetLength(target);
+        return _view.CachedLength;
     }
 
     /// <summary>Sets the length of the stream to exactly <paramref name="value"/> bytes, 0 included.</summary>
@@ -255,48 +232,47 @@ public sealed partial class MappedFileStream : Stream
     public override void SetLength(long value)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(value);
-        ThrowIfDisposed();
-        if (!_writable)
+        if (value < _appendStart)
         {
-            ThrowHelper.ThrowReadOnly();
+            _view.ThrowIfCannotWrite();
+            ThrowHelper.ThrowAppendTruncate();
         }
 
         try
         {
-            ChangeLength(value);
+            _view.SetLength(value);
         }
         catch (IOException ex) when (ex.HResult == Native.UnixConstants.ErrorFileTooLarge)
         {
             throw new ArgumentOutOfRangeException(nameof(value), value, "The length is too large for the file system.");
         }
+
+        if (_position > value)
+        {
+            _position = value;
+        }
     }
+
+    /// <summary>Gets the mapping-layer handle, for the layers built on the stream (the queue, the counters).</summary>
+    internal MappedView View => _view;
 
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {
-        if (_state is null)
+        if (_view is null)
         {
             // A constructor threw before the stream was built (the finalizer still runs): it holds nothing.
             base.Dispose(disposing);
             return;
         }
 
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        if (!_view.Dispose())
         {
             return;
         }
 
-        // From here the fast paths' range check fails for every position, and their slow paths throw.
-        Volatile.Write(ref _limit, -1);
-        Volatile.Write(ref _writeLimit, -1);
-
         try
         {
-            lock (_entry.Gate)
-            {
-                _state.Handles--;
-            }
-
             if (_options.AutoUnlink)
             {
                 try
@@ -314,7 +290,7 @@ public sealed partial class MappedFileStream : Stream
         }
         finally
         {
-            _state.Release();
+            _view.Release();
 
             // Releases the sharing lock (and deletes a FileOptions.DeleteOnClose file); from the finalizer, the handle's own does.
             if (disposing)
@@ -323,234 +299,6 @@ public sealed partial class MappedFileStream : Stream
             }
 
             base.Dispose(disposing);
-        }
-    }
-
-    /// <summary>
-    /// The length of the data as this handle sees it; throws <see cref="ObjectDisposedException"/> once the handle is
-    /// disposed (its limit is -1) or its mapping is detached (the length is -1, which happens only after every handle is).
-    /// </summary>
-    private long CurrentLength(MappingState state)
-    {
-        long limit = Volatile.Read(ref _limit);
-        long length = Volatile.Read(ref state.Length);
-        if ((limit | length) < 0)
-        {
-            ThrowHelper.ThrowObjectDisposed(this);
-        }
-
-        return Math.Max(0, Math.Min(length, limit) - _offset);
-    }
-
-    private void ThrowIfDisposed()
-    {
-        if (IsDisposed)
-        {
-            ThrowHelper.ThrowObjectDisposed(this);
-        }
-    }
-
-    // After touching mapped memory: on weakly ordered CPUs, order the copy before the checks that follow.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void OrderAfterAccess()
-    {
-        if (!X86Base.IsSupported)
-        {
-            Interlocked.MemoryBarrier();
-        }
-    }
-
-    /// <summary>The positional read every read form goes through. <paramref name="position"/> is non-negative.</summary>
-    /// <remarks>
-    /// The fast path loads the length and the base address, copies, and checks once afterwards that the length did not
-    /// drop under the copy (a shrink, or the detach after the last handle closed, which sets it to -1). A disposed handle has
-    /// <see cref="_limit"/> -1, so it never passes the range check and the slow path throws.
-    /// </remarks>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private unsafe int ReadCore(long position, Span<byte> buffer)
-    {
-        MappingState state = _state;
-        long available = Math.Min(Volatile.Read(ref state.Length), Volatile.Read(ref _limit)) - _offset;
-        if (position >= available)
-        {
-            return ReadNothing();
-        }
-
-        // count fits in buffer and in the data: copy without the span checks.
-        int count = (int)Math.Min(buffer.Length, available - position);
-        long end = _offset + position + count;
-        MappedCopy.Copy(ref MemoryMarshal.GetReference(buffer), ref *((byte*)Volatile.Read(ref state.Base) + end - count), (uint)count);
-        OrderAfterAccess();
-        if (Volatile.Read(ref state.Length) < end)
-        {
-            count = AfterRacedRead(state, end - count, count);
-        }
-
-        GC.KeepAlive(state);
-        return count;
-    }
-
-    /// <summary>A read at or past the end, or into an empty buffer: 0, unless the handle is disposed.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private int ReadNothing()
-    {
-        ThrowIfDisposed();
-        return 0;
-    }
-
-    /// <summary>
-    /// A read raced with a shrink or a detach: throw if disposed, else report only what is still data — never more than was
-    /// copied, even if the file has grown back meanwhile.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private int AfterRacedRead(MappingState state, long fileOffset, int copied)
-    {
-        ThrowIfDisposed();
-        return (int)Math.Clamp(Volatile.Read(ref state.Length) - fileOffset, 0, copied);
-    }
-
-    /// <summary>The positional write every write form goes through. <paramref name="position"/> is non-negative.</summary>
-    /// <remarks>
-    /// Like <see cref="ReadCore"/>: one range check before the copy (a read-only or disposed handle has
-    /// <see cref="_writeLimit"/> -1 and always takes <see cref="WriteSlow"/>), and one check afterwards that the written range
-    /// was not cut or detached meanwhile. A move of the mapping (growth past its reservation) needs no check: the old
-    /// region keeps mapping the same file pages, shared, until the state is released, so a write that landed there is in
-    /// the file.
-    /// </remarks>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private unsafe void WriteCore(long position, ReadOnlySpan<byte> data)
-    {
-        MappingState state = _state;
-        long available = Math.Min(Volatile.Read(ref state.Length), Volatile.Read(ref _writeLimit)) - _offset;
-        if (position > available - data.Length)
-        {
-            WriteSlow(position, data);
-            return;
-        }
-
-        long end = _offset + position + data.Length;
-        MappedCopy.Copy(ref *((byte*)Volatile.Read(ref state.Base) + end - data.Length), ref MemoryMarshal.GetReference(data), (uint)data.Length);
-        OrderAfterAccess();
-        if (Volatile.Read(ref state.Length) < end)
-        {
-            AfterRacedWrite();
-        }
-
-        GC.KeepAlive(state);
-    }
-
-    /// <summary>
-    /// A write raced with a shrink or a detach. Disposed (the detach happens only after every handle is): throw. Otherwise the
-    /// write happened before the shrink, which discarded it, as it would have after.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private void AfterRacedWrite() => ThrowIfDisposed();
-
-    /// <summary>A write that ends past the data: grow (if allowed) under the file's gate, copy, then publish the length.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private unsafe void WriteSlow(long position, ReadOnlySpan<byte> data)
-    {
-        ThrowIfDisposed();
-        if (!_writable)
-        {
-            ThrowHelper.ThrowReadOnly();
-        }
-
-        if (data.IsEmpty)
-        {
-            // FileStream parity: an empty write past the end does not extend the stream.
-            return;
-        }
-
-        if (position > long.MaxValue - _offset - data.Length)
-        {
-            ThrowHelper.ThrowPositionTooLarge(nameof(position));
-        }
-
-        long fileOffset = _offset + position;
-        long fileEnd = fileOffset + data.Length;
-        lock (_entry.Gate)
-        {
-            ThrowIfDisposed();
-            MappingState state = _state;
-            long current = Volatile.Read(ref state.Length);
-            if (fileEnd > _windowEnd)
-            {
-                ThrowHelper.ThrowBoundedWindow(Name, _offset, _windowEnd - _offset);
-            }
-
-            if (fileEnd > current)
-            {
-                if (_options.FixedSize)
-                {
-                    ThrowHelper.ThrowFixedSize(Name, CurrentLength(state));
-                }
-
-                if (state.IsPrivate)
-                {
-                    _entry.EnsurePrivateCapacity(state, fileEnd);
-                }
-                else
-                {
-                    _entry.EnsureSharedCapacity(fileEnd, _growth);
-                }
-            }
-
-            data.CopyTo(new Span<byte>((byte*)state.Base + fileOffset, data.Length));
-            if (fileEnd > Volatile.Read(ref state.Length))
-            {
-                Volatile.Write(ref state.Length, fileEnd);
-            }
-
-            GC.KeepAlive(state);
-        }
-    }
-
-    private void ChangeLength(long newLength)
-    {
-        if (newLength < _appendStart)
-        {
-            ThrowHelper.ThrowAppendTruncate();
-        }
-
-        lock (_entry.Gate)
-        {
-            ThrowIfDisposed();
-            long current = CurrentLength(_state);
-            if (_options.FixedSize || _windowEnd != long.MaxValue)
-            {
-                if (newLength == current)
-                {
-                    return;
-                }
-
-                if (_options.FixedSize)
-                {
-                    ThrowHelper.ThrowFixedSize(Name, current);
-                }
-
-                ThrowHelper.ThrowBoundedWindow(Name, _offset, _windowEnd - _offset);
-            }
-
-            if (newLength > long.MaxValue - _offset)
-            {
-                ThrowHelper.ThrowPositionTooLarge(nameof(newLength));
-            }
-
-            long fileEnd = _offset + newLength;
-            if (_state.IsPrivate)
-            {
-                _entry.SetPrivateLength(_state, fileEnd);
-            }
-            else
-            {
-                _entry.SetFileLength(fileEnd);
-            }
-        }
-
-        if (_position > newLength)
-        {
-            _position = newLength;
         }
     }
 }

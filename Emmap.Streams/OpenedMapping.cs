@@ -10,26 +10,14 @@ namespace Emmap.Streams;
 /// </summary>
 internal sealed class OpenedMapping
 {
-    /// <summary>Gets the mapping state the stream attaches to (one handle already counted on it).</summary>
-    internal required MappingState State { get; init; }
+    /// <summary>Gets the stream's handle on the mapping (one handle already counted on its state).</summary>
+    internal required MappedView View { get; init; }
 
     /// <summary>Gets the stream's own open of the file, made with the caller's mode, access, sharing and file options; it holds the sharing lock.</summary>
     internal required FileStream OwnFile { get; init; }
 
-    /// <summary>Gets the full path of the file.</summary>
-    internal required string Path { get; init; }
-
-    /// <summary>Gets the file offset of position 0.</summary>
-    internal required long Offset { get; init; }
-
-    /// <summary>Gets the file offset the stream's data may not pass (<see cref="long.MaxValue"/>: none).</summary>
-    internal required long Limit { get; init; }
-
     /// <summary>Gets whether the stream may read.</summary>
     internal required bool Readable { get; init; }
-
-    /// <summary>Gets whether the stream may write.</summary>
-    internal required bool Writable { get; init; }
 
     /// <summary>Gets whether the file existed before the open.</summary>
     internal required bool Existed { get; init; }

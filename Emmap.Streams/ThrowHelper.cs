@@ -28,6 +28,9 @@ internal static class ThrowHelper
     internal static void ThrowObjectDisposed(object instance) => throw new ObjectDisposedException(instance.GetType().FullName);
 
     [DoesNotReturn]
+    internal static void ThrowObjectDisposed(Type type) => throw new ObjectDisposedException(type.FullName);
+
+    [DoesNotReturn]
     internal static void ThrowFixedSize(string path, long length) =>
         throw new IOException($"The mapping of '{path}' has a fixed size of {length} bytes (MapOptions.FixedSize): it cannot grow or shrink.");
 
@@ -35,6 +38,12 @@ internal static class ThrowHelper
     internal static void ThrowBoundedWindow(string path, long offset, long length) =>
         throw new IOException(
             $"The window [{offset}, {offset + length}) of '{path}' does not reach the end of the file, so it cannot change length.");
+
+    [DoesNotReturn]
+    internal static void ThrowFileTooLarge(string path, long length) =>
+        throw new IOException(
+            $"'{path}' cannot be {length} bytes long: a mapped file holds at most {Mapping.MappedLimits.MaxFileSize} bytes.",
+            Native.UnixConstants.ErrorFileTooLarge);
 
     [DoesNotReturn]
     internal static void ThrowPositionTooLarge(string paramName) =>

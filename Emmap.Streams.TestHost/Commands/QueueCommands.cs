@@ -3,6 +3,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using System.Threading;
+using Emmap.Streams.Testing;
 
 namespace Emmap.Streams.TestHost;
 
@@ -202,10 +203,10 @@ internal static class QueueCommands
             return;
         }
 
-        AppContext.SetSwitch(QueueCrashPoints.SwitchName, true);
+        AppContext.SetSwitch(CrashPoints.SwitchName, true);
         string point = at >= 0 ? args[at + 1] : string.Empty;
         long remaining = at >= 0 ? Parse(args[at + 2]) : long.MaxValue;
-        QueueCrashPoints.Hook = name =>
+        CrashPoints.Hook = name =>
         {
             if (trace)
             {

@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using Emmap.Streams.Testing;
 
 namespace Emmap.Streams.Tests.Queue;
 
@@ -12,13 +13,13 @@ public static class QueueCrashPointSwitch
 {
     [ModuleInitializer]
     [SuppressMessage("Usage", "CA2255:The ModuleInitializer attribute should not be used in libraries", Justification = "A test assembly: the switch must be set before the queue reads it.")]
-    public static void Enable() => AppContext.SetSwitch(QueueCrashPoints.SwitchName, true);
+    public static void Enable() => AppContext.SetSwitch(CrashPoints.SwitchName, true);
 
     /// <summary>Runs <paramref name="action"/> and stops it at the <paramref name="hit"/>-th visit of <paramref name="point"/>; returns whether it stopped there.</summary>
     public static bool StopAt(string point, Action action, int hit = 1)
     {
         int seen = 0;
-        QueueCrashPoints.Hook = name =>
+        CrashPoints.Hook = name =>
         {
             if (name == point && ++seen == hit)
             {
@@ -36,7 +37,7 @@ public static class QueueCrashPointSwitch
         }
         finally
         {
-            QueueCrashPoints.Hook = null;
+            CrashPoints.Hook = null;
         }
     }
 

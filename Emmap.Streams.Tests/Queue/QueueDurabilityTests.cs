@@ -1,13 +1,13 @@
-using System;
 using System.Diagnostics;
 using System.IO;
 using System.Threading;
-using Emmap.Streams.Native;
+using System;
+
+using Emmap.Streams.TestHost;
+using Emmap.Streams.Testing;
 using Emmap.Streams.Tests.Support;
 using NUnit.Framework;
 using Shouldly;
-
-using Emmap.Streams.TestHost;
 
 namespace Emmap.Streams.Tests.Queue;
 

@@ -2,7 +2,7 @@ using System;
 using System.Buffers;
 using System.IO;
 using System.Linq;
-using Emmap.Streams.Native;
+using Emmap.Streams.Testing;
 using Emmap.Streams.Tests.Support;
 using NUnit.Framework;
 using Shouldly;
@@ -213,22 +213,23 @@ public sealed class MappedFileStreamFaultTests
     }
 
     [Test]
-    public void Open_AdoptingGrowthByAnotherProcessFailsToMap_TheLengthIsNotPublished()
+    public void Open_AdoptingGrowthByAnotherProgramFailsToMap_NothingPastTheMappedPagesIsReadable()
     {
         using var stream = Create(4096);
         using (var other = new FileStream(_path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
         {
-            other.SetLength(3 * 4096); // grown outside this process's mapping, as another process would
+            other.SetLength(3 * 4096); // grown with plain file I/O, outside this process's mapping
         }
 
         using (FaultInjection.Install(point => point == FaultPoint.Map ? OutOfMemory : 0))
         {
             Should.Throw<IOException>(() => MappedFileStream.Open(_path));
+
+            // Lock-free readers use the length at once: it must never cover pages that are not mapped.
+            stream.ReadAt(0, new byte[8]).ShouldBe(8);
+            Should.Throw<IOException>(() => stream.ReadAt(2 * 4096, new byte[8]));
         }
 
-        // Lock-free readers use the length at once: it must not cover pages that are not mapped yet.
-        stream.Length.ShouldBe(4096);
-        stream.ReadAt(2 * 4096, new byte[8]).ShouldBe(0);
         using var second = MappedFileStream.Open(_path);
         stream.Length.ShouldBe(3 * 4096);
         stream.ReadAt(2 * 4096, new byte[8]).ShouldBe(8);

@@ -1,4 +1,5 @@
 using System;
+using Emmap.Streams.Mapping;
 
 namespace Emmap.Streams;
 
@@ -33,7 +34,7 @@ public static class AtomicExtensions
     /// <exception cref="NotSupportedException">The stream is read-only.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     public static long AtomicAdd(this MappedFileStream stream, long position, long value) =>
-        NotNull(stream).AtomicUpdate(position, MappedFileStream.AtomicOp.Add, value);
+        NotNull(stream).AtomicUpdate(position, MappedView.AtomicOp.Add, value);
 
     /// <summary>Subtracts <paramref name="value"/> from the cell (emmap <c>patomic_sub</c>).</summary>
     /// <param name="stream">The mapped stream.</param>
@@ -46,7 +47,7 @@ public static class AtomicExtensions
     /// <exception cref="NotSupportedException">The stream is read-only.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     public static long AtomicSubtract(this MappedFileStream stream, long position, long value) =>
-        NotNull(stream).AtomicUpdate(position, MappedFileStream.AtomicOp.Add, unchecked(-value));
+        NotNull(stream).AtomicUpdate(position, MappedView.AtomicOp.Add, unchecked(-value));
 
     /// <summary>Bitwise-ands <paramref name="value"/> into the cell (emmap <c>patomic_and</c>).</summary>
     /// <param name="stream">The mapped stream.</param>
@@ -59,7 +60,7 @@ public static class AtomicExtensions
     /// <exception cref="NotSupportedException">The stream is read-only.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     public static long AtomicAnd(this MappedFileStream stream, long position, long value) =>
-        NotNull(stream).AtomicUpdate(position, MappedFileStream.AtomicOp.And, value);
+        NotNull(stream).AtomicUpdate(position, MappedView.AtomicOp.And, value);
 
     /// <summary>Bitwise-ors <paramref name="value"/> into the cell (emmap <c>patomic_or</c>).</summary>
     /// <param name="stream">The mapped stream.</param>
@@ -72,7 +73,7 @@ public static class AtomicExtensions
     /// <exception cref="NotSupportedException">The stream is read-only.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     public static long AtomicOr(this MappedFileStream stream, long position, long value) =>
-        NotNull(stream).AtomicUpdate(position, MappedFileStream.AtomicOp.Or, value);
+        NotNull(stream).AtomicUpdate(position, MappedView.AtomicOp.Or, value);
 
     /// <summary>Bitwise-xors <paramref name="value"/> into the cell (emmap <c>patomic_xor</c>).</summary>
     /// <param name="stream">The mapped stream.</param>
@@ -85,7 +86,7 @@ public static class AtomicExtensions
     /// <exception cref="NotSupportedException">The stream is read-only.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     public static long AtomicXor(this MappedFileStream stream, long position, long value) =>
-        NotNull(stream).AtomicUpdate(position, MappedFileStream.AtomicOp.Xor, value);
+        NotNull(stream).AtomicUpdate(position, MappedView.AtomicOp.Xor, value);
 
     /// <summary>Stores <paramref name="value"/> in the cell (emmap <c>patomic_xchg</c>).</summary>
     /// <param name="stream">The mapped stream.</param>
@@ -98,7 +99,7 @@ public static class AtomicExtensions
     /// <exception cref="NotSupportedException">The stream is read-only.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     public static long AtomicExchange(this MappedFileStream stream, long position, long value) =>
-        NotNull(stream).AtomicUpdate(position, MappedFileStream.AtomicOp.Exchange, value);
+        NotNull(stream).AtomicUpdate(position, MappedView.AtomicOp.Exchange, value);
 
     /// <summary>
     /// Stores <paramref name="value"/> if the cell equals <paramref name="comparand"/>, with the order and meaning of

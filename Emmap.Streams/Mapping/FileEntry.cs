@@ -3,25 +3,24 @@ using System.Collections.Generic;
 using System.IO;
 using System.Threading;
 using Emmap.Streams.Native;
+using Emmap.Streams.Testing;
 using Microsoft.Win32.SafeHandles;
 
 namespace Emmap.Streams.Mapping;
 
 /// <summary>
-/// One file (device + inode) open in this process, however many handles map it. It owns the file
-/// descriptor and coordinates every change of the file's size, so that no handle, direct view or
-/// private mapping in the process can be left mapping pages past the end of the file (which would
-/// fault with SIGBUS on access):
+/// One file (device, inode, birth time) open in this process, however many handles map it. It owns the file descriptor and
+/// the file's <see cref="SharedFileState"/>, and makes every change of the file's size, so that no handle, view or private
+/// mapping in any process is ever left mapping pages past the end of the file (which would fault with SIGBUS on access):
 /// <list type="bullet">
-/// <item>Growth reserves the blocks first (<see cref="NativeFile.Grow"/>), then maps them, then
-/// publishes the new length.</item>
-/// <item>Shrinking publishes the new length first, then replaces the cut pages of every mapping by
-/// zero pages, then truncates. When a direct view or a private mapping may still cover the cut
-/// range, the truncation is deferred (the range is zeroed instead, so reads see what a truncated
-/// file would show) and retried when those references go.</item>
+/// <item><b>Growth</b> reserves the blocks first (<see cref="NativeFile.Grow"/>), then maps them, then publishes the new
+/// physical size, then the new length. Bytes a shrink cut off are zeroed before a length covers them again.</item>
+/// <item><b>Shrinking</b> publishes the new length first, advances the cut counter, replaces this process's cut pages by
+/// zero pages, and truncates the file only when no other process has it open and no private mapping here still maps the
+/// cut range. Otherwise the truncation waits: the last process to close trims the file to its length.</item>
+/// <item><b>Other processes</b> see the change at their next refresh: the length is shared, the pages they map stay valid.</item>
 /// </list>
-/// Sizes in this type are in file coordinates. Members marked "under the gate" require
-/// <see cref="Gate"/> to be held.
+/// Sizes in this type are in file coordinates. Members marked "under the gate" require <see cref="Gate"/> to be held.
 /// </summary>
 internal sealed class FileEntry
 {
@@ -33,13 +32,17 @@ internal sealed class FileEntry
     /// <summary>Registry references (one per live state, plus opens in progress); changes under the registry lock.</summary>
     internal int Refs;
 
+    // Pages are always mapped writable: through a read-write descriptor MAP_SHARED, through a read-only one (or for a
+    // private handle) copy-on-write. A direct view hands out writable Memory<byte>, so a write through a view of a
+    // read-only stream must land in a private copy, never fault; and it never reaches the file.
+    private const int Protection = UnixConstants.ProtRead | UnixConstants.ProtWrite;
+
+    private readonly SharedFileState _shared;
     private FileStream _file;
-    private long _logicalLength;
     private volatile bool _pendingTrim;
 
-    // Lowest file offset from which a deferred shrink may have punched holes (long.MaxValue: none). Growing the
-    // data back over it reserves the blocks again first, so a write there on a full disk cannot fault.
-    private long _holesFrom = long.MaxValue;
+    // False once a detach could not replace this process's file pages: from then on this process never truncates the file.
+    private bool _mayTruncate = true;
 
     internal FileEntry(FileIdentity identity, string path, FileStream file, bool writable)
     {
@@ -47,8 +50,7 @@ internal sealed class FileEntry
         Path = path;
         _file = file;
         Writable = writable;
-        PhysicalLength = file.Length;
-        _logicalLength = PhysicalLength;
+        _shared = SharedFileState.Open(identity, file.SafeFileHandle, writable, path);
     }
 
     /// <summary>The state shared by all <see cref="MapSharing.Shared"/> handles, if any is open (under the gate).</summary>
@@ -57,21 +59,16 @@ internal sealed class FileEntry
     /// <summary>True if the descriptor allows writing (under the gate).</summary>
     internal bool Writable { get; private set; }
 
-    /// <summary>The size of the file on disk as this process made it (under the gate).</summary>
-    internal long PhysicalLength { get; private set; }
+    /// <summary>The size of the file on disk as the library made it (under the gate).</summary>
+    internal long PhysicalLength => Volatile.Read(ref _shared.Physical);
 
-    /// <summary>True while a truncation waits for views or private mappings to go.</summary>
+    /// <summary>The end of the file's data as all processes agree on it (under the gate, after <see cref="Refresh"/>).</summary>
+    internal long LogicalLength => Volatile.Read(ref _shared.Length);
+
+    /// <summary>True while a truncation waits for private mappings or other processes to go.</summary>
     internal bool PendingTrim => _pendingTrim;
 
     internal SafeFileHandle Handle => _file.SafeFileHandle;
-
-    /// <summary>The end of the file's data as the process sees it (under the gate).</summary>
-    internal long LogicalLength => Shared is { } shared ? Volatile.Read(ref shared.Length) : _logicalLength;
-
-    // Pages are always mapped writable: through a read-write descriptor MAP_SHARED, through a read-only one (or for a
-    // private handle) copy-on-write. A direct view hands out writable Memory<byte>, so a write through a view of a
-    // read-only stream must land in a private copy, never fault; and it never reaches the file.
-    private const int Protection = UnixConstants.ProtRead | UnixConstants.ProtWrite;
 
     /// <summary>Takes over <paramref name="file"/> if it allows more than the current descriptor, else closes it.</summary>
     internal void Adopt(FileStream file, bool writable)
@@ -85,6 +82,7 @@ internal sealed class FileEntry
             }
 
             FileStream old = _file;
+            _shared.Upgrade(file.SafeFileHandle);
             _file = file;
             Writable = true;
             if (Shared is { } shared)
@@ -101,65 +99,145 @@ internal sealed class FileEntry
         }
     }
 
-    /// <summary>Picks up growth or truncation made by other processes since this entry last looked (under the gate).</summary>
-    internal void RefreshFromDisk()
+    /// <summary>
+    /// Brings the shared state up to date with other processes (under the gate): their growth is mapped and published, their
+    /// shrinks lower the length (a cut for this process's accesses; the pages stay, since nobody truncates while this process
+    /// has the file open). With <paramref name="checkDisk"/>, also compares the file's size on disk with the shared state, to
+    /// notice growth or truncation by programs that do not use this library.
+    /// </summary>
+    internal void Refresh(bool checkDisk)
     {
-        long onDisk = RandomAccess.GetLength(Handle);
-        if (onDisk > PhysicalLength)
+        if (checkDisk)
         {
-            // Map the new bytes before publishing a length that covers them: lock-free readers may use it at once.
-            MapShared(onDisk);
-            PhysicalLength = onDisk;
-            SetLogicalLength(onDisk);
+            _shared.TryJoinPage();
+            ReconcileWithDisk();
         }
-        else if (onDisk < PhysicalLength)
+
+        if (Shared is not { } shared)
         {
-            // Someone else truncated the file: stop mapping what is gone before anything touches it.
-            CutMappingsAt(onDisk);
-            PhysicalLength = onDisk;
-            if (LogicalLength > onDisk)
-            {
-                SetLogicalLength(onDisk);
-            }
+            return;
+        }
+
+        long length = Volatile.Read(ref _shared.Length);
+        long local = Volatile.Read(ref shared.Length);
+        if (length > local)
+        {
+            MapShared(Volatile.Read(ref _shared.Physical));
+            shared.Grow(length);
+        }
+        else if (length < local)
+        {
+            // Another process shrank the file: its cut erases the bytes; this process keeps its pages, which stay valid.
+            shared.Cut(length, erasing: false);
         }
     }
 
-    /// <summary>Sets the file's logical length to <paramref name="length"/>, growing or truncating it (under the gate).</summary>
+    /// <summary>
+    /// Writes <paramref name="data"/> at <paramref name="fileOffset"/> for <paramref name="view"/>, past the end of the data
+    /// (under the gate): reserves and maps capacity by the view's growth policy, zeroes a gap that may hold cut bytes, copies, then publishes the new length.
+    /// Atomic with respect to every other size change in every process.
+    /// </summary>
+    /// <returns>The file offset the data was written at: <paramref name="fileOffset"/>, or the end of the data when
+    /// <paramref name="append"/> is set.</returns>
+    internal unsafe long WriteShared(MappedView view, long fileOffset, ReadOnlySpan<byte> data, bool append)
+    {
+        MappingState shared = Shared!;
+        bool solo = EnterSizeChange();
+        try
+        {
+            Refresh(checkDisk: false);
+            long length = Volatile.Read(ref _shared.Length);
+            if (append)
+            {
+                fileOffset = Math.Max(fileOffset, length);
+            }
+
+            long end = fileOffset + data.Length;
+            if (end > length)
+            {
+                view.CheckCanGrowTo(end, length);
+                EnsureCapacity(end, view.Growth.NextCapacity(Volatile.Read(ref _shared.Physical), end));
+                if (fileOffset > length)
+                {
+                    ZeroCutBytes(length, fileOffset);
+                }
+
+                // Bytes past the length that a crash could leave behind are covered by the high-water mark before they exist.
+                RaiseHighWater(end);
+            }
+
+            data.CopyTo(new Span<byte>(MappedAccess.BeginExclusive(shared, fileOffset, data.Length), data.Length));
+            if (end > length)
+            {
+                CrashPoints.Hit(CrashPoints.ExtendCopied);
+                Volatile.Write(ref _shared.Length, end);
+                shared.Grow(end);
+            }
+
+            return fileOffset;
+        }
+        finally
+        {
+            ExitSizeChange(solo);
+        }
+    }
+
+    /// <summary>Sets the file's length to <paramref name="length"/>, growing or shrinking it (under the gate).</summary>
     internal void SetFileLength(long length)
     {
-        long current = LogicalLength;
-        if (length > current)
+        bool solo = EnterSizeChange();
+        try
         {
-            ReserveHoles(current, length);
-            if (length > PhysicalLength)
+            Refresh(checkDisk: false);
+            long current = Volatile.Read(ref _shared.Length);
+            if (length > current)
             {
-                Grow(length);
+                EnsureCapacity(length, length);
+                ZeroCutBytes(current, length);
+                RaiseHighWater(length);
+                Volatile.Write(ref _shared.Length, length);
+                Shared?.Grow(length);
             }
-            else
+            else if (length < current)
             {
-                TrimPhysical(length, current);
+                Volatile.Write(ref _shared.Length, length);
+                if (Shared is { } shared && shared.Cut(length))
+                {
+                    CutSharedAt(length);
+                }
             }
 
-            SetLogicalLength(length);
+            TryTrim(length, solo);
+            if (length < current && Volatile.Read(ref _shared.Physical) > length)
+            {
+                // The truncation waits (a private mapping here, or another process): the cut bytes read as zeros meanwhile,
+                // as a truncated file would show them, and keep their blocks, so a write there never needs a new one.
+                NativeFile.ZeroRange(Handle, length, Math.Min(current, Volatile.Read(ref _shared.Physical)) - length, Path);
+            }
         }
-        else if (length < current)
+        finally
         {
-            SetLogicalLength(length);
-            TrimPhysical(length, current);
-        }
-        else if (PhysicalLength > length)
-        {
-            TrimPhysical(length, current);
+            ExitSizeChange(solo);
         }
     }
 
-    /// <summary>Makes sure the file and the shared mapping reach <paramref name="end"/>, growing by <paramref name="policy"/> (under the gate).</summary>
-    internal void EnsureSharedCapacity(long end, GrowthPolicy policy)
+    /// <summary>Gives back capacity past the data (a <c>Flush</c>): the size on disk becomes the length, when nothing prevents it (under the gate).</summary>
+    internal void TrimSurplus()
     {
-        ReserveHoles(LogicalLength, end);
-        if (end > PhysicalLength)
+        if (!Writable || Volatile.Read(ref _shared.Physical) <= Volatile.Read(ref _shared.Length))
         {
-            Grow(policy.NextCapacity(PhysicalLength, end));
+            return;
+        }
+
+        bool solo = EnterSizeChange();
+        try
+        {
+            Refresh(checkDisk: false);
+            TryTrim(Volatile.Read(ref _shared.Length), solo);
+        }
+        finally
+        {
+            ExitSizeChange(solo);
         }
     }
 
@@ -169,16 +247,14 @@ internal sealed class FileEntry
         if (Shared is { } existing && existing.TryAddRef())
         {
             existing.Handles++;
-            MapShared(PhysicalLength);
+            Refresh(checkDisk: false);
             return existing;
         }
 
-        // A shared state whose last reference is being released (refused above, not yet detached) still holds the
-        // latest length: take it over, not the length saved before that state was created.
-        long length = LogicalLength;
-        Region region = Region.Reserve(PhysicalLength, Protection, shared: Writable);
-        region.MapFileTo(PhysicalLength, Handle, Path);
-        var state = new MappingState(this, region, length, isPrivate: false);
+        long physical = Volatile.Read(ref _shared.Physical);
+        Region region = Region.Reserve(physical, Protection, shared: Writable);
+        region.MapFileTo(physical, Handle, Path);
+        var state = new MappingState(this, region, Volatile.Read(ref _shared.Length), isPrivate: false);
         state.InitializeRef();
         state.Handles = 1;
         FileRegistry.AddRef(this);
@@ -189,8 +265,9 @@ internal sealed class FileEntry
     /// <summary>Attaches a private (copy-on-write) handle whose data ends at <paramref name="end"/> (under the gate).</summary>
     internal MappingState AttachPrivate(long end)
     {
-        Region region = Region.Reserve(Math.Max(end, PhysicalLength), Protection, shared: false);
-        region.MapFileTo(PhysicalLength, Handle, Path);
+        long physical = Volatile.Read(ref _shared.Physical);
+        Region region = Region.Reserve(Math.Max(end, physical), Protection, shared: false);
+        region.MapFileTo(Math.Min(end, physical), Handle, Path);
         region.MapZerosTo(end, Path);
         var state = new MappingState(this, region, end, isPrivate: true);
         state.InitializeRef();
@@ -217,16 +294,14 @@ internal sealed class FileEntry
     internal void SetPrivateLength(MappingState state, long end)
     {
         long current = Volatile.Read(ref state.Length);
-        Region region = state.Region;
         if (end > current)
         {
             EnsurePrivateCapacity(state, end);
-            Volatile.Write(ref state.Length, end);
+            state.Grow(end);
         }
-        else if (end < current)
+        else if (state.Cut(end))
         {
-            Interlocked.Exchange(ref state.Length, end);
-            region.ZeroFrom(end, current, Path);
+            state.Region.ZeroFrom(end, current, Path);
             if (_pendingTrim)
             {
                 RetryPendingTrimLocked();
@@ -245,16 +320,17 @@ internal sealed class FileEntry
             }
             else if (ReferenceEquals(Shared, state))
             {
-                _logicalLength = Volatile.Read(ref state.Length);
                 Shared = null;
             }
 
-            state.DetachAll();
-
-            // Give back space grown past the data (FileStream-like length), or a deferred truncation.
-            if (Writable && PhysicalLength > LogicalLength)
+            if (!state.DetachAll())
             {
-                TryTrim();
+                _mayTruncate = false;
+            }
+
+            if (_pendingTrim)
+            {
+                RetryPendingTrimLocked();
             }
         }
 
@@ -270,8 +346,41 @@ internal sealed class FileEntry
         }
     }
 
-    /// <summary>Closes the descriptor. Called once, by the registry, when nothing references the entry.</summary>
-    internal void Close() => _file.Dispose();
+    /// <summary>
+    /// Closes the descriptor and this process's view of the shared state. Called once, by the registry, when nothing in the
+    /// process references the entry. The last process to close trims the file to its length.
+    /// </summary>
+    internal void Close()
+    {
+        lock (Gate)
+        {
+            bool forget = false;
+            try
+            {
+                _shared.Lock();
+                if (!_shared.OthersPresent())
+                {
+                    if (Writable && _mayTruncate && Volatile.Read(ref _shared.Physical) > Volatile.Read(ref _shared.Length))
+                    {
+                        Truncate(Volatile.Read(ref _shared.Length));
+                    }
+
+                    // The page may go once the file on disk says all it says; a truncation still owed (by a process that
+                    // could not make it) keeps the page for the next process that can.
+                    forget = Volatile.Read(ref _shared.Physical) == Volatile.Read(ref _shared.Length);
+                }
+            }
+            catch (IOException)
+            {
+                // Only surplus bytes stay on disk; the next process to open the file alone gives them back.
+            }
+            finally
+            {
+                _shared.Close(forget);
+                _file.Dispose();
+            }
+        }
+    }
 
     /// <summary>Writes dirty pages and file metadata to the device (the <c>fsync</c> half of a durable flush).</summary>
     internal void FlushToDisk()
@@ -291,67 +400,8 @@ internal sealed class FileEntry
         }
     }
 
-    private void RetryPendingTrimLocked()
-    {
-        if (_pendingTrim)
-        {
-            TryTrim();
-        }
-    }
-
-    private void TryTrim()
-    {
-        try
-        {
-            TrimPhysical(LogicalLength, LogicalLength);
-        }
-        catch (IOException)
-        {
-            // The data is intact and correct; only surplus zero bytes stay on disk. Retried at the next release.
-            _pendingTrim = true;
-        }
-    }
-
-    private void SetLogicalLength(long length)
-    {
-        if (Shared is { } shared)
-        {
-            // A full fence: a view being created concurrently either sees the new length or is seen by the pin check.
-            Interlocked.Exchange(ref shared.Length, length);
-        }
-        else
-        {
-            _logicalLength = length;
-        }
-    }
-
-    private void Grow(long newPhysical)
-    {
-        NativeFile.Grow(Handle, PhysicalLength, newPhysical, Path);
-        try
-        {
-            MapShared(newPhysical);
-        }
-        catch (IOException)
-        {
-            // PhysicalLength must never count bytes the shared mapping does not cover: a later write below it would
-            // skip growing and touch unmapped address space. Give the blocks back; nothing changed.
-            try
-            {
-                NativeFile.Truncate(Handle, PhysicalLength, Path);
-            }
-            catch (IOException)
-            {
-                // Only surplus zero bytes stay on disk; the next growth reuses them.
-            }
-
-            throw;
-        }
-
-        PhysicalLength = newPhysical;
-    }
-
-    private void MapShared(long end)
+    /// <summary>Maps the shared region so that <c>[0, end)</c> is file-backed (under the gate), in a larger reservation if needed.</summary>
+    internal void MapShared(long end)
     {
         if (Shared is not { } shared)
         {
@@ -372,70 +422,233 @@ internal sealed class FileEntry
         shared.MoveTo(larger);
     }
 
-    /// <summary>
-    /// Brings the file size down to <paramref name="target"/>; <paramref name="dataEnd"/> is where the
-    /// data ended before, so only <c>[target, dataEnd)</c> can hold bytes that must read as zeros.
-    /// </summary>
-    private void TrimPhysical(long target, long dataEnd)
+    // Starts a change of the shared sizes: lock-free if this process is solo, else under the size lock. While holding the
+    // lock it becomes solo again if the other processes have gone.
+    private bool EnterSizeChange()
     {
-        if (PhysicalLength <= target)
-        {
-            return;
-        }
-
-        if (!Writable)
-        {
-            return;
-        }
-
-        if (IsPinnedBeyond(target))
-        {
-            long cut = Math.Min(dataEnd, PhysicalLength) - target;
-            if (cut > 0)
-            {
-                NativeFile.ZeroRange(Handle, target, cut, Path);
-                _holesFrom = Math.Min(_holesFrom, target);
-            }
-
-            _pendingTrim = true;
-            return;
-        }
-
-        CutMappingsAt(target);
-        NativeFile.Truncate(Handle, target, Path);
-        PhysicalLength = target;
-        _pendingTrim = false;
-        if (target <= _holesFrom)
-        {
-            _holesFrom = long.MaxValue;
-        }
-    }
-
-    /// <summary>Before the data grows from <paramref name="from"/> to <paramref name="to"/>: re-reserves blocks punched out by a deferred shrink.</summary>
-    private void ReserveHoles(long from, long to)
-    {
-        if (to <= _holesFrom)
-        {
-            return;
-        }
-
-        long start = Math.Max(from, _holesFrom);
-        long end = Math.Min(to, PhysicalLength);
-        if (end > start)
-        {
-            NativeFile.Reserve(Handle, start, end - start, Path);
-        }
-
-        _holesFrom = end < PhysicalLength ? Math.Max(_holesFrom, end) : long.MaxValue;
-    }
-
-    private bool IsPinnedBeyond(long target)
-    {
-        if (Shared is { } shared && shared.ViewCount > 0)
+        if (_shared.TryEnterSolo())
         {
             return true;
         }
 
+        _shared.Lock();
+        try
+        {
+            RecoverDeadGrowth();
+            _ = _shared.TryBecomeSolo();
+        }
+        catch
+        {
+            _shared.Unlock();
+            throw;
+        }
+
+        return false;
+    }
+
+    private void ExitSizeChange(bool solo)
+    {
+        if (solo)
+        {
+            _shared.ExitSolo();
+        }
+        else
+        {
+            _shared.Unlock();
+        }
+    }
+
+    // With the size lock held nobody is growing the file, so a pending growth belongs to a process that died halfway:
+    // its reserved bytes stay (they are zeros past the length); the length it never published stays as it was.
+    private void RecoverDeadGrowth()
+    {
+        long pending = Volatile.Read(ref _shared.Pending);
+        if (pending == 0)
+        {
+            return;
+        }
+
+        long size = RandomAccess.GetLength(Handle);
+        if (size >= Volatile.Read(ref _shared.Physical))
+        {
+            Volatile.Write(ref _shared.Physical, size);
+        }
+
+        Volatile.Write(ref _shared.Pending, 0);
+    }
+
+    // Adopts size changes made by programs that do not use this library (or a grower that died).
+    private void ReconcileWithDisk()
+    {
+        long size = RandomAccess.GetLength(Handle);
+        if (size == Volatile.Read(ref _shared.Physical) && Volatile.Read(ref _shared.Pending) == 0)
+        {
+            return;
+        }
+
+        bool solo = EnterSizeChange();
+        try
+        {
+            size = RandomAccess.GetLength(Handle);
+            long physical = Volatile.Read(ref _shared.Physical);
+            if (size > physical)
+            {
+                // Someone appended with plain file I/O: what they wrote is data.
+                Volatile.Write(ref _shared.Physical, size);
+                RaiseHighWater(size);
+                Volatile.Write(ref _shared.Length, size);
+            }
+            else if (size < physical)
+            {
+                // Someone truncated the file: stop mapping what is gone before anything touches it.
+                Volatile.Write(ref _shared.Physical, size);
+                if (Volatile.Read(ref _shared.Length) > size)
+                {
+                    Volatile.Write(ref _shared.Length, size);
+                }
+
+                if (Volatile.Read(ref _shared.HighWater) > size)
+                {
+                    Volatile.Write(ref _shared.HighWater, Math.Max(size, Volatile.Read(ref _shared.Length)));
+                }
+
+                Shared?.Cut(size);
+                foreach (MappingState state in Privates)
+                {
+                    state.Cut(size);
+                }
+
+                CutMappingsAt(size);
+            }
+        }
+        finally
+        {
+            ExitSizeChange(solo);
+        }
+    }
+
+    // Makes the file at least `required` bytes long on disk, growing it to `target`, and maps it (under a size change).
+    private void EnsureCapacity(long required, long target)
+    {
+        long physical = Volatile.Read(ref _shared.Physical);
+        if (required > physical)
+        {
+            Volatile.Write(ref _shared.Pending, target);
+            try
+            {
+                NativeFile.Grow(Handle, physical, target, Path);
+                CrashPoints.Hit(CrashPoints.GrowReserved);
+                try
+                {
+                    MapShared(target);
+                }
+                catch (IOException)
+                {
+                    // The physical size must never count bytes the shared mapping does not cover. Give the blocks back.
+                    try
+                    {
+                        NativeFile.Truncate(Handle, physical, Path);
+                    }
+                    catch (IOException)
+                    {
+                        // Only surplus zero bytes stay on disk; the next growth reuses them.
+                    }
+
+                    throw;
+                }
+
+                Volatile.Write(ref _shared.Physical, target);
+            }
+            finally
+            {
+                Volatile.Write(ref _shared.Pending, 0);
+            }
+        }
+
+        MapShared(Math.Max(required, Volatile.Read(ref _shared.Physical)));
+    }
+
+    // Bytes in [from, to) may still hold what a shrink cut off (up to the high-water mark): zero them, keeping their blocks.
+    private void ZeroCutBytes(long from, long to)
+    {
+        long end = Math.Min(to, Volatile.Read(ref _shared.HighWater));
+        if (end > from)
+        {
+            NativeFile.ZeroRange(Handle, from, end - from, Path);
+        }
+    }
+
+    private void RaiseHighWater(long end)
+    {
+        if (end > Volatile.Read(ref _shared.HighWater))
+        {
+            Volatile.Write(ref _shared.HighWater, end);
+        }
+    }
+
+    // Under a size change: truncates the file to `target` if no other process has it open and no private mapping here maps
+    // past it; otherwise leaves the truncation pending (the last process to close, or a later flush, does it).
+    private void TryTrim(long target, bool solo)
+    {
+        if (!Writable || Volatile.Read(ref _shared.Physical) <= target)
+        {
+            return;
+        }
+
+        if (!_mayTruncate || IsPinnedBeyond(target) || (!solo && _shared.OthersPresent()))
+        {
+            _pendingTrim = true;
+            return;
+        }
+
+        try
+        {
+            Truncate(target);
+        }
+        catch (IOException)
+        {
+            // The data is intact and correct; only surplus bytes stay on disk. Retried later.
+            _pendingTrim = true;
+        }
+    }
+
+    private void Truncate(long target)
+    {
+        CrashPoints.Hit(CrashPoints.TrimLocked);
+        CutMappingsAt(target);
+        NativeFile.Truncate(Handle, target, Path);
+        Volatile.Write(ref _shared.Physical, target);
+        Volatile.Write(ref _shared.HighWater, Math.Max(target, Volatile.Read(ref _shared.Length)));
+        _pendingTrim = false;
+    }
+
+    private void RetryPendingTrimLocked()
+    {
+        if (!_pendingTrim || !Writable)
+        {
+            return;
+        }
+
+        try
+        {
+            bool solo = EnterSizeChange();
+            try
+            {
+                TryTrim(Volatile.Read(ref _shared.Length), solo);
+            }
+            finally
+            {
+                ExitSizeChange(solo);
+            }
+        }
+        catch (IOException)
+        {
+            // Still pending; retried at the next release, flush or close.
+        }
+    }
+
+    private bool IsPinnedBeyond(long target)
+    {
         long page = Region.RoundUpToPage(target);
         foreach (MappingState state in Privates)
         {
@@ -448,7 +661,8 @@ internal sealed class FileEntry
         return false;
     }
 
-    private void CutMappingsAt(long end)
+    // Replaces this process's shared pages from `end` on by zero pages, so views and racing accesses stop touching the file.
+    private void CutSharedAt(long end)
     {
         if (Shared is { } shared)
         {
@@ -458,7 +672,11 @@ internal sealed class FileEntry
                 retired.CutFileAt(end, Path);
             }
         }
+    }
 
+    private void CutMappingsAt(long end)
+    {
+        CutSharedAt(end);
         foreach (MappingState state in Privates)
         {
             state.Region.CutFileAt(end, Path);

@@ -23,7 +23,7 @@ internal static class FileRegistry
         FileIdentity identity;
         try
         {
-            identity = NativeFile.GetIdentity(file.SafeFileHandle, path);
+            identity = NativeFile.GetStatus(file.SafeFileHandle, path).Identity;
         }
         catch
         {

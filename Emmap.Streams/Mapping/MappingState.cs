@@ -4,16 +4,19 @@ using System.Threading;
 namespace Emmap.Streams.Mapping;
 
 /// <summary>
-/// What the hot paths read: the current <see cref="Region"/> and the end of the data, in file
-/// coordinates. All <see cref="MapSharing.Shared"/> handles of one file in the process share one
-/// state (one mapping, one length, as all <c>FileStream</c>s of a file see one file length); each
-/// <see cref="MapSharing.Private"/> handle has its own.
+/// What the hot paths read: the current <see cref="Region"/>, the end of the data and the cut counter, in file
+/// coordinates. All <see cref="MapSharing.Shared"/> handles of one file in the process share one state (one mapping, one
+/// length, as all <c>FileStream</c>s of a file see one file length); each <see cref="MapSharing.Private"/> handle has its own.
 /// </summary>
 /// <remarks>
-/// Lifetime: the state lives while handles or direct views reference it (<see cref="TryAddRef"/>,
-/// <see cref="Release"/>). When the last reference goes, its regions are detached from the file and
-/// the file is trimmed; see <see cref="FileEntry"/>. Fields other than the two hot ones change only
-/// with <see cref="FileEntry.Gate"/> held.
+/// <para>The access protocol (<see cref="MappedAccess"/>) reads <see cref="Cuts"/>, then <see cref="Length"/> and
+/// <see cref="Base"/>, touches memory, and reads <see cref="Cuts"/> again. Whoever takes bytes away (a shrink, a detach,
+/// another process's shrink seen by a refresh) lowers <see cref="Length"/> first, then advances <see cref="Cuts"/> with
+/// <see cref="RecordCut"/>, and only then replaces pages. So an access that passed its range check on the old length and
+/// may have touched cut pages always sees the counter move, even if the length grew back meanwhile.</para>
+/// <para>Lifetime: the state lives while handles or direct views reference it (<see cref="TryAddRef"/>,
+/// <see cref="Release"/>). When the last reference goes, its regions are detached from the file; see
+/// <see cref="FileEntry"/>. Fields other than the three hot ones change only with <see cref="FileEntry.Gate"/> held.</para>
 /// </remarks>
 internal sealed unsafe class MappingState
 {
@@ -28,10 +31,12 @@ internal sealed unsafe class MappingState
 
     /// <summary>
     /// End of the data in file coordinates. Published after the bytes and pages it covers exist; lowered before pages are
-    /// cut; -1 once the state is detached from the file, so an access that raced with the detach sees it in its one
-    /// after-copy check.
+    /// cut; 0 once the state is detached from the file.
     /// </summary>
     internal long Length;
+
+    /// <summary>The cut counter: advanced after <see cref="Length"/> is lowered and before any page is replaced.</summary>
+    internal long Cuts;
 
     internal readonly FileEntry File;
     internal readonly bool IsPrivate;
@@ -41,6 +46,7 @@ internal sealed unsafe class MappingState
 
     private int _refs;
     private List<Region>? _retired;
+    private CutHistory? _history;
 
     internal MappingState(FileEntry file, Region region, long length, bool isPrivate)
     {
@@ -91,6 +97,52 @@ internal sealed unsafe class MappingState
         }
     }
 
+    /// <summary>Publishes a larger <see cref="Length"/> (under the gate, after the pages it covers are mapped).</summary>
+    internal void Grow(long length)
+    {
+        if (length > Volatile.Read(ref Length))
+        {
+            Volatile.Write(ref Length, length);
+        }
+    }
+
+    /// <summary>
+    /// Lowers <see cref="Length"/> to <paramref name="length"/> and advances the cut counter (under the gate), before the
+    /// caller replaces any page at or past it. <paramref name="erasing"/> says whether the bytes past it leave the file (a
+    /// shrink) or stay there (another process's shrink seen by a refresh: its own cut erases them). Returns false if the
+    /// length was not above it (nothing is cut).
+    /// </summary>
+    internal bool Cut(long length, bool erasing = true)
+    {
+        if (Volatile.Read(ref Length) <= length)
+        {
+            return false;
+        }
+
+        Volatile.Write(ref Length, length);
+        RecordCut(erasing ? length : long.MaxValue);
+        return true;
+    }
+
+    /// <summary>
+    /// Advances the cut counter for a cut that erases every byte from <paramref name="from"/> on (<see cref="long.MaxValue"/>:
+    /// a cut that erases nothing), under the gate.
+    /// </summary>
+    internal void RecordCut(long from)
+    {
+        long next = Cuts + 1;
+        (_history ??= new CutHistory()).Record(next, from);
+
+        // A full fence: the lowered length is visible before the counter, and both before any page is replaced.
+        Interlocked.Exchange(ref Cuts, next);
+    }
+
+    /// <summary>
+    /// Under the gate: whether an update that began when the counter was <paramref name="since"/> and touched bytes before
+    /// <paramref name="end"/> (file coordinates) missed every erasing cut made since, so that what it did is in the file.
+    /// </summary>
+    internal bool Untouched(long since, long end) => since == Cuts || (_history?.Untouched(since, Cuts, end) ?? true);
+
     /// <summary>Switches to <paramref name="region"/> (under the gate), keeping the old one mapped for its views.</summary>
     internal void MoveTo(Region region)
     {
@@ -99,17 +151,23 @@ internal sealed unsafe class MappingState
         Volatile.Write(ref Base, (nint)region.Base);
     }
 
-    /// <summary>Marks the state detached (<see cref="Length"/> -1), then detaches every region of it from the file (under the gate).</summary>
-    internal void DetachAll()
+    /// <summary>Marks the state detached (length 0, a cut of everything), then detaches every region of it from the file (under the gate).</summary>
+    /// <returns>True if every region let go of the file's pages.</returns>
+    internal bool DetachAll()
     {
-        Interlocked.Exchange(ref Length, -1);
-        Region.Detach();
+        // The file keeps its bytes: an update that raced with the last close landed before the pages were swapped, or in
+        // the swapped-in zero page of a closed handle (see docs/lifetime-and-concurrency.md).
+        Volatile.Write(ref Length, 0);
+        RecordCut(long.MaxValue);
+        bool detached = Region.Detach();
         if (_retired is not null)
         {
             foreach (Region region in _retired)
             {
-                region.Detach();
+                detached &= region.Detach();
             }
         }
+
+        return detached;
     }
 }

@@ -27,9 +27,11 @@ internal sealed unsafe class Region
 {
     private const long MinimumReservation = 1L << 30;
     private const int CollectThreshold = 8192;
-    private const long MaximumMapping = 1L << 44;
 
-    private static int s_unreleased;
+    // Regions detached from their file whose address space awaits finalization (live regions do not count).
+    private static int s_detached;
+
+    private int _counted;
 
     internal readonly byte* Base;
     internal readonly nuint Reserved;
@@ -56,7 +58,10 @@ internal sealed unsafe class Region
     ~Region()
     {
         Mmap.Release(Base, Reserved);
-        Interlocked.Decrement(ref s_unreleased);
+        if (_counted != 0)
+        {
+            Interlocked.Decrement(ref s_detached);
+        }
     }
 
     internal static nuint PageSize { get; } = (nuint)Environment.SystemPageSize;
@@ -66,25 +71,25 @@ internal sealed unsafe class Region
     /// <summary>Reserves address space for a mapping that needs <paramref name="bytes"/> now and may grow.</summary>
     internal static Region Reserve(long bytes, int protection, bool shared)
     {
-        if (bytes > MaximumMapping)
+        if (bytes > MappedLimits.MaxFileSize)
         {
-            throw new IOException($"Cannot map {bytes} bytes: the limit is {MaximumMapping} bytes per file.");
+            throw new IOException($"Cannot map {bytes} bytes: the limit is {MappedLimits.MaxFileSize} bytes per file.");
         }
 
         ulong wanted = Math.Max((ulong)MinimumReservation, BitOperations.RoundUpToPowerOf2((ulong)RoundUpToPage(bytes) * 2));
         byte* address = Mmap.Reserve((nuint)wanted);
-        Interlocked.Increment(ref s_unreleased);
         return new Region(address, (nuint)wanted, protection, shared);
     }
 
     /// <summary>
     /// Closed mappings give their address space back in finalizers; this keeps them from piling up against
-    /// <c>vm.max_map_count</c> in programs that open and close many files without allocating much.
+    /// <c>vm.max_map_count</c> in programs that open and close many files without allocating much. Only detached regions
+    /// count, so a process that keeps many files open never pays for a collection here.
     /// Must be called with no lock held (finalizers of streams take file gates).
     /// </summary>
     internal static void ThrottleReservations()
     {
-        if (Volatile.Read(ref s_unreleased) > CollectThreshold)
+        if (Volatile.Read(ref s_detached) > CollectThreshold)
         {
             GC.Collect();
             GC.WaitForPendingFinalizers();
@@ -181,14 +186,28 @@ internal sealed unsafe class Region
     }
 
     /// <summary>
-    /// Takes every file page out of the mapping (best effort): the file is no longer mapped, and a
-    /// racing access reads zeros. The address range itself stays reserved until finalization.
+    /// Takes every file page out of the mapping: the file is no longer mapped, and a racing access reads zeros. The address
+    /// range itself stays reserved until finalization.
     /// </summary>
-    internal void Detach()
+    /// <returns>False if the pages could not be replaced (they still map the file, so it must not be truncated).</returns>
+    internal bool Detach()
     {
-        if (Accessible != 0 && Mmap.TryMapAnonymous(Base, Accessible, Protection))
+        if (Interlocked.Exchange(ref _counted, 1) == 0)
         {
-            FileBacked = 0;
+            Interlocked.Increment(ref s_detached);
         }
+
+        if (FileBacked == 0)
+        {
+            return true;
+        }
+
+        if (!Mmap.TryMapAnonymous(Base, Accessible, Protection))
+        {
+            return false;
+        }
+
+        FileBacked = 0;
+        return true;
     }
 }

@@ -5,16 +5,26 @@ using System.Runtime.InteropServices;
 namespace Emmap.Streams.Native;
 
 /// <summary>
-/// The raw libc entry points this library needs. Nothing outside the <c>Native</c> folder calls these;
-/// the wrappers in <see cref="Mmap"/> and <see cref="NativeFile"/> add error handling and fault injection.
+/// The libc entry points shared by Linux and macOS. Platform-only entry points are in <c>Libc.Linux.cs</c> and
+/// <c>Libc.MacOS.cs</c>. Nothing outside the <c>Native</c> folder calls these; the wrappers in <see cref="Mmap"/>,
+/// <see cref="NativeFile"/> and <see cref="RangeLocks"/> add error handling and fault injection.
 /// </summary>
 internal static unsafe partial class Libc
 {
     private const string LibraryName = "libc";
 
+    // Tried in order on Linux: glibc, then musl (Alpine) under the names its loader and packages use.
+    private static readonly string[] s_linuxNames =
+    [
+        "libc.so.6",
+        "libc.musl-x86_64.so.1",
+        "libc.musl-aarch64.so.1",
+        "libc.so",
+    ];
+
     static Libc()
     {
-        // "libc" is resolved to the C library of the running platform (glibc on Linux, libSystem on macOS).
+        // "libc" is resolved to the C library of the running platform (glibc or musl on Linux, libSystem on macOS).
         NativeLibrary.SetDllImportResolver(typeof(Libc).Assembly, Resolve);
     }
 
@@ -25,8 +35,20 @@ internal static unsafe partial class Libc
             return IntPtr.Zero;
         }
 
-        string actual = OperatingSystem.IsMacOS() ? "/usr/lib/libSystem.dylib" : "libc.so.6";
-        return NativeLibrary.Load(actual, assembly, searchPath);
+        if (OperatingSystem.IsMacOS())
+        {
+            return NativeLibrary.Load("/usr/lib/libSystem.dylib", assembly, searchPath);
+        }
+
+        foreach (string name in s_linuxNames)
+        {
+            if (NativeLibrary.TryLoad(name, assembly, searchPath, out IntPtr handle))
+            {
+                return handle;
+            }
+        }
+
+        throw new DllNotFoundException("Emmap.Streams found no C library: tried " + string.Join(", ", s_linuxNames) + ".");
     }
 
     [LibraryImport(LibraryName, EntryPoint = "mmap", SetLastError = true)]
@@ -44,26 +66,16 @@ internal static unsafe partial class Libc
     [LibraryImport(LibraryName, EntryPoint = "ftruncate", SetLastError = true)]
     internal static partial int Truncate(int fd, long length);
 
-    /// <summary>Returns an errno value (0 on success); does not set errno.</summary>
-    [LibraryImport(LibraryName, EntryPoint = "posix_fallocate")]
-    internal static partial int PosixAllocate(int fd, long offset, long length);
-
-    /// <summary>Linux only.</summary>
-    [LibraryImport(LibraryName, EntryPoint = "fallocate", SetLastError = true)]
-    internal static partial int Allocate(int fd, int mode, long offset, long length);
-
-    /// <summary>Linux only: <c>statx(fd, "", AT_EMPTY_PATH, mask, buffer)</c>.</summary>
-    [LibraryImport(LibraryName, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int StatX(int dirFd, string path, int flags, uint mask, byte* buffer);
-
-    /// <summary>macOS only (64-bit inode layout).</summary>
-    [LibraryImport(LibraryName, EntryPoint = "fstat", SetLastError = true)]
-    internal static partial int FileStatus(int fd, byte* buffer);
-
     /// <summary><c>open(path, flags)</c> without <c>O_CREAT</c>, so the variadic mode argument is never read.</summary>
     [LibraryImport(LibraryName, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int Open(string path, int flags);
 
     [LibraryImport(LibraryName, EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int Link(string existingPath, string newPath);
+
+    [LibraryImport(LibraryName, EntryPoint = "fchmod", SetLastError = true)]
+    internal static partial int ChangeMode(int fd, uint mode);
+
+    [LibraryImport(LibraryName, EntryPoint = "unlink", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Unlink(string path);
 }

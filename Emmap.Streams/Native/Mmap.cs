@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using Emmap.Streams.Testing;
 using Microsoft.Win32.SafeHandles;
 
 namespace Emmap.Streams.Native;
@@ -44,6 +45,20 @@ internal static unsafe class Mmap
         {
             throw NativeErrors.IOError(NativeErrors.LastError(), "mmap", path);
         }
+    }
+
+    /// <summary>Maps the first <paramref name="length"/> bytes of <paramref name="file"/> shared and writable, anywhere.</summary>
+    internal static byte* MapShared(SafeFileHandle file, nuint length, string path)
+    {
+        using DescriptorLease descriptor = DescriptorLease.Of(file);
+        void* result = Libc.MapMemory(
+            null, length, UnixConstants.ProtRead | UnixConstants.ProtWrite, UnixConstants.MapShared, descriptor.Value, 0);
+        if (result == s_failed)
+        {
+            throw NativeErrors.IOError(NativeErrors.LastError(), "mmap", path);
+        }
+
+        return (byte*)result;
     }
 
     /// <summary>
@@ -94,16 +109,18 @@ internal static unsafe class Mmap
         }
     }
 
-    /// <summary>Faults a range in ahead of use; best effort, never throws.</summary>
-    internal static void Populate(byte* address, nuint length, bool forWrite)
+    /// <summary>
+    /// Faults a range in ahead of use; best effort, never throws. Pages are faulted for reading only, so a file that is
+    /// opened writable but never written keeps clean pages and has nothing to write back.
+    /// </summary>
+    internal static void Populate(byte* address, nuint length)
     {
         if (length == 0)
         {
             return;
         }
 
-        if (OperatingSystem.IsLinux()
-            && Libc.AdviseMemory(address, length, forWrite ? UnixConstants.AdvicePopulateWrite : UnixConstants.AdvicePopulateRead) == 0)
+        if (OperatingSystem.IsLinux() && Libc.AdviseMemory(address, length, UnixConstants.AdvicePopulateRead) == 0)
         {
             return;
         }

@@ -1,31 +1,34 @@
 using System;
 using System.Globalization;
 using System.IO;
+using Emmap.Streams.Testing;
 using Microsoft.Win32.SafeHandles;
 
 namespace Emmap.Streams.Native;
 
 /// <summary>
 /// File-level operations the BCL does not offer: reserving blocks (so that a full disk becomes an
-/// <see cref="IOException"/> instead of a SIGBUS on first touch), punching holes, file identity and
-/// atomic no-clobber publication. macOS differences are kept inside each method.
+/// <see cref="IOException"/> instead of a SIGBUS on first touch), zeroing a range without freeing its blocks, file
+/// identity and type, and atomic no-clobber publication. The platform halves are in <c>NativeFile.Linux.cs</c> and
+/// <c>NativeFile.MacOS.cs</c>.
 /// </summary>
-internal static unsafe class NativeFile
+internal static unsafe partial class NativeFile
 {
     private const int BlockSize = 4096;
 
     /// <summary>
     /// Grows the file to <paramref name="newLength"/> with every new block reserved on disk. On failure
-    /// the file keeps <paramref name="oldLength"/> and an <see cref="IOException"/> is thrown.
+    /// the file keeps <paramref name="oldLength"/> and an <see cref="IOException"/> is thrown. Tests can make it fail
+    /// (<see cref="FaultPoint.Allocate"/>) unless <paramref name="injectable"/> is false (the library's own bookkeeping files).
     /// </summary>
-    internal static void Grow(SafeFileHandle file, long oldLength, long newLength, string path)
+    internal static void Grow(SafeFileHandle file, long oldLength, long newLength, string path, bool injectable = true)
     {
         if (newLength <= oldLength)
         {
             return;
         }
 
-        int injected = FaultInjection.Check(FaultPoint.Allocate);
+        int injected = injectable ? FaultInjection.Check(FaultPoint.Allocate) : 0;
         if (injected != 0)
         {
             throw NativeErrors.IOError(injected, "Reserving disk space", path);
@@ -39,32 +42,6 @@ internal static unsafe class NativeFile
             // Never leave a half-grown file behind: a later mapping of unreserved blocks could fault.
             _ = TryTruncate(file, oldLength);
             throw NativeErrors.IOError(errno, $"Growing the file from {oldLength} to {newLength} bytes", path);
-        }
-    }
-
-    /// <summary>
-    /// Reserves disk blocks for <c>[offset, offset + length)</c>, a range inside the file that may have holes (punched
-    /// by <see cref="ZeroRange"/>), without changing the file length. Afterwards writes there cannot fail for lack of space.
-    /// </summary>
-    internal static void Reserve(SafeFileHandle file, long offset, long length, string path)
-    {
-        if (length <= 0)
-        {
-            return;
-        }
-
-        int injected = FaultInjection.Check(FaultPoint.Allocate);
-        if (injected != 0)
-        {
-            throw NativeErrors.IOError(injected, "Reserving disk space", path);
-        }
-
-        int errno = OperatingSystem.IsLinux()
-            ? AllocateLinux(file, offset, length)
-            : WriteZeroPerBlock(file, offset, offset + length);
-        if (errno != 0)
-        {
-            throw NativeErrors.IOError(errno, $"Reserving disk space for bytes [{offset}, {offset + length})", path);
         }
     }
 
@@ -85,8 +62,8 @@ internal static unsafe class NativeFile
     }
 
     /// <summary>
-    /// Makes <c>[offset, offset + length)</c> read as zeros without changing the file length, freeing the
-    /// blocks where the file system can. Mapped pages of the range read zeros afterwards, with no fault.
+    /// Makes <c>[offset, offset + length)</c> read as zeros without changing the file length and without giving its blocks
+    /// back, so a later write there (through any mapping) never needs a new block: no fault on a full disk.
     /// </summary>
     internal static void ZeroRange(SafeFileHandle file, long offset, long length, string path)
     {
@@ -95,17 +72,12 @@ internal static unsafe class NativeFile
             return;
         }
 
-        if (OperatingSystem.IsLinux())
+        if (OperatingSystem.IsLinux() && TryZeroRangeLinux(file, offset, length))
         {
-            using DescriptorLease descriptor = DescriptorLease.Of(file);
-            int fd = descriptor.Value;
-            if (Libc.Allocate(fd, UnixConstants.FallocPunchHole | UnixConstants.FallocKeepSize, offset, length) == 0)
-            {
-                return;
-            }
+            return;
         }
 
-        // File systems without hole punching: write the zeros.
+        // File systems without a zero-range operation (tmpfs, macOS): write the zeros over the existing blocks.
         Span<byte> zeros = stackalloc byte[BlockSize];
         zeros.Clear();
         long end = offset + length;
@@ -123,34 +95,37 @@ internal static unsafe class NativeFile
         }
     }
 
-    /// <summary>Returns the device and inode of an open file.</summary>
-    internal static FileIdentity GetIdentity(SafeFileHandle file, string path)
+    /// <summary>Returns the identity, type, link count and size of an open file.</summary>
+    internal static FileStatus GetStatus(SafeFileHandle file, string path)
     {
         using DescriptorLease descriptor = DescriptorLease.Of(file);
-        int fd = descriptor.Value;
-        byte* buffer = stackalloc byte[256];
         if (OperatingSystem.IsLinux())
         {
-            if (Libc.StatX(fd, string.Empty, UnixConstants.AtEmptyPath, UnixConstants.StatXBasicStats, buffer) != 0)
-            {
-                throw NativeErrors.IOError(NativeErrors.LastError(), "statx", path);
-            }
-
-            // struct statx: stx_ino at 32, stx_dev_major at 136, stx_dev_minor at 140.
-            ulong inode = *(ulong*)(buffer + 32);
-            ulong device = ((ulong)*(uint*)(buffer + 136) << 32) | *(uint*)(buffer + 140);
-            return new FileIdentity(device, inode);
+            return StatusLinux(descriptor.Value, null, path);
         }
 
         if (OperatingSystem.IsMacOS())
         {
-            if (Libc.FileStatus(fd, buffer) != 0)
-            {
-                throw NativeErrors.IOError(NativeErrors.LastError(), "fstat", path);
-            }
+            return StatusMacOS(descriptor.Value, null, path);
+        }
 
-            // struct stat (64-bit inodes): st_dev (int32) at 0, st_ino (uint64) at 8.
-            return new FileIdentity(*(uint*)buffer, *(ulong*)(buffer + 8));
+        throw new PlatformNotSupportedException("Emmap.Streams supports Linux and macOS.");
+    }
+
+    /// <summary>
+    /// Returns the status of what <paramref name="path"/> names, following symbolic links, or <see langword="null"/> when
+    /// nothing is there (including a link whose target is missing).
+    /// </summary>
+    internal static FileStatus? TryGetStatus(string path)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            return TryStatusLinux(Libc.AtCurrentDirectory, path, path);
+        }
+
+        if (OperatingSystem.IsMacOS())
+        {
+            return TryStatusMacOS(-1, path, path);
         }
 
         throw new PlatformNotSupportedException("Emmap.Streams supports Linux and macOS.");
@@ -234,7 +209,7 @@ internal static unsafe class NativeFile
         var reopened = new SafeFileHandle(fd, ownsHandle: true);
         try
         {
-            if (GetIdentity(reopened, path) != GetIdentity(file, path))
+            if (GetStatus(reopened, path).Identity != GetStatus(file, path).Identity)
             {
                 throw new IOException($"'{path}' was replaced by another file while it was being opened.");
             }
@@ -284,51 +259,5 @@ internal static unsafe class NativeFile
         }
 
         return 0;
-    }
-
-    private static int AllocateLinux(SafeFileHandle file, long offset, long length)
-    {
-        using DescriptorLease descriptor = DescriptorLease.Of(file);
-        int fd = descriptor.Value;
-        int errno;
-        while ((errno = Libc.PosixAllocate(fd, offset, length)) == UnixConstants.ErrorInterrupted)
-        {
-        }
-
-        return errno;
-    }
-
-    // macOS has no posix_fallocate and fcntl(F_PREALLOCATE) is variadic (not callable safely through
-    // LibraryImport on arm64): extend the file, then write one zero byte per block so every block is
-    // allocated now, while an error can still be reported.
-    private static int AllocateByWriting(SafeFileHandle file, long oldLength, long newLength)
-    {
-        int errno = TryTruncate(file, newLength);
-        if (errno != 0)
-        {
-            return errno;
-        }
-
-        return WriteZeroPerBlock(file, oldLength, newLength);
-    }
-
-    // Writes one zero byte in every block of [from, to), which lies past the data, so each block is allocated now.
-    private static int WriteZeroPerBlock(SafeFileHandle file, long from, long to)
-    {
-        ReadOnlySpan<byte> zero = [0];
-        try
-        {
-            for (long at = from; at < to; at = (at / BlockSize + 1) * BlockSize)
-            {
-                RandomAccess.Write(file, zero, at);
-            }
-
-            RandomAccess.Write(file, zero, to - 1);
-            return 0;
-        }
-        catch (IOException ex)
-        {
-            return ex.HResult is > 0 and < 4096 ? ex.HResult : UnixConstants.ErrorNoSpace;
-        }
     }
 }

@@ -3,8 +3,8 @@ using System;
 namespace Emmap.Streams.Native;
 
 /// <summary>
-/// Flag values that differ between the supported platforms. Every Linux/macOS difference in flag
-/// values lives here, so the rest of the native layer is written once.
+/// Flag values for the Unix calls. Values that differ between Linux and macOS are chosen once here, from the
+/// per-platform headers; everything else in the native layer is written once for both.
 /// </summary>
 internal static class UnixConstants
 {
@@ -16,37 +16,49 @@ internal static class UnixConstants
     internal const int MapPrivate = 0x02;
     internal const int MapFixed = 0x10;
 
+    /// <summary><c>MAP_ANONYMOUS</c>: 0x20 on Linux, 0x1000 on macOS.</summary>
     internal static readonly int MapAnonymous = OperatingSystem.IsMacOS() ? 0x1000 : 0x20;
+
+    /// <summary><c>MAP_NORESERVE</c>: 0x4000 on Linux, 0x40 on macOS.</summary>
     internal static readonly int MapNoReserve = OperatingSystem.IsMacOS() ? 0x40 : 0x4000;
 
     internal const int SyncAsync = 1;
+
+    /// <summary><c>MS_SYNC</c>: 4 on Linux, 0x10 on macOS.</summary>
     internal static readonly int SyncSync = OperatingSystem.IsMacOS() ? 0x10 : 4;
 
     internal const int AdviceWillNeed = 3;
 
-    /// <summary>Linux 5.14+: fault the range in for reading (MADV_POPULATE_READ).</summary>
+    /// <summary>Linux 5.14+: fault the range in for reading (MADV_POPULATE_READ), which leaves the pages clean.</summary>
     internal const int AdvicePopulateRead = 22;
 
-    /// <summary>Linux 5.14+: fault the range in for writing (MADV_POPULATE_WRITE).</summary>
-    internal const int AdvicePopulateWrite = 23;
+    internal const int SeekSet = 0;
 
     internal const int OpenReadOnly = 0;
     internal const int OpenReadWrite = 2;
+
+    /// <summary><c>O_CLOEXEC</c>: 0x80000 on Linux, 0x1000000 on macOS.</summary>
     internal static readonly int OpenCloseOnExec = OperatingSystem.IsMacOS() ? 0x1000000 : 0x80000;
 
-    internal const int FallocKeepSize = 0x01;
-    internal const int FallocPunchHole = 0x02;
-
-    internal const int AtEmptyPath = 0x1000;
-    internal const uint StatXBasicStats = 0x7ff;
+    /// <summary>File type bits of <c>st_mode</c> (<c>S_IFMT</c>) and the regular-file type (<c>S_IFREG</c>), the same on both.</summary>
+    internal const int FileTypeMask = 0xF000;
+    internal const int RegularFile = 0x8000;
+    internal const int DirectoryFile = 0x4000;
+    internal const int SymbolicLink = 0xA000;
 
     internal const int ErrorPermission = 1;
     internal const int ErrorNoEntry = 2;
     internal const int ErrorInterrupted = 4;
-    internal const int ErrorNoMemory = 12;
     internal const int ErrorAccess = 13;
     internal const int ErrorExists = 17;
     internal const int ErrorInvalid = 22;
     internal const int ErrorFileTooLarge = 27;
     internal const int ErrorNoSpace = 28;
+    internal const int ErrorReadOnlyFileSystem = 30;
+
+    /// <summary><c>EAGAIN</c> (11 on Linux, 35 on macOS): a lock is held elsewhere.</summary>
+    internal static readonly int ErrorWouldBlock = OperatingSystem.IsMacOS() ? 35 : 11;
+
+    /// <summary><c>EOPNOTSUPP</c>: 95 on Linux, 102 on macOS.</summary>
+    internal static readonly int ErrorNotSupported = OperatingSystem.IsMacOS() ? 102 : 95;
 }

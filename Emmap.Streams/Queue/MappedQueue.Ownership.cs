@@ -1,4 +1,5 @@
 using System.IO;
+using Emmap.Streams.Native;
 
 namespace Emmap.Streams;
 
@@ -12,14 +13,14 @@ public sealed partial class MappedQueue
     /// </summary>
     private void AcquireOwnership()
     {
-        long mine = QueueOwner.Current;
+        long mine = ProcessStamp.Current;
         while (true)
         {
             long seen = _stream.AtomicReadCore(QueueLayout.OwnerWordOffset);
-            if (seen != 0 && seen != mine && QueueOwner.IsAlive(seen))
+            if (seen != 0 && seen != mine && ProcessStamp.IsAlive(seen))
             {
                 throw new IOException(
-                    $"The queue '{_stream.Name}' is open in process {QueueOwner.ProcessId(seen)}; a queue has one owner at a time.");
+                    $"The queue '{_stream.Name}' is open in process {ProcessStamp.ProcessId(seen)}; a queue has one owner at a time.");
             }
 
             if (seen == mine || _stream.AtomicCompareExchangeCore(QueueLayout.OwnerWordOffset, mine, seen) == seen)

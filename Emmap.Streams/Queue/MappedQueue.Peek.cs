@@ -46,9 +46,9 @@ public sealed partial class MappedQueue
     private unsafe long LocateLast(out uint length, out uint crc)
     {
         long phys = _slot.PhysicalOf(_lastPos);
-        Region region = _stream.BeginQueueAccess();
-        RecordKind kind = ReadRecord(region.Base + _window, _lastPos, phys, _tail, _ringEnd, out length, out crc, out _);
-        _stream.EndQueueAccess(region);
+        MappedAccess access = _view.BeginAccess();
+        RecordKind kind = ReadRecord(access.Pointer, _lastPos, phys, _tail, _ringEnd, out length, out crc, out _);
+        _view.EndAccess(access);
         if (kind != RecordKind.Item)
         {
             throw Corrupt(_lastPos, phys, "the tail record's header does not check out");
@@ -59,16 +59,16 @@ public sealed partial class MappedQueue
 
     private unsafe TResult Read<TState, TResult>(long pos, long phys, uint length, uint crc, TState state, Func<ReadOnlySpan<byte>, TState, TResult> reader)
     {
-        Region region = _stream.BeginQueueAccess();
-        ReadOnlySpan<byte> mapped = new(region.Base + _window + phys + QueueLayout.RecordHeaderSize, (int)length);
+        MappedAccess access = _view.BeginAccess();
+        ReadOnlySpan<byte> mapped = new(access.Pointer + phys + QueueLayout.RecordHeaderSize, (int)length);
         if (QueueChecksum.Record(length, pos, mapped) != crc)
         {
-            _stream.EndQueueAccess(region);
+            _view.EndAccess(access);
             throw Corrupt(pos, phys, "the item's checksum does not match");
         }
 
         TResult result = reader(mapped, state);
-        _stream.EndQueueAccess(region);
+        _view.EndAccess(access);
         return result;
     }
 
@@ -276,9 +276,9 @@ public sealed partial class MappedQueue
     {
         while (true)
         {
-            Region region = _stream.BeginQueueAccess();
-            RecordKind kind = ReadRecord(region.Base + _window, pos, phys, _tail, _ringEnd, out length, out crc, out size);
-            _stream.EndQueueAccess(region);
+            MappedAccess access = _view.BeginAccess();
+            RecordKind kind = ReadRecord(access.Pointer, pos, phys, _tail, _ringEnd, out length, out crc, out size);
+            _view.EndAccess(access);
             if (kind == RecordKind.Item)
             {
                 itemPhys = phys;
@@ -303,9 +303,9 @@ public sealed partial class MappedQueue
 
     private unsafe byte[] CopyItem(long pos, long phys, uint length, uint crc)
     {
-        Region region = _stream.BeginQueueAccess();
-        byte[] copy = new ReadOnlySpan<byte>(region.Base + _window + phys + QueueLayout.RecordHeaderSize, (int)length).ToArray();
-        _stream.EndQueueAccess(region);
+        MappedAccess access = _view.BeginAccess();
+        byte[] copy = new ReadOnlySpan<byte>(access.Pointer + phys + QueueLayout.RecordHeaderSize, (int)length).ToArray();
+        _view.EndAccess(access);
         if (QueueChecksum.Record(length, pos, copy) != crc)
         {
             throw Corrupt(pos, phys, "the item's checksum does not match");
@@ -316,16 +316,16 @@ public sealed partial class MappedQueue
 
     private unsafe bool Visit<TAccumulate>(long pos, long phys, uint length, uint crc, QueueFolder<TAccumulate> folder, ref TAccumulate accumulator)
     {
-        Region region = _stream.BeginQueueAccess();
-        ReadOnlySpan<byte> mapped = new(region.Base + _window + phys + QueueLayout.RecordHeaderSize, (int)length);
+        MappedAccess access = _view.BeginAccess();
+        ReadOnlySpan<byte> mapped = new(access.Pointer + phys + QueueLayout.RecordHeaderSize, (int)length);
         if (QueueChecksum.Record(length, pos, mapped) != crc)
         {
-            _stream.EndQueueAccess(region);
+            _view.EndAccess(access);
             throw Corrupt(pos, phys, "the item's checksum does not match");
         }
 
         bool more = folder(mapped, ref accumulator);
-        _stream.EndQueueAccess(region);
+        _view.EndAccess(access);
         return more;
     }
 

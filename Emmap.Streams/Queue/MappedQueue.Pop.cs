@@ -4,6 +4,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.IO;
 using System.Threading;
 using Emmap.Streams.Mapping;
+using Emmap.Streams.Testing;
 
 namespace Emmap.Streams;
 
@@ -41,8 +42,8 @@ public sealed partial class MappedQueue
         }
 
         long phys = _headPhys;
-        Region region = _stream.BeginQueueAccess();
-        byte* b = region.Base + _window;
+        MappedAccess access = _view.BeginAccess();
+        byte* b = access.Pointer;
         byte* record = b + phys;
         ulong word = *(ulong*)record;
         long stamp = *(long*)(record + 8);
@@ -50,7 +51,7 @@ public sealed partial class MappedQueue
         long size = QueueLayout.RecordSize(length);
         if (stamp != _head || length > QueueLayout.MaxItemLength || size > _tail - _head || size > _ringEnd - phys)
         {
-            _stream.EndQueueAccess(region);
+            _view.EndAccess(access);
             return TryPopSlow(destination);
         }
 
@@ -58,14 +59,14 @@ public sealed partial class MappedQueue
         new ReadOnlySpan<byte>(record + QueueLayout.RecordHeaderSize, (int)length).CopyTo(target);
         if (QueueChecksum.Record(length, stamp, target) != (uint)(word >> 32))
         {
-            _stream.EndQueueAccess(region);
+            _view.EndAccess(access);
             throw Corrupt(_head, phys, "the item's checksum does not match");
         }
 
-        QueueCrashPoints.Hit(QueueCrashPoints.PopRead);
+        CrashPoints.Hit(CrashPoints.PopRead);
         long newHead = _head + size;
         Volatile.Write(ref *(long*)(b + QueueLayout.HeadWordOffset), newHead);
-        _stream.EndQueueAccess(region);
+        _view.EndAccess(access);
         CommittedPop(size);
         destination.Advance((int)length);
         return true;
@@ -97,15 +98,15 @@ public sealed partial class MappedQueue
         }
 
         Span<byte> target = destination[..(int)length];
-        Region region = _stream.BeginQueueAccess();
-        new ReadOnlySpan<byte>(region.Base + _window + phys + QueueLayout.RecordHeaderSize, (int)length).CopyTo(target);
-        _stream.EndQueueAccess(region);
+        MappedAccess access = _view.BeginAccess();
+        new ReadOnlySpan<byte>(access.Pointer + phys + QueueLayout.RecordHeaderSize, (int)length).CopyTo(target);
+        _view.EndAccess(access);
         if (QueueChecksum.Record(length, _head, target) != crc)
         {
             throw Corrupt(_head, phys, "the item's checksum does not match");
         }
 
-        QueueCrashPoints.Hit(QueueCrashPoints.PopRead);
+        CrashPoints.Hit(CrashPoints.PopRead);
         StoreHead(_head + size);
         CommittedPop(size);
         bytesWritten = (int)length;
@@ -269,10 +270,10 @@ public sealed partial class MappedQueue
         }
 
         int version = _version;
-        Region region = _stream.BeginQueueAccess();
-        ReadOnlySpan<byte> mapped = new(region.Base + _window + phys + QueueLayout.RecordHeaderSize, (int)length);
+        MappedAccess access = _view.BeginAccess();
+        ReadOnlySpan<byte> mapped = new(access.Pointer + phys + QueueLayout.RecordHeaderSize, (int)length);
         bool accepted = sink.Accept(mapped, length, _head, crc, this, phys);
-        _stream.EndQueueAccess(region);
+        _view.EndAccess(access);
         if (!accepted)
         {
             return false;
@@ -283,7 +284,7 @@ public sealed partial class MappedQueue
             throw new InvalidOperationException("The queue was changed or disposed by the handler called during a pop; the pop was not committed.");
         }
 
-        QueueCrashPoints.Hit(QueueCrashPoints.PopRead);
+        CrashPoints.Hit(CrashPoints.PopRead);
         StoreHead(_head + size);
         CommittedPop(size);
         sink.Committed();
@@ -312,9 +313,9 @@ public sealed partial class MappedQueue
                 return false;
             }
 
-            Region region = _stream.BeginQueueAccess();
-            RecordKind kind = ReadRecord(region.Base + _window, _head, phys, _tail, _ringEnd, out length, out crc, out size);
-            _stream.EndQueueAccess(region);
+            MappedAccess access = _view.BeginAccess();
+            RecordKind kind = ReadRecord(access.Pointer, _head, phys, _tail, _ringEnd, out length, out crc, out size);
+            _view.EndAccess(access);
             if (kind == RecordKind.Item)
             {
                 return true;
@@ -341,15 +342,15 @@ public sealed partial class MappedQueue
 
     private unsafe void StoreHead(long head)
     {
-        Region region = _stream.BeginQueueAccess();
-        Volatile.Write(ref *(long*)(region.Base + _window + QueueLayout.HeadWordOffset), head);
-        _stream.EndQueueAccess(region);
+        MappedAccess access = _view.BeginAccess();
+        Volatile.Write(ref *(long*)(access.Pointer + QueueLayout.HeadWordOffset), head);
+        _view.EndAccess(access);
     }
 
     /// <summary>Updates the in-memory state after the head word was stored past a record of <paramref name="size"/> bytes, then applies durability.</summary>
     private void CommittedPop(long size)
     {
-        QueueCrashPoints.Hit(QueueCrashPoints.PopCommitted);
+        CrashPoints.Hit(CrashPoints.PopCommitted);
         long oldHead = _head;
         long oldHeadPhys = _headPhys;
         _head += size;

@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Threading;
 using Emmap.Streams.Mapping;
+using Emmap.Streams.Testing;
 
 namespace Emmap.Streams;
 
@@ -118,29 +119,29 @@ public sealed partial class MappedQueue
     {
         long stamp = _tail;
         long markerPhys = phys;
-        Region region = _stream.BeginQueueAccess();
-        byte* b = region.Base + _window;
+        MappedAccess access = _view.BeginAccess();
+        byte* b = access.Pointer;
         if (skip != 0)
         {
             uint field = MarkerField(skip);
             *(long*)(b + phys + 8) = stamp;
             *(ulong*)(b + phys) = field | ((ulong)QueueChecksum.Record(field, stamp, default) << 32);
-            QueueCrashPoints.Hit(QueueCrashPoints.WrapMarker);
+            CrashPoints.Hit(CrashPoints.WrapMarker);
             phys = QueueLayout.RingStart;
             stamp += skip;
         }
 
         byte* record = b + phys;
         item.CopyTo(new Span<byte>(record + QueueLayout.RecordHeaderSize, item.Length));
-        QueueCrashPoints.Hit(QueueCrashPoints.PushPayload);
+        CrashPoints.Hit(CrashPoints.PushPayload);
         uint length = (uint)item.Length;
         *(long*)(record + 8) = stamp;
         *(ulong*)record = length | ((ulong)QueueChecksum.Record(length, stamp, item) << 32);
-        QueueCrashPoints.Hit(QueueCrashPoints.PushHeader);
+        CrashPoints.Hit(CrashPoints.PushHeader);
         long newTail = stamp + size;
         Volatile.Write(ref *(long*)(b + QueueLayout.TailWordOffset), newTail);
-        _stream.EndQueueAccess(region);
-        QueueCrashPoints.Hit(QueueCrashPoints.PushCommitted);
+        _view.EndAccess(access);
+        CrashPoints.Hit(CrashPoints.PushCommitted);
 
         long oldTail = _tail;
         long oldTailPhys = _tailPhys;
@@ -169,10 +170,10 @@ public sealed partial class MappedQueue
         {
             if (skip != 0)
             {
-                _stream.QueueSyncRange(markerPhys, QueueLayout.RecordHeaderSize);
+                _view.Sync(markerPhys, QueueLayout.RecordHeaderSize, wait: true);
             }
 
-            _stream.QueueSyncRange(phys, size);
+            _view.Sync(phys, size, wait: true);
             SyncHeader();
         }
         catch (IOException)
@@ -197,15 +198,15 @@ public sealed partial class MappedQueue
         long skip = _ringEnd - _tailPhys;
         long next = _tail + skip;
         uint field = MarkerField(skip);
-        Region region = _stream.BeginQueueAccess();
-        byte* b = region.Base + _window;
+        MappedAccess access = _view.BeginAccess();
+        byte* b = access.Pointer;
         byte* marker = b + _tailPhys;
         *(long*)(marker + 8) = _tail;
         *(ulong*)marker = field | ((ulong)QueueChecksum.Record(field, _tail, default) << 32);
         Volatile.Write(ref *(long*)(b + QueueLayout.TailWordOffset), next);
-        QueueCrashPoints.Hit(QueueCrashPoints.WrapReposition);
+        CrashPoints.Hit(CrashPoints.WrapReposition);
         Volatile.Write(ref *(long*)(b + QueueLayout.HeadWordOffset), next);
-        _stream.EndQueueAccess(region);
+        _view.EndAccess(access);
         _head = next;
         _tail = next;
         _headPhys = QueueLayout.RingStart;
@@ -217,9 +218,9 @@ public sealed partial class MappedQueue
 
     private unsafe void StoreTail(long tail)
     {
-        Region region = _stream.BeginQueueAccess();
-        Volatile.Write(ref *(long*)(region.Base + _window + QueueLayout.TailWordOffset), tail);
-        _stream.EndQueueAccess(region);
+        MappedAccess access = _view.BeginAccess();
+        Volatile.Write(ref *(long*)(access.Pointer + QueueLayout.TailWordOffset), tail);
+        _view.EndAccess(access);
     }
 
     private void ThrowFull(int length) =>

@@ -2,6 +2,7 @@ using System;
 using System.Buffers.Binary;
 using System.IO;
 using Emmap.Streams.Mapping;
+using Emmap.Streams.Testing;
 
 namespace Emmap.Streams;
 
@@ -38,7 +39,7 @@ public sealed partial class MappedQueue
         HeaderState header = ReadHeader(_stream, _stream.Name);
         QueueSlot slot = header.Slot;
 
-        long length = _stream.QueueLength;
+        long length = _view.Length;
         if (writable && length < slot.FileSize)
         {
             // Truncated behind our back: give the file its size again; the lost bytes read as zeros and fail their checks.
@@ -65,7 +66,7 @@ public sealed partial class MappedQueue
 
         long head = header.HotValid ? header.HotHead : slot.Head;
         long tail = header.HotValid ? header.HotTail : slot.Tail;
-        long readable = Math.Min(_stream.QueueLength, slot.FileSize);
+        long readable = Math.Min(_view.Length, slot.FileSize);
         ScanResult scan = Scan(slot, head, tail, readable, _scanProgress);
         _loadedHeader = header;
         _loadedScan = scan;
@@ -88,12 +89,12 @@ public sealed partial class MappedQueue
     private unsafe void Repair()
     {
         WriteSlot(_slot with { Sequence = _slot.Sequence + 1, Head = _head, Tail = _tail, Count = _count, Flags = 0 });
-        QueueCrashPoints.Hit(QueueCrashPoints.RecoverFlipped);
-        Region region = _stream.BeginQueueAccess();
-        byte* b = region.Base + _window;
+        CrashPoints.Hit(CrashPoints.RecoverFlipped);
+        MappedAccess access = _view.BeginAccess();
+        byte* b = access.Pointer;
         System.Threading.Volatile.Write(ref *(long*)(b + QueueLayout.HeadWordOffset), _head);
         System.Threading.Volatile.Write(ref *(long*)(b + QueueLayout.TailWordOffset), _tail);
-        _stream.EndQueueAccess(region);
+        _view.EndAccess(access);
         if (_durability != QueueDurability.None)
         {
             SyncHeader();
@@ -150,8 +151,8 @@ public sealed partial class MappedQueue
         long last = -1;
         long bytes = 0;
         long reported = 0;
-        Region region = _stream.BeginQueueAccess();
-        byte* b = region.Base + _window;
+        MappedAccess access = _view.BeginAccess();
+        byte* b = access.Pointer;
         while (pos < tail && phys + QueueLayout.RecordHeaderSize <= readable)
         {
             RecordKind kind = ReadRecord(b, pos, phys, tail, ringEnd, out uint length, out uint crc, out long size);
@@ -186,7 +187,7 @@ public sealed partial class MappedQueue
             }
         }
 
-        _stream.EndQueueAccess(region);
+        _view.EndAccess(access);
         progress?.Report(pos - head);
         return new ScanResult(pos, phys, count, last, bytes);
     }

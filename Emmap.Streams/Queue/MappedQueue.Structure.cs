@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using Emmap.Streams.Mapping;
+using Emmap.Streams.Testing;
 
 namespace Emmap.Streams;
 
@@ -40,7 +41,7 @@ public sealed partial class MappedQueue
             long oldHeadPhys = _headPhys;
             long oldCount = _count;
             StoreHead(_tail);
-            QueueCrashPoints.Hit(QueueCrashPoints.EraseCommitted);
+            CrashPoints.Hit(CrashPoints.EraseCommitted);
             _head = _tail;
             _headPhys = _tailPhys;
             _count = 0;
@@ -93,13 +94,13 @@ public sealed partial class MappedQueue
                     Count = 0,
                     Flags = 0,
                 });
-                QueueCrashPoints.Hit(QueueCrashPoints.ShrinkFlipped);
+                CrashPoints.Hit(CrashPoints.ShrinkFlipped);
             }
 
-            if (_stream.QueueLength > _slot.FileSize)
+            if (_view.Length > _slot.FileSize)
             {
                 TryTruncate(_slot.FileSize);
-                QueueCrashPoints.Hit(QueueCrashPoints.ShrinkTruncated);
+                CrashPoints.Hit(CrashPoints.ShrinkTruncated);
             }
 
             if (_tailPhys != QueueLayout.RingStart)
@@ -175,20 +176,20 @@ public sealed partial class MappedQueue
         }
 
         _stream.Resize(target);
-        QueueCrashPoints.Hit(QueueCrashPoints.GrowExtended);
+        CrashPoints.Hit(CrashPoints.GrowExtended);
         if (copyLength > 0)
         {
             long half = copyLength / 2 / QueueLayout.RecordAlignment * QueueLayout.RecordAlignment;
             Copy(copyFrom, copyTo, half);
-            QueueCrashPoints.Hit(QueueCrashPoints.GrowCopying);
+            CrashPoints.Hit(CrashPoints.GrowCopying);
             Copy(copyFrom + half, copyTo + half, copyLength - half);
             if (_durability != QueueDurability.None)
             {
-                _stream.QueueSyncRange(copyTo, copyLength);
+                _view.Sync(copyTo, copyLength, wait: true);
             }
         }
 
-        QueueCrashPoints.Hit(QueueCrashPoints.GrowCopied);
+        CrashPoints.Hit(CrashPoints.GrowCopied);
         FlipSlot(_slot with
         {
             Sequence = _slot.Sequence + 1,
@@ -200,7 +201,7 @@ public sealed partial class MappedQueue
             Count = _count,
             Flags = 0,
         });
-        QueueCrashPoints.Hit(QueueCrashPoints.GrowFlipped);
+        CrashPoints.Hit(CrashPoints.GrowFlipped);
         return true;
     }
 
@@ -223,10 +224,10 @@ public sealed partial class MappedQueue
             return;
         }
 
-        Region region = _stream.BeginQueueAccess();
-        byte* b = region.Base + _window;
+        MappedAccess access = _view.BeginAccess();
+        byte* b = access.Pointer;
         Buffer.MemoryCopy(b + from, b + to, length, length);
-        _stream.EndQueueAccess(region);
+        _view.EndAccess(access);
     }
 
     /// <summary>
@@ -240,14 +241,14 @@ public sealed partial class MappedQueue
         Span<byte> image = stackalloc byte[QueueLayout.SlotSize];
         Span<byte> previous = stackalloc byte[QueueLayout.SlotSize];
         QueueSlotCodec.Encode(next, image);
-        Region region = _stream.BeginQueueAccess();
-        byte* slot = region.Base + _window + target;
+        MappedAccess access = _view.BeginAccess();
+        byte* slot = access.Pointer + target;
         new ReadOnlySpan<byte>(slot, QueueLayout.SlotSize).CopyTo(previous);
         image[..(QueueLayout.SlotSize / 2)].CopyTo(new Span<byte>(slot, QueueLayout.SlotSize / 2));
-        QueueCrashPoints.Hit(QueueCrashPoints.FlipTorn);
+        CrashPoints.Hit(CrashPoints.FlipTorn);
         image[(QueueLayout.SlotSize / 2)..].CopyTo(new Span<byte>(slot + (QueueLayout.SlotSize / 2), QueueLayout.SlotSize / 2));
-        _stream.EndQueueAccess(region);
-        QueueCrashPoints.Hit(QueueCrashPoints.FlipWritten);
+        _view.EndAccess(access);
+        CrashPoints.Hit(CrashPoints.FlipWritten);
         if (_durability != QueueDurability.None)
         {
             try
@@ -276,7 +277,7 @@ public sealed partial class MappedQueue
     /// <summary>Flushes the header page durably: <c>msync</c> of the header, then <c>fsync</c>.</summary>
     private void SyncHeader()
     {
-        _stream.QueueSyncRange(0, QueueLayout.HeaderSize);
-        _stream.QueueSyncFile();
+        _view.Sync(0, QueueLayout.HeaderSize, wait: true);
+        _view.SyncFile();
     }
 }

@@ -75,7 +75,7 @@ public sealed partial class MappedQueue
             }
         }
 
-        long length = _stream.QueueLength;
+        long length = _view.Length;
         if (length < header.Slot.FileSize)
         {
             problems.Add($"The file has {length} bytes but the queue uses {header.Slot.FileSize}: it was truncated.");

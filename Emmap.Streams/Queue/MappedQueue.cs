@@ -37,6 +37,7 @@ public sealed partial class MappedQueue : IDisposable
     private static readonly Dictionary<(object File, long Offset), WeakReference<MappedQueue>> s_open = [];
 
     private readonly MappedFileStream _stream;
+    private readonly MappedView _view;
     private readonly bool _ownsStream;
     private readonly bool _fixedSize;
     private readonly bool _autoUnlink;
@@ -70,23 +71,24 @@ public sealed partial class MappedQueue : IDisposable
     {
         _scanProgress = scanProgress;
         _stream = stream;
+        _view = stream.View;
         _ownsStream = ownsStream;
         _options = options;
         _fixedSize = options.FixedSize || stream.Options.FixedSize;
         _autoUnlink = options.AutoUnlink;
         _durability = options.Durability;
-        _window = stream.QueueWindowOffset;
+        _window = stream.View.Offset;
         _growth = new GrowthPolicy(options.MaxIncrementSize);
-        _key = (stream.QueueFileKey, _window);
+        _key = (stream.View.Entry, _window);
         _state = options.ReadOnly ? StateReadOnly : StateOpen;
 
-        if (!stream.QueueIsShared)
+        if (!!stream.View.State.IsPrivate)
         {
             throw new ArgumentException(
                 "A queue needs a shared mapping (MapSharing.Shared): with a private one nothing would reach the file.", nameof(stream));
         }
 
-        if (!options.ReadOnly && !stream.QueueIsWritable)
+        if (!options.ReadOnly && !stream.View.Writable)
         {
             throw new ArgumentException("The stream is read-only: open it with FileAccess.ReadWrite, or set QueueOptions.ReadOnly.", nameof(stream));
         }

@@ -15,16 +15,14 @@ namespace Emmap.Streams.Views;
 internal sealed unsafe class MappedMemoryManager : MemoryManager<byte>
 {
     private readonly MappingState _state;
-    private readonly Region _region;
     private readonly byte* _pointer;
     private readonly int _length;
     private int _disposed;
 
     /// <summary>Wraps memory the caller has already taken a reference on (ownership of the reference moves here).</summary>
-    internal MappedMemoryManager(MappingState state, Region region, byte* pointer, int length)
+    internal MappedMemoryManager(MappingState state, byte* pointer, int length)
     {
         _state = state;
-        _region = region;
         _pointer = pointer;
         _length = length;
     }
@@ -62,7 +60,6 @@ internal sealed unsafe class MappedMemoryManager : MemoryManager<byte>
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            GC.KeepAlive(_region);
             _state.Release();
         }
     }

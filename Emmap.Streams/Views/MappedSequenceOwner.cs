@@ -20,14 +20,12 @@ public sealed unsafe class MappedSequenceOwner : IDisposable
     private const int SegmentSize = 1 << 30;
 
     private readonly MappingState _state;
-    private readonly Region _region;
     private readonly ReadOnlySequence<byte> _sequence;
     private int _disposed;
 
-    internal MappedSequenceOwner(MappingState state, Region region, byte* start, long length)
+    internal MappedSequenceOwner(MappingState state, byte* start, long length)
     {
         _state = state;
-        _region = region;
         Length = length;
         if (length == 0)
         {
@@ -68,7 +66,6 @@ public sealed unsafe class MappedSequenceOwner : IDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            GC.KeepAlive(_region);
             _state.Release();
         }
     }

@@ -400,6 +400,7 @@ public abstract class MappedFileStreamConformanceTests
     }
 
     [Test]
+    [LinuxOnly("reads /proc/self/maps and /proc/self/fd to see what is mapped and open")]
     public void Dispose_TheOnlyHandle_ClosesTheDescriptorAndUnmapsTheFile()
     {
         MappedFileStream stream = Create(Pattern(ContentLength, 24));

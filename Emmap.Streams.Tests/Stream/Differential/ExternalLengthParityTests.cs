@@ -6,11 +6,9 @@ namespace Emmap.Streams.Tests.StreamTests.Differential;
 
 /// <summary>
 /// A <see cref="FileStream"/>'s <see cref="Stream.Length"/> is the file's size at every call, so it follows other writers (another
-/// stream on its own descriptor, another process). A mapped stream learns of growth and truncation made elsewhere only when a
-/// handle of the file is opened in the process.
+/// stream on its own descriptor, another process); a mapped stream's does too.
 /// </summary>
 [TestFixture]
-[Explicit("Length follows other writers with the cross-process length coordination")]
 public sealed class ExternalLengthParityTests
 {
     private Twins _twins = null!;

@@ -108,17 +108,15 @@ public sealed class FileShareDifferentialTests
     private static string SecondOpen(
         StreamKind first, StreamKind second, string path, FileAccess firstAccess, FileShare firstShare, FileMode secondMode, FileAccess secondAccess, FileShare secondShare)
     {
-        // What the first stream sees after a second opener truncated the file is not compared here: a mapped stream does not
-        // follow length changes made through other descriptors yet (see OnDiskSizeParityTests).
         using Stream holder = Twins.Open(first, OpenForm.ModeAccessShare, path, FileMode.Open, firstAccess, firstShare);
         try
         {
             using Stream other = Twins.Open(second, OpenForm.ModeAccessShare, path, secondMode, secondAccess, secondShare);
-            return $"opened Length={other.Length}";
+            return $"opened Length={other.Length}; first sees Length={holder.Length}";
         }
         catch (Exception ex)
         {
-            return $"throws {ex.GetType().Name}";
+            return $"throws {ex.GetType().Name}; first sees Length={holder.Length}";
         }
     }
 }

@@ -3,21 +3,21 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 
-namespace Emmap.Streams;
+namespace Emmap.Streams.Native;
 
 /// <summary>
-/// The owner word's value: the process id in the low 32 bits and a start stamp of that process in the high 32 bits, so that a
-/// recycled process id is not mistaken for the owner. On Linux the stamp is the process start time in clock ticks since boot
+/// A word that names a running process: its id in the low 32 bits and a start stamp of that process in the high 32 bits, so
+/// that a recycled process id is not mistaken for the process (owner words of queues, the solo word of coordination blocks). On Linux the stamp is the process start time in clock ticks since boot
 /// (field 22 of <c>/proc/PID/stat</c>), which every reader computes identically; elsewhere it is the start time in milliseconds.
 /// </summary>
-internal static class QueueOwner
+internal static class ProcessStamp
 {
     /// <summary>A start stamp that could not be read: the process is assumed to run.</summary>
     private const uint Unknown = uint.MaxValue;
 
     private static readonly Lazy<long> s_current = new(() => Make(Environment.ProcessId, StartStamp(Environment.ProcessId) ?? 0));
 
-    /// <summary>The owner word of this process.</summary>
+    /// <summary>The word of this process (never 0).</summary>
     internal static long Current => s_current.Value;
 
     internal static int ProcessId(long word) => (int)(uint)word;

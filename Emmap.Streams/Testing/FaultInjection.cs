@@ -1,7 +1,7 @@
 using System;
 using System.Threading;
 
-namespace Emmap.Streams.Native;
+namespace Emmap.Streams.Testing;
 
 /// <summary>
 /// The seam through which tests make native I/O fail. A hook installed with <see cref="Install"/>

@@ -1,15 +1,15 @@
 using System;
 using System.Runtime.CompilerServices;
 
-namespace Emmap.Streams;
+namespace Emmap.Streams.Testing;
 
 /// <summary>
-/// Named points inside queue operations where the crash tests stop a child process (docs/queue-format.md,
-/// "Crash matrix"). Off unless the process sets the <see cref="SwitchName"/> AppContext switch before the
-/// first queue operation; then every point calls <see cref="Hook"/>, which may kill the process.
-/// When the switch is off, <see cref="Hit"/> compiles to nothing in optimized code.
+/// Named points inside queue operations and size changes where the crash tests stop a child process (docs/queue-format.md,
+/// "Crash matrix"; docs/lifetime-and-concurrency.md, "Several processes"). Off unless the process sets the
+/// <see cref="SwitchName"/> AppContext switch before the first operation; then every point calls <see cref="Hook"/>, which
+/// may kill the process. When the switch is off, <see cref="Hit"/> compiles to nothing in optimized code.
 /// </summary>
-internal static class QueueCrashPoints
+internal static class CrashPoints
 {
     /// <summary>The AppContext switch that enables the hook.</summary>
     internal const string SwitchName = "Emmap.Streams.Queue.CrashPoints";
@@ -32,7 +32,19 @@ internal static class QueueCrashPoints
     internal const string EraseCommitted = "erase.committed";
     internal const string RecoverFlipped = "recover.flipped";
 
-    /// <summary>Every point, for tests that visit each one.</summary>
+    /// <summary>A write past the end holds the file's size lock and has copied its bytes, but not published the new length.</summary>
+    internal const string ExtendCopied = "extend.copied";
+
+    /// <summary>A shrink or trim holds the file's size lock and has published the new length, before truncating.</summary>
+    internal const string TrimLocked = "trim.locked";
+
+    /// <summary>Growth holds the file's size lock and has reserved the new blocks, before publishing the physical size.</summary>
+    internal const string GrowReserved = "grow.reserved";
+
+    /// <summary>An atomic operation has changed its cell and not yet checked that no cut raced with it.</summary>
+    internal const string AtomicApplied = "atomic.applied";
+
+    /// <summary>Every queue point, for tests that visit each one.</summary>
     internal static readonly string[] All =
     [
         PushPayload, PushHeader, PushCommitted, WrapMarker, WrapReposition, PopRead, PopCommitted,

@@ -1,4 +1,4 @@
-namespace Emmap.Streams.Native;
+namespace Emmap.Streams.Testing;
 
 /// <summary>The native operations at which <see cref="FaultInjection"/> can make a call fail.</summary>
 internal enum FaultPoint

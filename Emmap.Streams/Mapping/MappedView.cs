@@ -1,0 +1,518 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Threading;
+using Emmap.Streams.Native;
+
+namespace Emmap.Streams.Mapping;
+
+/// <summary>
+/// One open handle of a mapped file: a window <c>[Offset, WindowEnd)</c> of a <see cref="MappingState"/>, with the
+/// handle's own limits (0 once disposed, so the access protocol refuses every range) and growth rules. Everything built on
+/// a mapping — <see cref="MappedFileStream"/>, the atomics, views, counters and the queue — reads and writes through a
+/// view, and every touch of mapped memory goes through <see cref="MappedAccess"/>.
+/// </summary>
+/// <remarks>
+/// Positions are relative to <see cref="Offset"/> and never negative (callers validate). The positional members are
+/// thread-safe; a call racing with <see cref="Dispose"/> either completes or throws <see cref="ObjectDisposedException"/>.
+/// </remarks>
+internal sealed unsafe partial class MappedView
+{
+    internal readonly MappingState State;
+    internal readonly FileEntry Entry;
+    internal readonly long Offset;
+    internal readonly long WindowEnd;
+    internal readonly bool Writable;
+    internal readonly GrowthPolicy Growth;
+    internal readonly string Path;
+
+    private readonly bool _fixedSize;
+
+    // The access protocol's limits (file coordinates): the window's end, or -1 once disposed (and, for writes, on a read-only
+    // handle), so that the one range check also refuses disposed and read-only handles, even for empty ranges.
+    private long _limit;
+    private long _writeLimit;
+    private int _disposed;
+
+    internal MappedView(MappingState state, string path, long offset, long windowEnd, bool writable, bool fixedSize, long maxIncrement)
+    {
+        State = state;
+        Entry = state.File;
+        Path = path;
+        Offset = offset;
+        WindowEnd = windowEnd;
+        Writable = writable;
+        _fixedSize = fixedSize;
+        Growth = new GrowthPolicy(maxIncrement);
+        _limit = windowEnd;
+        _writeLimit = writable ? windowEnd : -1;
+    }
+
+    /// <summary>Gets whether the handle is disposed.</summary>
+    internal bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+    /// <summary>Gets the handle's read limit (-1 once disposed), for <see cref="MappedAccess.TryBegin"/>.</summary>
+    internal long Limit => Volatile.Read(ref _limit);
+
+    /// <summary>Gets the length as this process last saw it, without looking for other processes' changes.</summary>
+    internal long CachedLength => Clip(Volatile.Read(ref State.Length));
+
+    /// <summary>
+    /// Gets the length of the data in the window, after picking up changes by other handles and processes (as
+    /// <c>FileStream.Length</c> asks the file system). Throws once disposed.
+    /// </summary>
+    internal long Length
+    {
+        get
+        {
+            ThrowIfDisposed();
+            lock (Entry.Gate)
+            {
+                Refresh();
+                return CachedLength;
+            }
+        }
+    }
+
+    /// <summary>Gets the bytes the file has room for in the window without growing again.</summary>
+    internal long Capacity
+    {
+        get
+        {
+            ThrowIfDisposed();
+            lock (Entry.Gate)
+            {
+                Refresh();
+                long end = State.IsPrivate ? (long)State.Region.Accessible : Entry.PhysicalLength;
+                return Math.Max(CachedLength, Math.Min(end, WindowEnd) - Offset);
+            }
+        }
+    }
+
+    /// <summary>Reads at <paramref name="position"/>; returns the bytes read (fewer at the end of the data, 0 past it).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal int Read(long position, Span<byte> buffer)
+    {
+        if (MappedAccess.TryBegin(State, Offset, Volatile.Read(ref _limit), position, buffer.Length, out MappedAccess access))
+        {
+            MappedCopy.Copy(ref MemoryMarshal.GetReference(buffer), ref *access.Pointer, (uint)buffer.Length);
+            if (access.End())
+            {
+                return buffer.Length;
+            }
+        }
+
+        return ReadSlow(position, buffer);
+    }
+
+    /// <summary>Writes all of <paramref name="data"/> at <paramref name="position"/>, growing the file if it ends past the data.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void Write(long position, ReadOnlySpan<byte> data)
+    {
+        if (MappedAccess.TryBegin(State, Offset, Volatile.Read(ref _writeLimit), position, data.Length, out MappedAccess access))
+        {
+            MappedCopy.Copy(ref *access.Pointer, ref MemoryMarshal.GetReference(data), (uint)data.Length);
+
+            // A cut that raced with the copy came after it: the write happened, and the cut discarded what it cut.
+            _ = access.End();
+            return;
+        }
+
+        WriteSlow(position, data, append: false);
+    }
+
+    /// <summary>Appends <paramref name="data"/> at the end of the data, atomically for every handle and process.</summary>
+    /// <returns>The position the data was written at.</returns>
+    internal long Append(ReadOnlySpan<byte> data) => WriteSlow(Clip(Volatile.Read(ref State.Length)), data, append: true);
+
+    /// <summary>Sets the length of the data in the window (a whole-file or open-ended window only).</summary>
+    internal void SetLength(long length)
+    {
+        ThrowIfCannotWrite();
+        lock (Entry.Gate)
+        {
+            ThrowIfDisposed();
+            Refresh();
+            long current = CachedLength;
+            if (_fixedSize || WindowEnd != long.MaxValue)
+            {
+                if (length == current)
+                {
+                    return;
+                }
+
+                if (_fixedSize)
+                {
+                    ThrowHelper.ThrowFixedSize(Path, current);
+                }
+
+                ThrowHelper.ThrowBoundedWindow(Path, Offset, WindowEnd - Offset);
+            }
+
+            if (length > MappedLimits.MaxFileSize - Offset)
+            {
+                ThrowHelper.ThrowFileTooLarge(Path, Offset + length);
+            }
+
+            if (State.IsPrivate)
+            {
+                Entry.SetPrivateLength(State, Offset + length);
+            }
+            else
+            {
+                Entry.SetFileLength(Offset + length);
+            }
+        }
+    }
+
+    /// <summary>Throws if the data may not grow to <paramref name="end"/> (file coordinates) from <paramref name="length"/>.</summary>
+    internal void CheckCanGrowTo(long end, long length)
+    {
+        if (end > WindowEnd)
+        {
+            ThrowHelper.ThrowBoundedWindow(Path, Offset, WindowEnd - Offset);
+        }
+
+        if (_fixedSize)
+        {
+            ThrowHelper.ThrowFixedSize(Path, Clip(length));
+        }
+
+        if (end > MappedLimits.MaxFileSize)
+        {
+            ThrowHelper.ThrowPositionTooLarge("position");
+        }
+    }
+
+    /// <summary>Takes a reference on the mapping for a direct view; throws (holding nothing) once the handle is disposed.</summary>
+    internal MappingState Pin()
+    {
+        ThrowIfDisposed();
+        MappingState state = State;
+        if (!state.TryAddRef())
+        {
+            ThrowHelper.ThrowObjectDisposed(typeof(MappedFileStream));
+        }
+
+        // Taking the reference is a full fence: a concurrent Dispose either sees it or is seen here.
+        if (IsDisposed)
+        {
+            state.Release();
+            ThrowHelper.ThrowObjectDisposed(typeof(MappedFileStream));
+        }
+
+        return state;
+    }
+
+    /// <summary>
+    /// For a pinned view: the address and clipped length of <c>[position, position + length)</c>, or a zero length at or past
+    /// the end. Never throws, so a caller that pinned first can always release.
+    /// </summary>
+    internal byte* ViewAddress(long position, long length, out long count)
+    {
+        while (true)
+        {
+            count = Math.Clamp(CachedLength - position, 0, length);
+            if (MappedAccess.TryBegin(State, Offset, long.MaxValue, position, count, out MappedAccess access))
+            {
+                return access.Pointer;
+            }
+
+            if (count == 0)
+            {
+                return (byte*)Volatile.Read(ref State.Base);
+            }
+        }
+    }
+
+    /// <summary>Calls <paramref name="reader"/> with the mapped bytes of the range, clipped at the end, with no copy.</summary>
+    internal TResult ReadInPlace<TState, TResult>(long position, int length, TState state, InPlaceReader<TState, TResult> reader)
+        where TState : allows ref struct
+    {
+        ThrowIfDisposed();
+        int count = (int)Math.Clamp(CachedLength - position, 0, length);
+        TResult result = ReadInPlaceOnce(position, count, state, reader, out bool intact);
+        if (intact)
+        {
+            return result;
+        }
+
+        // A cut raced with the callback: run it again under the gate, where none can happen.
+        lock (Entry.Gate)
+        {
+            count = (int)Math.Clamp(CachedLength - position, 0, length);
+            return ReadInPlaceOnce(position, count, state, reader, out _);
+        }
+    }
+
+    /// <summary>Writes back the pages of <c>[position, position + count)</c>, clipped to the data.</summary>
+    internal void Sync(long position, long count, bool wait)
+    {
+        ThrowIfDisposed();
+        if (!Writable || State.IsPrivate || count <= 0)
+        {
+            return;
+        }
+
+        long length = CachedLength;
+        if (position >= length)
+        {
+            return;
+        }
+
+        long end = count > length - position ? length : position + count;
+        if (MappedAccess.TryBegin(State, Offset, long.MaxValue, position, end - position, out MappedAccess access))
+        {
+            // The base is page-aligned, so the page start of the range is its address rounded down.
+            byte* start = PageStart(access.Pointer);
+            Mmap.Sync(start, (nuint)(access.Pointer - start + (end - position)), wait, Path);
+            _ = access.End();
+        }
+    }
+
+    /// <summary>Schedules or performs write-back of the range and, with <paramref name="flushToDisk"/>, makes the file durable.</summary>
+    internal void Flush(long position, long count, bool flushToDisk)
+    {
+        Sync(position, count, flushToDisk);
+        if (!Writable || State.IsPrivate)
+        {
+            return;
+        }
+
+        // The size on disk follows the length at every flush, when nothing prevents it.
+        lock (Entry.Gate)
+        {
+            ThrowIfDisposed();
+            Entry.TrimSurplus();
+        }
+
+        if (flushToDisk)
+        {
+            Entry.FlushToDisk();
+        }
+    }
+
+    /// <summary>Makes the file's written data and metadata durable (<c>fsync</c>), without flushing mapped pages.</summary>
+    internal void SyncFile()
+    {
+        ThrowIfDisposed();
+        if (Writable && !State.IsPrivate)
+        {
+            Entry.FlushToDisk();
+        }
+    }
+
+    /// <summary>Faults the window's pages in ahead of use (best effort).</summary>
+    internal void Populate()
+    {
+        long length = CachedLength;
+        if (MappedAccess.TryBegin(State, Offset, long.MaxValue, 0, length, out MappedAccess access))
+        {
+            byte* start = PageStart(access.Pointer);
+            Mmap.Populate(start, (nuint)(access.Pointer - start + length));
+            _ = access.End();
+        }
+    }
+
+    /// <summary>
+    /// Begins an access for a layer that keeps its own structure in the view (the queue) to the whole of the data: the layer
+    /// touches only offsets it has checked against its own geometry, which lies inside the data. Throws
+    /// <see cref="ObjectDisposedException"/> once disposed. End it with <see cref="EndAccess"/>.
+    /// </summary>
+    internal MappedAccess BeginAccess()
+    {
+        if (!MappedAccess.TryBegin(State, Offset, Volatile.Read(ref _limit), 0, CachedLength, out MappedAccess access)
+            && !MappedAccess.TryBegin(State, Offset, Volatile.Read(ref _limit), 0, CachedLength, out access))
+        {
+            ThrowIfDisposed();
+            throw new System.IO.IOException($"'{Path}' has no data at offset {Offset}: the file was shrunk by another handle or program.");
+        }
+
+        return access;
+    }
+
+    /// <summary>
+    /// Ends an access begun with <see cref="BeginAccess"/>: throws if any cut happened meanwhile. The layer owns the file, so
+    /// a cut means another handle or program shrank it underneath: what was read may not be data, what was written may be lost.
+    /// </summary>
+    internal void EndAccess(in MappedAccess access)
+    {
+        if (access.End())
+        {
+            return;
+        }
+
+        ThrowIfDisposed();
+        throw new System.IO.IOException($"'{Path}' was shrunk by another handle or program while it was in use.");
+    }
+
+    /// <summary>True if the cuts made since counter value <paramref name="cuts"/> left <c>[position, position + count)</c> alone.</summary>
+    internal bool RangeUntouched(long cuts, long position, long count)
+    {
+        lock (Entry.Gate)
+        {
+            return State.Untouched(cuts, Offset + position + count);
+        }
+    }
+
+    /// <summary>Disposes the handle: from now on every range check fails. Returns false if it was already disposed.</summary>
+    internal bool Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return false;
+        }
+
+        Volatile.Write(ref _limit, -1);
+        Volatile.Write(ref _writeLimit, -1);
+        lock (Entry.Gate)
+        {
+            State.Handles--;
+        }
+
+        return true;
+    }
+
+    /// <summary>Releases the handle's reference on the mapping (after <see cref="Dispose"/>).</summary>
+    internal void Release() => State.Release();
+
+    /// <summary>Throws <see cref="ObjectDisposedException"/> once disposed.</summary>
+    internal void ThrowIfDisposed()
+    {
+        if (IsDisposed)
+        {
+            ThrowHelper.ThrowObjectDisposed(typeof(MappedFileStream));
+        }
+    }
+
+    /// <summary>Throws if the handle is disposed or read-only.</summary>
+    internal void ThrowIfCannotWrite()
+    {
+        ThrowIfDisposed();
+        if (!Writable)
+        {
+            ThrowHelper.ThrowReadOnly();
+        }
+    }
+
+    /// <summary>Picks up other handles' and processes' changes (under the gate).</summary>
+    internal void Refresh()
+    {
+        if (!State.IsPrivate)
+        {
+            Entry.Refresh(checkDisk: true);
+        }
+    }
+
+    private static byte* PageStart(byte* address) => (byte*)((nuint)address & ~(Region.PageSize - 1));
+
+    private long Clip(long fileLength) => Math.Max(0, Math.Min(fileLength, WindowEnd) - Offset);
+
+    /// <summary>
+    /// A read the fast path did not complete: at or past the cached end (another process may have appended), partly past
+    /// it, on a disposed handle, or raced by a cut. Done under the gate, where no cut can happen.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int ReadSlow(long position, Span<byte> buffer)
+    {
+        ThrowIfDisposed();
+        lock (Entry.Gate)
+        {
+            ThrowIfDisposed();
+            long available = CachedLength - position;
+            if (available < buffer.Length)
+            {
+                Refresh();
+                available = CachedLength - position;
+            }
+
+            int count = (int)Math.Clamp(available, 0, buffer.Length);
+            if (count == 0)
+            {
+                return 0;
+            }
+
+            if (!MappedAccess.TryBegin(State, Offset, long.MaxValue, position, count, out MappedAccess access))
+            {
+                return 0;
+            }
+
+            new ReadOnlySpan<byte>(access.Pointer, count).CopyTo(buffer);
+            _ = access.End();
+            return count;
+        }
+    }
+
+    /// <summary>
+    /// A write the fast path did not complete: past the end (grow, if allowed), on a disposed or read-only handle.
+    /// Returns the position written at.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private long WriteSlow(long position, ReadOnlySpan<byte> data, bool append)
+    {
+        ThrowIfCannotWrite();
+        if (data.IsEmpty && !append)
+        {
+            // FileStream parity: an empty write past the end does not extend the stream.
+            return position;
+        }
+
+        if (position > MappedLimits.MaxFileSize - Offset - data.Length)
+        {
+            ThrowHelper.ThrowPositionTooLarge(nameof(position));
+        }
+
+        long fileOffset = Offset + position;
+        if (!append && fileOffset + data.Length > WindowEnd)
+        {
+            ThrowHelper.ThrowBoundedWindow(Path, Offset, WindowEnd - Offset);
+        }
+
+        lock (Entry.Gate)
+        {
+            ThrowIfDisposed();
+            if (State.IsPrivate)
+            {
+                return WritePrivate(fileOffset, data, append) - Offset;
+            }
+
+            return Entry.WriteShared(this, fileOffset, data, append) - Offset;
+        }
+    }
+
+    // Under the gate: a private handle's data lives in its own pages only.
+    private long WritePrivate(long fileOffset, ReadOnlySpan<byte> data, bool append)
+    {
+        long length = Volatile.Read(ref State.Length);
+        if (append)
+        {
+            fileOffset = Math.Max(fileOffset, length);
+        }
+
+        long end = fileOffset + data.Length;
+        if (end > length)
+        {
+            CheckCanGrowTo(end, length);
+            Entry.EnsurePrivateCapacity(State, end);
+        }
+
+        data.CopyTo(new Span<byte>(MappedAccess.BeginExclusive(State, fileOffset, data.Length), data.Length));
+        State.Grow(end);
+        return fileOffset;
+    }
+
+    private TResult ReadInPlaceOnce<TState, TResult>(long position, int count, TState state, InPlaceReader<TState, TResult> reader, out bool intact)
+        where TState : allows ref struct
+    {
+        if (!MappedAccess.TryBegin(State, Offset, Volatile.Read(ref _limit), position, count, out MappedAccess access))
+        {
+            ThrowIfDisposed();
+            intact = count == 0;
+            return reader([], state);
+        }
+
+        TResult result = reader(new ReadOnlySpan<byte>(access.Pointer, count), state);
+        intact = access.End();
+        return result;
+    }
+}

@@ -1,0 +1,616 @@
+using System;
+using System.Globalization;
+using System.IO;
+using System.Runtime.InteropServices;
+using System.Threading;
+using Emmap.Streams.Native;
+using Microsoft.Win32.SafeHandles;
+
+namespace Emmap.Streams.Mapping;
+
+/// <summary>
+/// The state every process that maps a file shares about it: one page of shared memory (a file in <c>/dev/shm</c>, named
+/// after the data file's device, inode and birth time) holding the file's length, its physical size and the high-water
+/// mark of its length, plus byte-range locks that coordinate size changes and tell who else has the file open.
+/// </summary>
+/// <remarks>
+/// <para><b>Words.</b> <see cref="Length"/> is the end of the data as every process agrees on it. <see cref="Physical"/> is
+/// the file's size on disk as the library made it (at least <see cref="Length"/>; the surplus is growth capacity).
+/// <see cref="HighWater"/> is the largest length since the file was last trimmed: bytes in
+/// <c>[Length, HighWater)</c> may hold data a shrink cut off, so growing over them zeroes them first.
+/// <see cref="Pending"/> is the physical size a growth in progress is heading for, so that a grower that died halfway is
+/// recognised.</para>
+/// <para><b>Locks.</b> On Linux they are open-file-description locks on the data file's own descriptor, on two bytes far
+/// past any data (<c>2^62</c>): every process holds a shared <em>presence</em> lock while it has the file open, and size
+/// changes hold the exclusive <em>size</em> lock (a read-only process takes it shared while it opens or closes, which is
+/// all it needs and all its descriptor allows). The kernel drops them when a process dies, so a process killed with
+/// SIGKILL never blocks the others. No descriptor is kept for the page itself. On macOS, which has no such locks, they are
+/// <c>lockf</c> locks on the page's file, kept open.</para>
+/// <para><b>Who may change the words.</b> Either the holder of the size lock, or the one process in <em>solo mode</em>
+/// (the only process with the file open), inside an in-flight window: it raises <see cref="InFlight"/>, fences, and checks
+/// that <see cref="Solo"/> still names it. A process that opens the file while another is solo clears <see cref="Solo"/>
+/// and waits for <see cref="InFlight"/> to drop (or the holder to be found dead), so a solo process appends without any
+/// system call while it is alone, and everyone takes the lock as soon as it is not.</para>
+/// <para><b>Lifetime.</b> A process that writes creates the page; a read-only one only uses a page that exists. The last
+/// process to close (the only one present) trims the data file to <see cref="Length"/> and deletes the page. A page left
+/// by processes that were all killed is reused by the next opener when its words still describe the data file, and rebuilt
+/// from the file's size otherwise. When no page can be created (no writable <c>/dev/shm</c> or temporary directory), the
+/// state is kept in process memory: everything works, but only within this process.</para>
+/// </remarks>
+internal sealed unsafe class SharedFileState
+{
+    private const int PageSize = 4096;
+    private const ulong Magic = 0x3142_5350_4D4D_4545; // "EEMMPSB1"
+    private const int PageMode = 0x1B6; // 0666: every user who may map the data file must be able to write the page.
+
+    // Lock bytes: in the data file's lock space on Linux (far past any data), in the page's on macOS.
+    private static readonly long s_sizeLockByte = OperatingSystem.IsLinux() ? 1L << 62 : 0;
+    private static readonly long s_presenceByte = s_sizeLockByte + (OperatingSystem.IsLinux() ? 1 : 64);
+
+    private const int MagicOffset = 0;
+    private const int DeviceOffset = 16;
+    private const int InodeOffset = 24;
+    private const int BirthOffset = 32;
+    private const int LengthOffset = 64;
+    private const int PhysicalOffset = 72;
+    private const int HighWaterOffset = 80;
+    private const int PendingOffset = 88;
+    private const int SoloOffset = 128;
+    private const int InFlightOffset = 192;
+    private const int PathLengthOffset = 256;
+    private const int PathOffset = 512;
+
+    // Pages are collected at most once per process, from its first open.
+    private static int s_collected;
+
+    private readonly FileIdentity _identity;
+    private readonly string _pagePath;
+    private readonly string _dataPath;
+
+    private byte* _page;
+    private bool _pageIsLocal;
+    private SafeFileHandle? _lockFile;
+    private bool _ownsLockFile;
+    private bool _writable;
+    private bool _closed;
+
+    private SharedFileState(FileIdentity identity, string dataPath)
+    {
+        _identity = identity;
+        _dataPath = dataPath;
+        _pagePath = System.IO.Path.Combine(
+            PageDirectory(),
+            string.Create(CultureInfo.InvariantCulture, $"emmap-{identity.Device:x}-{identity.Inode:x}-{identity.Birth:x}"));
+    }
+
+    /// <summary>Gets whether the state is shared with other processes through a page (false: kept in process memory).</summary>
+    internal bool IsShared => !_pageIsLocal;
+
+    /// <summary>Gets the end of the data, in file coordinates.</summary>
+    internal ref long Length => ref *(long*)(_page + LengthOffset);
+
+    /// <summary>Gets the size of the file on disk as the library made it.</summary>
+    internal ref long Physical => ref *(long*)(_page + PhysicalOffset);
+
+    /// <summary>Gets the largest length since the file was last trimmed.</summary>
+    internal ref long HighWater => ref *(long*)(_page + HighWaterOffset);
+
+    /// <summary>Gets the physical size a growth in progress is heading for, or 0.</summary>
+    internal ref long Pending => ref *(long*)(_page + PendingOffset);
+
+    /// <summary>Gets the process word (<see cref="ProcessStamp"/>) of the solo process, or 0.</summary>
+    internal ref long Solo => ref *(long*)(_page + SoloOffset);
+
+    /// <summary>Gets 1 while the solo process is changing sizes without the lock.</summary>
+    internal ref long InFlight => ref *(long*)(_page + InFlightOffset);
+
+    /// <summary>
+    /// Joins the shared state of the data file open as <paramref name="dataFile"/>: registers this process as present and,
+    /// if no other process is, reconciles the words with the file and makes this process solo (when it may write).
+    /// </summary>
+    internal static SharedFileState Open(FileIdentity identity, SafeFileHandle dataFile, bool writable, string dataPath)
+    {
+        if (OperatingSystem.IsLinux() && Interlocked.Exchange(ref s_collected, 1) == 0)
+        {
+            CollectOrphans();
+        }
+
+        var state = new SharedFileState(identity, dataPath);
+        state.Join(dataFile, writable);
+        return state;
+    }
+
+    /// <summary>Switches to <paramref name="dataFile"/>, a read-write descriptor that replaces a read-only one (under the gate).</summary>
+    internal void Upgrade(SafeFileHandle dataFile)
+    {
+        SafeFileHandle? old = _ownsLockFile ? null : _lockFile;
+        if (_ownsLockFile)
+        {
+            // macOS: the locks live on the page's descriptor, which stays; only the permission to change sizes is new.
+            _writable = true;
+            if (_pageIsLocal)
+            {
+                return;
+            }
+
+            Lock();
+            try
+            {
+                Volatile.Write(ref Solo, OthersPresent() ? 0 : ProcessStamp.Current);
+            }
+            finally
+            {
+                Unlock();
+            }
+
+            return;
+        }
+
+        // Linux: the presence lock belongs to the old descriptor; announce the new one before the old one closes.
+        if (old is not null && !_pageIsLocal)
+        {
+            RangeLocks.RegisterPresence(dataFile, s_presenceByte, _dataPath);
+        }
+
+        _lockFile = dataFile;
+        _writable = true;
+        if (_pageIsLocal && old is not null)
+        {
+            // A read-only process had no page: now that it may write, share one.
+            NativeMemory.Free(_page);
+            _page = null;
+            Join(dataFile, writable: true);
+        }
+    }
+
+    /// <summary>
+    /// For a read-only process that had no page to join (no process that writes had the file open): joins the page such a
+    /// process has created since, if any. Under the gate.
+    /// </summary>
+    internal void TryJoinPage()
+    {
+        if (!_pageIsLocal || _lockFile is null || _ownsLockFile || _closed)
+        {
+            return;
+        }
+
+        byte* page = MapPage(create: false, out SafeFileHandle? pageFile);
+        pageFile?.Dispose();
+        if (page is null)
+        {
+            return;
+        }
+
+        byte* local = _page;
+        _page = page;
+        if (*(ulong*)(page + MagicOffset) != Magic || !Describes(_identity))
+        {
+            _page = local;
+            Mmap.Release(page, PageSize);
+            return;
+        }
+
+        _pageIsLocal = false;
+        NativeMemory.Free(local);
+    }
+
+    /// <summary>Takes the size lock (shared for a read-only process). No-op for a process-local state.</summary>
+    internal void Lock()
+    {
+        if (_lockFile is not null)
+        {
+            RangeLocks.Lock(_lockFile, s_sizeLockByte, shared: !_writable, _dataPath);
+        }
+    }
+
+    /// <summary>Releases the size lock.</summary>
+    internal void Unlock()
+    {
+        if (_lockFile is not null)
+        {
+            RangeLocks.Unlock(_lockFile, s_sizeLockByte);
+        }
+    }
+
+    /// <summary>True if another live process has the file open (through this library).</summary>
+    internal bool OthersPresent() => _lockFile is not null && RangeLocks.OthersPresent(_lockFile, s_presenceByte, _dataPath);
+
+    /// <summary>
+    /// Starts a lock-free size change if this process is solo: raises <see cref="InFlight"/> and confirms, after a full
+    /// fence, that the solo word still names this process. Returns false (and lowers the flag) otherwise.
+    /// </summary>
+    internal bool TryEnterSolo()
+    {
+        long me = ProcessStamp.Current;
+        if (Volatile.Read(ref Solo) != me)
+        {
+            return false;
+        }
+
+        Volatile.Write(ref InFlight, 1);
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref Solo) == me)
+        {
+            return true;
+        }
+
+        Volatile.Write(ref InFlight, 0);
+        return false;
+    }
+
+    /// <summary>Ends a size change started by <see cref="TryEnterSolo"/>.</summary>
+    internal void ExitSolo() => Volatile.Write(ref InFlight, 0);
+
+    /// <summary>Under the size lock: makes this process solo if it may write and no other process is present.</summary>
+    internal bool TryBecomeSolo()
+    {
+        long me = ProcessStamp.Current;
+        if (Volatile.Read(ref Solo) == me)
+        {
+            return true;
+        }
+
+        if (!_writable || OthersPresent())
+        {
+            return false;
+        }
+
+        Volatile.Write(ref InFlight, 0);
+        Volatile.Write(ref Solo, me);
+        return true;
+    }
+
+    /// <summary>
+    /// Closes this process's part of the state. With <paramref name="last"/> (the caller holds the size lock, no other
+    /// process is present and the file's size on disk is its length), deletes the page first, so the next opener starts
+    /// afresh from the file. The locks go with the data file's descriptor, which the caller closes afterwards (Linux), or
+    /// with the page's (macOS).
+    /// </summary>
+    internal void Close(bool last)
+    {
+        if (_closed)
+        {
+            return;
+        }
+
+        _closed = true;
+        if (Volatile.Read(ref Solo) == ProcessStamp.Current)
+        {
+            Volatile.Write(ref Solo, 0);
+        }
+
+        if (_pageIsLocal)
+        {
+            NativeMemory.Free(_page);
+            return;
+        }
+
+        if (last)
+        {
+            _ = Libc.Unlink(_pagePath);
+        }
+
+        Mmap.Release(_page, PageSize);
+        if (_ownsLockFile)
+        {
+            _lockFile?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Deletes pages that no process maps and whose data file is gone (their processes were killed, then the file was
+    /// deleted): nothing could ever use them again. Best effort, bounded, never throws. A page of a file that still exists is
+    /// kept: it may carry a truncation its last process could not make.
+    /// </summary>
+    internal static void CollectOrphans()
+    {
+        try
+        {
+            int examined = 0;
+            foreach (string page in Directory.EnumerateFiles(PageDirectory(), "emmap-*"))
+            {
+                if (++examined > 1000)
+                {
+                    return;
+                }
+
+                if (IsOrphan(page))
+                {
+                    _ = Libc.Unlink(page);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Collection is housekeeping: a page it cannot look at stays.
+        }
+    }
+
+    private static bool IsOrphan(string pagePath)
+    {
+        SafeFileHandle file;
+        try
+        {
+            file = File.OpenHandle(pagePath, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+
+        using (file)
+        {
+            if (RangeLocks.OthersPresent(file, s_sizeLockByte, pagePath))
+            {
+                return false;
+            }
+
+            Span<byte> page = stackalloc byte[PageSize];
+            int read = RandomAccess.Read(file, page, 0);
+            if (read < PageSize || System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(page) != Magic)
+            {
+                // Empty or unfinished: abandoned if nobody touched it for a while (a creator may be growing it right now).
+                return File.GetLastWriteTimeUtc(pagePath) < DateTime.UtcNow.AddMinutes(-1);
+            }
+
+            int length = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(page[PathLengthOffset..]);
+            if (length <= 0 || length > PageSize - PathOffset)
+            {
+                return false;
+            }
+
+            string dataPath = System.Text.Encoding.UTF8.GetString(page.Slice(PathOffset, length));
+            FileStatus? status = NativeFile.TryGetStatus(dataPath);
+            var recorded = new FileIdentity(
+                System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(page[DeviceOffset..]),
+                System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(page[InodeOffset..]),
+                System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(page[BirthOffset..]));
+            return status is null || status.Value.Identity != recorded;
+        }
+    }
+
+    private static string PageDirectory()
+    {
+        if (OperatingSystem.IsLinux() && Directory.Exists("/dev/shm"))
+        {
+            return "/dev/shm";
+        }
+
+        // macOS: /tmp is shared by all users of the machine (the per-user temporary directory is not).
+        if (OperatingSystem.IsMacOS() && Directory.Exists("/tmp"))
+        {
+            return "/tmp";
+        }
+
+        return System.IO.Path.GetTempPath();
+    }
+
+    // Registers this process and attaches the page (creating it when this process may write), under the size lock.
+    private void Join(SafeFileHandle dataFile, bool writable)
+    {
+        _writable = writable;
+        if (OperatingSystem.IsLinux())
+        {
+            _lockFile = dataFile;
+            Lock();
+            try
+            {
+                bool alone = !OthersPresent();
+                RangeLocks.RegisterPresence(dataFile, s_presenceByte, _dataPath);
+                _page = MapPage(create: writable, out SafeFileHandle? pageFile);
+                pageFile?.Dispose();
+                Attach(alone, RandomAccess.GetLength(dataFile));
+            }
+            finally
+            {
+                Unlock();
+            }
+
+            return;
+        }
+
+        // macOS: the locks live on the page's own descriptor, so every process opens (or creates) the page.
+        for (int attempt = 0; attempt < 100; attempt++)
+        {
+            _page = MapPage(create: true, out SafeFileHandle? pageFile);
+            if (pageFile is null)
+            {
+                break;
+            }
+
+            _lockFile = pageFile;
+            _ownsLockFile = true;
+            Lock();
+            if (NativeFile.GetStatus(pageFile, _pagePath).Links == 0)
+            {
+                // The last process deleted this page while we waited for the lock: open the new one.
+                Unlock();
+                Mmap.Release(_page, PageSize);
+                pageFile.Dispose();
+                _lockFile = null;
+                _ownsLockFile = false;
+                continue;
+            }
+
+            try
+            {
+                bool alone = !OthersPresent();
+                RangeLocks.RegisterPresence(pageFile, s_presenceByte, _dataPath);
+                Attach(alone, RandomAccess.GetLength(dataFile));
+            }
+            finally
+            {
+                Unlock();
+            }
+
+            return;
+        }
+
+        UseLocalPage(RandomAccess.GetLength(dataFile));
+    }
+
+    // Under the size lock, once registered: reconcile a page this process has to itself, or join the others.
+    private void Attach(bool alone, long dataSize)
+    {
+        if (_page is null)
+        {
+            UseLocalPage(dataSize);
+            return;
+        }
+
+        _pageIsLocal = false;
+        bool valid = *(ulong*)(_page + MagicOffset) == Magic && Describes(_identity);
+        if (alone)
+        {
+            Reconcile(dataSize);
+            if (_writable)
+            {
+                Volatile.Write(ref InFlight, 0);
+                Volatile.Write(ref Solo, ProcessStamp.Current);
+            }
+        }
+        else if (!valid)
+        {
+            // The others are read-only processes that had no page: start one from the file as it is.
+            Initialize(dataSize);
+        }
+        else
+        {
+            RevokeSolo();
+        }
+    }
+
+    private void UseLocalPage(long dataSize)
+    {
+        _page = (byte*)NativeMemory.AllocZeroed(PageSize);
+        _pageIsLocal = true;
+        Initialize(dataSize);
+        if (_writable)
+        {
+            Solo = ProcessStamp.Current;
+        }
+    }
+
+    // Maps the page (creating it if allowed); null when it does not exist or cannot be shared.
+    private byte* MapPage(bool create, out SafeFileHandle? pageFile)
+    {
+        pageFile = null;
+        SafeFileHandle file;
+        try
+        {
+            file = File.OpenHandle(
+                _pagePath, create ? FileMode.OpenOrCreate : FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+
+        try
+        {
+            FileStatus status = NativeFile.GetStatus(file, _pagePath);
+            if (status.Size < PageSize)
+            {
+                using (DescriptorLease descriptor = DescriptorLease.Of(file))
+                {
+                    // Best effort: only the page's owner may change its mode.
+                    _ = Libc.ChangeMode(descriptor.Value, PageMode);
+                }
+
+                NativeFile.Grow(file, status.Size, PageSize, _pagePath, injectable: false);
+            }
+
+            byte* page = Mmap.MapShared(file, PageSize, _pagePath);
+            if (OperatingSystem.IsLinux())
+            {
+                // A shared lock that lives as long as the mapping (the mapping keeps the open file description), so that an
+                // abandoned page can be told from a page in use without keeping a descriptor (see CollectOrphans).
+                RangeLocks.RegisterPresence(file, s_sizeLockByte, _pagePath);
+            }
+
+            pageFile = file;
+            return page;
+        }
+        catch (IOException)
+        {
+            // No room in /dev/shm, or a page this process may not grow: stay process-local.
+            file.Dispose();
+            return null;
+        }
+    }
+
+    // Waits until a solo process has left the size change it may be in the middle of (or is found dead), after taking solo away.
+    private void RevokeSolo()
+    {
+        long holder = Interlocked.Exchange(ref Solo, 0);
+        if (holder == 0 || holder == ProcessStamp.Current)
+        {
+            return;
+        }
+
+        // A size change takes microseconds: spin briefly, then check once a millisecond whether the holder still lives.
+        var spin = new SpinWait();
+        while (Volatile.Read(ref InFlight) != 0)
+        {
+            if (spin.Count >= 20)
+            {
+                if (!ProcessStamp.IsAlive(holder))
+                {
+                    Volatile.Write(ref InFlight, 0);
+                    break;
+                }
+
+                Thread.Sleep(1);
+                continue;
+            }
+
+            spin.SpinOnce(sleep1Threshold: -1);
+        }
+    }
+
+    private bool Describes(FileIdentity identity) =>
+        *(ulong*)(_page + DeviceOffset) == identity.Device
+        && *(ulong*)(_page + InodeOffset) == identity.Inode
+        && *(long*)(_page + BirthOffset) == identity.Birth;
+
+    /// <summary>
+    /// Alone: keeps the words of a page whose processes all died if they still describe the data file (same identity, the
+    /// physical size they recorded is the file's size, or a growth in progress explains it); otherwise rebuilds them from the
+    /// file's size.
+    /// </summary>
+    private void Reconcile(long dataSize)
+    {
+        bool same = *(ulong*)(_page + MagicOffset) == Magic && Describes(_identity);
+        long physical = Physical;
+        long pending = Pending;
+        bool explained = physical == dataSize || (pending != 0 && dataSize >= physical && dataSize <= pending);
+        if (same && explained && Length >= 0 && Length <= dataSize && HighWater >= Length && HighWater <= dataSize)
+        {
+            Physical = dataSize;
+            Pending = 0;
+            Solo = 0;
+            InFlight = 0;
+            return;
+        }
+
+        Initialize(dataSize);
+    }
+
+    private void Initialize(long dataSize)
+    {
+        new Span<byte>(_page, PageSize).Clear();
+        *(ulong*)(_page + DeviceOffset) = _identity.Device;
+        *(ulong*)(_page + InodeOffset) = _identity.Inode;
+        *(long*)(_page + BirthOffset) = _identity.Birth;
+        int pathBytes = System.Text.Encoding.UTF8.GetByteCount(_dataPath);
+        if (pathBytes <= PageSize - PathOffset)
+        {
+            *(int*)(_page + PathLengthOffset) = System.Text.Encoding.UTF8.GetBytes(_dataPath, new Span<byte>(_page + PathOffset, pathBytes));
+        }
+
+        Length = dataSize;
+        Physical = dataSize;
+        HighWater = dataSize;
+        Volatile.Write(ref *(ulong*)(_page + MagicOffset), Magic);
+    }
+}

@@ -1,0 +1,76 @@
+using Microsoft.Win32.SafeHandles;
+
+namespace Emmap.Streams.Native;
+
+/// <summary>The Linux half of <see cref="NativeFile"/>: <c>posix_fallocate</c>, <c>fallocate</c> and <c>statx</c>.</summary>
+internal static unsafe partial class NativeFile
+{
+    private static int AllocateLinux(SafeFileHandle file, long offset, long length)
+    {
+        using DescriptorLease descriptor = DescriptorLease.Of(file);
+        int fd = descriptor.Value;
+        int errno;
+        while ((errno = Libc.PosixAllocate(fd, offset, length)) == UnixConstants.ErrorInterrupted)
+        {
+        }
+
+        return errno;
+    }
+
+    // FALLOC_FL_ZERO_RANGE turns the range into allocated, zero-reading extents (ext4, XFS, btrfs). False where the file
+    // system does not support it (tmpfs, NFS), so the caller writes the zeros instead.
+    private static bool TryZeroRangeLinux(SafeFileHandle file, long offset, long length)
+    {
+        using DescriptorLease descriptor = DescriptorLease.Of(file);
+        while (true)
+        {
+            if (Libc.Allocate(descriptor.Value, Libc.FallocZeroRange | Libc.FallocKeepSize, offset, length) == 0)
+            {
+                return true;
+            }
+
+            if (NativeErrors.LastError() != UnixConstants.ErrorInterrupted)
+            {
+                return false;
+            }
+        }
+    }
+
+    /// <summary><c>statx</c> of a descriptor (<paramref name="path"/> null) or of a path; null when the path names nothing.</summary>
+    private static FileStatus StatusLinux(int fd, string? path, string displayPath)
+    {
+        FileStatus? status = TryStatusLinux(fd, path, displayPath);
+        return status ?? throw NativeErrors.IOError(UnixConstants.ErrorNoEntry, "statx", displayPath);
+    }
+
+    private static FileStatus? TryStatusLinux(int fd, string? path, string displayPath)
+    {
+        byte* buffer = stackalloc byte[Libc.StatXSize];
+        int flags = path is null ? Libc.AtEmptyPath : 0;
+        if (Libc.StatX(fd, path ?? string.Empty, flags, Libc.StatXBasicStats | Libc.StatXBirthTime, buffer) != 0)
+        {
+            int errno = NativeErrors.LastError();
+            if (path is not null && errno is UnixConstants.ErrorNoEntry)
+            {
+                return null;
+            }
+
+            throw NativeErrors.IOError(errno, "statx", displayPath);
+        }
+
+        uint mask = *(uint*)(buffer + Libc.StatXMaskOffset);
+        long birth = 0;
+        if ((mask & Libc.StatXBirthTime) != 0)
+        {
+            birth = (*(long*)(buffer + Libc.StatXBirthTimeOffset) * 1_000_000_000L) + *(uint*)(buffer + Libc.StatXBirthTimeOffset + 8);
+        }
+
+        ulong inode = *(ulong*)(buffer + Libc.StatXInodeOffset);
+        ulong device = ((ulong)*(uint*)(buffer + Libc.StatXDeviceMajorOffset) << 32) | *(uint*)(buffer + Libc.StatXDeviceMinorOffset);
+        return new FileStatus(
+            new FileIdentity(device, inode, birth),
+            *(ushort*)(buffer + Libc.StatXModeOffset),
+            *(uint*)(buffer + Libc.StatXNlinkOffset),
+            *(long*)(buffer + Libc.StatXSizeOffset));
+    }
+}

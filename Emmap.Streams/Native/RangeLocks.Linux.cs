@@ -1,0 +1,38 @@
+using Microsoft.Win32.SafeHandles;
+
+namespace Emmap.Streams.Native;
+
+/// <summary>The Linux half of <see cref="RangeLocks"/>: open-file-description locks on one byte each.</summary>
+internal static unsafe partial class RangeLocks
+{
+    private static int LockLinux(SafeFileHandle file, long offset, short type, bool wait)
+    {
+        using DescriptorLease descriptor = DescriptorLease.Of(file);
+        var request = new Libc.FileLock { Type = type, Whence = UnixConstants.SeekSet, Start = offset, Length = 1 };
+        while (Libc.ControlLock(descriptor.Value, wait ? Libc.OfdSetLockWait : Libc.OfdSetLock, &request) != 0)
+        {
+            int errno = NativeErrors.LastError();
+            if (errno != UnixConstants.ErrorInterrupted)
+            {
+                return errno;
+            }
+        }
+
+        return 0;
+    }
+
+    // F_OFD_GETLK reports a lock that would conflict with an exclusive one; this descriptor's own locks never conflict.
+    private static int TestLinux(SafeFileHandle file, long offset, out bool others)
+    {
+        using DescriptorLease descriptor = DescriptorLease.Of(file);
+        var request = new Libc.FileLock { Type = Libc.LockWrite, Whence = UnixConstants.SeekSet, Start = offset, Length = 1 };
+        if (Libc.ControlLock(descriptor.Value, Libc.OfdGetLock, &request) != 0)
+        {
+            others = false;
+            return NativeErrors.LastError();
+        }
+
+        others = request.Type != Libc.LockNone;
+        return 0;
+    }
+}

@@ -1,0 +1,82 @@
+using System;
+using Microsoft.Win32.SafeHandles;
+
+namespace Emmap.Streams.Native;
+
+/// <summary>
+/// Advisory byte-range locks between processes, on a file opened for reading and writing. The kernel drops a lock when
+/// its holder dies, so a process killed with SIGKILL while holding one never blocks the others. Within a process the
+/// callers serialise with their own gate: these locks exclude other processes, not other threads.
+/// </summary>
+/// <remarks>
+/// Linux uses open-file-description locks (<c>F_OFD_SETLK</c>), which belong to the descriptor and support shared locks.
+/// macOS has no OFD locks and its <c>fcntl</c> is variadic (not callable through LibraryImport on arm64), so it uses
+/// <c>lockf</c>: exclusive POSIX record locks owned by the process, with one presence byte per process id instead of a
+/// shared lock. Both are released when the descriptor is closed.
+/// </remarks>
+internal static unsafe partial class RangeLocks
+{
+    /// <summary>
+    /// Takes the lock on byte <paramref name="offset"/>, waiting for other processes to release a conflicting one: exclusive,
+    /// or with <paramref name="shared"/> shared with other shared holders (Linux; on macOS every lock is exclusive).
+    /// </summary>
+    internal static void Lock(SafeFileHandle file, long offset, bool shared, string path)
+    {
+        int errno = OperatingSystem.IsLinux()
+            ? LockLinux(file, offset, shared ? Libc.LockRead : Libc.LockWrite, wait: true)
+            : LockMacOS(file, offset, Libc.LockfLock);
+        if (errno != 0)
+        {
+            throw NativeErrors.IOError(errno, "Locking the coordination block", path);
+        }
+    }
+
+    /// <summary>Takes the exclusive lock on byte <paramref name="offset"/> if no other process holds it.</summary>
+    internal static bool TryLock(SafeFileHandle file, long offset, string path)
+    {
+        int errno = OperatingSystem.IsLinux() ? LockLinux(file, offset, Libc.LockWrite, wait: false) : LockMacOS(file, offset, Libc.LockfTryLock);
+        if (errno == 0)
+        {
+            return true;
+        }
+
+        if (IsHeldElsewhere(errno))
+        {
+            return false;
+        }
+
+        throw NativeErrors.IOError(errno, "Locking the coordination block", path);
+    }
+
+    /// <summary>Releases the lock on byte <paramref name="offset"/>. Never throws.</summary>
+    internal static void Unlock(SafeFileHandle file, long offset)
+    {
+        _ = OperatingSystem.IsLinux() ? LockLinux(file, offset, Libc.LockNone, wait: false) : LockMacOS(file, offset, Libc.LockfUnlock);
+    }
+
+    /// <summary>Announces this process as a user of the file: a shared lock from <paramref name="presenceStart"/> on.</summary>
+    internal static void RegisterPresence(SafeFileHandle file, long presenceStart, string path)
+    {
+        int errno = OperatingSystem.IsLinux()
+            ? LockLinux(file, presenceStart, Libc.LockRead, wait: true)
+            : LockMacOS(file, presenceStart + 1 + Environment.ProcessId, Libc.LockfLock);
+        if (errno != 0)
+        {
+            throw NativeErrors.IOError(errno, "Registering with the coordination block", path);
+        }
+    }
+
+    /// <summary>True if another live process has announced itself with <see cref="RegisterPresence"/>.</summary>
+    internal static bool OthersPresent(SafeFileHandle file, long presenceStart, string path)
+    {
+        int errno = OperatingSystem.IsLinux() ? TestLinux(file, presenceStart, out bool others) : TestMacOS(file, presenceStart, out others);
+        if (errno != 0)
+        {
+            throw NativeErrors.IOError(errno, "Testing the coordination block's locks", path);
+        }
+
+        return others;
+    }
+
+    private static bool IsHeldElsewhere(int errno) => errno == UnixConstants.ErrorWouldBlock || errno == UnixConstants.ErrorAccess;
+}
