@@ -154,7 +154,7 @@ public sealed class MappedFileStreamMultiHandleTests
         var first = OpenWritable();
         var second = MappedFileStream.Open(_path);
         ProcessMaps.Maps(_path).ShouldBeTrue();
-        ProcessMaps.OpenDescriptors(_path).ShouldBe(1, "all handles of a file share one descriptor");
+        ProcessMaps.OpenDescriptors(_path).ShouldBe(3, "the handles share one mapping descriptor, and each has its own open, as a FileStream");
 
         first.Dispose();
         ProcessMaps.Maps(_path).ShouldBeTrue();

@@ -405,7 +405,7 @@ public abstract class MappedFileStreamConformanceTests
     {
         MappedFileStream stream = Create(Pattern(ContentLength, 24));
         ProcessMaps.Maps(FilePath).ShouldBeTrue();
-        ProcessMaps.OpenDescriptors(FilePath).ShouldBe(1);
+        ProcessMaps.OpenDescriptors(FilePath).ShouldBe(2, "the mapping's descriptor and the stream's own open");
 
         stream.Dispose();
 
