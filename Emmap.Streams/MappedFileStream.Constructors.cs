@@ -33,7 +33,7 @@ public sealed partial class MappedFileStream
     /// file with <see cref="FileShare.None"/>, or an I/O error occurred.</exception>
     /// <exception cref="UnauthorizedAccessException">The path is a directory, or the file's permissions do not allow the access
     /// (a writable mapping needs permission to read the file as well).</exception>
-    /// <exception cref="NotSupportedException">The path names a pipe or a socket, which cannot be memory-mapped.</exception>
+    /// <exception cref="NotSupportedException">The path names a pipe, a socket or a device, which cannot be memory-mapped.</exception>
     /// <exception cref="PlatformNotSupportedException">The platform is not Linux or macOS.</exception>
     /// <remarks>See <see cref="MappedFileStream(string, FileMode, FileAccess, FileShare, int, FileOptions)"/>.</remarks>
     public MappedFileStream(string path, FileMode mode)
@@ -56,7 +56,7 @@ public sealed partial class MappedFileStream
     /// <exception cref="IOException">The file exists and <paramref name="mode"/> is <see cref="FileMode.CreateNew"/>, another opener holds the
     /// file with <see cref="FileShare.None"/>, or an I/O error occurred.</exception>
     /// <exception cref="UnauthorizedAccessException">The path is a directory, or the file's permissions do not allow the access.</exception>
-    /// <exception cref="NotSupportedException">The path names a pipe or a socket, which cannot be memory-mapped.</exception>
+    /// <exception cref="NotSupportedException">The path names a pipe, a socket or a device, which cannot be memory-mapped.</exception>
     /// <exception cref="PlatformNotSupportedException">The platform is not Linux or macOS.</exception>
     /// <remarks>See <see cref="MappedFileStream(string, FileMode, FileAccess, FileShare, int, FileOptions)"/>.</remarks>
     public MappedFileStream(string path, FileMode mode, FileAccess access)
@@ -80,7 +80,7 @@ public sealed partial class MappedFileStream
     /// <exception cref="IOException">The file exists and <paramref name="mode"/> is <see cref="FileMode.CreateNew"/>, the sharing conflicts
     /// with another opener's, or an I/O error occurred.</exception>
     /// <exception cref="UnauthorizedAccessException">The path is a directory, or the file's permissions do not allow the access.</exception>
-    /// <exception cref="NotSupportedException">The path names a pipe or a socket, which cannot be memory-mapped.</exception>
+    /// <exception cref="NotSupportedException">The path names a pipe, a socket or a device, which cannot be memory-mapped.</exception>
     /// <exception cref="PlatformNotSupportedException">The platform is not Linux or macOS.</exception>
     /// <remarks>See <see cref="MappedFileStream(string, FileMode, FileAccess, FileShare, int, FileOptions)"/>.</remarks>
     public MappedFileStream(string path, FileMode mode, FileAccess access, FileShare share)
@@ -104,7 +104,7 @@ public sealed partial class MappedFileStream
     /// <exception cref="IOException">The file exists and <paramref name="mode"/> is <see cref="FileMode.CreateNew"/>, the sharing conflicts
     /// with another opener's, or an I/O error occurred.</exception>
     /// <exception cref="UnauthorizedAccessException">The path is a directory, or the file's permissions do not allow the access.</exception>
-    /// <exception cref="NotSupportedException">The path names a pipe or a socket, which cannot be memory-mapped.</exception>
+    /// <exception cref="NotSupportedException">The path names a pipe, a socket or a device, which cannot be memory-mapped.</exception>
     /// <exception cref="PlatformNotSupportedException">The platform is not Linux or macOS.</exception>
     /// <remarks>See <see cref="MappedFileStream(string, FileMode, FileAccess, FileShare, int, FileOptions)"/>.</remarks>
     public MappedFileStream(string path, FileMode mode, FileAccess access, FileShare share, int bufferSize)
@@ -129,7 +129,7 @@ public sealed partial class MappedFileStream
     /// <exception cref="IOException">The file exists and <paramref name="mode"/> is <see cref="FileMode.CreateNew"/>, the sharing conflicts
     /// with another opener's, or an I/O error occurred.</exception>
     /// <exception cref="UnauthorizedAccessException">The path is a directory, or the file's permissions do not allow the access.</exception>
-    /// <exception cref="NotSupportedException">The path names a pipe or a socket, which cannot be memory-mapped.</exception>
+    /// <exception cref="NotSupportedException">The path names a pipe, a socket or a device, which cannot be memory-mapped.</exception>
     /// <exception cref="PlatformNotSupportedException">The platform is not Linux or macOS.</exception>
     /// <remarks>See <see cref="MappedFileStream(string, FileMode, FileAccess, FileShare, int, FileOptions)"/>.</remarks>
     public MappedFileStream(string path, FileMode mode, FileAccess access, FileShare share, int bufferSize, bool useAsync)
@@ -155,7 +155,7 @@ public sealed partial class MappedFileStream
     /// <exception cref="IOException">The file exists and <paramref name="mode"/> is <see cref="FileMode.CreateNew"/>, the sharing conflicts
     /// with another opener's, or an I/O error occurred.</exception>
     /// <exception cref="UnauthorizedAccessException">The path is a directory, or the file's permissions do not allow the access.</exception>
-    /// <exception cref="NotSupportedException">The path names a pipe or a socket, which cannot be memory-mapped.</exception>
+    /// <exception cref="NotSupportedException">The path names a pipe, a socket or a device, which cannot be memory-mapped.</exception>
     /// <exception cref="PlatformNotSupportedException">The platform is not Linux or macOS.</exception>
     /// <remarks>
     /// <para>The file is opened with exactly these arguments first, so that every check, exception and sharing conflict is
@@ -185,7 +185,7 @@ public sealed partial class MappedFileStream
     /// <exception cref="IOException">The file exists and the mode is <see cref="FileMode.CreateNew"/>, the sharing conflicts with another
     /// opener's, the preallocation does not fit on the disk, or an I/O error occurred.</exception>
     /// <exception cref="UnauthorizedAccessException">The path is a directory, or the file's permissions do not allow the access.</exception>
-    /// <exception cref="NotSupportedException">The path names a pipe or a socket, which cannot be memory-mapped.</exception>
+    /// <exception cref="NotSupportedException">The path names a pipe, a socket or a device, which cannot be memory-mapped.</exception>
     /// <exception cref="PlatformNotSupportedException">The platform is not Linux or macOS.</exception>
     /// <remarks>See <see cref="MappedFileStream(string, FileMode, FileAccess, FileShare, int, FileOptions)"/>.</remarks>
     public MappedFileStream(string path, FileStreamOptions options)

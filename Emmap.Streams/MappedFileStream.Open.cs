@@ -26,7 +26,7 @@ public sealed partial class MappedFileStream
     /// <exception cref="IOException">The file exists and <see cref="MapOptions.Mode"/> is <see cref="FileMode.CreateNew"/>, another
     /// opener holds it with <see cref="FileShare.None"/>, or an I/O error occurred (for example, no space to create the file).</exception>
     /// <exception cref="NotSupportedException"><see cref="MapOptions.Fit"/> would have to grow the file but access is read-only, or the
-    /// path names a pipe or a socket.</exception>
+    /// path names a pipe, a socket or a device.</exception>
     /// <exception cref="UnauthorizedAccessException">The path is a directory, or the file's permissions do not allow the access
     /// (a writable mapping needs permission to read the file as well).</exception>
     /// <exception cref="PlatformNotSupportedException">The platform is not Linux or macOS.</exception>
@@ -61,7 +61,7 @@ public sealed partial class MappedFileStream
     /// <exception cref="IOException">The window does not lie inside the existing file and <see cref="MapOptions.Fit"/> is not set
     /// (the file is left untouched), or an I/O error occurred.</exception>
     /// <exception cref="NotSupportedException"><see cref="MapOptions.Fit"/> would have to grow the file but access is read-only, or the
-    /// path names a pipe or a socket.</exception>
+    /// path names a pipe, a socket or a device.</exception>
     /// <exception cref="UnauthorizedAccessException">The path is a directory, or the file cannot be opened with the requested access.</exception>
     /// <exception cref="PlatformNotSupportedException">The platform is not Linux or macOS.</exception>
     /// <remarks>
@@ -113,14 +113,20 @@ public sealed partial class MappedFileStream
         bool writable = (options.Access & FileAccess.Write) != 0;
         bool readable = (options.Access & FileAccess.Read) != 0;
 
+        // Look before opening: opening a FIFO for reading blocks until a writer comes. Directories go on to the BCL's own exception.
+        if (NativeFile.TryGetStatus(fullPath) is { IsRegular: false, IsDirectory: false })
+        {
+            throw NotRegular(fullPath);
+        }
+
         Region.ThrottleReservations();
         (FileStream ownFile, bool created, bool owned) = OpenOwnFile(fullPath, options.Mode, options.Access, share, fileOptions, preallocationSize, createMode);
         FileEntry entry;
         try
         {
-            if (!ownFile.CanSeek)
+            if (!ownFile.CanSeek || !NativeFile.GetStatus(ownFile.SafeFileHandle, fullPath).IsRegular)
             {
-                throw new NotSupportedException($"'{fullPath}' is not a regular file (a pipe or a socket), so it cannot be memory-mapped.");
+                throw NotRegular(fullPath);
             }
 
             // The mapping has its own descriptor, without a sharing lock; a writable mapping needs it read-write.
@@ -308,6 +314,9 @@ public sealed partial class MappedFileStream
             };
         }
     }
+
+    private static NotSupportedException NotRegular(string fullPath) =>
+        new($"'{fullPath}' is not a regular file (a pipe, a socket or a device), so it cannot be memory-mapped.");
 
     private static NotSupportedException FitNeedsWrite(string fullPath, long current, long target) =>
         new($"MapOptions.Fit would grow '{fullPath}' from {current} to {target} bytes, which needs write access.");

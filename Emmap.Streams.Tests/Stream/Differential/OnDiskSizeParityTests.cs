@@ -6,11 +6,9 @@ namespace Emmap.Streams.Tests.StreamTests.Differential;
 
 /// <summary>
 /// Whenever another reader could look (after <see cref="Stream.Flush()"/>, after <see cref="Stream.Dispose()"/>), the size of the
-/// file on disk equals <see cref="Stream.Length"/>, as with a <see cref="FileStream"/>. Still open: the dispose of one of two handles
-/// of a file in the process leaves the capacity on disk until the other closes or flushes.
+/// file on disk equals <see cref="Stream.Length"/>, as with a <see cref="FileStream"/>, also when another handle of the file stays open.
 /// </summary>
 [TestFixture]
-[Explicit("on-disk size follows Length after the coordinator redesign")]
 public sealed class OnDiskSizeParityTests
 {
     private Twins _twins = null!;

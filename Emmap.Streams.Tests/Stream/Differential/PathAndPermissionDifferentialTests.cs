@@ -206,6 +206,51 @@ public sealed class PathAndPermissionDifferentialTests
     }
 
     [Test]
+    public void Open_NonRegularFilesReadOnly_ThrowAtOnceWithoutBlocking()
+    {
+        string fifo = _directory.File("fifo");
+        Run("mkfifo", fifo).ShouldBeTrue();
+        string socketPath = _directory.File("socket");
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        socket.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(socketPath));
+        string link = _directory.File("link-to-fifo");
+        File.CreateSymbolicLink(link, fifo);
+
+        // A read-only open of a FIFO blocks until a writer comes: the check must come before any open.
+        foreach (string path in new[] { fifo, link, socketPath, "/dev/zero", "/dev/null" })
+        {
+            var open = System.Threading.Tasks.Task.Run(() => Outcome.Of(() => Use(MappedFileStream.Open(path))).Text);
+            open.Wait(TimeSpan.FromSeconds(20)).ShouldBeTrue($"opening {path} must not block");
+            open.Result.ShouldBe("throws " + nameof(NotSupportedException), customMessage: path);
+        }
+    }
+
+    [Test]
+    public void Open_DanglingSymbolicLink_BehavesAsFileStreamForEveryModeAndNeverSpins()
+    {
+        var mismatches = new List<string>();
+        foreach ((FileMode mode, FileAccess access) in ValidModesAndAccesses())
+        {
+            string file = _directory.File($"target-file-{mode}-{access}");
+            string mapped = _directory.File($"target-mapped-{mode}-{access}");
+            string fileLink = _directory.File($"link-file-{mode}-{access}");
+            string mappedLink = _directory.File($"link-mapped-{mode}-{access}");
+            File.CreateSymbolicLink(fileLink, file);
+            File.CreateSymbolicLink(mappedLink, mapped);
+
+            string expected = Outcome.Of(() => Use(new FileStream(fileLink, mode, access))).Text;
+            var open = System.Threading.Tasks.Task.Run(() => Outcome.Of(() => Use(new MappedFileStream(mappedLink, mode, access))).Text);
+            open.Wait(TimeSpan.FromSeconds(20)).ShouldBeTrue($"{mode}/{access} must not spin");
+            if (open.Result != expected || File.Exists(file) != File.Exists(mapped))
+            {
+                mismatches.Add($"{mode}/{access}: FileStream {expected} (target made: {File.Exists(file)}), here {open.Result} (target made: {File.Exists(mapped)})");
+            }
+        }
+
+        mismatches.ShouldBeEmpty();
+    }
+
+    [Test]
     public void Open_OnAReadOnlyFileSystem_ThrowsWhatFileStreamThrowsForEveryModeAndAccess()
     {
         string mount = _directory.File("ro");
