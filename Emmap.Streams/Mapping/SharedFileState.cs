@@ -392,7 +392,19 @@ internal sealed unsafe class SharedFileState
         if (OperatingSystem.IsLinux())
         {
             _lockFile = dataFile;
-            Lock();
+            try
+            {
+                Lock();
+            }
+            catch (IOException ex) when (RangeLocks.IsUnsupported(ex))
+            {
+                // A file system without byte-range locks (some FUSE and network file systems): coordinate within this
+                // process only, as documented.
+                _lockFile = null;
+                UseLocalPage(RandomAccess.GetLength(dataFile));
+                return;
+            }
+
             try
             {
                 bool alone = !OthersPresent();

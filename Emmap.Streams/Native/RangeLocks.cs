@@ -78,5 +78,9 @@ internal static unsafe partial class RangeLocks
         return others;
     }
 
+    /// <summary>True if <paramref name="error"/> says the file system has no byte-range locks at all.</summary>
+    internal static bool IsUnsupported(System.IO.IOException error) =>
+        error.HResult == UnixConstants.ErrorNoLocks || error.HResult == UnixConstants.ErrorInvalid || error.HResult == UnixConstants.ErrorNotSupported;
+
     private static bool IsHeldElsewhere(int errno) => errno == UnixConstants.ErrorWouldBlock || errno == UnixConstants.ErrorAccess;
 }
