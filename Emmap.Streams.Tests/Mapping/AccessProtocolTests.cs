@@ -148,6 +148,51 @@ public sealed class AccessProtocolTests
     }
 
     [Test]
+    public void ReadDirect_StreamDisposedRightAfterThePin_ReturnsAViewThatKeepsTheMappingUntilItIsDisposed()
+    {
+        var stream = OpenWritable();
+        CrashPoints.Hook = point =>
+        {
+            if (point == CrashPoints.ViewPinned)
+            {
+                CrashPoints.Hook = null;
+                stream.Dispose();
+            }
+        };
+        IMemoryOwner<byte> view;
+        try
+        {
+            view = stream.ReadDirect(0, Page);
+        }
+        finally
+        {
+            CrashPoints.Hook = null;
+        }
+
+        view.Memory.Span.ToArray().ShouldAllBe(b => b == Data, "the view was made: it pins the mapping past the dispose");
+        ProcessMaps.Maps(_path).ShouldBeTrue();
+        view.Dispose();
+        MappedFileMetrics.CountLiveViews().ShouldBe(0);
+        ProcessMaps.Maps(_path).ShouldBeFalse("the view held the last reference: nothing stays mapped after it");
+        ProcessMaps.OpenDescriptors(_path).ShouldBe(0);
+    }
+
+    [Test]
+    public void Dispose_ZeroPagesCannotBeMappedAtTheLastClose_TheFileIsNotTruncatedUnderThePagesLeftMapped()
+    {
+        var stream = OpenWritable();
+        stream.Write(new byte[3 * Page]);
+        long capacity = stream.Capacity;
+        capacity.ShouldBeGreaterThan(3 * Page);
+        using (FaultInjection.Install(point => point == FaultPoint.Map ? 12 : 0))
+        {
+            stream.Dispose();
+        }
+
+        new FileInfo(_path).Length.ShouldBe(capacity, "file pages are still mapped: truncating under them could fault");
+    }
+
+    [Test]
     [Repeat(3)]
     public void ReadDirectAndReadSequence_RacingDispose_NeverLeaveAPinOrAMapping()
     {
