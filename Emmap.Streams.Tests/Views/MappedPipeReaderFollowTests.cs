@@ -199,6 +199,36 @@ public sealed class MappedPipeReaderFollowTests
     }
 
     [Test]
+    public async Task Follow_CancelPendingRead_DoesNotRunTheConsumersCodeInsideTheCall()
+    {
+        using MappedFileStream writer = CreateEmpty();
+        PipeReader reader = writer.AsPipeReader(options: new MappedPipeReaderOptions { Follow = true, PollInterval = s_neverPolls });
+        Task<int> consumer = ReadOnce();
+        int cancellerThread = 0;
+        var canceller = new Thread(() =>
+        {
+            cancellerThread = Environment.CurrentManagedThreadId;
+            reader.CancelPendingRead();
+        });
+
+        canceller.Start();
+        canceller.Join();
+        int continuationThread = await consumer.WaitAsync(s_bounded);
+
+        continuationThread.ShouldNotBe(cancellerThread, "what follows the consumer's await runs on the thread pool, not in CancelPendingRead");
+        await reader.CompleteAsync();
+
+        async Task<int> ReadOnce()
+        {
+            // Without a context to return to, the code after the await runs wherever the read completes.
+            ReadResult result = await reader.ReadAsync().ConfigureAwait(false);
+            result.IsCanceled.ShouldBeTrue();
+            reader.AdvanceTo(result.Buffer.End);
+            return Environment.CurrentManagedThreadId;
+        }
+    }
+
+    [Test]
     public async Task Follow_CallersTokenCanceledDuringAWait_ThrowsOperationCanceledAndTheReaderStaysUsable()
     {
         using MappedFileStream writer = CreateEmpty();

@@ -411,11 +411,12 @@ internal sealed class MappedPipeReader : PipeReader
             wake = _wake;
         }
 
-        // Outside the gate, so the wait's continuation does not run under it. A source replaced or disposed meanwhile
-        // belongs to a wait that has already ended.
+        // Outside the gate, and with the wait's continuation (the consumer's code after its read) sent to the thread pool
+        // rather than run inside the caller of CancelPendingRead or of the token's Cancel. A source replaced or disposed
+        // meanwhile belongs to a wait that has already ended.
         try
         {
-            wake?.Cancel();
+            _ = wake?.CancelAsync();
         }
         catch (ObjectDisposedException)
         {
