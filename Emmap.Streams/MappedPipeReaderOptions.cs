@@ -57,7 +57,8 @@ public sealed class MappedPipeReaderOptions
     /// Growth of a mapped file sends no notification (writes through a mapping do not wake file watchers), so a waiting
     /// read looks for new data every <see cref="PollInterval"/>. Data is the bytes below the stream's
     /// <see cref="MappedFileStream.Length"/>: an <see cref="MappedFileStream.Append"/> publishes its bytes and the new length
-    /// together, so a follower never sees half an append.
+    /// together, so a follower never sees half an append. The reader goes by position: after a shrink below its position it
+    /// waits until the data grows past that position again.
     /// </remarks>
     public bool Follow { get; set; }
 

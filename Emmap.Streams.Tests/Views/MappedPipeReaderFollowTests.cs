@@ -296,6 +296,27 @@ public sealed class MappedPipeReaderFollowTests
         await reader.CompleteAsync();
     }
 
+    [Test]
+    public async Task Follow_ShrinkBelowThePosition_WaitsUntilTheDataGrowsPastItAgain()
+    {
+        using MappedFileStream writer = CreateEmpty();
+        writer.Append("0123456789"u8);
+        PipeReader reader = writer.AsPipeReader(options: new MappedPipeReaderOptions { Follow = true, PollInterval = s_neverPolls });
+        ReadResult first = await reader.ReadAsync();
+        reader.AdvanceTo(first.Buffer.End);
+
+        writer.SetLength(3);
+        reader.TryRead(out _).ShouldBeFalse("position 10 is past the new end");
+        writer.Append("abcdefg"u8);
+        reader.TryRead(out _).ShouldBeFalse("the data ends at 10: nothing past the reader's position yet");
+        writer.Append("hij"u8);
+
+        reader.TryRead(out ReadResult next).ShouldBeTrue();
+        Encoding.ASCII.GetString(next.Buffer).ShouldBe("hij", "the reader goes on from its position");
+        reader.AdvanceTo(next.Buffer.End);
+        await reader.CompleteAsync();
+    }
+
     private static async Task<List<string>> ReadLines(PipeReader reader)
     {
         var lines = new List<string>();
