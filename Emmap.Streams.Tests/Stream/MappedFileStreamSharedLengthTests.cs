@@ -287,6 +287,39 @@ public sealed class MappedFileStreamSharedLengthTests
         new FileInfo(_path).Length.ShouldBe(10, "the next process to close alone finishes the truncation");
     }
 
+    [Test]
+    public void SharedPage_ProcessesKilledThenTheFileDeleted_IsCollectedAndAPageInUseIsNot()
+    {
+        File.WriteAllBytes(_path, new byte[4096]);
+        using (var child = ChildHost.Start("stream-session", _path, "shared"))
+        {
+            child.ReadLine().ShouldBe("ready");
+            child.Ask("append x").ShouldBe("4096");
+            child.Kill();
+        }
+
+        string[] pages = PagesOf(_path);
+        pages.Length.ShouldBe(1, "a killed process leaves its page for the next opener");
+
+        string other = _directory.File("in-use.bin");
+        File.WriteAllBytes(other, new byte[4096]);
+        using var inUse = MappedFileStream.Open(other, new MapOptions { Access = FileAccess.ReadWrite });
+        string[] inUsePages = PagesOf(other);
+        File.Delete(_path);
+        File.Delete(other);
+
+        Emmap.Streams.Mapping.SharedFileState.CollectOrphans();
+
+        File.Exists(pages[0]).ShouldBeFalse("nobody maps it and its file is gone");
+        inUsePages.ShouldAllBe(page => File.Exists(page), "a page that a process maps stays, even if its file was deleted");
+    }
+
+    private static string[] PagesOf(string path)
+    {
+        var identity = Emmap.Streams.Native.NativeFile.TryGetStatus(path)!.Value.Identity;
+        return Directory.GetFiles("/dev/shm", System.FormattableString.Invariant($"emmap-{identity.Device:x}-{identity.Inode:x}-{identity.Birth:x}"));
+    }
+
     private static string Text(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static byte[] Record(int id, int sequence)

@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.IO;
 using System.Threading;
 using Emmap.Streams.Mapping;
@@ -19,7 +20,8 @@ public sealed partial class MappedQueue
     /// without the item or with all of it. Constant time and no allocation, except when the file grows.</remarks>
     public void Push(ReadOnlySpan<byte> item)
     {
-        if (!TryPushCore(item, spaceErrorsAreFull: false))
+        var payload = new SpanPayload(item);
+        if (!TryPushCore(ref payload, spaceErrorsAreFull: false))
         {
             ThrowFull(item.Length);
         }
@@ -33,22 +35,57 @@ public sealed partial class MappedQueue
     /// <exception cref="IOException">An I/O error other than a lack of space; nothing was pushed.</exception>
     /// <exception cref="NotSupportedException">The queue is read-only.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
-    public bool TryPush(ReadOnlySpan<byte> item) => TryPushCore(item, spaceErrorsAreFull: true);
+    public bool TryPush(ReadOnlySpan<byte> item)
+    {
+        var payload = new SpanPayload(item);
+        return TryPushCore(ref payload, spaceErrorsAreFull: true);
+    }
 
-    private bool TryPushCore(ReadOnlySpan<byte> item, bool spaceErrorsAreFull)
+    /// <summary>Appends the bytes of <paramref name="item"/>, a sequence of buffers, as one item: each buffer is copied straight into the record.</summary>
+    /// <exception cref="QueueFullException">The queue is fixed-size and the item does not fit.</exception>
+    internal void Push(in ReadOnlySequence<byte> item)
+    {
+        if (item.IsSingleSegment)
+        {
+            Push(item.FirstSpan);
+            return;
+        }
+
+        var payload = new SequencePayload(item);
+        if (!TryPushCore(ref payload, spaceErrorsAreFull: false))
+        {
+            ThrowFull(payload.Length);
+        }
+    }
+
+    /// <summary>Appends the bytes of <paramref name="item"/> as one item if there is room (see <see cref="TryPush(ReadOnlySpan{byte})"/>).</summary>
+    internal bool TryPush(in ReadOnlySequence<byte> item)
+    {
+        if (item.IsSingleSegment)
+        {
+            return TryPush(item.FirstSpan);
+        }
+
+        var payload = new SequencePayload(item);
+        return TryPushCore(ref payload, spaceErrorsAreFull: true);
+    }
+
+    private bool TryPushCore<TPayload>(scoped ref TPayload item, bool spaceErrorsAreFull)
+        where TPayload : IPushPayload, allows ref struct
     {
         long size = QueueLayout.RecordSize(item.Length);
         long tailPhys = _tailPhys;
         if (_state == StateOpen && tailPhys + size <= _ringEnd && _tail - _head + size <= _ringSize && item.Length <= QueueLayout.MaxItemLength)
         {
-            CommitPush(tailPhys, item, size, skip: 0);
+            CommitPush(tailPhys, ref item, size, skip: 0);
             return true;
         }
 
-        return PushSlow(item, spaceErrorsAreFull);
+        return PushSlow(ref item, spaceErrorsAreFull);
     }
 
-    private bool PushSlow(ReadOnlySpan<byte> item, bool spaceErrorsAreFull)
+    private bool PushSlow<TPayload>(scoped ref TPayload item, bool spaceErrorsAreFull)
+        where TPayload : IPushPayload, allows ref struct
     {
         ThrowIfCannotWrite();
         if (item.Length > QueueLayout.MaxItemLength)
@@ -78,7 +115,7 @@ public sealed partial class MappedQueue
             {
                 if (used + size <= _ringSize)
                 {
-                    CommitPush(tailPhys, item, size, skip: 0);
+                    CommitPush(tailPhys, ref item, size, skip: 0);
                     return true;
                 }
             }
@@ -92,7 +129,7 @@ public sealed partial class MappedQueue
                 long skip = _ringEnd - tailPhys;
                 if (used + skip + size <= _ringSize)
                 {
-                    CommitPush(tailPhys, item, size, skip);
+                    CommitPush(tailPhys, ref item, size, skip);
                     return true;
                 }
             }
@@ -115,7 +152,8 @@ public sealed partial class MappedQueue
     /// Writes the record (after a skip marker when <paramref name="skip"/> is not 0, in which case the record goes to the
     /// ring start) and commits it with one release store of the tail word.
     /// </summary>
-    private unsafe void CommitPush(long phys, ReadOnlySpan<byte> item, long size, long skip)
+    private unsafe void CommitPush<TPayload>(long phys, scoped ref TPayload item, long size, long skip)
+        where TPayload : IPushPayload, allows ref struct
     {
         long stamp = _tail;
         long markerPhys = phys;
@@ -132,11 +170,12 @@ public sealed partial class MappedQueue
         }
 
         byte* record = b + phys;
-        item.CopyTo(new Span<byte>(record + QueueLayout.RecordHeaderSize, item.Length));
+        var written = new Span<byte>(record + QueueLayout.RecordHeaderSize, item.Length);
+        item.CopyTo(written);
         CrashPoints.Hit(CrashPoints.PushPayload);
         uint length = (uint)item.Length;
         *(long*)(record + 8) = stamp;
-        *(ulong*)record = length | ((ulong)QueueChecksum.Record(length, stamp, item) << 32);
+        *(ulong*)record = length | ((ulong)item.Checksum(length, stamp, written) << 32);
         CrashPoints.Hit(CrashPoints.PushHeader);
         long newTail = stamp + size;
         Volatile.Write(ref *(long*)(b + QueueLayout.TailWordOffset), newTail);
