@@ -4,7 +4,7 @@ namespace Emmap.Streams.TestHost;
 
 /// <summary>
 /// A child process for the cross-process and crash tests. The first argument names the command;
-/// its prefix picks the feature that handles it (<c>stream-</c>, <c>counter-</c>, <c>queue-</c>).
+/// its prefix picks the feature that handles it (<c>stream-</c>, <c>counter-</c>, <c>queue-</c>, <c>win-</c>).
 /// Results go to stdout, one line each; failures to stderr with exit code 2.
 /// </summary>
 internal static class Program
@@ -25,6 +25,7 @@ internal static class Program
                 _ when command.StartsWith("stream-", StringComparison.Ordinal) => StreamCommands.Run(args),
                 _ when command.StartsWith("counter-", StringComparison.Ordinal) => CounterCommands.Run(args),
                 _ when command.StartsWith("queue-", StringComparison.Ordinal) => QueueCommands.Run(args),
+                _ when command.StartsWith("win-", StringComparison.Ordinal) => WindowsCommands.Run(args),
                 _ => null,
             };
             if (result is { } code)

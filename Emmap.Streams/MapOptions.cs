@@ -4,7 +4,8 @@ namespace Emmap.Streams;
 
 /// <summary>
 /// How <see cref="MappedFileStream.Open(string, MapOptions?)"/> opens and maps a file: the .NET
-/// shape of emmap's open option list.
+/// shape of emmap's open option list. <see cref="Mode"/> and <see cref="Access"/> mean what they mean for a
+/// <see cref="FileStream"/>; the other members are emmap's.
 /// </summary>
 /// <example>
 /// <code>
@@ -17,13 +18,16 @@ public sealed class MapOptions
     /// <summary>The default for <see cref="MaxIncrementSize"/>: 64 MiB, as in emmap.</summary>
     public const long DefaultMaxIncrementSize = 64L * 1024 * 1024;
 
-    /// <summary>Gets or sets how the file is opened or created (emmap <c>create</c>, <c>truncate</c>).</summary>
+    /// <summary>
+    /// Gets or sets how the file is opened or created (emmap <c>create</c>, <c>truncate</c>), as for a <see cref="FileStream"/>:
+    /// the modes that create or truncate need write access, and <see cref="FileMode.Append"/> needs <see cref="FileAccess.Write"/> alone.
+    /// </summary>
     /// <value>Default <see cref="FileMode.Open"/>.</value>
     public FileMode Mode { get; set; } = FileMode.Open;
 
     /// <summary>
-    /// Gets or sets the access: <see cref="FileAccess.Read"/> or <see cref="FileAccess.ReadWrite"/>
-    /// (emmap <c>read</c>, <c>write</c>). A mapping cannot be write-only.
+    /// Gets or sets the access (emmap <c>read</c>, <c>write</c>). <see cref="FileAccess.Write"/> gives a write-only stream, as for a
+    /// <see cref="FileStream"/>; the mapping itself still needs permission to read the file.
     /// </summary>
     /// <value>Default <see cref="FileAccess.Read"/>.</value>
     public FileAccess Access { get; set; } = FileAccess.Read;
@@ -36,9 +40,10 @@ public sealed class MapOptions
     public MapSharing Sharing { get; set; } = MapSharing.Shared;
 
     /// <summary>
-    /// Gets or sets the length, in bytes, of a new or empty file (emmap <c>{size, N}</c>). When opening
-    /// a whole existing file it is also the length the file is expected to have: a non-empty file of
-    /// another length is refused unless <see cref="Fit"/> is set. Zero means "not given".
+    /// Gets or sets the initial length, in bytes, of a file that the open creates, truncates or finds empty (emmap <c>{size, N}</c>):
+    /// such a file is extended with zeros to this length. An existing non-empty file keeps its own length, whatever this value
+    /// (unless <see cref="Fit"/> is set and the file is shorter). A read-only stream writes nothing, so it ignores this value.
+    /// Zero means "not given": the stream starts empty and grows at the first write, as a <see cref="FileStream"/>.
     /// </summary>
     /// <value>Default 0.</value>
     public long Size { get; set; }
@@ -51,15 +56,17 @@ public sealed class MapOptions
     public bool Direct { get; set; }
 
     /// <summary>
-    /// Gets or sets whether the length is fixed: writes past the end and length changes throw
-    /// <see cref="IOException"/> instead of growing the file (emmap <c>fixed_size</c>).
+    /// Gets or sets whether the length is fixed once the stream is open (after <see cref="Size"/> or <see cref="Fit"/> applied):
+    /// writes past the end and length changes throw <see cref="IOException"/> instead of growing the file (emmap <c>fixed_size</c>).
     /// </summary>
     /// <value>Default <see langword="false"/>.</value>
     public bool FixedSize { get; set; }
 
     /// <summary>
-    /// Gets or sets whether an existing file whose length differs from the requested one is
-    /// reconciled instead of refused: a shorter file is grown, a longer one is mapped whole (emmap <c>fit</c>).
+    /// Gets or sets whether an existing file shorter than the requested length is grown to it (emmap <c>fit</c>): for a whole
+    /// file, to <see cref="Size"/>; for a window, to the window's end (without it, a window past the end is refused). A longer
+    /// file is mapped whole either way. Growing needs write access: a read-only stream that would have to grow throws
+    /// <see cref="System.NotSupportedException"/>.
     /// </summary>
     /// <value>Default <see langword="false"/>.</value>
     public bool Fit { get; set; }
@@ -79,8 +86,11 @@ public sealed class MapOptions
     /// <value>Default <see cref="DefaultMaxIncrementSize"/> (64 MiB).</value>
     public long MaxIncrementSize { get; set; } = DefaultMaxIncrementSize;
 
-    /// <summary>Gets or sets the permissions of a file this open creates, subject to the umask (emmap <c>{chmod, Mode}</c>).</summary>
-    /// <value>Default <c>0600</c> (<see cref="UnixFileMode.UserRead"/> | <see cref="UnixFileMode.UserWrite"/>).</value>
+    /// <summary>
+    /// Gets or sets the permissions of a file this open creates, subject to the umask (emmap <c>{chmod, Mode}</c>). The
+    /// <see cref="MappedFileStream"/> constructors use <see cref="FileStream"/>'s default instead (<c>0666</c> less the umask).
+    /// </summary>
+    /// <value>Default <c>0600</c> (<see cref="UnixFileMode.UserRead"/> | <see cref="UnixFileMode.UserWrite"/>), as emmap.</value>
     public UnixFileMode UnixCreateMode { get; set; } = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     /// <summary>Returns a copy of these options, so a stream is not affected by later changes to them.</summary>

@@ -2,18 +2,34 @@ using Emmap.Streams.Mapping;
 
 namespace Emmap.Streams;
 
+// Every atomic operation returns or depends on the cell's value, so a write-only stream refuses them all.
 public sealed partial class MappedFileStream
 {
     /// <summary>Applies <paramref name="op"/> to the cell at <paramref name="position"/> and returns the value it held before.</summary>
-    internal long AtomicUpdate(long position, MappedView.AtomicOp op, long value) => _view.AtomicUpdate(position, op, value);
+    internal long AtomicUpdate(long position, MappedView.AtomicOp op, long value)
+    {
+        ThrowIfUnreadable();
+        return _view.AtomicUpdate(position, op, value);
+    }
 
     /// <summary>Stores <paramref name="value"/> if the cell equals <paramref name="comparand"/>; returns the value it held before.</summary>
-    internal long AtomicCompareExchangeCore(long position, long value, long comparand) =>
-        _view.AtomicCompareExchange(position, value, comparand);
+    internal long AtomicCompareExchangeCore(long position, long value, long comparand)
+    {
+        ThrowIfUnreadable();
+        return _view.AtomicCompareExchange(position, value, comparand);
+    }
 
     /// <summary>Reads the cell with acquire semantics; works on read-only mappings (no locked instruction).</summary>
-    internal long AtomicReadCore(long position) => _view.AtomicRead(position);
+    internal long AtomicReadCore(long position)
+    {
+        ThrowIfUnreadable();
+        return _view.AtomicRead(position);
+    }
 
     /// <summary>Stores the cell with sequential consistency (a full fence, as emmap's <c>write_integer</c>).</summary>
-    internal void AtomicWriteCore(long position, long value) => _view.AtomicUpdate(position, MappedView.AtomicOp.Exchange, value);
+    internal void AtomicWriteCore(long position, long value)
+    {
+        ThrowIfUnreadable();
+        _view.AtomicUpdate(position, MappedView.AtomicOp.Exchange, value);
+    }
 }

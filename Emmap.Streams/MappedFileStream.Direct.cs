@@ -2,6 +2,7 @@ using System;
 using System.Buffers;
 using CommunityToolkit.HighPerformance.Buffers;
 using Emmap.Streams.Mapping;
+using Emmap.Streams.Testing;
 using Emmap.Streams.Views;
 
 namespace Emmap.Streams;
@@ -16,6 +17,7 @@ public sealed partial class MappedFileStream
     /// <param name="length">The number of bytes wanted.</param>
     /// <returns>An owner whose <see cref="IMemoryOwner{T}.Memory"/> aliases the mapped bytes; empty at or past the end.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="position"/> or <paramref name="length"/> is negative.</exception>
+    /// <exception cref="NotSupportedException">The stream is write-only.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     /// <remarks>
     /// <para>Writes by anyone (this handle, another handle, another process) are visible through the view at once; on a
@@ -29,9 +31,11 @@ public sealed partial class MappedFileStream
     {
         ArgumentOutOfRangeException.ThrowIfNegative(position);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ThrowIfUnreadable();
         MappingState state = _view.Pin();
         try
         {
+            CrashPoints.Hit(CrashPoints.ViewPinned);
             byte* pointer = _view.ViewAddress(position, length, out long count);
             return new MappedMemoryManager(state, pointer, (int)count);
         }
@@ -50,12 +54,14 @@ public sealed partial class MappedFileStream
     /// <param name="length">The number of bytes wanted.</param>
     /// <returns>An owner exposing <see cref="MappedSequenceOwner.Sequence"/>; dispose it to release the pin.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="position"/> or <paramref name="length"/> is negative.</exception>
+    /// <exception cref="NotSupportedException">The stream is write-only.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     /// <remarks>Lifetime and visibility as for <see cref="ReadDirect"/>.</remarks>
     public unsafe MappedSequenceOwner ReadSequence(long position, long length)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(position);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ThrowIfUnreadable();
         MappingState state = _view.Pin();
         try
         {
@@ -78,6 +84,7 @@ public sealed partial class MappedFileStream
     /// <param name="length">The number of bytes wanted.</param>
     /// <returns>An owner of the bytes read, clipped at the end of the data; dispose it to return the buffer or release the view.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="position"/> or <paramref name="length"/> is negative.</exception>
+    /// <exception cref="NotSupportedException">The stream is write-only.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     public IMemoryOwner<byte> ReadAt(long position, int length)
     {
@@ -88,7 +95,7 @@ public sealed partial class MappedFileStream
             return ReadDirect(position, length);
         }
 
-        _view.ThrowIfDisposed();
+        ThrowIfUnreadable();
         int count = (int)Math.Clamp(_view.CachedLength - position, 0, length);
         MemoryOwner<byte> copy = MemoryOwner<byte>.Allocate(count, AllocationMode.Default);
         try

@@ -1,34 +1,46 @@
 using System;
 using System.IO;
 using Emmap.Streams.Mapping;
+using Emmap.Streams.Native;
 
 namespace Emmap.Streams;
 
 public sealed partial class MappedFileStream
 {
+    // What MappedFileStream.Open shares the file with: everyone, as emmap does (a shared flock on Unix).
+    private const FileShare MapShare = FileShare.ReadWrite | FileShare.Delete;
+
     /// <summary>Maps a whole file (emmap <c>open/2</c>).</summary>
     /// <param name="path">The file to map.</param>
     /// <param name="options">How to open and map it; <see langword="null"/> for the defaults (open an existing file read-only, shared).</param>
     /// <returns>A stream over the whole file.</returns>
-    /// <exception cref="ArgumentException"><paramref name="path"/> is empty, or the options contradict each other (a write-only
-    /// mapping; a creating or truncating mode with read-only access; no length for a new, empty or truncated file). Nothing on disk is touched.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty or contains a null character, or
+    /// <see cref="MapOptions.Mode"/> and <see cref="MapOptions.Access"/> do not go together (as for <see cref="FileStream"/>: a mode that
+    /// creates or truncates needs write access, <see cref="FileMode.Append"/> needs <see cref="FileAccess.Write"/> alone). Nothing on disk is touched.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range (an enum value that is not defined, a negative
+    /// <see cref="MapOptions.Size"/>, a <see cref="MapOptions.MaxIncrementSize"/> that is not positive).</exception>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist and <see cref="MapOptions.Mode"/> does not create it.</exception>
-    /// <exception cref="IOException">The file's length differs from a non-zero <see cref="MapOptions.Size"/> and
-    /// <see cref="MapOptions.Fit"/> is not set (the file is left untouched), the file exists with <see cref="FileMode.CreateNew"/>,
-    /// or an I/O error occurred (for example, no space to create the file).</exception>
-    /// <exception cref="NotSupportedException">Opening would have to grow the file (an empty file, <see cref="MapOptions.Fit"/>) but access is read-only.</exception>
-    /// <exception cref="UnauthorizedAccessException">The file cannot be opened with the requested access.</exception>
+    /// <exception cref="DirectoryNotFoundException">A directory of the path does not exist.</exception>
+    /// <exception cref="PathTooLongException">The path or a name in it is longer than the system allows.</exception>
+    /// <exception cref="IOException">The file exists and <see cref="MapOptions.Mode"/> is <see cref="FileMode.CreateNew"/>, another
+    /// opener holds it with <see cref="FileShare.None"/>, or an I/O error occurred (for example, no space to create the file).</exception>
+    /// <exception cref="NotSupportedException"><see cref="MapOptions.Fit"/> would have to grow the file but access is read-only, or the
+    /// path names a pipe, a socket or a device.</exception>
+    /// <exception cref="UnauthorizedAccessException">The path is a directory, or the file's permissions do not allow the access
+    /// (a writable mapping needs permission to read the file as well).</exception>
     /// <exception cref="PlatformNotSupportedException">The platform is not Linux or macOS.</exception>
     /// <remarks>
-    /// An existing non-empty file is mapped whole. <see cref="MapOptions.Size"/> gives the length of a new or empty file.
-    /// Other openers (a <see cref="FileStream"/> with <see cref="FileShare.ReadWrite"/>, <c>MemoryMappedFile</c>, other
-    /// processes) can open the file at the same time.
+    /// An existing non-empty file is mapped whole, whatever its length; <see cref="MapOptions.Size"/> is the length a file gets
+    /// when this open creates it, truncates it or finds it empty (with <see cref="MapOptions.Fit"/>, also a shorter file's new length).
+    /// The file is shared with every other opener (<see cref="FileShare.ReadWrite"/> | <see cref="FileShare.Delete"/>): a
+    /// <see cref="FileStream"/>, <c>MemoryMappedFile</c> or another process can open it at the same time.
     /// </remarks>
     public static MappedFileStream Open(string path, MapOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        return OpenCore(path, 0, 0, wholeFile: true, options);
+        MapOptions o = ValidateMapOptions(options);
+        return new MappedFileStream(OpenCore(path, 0, 0, wholeFile: true, o, MapShare, FileOptions.None, 0, o.UnixCreateMode));
     }
 
     /// <summary>
@@ -40,20 +52,23 @@ public sealed partial class MappedFileStream
     /// <param name="length">The window length; 0 means to the end of the file.</param>
     /// <param name="options">How to open and map it; <see langword="null"/> for the defaults.</param>
     /// <returns>A stream over the window.</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="offset"/> or <paramref name="length"/> is negative, or their sum overflows.</exception>
-    /// <exception cref="ArgumentException"><paramref name="path"/> is empty, or the options contradict each other.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="offset"/> or <paramref name="length"/> is negative, their sum
+    /// overflows, or an option is out of range.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty, or the mode and access do not go together.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist and <see cref="MapOptions.Mode"/> does not create it.</exception>
+    /// <exception cref="DirectoryNotFoundException">A directory of the path does not exist.</exception>
     /// <exception cref="IOException">The window does not lie inside the existing file and <see cref="MapOptions.Fit"/> is not set
     /// (the file is left untouched), or an I/O error occurred.</exception>
-    /// <exception cref="NotSupportedException">Opening would have to grow the file but access is read-only.</exception>
-    /// <exception cref="UnauthorizedAccessException">The file cannot be opened with the requested access.</exception>
+    /// <exception cref="NotSupportedException"><see cref="MapOptions.Fit"/> would have to grow the file but access is read-only, or the
+    /// path names a pipe, a socket or a device.</exception>
+    /// <exception cref="UnauthorizedAccessException">The path is a directory, or the file cannot be opened with the requested access.</exception>
     /// <exception cref="PlatformNotSupportedException">The platform is not Linux or macOS.</exception>
     /// <remarks>
-    /// The window must lie inside the file, unless the file is new or empty (then it is created to reach the window's end,
-    /// or <see cref="MapOptions.Size"/> if larger) or <see cref="MapOptions.Fit"/> is set (then the file grows to the window's end).
-    /// A window that ends at the end of the file follows the file's length and can grow; one that ends before cannot change
-    /// length, and nothing truncates data outside a window.
+    /// The window must lie inside the file, unless the file is new, truncated or empty and the stream can write (then the file
+    /// is extended to the window's end, or <see cref="MapOptions.Size"/> if larger) or <see cref="MapOptions.Fit"/> is set (then
+    /// the file grows to the window's end). A window that ends at the end of the file follows the file's length and can grow;
+    /// one that ends before cannot change length, and nothing truncates data outside a window.
     /// </remarks>
     public static MappedFileStream Open(string path, long offset, long length, MapOptions? options = null)
     {
@@ -65,10 +80,24 @@ public sealed partial class MappedFileStream
             throw new ArgumentOutOfRangeException(nameof(length), "The window's end exceeds the largest file offset.");
         }
 
-        return OpenCore(path, offset, length, wholeFile: false, options);
+        MapOptions o = ValidateMapOptions(options);
+        return new MappedFileStream(OpenCore(path, offset, length, wholeFile: false, o, MapShare, FileOptions.None, 0, o.UnixCreateMode));
     }
 
-    private static MappedFileStream OpenCore(string path, long offset, long length, bool wholeFile, MapOptions? options)
+    /// <summary>
+    /// Opens the file with the caller's mode, access, sharing and file options through the BCL (so that .NET's own checks,
+    /// exceptions and sharing locks apply exactly as for a <see cref="FileStream"/>), then maps it.
+    /// </summary>
+    private static OpenedMapping OpenCore(
+        string path,
+        long offset,
+        long length,
+        bool wholeFile,
+        MapOptions options,
+        FileShare share,
+        FileOptions fileOptions,
+        long preallocationSize,
+        UnixFileMode? createMode)
     {
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
         {
@@ -80,28 +109,44 @@ public sealed partial class MappedFileStream
             throw new PlatformNotSupportedException("Emmap.Streams stores little-endian integers and needs a little-endian CPU (x64, Arm64).");
         }
 
-        MapOptions o = (options ?? new MapOptions()).Clone();
         string fullPath = System.IO.Path.GetFullPath(path);
-        ValidateEnums(o);
+        bool writable = (options.Access & FileAccess.Write) != 0;
+        bool readable = (options.Access & FileAccess.Read) != 0;
 
-        bool exists = File.Exists(fullPath);
-        if (!exists && o.Mode is FileMode.Open or FileMode.Truncate)
+        // Look before opening: opening a FIFO for reading blocks until a writer comes. Directories go on to the BCL's own exception.
+        if (NativeFile.TryGetStatus(fullPath) is { IsRegular: false, IsDirectory: false })
         {
-            throw new FileNotFoundException($"Could not find file '{fullPath}'.", fullPath);
+            throw NotRegular(fullPath);
         }
-
-        bool writable = ValidateOptions(o, wholeFile, offset, length, exists);
 
         Region.ThrottleReservations();
-        (FileStream file, bool created) = OpenFile(fullPath, o, writable);
-        FileEntry entry = FileRegistry.Acquire(fullPath, file, writable);
+        (FileStream ownFile, bool created, bool owned) = OpenOwnFile(fullPath, options.Mode, options.Access, share, fileOptions, preallocationSize, createMode);
+        FileEntry entry;
         try
         {
-            return Attach(entry, fullPath, offset, length, wholeFile, writable, created, o);
+            if (!ownFile.CanSeek || !NativeFile.GetStatus(ownFile.SafeFileHandle, fullPath).IsRegular)
+            {
+                throw NotRegular(fullPath);
+            }
+
+            // The mapping has its own descriptor, without a sharing lock; a writable mapping needs it read-write.
+            var mapFile = new FileStream(
+                NativeFile.Reopen(ownFile.SafeFileHandle, fullPath, writable), writable ? FileAccess.ReadWrite : FileAccess.Read, bufferSize: 0);
+            entry = FileRegistry.Acquire(fullPath, mapFile, writable);
         }
-        catch when (created)
+        catch
         {
-            DeleteQuietly(fullPath);
+            Abandon(ownFile, fullPath, owned);
+            throw;
+        }
+
+        try
+        {
+            return Attach(entry, ownFile, fullPath, offset, length, wholeFile, readable, writable, created, options);
+        }
+        catch
+        {
+            Abandon(ownFile, fullPath, owned);
             throw;
         }
         finally
@@ -110,69 +155,130 @@ public sealed partial class MappedFileStream
         }
     }
 
-    private static MappedFileStream Attach(FileEntry entry, string fullPath, long offset, long length, bool wholeFile, bool writable, bool created, MapOptions options)
+    /// <summary>
+    /// Opens the stream's own handle. Creation and truncation are told apart from opening an existing file, and no handle is ever
+    /// opened with <c>O_TRUNC</c>: <see cref="FileMode.Create"/> and <see cref="FileMode.Truncate"/> cut the file through its
+    /// <see cref="FileEntry"/>, which keeps the mappings of the file in this process safe. <c>Owned</c> is true when the file is
+    /// surely this open's creation (made with <c>O_EXCL</c>), so that a failed open may delete it.
+    /// </summary>
+    private static (FileStream File, bool Created, bool Owned) OpenOwnFile(
+        string fullPath, FileMode mode, FileAccess access, FileShare share, FileOptions fileOptions, long preallocationSize, UnixFileMode? createMode)
+    {
+        if (mode is FileMode.Open or FileMode.Truncate)
+        {
+            return (OpenHandle(fullPath, FileMode.Open, access, share, fileOptions, 0, null), false, false);
+        }
+
+        if (mode == FileMode.CreateNew)
+        {
+            return (OpenHandle(fullPath, FileMode.CreateNew, access, share, fileOptions, preallocationSize, createMode), true, true);
+        }
+
+        if ((access & FileAccess.Write) != 0)
+        {
+            try
+            {
+                long preallocation = mode == FileMode.Create ? preallocationSize : 0;
+                return (OpenHandle(fullPath, FileMode.CreateNew, access, share, fileOptions, preallocation, createMode), true, true);
+            }
+            catch (IOException ex) when (ex.HResult == UnixConstants.ErrorExists)
+            {
+                // Something is there: a file, a directory, or a symbolic link.
+            }
+
+            try
+            {
+                return (OpenHandle(fullPath, FileMode.Open, access, share, fileOptions, 0, null), false, false);
+            }
+            catch (FileNotFoundException)
+            {
+                // A dangling symbolic link, or the file was deleted meanwhile: open as FileStream would, below.
+            }
+        }
+
+        // The BCL has no read-only CreateNew: whether this open created the file is told by a look before it. A file created by
+        // someone else in between counts as created here, and is never deleted on failure.
+        bool existed = System.IO.Path.Exists(fullPath);
+        return (OpenHandle(fullPath, FileMode.OpenOrCreate, access, share, fileOptions, 0, createMode), !existed, false);
+    }
+
+    private static FileStream OpenHandle(
+        string fullPath, FileMode mode, FileAccess access, FileShare share, FileOptions fileOptions, long preallocationSize, UnixFileMode? createMode)
+    {
+        var open = new FileStreamOptions
+        {
+            Mode = mode,
+            Access = access,
+            Share = share,
+            Options = fileOptions,
+            PreallocationSize = preallocationSize,
+            BufferSize = 0,
+        };
+        if (createMode is { } permissions && !OperatingSystem.IsWindows())
+        {
+            open.UnixCreateMode = permissions;
+        }
+
+        return new FileStream(fullPath, open);
+    }
+
+    private static OpenedMapping Attach(
+        FileEntry entry,
+        FileStream ownFile,
+        string fullPath,
+        long offset,
+        long length,
+        bool wholeFile,
+        bool readable,
+        bool writable,
+        bool created,
+        MapOptions options)
     {
         MapOptions o = options;
-        MappedFileStream stream;
         lock (entry.Gate)
         {
             entry.Refresh(checkDisk: true);
+            if (!created && o.Mode is FileMode.Truncate or FileMode.Create)
+            {
+                entry.SetFileLength(0);
+            }
+
             long current = entry.LogicalLength;
-            bool truncate = !created && (o.Mode is FileMode.Truncate or FileMode.Create);
+            bool fresh = created || current == 0;
             long limit = long.MaxValue;
-
-            if (created || truncate || current == 0)
+            if (wholeFile)
             {
-                long newLength = NewFileLength(o, wholeFile, offset, length);
-                if (newLength == 0 || (!wholeFile && length == 0 && newLength <= offset))
+                long wanted = fresh || o.Fit ? o.Size : 0;
+                if (wanted > current)
                 {
-                    throw MissingSize(fullPath, nameof(options));
-                }
-
-                if (!writable)
-                {
-                    throw new NotSupportedException(
-                        $"'{fullPath}' is empty and would have to grow to {newLength} bytes, which needs FileAccess.ReadWrite.");
-                }
-
-                if (truncate)
-                {
-                    entry.SetFileLength(0);
-                }
-
-                entry.SetFileLength(newLength);
-                if (!wholeFile && length != 0 && offset + length < newLength)
-                {
-                    limit = offset + length;
-                }
-            }
-            else if (wholeFile)
-            {
-                if (o.Size != 0 && o.Size != current)
-                {
-                    if (!o.Fit)
+                    if (writable)
                     {
-                        throw new IOException(
-                            $"'{fullPath}' has {current} bytes but MapOptions.Size requests {o.Size}; set MapOptions.Fit to grow a shorter file or map a longer one whole.");
+                        entry.SetFileLength(wanted);
                     }
-
-                    if (o.Size > current)
+                    else if (o.Fit)
                     {
-                        GrowForFit(entry, fullPath, current, o.Size, writable);
+                        throw FitNeedsWrite(fullPath, current, wanted);
                     }
-                }
-            }
-            else if (length == 0)
-            {
-                if (offset >= current)
-                {
-                    throw new IOException($"Offset {offset} is at or past the end of '{fullPath}' ({current} bytes).");
                 }
             }
             else
             {
-                long end = offset + length;
-                if (end > current)
+                long end = length == 0 ? 0 : offset + length;
+                long wanted = Math.Max(o.Size, end);
+                if (fresh && writable && wanted > current)
+                {
+                    entry.SetFileLength(wanted);
+                    current = entry.LogicalLength;
+                }
+
+                if (length == 0)
+                {
+                    if (offset >= current && offset != 0)
+                    {
+                        throw new IOException($"Offset {offset} is at or past the end of '{fullPath}' ({current} bytes).");
+                    }
+                }
+                else if (end > current)
                 {
                     if (!o.Fit)
                     {
@@ -180,7 +286,12 @@ public sealed partial class MappedFileStream
                             $"The window [{offset}, {end}) reaches past the end of '{fullPath}' ({current} bytes); set MapOptions.Fit to grow the file.");
                     }
 
-                    GrowForFit(entry, fullPath, current, end, writable);
+                    if (!writable)
+                    {
+                        throw FitNeedsWrite(fullPath, current, end);
+                    }
+
+                    entry.SetFileLength(end);
                 }
                 else if (end < current)
                 {
@@ -192,36 +303,28 @@ public sealed partial class MappedFileStream
                 ? entry.AttachShared()
                 : entry.AttachPrivate(entry.LogicalLength);
             var view = new MappedView(state, fullPath, wholeFile ? 0 : offset, limit, writable, o.FixedSize, o.MaxIncrementSize);
-            stream = new MappedFileStream(view, !created, o);
+            return new OpenedMapping
+            {
+                View = view,
+                OwnFile = ownFile,
+                Readable = readable,
+                Existed = !created,
+                AppendStart = o.Mode == FileMode.Append ? view.CachedLength : -1,
+                Options = o,
+            };
         }
-
-        if (o.Populate)
-        {
-            stream._view.Populate();
-        }
-
-        if (o.Mode == FileMode.Append)
-        {
-            stream._position = stream._view.CachedLength;
-        }
-
-        return stream;
     }
 
-    private static void GrowForFit(FileEntry entry, string fullPath, long current, long target, bool writable)
-    {
-        if (!writable)
-        {
-            throw new NotSupportedException(
-                $"MapOptions.Fit would grow '{fullPath}' from {current} to {target} bytes, which needs FileAccess.ReadWrite.");
-        }
+    private static NotSupportedException NotRegular(string fullPath) =>
+        new($"'{fullPath}' is not a regular file (a pipe, a socket or a device), so it cannot be memory-mapped.");
 
-        entry.SetFileLength(target);
-    }
+    private static NotSupportedException FitNeedsWrite(string fullPath, long current, long target) =>
+        new($"MapOptions.Fit would grow '{fullPath}' from {current} to {target} bytes, which needs write access.");
 
-    private static void ValidateEnums(MapOptions options)
+    /// <summary>Validates and copies <see cref="MapOptions"/> before anything on disk is touched.</summary>
+    private static MapOptions ValidateMapOptions(MapOptions? options)
     {
-        MapOptions o = options;
+        MapOptions o = (options ?? new MapOptions()).Clone();
         if (o.Mode is < FileMode.CreateNew or > FileMode.Append)
         {
             throw new ArgumentOutOfRangeException(nameof(options), o.Mode, "MapOptions.Mode is not a FileMode value.");
@@ -236,24 +339,6 @@ public sealed partial class MappedFileStream
         {
             throw new ArgumentOutOfRangeException(nameof(options), o.Sharing, "MapOptions.Sharing is not a MapSharing value.");
         }
-    }
-
-    /// <summary>Checks the options against each other before anything on disk is touched; returns whether the map is writable.</summary>
-    private static bool ValidateOptions(MapOptions options, bool wholeFile, long offset, long length, bool exists)
-    {
-        MapOptions o = options;
-        if (o.Access == FileAccess.Write)
-        {
-            throw new ArgumentException(
-                "A memory mapping cannot be write-only: use FileAccess.ReadWrite (or FileAccess.Read).", nameof(options));
-        }
-
-        bool writable = o.Access == FileAccess.ReadWrite;
-        if (!writable && o.Mode is FileMode.CreateNew or FileMode.Create or FileMode.Truncate or FileMode.Append)
-        {
-            throw new ArgumentException(
-                $"FileMode.{o.Mode} modifies the file, which needs FileAccess.ReadWrite, but MapOptions.Access is FileAccess.Read.", nameof(options));
-        }
 
         if (o.Size < 0)
         {
@@ -265,84 +350,32 @@ public sealed partial class MappedFileStream
             throw new ArgumentOutOfRangeException(nameof(options), o.MaxIncrementSize, "MapOptions.MaxIncrementSize must be positive.");
         }
 
-        bool creates = !exists;
-        bool truncates = exists && o.Mode is FileMode.Truncate or FileMode.Create;
-        if (creates && !writable)
-        {
-            throw new ArgumentException(
-                $"The file does not exist and creating it needs FileAccess.ReadWrite, but MapOptions.Access is FileAccess.Read; nothing was created.",
-                nameof(options));
-        }
-
-        if (creates || truncates)
-        {
-            long newLength = NewFileLength(o, wholeFile, offset, length);
-            if (newLength == 0 || (!wholeFile && length == 0 && newLength <= offset))
-            {
-                throw MissingSize(null, nameof(options));
-            }
-        }
-
-        return writable;
+        ValidateModeAndAccess(o.Mode, o.Access, nameof(options));
+        return o;
     }
 
-    /// <summary>The length a new, empty or truncated file gets: the window's end or <see cref="MapOptions.Size"/>, whichever is larger.</summary>
-    private static long NewFileLength(MapOptions o, bool wholeFile, long offset, long length) =>
-        wholeFile || length == 0 ? o.Size : Math.Max(o.Size, offset + length);
-
-    private static ArgumentException MissingSize(string? fullPath, string paramName)
+    /// <summary>The mode and access combinations <see cref="FileStream"/> refuses, with the same exception.</summary>
+    private static void ValidateModeAndAccess(FileMode mode, FileAccess access, string paramName)
     {
-        string what = fullPath is null ? "A new or truncated file" : $"'{fullPath}' is empty and";
-        return new ArgumentException(
-            $"{what} needs a length: set MapOptions.Size (or give a window length that reaches past the offset).", paramName);
-    }
-
-    private static (FileStream File, bool Created) OpenFile(string fullPath, MapOptions o, bool writable)
-    {
-        FileAccess access = writable ? FileAccess.ReadWrite : FileAccess.Read;
-        bool mayCreate = writable && o.Mode is FileMode.CreateNew or FileMode.Create or FileMode.OpenOrCreate or FileMode.Append;
-        while (true)
+        if ((access & FileAccess.Write) == 0 && mode is FileMode.Truncate or FileMode.CreateNew or FileMode.Create or FileMode.Append)
         {
-            if (mayCreate)
-            {
-                try
-                {
-                    return (OpenHandle(fullPath, FileMode.CreateNew, access, o.UnixCreateMode), true);
-                }
-                catch (IOException) when (o.Mode != FileMode.CreateNew && File.Exists(fullPath))
-                {
-                    // Someone else has the file: open theirs.
-                }
-            }
+            throw new ArgumentException($"Combining FileMode.{mode} with FileAccess.{access} is invalid: the mode changes the file.", paramName);
+        }
 
-            try
-            {
-                return (OpenHandle(fullPath, FileMode.Open, access, null), false);
-            }
-            catch (FileNotFoundException) when (mayCreate)
-            {
-                // Deleted between the two attempts: try creating again.
-            }
+        if ((access & FileAccess.Read) != 0 && mode == FileMode.Append)
+        {
+            throw new ArgumentException("FileMode.Append can be requested only with FileAccess.Write.", paramName);
         }
     }
 
-    // The handle is opened so that other openers can share the file (FileShare.ReadWrite | Delete: a shared
-    // advisory lock on Unix), never with O_TRUNC (truncation goes through FileEntry, which keeps mappings safe).
-    private static FileStream OpenHandle(string fullPath, FileMode mode, FileAccess access, UnixFileMode? createMode)
+    /// <summary>Undoes an open that failed after the stream's own handle was opened, deleting the file if the open surely created it.</summary>
+    private static void Abandon(FileStream ownFile, string fullPath, bool delete)
     {
-        var fileOptions = new FileStreamOptions
+        ownFile.Dispose();
+        if (delete)
         {
-            Mode = mode,
-            Access = access,
-            Share = FileShare.ReadWrite | FileShare.Delete,
-            BufferSize = 0,
-        };
-        if (createMode is { } permissions && !OperatingSystem.IsWindows())
-        {
-            fileOptions.UnixCreateMode = permissions;
+            DeleteQuietly(fullPath);
         }
-
-        return new FileStream(fullPath, fileOptions);
     }
 
     private static void DeleteQuietly(string fullPath)

@@ -1,16 +1,21 @@
 using System;
+using System.Diagnostics.CodeAnalysis;
 using System.IO;
-using System.Threading;
-using System.Threading.Tasks;
 
 namespace Emmap.Streams;
 
 public sealed partial class MappedFileStream
 {
     /// <inheritdoc/>
+    /// <exception cref="NotSupportedException">The stream is write-only.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     public override int Read(Span<byte> buffer)
     {
+        if (!_readable)
+        {
+            ThrowUnreadable();
+        }
+
         int read = _view.Read(_position, buffer);
         _position += read;
         return read;
@@ -19,6 +24,7 @@ public sealed partial class MappedFileStream
     /// <inheritdoc/>
     /// <exception cref="ArgumentNullException"><paramref name="buffer"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="offset"/> or <paramref name="count"/> is out of range.</exception>
+    /// <exception cref="NotSupportedException">The stream is write-only.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     public override int Read(byte[] buffer, int offset, int count)
     {
@@ -27,45 +33,13 @@ public sealed partial class MappedFileStream
     }
 
     /// <inheritdoc/>
+    /// <exception cref="NotSupportedException">The stream is write-only.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     public override int ReadByte()
     {
         Span<byte> one = stackalloc byte[1];
         return Read(one) == 1 ? one[0] : -1;
     }
-
-    /// <inheritdoc/>
-    /// <remarks>Completes synchronously: the copy is a memory copy.</remarks>
-    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        if (cancellationToken.IsCancellationRequested)
-        {
-            return ValueTask.FromCanceled<int>(cancellationToken);
-        }
-
-        try
-        {
-            return ValueTask.FromResult(Read(buffer.Span));
-        }
-        catch (Exception ex)
-        {
-            return ValueTask.FromException<int>(ex);
-        }
-    }
-
-    /// <inheritdoc/>
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-    {
-        ValidateBufferArguments(buffer, offset, count);
-        return ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-    }
-
-    /// <inheritdoc/>
-    public override IAsyncResult BeginRead(byte[] buffer, int offset, int count, AsyncCallback? callback, object? state) =>
-        TaskToAsyncResult.Begin(ReadAsync(buffer, offset, count, CancellationToken.None), callback, state);
-
-    /// <inheritdoc/>
-    public override int EndRead(IAsyncResult asyncResult) => TaskToAsyncResult.End<int>(asyncResult);
 
     /// <inheritdoc/>
     /// <exception cref="NotSupportedException">The stream is read-only.</exception>
@@ -96,61 +70,37 @@ public sealed partial class MappedFileStream
         Write(one);
     }
 
-    /// <inheritdoc/>
-    /// <remarks>Completes synchronously: the copy is a memory copy.</remarks>
-    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        if (cancellationToken.IsCancellationRequested)
-        {
-            return ValueTask.FromCanceled(cancellationToken);
-        }
-
-        try
-        {
-            Write(buffer.Span);
-            return ValueTask.CompletedTask;
-        }
-        catch (Exception ex)
-        {
-            return ValueTask.FromException(ex);
-        }
-    }
-
-    /// <inheritdoc/>
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-    {
-        ValidateBufferArguments(buffer, offset, count);
-        return WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-    }
-
-    /// <inheritdoc/>
-    public override IAsyncResult BeginWrite(byte[] buffer, int offset, int count, AsyncCallback? callback, object? state) =>
-        TaskToAsyncResult.Begin(WriteAsync(buffer, offset, count, CancellationToken.None), callback, state);
-
-    /// <inheritdoc/>
-    public override void EndWrite(IAsyncResult asyncResult) => TaskToAsyncResult.End(asyncResult);
-
     /// <summary>Sets the position (emmap <c>position/2</c>, with .NET's <see cref="SeekOrigin.End"/> sign: <c>Seek(-2, End)</c> is two bytes before the end).</summary>
     /// <param name="offset">The offset relative to <paramref name="origin"/>.</param>
     /// <param name="origin">Where <paramref name="offset"/> counts from.</param>
     /// <returns>The new position; it may lie past the end, as with <see cref="FileStream"/>.</returns>
-    /// <exception cref="IOException">The new position would be negative.</exception>
+    /// <exception cref="IOException">The new position would be negative, or before the length a <see cref="FileMode.Append"/> stream had when
+    /// it was opened; the position does not change.</exception>
     /// <exception cref="ArgumentException"><paramref name="origin"/> is not a <see cref="SeekOrigin"/> value.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     public override long Seek(long offset, SeekOrigin origin)
     {
+        if (origin is < SeekOrigin.Begin or > SeekOrigin.End)
+        {
+            throw new ArgumentException($"{origin} is not a SeekOrigin value.", nameof(origin));
+        }
+
         _view.ThrowIfDisposed();
         long basis = origin switch
         {
             SeekOrigin.Begin => 0,
             SeekOrigin.Current => _position,
-            SeekOrigin.End => _view.Length,
-            _ => throw new ArgumentException($"{origin} is not a SeekOrigin value.", nameof(origin)),
+            _ => _view.Length,
         };
         long target = unchecked(basis + offset);
         if ((offset < 0 && target > basis) || (offset > 0 && target < basis) || target < 0)
         {
             throw new IOException("An attempt was made to move the position before the beginning of the stream.");
+        }
+
+        if (target < _appendStart)
+        {
+            ThrowHelper.ThrowAppendSeek();
         }
 
         _position = target;
@@ -162,10 +112,11 @@ public sealed partial class MappedFileStream
     /// <c>\n</c>, with a <c>\r\n</c> ending normalised to <c>\n</c>; at the end of the data without a newline, the rest.
     /// </summary>
     /// <returns>The line, or <see langword="null"/> when the position is at or past the end (emmap's <c>eof</c>).</returns>
+    /// <exception cref="NotSupportedException">The stream is write-only.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     public byte[]? ReadLine()
     {
-        _view.ThrowIfDisposed();
+        ThrowIfUnreadable();
         if (_position >= _view.CachedLength && _position >= _view.Length)
         {
             return null;
@@ -238,22 +189,20 @@ public sealed partial class MappedFileStream
         _view.Flush(position, count, flushToDisk);
     }
 
-    /// <inheritdoc/>
-    public override Task FlushAsync(CancellationToken cancellationToken)
+    /// <summary>A read on a write-only stream: <see cref="ObjectDisposedException"/> once disposed (as <see cref="FileStream"/>), else <see cref="NotSupportedException"/>.</summary>
+    /// <remarks>Ends in <c>throw</c> (no <c>ret</c>), so the JIT treats the call as one that does not return and keeps it out of the hot path.</remarks>
+    [DoesNotReturn]
+    private void ThrowUnreadable()
     {
-        if (cancellationToken.IsCancellationRequested)
-        {
-            return Task.FromCanceled(cancellationToken);
-        }
+        _view.ThrowIfDisposed();
+        throw ThrowHelper.WriteOnly();
+    }
 
-        try
+    private void ThrowIfUnreadable()
+    {
+        if (!_readable || _view.IsDisposed)
         {
-            Flush();
-            return Task.CompletedTask;
-        }
-        catch (Exception ex)
-        {
-            return Task.FromException(ex);
+            ThrowUnreadable();
         }
     }
 }

@@ -33,14 +33,29 @@ public sealed partial class MappedFileStream : Stream
 {
     private readonly MappedView _view;
     private readonly MapOptions _options;
+    private readonly bool _readable;
+
+    // The stream's own open of the file (the caller's mode, access and FileShare): it holds FileStream's sharing lock.
+    private readonly FileStream _ownFile;
+
+    // FileMode.Append: the length at open, below which the stream may not seek or truncate; -1 otherwise.
+    private readonly long _appendStart;
     private long _position;
 
-    private MappedFileStream(MappedView view, bool existed, MapOptions options)
+    private MappedFileStream(OpenedMapping opened)
     {
-        _view = view;
-        _options = options;
-        Name = view.Path;
-        Existed = existed;
+        _view = opened.View;
+        _options = opened.Options;
+        _readable = opened.Readable;
+        _ownFile = opened.OwnFile;
+        _appendStart = opened.AppendStart;
+        _position = Math.Max(0, opened.AppendStart);
+        Name = opened.View.Path;
+        Existed = opened.Existed;
+        if (opened.Options.Populate)
+        {
+            _view.Populate();
+        }
     }
 
     /// <summary>Releases the mapping of a stream that was not disposed.</summary>
@@ -71,7 +86,7 @@ public sealed partial class MappedFileStream : Stream
     public int LiveViewCount => Math.Max(0, _view.State.ViewCount);
 
     /// <inheritdoc/>
-    public override bool CanRead => !_view.IsDisposed;
+    public override bool CanRead => !_view.IsDisposed && _readable;
 
     /// <inheritdoc/>
     public override bool CanSeek => !_view.IsDisposed;
@@ -93,6 +108,7 @@ public sealed partial class MappedFileStream : Stream
     /// <inheritdoc/>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    /// <exception cref="IOException">The stream was opened with <see cref="FileMode.Append"/> and the value is before the length it had then.</exception>
     public override long Position
     {
         get
@@ -105,6 +121,11 @@ public sealed partial class MappedFileStream : Stream
         {
             ArgumentOutOfRangeException.ThrowIfNegative(value);
             _view.ThrowIfDisposed();
+            if (value < _appendStart)
+            {
+                ThrowHelper.ThrowAppendSeek();
+            }
+
             _position = value;
         }
     }
@@ -117,12 +138,17 @@ public sealed partial class MappedFileStream : Stream
     /// <param name="buffer">Where the bytes go.</param>
     /// <returns>The number of bytes read: <paramref name="buffer"/>'s length, fewer only at the end of the data, 0 at or past it.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="position"/> is negative.</exception>
-    /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
+    /// <exception cref="NotSupportedException">The stream is write-only.</exception>
+    /// <exception cref="ObjectDisposedException">The stream is disposed (reported first, as by <see cref="RandomAccess"/>).</exception>
     /// <remarks>Thread-safe; a memory copy with no system call and no allocation.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int ReadAt(long position, Span<byte> buffer)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(position);
+        if (position < 0 || !_readable)
+        {
+            ThrowReadAtRefused(position);
+        }
+
         return _view.Read(position, buffer);
     }
 
@@ -136,12 +162,16 @@ public sealed partial class MappedFileStream : Stream
     /// <exception cref="NotSupportedException">The stream is read-only.</exception>
     /// <exception cref="IOException">The write would grow a stream that cannot grow (<see cref="MapOptions.FixedSize"/>, a
     /// window that does not reach the end of the file), or growing the file failed (for example, the disk is full). Nothing is written.</exception>
-    /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
+    /// <exception cref="ObjectDisposedException">The stream is disposed (reported first, as by <see cref="RandomAccess"/>).</exception>
     /// <remarks>Thread-safe. Writes inside <see cref="Length"/> are memory copies with no system call and no allocation.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void WriteAt(long position, ReadOnlySpan<byte> data)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(position);
+        if (position < 0)
+        {
+            ThrowNegativePosition(position);
+        }
+
         _view.Write(position, data);
     }
 
@@ -173,7 +203,8 @@ public sealed partial class MappedFileStream : Stream
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="newSize"/> is negative.</exception>
     /// <exception cref="NotSupportedException">The stream is read-only.</exception>
     /// <exception cref="IOException">The stream cannot change length (<see cref="MapOptions.FixedSize"/> or a window that does not reach
-    /// the end of the file), or the file could not be grown; nothing changes.</exception>
+    /// the end of the file), the new length would cut data that existed when a <see cref="FileMode.Append"/> stream was opened,
+    /// or the file could not be grown; nothing changes.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     /// <remarks>
     /// Shrinking never faults a direct view, another handle or another process: the cut bytes read as zeros through this
@@ -191,15 +222,31 @@ public sealed partial class MappedFileStream : Stream
 
     /// <summary>Sets the length of the stream to exactly <paramref name="value"/> bytes, 0 included.</summary>
     /// <param name="value">The new length.</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="value"/> is negative.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="value"/> is negative, or larger than the file system allows (as
+    /// with <see cref="FileStream"/>).</exception>
     /// <exception cref="NotSupportedException">The stream is read-only.</exception>
-    /// <exception cref="IOException">The stream cannot change length, or the file could not be grown; nothing changes.</exception>
+    /// <exception cref="IOException">The stream cannot change length, the new length would cut data that existed when a
+    /// <see cref="FileMode.Append"/> stream was opened, or the file could not be grown; nothing changes.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     /// <remarks>See <see cref="Resize"/>. If <see cref="Position"/> is past the new end it moves to it.</remarks>
     public override void SetLength(long value)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(value);
-        _view.SetLength(value);
+        if (value < _appendStart)
+        {
+            _view.ThrowIfCannotWrite();
+            ThrowHelper.ThrowAppendTruncate();
+        }
+
+        try
+        {
+            _view.SetLength(value);
+        }
+        catch (IOException ex) when (ex.HResult == Native.UnixConstants.ErrorFileTooLarge)
+        {
+            throw new ArgumentOutOfRangeException(nameof(value), value, "The length is too large for the file system.");
+        }
+
         if (_position > value)
         {
             _position = value;
@@ -212,6 +259,13 @@ public sealed partial class MappedFileStream : Stream
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {
+        if (_view is null)
+        {
+            // A constructor threw before the stream was built (the finalizer still runs): it holds nothing.
+            base.Dispose(disposing);
+            return;
+        }
+
         if (!_view.Dispose())
         {
             return;
@@ -237,6 +291,13 @@ public sealed partial class MappedFileStream : Stream
         finally
         {
             _view.Release();
+
+            // Releases the sharing lock (and deletes a FileOptions.DeleteOnClose file); from the finalizer, the handle's own does.
+            if (disposing)
+            {
+                _ownFile.Dispose();
+            }
+
             base.Dispose(disposing);
         }
     }

@@ -8,14 +8,47 @@ namespace Emmap.Streams;
 internal static class ThrowHelper
 {
     [DoesNotReturn]
-    internal static void ThrowReadOnly() =>
-        throw new NotSupportedException("The stream was opened read-only (MapOptions.Access is FileAccess.Read): it does not support writing.");
+    internal static void ThrowReadOnly() => throw ReadOnly();
+
+    internal static NotSupportedException ReadOnly() =>
+        new("The stream was opened read-only (FileAccess.Read): it does not support writing.");
+
+    internal static NotSupportedException WriteOnly() =>
+        new("The stream was opened write-only (FileAccess.Write): it does not support reading.");
+
+    [DoesNotReturn]
+    internal static void ThrowAppendSeek() =>
+        throw new IOException("Unable to seek backward to overwrite data that existed before the stream was opened in FileMode.Append.");
+
+    [DoesNotReturn]
+    internal static void ThrowAppendTruncate() =>
+        throw new IOException("Unable to truncate data that existed before the stream was opened in FileMode.Append.");
 
     [DoesNotReturn]
     internal static void ThrowObjectDisposed(object instance) => throw new ObjectDisposedException(instance.GetType().FullName);
 
     [DoesNotReturn]
     internal static void ThrowObjectDisposed(Type type) => throw new ObjectDisposedException(type.FullName);
+
+    [DoesNotReturn]
+    internal static void ThrowPipeReaderCompleted() =>
+        throw new InvalidOperationException("Reading is not allowed after the reader was completed.");
+
+    [DoesNotReturn]
+    internal static void ThrowPipeAlreadyAdvanced() =>
+        throw new InvalidOperationException("The PipeReader has already advanced past the provided position.");
+
+    [DoesNotReturn]
+    internal static void ThrowPipeExaminedBeforeConsumed() =>
+        throw new InvalidOperationException("The examined position must be greater than or equal to the consumed position.");
+
+    [DoesNotReturn]
+    internal static void ThrowPipePositionNotFromBuffer() =>
+        throw new InvalidOperationException("The position does not come from the buffer of this reader's last read.");
+
+    [DoesNotReturn]
+    internal static void ThrowPipePositionPastBuffer(string paramName) =>
+        throw new ArgumentOutOfRangeException(paramName, "The position is past the end of the buffer of this reader's last read.");
 
     [DoesNotReturn]
     internal static void ThrowFixedSize(string path, long length) =>
@@ -28,7 +61,9 @@ internal static class ThrowHelper
 
     [DoesNotReturn]
     internal static void ThrowFileTooLarge(string path, long length) =>
-        throw new IOException($"'{path}' cannot be {length} bytes long: a mapped file holds at most {Mapping.MappedLimits.MaxFileSize} bytes.");
+        throw new IOException(
+            $"'{path}' cannot be {length} bytes long: a mapped file holds at most {Mapping.MappedLimits.MaxFileSize} bytes.",
+            Native.UnixConstants.ErrorFileTooLarge);
 
     [DoesNotReturn]
     internal static void ThrowPositionTooLarge(string paramName) =>

@@ -19,7 +19,7 @@ namespace Emmap.Streams.Benchmarks;
 /// and on a thread of this process through <see cref="ConcurrentMappedQueue.DequeueAsync"/>. Items are 300 µs apart, so the
 /// receiver is asleep each time.</item>
 /// <item>Dead-holder recovery: a peer takes the producers' lock, holds it 20 ms, and kills itself with SIGKILL while this process
-/// waits in <see cref="MappedQueue.Push"/>; the time from the kill to the push returning is how long a dead participant blocks
+/// waits in <see cref="MappedQueue.Push(System.ReadOnlySpan{byte})"/>; the time from the kill to the push returning is how long a dead participant blocks
 /// the others.</item>
 /// </list>
 /// Prints a Markdown table: p50, p90, p99, p99.9 and max, in microseconds.

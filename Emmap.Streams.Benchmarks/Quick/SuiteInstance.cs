@@ -171,7 +171,7 @@ internal sealed class SuiteInstance : IDisposable
     // The order of issue 6 §1: positional, sequential, threads, views, atomics, counters, queue; new suites go last.
     private static int SuiteOrder(Type type)
     {
-        string[] order = ["Positional", "SequentialRead", "ThreadedRead", "DirectView", "Atomic", "Counter", "Queue", "QueueDurability"];
+        string[] order = ["Positional", "SequentialRead", "ThreadedRead", "DirectView", "Atomic", "Counter", "Queue", "QueueDurability", "QueueSerializer"];
         int index = Array.IndexOf(order, type.Name.Replace("Benchmarks", string.Empty, StringComparison.Ordinal));
         return index < 0 ? order.Length : index;
     }

@@ -12,16 +12,16 @@ namespace Emmap.Streams.Cli.Commands;
 internal static class CountersCommand
 {
     /// <summary>Success.</summary>
-    public const int ExitOk = 0;
+    public const int ExitOk = ExitCodes.Ok;
 
     /// <summary>Bad command line (System.CommandLine's own parse-error code).</summary>
-    public const int ExitUsage = 1;
+    public const int ExitUsage = ExitCodes.Usage;
 
     /// <summary>The counter file does not exist.</summary>
-    public const int ExitMissing = 2;
+    public const int ExitMissing = ExitCodes.Missing;
 
     /// <summary>The file is not a valid counter file.</summary>
-    public const int ExitInvalid = 3;
+    public const int ExitInvalid = ExitCodes.Invalid;
 
     /// <summary><c>create N</c> on a file that has a different number of counters.</summary>
     public const int ExitCountMismatch = 4;
@@ -30,10 +30,10 @@ internal static class CountersCommand
     public const int ExitIndex = 5;
 
     /// <summary>Permission denied (or the file is a directory).</summary>
-    public const int ExitDenied = 6;
+    public const int ExitDenied = ExitCodes.Denied;
 
-    /// <summary>Any other I/O error.</summary>
-    public const int ExitIo = 7;
+    /// <summary>Any other error, such as an I/O error.</summary>
+    public const int ExitIo = ExitCodes.Failed;
 
     private const string Help =
         """
@@ -41,11 +41,12 @@ internal static class CountersCommand
         files as Erlang's emmap:open_counters). Without a verb, lists every counter.
 
         inc, dec and set print the value BEFORE the change (as emmap's inc_counter and MappedCounters do);
-        read prints the current value. Updates are atomic: scripts and programs may update the same file at once.
+        read prints the current value; create prints one line saying what it did. Updates are atomic: scripts and
+        programs may update the same file at once. Only create creates a file.
 
         Exit codes: 0 ok; 1 bad command line; 2 no such file; 3 not a valid counter file (left untouched);
-        4 create with a count other than the file's; 5 counter index out of range; 6 permission denied;
-        7 other I/O error.
+        4 create with a count other than the file's; 5 counter index out of range; 6 permission denied, or FILE is
+        a directory; 7 any other error, such as an I/O error.
         """;
 
     public static Command Create()
@@ -69,7 +70,17 @@ internal static class CountersCommand
             "Create FILE with COUNT counters, all zero (atomically: no other process sees a partial file). " +
             "Succeeds without change if FILE already has COUNT counters; exit code 4 if it has another count.");
         create.Arguments.Add(count);
-        create.SetAction(result => Execute(result.GetValue(file)!, result.GetValue(count), writable: true, static _ => ExitOk));
+        create.SetAction(result =>
+        {
+            string path = result.GetValue(file)!;
+            bool existed = File.Exists(path);
+            return Execute(path, result.GetValue(count), writable: true, counters =>
+            {
+                string counted = counters.Count == 1 ? "1 counter" : $"{counters.Count.ToString(CultureInfo.InvariantCulture)} counters";
+                Console.WriteLine(existed ? $"'{counters.Path}' already has {counted}; left as it was" : $"created '{counters.Path}' with {counted}, all 0");
+                return ExitOk;
+            });
+        });
         command.Subcommands.Add(create);
 
         var list = new Command("list", "Print every counter as INDEX<tab>VALUE, one per line.");
@@ -150,11 +161,14 @@ internal static class CountersCommand
     {
         try
         {
+            if (Directory.Exists(path))
+            {
+                return Fail(ExitDenied, $"'{path}' is a directory, not a counter file.");
+            }
+
             if (createCount == 0 && !File.Exists(path))
             {
-                return Directory.Exists(path)
-                    ? Fail(ExitDenied, $"'{path}' is a directory, not a counter file.")
-                    : Fail(ExitMissing, $"'{path}' does not exist (create it with: emmap counters FILE create COUNT).");
+                return Fail(ExitMissing, $"'{path}' does not exist (create it with: emmap counters FILE create COUNT).");
             }
 
             var options = new MappedCountersOptions { Access = writable ? FileAccess.ReadWrite : FileAccess.Read };

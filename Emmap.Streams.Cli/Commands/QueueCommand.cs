@@ -7,97 +7,146 @@ using System.Text;
 namespace Emmap.Streams.Cli.Commands;
 
 /// <summary>
-/// <c>emmap queue FILE push TEXT | pop | peek | info | verify</c>: push, pop, peek, inspect and verify a persistent queue file.
-/// Exit codes: 0 done; 1 usage error; 2 error (not a queue, in use by another process, I/O error); 3 the queue is empty
-/// (<c>pop</c>, <c>peek</c>); 4 <c>verify</c> found damage.
+/// <c>emmap queue FILE [push TEXT | pop | peek | info | verify]</c>: push, pop, peek, inspect and verify a persistent queue file.
+/// Only <c>push</c> creates a file; <c>peek</c>, <c>info</c> and <c>verify</c> never change one.
 /// </summary>
 internal static class QueueCommand
 {
-    private const int Ok = 0;
-    private const int Failed = 2;
-    private const int Empty = 3;
-    private const int Damaged = 4;
+    /// <summary>The queue is empty (<c>pop</c>, <c>peek</c>).</summary>
+    public const int ExitEmpty = 4;
 
-    // Opening an existing queue needs no size; this is only the smallest legal value.
-    private const long QueueMinimum = 4096;
+    /// <summary><c>verify</c> found damage.</summary>
+    public const int ExitDamaged = 5;
+
+    /// <summary>The size of a queue that <c>push</c> creates, unless <c>--initial-size</c> says otherwise.</summary>
+    public const long DefaultInitialSize = 64 * 1024;
+
+    // A queue file is at least this large (MappedQueue.Open's own lower bound), and at most 16 TiB.
+    private const long MinimumSize = 4096;
+    private const long MaximumSize = 1L << 44;
+
+    private const string Help =
+        """
+        Work with a persistent queue file (MappedQueue's format: a checksummed FIFO of byte items). Without a verb, prints info.
+        Only push creates a file; pop, peek, info and verify never create one, and peek, info and verify never change one.
+
+        Items are pushed as UTF-8 text and printed as text when they are printable UTF-8, else as 0x and hexadecimal digits.
+
+        Exit codes: 0 done; 1 bad command line; 2 no such file; 3 not a queue file (left untouched); 4 the queue is empty
+        (pop, peek); 5 verify found damage; 6 permission denied, or FILE is a directory; 7 any other error, such as the
+        queue being open in another process.
+        """;
 
     public static Command Create()
     {
-        var file = new Argument<string>("file") { Description = "The queue file." };
-        var verb = new Argument<string>("verb") { Description = "push TEXT, pop, peek, info or verify." };
-        verb.AcceptOnlyFromAmong("push", "pop", "peek", "info", "verify");
-        var text = new Argument<string?>("text") { Description = "The item to push, stored as UTF-8.", Arity = ArgumentArity.ZeroOrOne };
+        var file = new Argument<string>("FILE") { Description = "The queue file." };
+        var command = new Command("queue", Help);
+        command.Arguments.Add(file);
+        command.SetAction(result => Run(result.GetValue(file)!, "info", Info));
+
+        var text = new Argument<string>("TEXT") { Description = "The item to push, stored as UTF-8 (quote it if it has spaces)." };
         var initialSize = new Option<long>("--initial-size")
         {
-            Description = "The size in bytes of a queue that push creates (at least 4096).",
-            DefaultValueFactory = _ => 65536,
+            Description = $"The size in bytes of the file when push creates it: from {MinimumSize} to 2^44. The queue grows as needed and shrinks back to this size when drained.",
+            HelpName = "BYTES",
+            DefaultValueFactory = _ => DefaultInitialSize,
         };
-        var command = new Command(
-            "queue",
-            "Work with a persistent queue file: push TEXT, pop, peek, info, verify. " +
-            "Exit codes: 0 done, 1 usage error, 2 error, 3 queue empty (pop, peek), 4 verify found damage.");
-        command.Arguments.Add(file);
-        command.Arguments.Add(verb);
-        command.Arguments.Add(text);
-        command.Options.Add(initialSize);
-        command.SetAction(result => Run(
-            result.GetValue(file)!,
-            result.GetValue(verb)!,
-            result.GetValue(text),
-            result.GetValue(initialSize)));
+        initialSize.Validators.Add(option =>
+        {
+            long value = option.GetValueOrDefault<long>();
+            if (value is < MinimumSize or > MaximumSize)
+            {
+                option.AddError($"--initial-size must be from {MinimumSize} to {MaximumSize} bytes, not {value.ToString(CultureInfo.InvariantCulture)}.");
+            }
+        });
+        var push = new Command(
+            "push",
+            $"Append TEXT at the tail, creating FILE if it does not exist (with --initial-size bytes, default {DefaultInitialSize}). Prints the item count.");
+        push.Arguments.Add(text);
+        push.Options.Add(initialSize);
+        push.SetAction(result => Run(result.GetValue(file)!, "push", path => Push(path, result.GetValue(text)!, result.GetValue(initialSize))));
+        command.Subcommands.Add(push);
+
+        command.Subcommands.Add(Verb(file, "pop", "Remove the item at the head and print it; a drained queue shrinks back to its initial size.", Pop));
+        command.Subcommands.Add(Verb(file, "peek", "Print the item at the head without removing it.", Peek));
+        command.Subcommands.Add(Verb(file, "info", "Print the item count, the sizes and the cursors.", Info));
+        command.Subcommands.Add(Verb(
+            file, "verify", "Check both header slots and every item's CRC32C without changing the file; prints OK, DAMAGED or NOT A QUEUE.", Verify));
         return command;
     }
 
-    private static int Run(string path, string verb, string? text, long initialSize)
+    private static Command Verb(Argument<string> file, string name, string description, Func<string, int> action)
     {
+        var command = new Command(name, description);
+        command.SetAction(result => Run(result.GetValue(file)!, name, action));
+        return command;
+    }
+
+    /// <summary>Runs <paramref name="action"/> on an existing queue file (or, for push, any path) and maps failures to exit codes.</summary>
+    private static int Run(string path, string verb, Func<string, int> action)
+    {
+        if (Directory.Exists(path))
+        {
+            return Fail(verb, ExitCodes.Denied, $"'{path}' is a directory, not a queue file.");
+        }
+
+        if (verb != "push" && !File.Exists(path))
+        {
+            return Fail(verb, ExitCodes.Missing, $"'{path}' does not exist (create it with: emmap queue FILE push TEXT).");
+        }
+
         try
         {
-            return verb switch
-            {
-                "push" => Push(path, text, initialSize),
-                "pop" => Pop(path),
-                "peek" => Peek(path),
-                "info" => Info(path),
-                _ => Verify(path),
-            };
+            return action(path);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        catch (FileNotFoundException)
         {
-            // InvalidDataException (not a queue, damaged beyond recovery) and FileNotFoundException are IOExceptions too.
-            Console.Error.WriteLine($"emmap queue {verb}: {ex.Message}");
-            return Failed;
+            return Fail(verb, ExitCodes.Missing, $"'{path}' does not exist.");
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return Fail(verb, ExitCodes.Missing, $"the directory of '{path}' does not exist.");
+        }
+        catch (InvalidDataException ex)
+        {
+            return Fail(verb, ExitCodes.Invalid, $"{ex.Message} The file was not changed.");
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            return Fail(verb, ExitCodes.Denied, ex.Message);
+        }
+        catch (Exception ex) when (ex is IOException or ArgumentException or NotSupportedException)
+        {
+            // An I/O error, the queue open in another process, an item too large for a fixed-size queue.
+            return Fail(verb, ExitCodes.Failed, ex.Message);
         }
     }
 
-    private static int Push(string path, string? text, long initialSize)
+    private static int Push(string path, string text, long initialSize)
     {
-        if (text is null)
-        {
-            Console.Error.WriteLine("emmap queue push: give the TEXT to push.");
-            return Failed;
-        }
-
+        bool existed = File.Exists(path);
         using MappedQueue queue = MappedQueue.Open(path, initialSize);
         queue.Push(Encoding.UTF8.GetBytes(text));
-        Console.WriteLine($"pushed; {Items(queue.Count)} in the queue");
-        return Ok;
+        string created = existed ? string.Empty : $" (created the queue with {Bytes(initialSize)})";
+        Console.WriteLine($"pushed 1 item to '{path}'{created}; {Items(queue.Count)} in the queue");
+        return ExitCodes.Ok;
     }
 
     private static int Pop(string path)
     {
-        using MappedQueue queue = MappedQueue.Open(path, QueueMinimum);
-        return Print(queue.PopAndPurge());
+        using MappedQueue queue = MappedQueue.Open(path, MinimumSize);
+        return Print(path, queue.PopAndPurge());
     }
 
     private static int Peek(string path)
     {
-        using MappedQueue queue = MappedQueue.Open(path, QueueMinimum, new QueueOptions { ReadOnly = true });
-        return Print(queue.PeekFront());
+        using MappedQueue queue = MappedQueue.Open(path, MinimumSize, new QueueOptions { ReadOnly = true });
+        return Print(path, queue.PeekFront());
     }
 
     private static int Info(string path)
     {
-        using MappedQueue queue = MappedQueue.Open(path, QueueMinimum, new QueueOptions { ReadOnly = true });
+        using MappedQueue queue = MappedQueue.Open(path, MinimumSize, new QueueOptions { ReadOnly = true });
         QueueMetadata m = queue.GetMetadata();
         Console.WriteLine($"file:            {queue.Path}");
         Console.WriteLine($"items:           {m.Count.ToString(CultureInfo.InvariantCulture)}");
@@ -106,7 +155,7 @@ internal static class QueueCommand
         Console.WriteLine($"head:            position {m.Head.ToString(CultureInfo.InvariantCulture)} (file offset {m.HeadOffset.ToString(CultureInfo.InvariantCulture)})");
         Console.WriteLine($"tail:            position {m.Tail.ToString(CultureInfo.InvariantCulture)} (file offset {m.TailOffset.ToString(CultureInfo.InvariantCulture)})");
         Console.WriteLine($"header sequence: {m.HeaderSequence.ToString(CultureInfo.InvariantCulture)}");
-        return Ok;
+        return ExitCodes.Ok;
     }
 
     private static int Verify(string path)
@@ -130,7 +179,7 @@ internal static class QueueCommand
                 Console.WriteLine($"  {problem}");
             }
 
-            return Failed;
+            return ExitCodes.Invalid;
         }
 
         Console.WriteLine($"{(report.IsIntact ? "OK" : "DAMAGED")}: {report.Path}");
@@ -145,19 +194,18 @@ internal static class QueueCommand
             Console.WriteLine($"  note: {note}");
         }
 
-        return report.IsIntact ? Ok : Damaged;
+        return report.IsIntact ? ExitCodes.Ok : ExitDamaged;
     }
 
-    private static int Print(byte[]? item)
+    private static int Print(string path, byte[]? item)
     {
         if (item is null)
         {
-            Console.Error.WriteLine("the queue is empty");
-            return Empty;
+            return Fail(null, ExitEmpty, $"the queue '{path}' is empty.");
         }
 
         Console.WriteLine(Show(item));
-        return Ok;
+        return ExitCodes.Ok;
     }
 
     /// <summary>Shows an item as text when it is printable UTF-8, else as hexadecimal.</summary>
@@ -180,6 +228,12 @@ internal static class QueueCommand
         {
             return "0x" + Convert.ToHexString(item);
         }
+    }
+
+    private static int Fail(string? verb, int code, string message)
+    {
+        Console.Error.WriteLine(verb is null ? $"emmap queue: {message}" : $"emmap queue {verb}: {message}");
+        return code;
     }
 
     private static string Items(long count) => count == 1 ? "1 item" : $"{count.ToString(CultureInfo.InvariantCulture)} items";

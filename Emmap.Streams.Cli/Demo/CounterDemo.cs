@@ -5,7 +5,7 @@ using System.IO;
 
 namespace Emmap.Streams.Cli.Demo;
 
-/// <summary>The README's atomic operations and persistent counters, plus what emmap gets wrong and Emmap.Streams refuses.</summary>
+/// <summary>emmap's atomic operations and persistent counters, plus what emmap gets wrong and Emmap.Streams refuses.</summary>
 internal static class CounterDemo
 {
     public static void Run(string directory)
@@ -17,76 +17,77 @@ internal static class CounterDemo
     /// <summary>"Atomic operations on the memory mapped file": emmap's simple_test sequence on an 8-byte cell.</summary>
     private static void RunAtomics(string directory)
     {
-        DemoConsole.Section("Atomic operations on a mapped file: emmap:patomic_* -> AtomicAdd, AtomicAnd, AtomicCompareExchange, ...");
+        DemoConsole.Section("Atomic operations on 64-bit cells of a mapped file: AtomicAdd, AtomicAnd, AtomicCompareExchange, ...");
         string path = Path.Combine(directory, "atomics.bin");
         using var mem = MappedFileStream.Open(path, new MapOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Size = 16 });
-        Step("patomic_add(Mem, 0, 10)", "AtomicAdd(0, 10)", mem.AtomicAdd(0, 10));
-        Step("patomic_add(Mem, 0, 10)", "AtomicAdd(0, 10)", mem.AtomicAdd(0, 10));
-        Step("patomic_sub(Mem, 0, 5)", "AtomicSubtract(0, 5)", mem.AtomicSubtract(0, 5));
-        Step("patomic_sub(Mem, 0, 12)", "AtomicSubtract(0, 12)", mem.AtomicSubtract(0, 12));
-        Step("patomic_and(Mem, 0, 7)", "AtomicAnd(0, 7)", mem.AtomicAnd(0, 7));
-        Step("patomic_or(Mem, 0, 7)", "AtomicOr(0, 7)", mem.AtomicOr(0, 7));
-        Step("patomic_xor(Mem, 0, 9)", "AtomicXor(0, 9)", mem.AtomicXor(0, 9));
-        Step("patomic_xchg(Mem, 0, 10)", "AtomicExchange(0, 10)", mem.AtomicExchange(0, 10));
-        Step("patomic_xchg(Mem, 0, 0)", "AtomicExchange(0, 0)", mem.AtomicExchange(0, 0));
-        Step("patomic_cas(Mem, 0, 0, 20)", "AtomicCompareExchange(0, 20, 0)", mem.AtomicCompareExchange(0, 20, 0));
-        Step("patomic_cas(Mem, 0, 10, 20)", "AtomicCompareExchange(0, 20, 10)", mem.AtomicCompareExchange(0, 20, 10));
-        Step("patomic_cas(Mem, 0, 20, 0)", "AtomicCompareExchange(0, 0, 20)", mem.AtomicCompareExchange(0, 0, 20));
-        DemoConsole.Note("each returns the value BEFORE the operation (and/or/xor too), as emmap; a CAS succeeded iff it returns the comparand");
+        DemoConsole.Step("var mem = MappedFileStream.Open(path, new MapOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Size = 16 })", "two 8-byte cells, at 0 and 8");
+        Step("mem.AtomicAdd(0, 10)", mem.AtomicAdd(0, 10), "emmap:patomic_add(Mem, 0, 10)");
+        Step("mem.AtomicAdd(0, 10)", mem.AtomicAdd(0, 10), "emmap:patomic_add(Mem, 0, 10)");
+        Step("mem.AtomicSubtract(0, 5)", mem.AtomicSubtract(0, 5), "emmap:patomic_sub(Mem, 0, 5)");
+        Step("mem.AtomicSubtract(0, 12)", mem.AtomicSubtract(0, 12), "emmap:patomic_sub(Mem, 0, 12)");
+        Step("mem.AtomicAnd(0, 7)", mem.AtomicAnd(0, 7), "emmap:patomic_and(Mem, 0, 7)");
+        Step("mem.AtomicOr(0, 7)", mem.AtomicOr(0, 7), "emmap:patomic_or(Mem, 0, 7)");
+        Step("mem.AtomicXor(0, 9)", mem.AtomicXor(0, 9), "emmap:patomic_xor(Mem, 0, 9)");
+        Step("mem.AtomicExchange(0, 10)", mem.AtomicExchange(0, 10), "emmap:patomic_xchg(Mem, 0, 10)");
+        Step("mem.AtomicExchange(0, 0)", mem.AtomicExchange(0, 0), "emmap:patomic_xchg(Mem, 0, 0)");
+        Step("mem.AtomicCompareExchange(0, 20, 0)", mem.AtomicCompareExchange(0, 20, 0), "emmap:patomic_cas(Mem, 0, 0, 20)");
+        Step("mem.AtomicCompareExchange(0, 20, 10)", mem.AtomicCompareExchange(0, 20, 10), "emmap:patomic_cas(Mem, 0, 10, 20)");
+        Step("mem.AtomicCompareExchange(0, 0, 20)", mem.AtomicCompareExchange(0, 0, 20), "emmap:patomic_cas(Mem, 0, 20, 0)");
+        DemoConsole.Note("each returns the value BEFORE the operation (and/or/xor too), as emmap's do; a compare-exchange succeeded if it returns the comparand");
 
         mem.AtomicWrite(8, long.MaxValue);
-        Step("patomic_add(Mem, 8, 1) on max int64", "AtomicAdd(8, 1)", mem.AtomicAdd(8, 1));
-        Step("patomic_read_integer(Mem, 8)", "AtomicRead(8)", mem.AtomicRead(8));
+        Step("mem.AtomicAdd(8, 1)  (cell 8 holds long.MaxValue)", mem.AtomicAdd(8, 1), "emmap:patomic_add(Mem, 8, 1)");
+        Step("mem.AtomicRead(8)", mem.AtomicRead(8), "emmap:patomic_read_integer(Mem, 8)");
         DemoConsole.Note("arithmetic wraps in two's complement");
 
-        DemoConsole.Step("patomic_cas(Mem, 1, 0, 20): misaligned  ->  AtomicCompareExchange(1, 20, 0)", Outcome(() => mem.AtomicCompareExchange(1, 20, 0)));
-        DemoConsole.Note("emmap silently runs this CAS on bytes 8..15 instead; its other atomics fault on ARM");
+        DemoConsole.Step("mem.AtomicCompareExchange(1, 20, 0)  (position 1 is not 8-byte aligned)", Outcome(() => mem.AtomicCompareExchange(1, 20, 0)), "emmap:patomic_cas(Mem, 1, 0, 20)");
+        DemoConsole.Note("emmap silently runs this compare-exchange on bytes 8..15 instead; its other atomics fault on ARM");
 
         using var readOnly = MappedFileStream.Open(path);
-        Step("read-only map: patomic_read_integer(Mem, 8)", "AtomicRead(8)", readOnly.AtomicRead(8));
-        DemoConsole.Step("read-only map: patomic_write_integer(Mem, 8, 1)  ->  AtomicWrite(8, 1)", Outcome(() => readOnly.AtomicWrite(8, 1)));
-        DemoConsole.Note("emmap crashes the VM on that write");
+        Step("readOnly.AtomicRead(8)  (a read-only stream)", readOnly.AtomicRead(8), "emmap:patomic_read_integer(Mem, 8)");
+        DemoConsole.Step("readOnly.AtomicWrite(8, 1)", Outcome(() => readOnly.AtomicWrite(8, 1)), "emmap:patomic_write_integer(Mem, 8, 1) on a read-only map crashes the Erlang VM");
     }
 
     /// <summary>"Atomic persistent counters": the README sequence, persistence, another process, and the file's bytes.</summary>
     private static void RunCounters(string directory)
     {
-        DemoConsole.Section("Atomic persistent counters: emmap:open_counters/inc_counter/set_counter/read_counter -> MappedCounters");
+        DemoConsole.Section("Persistent counters shared by threads and processes: MappedCounters");
         string path = Path.Combine(directory, "mem.bin");
         long n1, n2, n3, n4, n5, n6;
         using (var f = MappedCounters.Open(path, 2))
         {
-            DemoConsole.Step("F = open_counters(\"/tmp/mem.bin\", 2)  ->  MappedCounters.Open(path, 2)", $"Count={f.Count}");
+            DemoConsole.Step("var f = MappedCounters.Open(path, 2)", $"Count={f.Count}", "F = emmap:open_counters(\"/tmp/mem.bin\", 2)");
             n1 = f.Increment(0);
-            Step("N1 = inc_counter(F, 0)", "f.Increment(0)", n1);
+            Step("long n1 = f.Increment(0)", n1, "N1 = emmap:inc_counter(F, 0)");
             n2 = f.Increment(0, 5);
-            Step("N2 = inc_counter(F, 0, 5)", "f.Increment(0, 5)", n2);
+            Step("long n2 = f.Increment(0, 5)", n2, "N2 = emmap:inc_counter(F, 0, 5)");
             n3 = f.Increment(0);
-            Step("N3 = inc_counter(F, 0)", "f.Increment(0)", n3);
+            Step("long n3 = f.Increment(0)", n3, "N3 = emmap:inc_counter(F, 0)");
             n4 = f.Increment(0, 2);
-            Step("N4 = inc_counter(F, 0, 2)", "f.Increment(0, 2)", n4);
+            Step("long n4 = f.Increment(0, 2)", n4, "N4 = emmap:inc_counter(F, 0, 2)");
             n5 = f.Set(0, 15);
-            Step("N5 = set_counter(F, 0, 15)", "f.Set(0, 15)", n5);
+            Step("long n5 = f.Set(0, 15)", n5, "N5 = emmap:set_counter(F, 0, 15)");
             n6 = f.Read(0);
-            Step("N6 = read_counter(F, 0)", "f.Read(0)", n6);
+            Step("long n6 = f.Read(0)", n6, "N6 = emmap:read_counter(F, 0)");
+            DemoConsole.Note("updates return the value BEFORE the change, as emmap's do");
         }
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"N1={n1}, N2={n2}, N3={n3}, N4={n4}, N5={n5}, N6={n6}"));
 
         using (var reopened = MappedCounters.Open(path, 0))
         {
-            DemoConsole.Step("closed; MappedCounters.Open(path, 0): the file's own count", $"Count={reopened.Count}, Read(0)={reopened.Read(0)}");
+            DemoConsole.Step("f.Dispose(); MappedCounters.Open(path, 0)  (0: take the file's count)", $"Count={reopened.Count}, Read(0)={reopened.Read(0)}");
             string childOld = RunCli("counters", path, "inc", "1");
-            DemoConsole.Step("another OS process: emmap counters mem.bin inc 1", $"prints {childOld} (the value before)");
-            DemoConsole.Step("this process: Read(1)", reopened.Read(1).ToString(CultureInfo.InvariantCulture));
+            DemoConsole.Step("another OS process runs: emmap counters mem.bin inc 1", $"prints {childOld}, the value before");
+            DemoConsole.Step("reopened.Read(1)  (in this process)", reopened.Read(1).ToString(CultureInfo.InvariantCulture));
         }
 
-        DemoConsole.Step("the file's bytes", Convert.ToHexString(File.ReadAllBytes(path)));
-        DemoConsole.Note("\"EMMAP01\\n\", count 2 (u64 LE), then 15 and 1 (i64 LE): emmap's own format, so Erlang opens it as is");
+        DemoConsole.Step("Convert.ToHexString(File.ReadAllBytes(path))", Convert.ToHexString(File.ReadAllBytes(path)));
+        DemoConsole.Note("\"EMMAP01\\n\", the count 2 (64-bit little-endian), then 15 and 1: emmap's own format, so Erlang opens the file as it is");
     }
 
-    private static void Step(string emmap, string dotnet, long result) =>
-        DemoConsole.Step($"{emmap}  ->  {dotnet}", result.ToString(CultureInfo.InvariantCulture));
+    private static void Step(string csharp, long result, string emmap) =>
+        DemoConsole.Step(csharp, result.ToString(CultureInfo.InvariantCulture), emmap);
 
     /// <summary>Runs a call that Emmap.Streams refuses and names the exception (or the result, were it to succeed).</summary>
     private static string Outcome(Action call)

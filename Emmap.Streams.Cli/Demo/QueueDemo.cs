@@ -1,84 +1,99 @@
 using System.IO;
-using System.Linq;
 using System.Text.Json.Nodes;
 
 namespace Emmap.Streams.Cli.Demo;
 
 /// <summary>
-/// The README's persistent FIFO scenarios: the queue as a container and behind a thread-safe wrapper. Erlang terms become JSON
-/// nodes (an atom is a string, a tuple an array), stored with the System.Text.Json serializer.
+/// emmap's persistent FIFO scenarios: the queue as a container, and behind a thread-safe wrapper. Items are JSON values stored with
+/// the System.Text.Json serializer (emmap stores Erlang terms: the atom <c>a</c> becomes "a", the tuple <c>{b,1}</c> becomes ["b",1]).
 /// </summary>
 internal static class QueueDemo
 {
-    private static readonly IQueueSerializer<JsonNode> s_terms = QueueSerializer.Json<JsonNode>();
+    private static readonly IQueueSerializer<JsonNode> s_json = QueueSerializer.Json<JsonNode>();
 
     public static void Run(string directory)
     {
         RunContainer(directory);
-        RunServer(directory);
+        RunConcurrent(directory);
     }
 
     private static void RunContainer(string directory)
     {
-        DemoConsole.Section("Persistent FIFO used as a container");
+        DemoConsole.Section("A persistent FIFO queue of JSON items: MappedQueue<JsonNode>");
         string file = Path.Combine(directory, "queue1.bin");
-        using (MappedQueue<JsonNode> q = MappedQueue.Open(file, 4096, s_terms, new QueueOptions { AutoUnlink = true }))
+        using (MappedQueue<JsonNode> q = MappedQueue.Open(file, 4096, s_json, new QueueOptions { AutoUnlink = true }))
         {
-            DemoConsole.Step("{ok, Q} = emmap_queue:open(Filename, 1024, [auto_unlink])", $"MappedQueue.Open(.., 4096, ..): {Items(q.Count)}");
-            foreach (JsonNode term in Terms())
+            DemoConsole.Step(
+                "var q = MappedQueue.Open(file, 4096, QueueSerializer.Json<JsonNode>(), new QueueOptions { AutoUnlink = true })",
+                Items(q.Count),
+                "{ok, Q} = emmap_queue:open(Filename, 1024, [auto_unlink])");
+            DemoConsole.Note(
+                "4096 bytes where emmap's example asks for 1024: a queue file starts with a 1 KiB header (two checksummed copies of its " +
+                "cursors and sizes), so 4096 is the smallest file; both queues grow when they fill up");
+            foreach ((JsonNode item, string csharp, string term) in Items())
             {
-                q.Push(term);
-                DemoConsole.Step($"ok = emmap_queue:push(Q, {Show(term)})", $"q.Push({Show(term)}): {Items(q.Count)}");
+                q.Push(item);
+                DemoConsole.Step($"q.Push({csharp})", Items(q.Count), $"ok = emmap_queue:push(Q, {term})");
             }
 
             QueueMetadata meta = q.GetMetadata();
-            DemoConsole.Note($"{meta.UsedBytes} ring bytes used: each record has a 16-byte header with a CRC32C");
-            foreach (JsonNode term in Terms())
+            DemoConsole.Note($"{meta.UsedBytes} bytes of the file hold the 3 items: each has a 16-byte header with its length and CRC32C, and is padded to 8 bytes");
+            foreach ((JsonNode _, string _, string term) in Items())
             {
-                DemoConsole.Step($"{Show(term)} = emmap_queue:pop(Q)", Show(q.Pop()));
+                DemoConsole.Step("q.TryPop(out JsonNode? item)", q.TryPop(out JsonNode? item) ? $"true, {item!.ToJsonString()}" : "false", $"{term} = emmap_queue:pop(Q)");
             }
 
-            JsonNode? last = q.PopAndPurge();
-            DemoConsole.Step("nil = emmap_queue:pop_and_purge(Q)", last is null ? "null (nil)" : Show(last));
+            DemoConsole.Step(
+                "q.TryPopAndPurge(out JsonNode? item)",
+                q.TryPopAndPurge(out JsonNode? last) ? $"true, {last!.ToJsonString()}" : "false: the queue is empty",
+                "nil = emmap_queue:pop_and_purge(Q)");
         }
 
-        DemoConsole.Note($"auto_unlink: the file {(File.Exists(file) ? "still exists" : "is gone")} after Dispose");
+        DemoConsole.Step("q.Dispose()  (AutoUnlink)", File.Exists(file) ? "the file is still there" : "the file is deleted");
     }
 
-    private static void RunServer(string directory)
+    private static void RunConcurrent(string directory)
     {
-        DemoConsole.Section("Persistent FIFO guarded by a thread-safe wrapper (the gen_server)");
+        DemoConsole.Section("The same queue for many threads, with waiting and group commit: ConcurrentMappedQueue");
         string file = Path.Combine(directory, "queue2.bin");
-        using (ConcurrentMappedQueue server = ConcurrentMappedQueue.Open(file, 4096, new QueueOptions { AutoUnlink = true }))
+        using (ConcurrentMappedQueue queue = ConcurrentMappedQueue.Open(file, 4096, new QueueOptions { AutoUnlink = true }))
         {
-            DemoConsole.Step("{ok, Pid} = emmap_queue:start_link(?MODULE, Filename, 1024, [auto_unlink])", "ConcurrentMappedQueue.Open(.., 4096, ..)");
-            foreach (JsonNode term in Terms())
+            DemoConsole.Step(
+                "var queue = ConcurrentMappedQueue.Open(file, 4096, new QueueOptions { AutoUnlink = true })",
+                "ok",
+                "{ok, Pid} = emmap_queue:start_link(?MODULE, Filename, 1024, [auto_unlink])  (a gen_server around the queue)");
+            DemoConsole.Note("4096 bytes again where emmap asks for 1024, for the same reason");
+            foreach ((JsonNode item, string csharp, string term) in Items())
             {
-                server.Enqueue(term, s_terms);
-                DemoConsole.Step($"ok = emmap_queue:enqueue(Pid, {Show(term)})", $"server.Enqueue({Show(term)})");
+                queue.Enqueue(item, s_json);
+                DemoConsole.Step($"queue.Enqueue({csharp}, json)", "ok", $"ok = emmap_queue:enqueue(Pid, {term})");
             }
 
-            foreach (JsonNode term in Terms())
+            foreach ((JsonNode _, string _, string term) in Items())
             {
-                DemoConsole.Step($"{Show(term)} = emmap_queue:dequeue(Pid)", server.TryDequeue(s_terms, out JsonNode? item) ? Show(item) : "null");
+                DemoConsole.Step(
+                    "queue.TryDequeue(json, out JsonNode? item)",
+                    queue.TryDequeue(s_json, out JsonNode? item) ? $"true, {item!.ToJsonString()}" : "false",
+                    $"{term} = emmap_queue:dequeue(Pid)");
             }
 
-            DemoConsole.Step("nil = emmap_queue:dequeue(Pid)", server.TryDequeue(s_terms, out JsonNode? none) ? Show(none) : "null (nil)");
+            DemoConsole.Step(
+                "queue.TryDequeue(json, out JsonNode? item)",
+                queue.TryDequeue(s_json, out JsonNode? none) ? $"true, {none!.ToJsonString()}" : "false: the queue is empty",
+                "nil = emmap_queue:dequeue(Pid)");
+            DemoConsole.Note("await queue.DequeueAsync() waits for an item instead; any number of threads may enqueue and dequeue at once");
         }
 
-        DemoConsole.Note($"auto_unlink: the file {(File.Exists(file) ? "still exists" : "is gone")} after Dispose");
+        DemoConsole.Step("queue.Dispose()  (AutoUnlink)", File.Exists(file) ? "the file is still there" : "the file is deleted");
     }
 
     private static string Items(long count) => count == 1 ? "1 item" : $"{count} items";
 
-    /// <summary>a, {b,1}, {c,d}.</summary>
-    private static JsonNode[] Terms() => [JsonValue.Create("a"), new JsonArray("b", 1), new JsonArray("c", "d")];
-
-    /// <summary>Prints a term the Erlang way: atoms bare, tuples in braces.</summary>
-    private static string Show(JsonNode? node) => node switch
-    {
-        null => "null",
-        JsonArray tuple => "{" + string.Join(",", tuple.Select(Show)) + "}",
-        _ => node.ToString(),
-    };
+    /// <summary>emmap's items a, {b,1} and {c,d} as JSON values, each with the C# that makes it and the Erlang term it stands for.</summary>
+    private static (JsonNode Item, string CSharp, string Term)[] Items() =>
+    [
+        (JsonValue.Create("a"), "JsonValue.Create(\"a\")", "a"),
+        (new JsonArray("b", 1), "new JsonArray(\"b\", 1)", "{b,1}"),
+        (new JsonArray("c", "d"), "new JsonArray(\"c\", \"d\")", "{c,d}"),
+    ];
 }

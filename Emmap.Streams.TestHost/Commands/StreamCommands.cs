@@ -5,6 +5,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Text;
+using System.Threading;
 using Emmap.Streams.Testing;
 
 namespace Emmap.Streams.TestHost;
@@ -21,9 +22,14 @@ namespace Emmap.Streams.TestHost;
 /// bytes now), <c>length</c>, <c>close</c> (disposes the view and the stream, prints "closed"), and <c>crash POINT</c>, which
 /// makes the process kill itself with SIGKILL the next time it reaches crash point POINT (see CrashPoints). Bytes are printed
 /// as Latin-1 text with NUL as '.'.</item>
-/// <item><c>stream-append PATH ID COUNT SIZE [--crash POINT K]</c>: opens or creates PATH read-write and appends COUNT records of
-/// SIZE bytes with <see cref="MappedFileStream.Append"/>: each record is ID and its sequence number (little-endian 32-bit
-/// each) followed by the byte ID repeated; prints "done". With <c>--crash</c> it kills itself at the K-th visit of POINT.</item>
+/// <item><c>stream-full-disk-view PATH FILLER</c>: on a small file system, takes a view over the upper two thirds of a new file,
+/// shrinks the file under the view, fills the file system up (FILLER), then writes through the whole view and tries to
+/// grow the file back; prints one line per step. A fault would end the process with SIGBUS instead.</item>
+/// <item><c>stream-append PATH ID COUNT SIZE [--crash POINT K | --pause POINT K]</c>: opens or creates PATH read-write, prints
+/// "ready", waits for a line on stdin, then appends COUNT records of SIZE bytes with <see cref="MappedFileStream.Append"/>:
+/// each record is ID and its sequence number (little-endian 32-bit each) followed by the byte ID repeated; prints "done".
+/// With <c>--crash</c> it kills itself with SIGKILL at the K-th visit of POINT; with <c>--pause</c> it prints "paused" there
+/// and waits to be killed.</item>
 /// </list>
 /// </summary>
 internal static class StreamCommands
@@ -35,6 +41,7 @@ internal static class StreamCommands
         "stream-session" => Session(args[1], args.Length > 2 ? args[2] : "shared"),
         "stream-view-write" => ViewWrite(args[1], args[2], args.Length > 3 ? args[3] : "shared"),
         "stream-append" => Append(args),
+        "stream-full-disk-view" => FullDiskView(args[1], args[2]),
         _ => null,
     };
 
@@ -151,7 +158,9 @@ internal static class StreamCommands
         int id = (int)Parse(args[2]);
         int count = (int)Parse(args[3]);
         int size = (int)Parse(args[4]);
-        int at = Array.IndexOf(args, "--crash");
+        int crash = Array.IndexOf(args, "--crash");
+        int pause = Array.IndexOf(args, "--pause");
+        int at = Math.Max(crash, pause);
         if (at >= 0)
         {
             string point = args[at + 1];
@@ -159,14 +168,24 @@ internal static class StreamCommands
             AppContext.SetSwitch(CrashPoints.SwitchName, true);
             CrashPoints.Hook = name =>
             {
-                if (name == point && --remaining == 0)
+                if (name != point || --remaining != 0)
                 {
-                    Process.GetCurrentProcess().Kill();
+                    return;
                 }
+
+                if (pause >= 0)
+                {
+                    Answer("paused");
+                    Thread.Sleep(Timeout.Infinite);
+                }
+
+                Process.GetCurrentProcess().Kill();
             };
         }
 
         using var stream = MappedFileStream.Open(path, new MapOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite });
+        Answer("ready");
+        _ = Console.ReadLine();
         byte[] record = new byte[size];
         record.AsSpan(8).Fill((byte)id);
         BinaryPrimitives.WriteInt32LittleEndian(record, id);
@@ -193,6 +212,54 @@ internal static class StreamCommands
 
         byte[] read = new byte[data.Length];
         Answer(Show(read.AsSpan(0, stream.ReadAt(0, read))));
+        return 0;
+    }
+
+    private static int FullDiskView(string path, string filler)
+    {
+        const int Third = 64 * 1024;
+        using var stream = MappedFileStream.Open(path, new MapOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Size = 3 * Third });
+        byte[] data = new byte[3 * Third];
+        data.AsSpan().Fill(0x5A);
+        stream.WriteAt(0, data);
+        using IMemoryOwner<byte> view = stream.ReadDirect(Third, 2 * Third);
+        stream.SetLength(Third);
+        Answer($"shrunk {new FileInfo(path).Length}");
+
+        using (var fill = new FileStream(filler, FileMode.Create, FileAccess.Write))
+        {
+            byte[] block = new byte[4096];
+            try
+            {
+                while (true)
+                {
+                    fill.Write(block);
+                    fill.Flush();
+                }
+            }
+            catch (IOException)
+            {
+                Answer("full");
+            }
+        }
+
+        view.Memory.Span.Fill(0x77);
+        Answer("wrote through the view");
+        try
+        {
+            stream.SetLength(3 * Third);
+            Answer("grew");
+        }
+        catch (IOException)
+        {
+            Answer($"grow refused, length {stream.Length}");
+        }
+
+        File.Delete(filler);
+        stream.SetLength(3 * Third);
+        byte[] regrown = new byte[2 * Third];
+        stream.ReadAt(Third, regrown);
+        Answer(regrown.AsSpan().IndexOfAnyExcept((byte)0) < 0 && view.Memory.Span.IndexOfAnyExcept((byte)0) < 0 ? "regrown zeros" : "regrown with old bytes");
         return 0;
     }
 

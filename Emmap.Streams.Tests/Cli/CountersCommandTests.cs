@@ -39,6 +39,7 @@ public sealed class CountersCommandTests
         CliResult result = EmmapCli.Run("counters", _path, "create", "3");
 
         result.ExitCode.ShouldBe(0, result.ToString());
+        result.Lines.ShouldBe(new[] { $"created '{_path}' with 3 counters, all 0" });
         byte[] bytes = File.ReadAllBytes(_path);
         bytes.Length.ShouldBe(40);
         bytes[..8].ShouldBe("EMMAP01\n"u8.ToArray());
@@ -51,8 +52,10 @@ public sealed class CountersCommandTests
     {
         WriteCounters(5, 6);
 
-        EmmapCli.Run("counters", _path, "create", "2").ExitCode.ShouldBe(0);
+        CliResult result = EmmapCli.Run("counters", _path, "create", "2");
 
+        result.ExitCode.ShouldBe(0, result.ToString());
+        result.Lines.ShouldBe(new[] { $"'{_path}' already has 2 counters; left as it was" });
         ReadCounters().ShouldBe(new long[] { 5, 6 });
     }
 
@@ -203,6 +206,48 @@ public sealed class CountersCommandTests
     }
 
     [Test]
+    public void Create_Directory_ExitsWithDeniedAndSaysItIsADirectory()
+    {
+        CliResult result = EmmapCli.Run("counters", _dir.Path, "create", "2");
+
+        result.ExitCode.ShouldBe(Denied, result.ToString());
+        result.Error.ShouldContain("is a directory");
+        Directory.GetFileSystemEntries(_dir.Path).ShouldBeEmpty();
+    }
+
+    [Test]
+    public void Verbs_ExtraArguments_AreRefusedAndChangeNothing([Values("list", "count", "read", "inc", "set", "create")] string verb)
+    {
+        WriteCounters(1, 2);
+        string[] arguments = verb switch
+        {
+            "list" or "count" => ["counters", _path, verb, "extra"],
+            "read" => ["counters", _path, "read", "0", "extra"],
+            "create" => ["counters", _path, "create", "2", "extra"],
+            _ => ["counters", _path, verb, "0", "1", "extra"],
+        };
+
+        CliResult result = EmmapCli.Run(arguments);
+
+        result.ExitCode.ShouldBe(Usage, result.ToString());
+        result.Error.ShouldContain("'extra'");
+        ReadCounters().ShouldBe(new long[] { 1, 2 });
+    }
+
+    [Test]
+    public void Verbs_GarbageFile_ExitWithInvalidWithoutAStackTrace()
+    {
+        File.WriteAllText(_path, "garbage");
+
+        CliResult result = EmmapCli.Run("counters", _path, "inc", "0");
+
+        result.ExitCode.ShouldBe(Invalid, result.ToString());
+        (result.Output + result.Error).ShouldNotContain("   at ");
+        (result.Output + result.Error).ShouldNotContain("Exception");
+        File.ReadAllText(_path).ShouldBe("garbage");
+    }
+
+    [Test]
     public void Verbs_BadNumber_ExitWithUsageAndChangeNothing()
     {
         WriteCounters(1);
@@ -220,8 +265,8 @@ public sealed class CountersCommandTests
 
         result.ExitCode.ShouldBe(0);
         result.Output.ShouldContain("Exit codes: 0 ok; 1 bad command line; 2 no such file; 3 not a valid counter file");
-        result.Output.ShouldContain("6 permission denied");
-        result.Output.ShouldContain("7 other I/O error");
+        result.Output.ShouldContain("6 permission denied, or FILE is");
+        result.Output.ShouldContain("7 any other error");
     }
 
     private string Single(params string[] verbAndArguments)

@@ -15,6 +15,15 @@ namespace Emmap.Streams.Tests.Cli;
 [TestFixture]
 public sealed class QueueCommandTests
 {
+    // The exit codes documented in the command's help.
+    private const int Usage = 1;
+    private const int Missing = 2;
+    private const int Invalid = 3;
+    private const int Empty = 4;
+    private const int Damaged = 5;
+    private const int Denied = 6;
+    private const int Failed = 7;
+
     private TempDirectory _dir = null!;
 
     [SetUp]
@@ -36,7 +45,7 @@ public sealed class QueueCommandTests
         output.ShouldBe("first\n");
         Emmap("pop").Output.ShouldBe("zweite Zeile ü\n");
         (int emptyCode, string emptyOutput, string errors) = Emmap("pop");
-        emptyCode.ShouldBe(3);
+        emptyCode.ShouldBe(Empty);
         emptyOutput.ShouldBeEmpty();
         errors.ShouldContain("empty");
     }
@@ -117,7 +126,7 @@ public sealed class QueueCommandTests
 
         (int code, string output, _) = Emmap("verify");
 
-        code.ShouldBe(4);
+        code.ShouldBe(Damaged);
         output.ShouldStartWith("DAMAGED: ");
         output.ShouldContain("6 items");
         output.ShouldContain("fails its check");
@@ -125,13 +134,13 @@ public sealed class QueueCommandTests
     }
 
     [Test]
-    public void Verify_NotAQueue_ExitsTwo()
+    public void Verify_NotAQueue_ExitsWithInvalid()
     {
         File.WriteAllText(QueuePath, "this is not a queue, just some text that is long enough");
 
         (int code, string output, _) = Emmap("verify");
 
-        code.ShouldBe(2);
+        code.ShouldBe(Invalid);
         output.ShouldStartWith("NOT A QUEUE");
     }
 
@@ -154,7 +163,8 @@ public sealed class QueueCommandTests
     }
 
     [Test]
-    public void Pop_QueueOwnedByAnotherProcess_ExitsTwo()
+    [LinuxOnly("checks that the child died of SIGKILL (exit code 137)")]
+    public void Pop_QueueOwnedByAnotherProcess_ExitsWithFailedAndSaysWhy()
     {
         MappedQueue.Open(QueuePath, 4096).Dispose();
         CliResult? whileHeld = null;
@@ -162,15 +172,162 @@ public sealed class QueueCommandTests
         QueueChildResult holder = QueueChild.Run(["queue-hold", QueuePath], TimeSpan.Zero, () => whileHeld = Emmap("pop"));
 
         holder.Killed.ShouldBeTrue(holder.Errors);
-        whileHeld!.ExitCode.ShouldBe(2);
+        whileHeld!.ExitCode.ShouldBe(Failed);
         whileHeld.Error.ShouldContain("open in process");
     }
 
     [Test]
-    public void Push_WithoutText_ExitsTwo()
+    public void Push_NewFile_DefaultsTo64KiBAndSaysSoInOneLine()
     {
-        Emmap("push").ExitCode.ShouldBe(2);
+        CliResult pushed = Emmap("push", "first");
+
+        pushed.ExitCode.ShouldBe(0, pushed.ToString());
+        pushed.Lines.ShouldBe(new[] { $"pushed 1 item to '{QueuePath}' (created the queue with 64 KiB); 1 item in the queue" });
+        new FileInfo(QueuePath).Length.ShouldBe(64 * 1024);
+        Emmap("info").Output.ShouldContain("file size:       64 KiB (created with 64 KiB)");
+    }
+
+    [Test]
+    public void NoVerb_ExistingQueue_PrintsInfo()
+    {
+        MappedQueue.Open(QueuePath, 8192).Dispose();
+
+        CliResult result = Emmap();
+
+        result.ExitCode.ShouldBe(0, result.ToString());
+        result.Output.ShouldContain("file size:       8 KiB (created with 8 KiB)");
+    }
+
+    [Test]
+    public void ReadingVerbs_MissingFile_ExitWithMissingAndCreateNothing([Values("pop", "peek", "info", "verify", "")] string verb)
+    {
+        CliResult result = verb.Length == 0 ? Emmap() : Emmap(verb);
+
+        result.ExitCode.ShouldBe(Missing, result.ToString());
+        result.Error.ShouldContain("does not exist");
+        Directory.GetFileSystemEntries(_dir.Path).ShouldBeEmpty();
+        NoStackTrace(result);
+    }
+
+    [Test]
+    public void ReadingVerbs_NotAQueue_ExitWithInvalidInPlainWordsAndLeaveTheFile(
+        [Values("pop", "peek", "info", "verify")] string verb, [Values("garbage", "empty", "counters")] string kind)
+    {
+        byte[] content = kind switch
+        {
+            "garbage" => Encoding.UTF8.GetBytes("garbage, and not nearly a queue\n"),
+            "empty" => [],
+            _ => CounterFile(),
+        };
+        File.WriteAllBytes(QueuePath, content);
+
+        CliResult result = Emmap(verb);
+
+        result.ExitCode.ShouldBe(Invalid, result.ToString());
+        (verb == "verify" ? result.Output : result.Error).ShouldMatch("(?i)not an? (Emmap.Streams )?queue");
+        File.ReadAllBytes(QueuePath).ShouldBe(content);
+        NoStackTrace(result);
+    }
+
+    [Test]
+    public void ReadOnlyVerbs_ValidQueue_LeaveTheFileByteForByte([Values("peek", "info", "verify", "")] string verb)
+    {
+        using (var queue = MappedQueue.Open(QueuePath, 4096))
+        {
+            queue.Push("one"u8);
+            queue.Push("two"u8);
+        }
+
+        byte[] before = File.ReadAllBytes(QueuePath);
+        DateTime written = File.GetLastWriteTimeUtc(QueuePath);
+
+        CliResult result = verb.Length == 0 ? Emmap() : Emmap(verb);
+
+        result.ExitCode.ShouldBe(0, result.ToString());
+        File.ReadAllBytes(QueuePath).ShouldBe(before);
+        File.GetLastWriteTimeUtc(QueuePath).ShouldBe(written);
+    }
+
+    [Test]
+    public void Verbs_Directory_ExitWithDeniedAndSayItIsADirectory([Values("push", "pop", "peek", "info", "verify")] string verb)
+    {
+        CliResult result = verb == "push"
+            ? EmmapCli.Run("queue", _dir.Path, "push", "x")
+            : EmmapCli.Run("queue", _dir.Path, verb);
+
+        result.ExitCode.ShouldBe(Denied, result.ToString());
+        result.Error.ShouldContain("is a directory");
+        Directory.GetFileSystemEntries(_dir.Path).ShouldBeEmpty();
+        NoStackTrace(result);
+    }
+
+    [Test]
+    public void Push_WithoutText_IsAUsageErrorAndCreatesNothing()
+    {
+        CliResult result = Emmap("push");
+
+        result.ExitCode.ShouldBe(Usage, result.ToString());
+        result.Error.ShouldContain("TEXT");
         File.Exists(QueuePath).ShouldBeFalse();
+    }
+
+    [Test]
+    public void Verbs_ExtraArguments_AreRefusedAndChangeNothing([Values("push", "pop", "peek", "info", "verify")] string verb)
+    {
+        using (var queue = MappedQueue.Open(QueuePath, 4096))
+        {
+            queue.Push("kept"u8);
+        }
+
+        byte[] before = File.ReadAllBytes(QueuePath);
+
+        CliResult result = verb == "push" ? Emmap("push", "two", "words") : Emmap(verb, "extra");
+
+        result.ExitCode.ShouldBe(Usage, result.ToString());
+        result.Error.ShouldContain(verb == "push" ? "'words'" : "'extra'");
+        File.ReadAllBytes(QueuePath).ShouldBe(before);
+    }
+
+    [Test]
+    public void Push_InitialSizeOutOfRange_IsAUsageErrorInPlainWords([Values("100", "4095", "-1", "17592186044417")] string size)
+    {
+        CliResult result = Emmap("push", "x", "--initial-size", size);
+
+        result.ExitCode.ShouldBe(Usage, result.ToString());
+        result.Error.ShouldContain($"--initial-size must be from 4096 to 17592186044416 bytes, not {size}.");
+        result.Error.ShouldNotContain("Exception");
+        File.Exists(QueuePath).ShouldBeFalse();
+    }
+
+    [Test]
+    public void Help_Queue_DocumentsEveryExitCodeAndNamesArgumentsAsCountersDoes()
+    {
+        CliResult queue = EmmapCli.Run("queue", "--help");
+        CliResult counters = EmmapCli.Run("counters", "--help");
+
+        queue.ExitCode.ShouldBe(0);
+        queue.Output.ShouldContain("Exit codes: 0 done; 1 bad command line; 2 no such file; 3 not a queue file (left untouched); 4 the queue is empty");
+        queue.Output.ShouldContain("5 verify found damage; 6 permission denied, or FILE is a directory; 7 any other error");
+        queue.Output.ShouldContain("emmap queue <FILE> [command] [options]");
+        counters.Output.ShouldContain("emmap counters <FILE> [command] [options]");
+        EmmapCli.Run("queue", "f", "push", "--help").Output.ShouldContain("emmap queue <FILE> push <TEXT> [options]");
+    }
+
+    private static void NoStackTrace(CliResult result)
+    {
+        string all = result.Output + result.Error;
+        all.ShouldNotContain("   at ");
+        all.ShouldNotContain("Unhandled exception");
+        all.ShouldNotContain("Exception:");
+    }
+
+    private byte[] CounterFile()
+    {
+        string path = _dir.File("counters.bin");
+        MappedCounters.Open(path, 2).Dispose();
+        byte[] bytes = File.ReadAllBytes(path);
+        File.Delete(path);
+        return bytes;
     }
 
     private CliResult Emmap(params string[] args) => EmmapCli.Run(["queue", QueuePath, .. args]);

@@ -187,6 +187,7 @@ public sealed class MappedCountersTests
 
     [Test]
     [UnsupportedOSPlatform("windows")]
+    [LinuxOnly("checks Unix permission bits (UnixCreateMode)")]
     public void Open_Created_GetsDefaultOwnerOnlyPermissions()
     {
         using var counters = MappedCounters.Open(_path, 1);
@@ -196,6 +197,7 @@ public sealed class MappedCountersTests
 
     [Test]
     [UnsupportedOSPlatform("windows")]
+    [LinuxOnly("checks Unix permission bits (UnixCreateMode)")]
     public void Open_CreateModeGiven_CreatesWithIt()
     {
         const UnixFileMode groupShared = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead;

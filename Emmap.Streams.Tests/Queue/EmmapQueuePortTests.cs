@@ -88,9 +88,13 @@ public sealed class EmmapQueuePortTests
                 typed.Push(text);
                 typed.Push(text + "y");
                 typed.Push(text + "z");
-                typed.Pop().ShouldBe(text);
-                typed.Pop().ShouldBe(text + "y");
-                typed.Pop().ShouldBe(text + "z");
+                foreach (string expected in new[] { text, text + "y", text + "z" })
+                {
+                    typed.TryPop(out string? popped).ShouldBeTrue();
+                    popped.ShouldBe(expected);
+                }
+
+                typed.TryPop(out _).ShouldBeFalse();
             }
 
             q.Flush();

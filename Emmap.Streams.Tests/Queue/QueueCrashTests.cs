@@ -51,6 +51,7 @@ public sealed class QueueCrashTests
     }
 
     [TestCaseSource(nameof(ScriptPoints))]
+    [LinuxOnly("checks that the child died of SIGKILL (exit code 137)")]
     public void Script_KilledAtCrashPoint_ReopensWithAcknowledgedItems(string point)
     {
         int total = ScriptHits()[point];
@@ -68,6 +69,7 @@ public sealed class QueueCrashTests
     }
 
     [Test]
+    [LinuxOnly("checks that the child died of SIGKILL (exit code 137)")]
     public void Churn_KilledAtRandomMoments_ReopensWithAcknowledgedItems()
     {
         int kills = Environment.GetEnvironmentVariable("EMMAP_CRASH_KILLS") is { Length: > 0 } text
@@ -123,6 +125,7 @@ public sealed class QueueCrashTests
     }
 
     [Test]
+    [LinuxOnly("checks that the child died of SIGKILL (exit code 137)")]
     public void Open_KilledWhileRepairing_RecoversSameStateNextTime()
     {
         string path = _dir.File("repair.queue");
@@ -151,6 +154,7 @@ public sealed class QueueCrashTests
     }
 
     [Test]
+    [LinuxOnly("checks that the child died of SIGKILL (exit code 137)")]
     public void Open_WhileAnotherProcessOwnsQueue_ThrowsUntilOwnerDies()
     {
         string path = _dir.File("owned.queue");
@@ -166,6 +170,7 @@ public sealed class QueueCrashTests
     }
 
     [Test]
+    [LinuxOnly("checks that the child died of SIGKILL (exit code 137)")]
     public void Open_ReadOnlyWhileAnotherProcessOwnsQueue_Succeeds()
     {
         string path = _dir.File("inspected.queue");

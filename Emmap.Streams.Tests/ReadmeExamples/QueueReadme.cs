@@ -1,55 +1,86 @@
+using System;
 using System.IO;
 using System.Text;
 using System.Threading.Tasks;
-using Emmap.Streams.Tests.Support;
+using System.Xml.Linq;
 using NUnit.Framework;
 using Shouldly;
 
 namespace Emmap.Streams.Tests.ReadmeExamples;
 
-/// <summary>The README's queue example, compiled and run. Keep the code between the markers identical to README.md.</summary>
+/// <summary>The README's queue samples, compiled and run twice in a row (quoted verbatim, using directives aside).</summary>
 [TestFixture]
 public sealed class QueueReadme
 {
     [Test]
-    public async Task ReadmeQueueExample_Runs()
+    public async Task Queues_RunTwice_DoWhatTheirCommentsSay()
     {
-        using var dir = new TempDirectory();
-        string previous = Directory.GetCurrentDirectory();
-        Directory.SetCurrentDirectory(dir.Path);
-        try
+        await Sample();
+        await Sample();
+
+        async Task Sample()
         {
-            await RunExample();
-        }
-        finally
-        {
-            Directory.SetCurrentDirectory(previous);
+            var printed = new StringWriter();
+            TextWriter console = Console.Out;
+            Console.SetOut(printed);
+            try
+            {
+                // A persistent FIFO queue: survives kill -9, reuses popped space, grows when full, shrinks back when drained.
+                string directory = Path.GetTempPath();
+                using var queue = MappedQueue.Open(Path.Combine(directory, "jobs.queue"), initialSize: 64 * 1024);
+                queue.Push("first"u8);
+                queue.Push("second"u8);
+                while (queue.Pop() is { } item)                     // null only when empty (emmap's nil)
+                {
+                    Console.WriteLine(Encoding.UTF8.GetString(item)); // first, then second
+                }
+
+                // Typed items through any serializer (UTF-8, unmanaged structs, System.Text.Json, Stream-based ones, your own).
+                using var names = MappedQueue.Open(Path.Combine(directory, "names.queue"), 64 * 1024, QueueSerializer.Utf8);
+                names.Push("Ada");
+                if (names.TryPop(out string? name))                 // false only when empty: never confused with an item
+                {
+                    Console.WriteLine(name);                         // Ada
+                }
+
+                // Many producers and consumers: a thread-safe wrapper that can await items, with group-commit durability.
+                await using var jobs = ConcurrentMappedQueue.Open(
+                    Path.Combine(directory, "shared.queue"), 64 * 1024, new QueueOptions { Durability = QueueDurability.Batched });
+                jobs.Enqueue("job 1"u8);
+                byte[] job = await jobs.DequeueAsync();              // waits while the queue is empty
+                bool more = jobs.TryDequeue(out byte[]? next);       // false: the queue is empty again
+
+                // README promises:
+                printed.ToString().ShouldBe("first\nsecond\nAda\n");
+                queue.Count.ShouldBe(0);
+                Encoding.UTF8.GetString(job).ShouldBe("job 1");
+                more.ShouldBeFalse();
+                next.ShouldBeNull();
+            }
+            finally
+            {
+                Console.SetOut(console);
+            }
         }
     }
 
-    private static async Task RunExample()
+    [Test]
+    public void StreamSerializer_RunTwice_DoesWhatItsCommentsSay()
     {
-        // README: queue
-        // A persistent FIFO queue: survives kill -9, reuses popped space, grows when full, shrinks back when drained.
-        using var queue = MappedQueue.Open("jobs.queue", initialSize: 64 * 1024);
-        queue.Push("first"u8);
-        queue.Push("second"u8);
-        byte[]? next = queue.Pop();                    // "first"; null when empty (emmap's nil)
+        Sample();
+        Sample();
 
-        // Typed items through any serializer (UTF-8, unmanaged structs, System.Text.Json, your own).
-        using var names = MappedQueue.Open("names.queue", 64 * 1024, QueueSerializer.Utf8);
-        names.Push("Ada");
-        string? name = names.Pop();                    // "Ada"
+        void Sample()
+        {
+            // Any serializer that writes to a Stream (XML here; DataContract, protobuf...): items pass through pooled buffers to the file.
+            var xml = QueueSerializer.FromStream<XElement>((stream, item) => item.Save(stream), stream => XElement.Load(stream));
+            using var orders = MappedQueue.Open(Path.Combine(Path.GetTempPath(), "orders.queue"), 64 * 1024, xml);
+            orders.Push(new XElement("order", new XAttribute("id", 1)));
+            orders.TryPop(out XElement? order);                  // true: <order id="1" />
 
-        // Many producers and consumers: a thread-safe wrapper that can await items, with group-commit durability.
-        using var jobs = ConcurrentMappedQueue.Open("shared.queue", 64 * 1024, new QueueOptions { Durability = QueueDurability.Batched });
-        jobs.Enqueue("job 1"u8);
-        byte[] job = await jobs.DequeueAsync();        // waits while the queue is empty
-        // README: end
-
-        Encoding.UTF8.GetString(next!).ShouldBe("first");
-        queue.Count.ShouldBe(1);
-        name.ShouldBe("Ada");
-        Encoding.UTF8.GetString(job).ShouldBe("job 1");
+            // README promises:
+            order!.ToString().ShouldBe("<order id=\"1\" />");
+            orders.Count.ShouldBe(0);
+        }
     }
 }

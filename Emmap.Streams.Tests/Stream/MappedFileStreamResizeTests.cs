@@ -153,18 +153,21 @@ public sealed class MappedFileStreamResizeTests
     }
 
     [Test]
-    public void Dispose_AfterAppendWithAnotherHandleOpen_TrimsWhenTheLastHandleCloses()
+    public void Dispose_AfterAppendWithAnotherHandleOpen_TrimsAtOnceAndTheOtherHandleKeepsWorking()
     {
         var first = Create(10);
         using (var second = MappedFileStream.Open(_path, new MapOptions { Access = FileAccess.ReadWrite }))
         {
             first.WriteAt(10, "abc"u8);
+            first.Capacity.ShouldBeGreaterThan(13);
             first.Dispose();
+            new FileInfo(_path).Length.ShouldBe(13, "as a FileStream's dispose writes its buffer: the size on disk is the length");
             second.Length.ShouldBe(13);
-            new FileInfo(_path).Length.ShouldBeGreaterThan(13);
+            second.WriteAt(13, "de"u8);
+            second.Length.ShouldBe(15);
         }
 
-        new FileInfo(_path).Length.ShouldBe(13);
+        new FileInfo(_path).Length.ShouldBe(15);
     }
 
     private MappedFileStream Create(long size, long maxIncrement = MapOptions.DefaultMaxIncrementSize, bool fixedSize = false) =>

@@ -60,6 +60,28 @@ public sealed class ChildHost : IDisposable
         return ReadLine();
     }
 
+    /// <summary>Sends a line to the child without waiting for an answer.</summary>
+    public void Send(string line)
+    {
+        _process.StandardInput.WriteLine(line);
+        _process.StandardInput.Flush();
+    }
+
+    /// <summary>Waits for the child to end and checks that SIGKILL ended it (exit code 128 + 9).</summary>
+    public void ShouldBeKilled()
+    {
+        if (!_process.WaitForExit(s_timeout))
+        {
+            Kill();
+            throw new TimeoutException("The test host did not die in time.");
+        }
+
+        if (_process.ExitCode != 137)
+        {
+            throw new InvalidOperationException($"The test host exited with {_process.ExitCode}, expected to be killed: {StandardError()}");
+        }
+    }
+
     /// <summary>Closes the child's input (its cue to finish) and checks its exit code.</summary>
     public void ShouldExitWith(int code)
     {
@@ -103,7 +125,8 @@ public sealed class ChildHost : IDisposable
 
     private string StandardError() => _stderr.Wait(TimeSpan.FromSeconds(5)) ? _stderr.Result : string.Empty;
 
-    private void Kill()
+    /// <summary>Kills the child (SIGKILL) and waits for it to end.</summary>
+    public void Kill()
     {
         try
         {

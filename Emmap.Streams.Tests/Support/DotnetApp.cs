@@ -8,7 +8,8 @@ namespace Emmap.Streams.Tests.Support;
 
 /// <summary>
 /// Starts the programs the tests run as real OS processes (the test host and the <c>emmap</c> command), whose
-/// assemblies are copied next to the test assembly, through the same dotnet host that runs the tests.
+/// assemblies are copied next to the test assembly, through the same dotnet host that runs the tests. On Windows
+/// the tests run as a self-contained executable with no dotnet host: the programs' own executables are started.
 /// </summary>
 internal static class DotnetApp
 {
@@ -23,7 +24,9 @@ internal static class DotnetApp
     /// <summary>Describes a run of <paramref name="assembly"/> with <paramref name="arguments"/>, every stream redirected.</summary>
     public static ProcessStartInfo StartInfo(string assembly, IEnumerable<string> arguments)
     {
-        var start = new ProcessStartInfo(Host)
+        string path = Path.Combine(AppContext.BaseDirectory, assembly);
+        bool direct = OperatingSystem.IsWindows();
+        var start = new ProcessStartInfo(direct ? Path.ChangeExtension(path, ".exe") : Host)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -31,7 +34,11 @@ internal static class DotnetApp
             UseShellExecute = false,
             StandardOutputEncoding = Encoding.UTF8,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, assembly));
+        if (!direct)
+        {
+            start.ArgumentList.Add(path);
+        }
+
         foreach (string argument in arguments)
         {
             start.ArgumentList.Add(argument);

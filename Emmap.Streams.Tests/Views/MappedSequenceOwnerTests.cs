@@ -56,6 +56,7 @@ public sealed class MappedSequenceOwnerTests
     }
 
     [Test]
+    [LinuxOnly("reads /proc/self/maps and /proc/self/fd to see what is mapped and open")]
     public void ReadSequence_AfterTheStreamIsDisposed_StaysValidUntilDisposed()
     {
         var stream = MappedFileStream.Open(_path);
@@ -74,6 +75,7 @@ public sealed class MappedSequenceOwnerTests
     }
 
     [Test]
+    [LinuxOnly("reads /proc/self/maps and /proc/self/fd to see what is mapped and open")]
     public unsafe void Pin_ASegment_KeepsTheBytesMappedUntilTheHandleIsDisposed()
     {
         // Async writers (FileStream.WriteAsync, sockets) pin the memory they are given for the whole operation.

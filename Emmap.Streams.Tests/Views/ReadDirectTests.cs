@@ -80,6 +80,7 @@ public sealed class ReadDirectTests
     }
 
     [Test]
+    [LinuxOnly("reads /proc/self/maps and /proc/self/fd to see what is mapped and open")]
     public void ReadDirect_LastViewDisposed_TheFileIsNoLongerMapped()
     {
         var stream = OpenWritable();
@@ -170,6 +171,7 @@ public sealed class ReadDirectTests
     }
 
     [Test]
+    [LinuxOnly("reads /proc/self/maps and /proc/self/fd to see what is mapped and open")]
     public unsafe void Pin_OutlivesTheViewAndTheStream_UntilTheHandleIsDisposed()
     {
         var stream = OpenWritable();
@@ -186,6 +188,7 @@ public sealed class ReadDirectTests
     }
 
     [Test]
+    [LinuxOnly("reads /proc/self/maps and /proc/self/fd to see what is mapped and open")]
     public void ReadDirect_AutoUnlink_DeletesAtStreamDisposeWhileTheViewStaysReadable()
     {
         var stream = MappedFileStream.Open(_path, new MapOptions { Access = FileAccess.ReadWrite, AutoUnlink = true });

@@ -123,13 +123,12 @@ public sealed class MappedCounters : IDisposable
             {
                 return OpenExisting(fullPath, count, writable);
             }
+            catch (UnauthorizedAccessException denied) when (Directory.Exists(fullPath))
+            {
+                throw new UnauthorizedAccessException($"'{fullPath}' is a directory, not a counter file.", denied);
+            }
             catch (FileNotFoundException missing)
             {
-                if (Directory.Exists(fullPath))
-                {
-                    throw new UnauthorizedAccessException($"'{fullPath}' is a directory, not a counter file.", missing);
-                }
-
                 if (count == 0)
                 {
                     throw new ArgumentException(

@@ -1,9 +1,11 @@
 namespace Emmap.Streams.Mapping;
 
 /// <summary>
-/// Where the recent cuts of a <see cref="MappingState"/> started, so that an access whose end check saw the cut counter
-/// move can tell whether its own range was cut: a range that ends at or below every cut since the access began was never
-/// touched by them. Written and read under the file's gate.
+/// Where the recent erasing cuts of a <see cref="MappingState"/> started, so that an update whose end check saw the cut
+/// counter move can tell whether what it did may have been erased: a range that ends at or below every erasing cut since
+/// the update began was never touched by them. A cut that erases takes bytes out of the file (a shrink); one that does not
+/// (the detach of a closed mapping, another process's shrink seen later) leaves the file's bytes as they were, so an update
+/// that raced with it stands. Written and read under the file's gate.
 /// </summary>
 internal sealed class CutHistory
 {
@@ -15,7 +17,10 @@ internal sealed class CutHistory
     private long _evictedFloor = long.MaxValue;
     private long _recorded;
 
-    /// <summary>Records that cut number <paramref name="cut"/> (the counter's new value) started at <paramref name="from"/>.</summary>
+    /// <summary>
+    /// Records that cut number <paramref name="cut"/> (the counter's new value) started at <paramref name="from"/>
+    /// (<see cref="long.MaxValue"/> for a cut that erases nothing).
+    /// </summary>
     internal void Record(long cut, long from)
     {
         if (_recorded >= Capacity)

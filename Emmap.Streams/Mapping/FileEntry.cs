@@ -50,7 +50,7 @@ internal sealed class FileEntry
         Path = path;
         _file = file;
         Writable = writable;
-        _shared = SharedFileState.Open(identity, RandomAccess.GetLength(file.SafeFileHandle), path);
+        _shared = SharedFileState.Open(identity, file.SafeFileHandle, writable, path);
     }
 
     /// <summary>The state shared by all <see cref="MapSharing.Shared"/> handles, if any is open (under the gate).</summary>
@@ -82,6 +82,7 @@ internal sealed class FileEntry
             }
 
             FileStream old = _file;
+            _shared.Upgrade(file.SafeFileHandle);
             _file = file;
             Writable = true;
             if (Shared is { } shared)
@@ -108,6 +109,7 @@ internal sealed class FileEntry
     {
         if (checkDisk)
         {
+            _shared.TryJoinPage();
             ReconcileWithDisk();
         }
 
@@ -125,7 +127,8 @@ internal sealed class FileEntry
         }
         else if (length < local)
         {
-            shared.Cut(length);
+            // Another process shrank the file: its cut erases the bytes; this process keeps its pages, which stay valid.
+            shared.Cut(length, erasing: false);
         }
     }
 
@@ -351,19 +354,20 @@ internal sealed class FileEntry
     {
         lock (Gate)
         {
-            bool last = false;
+            bool forget = false;
             try
             {
                 _shared.Lock();
-                last = !_shared.OthersPresent();
-                if (last && Writable && _mayTruncate && Volatile.Read(ref _shared.Physical) > Volatile.Read(ref _shared.Length))
+                if (!_shared.OthersPresent())
                 {
-                    Truncate(Volatile.Read(ref _shared.Length));
-                }
+                    if (Writable && _mayTruncate && Volatile.Read(ref _shared.Physical) > Volatile.Read(ref _shared.Length))
+                    {
+                        Truncate(Volatile.Read(ref _shared.Length));
+                    }
 
-                if (Volatile.Read(ref _shared.Solo) == ProcessStamp.Current)
-                {
-                    Volatile.Write(ref _shared.Solo, 0);
+                    // The page may go once the file on disk says all it says; a truncation still owed (by a process that
+                    // could not make it) keeps the page for the next process that can.
+                    forget = Volatile.Read(ref _shared.Physical) == Volatile.Read(ref _shared.Length);
                 }
             }
             catch (IOException)
@@ -372,7 +376,7 @@ internal sealed class FileEntry
             }
             finally
             {
-                _shared.Close(unlinkPage: last);
+                _shared.Close(forget);
                 _file.Dispose();
             }
         }

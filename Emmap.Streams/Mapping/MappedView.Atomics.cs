@@ -1,5 +1,6 @@
 using System;
 using System.Threading;
+using Emmap.Streams.Testing;
 
 namespace Emmap.Streams.Mapping;
 
@@ -46,6 +47,7 @@ internal sealed unsafe partial class MappedView
                 _ => Interlocked.CompareExchange(ref cell, value, comparand),
             };
 
+            CrashPoints.Hit(CrashPoints.AtomicApplied);
             if (access.End() || RangeUntouched(access.Cuts, position, sizeof(long)))
             {
                 return old;

@@ -368,6 +368,18 @@ internal sealed unsafe partial class MappedView
         lock (Entry.Gate)
         {
             State.Handles--;
+            if (Writable && !State.IsPrivate)
+            {
+                try
+                {
+                    // As a FileStream's buffer is written at its dispose: another reader looking now sees the length.
+                    Entry.TrimSurplus();
+                }
+                catch (System.IO.IOException)
+                {
+                    // Only surplus bytes stay on disk; the last close gives them back.
+                }
+            }
         }
 
         return true;

@@ -108,9 +108,11 @@ internal sealed unsafe class MappingState
 
     /// <summary>
     /// Lowers <see cref="Length"/> to <paramref name="length"/> and advances the cut counter (under the gate), before the
-    /// caller replaces any page at or past it. Returns false if the length was not above it (nothing is cut).
+    /// caller replaces any page at or past it. <paramref name="erasing"/> says whether the bytes past it leave the file (a
+    /// shrink) or stay there (another process's shrink seen by a refresh: its own cut erases them). Returns false if the
+    /// length was not above it (nothing is cut).
     /// </summary>
-    internal bool Cut(long length)
+    internal bool Cut(long length, bool erasing = true)
     {
         if (Volatile.Read(ref Length) <= length)
         {
@@ -118,11 +120,14 @@ internal sealed unsafe class MappingState
         }
 
         Volatile.Write(ref Length, length);
-        RecordCut(length);
+        RecordCut(erasing ? length : long.MaxValue);
         return true;
     }
 
-    /// <summary>Advances the cut counter for a cut of everything from <paramref name="from"/> on (under the gate).</summary>
+    /// <summary>
+    /// Advances the cut counter for a cut that erases every byte from <paramref name="from"/> on (<see cref="long.MaxValue"/>:
+    /// a cut that erases nothing), under the gate.
+    /// </summary>
     internal void RecordCut(long from)
     {
         long next = Cuts + 1;
@@ -133,8 +138,8 @@ internal sealed unsafe class MappingState
     }
 
     /// <summary>
-    /// Under the gate: whether an access that began when the counter was <paramref name="since"/> and touched bytes before
-    /// <paramref name="end"/> (file coordinates) missed every cut made since.
+    /// Under the gate: whether an update that began when the counter was <paramref name="since"/> and touched bytes before
+    /// <paramref name="end"/> (file coordinates) missed every erasing cut made since, so that what it did is in the file.
     /// </summary>
     internal bool Untouched(long since, long end) => since == Cuts || (_history?.Untouched(since, Cuts, end) ?? true);
 
@@ -150,8 +155,10 @@ internal sealed unsafe class MappingState
     /// <returns>True if every region let go of the file's pages.</returns>
     internal bool DetachAll()
     {
+        // The file keeps its bytes: an update that raced with the last close landed before the pages were swapped, or in
+        // the swapped-in zero page of a closed handle (see docs/lifetime-and-concurrency.md).
         Volatile.Write(ref Length, 0);
-        RecordCut(0);
+        RecordCut(long.MaxValue);
         bool detached = Region.Detach();
         if (_retired is not null)
         {

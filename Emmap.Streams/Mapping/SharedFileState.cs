@@ -1,6 +1,7 @@
 using System;
 using System.Globalization;
 using System.IO;
+using System.Runtime.InteropServices;
 using System.Threading;
 using Emmap.Streams.Native;
 using Microsoft.Win32.SafeHandles;
@@ -10,7 +11,7 @@ namespace Emmap.Streams.Mapping;
 /// <summary>
 /// The state every process that maps a file shares about it: one page of shared memory (a file in <c>/dev/shm</c>, named
 /// after the data file's device, inode and birth time) holding the file's length, its physical size and the high-water
-/// mark of its length, plus byte-range locks on that page's file that coordinate size changes between processes.
+/// mark of its length, plus byte-range locks that coordinate size changes and tell who else has the file open.
 /// </summary>
 /// <remarks>
 /// <para><b>Words.</b> <see cref="Length"/> is the end of the data as every process agrees on it. <see cref="Physical"/> is
@@ -19,23 +20,32 @@ namespace Emmap.Streams.Mapping;
 /// <c>[Length, HighWater)</c> may hold data a shrink cut off, so growing over them zeroes them first.
 /// <see cref="Pending"/> is the physical size a growth in progress is heading for, so that a grower that died halfway is
 /// recognised.</para>
-/// <para><b>Who may change them.</b> Either the holder of the size lock, or the one process in <em>solo mode</em> (the
-/// only process with the file open), inside an in-flight window: it raises <see cref="InFlight"/>, fences, and checks that
-/// <see cref="Solo"/> still names it. A process that opens the file while another is solo clears <see cref="Solo"/> under
-/// the size lock and waits for <see cref="InFlight"/> to drop, so a solo process appends without any system call while it
-/// is alone, and everyone takes the lock as soon as it is not.</para>
-/// <para><b>Lifetime.</b> Every process holds a presence lock while it has the file open. The last one to close (the only
-/// one present) trims the data file to <see cref="Length"/> and deletes the page. A page left by processes that were all
-/// killed is reused by the next opener when its words still match the data file, and rebuilt from the file's size otherwise.
-/// When the page cannot be created (no writable <c>/dev/shm</c> or temporary directory), the state is kept in process
-/// memory: everything works, but only within this process.</para>
+/// <para><b>Locks.</b> On Linux they are open-file-description locks on the data file's own descriptor, on two bytes far
+/// past any data (<c>2^62</c>): every process holds a shared <em>presence</em> lock while it has the file open, and size
+/// changes hold the exclusive <em>size</em> lock (a read-only process takes it shared while it opens or closes, which is
+/// all it needs and all its descriptor allows). The kernel drops them when a process dies, so a process killed with
+/// SIGKILL never blocks the others. No descriptor is kept for the page itself. On macOS, which has no such locks, they are
+/// <c>lockf</c> locks on the page's file, kept open.</para>
+/// <para><b>Who may change the words.</b> Either the holder of the size lock, or the one process in <em>solo mode</em>
+/// (the only process with the file open), inside an in-flight window: it raises <see cref="InFlight"/>, fences, and checks
+/// that <see cref="Solo"/> still names it. A process that opens the file while another is solo clears <see cref="Solo"/>
+/// and waits for <see cref="InFlight"/> to drop (or the holder to be found dead), so a solo process appends without any
+/// system call while it is alone, and everyone takes the lock as soon as it is not.</para>
+/// <para><b>Lifetime.</b> A process that writes creates the page; a read-only one only uses a page that exists. The last
+/// process to close (the only one present) trims the data file to <see cref="Length"/> and deletes the page. A page left
+/// by processes that were all killed is reused by the next opener when its words still describe the data file, and rebuilt
+/// from the file's size otherwise. When no page can be created (no writable <c>/dev/shm</c> or temporary directory), the
+/// state is kept in process memory: everything works, but only within this process.</para>
 /// </remarks>
-internal sealed unsafe class SharedFileState : IDisposable
+internal sealed unsafe class SharedFileState
 {
     private const int PageSize = 4096;
     private const ulong Magic = 0x3142_5350_4D4D_4545; // "EEMMPSB1"
-    private const long SizeLockByte = 0;
-    private const long PresenceByte = 64;
+    private const int PageMode = 0x1B6; // 0666: every user who may map the data file must be able to write the page.
+
+    // Lock bytes: in the data file's lock space on Linux (far past any data), in the page's on macOS.
+    private static readonly long s_sizeLockByte = OperatingSystem.IsLinux() ? 1L << 62 : 0;
+    private static readonly long s_presenceByte = s_sizeLockByte + (OperatingSystem.IsLinux() ? 1 : 64);
 
     private const int MagicOffset = 0;
     private const int DeviceOffset = 16;
@@ -47,23 +57,34 @@ internal sealed unsafe class SharedFileState : IDisposable
     private const int PendingOffset = 88;
     private const int SoloOffset = 128;
     private const int InFlightOffset = 192;
+    private const int PathLengthOffset = 256;
+    private const int PathOffset = 512;
 
-    private readonly byte* _page;
-    private readonly SafeFileHandle? _file;
-    private readonly string? _pagePath;
+    // Pages are collected at most once per process, from its first open.
+    private static int s_collected;
+
+    private readonly FileIdentity _identity;
+    private readonly string _pagePath;
     private readonly string _dataPath;
-    private bool _disposed;
 
-    private SharedFileState(byte* page, SafeFileHandle? file, string? pagePath, string dataPath)
+    private byte* _page;
+    private bool _pageIsLocal;
+    private SafeFileHandle? _lockFile;
+    private bool _ownsLockFile;
+    private bool _writable;
+    private bool _closed;
+
+    private SharedFileState(FileIdentity identity, string dataPath)
     {
-        _page = page;
-        _file = file;
-        _pagePath = pagePath;
+        _identity = identity;
         _dataPath = dataPath;
+        _pagePath = System.IO.Path.Combine(
+            PageDirectory(),
+            string.Create(CultureInfo.InvariantCulture, $"emmap-{identity.Device:x}-{identity.Inode:x}-{identity.Birth:x}"));
     }
 
-    /// <summary>Gets whether the state is shared with other processes (false: kept in this process's memory).</summary>
-    internal bool IsShared => _file is not null;
+    /// <summary>Gets whether the state is shared with other processes through a page (false: kept in process memory).</summary>
+    internal bool IsShared => !_pageIsLocal;
 
     /// <summary>Gets the end of the data, in file coordinates.</summary>
     internal ref long Length => ref *(long*)(_page + LengthOffset);
@@ -84,51 +105,115 @@ internal sealed unsafe class SharedFileState : IDisposable
     internal ref long InFlight => ref *(long*)(_page + InFlightOffset);
 
     /// <summary>
-    /// Opens (creating if needed) the shared state of the data file <paramref name="identity"/>, registers this process as
-    /// present, and, if no other process is, makes this process solo and reconciles the words with the file's size
-    /// <paramref name="dataSize"/>. Falls back to process memory when the page cannot be created.
+    /// Joins the shared state of the data file open as <paramref name="dataFile"/>: registers this process as present and,
+    /// if no other process is, reconciles the words with the file and makes this process solo (when it may write).
     /// </summary>
-    internal static SharedFileState Open(FileIdentity identity, long dataSize, string dataPath)
+    internal static SharedFileState Open(FileIdentity identity, SafeFileHandle dataFile, bool writable, string dataPath)
     {
-        string? directory = PageDirectory();
-        if (directory is not null)
+        if (OperatingSystem.IsLinux() && Interlocked.Exchange(ref s_collected, 1) == 0)
         {
-            string pagePath = System.IO.Path.Combine(
-                directory,
-                string.Create(CultureInfo.InvariantCulture, $"emmap-{identity.Device:x}-{identity.Inode:x}-{identity.Birth:x}"));
-            SharedFileState? shared = TryOpenShared(pagePath, identity, dataSize, dataPath);
-            if (shared is not null)
-            {
-                return shared;
-            }
+            CollectOrphans();
         }
 
-        var local = new SharedFileState((byte*)System.Runtime.InteropServices.NativeMemory.AllocZeroed(PageSize), null, null, dataPath);
-        local.Initialize(identity, dataSize);
-        local.Solo = ProcessStamp.Current;
-        return local;
+        var state = new SharedFileState(identity, dataPath);
+        state.Join(dataFile, writable);
+        return state;
     }
 
-    /// <summary>Takes the size lock (waits for other processes). No-op for a process-local state.</summary>
+    /// <summary>Switches to <paramref name="dataFile"/>, a read-write descriptor that replaces a read-only one (under the gate).</summary>
+    internal void Upgrade(SafeFileHandle dataFile)
+    {
+        SafeFileHandle? old = _ownsLockFile ? null : _lockFile;
+        if (_ownsLockFile)
+        {
+            // macOS: the locks live on the page's descriptor, which stays; only the permission to change sizes is new.
+            _writable = true;
+            if (_pageIsLocal)
+            {
+                return;
+            }
+
+            Lock();
+            try
+            {
+                Volatile.Write(ref Solo, OthersPresent() ? 0 : ProcessStamp.Current);
+            }
+            finally
+            {
+                Unlock();
+            }
+
+            return;
+        }
+
+        // Linux: the presence lock belongs to the old descriptor; announce the new one before the old one closes.
+        if (old is not null && !_pageIsLocal)
+        {
+            RangeLocks.RegisterPresence(dataFile, s_presenceByte, _dataPath);
+        }
+
+        _lockFile = dataFile;
+        _writable = true;
+        if (_pageIsLocal && old is not null)
+        {
+            // A read-only process had no page: now that it may write, share one.
+            NativeMemory.Free(_page);
+            _page = null;
+            Join(dataFile, writable: true);
+        }
+    }
+
+    /// <summary>
+    /// For a read-only process that had no page to join (no process that writes had the file open): joins the page such a
+    /// process has created since, if any. Under the gate.
+    /// </summary>
+    internal void TryJoinPage()
+    {
+        if (!_pageIsLocal || _lockFile is null || _ownsLockFile || _closed)
+        {
+            return;
+        }
+
+        byte* page = MapPage(create: false, out SafeFileHandle? pageFile);
+        pageFile?.Dispose();
+        if (page is null)
+        {
+            return;
+        }
+
+        byte* local = _page;
+        _page = page;
+        if (*(ulong*)(page + MagicOffset) != Magic || !Describes(_identity))
+        {
+            _page = local;
+            Mmap.Release(page, PageSize);
+            return;
+        }
+
+        _pageIsLocal = false;
+        NativeMemory.Free(local);
+    }
+
+    /// <summary>Takes the size lock (shared for a read-only process). No-op for a process-local state.</summary>
     internal void Lock()
     {
-        if (_file is not null)
+        if (_lockFile is not null)
         {
-            RangeLocks.Lock(_file, SizeLockByte, _dataPath);
+            RangeLocks.Lock(_lockFile, s_sizeLockByte, shared: !_writable, _dataPath);
         }
     }
 
     /// <summary>Releases the size lock.</summary>
     internal void Unlock()
     {
-        if (_file is not null)
+        if (_lockFile is not null)
         {
-            RangeLocks.Unlock(_file, SizeLockByte);
+            RangeLocks.Unlock(_lockFile, s_sizeLockByte);
         }
     }
 
-    /// <summary>True if another live process has the file open.</summary>
-    internal bool OthersPresent() => _file is not null && RangeLocks.OthersPresent(_file, PresenceByte, _dataPath);
+    /// <summary>True if another live process has the file open (through this library).</summary>
+    internal bool OthersPresent() => _lockFile is not null && RangeLocks.OthersPresent(_lockFile, s_presenceByte, _dataPath);
 
     /// <summary>
     /// Starts a lock-free size change if this process is solo: raises <see cref="InFlight"/> and confirms, after a full
@@ -156,9 +241,7 @@ internal sealed unsafe class SharedFileState : IDisposable
     /// <summary>Ends a size change started by <see cref="TryEnterSolo"/>.</summary>
     internal void ExitSolo() => Volatile.Write(ref InFlight, 0);
 
-    /// <summary>
-    /// Under the size lock: makes this process solo if no other process is present. Returns true if it is solo afterwards.
-    /// </summary>
+    /// <summary>Under the size lock: makes this process solo if it may write and no other process is present.</summary>
     internal bool TryBecomeSolo()
     {
         long me = ProcessStamp.Current;
@@ -167,7 +250,7 @@ internal sealed unsafe class SharedFileState : IDisposable
             return true;
         }
 
-        if (OthersPresent())
+        if (!_writable || OthersPresent())
         {
             return false;
         }
@@ -178,61 +261,115 @@ internal sealed unsafe class SharedFileState : IDisposable
     }
 
     /// <summary>
-    /// Under the size lock, when the caller is about to share the file with a solo process: clears the solo word and waits
-    /// until the solo process has finished the size change it may be in the middle of (or is found dead).
+    /// Closes this process's part of the state. With <paramref name="last"/> (the caller holds the size lock, no other
+    /// process is present and the file's size on disk is its length), deletes the page first, so the next opener starts
+    /// afresh from the file. The locks go with the data file's descriptor, which the caller closes afterwards (Linux), or
+    /// with the page's (macOS).
     /// </summary>
-    internal void RevokeSolo()
+    internal void Close(bool last)
     {
-        long holder = Interlocked.Exchange(ref Solo, 0);
-        if (holder == 0 || holder == ProcessStamp.Current)
+        if (_closed)
         {
             return;
         }
 
-        var spin = new SpinWait();
-        while (Volatile.Read(ref InFlight) != 0)
+        _closed = true;
+        if (Volatile.Read(ref Solo) == ProcessStamp.Current)
         {
-            if (spin.Count > 100 && !ProcessStamp.IsAlive(holder))
-            {
-                Volatile.Write(ref InFlight, 0);
-                break;
-            }
-
-            spin.SpinOnce(sleep1Threshold: 20);
+            Volatile.Write(ref Solo, 0);
         }
-    }
 
-    /// <summary>
-    /// Closes this process's view of the state. With <paramref name="unlinkPage"/> (the caller holds the size lock and is
-    /// the last process), deletes the page first so the next opener starts afresh from the file.
-    /// </summary>
-    internal void Close(bool unlinkPage)
-    {
-        if (_disposed)
+        if (_pageIsLocal)
         {
+            NativeMemory.Free(_page);
             return;
         }
 
-        _disposed = true;
-        if (_file is null)
-        {
-            System.Runtime.InteropServices.NativeMemory.Free(_page);
-            return;
-        }
-
-        if (unlinkPage && _pagePath is not null)
+        if (last)
         {
             _ = Libc.Unlink(_pagePath);
         }
 
         Mmap.Release(_page, PageSize);
-        _file.Dispose();
+        if (_ownsLockFile)
+        {
+            _lockFile?.Dispose();
+        }
     }
 
-    /// <inheritdoc/>
-    public void Dispose() => Close(unlinkPage: false);
+    /// <summary>
+    /// Deletes pages that no process maps and whose data file is gone (their processes were killed, then the file was
+    /// deleted): nothing could ever use them again. Best effort, bounded, never throws. A page of a file that still exists is
+    /// kept: it may carry a truncation its last process could not make.
+    /// </summary>
+    internal static void CollectOrphans()
+    {
+        try
+        {
+            int examined = 0;
+            foreach (string page in Directory.EnumerateFiles(PageDirectory(), "emmap-*"))
+            {
+                if (++examined > 1000)
+                {
+                    return;
+                }
 
-    private static string? PageDirectory()
+                if (IsOrphan(page))
+                {
+                    _ = Libc.Unlink(page);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Collection is housekeeping: a page it cannot look at stays.
+        }
+    }
+
+    private static bool IsOrphan(string pagePath)
+    {
+        SafeFileHandle file;
+        try
+        {
+            file = File.OpenHandle(pagePath, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+
+        using (file)
+        {
+            if (RangeLocks.OthersPresent(file, s_sizeLockByte, pagePath))
+            {
+                return false;
+            }
+
+            Span<byte> page = stackalloc byte[PageSize];
+            int read = RandomAccess.Read(file, page, 0);
+            if (read < PageSize || System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(page) != Magic)
+            {
+                // Empty or unfinished: abandoned if nobody touched it for a while (a creator may be growing it right now).
+                return File.GetLastWriteTimeUtc(pagePath) < DateTime.UtcNow.AddMinutes(-1);
+            }
+
+            int length = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(page[PathLengthOffset..]);
+            if (length <= 0 || length > PageSize - PathOffset)
+            {
+                return false;
+            }
+
+            string dataPath = System.Text.Encoding.UTF8.GetString(page.Slice(PathOffset, length));
+            FileStatus? status = NativeFile.TryGetStatus(dataPath);
+            var recorded = new FileIdentity(
+                System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(page[DeviceOffset..]),
+                System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(page[InodeOffset..]),
+                System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(page[BirthOffset..]));
+            return status is null || status.Value.Identity != recorded;
+        }
+    }
+
+    private static string PageDirectory()
     {
         if (OperatingSystem.IsLinux() && Directory.Exists("/dev/shm"))
         {
@@ -248,98 +385,214 @@ internal sealed unsafe class SharedFileState : IDisposable
         return System.IO.Path.GetTempPath();
     }
 
-    private static SharedFileState? TryOpenShared(string pagePath, FileIdentity identity, long dataSize, string dataPath)
+    // Registers this process and attaches the page (creating it when this process may write), under the size lock.
+    private void Join(SafeFileHandle dataFile, bool writable)
     {
-        for (int attempt = 0; attempt < 100; attempt++)
+        _writable = writable;
+        if (OperatingSystem.IsLinux())
         {
-            SafeFileHandle file;
+            _lockFile = dataFile;
             try
             {
-                file = File.OpenHandle(pagePath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+                Lock();
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            catch (IOException ex) when (RangeLocks.IsUnsupported(ex))
             {
-                return null;
+                // A file system without byte-range locks (some FUSE and network file systems): coordinate within this
+                // process only, as documented.
+                _lockFile = null;
+                UseLocalPage(RandomAccess.GetLength(dataFile));
+                return;
             }
 
-            SharedFileState? state = null;
-            bool locked = false;
             try
             {
-                using (DescriptorLease descriptor = DescriptorLease.Of(file))
-                {
-                    // Any user who may map the data file must be able to take the locks: the page is world-writable (best
-                    // effort: only its owner may change the mode).
-                    _ = Libc.ChangeMode(descriptor.Value, 0x1B6);
-                }
-
-                RangeLocks.Lock(file, SizeLockByte, dataPath);
-                locked = true;
-                FileStatus status = NativeFile.GetStatus(file, pagePath);
-                if (status.Links == 0)
-                {
-                    // The last process deleted this page while we waited for the lock: open the new one.
-                    continue;
-                }
-
-                if (status.Size < PageSize)
-                {
-                    NativeFile.Grow(file, status.Size, PageSize, pagePath);
-                }
-
-                byte* page = Mmap.MapShared(file, PageSize, pagePath);
-                state = new SharedFileState(page, file, pagePath, dataPath);
-                bool alone = !state.OthersPresent();
-                RangeLocks.RegisterPresence(file, PresenceByte, dataPath);
-                if (alone)
-                {
-                    state.Reconcile(identity, dataSize);
-                    Volatile.Write(ref state.InFlight, 0);
-                    Volatile.Write(ref state.Solo, ProcessStamp.Current);
-                }
-                else
-                {
-                    state.RevokeSolo();
-                }
-
-                RangeLocks.Unlock(file, SizeLockByte);
-                locked = false;
-                return state;
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                // No room or no right to share the state (a full /dev/shm, a page made by another user): stay process-local.
-                state = null;
-                return null;
+                bool alone = !OthersPresent();
+                RangeLocks.RegisterPresence(dataFile, s_presenceByte, _dataPath);
+                _page = MapPage(create: writable, out SafeFileHandle? pageFile);
+                pageFile?.Dispose();
+                Attach(alone, RandomAccess.GetLength(dataFile));
             }
             finally
             {
-                if (state is null)
-                {
-                    if (locked)
-                    {
-                        RangeLocks.Unlock(file, SizeLockByte);
-                    }
-
-                    file.Dispose();
-                }
+                Unlock();
             }
+
+            return;
         }
 
-        return null;
+        // macOS: the locks live on the page's own descriptor, so every process opens (or creates) the page.
+        for (int attempt = 0; attempt < 100; attempt++)
+        {
+            _page = MapPage(create: true, out SafeFileHandle? pageFile);
+            if (pageFile is null)
+            {
+                break;
+            }
+
+            _lockFile = pageFile;
+            _ownsLockFile = true;
+            Lock();
+            if (NativeFile.GetStatus(pageFile, _pagePath).Links == 0)
+            {
+                // The last process deleted this page while we waited for the lock: open the new one.
+                Unlock();
+                Mmap.Release(_page, PageSize);
+                pageFile.Dispose();
+                _lockFile = null;
+                _ownsLockFile = false;
+                continue;
+            }
+
+            try
+            {
+                bool alone = !OthersPresent();
+                RangeLocks.RegisterPresence(pageFile, s_presenceByte, _dataPath);
+                Attach(alone, RandomAccess.GetLength(dataFile));
+            }
+            finally
+            {
+                Unlock();
+            }
+
+            return;
+        }
+
+        UseLocalPage(RandomAccess.GetLength(dataFile));
     }
 
-    /// <summary>
-    /// Alone, under the size lock: keeps the words of a page whose processes all died if they still describe the data file
-    /// (same identity, the physical size they recorded is the file's size, or a growth in progress explains it); otherwise
-    /// rebuilds them from the file's size.
-    /// </summary>
-    private void Reconcile(FileIdentity identity, long dataSize)
+    // Under the size lock, once registered: reconcile a page this process has to itself, or join the others.
+    private void Attach(bool alone, long dataSize)
     {
-        bool same = *(ulong*)(_page + MagicOffset) == Magic
-            && *(ulong*)(_page + DeviceOffset) == identity.Device
-            && *(ulong*)(_page + InodeOffset) == identity.Inode
-            && *(long*)(_page + BirthOffset) == identity.Birth;
+        if (_page is null)
+        {
+            UseLocalPage(dataSize);
+            return;
+        }
+
+        _pageIsLocal = false;
+        bool valid = *(ulong*)(_page + MagicOffset) == Magic && Describes(_identity);
+        if (alone)
+        {
+            Reconcile(dataSize);
+            if (_writable)
+            {
+                Volatile.Write(ref InFlight, 0);
+                Volatile.Write(ref Solo, ProcessStamp.Current);
+            }
+        }
+        else if (!valid)
+        {
+            // The others are read-only processes that had no page: start one from the file as it is.
+            Initialize(dataSize);
+        }
+        else
+        {
+            RevokeSolo();
+        }
+    }
+
+    private void UseLocalPage(long dataSize)
+    {
+        _page = (byte*)NativeMemory.AllocZeroed(PageSize);
+        _pageIsLocal = true;
+        Initialize(dataSize);
+        if (_writable)
+        {
+            Solo = ProcessStamp.Current;
+        }
+    }
+
+    // Maps the page (creating it if allowed); null when it does not exist or cannot be shared.
+    private byte* MapPage(bool create, out SafeFileHandle? pageFile)
+    {
+        pageFile = null;
+        SafeFileHandle file;
+        try
+        {
+            file = File.OpenHandle(
+                _pagePath, create ? FileMode.OpenOrCreate : FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+
+        try
+        {
+            FileStatus status = NativeFile.GetStatus(file, _pagePath);
+            if (status.Size < PageSize)
+            {
+                using (DescriptorLease descriptor = DescriptorLease.Of(file))
+                {
+                    // Best effort: only the page's owner may change its mode.
+                    _ = Libc.ChangeMode(descriptor.Value, PageMode);
+                }
+
+                NativeFile.Grow(file, status.Size, PageSize, _pagePath, injectable: false);
+            }
+
+            byte* page = Mmap.MapShared(file, PageSize, _pagePath);
+            if (OperatingSystem.IsLinux())
+            {
+                // A shared lock that lives as long as the mapping (the mapping keeps the open file description), so that an
+                // abandoned page can be told from a page in use without keeping a descriptor (see CollectOrphans).
+                RangeLocks.RegisterPresence(file, s_sizeLockByte, _pagePath);
+            }
+
+            pageFile = file;
+            return page;
+        }
+        catch (IOException)
+        {
+            // No room in /dev/shm, or a page this process may not grow: stay process-local.
+            file.Dispose();
+            return null;
+        }
+    }
+
+    // Waits until a solo process has left the size change it may be in the middle of (or is found dead), after taking solo away.
+    private void RevokeSolo()
+    {
+        long holder = Interlocked.Exchange(ref Solo, 0);
+        if (holder == 0 || holder == ProcessStamp.Current)
+        {
+            return;
+        }
+
+        // A size change takes microseconds: spin briefly, then check once a millisecond whether the holder still lives.
+        var spin = new SpinWait();
+        while (Volatile.Read(ref InFlight) != 0)
+        {
+            if (spin.Count >= 20)
+            {
+                if (!ProcessStamp.IsAlive(holder))
+                {
+                    Volatile.Write(ref InFlight, 0);
+                    break;
+                }
+
+                Thread.Sleep(1);
+                continue;
+            }
+
+            spin.SpinOnce(sleep1Threshold: -1);
+        }
+    }
+
+    private bool Describes(FileIdentity identity) =>
+        *(ulong*)(_page + DeviceOffset) == identity.Device
+        && *(ulong*)(_page + InodeOffset) == identity.Inode
+        && *(long*)(_page + BirthOffset) == identity.Birth;
+
+    /// <summary>
+    /// Alone: keeps the words of a page whose processes all died if they still describe the data file (same identity, the
+    /// physical size they recorded is the file's size, or a growth in progress explains it); otherwise rebuilds them from the
+    /// file's size.
+    /// </summary>
+    private void Reconcile(long dataSize)
+    {
+        bool same = *(ulong*)(_page + MagicOffset) == Magic && Describes(_identity);
         long physical = Physical;
         long pending = Pending;
         bool explained = physical == dataSize || (pending != 0 && dataSize >= physical && dataSize <= pending);
@@ -347,18 +600,26 @@ internal sealed unsafe class SharedFileState : IDisposable
         {
             Physical = dataSize;
             Pending = 0;
+            Solo = 0;
+            InFlight = 0;
             return;
         }
 
-        Initialize(identity, dataSize);
+        Initialize(dataSize);
     }
 
-    private void Initialize(FileIdentity identity, long dataSize)
+    private void Initialize(long dataSize)
     {
         new Span<byte>(_page, PageSize).Clear();
-        *(ulong*)(_page + DeviceOffset) = identity.Device;
-        *(ulong*)(_page + InodeOffset) = identity.Inode;
-        *(long*)(_page + BirthOffset) = identity.Birth;
+        *(ulong*)(_page + DeviceOffset) = _identity.Device;
+        *(ulong*)(_page + InodeOffset) = _identity.Inode;
+        *(long*)(_page + BirthOffset) = _identity.Birth;
+        int pathBytes = System.Text.Encoding.UTF8.GetByteCount(_dataPath);
+        if (pathBytes <= PageSize - PathOffset)
+        {
+            *(int*)(_page + PathLengthOffset) = System.Text.Encoding.UTF8.GetBytes(_dataPath, new Span<byte>(_page + PathOffset, pathBytes));
+        }
+
         Length = dataSize;
         Physical = dataSize;
         HighWater = dataSize;

@@ -66,6 +66,10 @@ internal static unsafe partial class Libc
     [LibraryImport(LibraryName, EntryPoint = "ftruncate", SetLastError = true)]
     internal static partial int Truncate(int fd, long length);
 
+    /// <summary><c>open(path, flags)</c> without <c>O_CREAT</c>, so the variadic mode argument is never read.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Open(string path, int flags);
+
     [LibraryImport(LibraryName, EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int Link(string existingPath, string newPath);
 

@@ -50,8 +50,10 @@ internal static unsafe partial class NativeFile
         if (Libc.StatX(fd, path ?? string.Empty, flags, Libc.StatXBasicStats | Libc.StatXBirthTime, buffer) != 0)
         {
             int errno = NativeErrors.LastError();
-            if (path is not null && errno is UnixConstants.ErrorNoEntry)
+            if (path is not null)
             {
+                // Nothing usable there (missing, a dangling link, a path through a file, too long, not searchable): the caller
+                // lets the open that follows report it the way the BCL does.
                 return null;
             }
 

@@ -52,8 +52,10 @@ internal static unsafe partial class NativeFile
         if (result != 0)
         {
             int errno = NativeErrors.LastError();
-            if (path is not null && errno == UnixConstants.ErrorNoEntry)
+            if (path is not null)
             {
+                // Nothing usable there (missing, a dangling link, a path through a file, too long, not searchable): the caller
+                // lets the open that follows report it the way the BCL does.
                 return null;
             }
 

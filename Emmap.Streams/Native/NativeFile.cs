@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using System.IO;
 using Emmap.Streams.Testing;
 using Microsoft.Win32.SafeHandles;
@@ -17,16 +18,17 @@ internal static unsafe partial class NativeFile
 
     /// <summary>
     /// Grows the file to <paramref name="newLength"/> with every new block reserved on disk. On failure
-    /// the file keeps <paramref name="oldLength"/> and an <see cref="IOException"/> is thrown.
+    /// the file keeps <paramref name="oldLength"/> and an <see cref="IOException"/> is thrown. Tests can make it fail
+    /// (<see cref="FaultPoint.Allocate"/>) unless <paramref name="injectable"/> is false (the library's own bookkeeping files).
     /// </summary>
-    internal static void Grow(SafeFileHandle file, long oldLength, long newLength, string path)
+    internal static void Grow(SafeFileHandle file, long oldLength, long newLength, string path, bool injectable = true)
     {
         if (newLength <= oldLength)
         {
             return;
         }
 
-        int injected = FaultInjection.Check(FaultPoint.Allocate);
+        int injected = injectable ? FaultInjection.Check(FaultPoint.Allocate) : 0;
         if (injected != 0)
         {
             throw NativeErrors.IOError(injected, "Reserving disk space", path);
@@ -161,6 +163,86 @@ internal static unsafe partial class NativeFile
         {
             return false;
         }
+    }
+
+    /// <summary>
+    /// Opens a second descriptor of the file open as <paramref name="file"/>, with its own open file description, read-write
+    /// or read-only. It is opened with libc rather than the BCL so that it takes no <c>flock</c>: the BCL's sharing lock
+    /// belongs to the stream's own handle, and a lock on this descriptor would conflict with that handle's
+    /// <see cref="FileShare.None"/> or outlive it.
+    /// </summary>
+    /// <exception cref="UnauthorizedAccessException">The file's permissions do not allow the access (a read-write descriptor needs
+    /// read permission too, which a write-only <see cref="FileStream"/> does not).</exception>
+    /// <exception cref="IOException">The path names another file than <paramref name="file"/> by now, or the system refused.</exception>
+    internal static SafeFileHandle Reopen(SafeFileHandle file, string path, bool writable)
+    {
+        int flags = (writable ? UnixConstants.OpenReadWrite : UnixConstants.OpenReadOnly) | UnixConstants.OpenCloseOnExec;
+        if (OperatingSystem.IsLinux())
+        {
+            // The /proc link opens the very inode of the descriptor, even if the path was renamed or replaced meanwhile.
+            int viaProc;
+            using (DescriptorLease descriptor = DescriptorLease.Of(file))
+            {
+                viaProc = OpenRetrying("/proc/self/fd/" + descriptor.Value.ToString(CultureInfo.InvariantCulture), flags);
+            }
+
+            if (viaProc >= 0)
+            {
+                return new SafeFileHandle(viaProc, ownsHandle: true);
+            }
+
+            int errno = NativeErrors.LastError();
+            if (errno != UnixConstants.ErrorNoEntry)
+            {
+                throw ReopenError(errno, path, writable);
+            }
+
+            // No /proc (a minimal container): open the path and check that it is still the same file.
+        }
+
+        int fd = OpenRetrying(path, flags);
+        if (fd < 0)
+        {
+            throw ReopenError(NativeErrors.LastError(), path, writable);
+        }
+
+        var reopened = new SafeFileHandle(fd, ownsHandle: true);
+        try
+        {
+            if (GetStatus(reopened, path).Identity != GetStatus(file, path).Identity)
+            {
+                throw new IOException($"'{path}' was replaced by another file while it was being opened.");
+            }
+        }
+        catch
+        {
+            reopened.Dispose();
+            throw;
+        }
+
+        return reopened;
+    }
+
+    private static int OpenRetrying(string path, int flags)
+    {
+        int fd;
+        while ((fd = Libc.Open(path, flags)) < 0 && NativeErrors.LastError() == UnixConstants.ErrorInterrupted)
+        {
+        }
+
+        return fd;
+    }
+
+    private static Exception ReopenError(int errno, string path, bool writable)
+    {
+        if (errno is UnixConstants.ErrorAccess or UnixConstants.ErrorPermission)
+        {
+            return new UnauthorizedAccessException(writable
+                ? $"Access to the path '{path}' is denied: a writable memory mapping needs permission to read the file as well as to write it."
+                : $"Access to the path '{path}' is denied.");
+        }
+
+        return NativeErrors.IOError(errno, "Opening the file for mapping", path);
     }
 
     private static int TryTruncate(SafeFileHandle file, long length)

@@ -16,10 +16,15 @@ namespace Emmap.Streams.Native;
 /// </remarks>
 internal static unsafe partial class RangeLocks
 {
-    /// <summary>Takes the exclusive lock on byte <paramref name="offset"/>, waiting for other processes to release it.</summary>
-    internal static void Lock(SafeFileHandle file, long offset, string path)
+    /// <summary>
+    /// Takes the lock on byte <paramref name="offset"/>, waiting for other processes to release a conflicting one: exclusive,
+    /// or with <paramref name="shared"/> shared with other shared holders (Linux; on macOS every lock is exclusive).
+    /// </summary>
+    internal static void Lock(SafeFileHandle file, long offset, bool shared, string path)
     {
-        int errno = OperatingSystem.IsLinux() ? LockLinux(file, offset, Libc.LockWrite, wait: true) : LockMacOS(file, offset, Libc.LockfLock);
+        int errno = OperatingSystem.IsLinux()
+            ? LockLinux(file, offset, shared ? Libc.LockRead : Libc.LockWrite, wait: true)
+            : LockMacOS(file, offset, Libc.LockfLock);
         if (errno != 0)
         {
             throw NativeErrors.IOError(errno, "Locking the coordination block", path);
@@ -72,6 +77,10 @@ internal static unsafe partial class RangeLocks
 
         return others;
     }
+
+    /// <summary>True if <paramref name="error"/> says the file system has no byte-range locks at all.</summary>
+    internal static bool IsUnsupported(System.IO.IOException error) =>
+        error.HResult == UnixConstants.ErrorNoLocks || error.HResult == UnixConstants.ErrorInvalid || error.HResult == UnixConstants.ErrorNotSupported;
 
     private static bool IsHeldElsewhere(int errno) => errno == UnixConstants.ErrorWouldBlock || errno == UnixConstants.ErrorAccess;
 }

@@ -34,19 +34,30 @@ internal static class UnixConstants
 
     internal const int SeekSet = 0;
 
+    internal const int OpenReadOnly = 0;
+    internal const int OpenReadWrite = 2;
+
+    /// <summary><c>O_CLOEXEC</c>: 0x80000 on Linux, 0x1000000 on macOS.</summary>
+    internal static readonly int OpenCloseOnExec = OperatingSystem.IsMacOS() ? 0x1000000 : 0x80000;
+
     /// <summary>File type bits of <c>st_mode</c> (<c>S_IFMT</c>) and the regular-file type (<c>S_IFREG</c>), the same on both.</summary>
     internal const int FileTypeMask = 0xF000;
     internal const int RegularFile = 0x8000;
     internal const int DirectoryFile = 0x4000;
     internal const int SymbolicLink = 0xA000;
 
+    internal const int ErrorPermission = 1;
     internal const int ErrorNoEntry = 2;
     internal const int ErrorInterrupted = 4;
     internal const int ErrorAccess = 13;
     internal const int ErrorExists = 17;
     internal const int ErrorInvalid = 22;
+    internal const int ErrorFileTooLarge = 27;
     internal const int ErrorNoSpace = 28;
     internal const int ErrorReadOnlyFileSystem = 30;
+
+    /// <summary><c>ENOLCK</c>: 37 on Linux, 77 on macOS.</summary>
+    internal static readonly int ErrorNoLocks = OperatingSystem.IsMacOS() ? 77 : 37;
 
     /// <summary><c>EAGAIN</c> (11 on Linux, 35 on macOS): a lock is held elsewhere.</summary>
     internal static readonly int ErrorWouldBlock = OperatingSystem.IsMacOS() ? 35 : 11;

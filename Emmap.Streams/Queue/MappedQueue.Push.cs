@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.IO;
 using System.Runtime.CompilerServices;
 using System.Threading;
@@ -21,7 +22,8 @@ public sealed partial class MappedQueue
     [MethodImpl(MethodImplOptions.NoInlining)]
     public void Push(ReadOnlySpan<byte> item)
     {
-        if (!TryPushCore(item, spaceErrorsAreFull: false))
+        var payload = new SpanPayload(item);
+        if (!TryPushCore(ref payload, spaceErrorsAreFull: false))
         {
             ThrowFull(item.Length);
         }
@@ -36,22 +38,57 @@ public sealed partial class MappedQueue
     /// <exception cref="NotSupportedException">The queue is read-only.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public bool TryPush(ReadOnlySpan<byte> item) => TryPushCore(item, spaceErrorsAreFull: true);
+    public bool TryPush(ReadOnlySpan<byte> item)
+    {
+        var payload = new SpanPayload(item);
+        return TryPushCore(ref payload, spaceErrorsAreFull: true);
+    }
 
-    private bool TryPushCore(ReadOnlySpan<byte> item, bool spaceErrorsAreFull)
+    /// <summary>Appends the bytes of <paramref name="item"/>, a sequence of buffers, as one item: each buffer is copied straight into the record.</summary>
+    /// <exception cref="QueueFullException">The queue is fixed-size and the item does not fit.</exception>
+    internal void Push(in ReadOnlySequence<byte> item)
+    {
+        if (item.IsSingleSegment)
+        {
+            Push(item.FirstSpan);
+            return;
+        }
+
+        var payload = new SequencePayload(item);
+        if (!TryPushCore(ref payload, spaceErrorsAreFull: false))
+        {
+            ThrowFull(payload.Length);
+        }
+    }
+
+    /// <summary>Appends the bytes of <paramref name="item"/> as one item if there is room (see <see cref="TryPush(ReadOnlySpan{byte})"/>).</summary>
+    internal bool TryPush(in ReadOnlySequence<byte> item)
+    {
+        if (item.IsSingleSegment)
+        {
+            return TryPush(item.FirstSpan);
+        }
+
+        var payload = new SequencePayload(item);
+        return TryPushCore(ref payload, spaceErrorsAreFull: true);
+    }
+
+    private bool TryPushCore<TPayload>(scoped ref TPayload item, bool spaceErrorsAreFull)
+        where TPayload : IPushPayload, allows ref struct
     {
         long size = QueueLayout.RecordSize(item.Length);
         long tailPhys = _tailPhys;
         if (_state == StateOpen && tailPhys + size <= _pushEnd && _tail - _head + size <= _ringSize && item.Length <= QueueLayout.MaxItemLength)
         {
-            CommitPush(tailPhys, item, size, skip: 0);
+            CommitPush(tailPhys, ref item, size, skip: 0);
             return true;
         }
 
-        return PushSlow(item, spaceErrorsAreFull);
+        return PushSlow(ref item, spaceErrorsAreFull);
     }
 
-    private bool PushSlow(ReadOnlySpan<byte> item, bool spaceErrorsAreFull)
+    private bool PushSlow<TPayload>(scoped ref TPayload item, bool spaceErrorsAreFull)
+        where TPayload : IPushPayload, allows ref struct
     {
         ThrowIfCannotWrite();
         if (item.Length > QueueLayout.MaxItemLength)
@@ -62,19 +99,20 @@ public sealed partial class MappedQueue
         long size = QueueLayout.RecordSize(item.Length);
         if (_multiProcess)
         {
-            return SharedPush(item, size, spaceErrorsAreFull);
+            return SharedPush(ref item, size, spaceErrorsAreFull);
         }
 
         ThrowIfPositionsExhausted();
         ThrowIfNeverFits(item.Length, size);
-        return PushLoop(item, size, spaceErrorsAreFull);
+        return PushLoop(ref item, size, spaceErrorsAreFull);
     }
 
     /// <summary>
     /// Pushes when the fast path could not: drops a lone marker, repositions a drained queue, wraps with a marker, or grows.
     /// In shared mode it runs holding both locks, with every cursor and count exact.
     /// </summary>
-    private bool PushLoop(ReadOnlySpan<byte> item, long size, bool spaceErrorsAreFull)
+    private bool PushLoop<TPayload>(scoped ref TPayload item, long size, bool spaceErrorsAreFull)
+        where TPayload : IPushPayload, allows ref struct
     {
         while (true)
         {
@@ -90,7 +128,7 @@ public sealed partial class MappedQueue
             {
                 if (used + size <= _ringSize)
                 {
-                    CommitPushAny(tailPhys, item, size, skip: 0);
+                    CommitPushAny(tailPhys, ref item, size, skip: 0);
                     return true;
                 }
             }
@@ -104,7 +142,7 @@ public sealed partial class MappedQueue
                 long skip = _ringEnd - tailPhys;
                 if (used + skip + size <= _ringSize)
                 {
-                    CommitPushAny(tailPhys, item, size, skip);
+                    CommitPushAny(tailPhys, ref item, size, skip);
                     return true;
                 }
             }
@@ -123,15 +161,16 @@ public sealed partial class MappedQueue
         }
     }
 
-    private void CommitPushAny(long phys, ReadOnlySpan<byte> item, long size, long skip)
+    private void CommitPushAny<TPayload>(long phys, scoped ref TPayload item, long size, long skip)
+        where TPayload : IPushPayload, allows ref struct
     {
         if (_multiProcess)
         {
-            CommitPushShared(phys, item, size, skip);
+            CommitPushShared(phys, ref item, size, skip);
         }
         else
         {
-            CommitPush(phys, item, size, skip);
+            CommitPush(phys, ref item, size, skip);
         }
     }
 
@@ -141,7 +180,8 @@ public sealed partial class MappedQueue
     /// Commits nothing.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void WriteRecord(byte* b, ref long phys, ref long stamp, ReadOnlySpan<byte> item, long skip)
+    private static unsafe void WriteRecord<TPayload>(byte* b, ref long phys, ref long stamp, scoped ref TPayload item, long skip)
+        where TPayload : IPushPayload, allows ref struct
     {
         if (skip != 0)
         {
@@ -154,11 +194,12 @@ public sealed partial class MappedQueue
         }
 
         byte* record = b + phys;
-        item.CopyTo(new Span<byte>(record + QueueLayout.RecordHeaderSize, item.Length));
+        var written = new Span<byte>(record + QueueLayout.RecordHeaderSize, item.Length);
+        item.CopyTo(written);
         CrashPoints.Hit(CrashPoints.PushPayload);
         uint length = (uint)item.Length;
         *(long*)(record + 8) = stamp;
-        *(ulong*)record = length | ((ulong)QueueChecksum.Record(length, stamp, item) << 32);
+        *(ulong*)record = length | ((ulong)item.Checksum(length, stamp, written) << 32);
         CrashPoints.Hit(CrashPoints.PushHeader);
     }
 
@@ -166,13 +207,14 @@ public sealed partial class MappedQueue
     /// Writes the record (after a skip marker when <paramref name="skip"/> is not 0, in which case the record goes to the
     /// ring start) and commits it with one release store of the tail word.
     /// </summary>
-    private unsafe void CommitPush(long phys, ReadOnlySpan<byte> item, long size, long skip)
+    private unsafe void CommitPush<TPayload>(long phys, scoped ref TPayload item, long size, long skip)
+        where TPayload : IPushPayload, allows ref struct
     {
         long stamp = _tail;
         long markerPhys = phys;
         MappedAccess access = _view.BeginAccess();
         byte* b = access.Pointer;
-        WriteRecord(b, ref phys, ref stamp, item, skip);
+        WriteRecord(b, ref phys, ref stamp, ref item, skip);
         long newTail = stamp + size;
         Volatile.Write(ref *(long*)(b + QueueLayout.TailWordOffset), newTail);
         _view.EndAccess(access);

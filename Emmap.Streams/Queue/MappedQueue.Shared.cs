@@ -28,7 +28,7 @@ public sealed partial class MappedQueue
     /// </summary>
     private void OpenShared()
     {
-        RangeLocks.Lock(LockFile, OpenLockByte, _stream.Name);
+        RangeLocks.Lock(LockFile, OpenLockByte, shared: false, _stream.Name);
         try
         {
             RangeLocks.RegisterPresence(LockFile, PresenceByte, _stream.Name);
@@ -122,7 +122,7 @@ public sealed partial class MappedQueue
     {
         try
         {
-            RangeLocks.Lock(LockFile, OpenLockByte, _stream.Name);
+            RangeLocks.Lock(LockFile, OpenLockByte, shared: false, _stream.Name);
             try
             {
                 WithdrawPresence();

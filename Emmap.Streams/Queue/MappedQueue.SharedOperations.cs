@@ -16,7 +16,8 @@ public sealed partial class MappedQueue
     /// growth, a drained queue to reposition), the head lock is taken too and the single-process logic runs with every cursor
     /// and count exact.
     /// </summary>
-    private unsafe bool SharedPush(ReadOnlySpan<byte> item, long size, bool spaceErrorsAreFull)
+    private unsafe bool SharedPush<TPayload>(scoped ref TPayload item, long size, bool spaceErrorsAreFull)
+        where TPayload : IPushPayload, allows ref struct
     {
         ThrowIfReentered();
         MappedAccess access = _view.BeginAccess();
@@ -51,7 +52,7 @@ public sealed partial class MappedQueue
                 try
                 {
                     ThrowIfNeverFits(item.Length, size);
-                    return PushLoop(item, size, spaceErrorsAreFull);
+                    return PushLoop(ref item, size, spaceErrorsAreFull);
                 }
                 finally
                 {
@@ -61,13 +62,13 @@ public sealed partial class MappedQueue
 
             if (_durability == QueueDurability.Always)
             {
-                CommitPushShared(_tailPhys, item, size, skip: 0);
+                CommitPushShared(_tailPhys, ref item, size, skip: 0);
                 return true;
             }
 
             long stamp = _tail;
             long phys = _tailPhys;
-            WriteRecord(b, ref phys, ref stamp, item, skip: 0);
+            WriteRecord(b, ref phys, ref stamp, ref item, skip: 0);
 
             // The record must have reached the file before it is committed (no cut of its pages meanwhile).
             _view.EndAccess(access);
@@ -96,14 +97,15 @@ public sealed partial class MappedQueue
     /// the tail word (<see cref="StoreTailShared"/>). In <see cref="QueueDurability.Always"/> mode the record is flushed before
     /// the commit, so a failed flush leaves nothing committed.
     /// </summary>
-    private unsafe void CommitPushShared(long phys, ReadOnlySpan<byte> item, long size, long skip)
+    private unsafe void CommitPushShared<TPayload>(long phys, scoped ref TPayload item, long size, long skip)
+        where TPayload : IPushPayload, allows ref struct
     {
         long stamp = _tail;
         long markerPhys = phys;
 
         // The record's access ends (and is validated) before the commit: an error after the commit would report a push that happened.
         MappedAccess access = _view.BeginAccess();
-        WriteRecord(access.Pointer, ref phys, ref stamp, item, skip);
+        WriteRecord(access.Pointer, ref phys, ref stamp, ref item, skip);
         _view.EndAccess(access);
         if (_durability == QueueDurability.Always)
         {

@@ -4,6 +4,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.IO;
 using System.Linq;
 using System.Threading;
+using System.Threading.Tasks;
 using Emmap.Streams.Mapping;
 
 namespace Emmap.Streams;
@@ -23,10 +24,12 @@ namespace Emmap.Streams;
 /// while the owner lives. With <see cref="QueueOptions.MultiProcess"/>, any number of processes share it, each with one
 /// instance. A process that dies leaves no lock behind.</para>
 /// <para><b>Durability.</b> Everything a call commits survives the process being killed. What survives power loss
-/// is set by <see cref="QueueOptions.Durability"/>; see docs/queue-durability.md.</para>
+/// is set by <see cref="QueueOptions.Durability"/>; see docs/queue-durability.md. Closing a queue opened with
+/// <see cref="QueueDurability.Batched"/> or <see cref="QueueDurability.Always"/> waits for a durable flush: <see cref="DisposeAsync"/>
+/// (<c>await using</c>) waits without blocking the calling thread.</para>
 /// </remarks>
 [SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "It is a queue: the name is emmap's and the issue's contract.")]
-public sealed partial class MappedQueue : IDisposable
+public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
 {
     private const int StateOpen = 0;
     private const int StateReadOnly = 1;
@@ -359,11 +362,39 @@ public sealed partial class MappedQueue : IDisposable
     public void Dispose()
     {
         int previous = Interlocked.Exchange(ref _state, StateDisposed);
+        if (previous != StateDisposed)
+        {
+            Close(previous);
+        }
+    }
+
+    /// <summary>
+    /// Closes the queue as <see cref="Dispose"/> does. The queue refuses every call from the moment this method is called; when closing
+    /// needs a durable flush (<see cref="QueueDurability.Batched"/> or <see cref="QueueDurability.Always"/>), the flush runs on the thread
+    /// pool and the returned task completes after it, so the calling thread is not blocked by the device.
+    /// </summary>
+    /// <returns>A task that completes once the queue is closed and its file given up.</returns>
+    /// <remarks>Safe to call more than once, and together with <see cref="Dispose"/>: only the first call closes.</remarks>
+    public ValueTask DisposeAsync()
+    {
+        int previous = Interlocked.Exchange(ref _state, StateDisposed);
         if (previous == StateDisposed)
         {
-            return;
+            return ValueTask.CompletedTask;
         }
 
+        if (previous == StateReadOnly || _durability == QueueDurability.None)
+        {
+            Close(previous);
+            return ValueTask.CompletedTask;
+        }
+
+        return new ValueTask(Task.Run(() => Close(previous)));
+    }
+
+    /// <summary>The closing steps, once the state is <see cref="StateDisposed"/>; <paramref name="previous"/> is the state before.</summary>
+    private void Close(int previous)
+    {
         try
         {
             StopBatching();

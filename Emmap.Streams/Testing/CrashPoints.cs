@@ -65,6 +65,12 @@ internal static class CrashPoints
         SharedClaimed, SharedJournaled, SharedCommitted, SharedHeadClaimed, SharedPopJournaled, SharedTakenOver,
     ];
 
+    /// <summary>A direct view has taken its reference on the mapping and not yet computed its address.</summary>
+    internal const string ViewPinned = "view.pinned";
+
+    /// <summary>An atomic operation has changed its cell and not yet checked that no cut raced with it.</summary>
+    internal const string AtomicApplied = "atomic.applied";
+
     /// <summary>Every queue point, for tests that visit each one.</summary>
     internal static readonly string[] All =
     [

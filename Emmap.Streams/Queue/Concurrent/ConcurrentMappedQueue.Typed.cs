@@ -1,9 +1,11 @@
 using System;
+using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 using CommunityToolkit.HighPerformance.Buffers;
+using Microsoft.IO;
 
 namespace Emmap.Streams;
 
@@ -24,6 +26,28 @@ public sealed partial class ConcurrentMappedQueue
     public void Enqueue<T>(T item, IQueueSerializer<T> serializer)
     {
         ArgumentNullException.ThrowIfNull(serializer);
+        if (serializer is StreamQueueSerializer<T> streaming)
+        {
+            // The pooled stream's blocks go straight into the record, under the lock; serializing happens outside it.
+            RecyclableMemoryStream pooled = streaming.SerializePooled(item);
+            try
+            {
+                ReadOnlySequence<byte> bytes = pooled.GetReadOnlySequence();
+                lock (_gate)
+                {
+                    ThrowIfDisposed();
+                    _queue.Push(bytes);
+                    ItemAdded();
+                }
+            }
+            finally
+            {
+                StreamQueueSerializer<T>.Return(pooled);
+            }
+
+            return;
+        }
+
         ArrayPoolBufferWriter<byte> buffer = s_threadBuffer ??= new ArrayPoolBufferWriter<byte>();
         try
         {

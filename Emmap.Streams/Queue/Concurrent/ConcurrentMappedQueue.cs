@@ -19,12 +19,15 @@ namespace Emmap.Streams;
 /// <para><see cref="Dequeue"/> pops and purges as emmap's <c>dequeue/1</c> does, so a drained queue shrinks back to its initial size.
 /// Handlers given to <see cref="TryDequeue{TResult}(Func{ReadOnlySpan{byte}, TResult}, out TResult)"/> run inside the lock, as emmap's
 /// run inside the server: keep them short.</para>
+/// <para>Items come out through <see cref="TryDequeue(out byte[])"/> or, typed, <see cref="TryDequeue{T}(IQueueSerializer{T}, out T)"/>, which
+/// return <see langword="false"/> when the queue is empty, or through <see cref="DequeueAsync(CancellationToken)"/>, which waits for one.</para>
 /// <para>Crash safety and durability are those of the <see cref="MappedQueue"/>: a killed process loses nothing that was acknowledged.
 /// Opened with <see cref="QueueOptions.MultiProcess"/>, the queue is shared with other processes, and waiting for items or space
-/// completes when another process pushes or pops (docs/queue-durability.md).</para>
+/// completes when another process pushes or pops (docs/queue-durability.md). Closing a durable queue waits for a flush to the device:
+/// <see cref="DisposeAsync"/> (<c>await using</c>) waits without blocking a thread.</para>
 /// </remarks>
 [SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "It is a queue: the name is emmap's and the issue's contract.")]
-public sealed partial class ConcurrentMappedQueue : IDisposable
+public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposable
 {
     private readonly MappedQueue _queue;
     private readonly bool _leaveOpen;
@@ -115,7 +118,7 @@ public sealed partial class ConcurrentMappedQueue : IDisposable
 
     /// <summary>Appends <paramref name="item"/> if it fits.</summary>
     /// <param name="item">The item's bytes.</param>
-    /// <returns><see langword="false"/> if the queue is full (see <see cref="MappedQueue.TryPush"/>).</returns>
+    /// <returns><see langword="false"/> if the queue is full (see <see cref="MappedQueue.TryPush(ReadOnlySpan{byte})"/>).</returns>
     /// <exception cref="IOException">An I/O error other than a lack of space.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
     public bool TryEnqueue(ReadOnlySpan<byte> item)
@@ -163,20 +166,28 @@ public sealed partial class ConcurrentMappedQueue : IDisposable
         }
     }
 
-    /// <summary>Removes the item at the head and returns it, purging the queue when that empties it (emmap <c>dequeue/1</c>).</summary>
-    /// <returns>The item, or <see langword="null"/> when the queue is empty (emmap <c>nil</c>).</returns>
+    /// <summary>Removes the item at the head if there is one, purging the queue when that empties it (emmap <c>dequeue/1</c>).</summary>
+    /// <param name="item">The item's bytes, or <see langword="null"/> when the queue is empty.</param>
+    /// <returns><see langword="true"/> if an item was removed; <see langword="false"/> when the queue is empty (emmap <c>nil</c>).</returns>
     /// <exception cref="InvalidDataException">The head record fails its checksum; the queue is unchanged.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
-    public byte[]? Dequeue()
+    public bool TryDequeue([NotNullWhen(true)] out byte[]? item)
     {
         lock (_gate)
         {
             ThrowIfDisposed();
-            byte[]? item = _queue.PopAndPurge();
+            item = _queue.PopAndPurge();
             ItemRemoved(item is not null);
-            return item;
+            return item is not null;
         }
     }
+
+    /// <summary>Removes the item at the head and returns it, purging the queue when that empties it (emmap <c>dequeue/1</c>).</summary>
+    /// <returns>The item, or <see langword="null"/> when the queue is empty (emmap <c>nil</c>); <see cref="TryDequeue(out byte[])"/> says the
+    /// same with a <see langword="bool"/>.</returns>
+    /// <exception cref="InvalidDataException">The head record fails its checksum; the queue is unchanged.</exception>
+    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    public byte[]? Dequeue() => TryDequeue(out byte[]? item) ? item : null;
 
     /// <summary>Removes the item at the head and appends it to <paramref name="destination"/>, purging the queue when that empties it.</summary>
     /// <param name="destination">Where the item's bytes go.</param>
@@ -281,47 +292,52 @@ public sealed partial class ConcurrentMappedQueue : IDisposable
 
     /// <summary>
     /// Closes the queue (emmap's <c>terminate/2</c>): pending waits fail with <see cref="ObjectDisposedException"/>, and the
-    /// <see cref="MappedQueue"/> is disposed unless it was given with <c>leaveOpen</c>.
+    /// <see cref="MappedQueue"/> is disposed unless it was given with <c>leaveOpen</c>. For a durable queue this blocks until a flush
+    /// to the device completes; <see cref="DisposeAsync"/> does not.
     /// </summary>
     public void Dispose()
     {
-        TaskCompletionSource? items;
-        TaskCompletionSource? space;
-        lock (_gate)
+        if (BeginDispose())
         {
-            if (_disposed)
+            // Outside the gate, which the watcher takes on its way out; no operation gets past the gate any more.
+            StopWatching();
+            if (!_leaveOpen)
             {
-                return;
+                _queue.Dispose();
             }
 
-            _disposed = true;
-            items = _itemWaiters;
-            space = _spaceWaiters;
-            _itemWaiters = null;
-            _spaceWaiters = null;
+            FailWaiters();
         }
+    }
 
-        // Outside the gate, which the watcher takes on its way out; no operation gets past the gate any more.
-        StopWatching();
-        if (!_leaveOpen)
+    /// <summary>
+    /// Closes the queue as <see cref="Dispose"/> does; every call fails from the moment this method is called, and a durable flush runs on the
+    /// thread pool (see <see cref="MappedQueue.DisposeAsync"/>).
+    /// </summary>
+    /// <returns>A task that completes once the queue is closed.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (BeginDispose())
         {
-            _queue.Dispose();
+            StopWatching();
+            try
+            {
+                if (!_leaveOpen)
+                {
+                    await _queue.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                FailWaiters();
+            }
         }
-
-        var disposed = new ObjectDisposedException(nameof(ConcurrentMappedQueue));
-        items?.TrySetException(disposed);
-        space?.TrySetException(disposed);
-        _drained.TrySetException(disposed);
     }
 
     /// <summary>Gets the task that completes when the writer is completed and the queue is drained.</summary>
     internal Task Drained => _drained.Task;
 
-    internal bool TryDequeueForChannel([MaybeNullWhen(false)] out byte[] item)
-    {
-        item = Dequeue();
-        return item is not null;
-    }
+    internal bool TryDequeueForChannel([MaybeNullWhen(false)] out byte[] item) => TryDequeue(out item);
 
     internal bool TryPeekForChannel([MaybeNullWhen(false)] out byte[] item)
     {
@@ -488,6 +504,40 @@ public sealed partial class ConcurrentMappedQueue : IDisposable
         {
             _drained.TrySetResult();
         }
+    }
+
+    /// <summary>Marks the queue disposed, under the gate, so that no call reaches the <see cref="MappedQueue"/> from now on; false if it was already.</summary>
+    private bool BeginDispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return false;
+            }
+
+            _disposed = true;
+            return true;
+        }
+    }
+
+    /// <summary>Fails every pending wait with <see cref="ObjectDisposedException"/>, once the queue is disposed.</summary>
+    private void FailWaiters()
+    {
+        TaskCompletionSource? items;
+        TaskCompletionSource? space;
+        lock (_gate)
+        {
+            items = _itemWaiters;
+            space = _spaceWaiters;
+            _itemWaiters = null;
+            _spaceWaiters = null;
+        }
+
+        var disposed = new ObjectDisposedException(nameof(ConcurrentMappedQueue));
+        items?.TrySetException(disposed);
+        space?.TrySetException(disposed);
+        _drained.TrySetException(disposed);
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);

@@ -2,7 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics.CodeAnalysis;
 using System.IO;
+using System.Threading.Tasks;
 using CommunityToolkit.HighPerformance.Buffers;
+using Microsoft.IO;
 
 namespace Emmap.Streams;
 
@@ -12,12 +14,20 @@ namespace Emmap.Streams;
 /// and deserialized straight from the mapped bytes.
 /// </summary>
 /// <typeparam name="T">The item type.</typeparam>
-/// <remarks>Thread safety, format, crash safety and durability are those of <see cref="MappedQueue"/>: one thread at a time.</remarks>
+/// <remarks>
+/// <para>Items come out through <see cref="TryPop(out T)"/> (and its <c>Try…</c> siblings), which return <see langword="false"/> when the
+/// queue is empty: an empty queue is never confused with an item that equals <see langword="default"/>, such as 0 or a JSON
+/// <c>null</c>.</para>
+/// <para>Thread safety, format, crash safety and durability are those of <see cref="MappedQueue"/>: one thread at a time. With
+/// <see cref="QueueDurability.Batched"/> or <see cref="QueueDurability.Always"/>, closing waits for a durable flush; use
+/// <see cref="DisposeAsync"/> (<c>await using</c>) to wait without blocking a thread.</para>
+/// </remarks>
 [SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "It is a queue: the name is emmap's and the issue's contract.")]
-public sealed class MappedQueue<T> : IDisposable
+public sealed class MappedQueue<T> : IDisposable, IAsyncDisposable
 {
     private readonly MappedQueue _queue;
     private readonly IQueueSerializer<T> _serializer;
+    private readonly StreamQueueSerializer<T>? _streaming;
     private readonly bool _leaveOpen;
     private readonly ArrayPoolBufferWriter<byte> _buffer = new();
     private bool _disposed;
@@ -33,6 +43,7 @@ public sealed class MappedQueue<T> : IDisposable
         ArgumentNullException.ThrowIfNull(serializer);
         _queue = queue;
         _serializer = serializer;
+        _streaming = serializer as StreamQueueSerializer<T>;
         _leaveOpen = leaveOpen;
     }
 
@@ -57,6 +68,22 @@ public sealed class MappedQueue<T> : IDisposable
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
     public void Push(T item)
     {
+        if (_streaming is not null)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            RecyclableMemoryStream pooled = _streaming.SerializePooled(item);
+            try
+            {
+                _queue.Push(pooled.GetReadOnlySequence());
+            }
+            finally
+            {
+                StreamQueueSerializer<T>.Return(pooled);
+            }
+
+            return;
+        }
+
         try
         {
             _queue.Push(Serialize(item));
@@ -69,11 +96,25 @@ public sealed class MappedQueue<T> : IDisposable
 
     /// <summary>Appends <paramref name="item"/> at the tail if there is room.</summary>
     /// <param name="item">The item.</param>
-    /// <returns><see langword="false"/> if it does not fit (see <see cref="MappedQueue.TryPush"/>).</returns>
+    /// <returns><see langword="false"/> if it does not fit (see <see cref="MappedQueue.TryPush(ReadOnlySpan{byte})"/>).</returns>
     /// <exception cref="IOException">An I/O error other than a lack of space; nothing was pushed.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
     public bool TryPush(T item)
     {
+        if (_streaming is not null)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            RecyclableMemoryStream pooled = _streaming.SerializePooled(item);
+            try
+            {
+                return _queue.TryPush(pooled.GetReadOnlySequence());
+            }
+            finally
+            {
+                StreamQueueSerializer<T>.Return(pooled);
+            }
+        }
+
         try
         {
             return _queue.TryPush(Serialize(item));
@@ -84,28 +125,15 @@ public sealed class MappedQueue<T> : IDisposable
         }
     }
 
-    /// <summary>Removes the item at the head and returns it (emmap <c>pop/1</c>).</summary>
-    /// <returns>The item, or the default of <typeparamref name="T"/> (<see langword="null"/> for reference types, emmap's <c>nil</c>) when
-    /// the queue is empty; use <see cref="TryPop(out T)"/> to tell an empty queue from a default item.</returns>
-    /// <exception cref="InvalidDataException">The record fails its checksum or does not deserialize; the queue is unchanged.</exception>
-    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
-    public T? Pop() => TryPop(out T? item) ? item : default;
-
-    /// <summary>Removes the item at the head if there is one.</summary>
+    /// <summary>Removes the item at the head if there is one (emmap <c>pop/1</c>).</summary>
     /// <param name="item">The item, or the default when the queue is empty.</param>
-    /// <returns><see langword="true"/> if an item was popped.</returns>
+    /// <returns><see langword="true"/> if an item was popped; <see langword="false"/> when the queue is empty (emmap's <c>nil</c>).</returns>
     /// <exception cref="InvalidDataException">The record fails its checksum or does not deserialize; the queue is unchanged.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
     public bool TryPop([MaybeNullWhen(false)] out T item) =>
         _queue.TryPop(_serializer, static (bytes, serializer) => serializer.Deserialize(bytes), out item);
 
-    /// <summary>Removes the item at the head and returns it, purging the queue when it becomes empty (emmap <c>pop_and_purge/1</c>).</summary>
-    /// <returns>The item, or the default when the queue was empty.</returns>
-    /// <exception cref="InvalidDataException">The record fails its checksum or does not deserialize; the queue is unchanged.</exception>
-    /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
-    public T? PopAndPurge() => TryPopAndPurge(out T? item) ? item : default;
-
-    /// <summary>Removes the item at the head if there is one, purging the queue when it becomes empty.</summary>
+    /// <summary>Removes the item at the head if there is one, purging the queue when it becomes empty (emmap <c>pop_and_purge/1</c>).</summary>
     /// <param name="item">The item, or the default when the queue was empty.</param>
     /// <returns><see langword="true"/> if an item was popped.</returns>
     /// <exception cref="InvalidDataException">The record fails its checksum or does not deserialize; the queue is unchanged.</exception>
@@ -130,19 +158,21 @@ public sealed class MappedQueue<T> : IDisposable
         return _queue.TryPop((_serializer, handler), static (bytes, s) => s.handler(s._serializer.Deserialize(bytes)), out result);
     }
 
-    /// <summary>Returns the item at the head without removing it (emmap <c>peek_front/1</c>).</summary>
-    /// <returns>The item, or the default when the queue is empty.</returns>
+    /// <summary>Reads the item at the head without removing it (emmap <c>peek_front/1</c>).</summary>
+    /// <param name="item">The item, or the default when the queue is empty.</param>
+    /// <returns><see langword="true"/> if there is an item; <see langword="false"/> when the queue is empty.</returns>
     /// <exception cref="InvalidDataException">The record fails its checksum or does not deserialize.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
-    public T? PeekFront() =>
-        _queue.TryPeekFront(_serializer, static (bytes, serializer) => serializer.Deserialize(bytes), out T? item) ? item : default;
+    public bool TryPeekFront([MaybeNullWhen(false)] out T item) =>
+        _queue.TryPeekFront(_serializer, static (bytes, serializer) => serializer.Deserialize(bytes), out item);
 
-    /// <summary>Returns the item at the tail without removing it (emmap <c>peek_back/1</c>).</summary>
-    /// <returns>The item, or the default when the queue is empty.</returns>
+    /// <summary>Reads the item at the tail without removing it (emmap <c>peek_back/1</c>).</summary>
+    /// <param name="item">The item, or the default when the queue is empty.</param>
+    /// <returns><see langword="true"/> if there is an item; <see langword="false"/> when the queue is empty.</returns>
     /// <exception cref="InvalidDataException">The record fails its checksum or does not deserialize.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
-    public T? PeekBack() =>
-        _queue.TryPeekBack(_serializer, static (bytes, serializer) => serializer.Deserialize(bytes), out T? item) ? item : default;
+    public bool TryPeekBack([MaybeNullWhen(false)] out T item) =>
+        _queue.TryPeekBack(_serializer, static (bytes, serializer) => serializer.Deserialize(bytes), out item);
 
     /// <summary>Enumerates the items from head to tail without removing them (emmap <c>peek/3</c>).</summary>
     /// <returns>The items, oldest first.</returns>
@@ -207,7 +237,10 @@ public sealed class MappedQueue<T> : IDisposable
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
     public void Flush(bool flushToDisk = false) => _queue.Flush(flushToDisk);
 
-    /// <summary>Closes the queue (unless it was given with <c>leaveOpen</c>) and returns the pooled buffer.</summary>
+    /// <summary>
+    /// Closes the queue (unless it was given with <c>leaveOpen</c>) and returns the pooled buffer. With <see cref="QueueDurability.Batched"/> or
+    /// <see cref="QueueDurability.Always"/> this blocks until a durable flush completes; <see cref="DisposeAsync"/> does not.
+    /// </summary>
     public void Dispose()
     {
         if (_disposed)
@@ -221,6 +254,20 @@ public sealed class MappedQueue<T> : IDisposable
         {
             _queue.Dispose();
         }
+    }
+
+    /// <summary>Closes the queue as <see cref="Dispose"/> does, running a durable flush on the thread pool (see <see cref="MappedQueue.DisposeAsync"/>).</summary>
+    /// <returns>A task that completes once the queue is closed.</returns>
+    public ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        _disposed = true;
+        _buffer.Dispose();
+        return _leaveOpen ? ValueTask.CompletedTask : _queue.DisposeAsync();
     }
 
     private ReadOnlySpan<byte> Serialize(T item)

@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics.CodeAnalysis;
+using System.IO;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 
@@ -8,7 +9,7 @@ namespace Emmap.Streams;
 /// <summary>The built-in <see cref="IQueueSerializer{T}"/>s for typed queues.</summary>
 /// <example>
 /// <code>
-/// using var jobs = MappedQueue&lt;Job&gt;.Open("jobs.queue", 65536, QueueSerializer.Json&lt;Job&gt;());
+/// using MappedQueue&lt;Job&gt; jobs = MappedQueue.Open("jobs.queue", 65536, QueueSerializer.Json&lt;Job&gt;());
 /// </code>
 /// </example>
 public static class QueueSerializer
@@ -17,7 +18,7 @@ public static class QueueSerializer
     /// <value>A shared, thread-safe instance.</value>
     public static IQueueSerializer<byte[]> Bytes => ByteArrayQueueSerializer.Instance;
 
-    /// <summary>Gets the serializer for strings: UTF-8, no byte order mark; invalid UTF-8 reads as <see cref="System.IO.InvalidDataException"/>.</summary>
+    /// <summary>Gets the serializer for strings: UTF-8, no byte order mark; invalid UTF-8 reads as <see cref="InvalidDataException"/>.</summary>
     /// <value>A shared, thread-safe instance.</value>
     public static IQueueSerializer<string> Utf8 => Utf8QueueSerializer.Instance;
 
@@ -26,6 +27,28 @@ public static class QueueSerializer
     /// <returns>A shared, thread-safe instance.</returns>
     public static IQueueSerializer<T> Unmanaged<T>()
         where T : unmanaged => UnmanagedQueueSerializer<T>.Instance;
+
+    /// <summary>
+    /// Returns a serializer built on one that writes to and reads from a <see cref="Stream"/>: XmlSerializer, DataContractSerializer,
+    /// protobuf, a <see cref="BinaryWriter"/>/<see cref="BinaryReader"/> pair, or your own.
+    /// </summary>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="serialize">Writes an item to the stream it is given (for example <c>(stream, item) =&gt; xml.Serialize(stream, item)</c>).</param>
+    /// <param name="deserialize">Reads an item from a stream of exactly the bytes <paramref name="serialize"/> wrote; the stream is valid only during
+    /// the call. It should throw <see cref="InvalidDataException"/> for bytes that are not an item.</param>
+    /// <returns>A thread-safe serializer (if the two delegates are).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="serialize"/> or <paramref name="deserialize"/> is <see langword="null"/>.</exception>
+    /// <remarks>
+    /// Items are written into pooled <c>Microsoft.IO.RecyclableMemoryStream</c> blocks of 64 KiB, which <see cref="MappedQueue{T}"/> and
+    /// <see cref="ConcurrentMappedQueue"/> copy straight into the queue record: no array is allocated per item, and a large item never
+    /// puts a fresh array on the large object heap. Reading wraps the record's mapped bytes in a stream, without a copy.
+    /// </remarks>
+    public static IQueueSerializer<T> FromStream<T>(Action<Stream, T> serialize, Func<Stream, T> deserialize)
+    {
+        ArgumentNullException.ThrowIfNull(serialize);
+        ArgumentNullException.ThrowIfNull(deserialize);
+        return new StreamQueueSerializer<T>(serialize, deserialize);
+    }
 
     /// <summary>Returns a System.Text.Json serializer from source-generated metadata (trimming- and AOT-safe).</summary>
     /// <typeparam name="T">The item type.</typeparam>

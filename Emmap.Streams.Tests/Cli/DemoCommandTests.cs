@@ -1,0 +1,87 @@
+using System;
+using System.Linq;
+using System.Text.RegularExpressions;
+using NUnit.Framework;
+using Shouldly;
+
+namespace Emmap.Streams.Tests.Cli;
+
+/// <summary><c>emmap demo</c> speaks C# first: each step is C# and its result; the emmap call is a reference line under it.</summary>
+[TestFixture]
+public sealed partial class DemoCommandTests
+{
+    // What the demo prints before the emmap call a step corresponds to (DemoConsole.ReferencePrefix).
+    private const string Reference = "      in emmap: ";
+
+    private CliResult _demo = null!;
+
+    [OneTimeSetUp]
+    public void RunDemo() => _demo = EmmapCli.Run("demo");
+
+    [Test]
+    public void Demo_Run_ExitsZeroWithNoErrors()
+    {
+        _demo.ExitCode.ShouldBe(0, _demo.ToString());
+        _demo.Error.ShouldBeEmpty();
+        _demo.Lines[^1].ShouldBe("Demo finished.");
+    }
+
+    [Test]
+    public void Demo_Output_ShowsErlangOnlyOnReferenceLines()
+    {
+        string[] erlang = _demo.Lines.Where(line => ErlangSyntax().IsMatch(line) && !line.StartsWith(Reference, StringComparison.Ordinal)).ToArray();
+
+        erlang.ShouldBeEmpty($"Erlang outside the reference lines:\n{string.Join('\n', erlang)}");
+    }
+
+    [Test]
+    public void Demo_Output_PutsEachReferenceLineUnderACSharpStep()
+    {
+        string[] lines = _demo.Lines;
+        int references = 0;
+        for (int i = 0; i < lines.Length; i++)
+        {
+            if (lines[i].StartsWith(Reference, StringComparison.Ordinal))
+            {
+                references++;
+                i.ShouldBeGreaterThan(0);
+                IsStep(lines[i - 1]).ShouldBeTrue($"'{lines[i]}' follows '{lines[i - 1]}', which is not a C# step.");
+            }
+        }
+
+        references.ShouldBeGreaterThan(40);
+    }
+
+    [Test]
+    public void Demo_EverySection_OpensWithACSharpStep()
+    {
+        string[] lines = _demo.Lines;
+        int sections = 0;
+        for (int i = 0; i < lines.Length - 1; i++)
+        {
+            if (lines[i].StartsWith("== ", StringComparison.Ordinal))
+            {
+                sections++;
+                IsStep(lines[i + 1]).ShouldBeTrue($"Section '{lines[i]}' opens with '{lines[i + 1]}'.");
+            }
+        }
+
+        sections.ShouldBe(8);
+    }
+
+    [Test]
+    public void Demo_QueueSizes_ExplainWhy4096WhereEmmapSays1024()
+    {
+        _demo.Lines.ShouldContain(line => line.Contains("4096 bytes where emmap's example asks for 1024", StringComparison.Ordinal) && line.Contains("header", StringComparison.Ordinal));
+        _demo.Output.ShouldContain("MappedQueue.Open(file, 4096,");
+    }
+
+    // A step: three spaces, C#, an arrow and a result; not a note in parentheses, not a reference.
+    private static bool IsStep(string line) =>
+        line.StartsWith("   ", StringComparison.Ordinal) && !line.StartsWith(Reference, StringComparison.Ordinal) && !line.StartsWith("   (", StringComparison.Ordinal)
+        && line.Contains(" -> ", StringComparison.Ordinal);
+
+    // Binaries, atoms and tuples of Erlang, emmap's modules, its shell prompts and its gen_server.
+    [GeneratedRegex(@"<<|\?MODULE|gen_server|eshell|\w+> |emmap_queue:|emmap:[a-z]|file:[a-z]|\bnil\b|\{ok,|\{error,")]
+    private static partial Regex ErlangSyntax();
+}

@@ -1,0 +1,39 @@
+using System.Linq;
+using NUnit.Framework;
+using Shouldly;
+
+namespace Emmap.Streams.Tests.Cli;
+
+/// <summary><c>emmap</c> itself: its version, its help and a missing command.</summary>
+[TestFixture]
+public sealed class RootCommandTests
+{
+    [Test]
+    public void Version_PrintsThePackageVersion()
+    {
+        CliResult result = EmmapCli.Run("--version");
+
+        result.ExitCode.ShouldBe(0, result.ToString());
+        result.Output.ShouldStartWith(typeof(MappedFileStream).Assembly.GetName().Version!.ToString(3));
+    }
+
+    [Test]
+    public void Help_ListsEachCommandOnOneLineAndTheSharedExitCodes()
+    {
+        CliResult result = EmmapCli.Run("--help");
+
+        result.ExitCode.ShouldBe(0, result.ToString());
+        result.Output.ShouldContain("Exit codes: 0 done; 1 bad command line; 7 any other error.");
+        string[] commands = result.Lines.SkipWhile(line => line != "Commands:").Skip(1).TakeWhile(line => line.Length > 0).ToArray();
+        commands.Select(line => line.Trim().Split(' ')[0]).ShouldBe(new[] { "demo", "counters", "queue" });
+    }
+
+    [Test]
+    public void NoCommand_IsAUsageError()
+    {
+        CliResult result = EmmapCli.Run();
+
+        result.ExitCode.ShouldBe(1, result.ToString());
+        result.Error.ShouldContain("Required command was not provided.");
+    }
+}

@@ -1,0 +1,122 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using NUnit.Framework;
+using Shouldly;
+
+namespace Emmap.Streams.Tests.StreamTests.Differential;
+
+/// <summary>
+/// Sharing conflicts, differentially: with a first stream open on the file, a second open succeeds or fails exactly as when
+/// both are <see cref="FileStream"/>s, whichever of the two is a <see cref="MappedFileStream"/>, and a refused open leaves the
+/// file as it was (a <see cref="FileMode.Create"/> refused for sharing truncates nothing).
+/// </summary>
+[TestFixture]
+public sealed class FileShareDifferentialTests
+{
+    private static readonly byte[] s_content = "shared content"u8.ToArray();
+    private static readonly FileShare[] s_shares =
+        [FileShare.None, FileShare.Read, FileShare.Write, FileShare.ReadWrite, FileShare.ReadWrite | FileShare.Delete];
+
+    private static readonly FileMode[] s_secondModes = [FileMode.Open, FileMode.OpenOrCreate, FileMode.Create, FileMode.Truncate];
+
+    private Twins _twins = null!;
+
+    [SetUp]
+    public void SetUp() => _twins = new Twins();
+
+    [TearDown]
+    public void TearDown() => _twins.Dispose();
+
+    [TestCase(StreamKind.Mapped, StreamKind.Mapped)]
+    [TestCase(StreamKind.FileStream, StreamKind.Mapped)]
+    [TestCase(StreamKind.Mapped, StreamKind.FileStream)]
+    public void SecondOpen_EveryAccessShareAndModeAgainstAFirstStream_MatchesTwoFileStreams(StreamKind first, StreamKind second)
+    {
+        var mismatches = new List<string>();
+        int combinations = 0;
+        foreach (FileAccess firstAccess in Enum.GetValues<FileAccess>())
+        {
+            foreach (FileShare firstShare in s_shares)
+            {
+                foreach (FileMode secondMode in s_secondModes)
+                {
+                    foreach (FileAccess secondAccess in Enum.GetValues<FileAccess>())
+                    {
+                        foreach (FileShare secondShare in s_shares)
+                        {
+                            combinations++;
+                            _twins.Seed(s_content);
+                            string expected = SecondOpen(StreamKind.FileStream, StreamKind.FileStream, _twins.FilePath, firstAccess, firstShare, secondMode, secondAccess, secondShare);
+                            string actual = SecondOpen(first, second, _twins.MappedPath, firstAccess, firstShare, secondMode, secondAccess, secondShare);
+                            string expectedBytes = Convert.ToHexString(File.ReadAllBytes(_twins.FilePath));
+                            string actualBytes = Convert.ToHexString(File.ReadAllBytes(_twins.MappedPath));
+                            if (actual != expected || actualBytes != expectedBytes)
+                            {
+                                mismatches.Add(
+                                    $"first {firstAccess}/{firstShare}, second {secondMode}/{secondAccess}/{secondShare}: " +
+                                    $"FileStream {expected} [{expectedBytes}], here {actual} [{actualBytes}]");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        combinations.ShouldBe(900);
+        mismatches.ShouldBeEmpty(string.Join(Environment.NewLine, mismatches.Take(20)));
+    }
+
+    [Test]
+    public void Open_WhileAMappedStreamHoldsTheFileWithShareNone_RefusesEveryOtherOpenerUntilItIsDisposed()
+    {
+        _twins.Seed(s_content);
+        string path = _twins.MappedPath;
+
+        using (var holder = new MappedFileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+        {
+            Should.Throw<IOException>(() => new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
+            Should.Throw<IOException>(() => new MappedFileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
+            Should.Throw<IOException>(() => MappedFileStream.Open(path));
+            Should.Throw<IOException>(() => File.ReadAllBytes(path));
+            holder.Write("SHARED"u8);
+        }
+
+        File.ReadAllBytes(path).ShouldBe("SHARED content"u8.ToArray());
+        using var again = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.None);
+    }
+
+    [Test]
+    public void Open_AfterAViewOutlivesItsStream_TheSharingLockIsGoneWithTheStream()
+    {
+        _twins.Seed(s_content);
+        string path = _twins.MappedPath;
+        System.Buffers.IMemoryOwner<byte> view;
+        using (var stream = new MappedFileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read))
+        {
+            view = stream.ReadDirect(0, 6);
+        }
+
+        using (view)
+        using (var exclusive = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.None))
+        {
+            view.Memory.Span.ToArray().ShouldBe("shared"u8.ToArray());
+        }
+    }
+
+    private static string SecondOpen(
+        StreamKind first, StreamKind second, string path, FileAccess firstAccess, FileShare firstShare, FileMode secondMode, FileAccess secondAccess, FileShare secondShare)
+    {
+        using Stream holder = Twins.Open(first, OpenForm.ModeAccessShare, path, FileMode.Open, firstAccess, firstShare);
+        try
+        {
+            using Stream other = Twins.Open(second, OpenForm.ModeAccessShare, path, secondMode, secondAccess, secondShare);
+            return $"opened Length={other.Length}; first sees Length={holder.Length}";
+        }
+        catch (Exception ex)
+        {
+            return $"throws {ex.GetType().Name}; first sees Length={holder.Length}";
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using System.IO;
+using System.Linq;
+using Emmap.Streams.Tests.Support;
+using NUnit.Framework;
+using Shouldly;
+
+namespace Emmap.Streams.Tests.StreamTests;
+
+/// <summary>
+/// Disk-full on a real, tiny file system: growth is an <see cref="IOException"/> from the call that grew, never a SIGBUS
+/// later, and nothing the library does leaves a write that needs a block the disk does not have.
+/// </summary>
+[TestFixture]
+public sealed class MappedFileStreamDiskFullTests
+{
+    [Test]
+    public void ViewOverACutRange_OnAFullDisk_WritesLandInMemoryThatCannotFaultAndRegrowReadsZeros()
+    {
+        using SmallFileSystem disk = SmallFileSystem.Mount(256);
+        using var child = ChildHost.Start("stream-full-disk-view", disk.File("data.bin"), disk.File("filler"));
+
+        child.ReadLine().ShouldBe($"shrunk {64 * 1024}");
+        child.ReadLine().ShouldBe("full");
+        child.ReadLine().ShouldBe("wrote through the view");
+        child.ReadLine().ShouldBe($"grow refused, length {64 * 1024}");
+        child.ReadLine().ShouldBe("regrown zeros");
+        child.ShouldExitWith(0);
+    }
+
+    [Test]
+    public void WritePastTheEnd_OnAFullDisk_ThrowsIOExceptionAndKeepsEverything()
+    {
+        using SmallFileSystem disk = SmallFileSystem.Mount(128);
+        string path = disk.File("data.bin");
+        using var stream = MappedFileStream.Open(path, new MapOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Size = 4096 });
+        stream.WriteAt(0, Enumerable.Repeat((byte)1, 4096).ToArray());
+        disk.FillUp();
+
+        Should.Throw<IOException>(() => stream.WriteAt(4096, new byte[64 * 1024]));
+        Should.Throw<IOException>(() => stream.Append(new byte[64 * 1024]));
+        Should.Throw<IOException>(() => stream.SetLength(256 * 1024));
+
+        stream.Length.ShouldBe(4096);
+        byte[] data = new byte[4096];
+        stream.ReadAt(0, data).ShouldBe(4096);
+        data.ShouldAllBe(b => b == 1);
+        stream.WriteAt(100, new byte[] { 2 });
+        File.Delete(disk.File("filler"));
+        stream.Append(new byte[64 * 1024]).ShouldBe(4096);
+    }
+}

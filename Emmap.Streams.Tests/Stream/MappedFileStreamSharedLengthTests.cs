@@ -1,0 +1,349 @@
+using System;
+using System.Buffers.Binary;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Threading.Tasks;
+using Emmap.Streams.Tests.Support;
+using NUnit.Framework;
+using Shouldly;
+
+namespace Emmap.Streams.Tests.StreamTests;
+
+/// <summary>
+/// Several OS processes (Emmap.Streams.TestHost children) using one file: they agree on its length as FileStreams do,
+/// append without overwriting each other, never truncate what another wrote or still maps, and a process killed while it
+/// holds the file's size lock never blocks the others.
+/// </summary>
+[TestFixture]
+public sealed class MappedFileStreamSharedLengthTests
+{
+    private const int RecordSize = 40;
+
+    // A hang detector, not a speed bar: recovering from a dead lock holder takes microseconds.
+    private static readonly TimeSpan s_bounded = TimeSpan.FromSeconds(20);
+
+    private TempDirectory _directory = null!;
+    private string _path = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        _directory = new TempDirectory();
+        _path = _directory.File("shared.bin");
+    }
+
+    [TearDown]
+    public void TearDown() => _directory.Dispose();
+
+    [Test]
+    public void Append_FromThreeProcessesAtOnce_KeepsEveryRecordOnceAndInEachWritersOrder()
+    {
+        const int Count = 1500;
+        File.WriteAllBytes(_path, new byte[RecordSize]);
+        var writers = new List<ChildHost>();
+        try
+        {
+            for (int id = 1; id <= 3; id++)
+            {
+                writers.Add(ChildHost.Start("stream-append", _path, Text(id), Text(Count), Text(RecordSize)));
+            }
+
+            foreach (ChildHost writer in writers)
+            {
+                writer.ReadLine().ShouldBe("ready");
+            }
+
+            foreach (ChildHost writer in writers)
+            {
+                writer.Send("go");
+            }
+
+            foreach (ChildHost writer in writers)
+            {
+                writer.ReadLine().ShouldBe("done");
+                writer.ShouldExitWith(0);
+            }
+        }
+        finally
+        {
+            writers.ForEach(writer => writer.Dispose());
+        }
+
+        byte[] file = File.ReadAllBytes(_path);
+        file.Length.ShouldBe((1 + (3 * Count)) * RecordSize, "the last process to close leaves exactly the data on disk");
+        var next = new Dictionary<int, int> { [0] = 0, [1] = 0, [2] = 0, [3] = 0 };
+        for (int at = 0; at < file.Length; at += RecordSize)
+        {
+            (int id, int sequence) = ReadRecord(file.AsSpan(at, RecordSize));
+            sequence.ShouldBe(next[id], $"writer {id}'s records are whole, in order and not overwritten (offset {at})");
+            next[id]++;
+        }
+
+        next[0].ShouldBe(1);
+        next.Where(pair => pair.Key != 0).ShouldAllBe(pair => pair.Value == Count);
+    }
+
+    [Test]
+    public void Append_WriterKilledWhileHoldingTheSizeLock_OthersGoOnAndItsUnpublishedBytesAreNotData()
+    {
+        File.WriteAllBytes(_path, Record(0, 0));
+        using var mine = Open();
+        using (var doomed = ChildHost.Start("stream-append", _path, "7", "10", Text(RecordSize), "--crash", "extend.copied", "1"))
+        {
+            doomed.ReadLine().ShouldBe("ready");
+            doomed.Send("go");
+            doomed.ShouldBeKilled();
+        }
+
+        // The kernel released the dead writer's lock: this append neither blocks nor lands after bytes it never published.
+        Task<long> append = Task.Run(() => mine.Append(Record(1, 0)));
+        append.Wait(s_bounded).ShouldBeTrue("a dead lock holder must not block the others");
+        append.Result.ShouldBe(RecordSize);
+        mine.Length.ShouldBe(2 * RecordSize);
+        mine.Dispose();
+        File.ReadAllBytes(_path).ShouldBe([.. Record(0, 0), .. Record(1, 0)]);
+    }
+
+    [Test]
+    public void Open_WhileTheOnlyOtherProcessIsKilledInTheMiddleOfAnAppend_CompletesAndSeesOnlyPublishedData()
+    {
+        File.WriteAllBytes(_path, Record(0, 0));
+        using var writer = ChildHost.Start("stream-append", _path, "5", "3", Text(RecordSize), "--pause", "extend.copied", "3");
+        writer.ReadLine().ShouldBe("ready");
+        writer.Send("go");
+
+        // Alone, the writer appends without the lock; it is now paused halfway through its third append.
+        writer.ReadLine().ShouldBe("paused");
+        Task<MappedFileStream> open = Task.Run(Open);
+        open.Wait(TimeSpan.FromMilliseconds(300)).ShouldBeFalse("the open waits for the append in progress");
+        writer.Kill();
+        open.Wait(s_bounded).ShouldBeTrue("a dead writer must not block the others");
+
+        using MappedFileStream stream = open.Result;
+        stream.Length.ShouldBe(3 * RecordSize);
+        byte[] data = new byte[3 * RecordSize];
+        stream.ReadAt(0, data).ShouldBe(data.Length);
+        ReadRecord(data.AsSpan(2 * RecordSize)).ShouldBe((5, 1));
+        stream.Append(Record(6, 0)).ShouldBe(3 * RecordSize);
+    }
+
+    [Test]
+    public void Trim_ProcessKilledWhileTruncating_TheNextOpenerSeesTheNewLengthAndFinishesTheTrim()
+    {
+        File.WriteAllBytes(_path, new byte[10_000]);
+        using (var child = ChildHost.Start("stream-session", _path, "shared"))
+        {
+            child.ReadLine().ShouldBe("ready");
+            child.Ask("crash trim.locked").ShouldBe("armed");
+            child.Send("setlength 100");
+            child.ShouldBeKilled();
+        }
+
+        Task<MappedFileStream> open = Task.Run(Open);
+        open.Wait(s_bounded).ShouldBeTrue();
+        using (MappedFileStream stream = open.Result)
+        {
+            stream.Length.ShouldBe(100);
+            stream.ReadAt(100, new byte[8]).ShouldBe(0);
+        }
+
+        new FileInfo(_path).Length.ShouldBe(100);
+    }
+
+    [Test]
+    public void Length_GrowthAndShrinksByAnotherProcess_AreSeenAtTheNextCall()
+    {
+        File.WriteAllBytes(_path, new byte[4096]);
+        using var stream = Open();
+        using var child = ChildHost.Start("stream-session", _path, "shared");
+        child.ReadLine().ShouldBe("ready");
+
+        stream.Write(new byte[4096]);
+        stream.Append("tail"u8).ShouldBe(4096);
+        child.Ask("length").ShouldBe("4100");
+
+        child.Ask("setlength 1000").ShouldBe("ok");
+        stream.Length.ShouldBe(1000);
+        stream.ReadAt(2000, new byte[8]).ShouldBe(0);
+        stream.Seek(0, SeekOrigin.End).ShouldBe(1000);
+
+        child.Ask("append abc").ShouldBe("1000");
+        byte[] appended = new byte[3];
+        stream.ReadAt(1000, appended).ShouldBe(3, "a read at the cached end picks up another process's append");
+        Encoding.ASCII.GetString(appended).ShouldBe("abc");
+        stream.Length.ShouldBe(1003);
+        child.ShouldExitWith(0);
+    }
+
+    [Test]
+    public void Close_OneProcessClosesWhileAnotherKeepsAppending_NothingTheOtherWroteIsTrimmed()
+    {
+        // The case: A appends (5,376 bytes, capacity 8,192); B opens and appends up to 9,472; A closes; B appends again.
+        using (var a = Open())
+        {
+            a.Write(Enumerable.Repeat((byte)'a', 5376).ToArray());
+            a.Capacity.ShouldBeGreaterThan(a.Length);
+            using var b = ChildHost.Start("stream-session", _path, "shared");
+            b.ReadLine().ShouldBe("ready");
+            b.Ask("length").ShouldBe("5376");
+            b.Ask("append " + new string('b', 9472 - 5376)).ShouldBe("5376");
+            a.Length.ShouldBe(9472);
+            a.Dispose();
+
+            b.Ask("append end").ShouldBe("9472");
+            b.Ask("length").ShouldBe("9475");
+            b.Ask("read 9472 3").ShouldBe("end");
+            b.ShouldExitWith(0);
+        }
+
+        byte[] file = File.ReadAllBytes(_path);
+        file.Length.ShouldBe(9475);
+        file[..5376].ShouldAllBe(x => x == 'a');
+        file[5376..9472].ShouldAllBe(x => x == 'b');
+    }
+
+    [Test]
+    public void Shrink_WhileAnotherProcessMapsTheCutRange_WaitsForItToCloseAndNeverFaultsIt()
+    {
+        File.WriteAllBytes(_path, Enumerable.Repeat((byte)0x5A, 3 * 4096).ToArray());
+        using var stream = Open();
+        using var child = ChildHost.Start("stream-session", _path, "shared");
+        child.ReadLine().ShouldBe("ready");
+        child.Ask("view 8192 4096").ShouldBe("ok");
+
+        stream.SetLength(100);
+
+        stream.Length.ShouldBe(100);
+        new FileInfo(_path).Length.ShouldBe(3 * 4096, "another process still maps the cut range");
+
+        // The other process touches its view and reads below its stale length: no fault. Then it sees the new length.
+        child.Ask("show").Length.ShouldBe(4096);
+        child.Ask("length").ShouldBe("100");
+        child.Ask("read 8192 10").ShouldBe(string.Empty);
+
+        // Growing back reads zeros, never the cut bytes, in both processes.
+        stream.SetLength(3 * 4096);
+        byte[] regrown = new byte[3 * 4096 - 100];
+        stream.ReadAt(100, regrown).ShouldBe(regrown.Length);
+        regrown.ShouldAllBe(x => x == 0);
+        child.Ask("read 8192 4").ShouldBe("....");
+        stream.SetLength(100);
+
+        child.Ask("close").ShouldBe("closed");
+        child.ShouldExitWith(0);
+        stream.Dispose();
+        new FileInfo(_path).Length.ShouldBe(100, "the last process to close truncates");
+    }
+
+    [Test]
+    public void Flush_WhileAnotherProcessHasTheFileOpen_KeepsItsCapacityUntilTheLastClose()
+    {
+        using var stream = Open();
+        stream.Write(new byte[5000]);
+        stream.Flush();
+        new FileInfo(_path).Length.ShouldBe(5000, "alone, a flush gives the capacity back");
+
+        stream.Write(new byte[5000]);
+        using (var child = ChildHost.Start("stream-session", _path, "readonly"))
+        {
+            child.ReadLine().ShouldBe("ready");
+            child.Ask("length").ShouldBe("10000");
+            child.ShouldExitWith(0);
+        }
+
+        stream.Flush();
+        new FileInfo(_path).Length.ShouldBe(10_000);
+    }
+
+    [Test]
+    public void ReadOnlyProcessOpenedFirst_AWriterArrivesLater_BothAgreeOnTheLengthAndTheWriterNeverTruncatesUnderIt()
+    {
+        File.WriteAllBytes(_path, Enumerable.Repeat((byte)'r', 8192).ToArray());
+        using var reader = ChildHost.Start("stream-session", _path, "readonly");
+        reader.ReadLine().ShouldBe("ready");
+        reader.Ask("view 4096 4096").ShouldBe("ok");
+
+        using (var writer = Open())
+        {
+            writer.Append("more"u8).ShouldBe(8192);
+            reader.Ask("length").ShouldBe("8196");
+            reader.Ask("read 8192 4").ShouldBe("more");
+
+            writer.SetLength(10);
+            reader.Ask("show").Length.ShouldBe(4096, "the reader's view of the cut range stays mapped");
+            reader.Ask("length").ShouldBe("10");
+        }
+
+        new FileInfo(_path).Length.ShouldBeGreaterThanOrEqualTo(8196, "the writer closed first: the reader still maps the file");
+        reader.Ask("close").ShouldBe("closed");
+        reader.ShouldExitWith(0);
+        using (var last = Open())
+        {
+            last.Length.ShouldBe(10);
+        }
+
+        new FileInfo(_path).Length.ShouldBe(10, "the next process to close alone finishes the truncation");
+    }
+
+    [Test]
+    public void SharedPage_ProcessesKilledThenTheFileDeleted_IsCollectedAndAPageInUseIsNot()
+    {
+        File.WriteAllBytes(_path, new byte[4096]);
+        using (var child = ChildHost.Start("stream-session", _path, "shared"))
+        {
+            child.ReadLine().ShouldBe("ready");
+            child.Ask("append x").ShouldBe("4096");
+            child.Kill();
+        }
+
+        string[] pages = PagesOf(_path);
+        pages.Length.ShouldBe(1, "a killed process leaves its page for the next opener");
+
+        string other = _directory.File("in-use.bin");
+        File.WriteAllBytes(other, new byte[4096]);
+        using var inUse = MappedFileStream.Open(other, new MapOptions { Access = FileAccess.ReadWrite });
+        string[] inUsePages = PagesOf(other);
+        File.Delete(_path);
+        File.Delete(other);
+
+        Emmap.Streams.Mapping.SharedFileState.CollectOrphans();
+
+        File.Exists(pages[0]).ShouldBeFalse("nobody maps it and its file is gone");
+        inUsePages.ShouldAllBe(page => File.Exists(page), "a page that a process maps stays, even if its file was deleted");
+    }
+
+    private static string[] PagesOf(string path)
+    {
+        var identity = Emmap.Streams.Native.NativeFile.TryGetStatus(path)!.Value.Identity;
+        return Directory.GetFiles("/dev/shm", System.FormattableString.Invariant($"emmap-{identity.Device:x}-{identity.Inode:x}-{identity.Birth:x}"));
+    }
+
+    private static string Text(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static byte[] Record(int id, int sequence)
+    {
+        byte[] record = new byte[RecordSize];
+        record.AsSpan(8).Fill((byte)id);
+        BinaryPrimitives.WriteInt32LittleEndian(record, id);
+        BinaryPrimitives.WriteInt32LittleEndian(record.AsSpan(4), sequence);
+        return record;
+    }
+
+    private static (int Id, int Sequence) ReadRecord(ReadOnlySpan<byte> record)
+    {
+        int id = BinaryPrimitives.ReadInt32LittleEndian(record);
+        int sequence = BinaryPrimitives.ReadInt32LittleEndian(record[4..]);
+        record[8..].ToArray().ShouldAllBe(b => b == (byte)id, $"record {id}/{sequence} is whole");
+        return (id, sequence);
+    }
+
+    private MappedFileStream Open() =>
+        MappedFileStream.Open(_path, new MapOptions
+        {
+            Mode = FileMode.OpenOrCreate,
+            Access = FileAccess.ReadWrite,
+            Size = File.Exists(_path) ? 0 : 4096,
+        });
+}

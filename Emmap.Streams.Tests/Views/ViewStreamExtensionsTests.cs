@@ -1,0 +1,90 @@
+using System;
+using System.Buffers;
+using System.IO;
+using System.Linq;
+using Emmap.Streams.Tests.Support;
+using NUnit.Framework;
+using Shouldly;
+
+namespace Emmap.Streams.Tests.Views;
+
+/// <summary><see cref="ViewStreamExtensions"/>: streams over views and sequences that read the mapped bytes and own what they wrap.</summary>
+[TestFixture]
+public sealed class ViewStreamExtensionsTests
+{
+    private TempDirectory _directory = null!;
+    private string _path = null!;
+    private byte[] _content = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        _directory = new TempDirectory();
+        _path = _directory.File("view.bin");
+        _content = Enumerable.Range(0, 10_000).Select(i => (byte)(i % 251)).ToArray();
+        File.WriteAllBytes(_path, _content);
+    }
+
+    [TearDown]
+    public void TearDown() => _directory.Dispose();
+
+    [Test]
+    public void AsStream_View_ReadsTheMappedBytesAndSeesLaterWrites()
+    {
+        using var mapped = MappedFileStream.Open(_path, new MapOptions { Access = FileAccess.ReadWrite });
+        using Stream stream = mapped.ReadDirect(100, 5000).AsStream();
+
+        stream.Length.ShouldBe(5000);
+        mapped.WriteAt(100, "live"u8);
+        byte[] read = new byte[5000];
+        stream.ReadExactly(read);
+
+        read[..4].ShouldBe("live"u8.ToArray());
+        read[4..].ShouldBe(_content[104..5100]);
+    }
+
+    [Test]
+    public void AsStream_View_DisposingTheStreamDisposesTheView()
+    {
+        using var mapped = MappedFileStream.Open(_path);
+        IMemoryOwner<byte> view = mapped.ReadDirect(0, 10);
+        Stream stream = view.AsStream();
+        mapped.LiveViewCount.ShouldBe(1);
+
+        stream.Dispose();
+
+        mapped.LiveViewCount.ShouldBe(0);
+        Should.Throw<ObjectDisposedException>(() => view.Memory.Span.ToArray());
+    }
+
+    [Test]
+    public void AsStream_Sequence_ReadsAndSeeksTheWholeRange()
+    {
+        using var mapped = MappedFileStream.Open(_path);
+        using Stream stream = mapped.ReadSequence(0, mapped.Length).AsStream();
+
+        stream.Length.ShouldBe(_content.Length);
+        stream.CanWrite.ShouldBeFalse();
+        stream.Seek(9_000, SeekOrigin.Begin);
+        byte[] tail = new byte[2_000];
+        int read = stream.ReadAtLeast(tail, tail.Length, throwOnEndOfStream: false);
+
+        read.ShouldBe(1_000);
+        tail[..read].ShouldBe(_content[9_000..]);
+    }
+
+    [Test]
+    public void AsStream_Sequence_DisposingTheStreamReleasesThePin()
+    {
+        using var mapped = MappedFileStream.Open(_path);
+        MappedSequenceOwner owner = mapped.ReadSequence(0, 100);
+        Stream stream = owner.AsStream();
+        mapped.LiveViewCount.ShouldBe(1);
+
+        stream.Dispose();
+
+        mapped.LiveViewCount.ShouldBe(0);
+        Should.Throw<ObjectDisposedException>(() => owner.Sequence);
+        Should.Throw<ObjectDisposedException>(() => stream.ReadByte());
+    }
+}
