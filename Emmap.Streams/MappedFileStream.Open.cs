@@ -302,7 +302,7 @@ public sealed partial class MappedFileStream
             MappingState state = o.Sharing == MapSharing.Shared
                 ? entry.AttachShared()
                 : entry.AttachPrivate(entry.LogicalLength);
-            var view = new MappedView(state, fullPath, wholeFile ? 0 : offset, limit, writable, o.FixedSize, o.MaxIncrementSize);
+            var view = new MappedView(state, fullPath, wholeFile ? 0 : offset, limit, readable, writable, o.FixedSize, o.MaxIncrementSize);
             return new OpenedMapping
             {
                 View = view,

@@ -52,6 +52,7 @@ public sealed partial class MappedFileStream : Stream
         _position = Math.Max(0, opened.AppendStart);
         Name = opened.View.Path;
         Existed = opened.Existed;
+        _view.Bind(this);
         if (opened.Options.Populate)
         {
             _view.Populate();
@@ -142,15 +143,7 @@ public sealed partial class MappedFileStream : Stream
     /// <exception cref="ObjectDisposedException">The stream is disposed (reported first, as by <see cref="RandomAccess"/>).</exception>
     /// <remarks>Thread-safe; a memory copy with no system call and no allocation.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public int ReadAt(long position, Span<byte> buffer)
-    {
-        if (position < 0 || !_readable)
-        {
-            ThrowReadAtRefused(position);
-        }
-
-        return _view.Read(position, buffer);
-    }
+    public int ReadAt(long position, Span<byte> buffer) => ReadCore(position, buffer);
 
     /// <summary>
     /// Writes all of <paramref name="data"/> at <paramref name="position"/> (emmap <c>pwrite</c>), growing the
@@ -165,15 +158,7 @@ public sealed partial class MappedFileStream : Stream
     /// <exception cref="ObjectDisposedException">The stream is disposed (reported first, as by <see cref="RandomAccess"/>).</exception>
     /// <remarks>Thread-safe. Writes inside <see cref="Length"/> are memory copies with no system call and no allocation.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void WriteAt(long position, ReadOnlySpan<byte> data)
-    {
-        if (position < 0)
-        {
-            ThrowNegativePosition(position);
-        }
-
-        _view.Write(position, data);
-    }
+    public void WriteAt(long position, ReadOnlySpan<byte> data) => WriteCore(position, data);
 
     /// <summary>
     /// Appends <paramref name="data"/> at the end of the data, atomically for every handle and every process that uses the
