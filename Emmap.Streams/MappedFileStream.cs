@@ -35,8 +35,9 @@ public sealed partial class MappedFileStream : Stream
     private readonly MapOptions _options;
     private readonly bool _readable;
 
-    // The stream's own open of the file (the caller's mode, access and FileShare): it holds FileStream's sharing lock.
-    private readonly FileStream _ownFile;
+    // The stream's own open of the file (the caller's mode, access and FileShare): it holds FileStream's sharing lock. Null
+    // when the open gave it to the file's entry, which holds the lock as long as the file is mapped.
+    private readonly FileStream? _ownFile;
 
     // FileMode.Append: the length at open, below which the stream may not seek or truncate; -1 otherwise.
     private readonly long _appendStart;
@@ -276,11 +277,17 @@ public sealed partial class MappedFileStream : Stream
         finally
         {
             _view.Release();
+            if (_ownFile is null)
+            {
+                // The stream's own open became the file's mapping descriptor, which views may keep open: the sharing lock goes
+                // with the stream all the same (nothing to do when the release closed the file).
+                _view.Entry.ReleaseSharingLock();
+            }
 
             // Releases the sharing lock (and deletes a FileOptions.DeleteOnClose file); from the finalizer, the handle's own does.
             if (disposing)
             {
-                _ownFile.Dispose();
+                _ownFile?.Dispose();
             }
 
             base.Dispose(disposing);

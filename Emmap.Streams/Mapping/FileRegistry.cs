@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Threading;
@@ -15,22 +16,14 @@ internal static class FileRegistry
     private static readonly Dictionary<FileIdentity, FileEntry> s_entries = [];
 
     /// <summary>
-    /// Finds or creates the entry for the file open as <paramref name="file"/> and takes a reference
-    /// for the caller. The entry takes ownership of <paramref name="file"/> (it keeps or closes it).
+    /// Finds or creates the entry for the file <paramref name="identity"/> names and takes a reference for the caller. A new
+    /// entry maps through <paramref name="donor"/>, the opener's own descriptor, when one is given (the entry then owns it and
+    /// <paramref name="donorTaken"/> is true), else through a descriptor <paramref name="reopen"/> opens. An existing entry
+    /// that cannot write yet adopts a reopened descriptor for a writable opener; otherwise nothing is opened.
     /// </summary>
-    internal static FileEntry Acquire(string path, FileStream file, bool writable)
+    internal static FileEntry Acquire(
+        string path, FileIdentity identity, bool writable, FileStream? donor, Func<FileStream> reopen, out bool donorTaken, out bool created)
     {
-        FileIdentity identity;
-        try
-        {
-            identity = NativeFile.GetStatus(file.SafeFileHandle, path).Identity;
-        }
-        catch
-        {
-            file.Dispose();
-            throw;
-        }
-
         FileEntry? existing;
         lock (s_gate)
         {
@@ -40,13 +33,45 @@ internal static class FileRegistry
             }
             else
             {
-                var entry = new FileEntry(identity, path, file, writable) { Refs = 1 };
+                FileStream file = donor ?? reopen();
+                FileEntry entry;
+                try
+                {
+                    entry = new FileEntry(identity, path, file, writable, holdsSharingLock: donor is not null) { Refs = 1 };
+                }
+                catch
+                {
+                    if (donor is null)
+                    {
+                        file.Dispose();
+                    }
+
+                    throw;
+                }
+
                 s_entries.Add(identity, entry);
+                donorTaken = donor is not null;
+                created = true;
                 return entry;
             }
         }
 
-        existing.Adopt(file, writable);
+        donorTaken = false;
+        created = false;
+        try
+        {
+            // An entry never loses write access once it has it, so a writable one needs nothing more.
+            if (writable && !existing.Writable)
+            {
+                existing.Adopt(reopen(), writable);
+            }
+        }
+        catch
+        {
+            Release(existing);
+            throw;
+        }
+
         return existing;
     }
 
