@@ -147,7 +147,13 @@ internal sealed unsafe class MappingState
     internal void RecordCut(long from)
     {
         long next = Cuts + 1;
-        (_history ??= new CutHistory()).Record(next, from);
+        if (_history is not null || from != long.MaxValue)
+        {
+            // Until a cut erases something, every update stands: no history is needed (and a state detached at its last
+            // close, the usual case, never allocates one).
+            (_history ??= new CutHistory()).Record(next, from);
+        }
+
         foreach (MappedView view in _views)
         {
             view.PublishCuts(next);
