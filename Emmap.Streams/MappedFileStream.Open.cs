@@ -139,15 +139,7 @@ public sealed partial class MappedFileStream
             // lasts as long as the entry. Otherwise the mapping has its own descriptor, without a sharing lock, read-write
             // for a writable mapping, opened only if the file has no entry that can serve this open yet.
             bool mayDonate = share == MapShare && fileOptions == FileOptions.None && (!writable || readable);
-            entry = FileRegistry.Acquire(
-                fullPath,
-                status.Identity,
-                writable,
-                mayDonate ? ownFile : null,
-                () => new FileStream(
-                    NativeFile.Reopen(ownHandle, fullPath, writable), writable ? FileAccess.ReadWrite : FileAccess.Read, bufferSize: 0),
-                out donated,
-                out newEntry);
+            entry = FileRegistry.Acquire(fullPath, status.Identity, writable, ownHandle, mayDonate ? ownFile : null, out donated, out newEntry);
         }
         catch
         {

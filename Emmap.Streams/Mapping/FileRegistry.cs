@@ -1,8 +1,8 @@
-using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Threading;
 using Emmap.Streams.Native;
+using Microsoft.Win32.SafeHandles;
 
 namespace Emmap.Streams.Mapping;
 
@@ -17,12 +17,13 @@ internal static class FileRegistry
 
     /// <summary>
     /// Finds or creates the entry for the file <paramref name="identity"/> names and takes a reference for the caller. A new
-    /// entry maps through <paramref name="donor"/>, the opener's own descriptor, when one is given (the entry then owns it and
-    /// <paramref name="donorTaken"/> is true), else through a descriptor <paramref name="reopen"/> opens. An existing entry
-    /// that cannot write yet adopts a reopened descriptor for a writable opener; otherwise nothing is opened.
+    /// entry maps through <paramref name="donor"/>, the opener's own open of the file, when one is given (the entry then owns
+    /// it and <paramref name="donorTaken"/> is true), else through a second descriptor of <paramref name="source"/>. An
+    /// existing entry that cannot write yet adopts a second, read-write descriptor for a writable opener; otherwise nothing
+    /// is opened.
     /// </summary>
     internal static FileEntry Acquire(
-        string path, FileIdentity identity, bool writable, FileStream? donor, Func<FileStream> reopen, out bool donorTaken, out bool created)
+        string path, FileIdentity identity, bool writable, SafeFileHandle source, FileStream? donor, out bool donorTaken, out bool created)
     {
         FileEntry? existing;
         lock (s_gate)
@@ -33,7 +34,7 @@ internal static class FileRegistry
             }
             else
             {
-                FileStream file = donor ?? reopen();
+                FileStream file = donor ?? Reopen(source, path, writable);
                 FileEntry entry;
                 try
                 {
@@ -63,7 +64,7 @@ internal static class FileRegistry
             // An entry never loses write access once it has it, so a writable one needs nothing more.
             if (writable && !existing.Writable)
             {
-                existing.Adopt(reopen(), writable);
+                existing.Adopt(Reopen(source, path, writable), writable);
             }
         }
         catch
@@ -102,6 +103,10 @@ internal static class FileRegistry
             entry.Close();
         }
     }
+
+    // The mapping's own descriptor, without a sharing lock; read-write for a writable mapping.
+    private static FileStream Reopen(SafeFileHandle source, string path, bool writable) =>
+        new(NativeFile.Reopen(source, path, writable), writable ? FileAccess.ReadWrite : FileAccess.Read, bufferSize: 0);
 
     /// <summary>A copy of the live entries, for diagnostics.</summary>
     internal static FileEntry[] Snapshot()
