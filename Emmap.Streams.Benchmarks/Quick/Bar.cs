@@ -5,7 +5,7 @@ using System.Linq;
 
 namespace Emmap.Streams.Benchmarks;
 
-/// <summary>One of issue 6's bars, checked against quick-run results.</summary>
+/// <summary>One bar (of issue 6 or 14), checked against quick-run results.</summary>
 /// <param name="Description">The bar as the issue states it.</param>
 /// <param name="Evaluate">Finds the rows it needs and returns the outcome and the measured value in words.</param>
 internal sealed record Bar(string Description, Func<IReadOnlyList<QuickResult>, (BarOutcome Outcome, string Measured)> Evaluate)
