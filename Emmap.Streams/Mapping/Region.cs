@@ -3,6 +3,7 @@ using System.IO;
 using System.Numerics;
 using System.Threading;
 using Emmap.Streams.Native;
+using Emmap.Streams.Testing;
 using Microsoft.Win32.SafeHandles;
 
 namespace Emmap.Streams.Mapping;
@@ -202,7 +203,7 @@ internal sealed unsafe class Region
             return true;
         }
 
-        if (!Mmap.TryMapAnonymous(Base, Accessible, Protection))
+        if (FaultInjection.Check(FaultPoint.Map) != 0 || !Mmap.TryMapAnonymous(Base, Accessible, Protection))
         {
             return false;
         }

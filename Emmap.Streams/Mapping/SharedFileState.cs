@@ -153,6 +153,7 @@ internal sealed unsafe class SharedFileState
         if (old is not null && !_pageIsLocal)
         {
             RangeLocks.RegisterPresence(dataFile, s_presenceByte, _dataPath);
+            RangeLocks.WithdrawPresence(old, s_presenceByte);
         }
 
         _lockFile = dataFile;
@@ -266,8 +267,8 @@ internal sealed unsafe class SharedFileState
     /// <summary>
     /// Closes this process's part of the state. With <paramref name="last"/> (the caller holds the size lock, no other
     /// process is present and the file's size on disk is its length), deletes the page first, so the next opener starts
-    /// afresh from the file. The locks go with the data file's descriptor, which the caller closes afterwards (Linux), or
-    /// with the page's (macOS).
+    /// afresh from the file. Then withdraws this process's presence and releases the size lock, and on macOS closes the page's
+    /// descriptor; the caller closes the data file's descriptor afterwards.
     /// </summary>
     internal void Close(bool last)
     {
@@ -285,18 +286,28 @@ internal sealed unsafe class SharedFileState
         if (_pageIsLocal)
         {
             NativeMemory.Free(_page);
-            return;
+        }
+        else
+        {
+            if (last)
+            {
+                _ = Libc.Unlink(_pagePath);
+            }
+
+            Mmap.Release(_page, PageSize);
         }
 
-        if (last)
+        if (_lockFile is not null)
         {
-            _ = Libc.Unlink(_pagePath);
-        }
-
-        Mmap.Release(_page, PageSize);
-        if (_ownsLockFile)
-        {
-            _lockFile?.Dispose();
+            // Released explicitly (after the page is gone, so no process joins a page being deleted), not by closing the
+            // descriptor: a mapping that could not be detached keeps the open file description alive, and with it the
+            // description's locks, which would stall every later open of the file.
+            RangeLocks.WithdrawPresence(_lockFile, s_presenceByte);
+            Unlock();
+            if (_ownsLockFile)
+            {
+                _lockFile.Dispose();
+            }
         }
     }
 
@@ -395,7 +406,19 @@ internal sealed unsafe class SharedFileState
         if (OperatingSystem.IsLinux())
         {
             _lockFile = dataFile;
-            Lock();
+            try
+            {
+                Lock();
+            }
+            catch (IOException ex) when (RangeLocks.IsUnsupported(ex))
+            {
+                // A file system without byte-range locks (some FUSE and network file systems): coordinate within this
+                // process only, as documented.
+                _lockFile = null;
+                UseLocalPage(RandomAccess.GetLength(dataFile));
+                return;
+            }
+
             try
             {
                 bool alone = !OthersPresent();

@@ -61,6 +61,9 @@ internal static class UnixConstants
     internal const int ErrorNoSpace = 28;
     internal const int ErrorReadOnlyFileSystem = 30;
 
+    /// <summary><c>ENOLCK</c>: 37 on Linux, 77 on macOS.</summary>
+    internal static readonly int ErrorNoLocks = OperatingSystem.IsMacOS() ? 77 : 37;
+
     /// <summary><c>EAGAIN</c> (11 on Linux, 35 on macOS): a lock is held elsewhere.</summary>
     internal static readonly int ErrorWouldBlock = OperatingSystem.IsMacOS() ? 35 : 11;
 

@@ -41,6 +41,9 @@ internal static class CrashPoints
     /// <summary>Growth holds the file's size lock and has reserved the new blocks, before publishing the physical size.</summary>
     internal const string GrowReserved = "grow.reserved";
 
+    /// <summary>A direct view has taken its reference on the mapping and not yet computed its address.</summary>
+    internal const string ViewPinned = "view.pinned";
+
     /// <summary>An atomic operation has changed its cell and not yet checked that no cut raced with it.</summary>
     internal const string AtomicApplied = "atomic.applied";
 
