@@ -63,6 +63,9 @@ internal sealed unsafe class SharedFileState
     // Pages are collected at most once per process, from its first open.
     private static int s_collected;
 
+    // Where pages live, looked up once per process.
+    private static string? s_pageDirectory;
+
     private readonly FileIdentity _identity;
     private readonly string _pagePath;
     private readonly string _dataPath;
@@ -79,7 +82,7 @@ internal sealed unsafe class SharedFileState
         _identity = identity;
         _dataPath = dataPath;
         _pagePath = System.IO.Path.Combine(
-            PageDirectory(),
+            s_pageDirectory ??= PageDirectory(),
             string.Create(CultureInfo.InvariantCulture, $"emmap-{identity.Device:x}-{identity.Inode:x}-{identity.Birth:x}"));
     }
 
@@ -518,6 +521,12 @@ internal sealed unsafe class SharedFileState
     private byte* MapPage(bool create, out SafeFileHandle? pageFile)
     {
         pageFile = null;
+        if (!create && NativeFile.TryGetStatus(_pagePath) is null)
+        {
+            // The usual answer for a read-only process: one stat instead of an exception.
+            return null;
+        }
+
         SafeFileHandle file;
         try
         {
