@@ -100,7 +100,7 @@ public sealed partial class MappedFileStream
         MemoryOwner<byte> copy = MemoryOwner<byte>.Allocate(count, AllocationMode.Default);
         try
         {
-            int read = _view.Read(position, copy.Span);
+            int read = ReadCore(position, copy.Span);
             return read == count ? copy : copy.Slice(0, read);
         }
         catch

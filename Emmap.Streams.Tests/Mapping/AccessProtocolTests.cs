@@ -190,6 +190,17 @@ public sealed class AccessProtocolTests
         }
 
         new FileInfo(_path).Length.ShouldBe(capacity, "file pages are still mapped: truncating under them could fault");
+
+        // The pages left mapped keep the closed descriptor's file description alive, and with it any lock it held: the
+        // close released its locks itself, so the next open (which takes the size lock) goes through instead of waiting forever.
+        Task<long> reopen = Task.Run(() =>
+        {
+            using var again = OpenWritable();
+            again.Write(new byte[Page]);
+            return again.Length;
+        });
+        reopen.Wait(TimeSpan.FromSeconds(30)).ShouldBeTrue("the next open waited for a lock that the closed stream still held");
+        reopen.Result.ShouldBe(3 * Page);
     }
 
     [Test]

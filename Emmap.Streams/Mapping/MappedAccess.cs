@@ -7,25 +7,29 @@ namespace Emmap.Streams.Mapping;
 
 /// <summary>
 /// The one piece of code that turns a position into a pointer into mapped memory. Every path that touches mapped bytes
-/// (reads, writes, atomics, in-place reads, flushes of ranges, views, counters and the queue) brackets the touch with
-/// <see cref="TryBegin"/> and <see cref="End"/>:
+/// (reads, writes, atomics, in-place reads, flushes of ranges, views, counters and the queue) brackets the touch with a
+/// <c>TryBegin</c> and <see cref="End()"/>:
 /// <list type="number">
-/// <item><see cref="TryBegin"/> reads the cut counter, checks that the range lies inside both the data and the caller's
-/// limit, and takes the base address. A disposed handle passes a limit of 0, so it never gets a pointer.</item>
+/// <item><c>TryBegin</c> reads the cut counter, checks that the range lies inside both the data and the caller's
+/// limit, and takes the base address. A disposed handle has a limit of -1, so it never gets a pointer.</item>
 /// <item>The caller touches <see cref="Pointer"/>…<c>Pointer + count</c>, nothing else.</item>
-/// <item><see cref="End"/> orders the touch before what follows (a fence on weakly ordered CPUs), checks that the cut
+/// <item><see cref="End()"/> orders the touch before what follows (a fence on weakly ordered CPUs), checks that the cut
 /// counter did not move — so no page of the range was taken away or handed back meanwhile, even if the length grew back —
 /// and keeps the mapping reachable until here, so its address space cannot be released under the access.</item>
 /// </list>
+/// The counter, length and base come either from the <see cref="MappingState"/> itself, or from a handle's own copy of
+/// them (<see cref="HandleAccess"/>, with the length already clipped to the handle's window and rights), which the state
+/// keeps up to date in the same order; the handle's fast paths use the copy, so they read one object and compare once.
 /// No interlocked operation and no allocation: three plain loads and two compares around the caller's touch.
-/// When <see cref="End"/> reports a cut, the caller decides under the file's gate, with
+/// When <see cref="End()"/> reports a cut, the caller decides under the file's gate, with
 /// <see cref="MappingState.Untouched"/>, whether its own range was affected.
 /// </summary>
 internal readonly unsafe ref struct MappedAccess
 {
-    private readonly MappingState _state;
+    // The mapping of an access begun on the state (null for one begun on a handle's copy, whose End takes the copy).
+    private readonly MappingState? _state;
 
-    private MappedAccess(MappingState state, long cuts, byte* pointer)
+    private MappedAccess(MappingState? state, long cuts, byte* pointer)
     {
         _state = state;
         Cuts = cuts;
@@ -40,11 +44,11 @@ internal readonly unsafe ref struct MappedAccess
 
     /// <summary>
     /// Begins an access to <c>[position, position + count)</c> of a view whose position 0 is file offset
-    /// <paramref name="offset"/>. <paramref name="position"/> must not be negative.
+    /// <paramref name="offset"/>. <paramref name="position"/> must not be negative. End it with <see cref="End()"/>.
     /// </summary>
     /// <param name="state">The mapping.</param>
     /// <param name="offset">The file offset of the view's position 0.</param>
-    /// <param name="limit">The caller's own end in file coordinates (a window's end; 0 for a disposed handle).</param>
+    /// <param name="limit">The caller's own end in file coordinates (a window's end; -1 for a disposed handle).</param>
     /// <param name="position">The first byte, relative to <paramref name="offset"/>.</param>
     /// <param name="count">The number of bytes.</param>
     /// <param name="access">The access, when the range is inside the data and the limit.</param>
@@ -65,6 +69,50 @@ internal readonly unsafe ref struct MappedAccess
     }
 
     /// <summary>
+    /// Begins a read of <c>[position, position + count)</c> through a stream's own copy of the protocol's inputs
+    /// (<see cref="HandleAccess"/>): the position is checked against 0 and the copy's read end, which is -1 when the stream
+    /// cannot read or is disposed, so such a stream never gets a pointer, not even for an empty range. End it with
+    /// <see cref="End(MappedFileStream)"/> on the same stream.
+    /// </summary>
+    /// <param name="stream">The stream; it holds the copy and keeps its mapping reachable.</param>
+    /// <param name="position">The first byte, relative to the stream's position 0; may be negative (then nothing is begun).</param>
+    /// <param name="count">The number of bytes.</param>
+    /// <param name="access">The access, when the range is inside the end.</param>
+    /// <returns>False if the position is negative or the range reaches past the end: nothing may be touched.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool TryBeginRead(MappedFileStream stream, long position, long count, out MappedAccess access)
+    {
+        long cuts = Volatile.Read(ref stream.Access.Cuts);
+        return TryBegin(stream, cuts, Volatile.Read(ref stream.Access.ReadEnd), position, count, out access);
+    }
+
+    /// <summary>As <see cref="TryBeginRead"/>, for a write inside the data (the write end: -1 unless the stream can write).</summary>
+    /// <param name="stream">The stream.</param>
+    /// <param name="position">The first byte, relative to the stream's position 0; may be negative.</param>
+    /// <param name="count">The number of bytes.</param>
+    /// <param name="access">The access, when the range is inside the end.</param>
+    /// <returns>False if the position is negative or the range reaches past the end: nothing may be touched.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool TryBeginWrite(MappedFileStream stream, long position, long count, out MappedAccess access)
+    {
+        long cuts = Volatile.Read(ref stream.Access.Cuts);
+        return TryBegin(stream, cuts, Volatile.Read(ref stream.Access.WriteEnd), position, count, out access);
+    }
+
+    /// <summary>As <see cref="TryBeginRead"/>, for an atomic update (the update end: -1 unless the stream can read and write).</summary>
+    /// <param name="stream">The stream.</param>
+    /// <param name="position">The first byte, relative to the stream's position 0; may be negative.</param>
+    /// <param name="count">The number of bytes.</param>
+    /// <param name="access">The access, when the range is inside the end.</param>
+    /// <returns>False if the position is negative or the range reaches past the end: nothing may be touched.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool TryBeginUpdate(MappedFileStream stream, long position, long count, out MappedAccess access)
+    {
+        long cuts = Volatile.Read(ref stream.Access.Cuts);
+        return TryBegin(stream, cuts, Volatile.Read(ref stream.Access.UpdateEnd), position, count, out access);
+    }
+
+    /// <summary>
     /// Returns the address of <c>[fileOffset, fileOffset + count)</c> for the one caller that may touch bytes the length does
     /// not cover yet: a size change, under the file's gate (so no cut can happen), writing data it is about to publish.
     /// The range must already be mapped.
@@ -81,19 +129,60 @@ internal readonly unsafe ref struct MappedAccess
     }
 
     /// <summary>
-    /// Ends the access: orders the touch before the check, then returns true if no cut happened since <see cref="TryBegin"/>
-    /// (the bytes touched were the file's data throughout). Keeps the mapping reachable until here.
+    /// Ends an access begun on the state: orders the touch before the check, then returns true if no cut happened since it
+    /// began (the bytes touched were the file's data throughout). Keeps the mapping reachable until here.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal bool End()
+    {
+        Fence();
+        MappingState state = _state!;
+        bool intact = Volatile.Read(ref state.Cuts) == Cuts;
+        GC.KeepAlive(state);
+        return intact;
+    }
+
+    /// <summary>
+    /// Ends an access begun on <paramref name="stream"/>'s copy: as <see cref="End()"/>, against the copy's counter. Reading
+    /// it keeps the stream, and so its mapping, reachable until here.
+    /// </summary>
+    /// <param name="stream">The stream the access began on.</param>
+    /// <returns>True if no cut happened since the access began.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool End(MappedFileStream stream)
+    {
+        Fence();
+        return Volatile.Read(ref stream.Access.Cuts) == Cuts;
+    }
+
+    /// <summary>
+    /// Ends a plain write begun on <paramref name="stream"/>'s copy, whose outcome does not depend on the check (a write that
+    /// raced with a cut happened before it, and the cut discarded what it cut): keeps the stream, and so its mapping,
+    /// reachable until here, with no load.
+    /// </summary>
+    /// <param name="stream">The stream the access began on.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void EndWrite(MappedFileStream stream) => GC.KeepAlive(stream);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TryBegin(MappedFileStream stream, long cuts, long end, long position, long count, out MappedAccess access)
+    {
+        if (position < 0 || position > end - count)
+        {
+            access = default;
+            return false;
+        }
+
+        access = new MappedAccess(null, cuts, (byte*)Volatile.Read(ref stream.Access.Base) + position);
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Fence()
     {
         if (!X86Base.IsSupported)
         {
             Interlocked.MemoryBarrier();
         }
-
-        bool intact = Volatile.Read(ref _state.Cuts) == Cuts;
-        GC.KeepAlive(_state);
-        return intact;
     }
 }

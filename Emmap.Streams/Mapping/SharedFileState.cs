@@ -63,6 +63,9 @@ internal sealed unsafe class SharedFileState
     // Pages are collected at most once per process, from its first open.
     private static int s_collected;
 
+    // Where pages live, looked up once per process.
+    private static string? s_pageDirectory;
+
     private readonly FileIdentity _identity;
     private readonly string _pagePath;
     private readonly string _dataPath;
@@ -79,7 +82,7 @@ internal sealed unsafe class SharedFileState
         _identity = identity;
         _dataPath = dataPath;
         _pagePath = System.IO.Path.Combine(
-            PageDirectory(),
+            s_pageDirectory ??= PageDirectory(),
             string.Create(CultureInfo.InvariantCulture, $"emmap-{identity.Device:x}-{identity.Inode:x}-{identity.Birth:x}"));
     }
 
@@ -150,6 +153,7 @@ internal sealed unsafe class SharedFileState
         if (old is not null && !_pageIsLocal)
         {
             RangeLocks.RegisterPresence(dataFile, s_presenceByte, _dataPath);
+            RangeLocks.WithdrawPresence(old, s_presenceByte);
         }
 
         _lockFile = dataFile;
@@ -263,8 +267,8 @@ internal sealed unsafe class SharedFileState
     /// <summary>
     /// Closes this process's part of the state. With <paramref name="last"/> (the caller holds the size lock, no other
     /// process is present and the file's size on disk is its length), deletes the page first, so the next opener starts
-    /// afresh from the file. The locks go with the data file's descriptor, which the caller closes afterwards (Linux), or
-    /// with the page's (macOS).
+    /// afresh from the file. Then withdraws this process's presence and releases the size lock, and on macOS closes the page's
+    /// descriptor; the caller closes the data file's descriptor afterwards.
     /// </summary>
     internal void Close(bool last)
     {
@@ -282,18 +286,28 @@ internal sealed unsafe class SharedFileState
         if (_pageIsLocal)
         {
             NativeMemory.Free(_page);
-            return;
+        }
+        else
+        {
+            if (last)
+            {
+                _ = Libc.Unlink(_pagePath);
+            }
+
+            Mmap.Release(_page, PageSize);
         }
 
-        if (last)
+        if (_lockFile is not null)
         {
-            _ = Libc.Unlink(_pagePath);
-        }
-
-        Mmap.Release(_page, PageSize);
-        if (_ownsLockFile)
-        {
-            _lockFile?.Dispose();
+            // Released explicitly (after the page is gone, so no process joins a page being deleted), not by closing the
+            // descriptor: a mapping that could not be detached keeps the open file description alive, and with it the
+            // description's locks, which would stall every later open of the file.
+            RangeLocks.WithdrawPresence(_lockFile, s_presenceByte);
+            Unlock();
+            if (_ownsLockFile)
+            {
+                _lockFile.Dispose();
+            }
         }
     }
 
@@ -507,6 +521,12 @@ internal sealed unsafe class SharedFileState
     private byte* MapPage(bool create, out SafeFileHandle? pageFile)
     {
         pageFile = null;
+        if (!create && NativeFile.TryGetStatus(_pagePath) is null)
+        {
+            // The usual answer for a read-only process: one stat instead of an exception.
+            return null;
+        }
+
         SafeFileHandle file;
         try
         {

@@ -34,6 +34,11 @@ internal static class UnixConstants
 
     internal const int SeekSet = 0;
 
+    /// <summary><c>flock</c> operations (<c>LOCK_SH</c>, <c>LOCK_NB</c>, <c>LOCK_UN</c>), the same on both.</summary>
+    internal const int FlockShared = 1;
+    internal const int FlockNonBlocking = 4;
+    internal const int FlockUnlock = 8;
+
     internal const int OpenReadOnly = 0;
     internal const int OpenReadWrite = 2;
 
