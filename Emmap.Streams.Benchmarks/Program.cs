@@ -11,11 +11,28 @@ namespace Emmap.Streams.Benchmarks;
 /// Full runs: <c>dotnet run -c Release -- [BenchmarkDotNet arguments]</c> (for example <c>--filter *Positional* --job short</c>).
 /// Quick run: <c>--quick [--json FILE] [--check]</c>. Chart: <c>--chart PNG --from FILE.json</c>.
 /// One case alone, for profilers: <c>--profile SUITE/CASE --invocations N</c>. The plain harness: <c>--plain [GROUP]</c>.
+/// Cross-process latency percentiles: <c>--wake-latency [--samples N] [--recoveries N]</c>. The queue in a reader's plain
+/// loop: <c>--plain-queue-loop</c>.
 /// </summary>
 internal static class Program
 {
     private static int Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "--peer")
+        {
+            return PeerCommands.Run(args);
+        }
+
+        if (args.Length > 0 && args[0] == "--wake-latency")
+        {
+            return WakeLatencyRunner.Run(args);
+        }
+
+        if (args.Length > 0 && args[0] == "--plain-queue-loop")
+        {
+            return PlainQueueLoop.Run();
+        }
+
         if (!args.Contains("--quick") && !args.Contains("--chart") && !args.Contains("--profile") && !args.Contains("--plain"))
         {
             BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, FullRunConfig.Create());

@@ -49,7 +49,7 @@ public sealed partial class MappedQueue
         catch (IOException ex)
         {
             _batchFailure = ex;
-            Interlocked.CompareExchange(ref _state, StateBatchFailed, StateOpen);
+            Interlocked.CompareExchange(ref _state, StateBatchFailed, WritableState);
         }
     }
 
@@ -57,7 +57,7 @@ public sealed partial class MappedQueue
     private void ReportBatchFailure()
     {
         Exception? failure = Interlocked.Exchange(ref _batchFailure, null);
-        Interlocked.CompareExchange(ref _state, StateOpen, StateBatchFailed);
+        Interlocked.CompareExchange(ref _state, WritableState, StateBatchFailed);
         if (failure is not null)
         {
             throw new IOException(
