@@ -85,6 +85,44 @@ public sealed class QueueInspectorProcessTests
         }
     }
 
+    [Test]
+    public void ReadOnlyView_OwnerPopsAndReusesTheSpace_SaysTheQueueChangedNotThatItIsDamaged()
+    {
+        string path = _dir.File("moving.queue");
+        using var owner = MappedQueue.Open(path, 4096, new QueueOptions { FixedSize = true });
+        for (int i = 0; i < 10; i++)
+        {
+            owner.Push(QueueItems.Make(i, 100));
+        }
+
+        using var view = MappedQueue.Open(path, 4096, new QueueOptions { ReadOnly = true });
+        view.Count.ShouldBe(10);
+
+        // The owner drains the queue and fills it again: the new records lap the ring over the ones the view saw.
+        while (owner.Pop() is not null)
+        {
+        }
+
+        for (int i = 10; i < 30; i++)
+        {
+            owner.Push(QueueItems.Make(i, 100));
+        }
+
+        InvalidDataException changed = Should.Throw<InvalidDataException>(() =>
+        {
+            foreach (byte[] item in view.Enumerate())
+            {
+                _ = QueueItems.Check(item);
+            }
+        });
+        changed.Message.ShouldContain("changed under this read-only view");
+        changed.Message.ShouldContain("not damaged");
+
+        using var again = MappedQueue.Open(path, 4096, new QueueOptions { ReadOnly = true });
+        again.Count.ShouldBe(20);
+        QueueItems.Check(again.PeekFront()).ShouldBe(10);
+    }
+
     // One inspection: open read-only, walk every item and both ends. Returns false if the library refused with an exception
     // (the owner moved the queue under the snapshot); an item that is not one the owner pushed fails the test.
     private static bool Inspect(string path, ref int itemsSeen, HashSet<long> sizes, HashSet<string> refusals)
