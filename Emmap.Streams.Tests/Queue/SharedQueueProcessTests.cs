@@ -76,7 +76,9 @@ public sealed class SharedQueueProcessTests
         string path = _dir.File("kills.queue");
         var ledger = new SharedLedger();
         int nextProducer = 1;
-        int nextChurn = 500;
+        // Each process pushes ids from its own block of ProducerStride: producers take blocks 1, 2, 3..., growers blocks from
+        // 1,000,000 on, so the two never meet however long the test runs (CI runs it for thousands of kills).
+        long nextChurn = 1_000_000;
         var roles = new[] { "producer", "producer", "consumer", "handler consumer", "grower" };
         var running = new SharedChild?[roles.Length];
         SharedChild Spawn(string role) => role switch

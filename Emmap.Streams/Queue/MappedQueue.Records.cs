@@ -64,8 +64,8 @@ public sealed partial class MappedQueue
     {
         if (_state == StateReadOnly && LiveHeadPassed(pos) is { } liveHead)
         {
-            // Not damage: a read-only view of a queue that its owner (another process) keeps using, whose pops have passed this
-            // record since the view was opened, so its space may hold a newer record.
+            // Not damage: a read-only view of a queue that its owner (in this or another process) keeps using. The owner's pops went
+            // past this record after the view was opened, so its space may hold a newer record.
             return new InvalidDataException(
                 $"The queue '{_stream.Name}' changed under this read-only view: its owner has popped up to logical position {liveHead} " +
                 $"since the view was opened, past the record at {pos}, whose space now holds other bytes. The file is not damaged; " +
