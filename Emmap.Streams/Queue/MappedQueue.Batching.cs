@@ -53,6 +53,9 @@ public sealed partial class MappedQueue
         }
     }
 
+    /// <summary>Gets whether a failed group flush waits to be reported by the next change (for tests).</summary>
+    internal bool BatchFailurePending => Volatile.Read(ref _state) == StateBatchFailed;
+
     /// <summary>Reports a failed group flush once, to the next caller that changes the queue, before that caller's operation runs.</summary>
     private void ReportBatchFailure()
     {
