@@ -47,6 +47,8 @@ internal static class Bars
         Bar.TimeRatio(
             "ReadAt from 2 threads: per-thread time ≤ 1.2x one thread's", "threaded-read/Threads=2", "ReadAt",
             "threaded-read/Threads=1", "ReadAt", 1.2),
+        Bar.MaxTime("Reopen 10 M queue items after a clean close ≤ 50 ms", "queue-reopen/10M", "AfterCleanClose", 50e6),
+        Bar.MaxTime("Reopen 10 M queue items after a crash ≤ 500 ms", "queue-reopen/10M", "AfterCrash", 500e6),
     ];
 
     /// <summary>The bars of issue 15: parsing fed by the <c>PipeReader</c> over the mapping.</summary>

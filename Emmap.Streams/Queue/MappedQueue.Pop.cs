@@ -307,7 +307,7 @@ public sealed partial class MappedQueue
         StoreHead(_head + size);
         CommittedPop(size);
         sink.Committed();
-        if (purge && _count == 0)
+        if (purge && NoItems())
         {
             PurgeCore();
         }
@@ -324,7 +324,7 @@ public sealed partial class MappedQueue
         while (true)
         {
             phys = _headPhys;
-            if (_count == 0)
+            if (NoItems())
             {
                 length = 0;
                 crc = 0;

@@ -116,7 +116,7 @@ public sealed partial class MappedQueue
     {
         while (true)
         {
-            if (_count == 0 && _head != _tail)
+            if (_head != _tail && NoItems())
             {
                 // Only a skip marker is left between the cursors: drop it, so the whole ring is free.
                 SetHead(_tail, _tailPhys);
@@ -132,7 +132,7 @@ public sealed partial class MappedQueue
                     return true;
                 }
             }
-            else if (_count == 0 && size <= _ringSize)
+            else if (size <= _ringSize && NoItems())
             {
                 Reposition();
                 continue;

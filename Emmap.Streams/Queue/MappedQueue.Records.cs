@@ -72,6 +72,7 @@ public sealed partial class MappedQueue
                 "open the queue again to read it as it is now.");
         }
 
+        WithdrawTrust();
         return new($"The queue '{_stream.Name}' is damaged at logical position {pos} (file offset {_window + phys}): {what}. " +
             "Nothing from the damaged record on is returned; reopening the queue keeps the items before it.");
     }

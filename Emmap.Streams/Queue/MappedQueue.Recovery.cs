@@ -1,6 +1,7 @@
 using System;
 using System.Buffers.Binary;
 using System.IO;
+using System.Threading;
 using Emmap.Streams.Mapping;
 using Emmap.Streams.Native;
 using Emmap.Streams.Testing;
@@ -45,7 +46,10 @@ public sealed partial class MappedQueue
             return;
         }
 
-        if (writable && _view.Length < slot.FileSize)
+        // A file shorter than its header says lost records: no checkpoint vouches for it, even once a writable open has given it
+        // its size back (the restored bytes read as zeros, which only a scan finds).
+        bool wasTruncated = _view.Length < slot.FileSize;
+        if (writable && wasTruncated)
         {
             // Truncated behind our back: give the file its size again (the owner word included); the lost bytes read as zeros
             // and fail their checks. A file in use by another writer is never shorter than its header says, so this disturbs none.
@@ -76,7 +80,22 @@ public sealed partial class MappedQueue
         long tail = header.HotValid ? header.HotTail : slot.Tail;
         _loadedLength = _view.Length;
         long readable = Math.Min(_loadedLength, slot.FileSize);
-        ScanResult scan = Scan(slot, head, tail, readable, _scanProgress);
+        ScanResult scan;
+        _loadedTrustable = !wasTruncated && CanTrustCheckpoint(header, readable, writable);
+        if (!_fullScan && !_multiProcess && _loadedTrustable)
+        {
+            // A clean close's exact checkpoint, still matching the cursor words: the count and last item need no scan (a
+            // queue of 10 million items reopens in O(1)). The records' checksums are checked as they are popped or peeked,
+            // and wherever the queue would act on the count being 0, the records are looked at first (NoItems).
+            scan = new ScanResult(slot.Tail, slot.PhysicalOf(slot.Tail), slot.Count, slot.Count == 0 ? -1 : slot.LastItem, Bytes: 0);
+            _trustedCheckpoint = true;
+            CountFromCheckpoint = true;
+        }
+        else
+        {
+            scan = Scan(slot, head, tail, readable, _scanProgress);
+        }
+
         _loadedHeader = header;
         _loadedScan = scan;
         _loadedTail = tail;
@@ -141,10 +160,174 @@ public sealed partial class MappedQueue
         }
     }
 
+    /// <summary>
+    /// Whether the newest slot is a clean close's exact checkpoint that the file still matches: nothing was pushed or popped since
+    /// (the cursor words equal the checkpoint), the file has all its bytes, no process has the queue open (a writable open holds
+    /// the owner word itself; a read-only one finds it free or naming a dead process), the last item's record header is where
+    /// the checkpoint says and only skip markers follow it up to the tail, and no process of a shared session saw a damaged
+    /// record. Anything else, and the open scans as it does after a crash.
+    /// </summary>
+    private bool CanTrustCheckpoint(in HeaderState header, long readable, bool writable)
+    {
+        QueueSlot slot = header.Slot;
+        return slot.IsExactCheckpoint
+            && header.HotValid
+            && header.HotHead == slot.Head
+            && header.HotTail == slot.Tail
+            && readable == slot.FileSize
+            && (writable || !OwnerMayBeUsingQueue())
+            && (slot.Count == 0 || LastItemEndsQueue(slot))
+            && (slot.Version != QueueLayout.SharedVersion || ReadShared(QueueLayout.DamageSeenOffset) == 0);
+    }
+
+    /// <summary>Whether the owner word names this process or another live one (a read-only open then takes no checkpoint on trust).</summary>
+    private bool OwnerMayBeUsingQueue()
+    {
+        long owner = _stream.AtomicReadCore(QueueLayout.OwnerWordOffset);
+        return owner != 0 && (owner == ProcessStamp.Current || ProcessStamp.IsAlive(owner));
+    }
+
+    /// <summary>
+    /// Whether the checkpoint's last item is an item record (stamp, length and bounds check out; its payload checksum is checked
+    /// when it is read) between the cursors, followed by nothing but at most one skip marker up to the tail, as every clean close
+    /// leaves it. Reads two record headers at most.
+    /// </summary>
+    private unsafe bool LastItemEndsQueue(in QueueSlot slot)
+    {
+        long last = slot.LastItem;
+        if (last < slot.Head || last >= slot.Tail || ((last - slot.Base) & (QueueLayout.RecordAlignment - 1)) != 0)
+        {
+            return false;
+        }
+
+        long ringEnd = slot.RingEnd;
+        long phys = slot.PhysicalOf(last);
+        MappedAccess access = _view.BeginAccess();
+        bool ends = false;
+        if (ReadRecord(access.Pointer, last, phys, slot.Tail, ringEnd, out _, out _, out long size) == RecordKind.Item)
+        {
+            long pos = last + size;
+            phys += size;
+            if (phys == ringEnd)
+            {
+                phys = QueueLayout.RingStart;
+            }
+
+            ends = pos == slot.Tail
+                || (ReadRecord(access.Pointer, pos, phys, slot.Tail, ringEnd, out _, out _, out long skip) == RecordKind.Marker && pos + skip == slot.Tail);
+        }
+
+        _view.EndAccess(access);
+        return ends;
+    }
+
+    /// <summary>
+    /// A record failed its check: make the next open scan (and so keep only the items before the damage). In single-process
+    /// mode an exact checkpoint in force loses its flag at once (so a crash from here on leads to a scanning open) and the close
+    /// writes none; in shared mode the damage word tells the last process to close not to write one, and a later single-process
+    /// open not to take the one in force. Best effort; never throws.
+    /// </summary>
+    private unsafe void WithdrawTrust()
+    {
+        if (_state is StateReadOnly or StateDisposed)
+        {
+            return;
+        }
+
+        try
+        {
+            if (_multiProcess)
+            {
+                MappedAccess access = _view.BeginAccess();
+                Volatile.Write(ref *(long*)(access.Pointer + QueueLayout.DamageSeenOffset), 1);
+                EndHeaderAccess(access);
+                return;
+            }
+
+            _damageSeen = true;
+            _trustedCheckpoint = false;
+            if (_slot.IsExactCheckpoint)
+            {
+                WriteSlot(_slot with { Sequence = _slot.Sequence + 1, Head = _head, Tail = _tail, Count = _count, Flags = 0, LastItem = 0 });
+            }
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    /// <summary>
+    /// Whether no item lies between the head and the tail. That is <c>_count == 0</c>, except while the count was taken on trust
+    /// from a checkpoint (nothing has checked it against the records): then the records are looked at first, and a count the
+    /// records contradict is replaced by a full recount, as recovery would have done. So a wrong checkpoint can hide nothing
+    /// that a push, a purge or growth would then overwrite.
+    /// </summary>
+    private unsafe bool NoItems()
+    {
+        if (!_trustedCheckpoint)
+        {
+            return _count == 0;
+        }
+
+        if (_count != 0 && _head != _tail)
+        {
+            return false;
+        }
+
+        long pos = _head;
+        long phys = _headPhys;
+        bool onlyMarkers = true;
+        MappedAccess access = _view.BeginAccess();
+        while (pos < _tail && onlyMarkers)
+        {
+            onlyMarkers = ReadRecord(access.Pointer, pos, phys, _tail, _ringEnd, out _, out _, out long size) == RecordKind.Marker;
+            pos += size;
+            phys += size;
+            if (phys == _ringEnd)
+            {
+                phys = QueueLayout.RingStart;
+            }
+        }
+
+        _view.EndAccess(access);
+        if (onlyMarkers && _count == 0)
+        {
+            // Confirmed by the records: from here on the count is the queue's own.
+            _trustedCheckpoint = false;
+            return true;
+        }
+
+        Recount();
+        return _count == 0;
+    }
+
+    /// <summary>
+    /// The trusted count disagrees with the records: scan from the head as recovery does, keep what checks out (repairing the
+    /// header if the scan stopped before the tail), and stop trusting.
+    /// </summary>
+    private void Recount()
+    {
+        _trustedCheckpoint = false;
+        ScanResult scan = Scan(_slot, _head, _tail, Math.Min(_view.Length, _slot.FileSize), progress: null);
+        _count = scan.Count;
+        _lastPos = scan.LastItem;
+        _version++;
+        if (scan.End != _tail)
+        {
+            _tail = scan.End;
+            _tailPhys = scan.EndPhys;
+            UpdatePushEnd();
+            if (_state != StateReadOnly)
+            {
+                Repair();
+            }
+        }
+    }
+
     /// <summary>Writes the recovered cursors: a checkpoint slot first, then the hot words.</summary>
     private unsafe void Repair()
     {
-        WriteSlot(_slot with { Sequence = _slot.Sequence + 1, Head = _head, Tail = _tail, Count = _count, Flags = 0 });
+        WriteSlot(_slot with { Sequence = _slot.Sequence + 1, Head = _head, Tail = _tail, Count = _count, Flags = 0, LastItem = 0 });
         CrashPoints.Hit(CrashPoints.RecoverFlipped);
         MappedAccess access = _view.BeginAccess();
         byte* b = access.Pointer;

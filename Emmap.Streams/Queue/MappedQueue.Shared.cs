@@ -63,7 +63,7 @@ public sealed partial class MappedQueue
         {
             if (_slot.Version != QueueLayout.SharedVersion)
             {
-                WriteSlot(_slot with { Sequence = _slot.Sequence + 1, Version = QueueLayout.SharedVersion, Head = _head, Tail = _tail, Count = _count, Flags = 0 });
+                WriteSlot(_slot with { Sequence = _slot.Sequence + 1, Version = QueueLayout.SharedVersion, Head = _head, Tail = _tail, Count = _count, Flags = 0, LastItem = 0 });
             }
 
             MappedAccess access = _view.BeginAccess();
@@ -80,6 +80,7 @@ public sealed partial class MappedQueue
             *(long*)(b + QueueLayout.PushedOffset) = _count;
             *(long*)(b + QueueLayout.LastItemOffset) = _lastPos;
             *(int*)(b + QueueLayout.ItemWaitersOffset) = 0;
+            *(long*)(b + QueueLayout.DamageSeenOffset) = 0;
             Volatile.Write(ref *(long*)(b + QueueLayout.HeadWordOffset), _head);
             Volatile.Write(ref *(long*)(b + QueueLayout.TailWordOffset), _tail);
             _generation = Interlocked.Increment(ref *(long*)(b + QueueLayout.GenerationOffset));

@@ -29,7 +29,7 @@ public sealed partial class MappedQueue
 
     private bool PurgeHeld()
     {
-        if (_count != 0)
+        if (!NoItems())
         {
             return false;
         }
@@ -120,6 +120,7 @@ public sealed partial class MappedQueue
                     Tail = _tail,
                     Count = 0,
                     Flags = 0,
+                    LastItem = 0,
                 });
                 CrashPoints.Hit(CrashPoints.ShrinkFlipped);
             }
@@ -163,7 +164,7 @@ public sealed partial class MappedQueue
         long copyFrom = 0;
         long copyTo = 0;
         long copyLength = 0;
-        if (_count == 0)
+        if (NoItems())
         {
             // Empty: map the head to the ring start of the larger ring; nothing moves.
             target = FileSizeFor(size);
@@ -227,6 +228,7 @@ public sealed partial class MappedQueue
             Tail = _tail,
             Count = _count,
             Flags = 0,
+            LastItem = 0,
         });
         CrashPoints.Hit(CrashPoints.GrowFlipped);
         return true;

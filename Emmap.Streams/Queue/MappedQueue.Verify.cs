@@ -12,6 +12,10 @@ public sealed partial class MappedQueue
     private long _loadedTail;
     private bool _liveSnapshot;
     private long _loadedLength;
+    private bool _loadedTrustable;
+
+    /// <summary>Gets whether the open took the count from a clean close's exact checkpoint instead of scanning (for tests).</summary>
+    internal bool CountFromCheckpoint { get; private set; }
     private IProgress<long>? _scanProgress;
 
     /// <summary>
@@ -43,7 +47,7 @@ public sealed partial class MappedQueue
         MappedQueue queue;
         try
         {
-            queue = new MappedQueue(stream, ownsStream: true, new QueueOptions { ReadOnly = true }, formatSize: 0, progress);
+            queue = new MappedQueue(stream, ownsStream: true, new QueueOptions { ReadOnly = true }, formatSize: 0, progress, fullScan: true);
         }
         catch (InvalidDataException ex)
         {
@@ -98,7 +102,19 @@ public sealed partial class MappedQueue
                 $"checkpoint (head {header.Slot.Head}, tail {header.Slot.Tail}), which may bring back items already popped.");
         }
 
-        if (_loadedScan.End != _loadedTail)
+        if (_loadedTrustable)
+        {
+            notes.Add($"The header is a clean close's exact checkpoint: opening takes its count ({header.Slot.Count} items) without scanning.");
+            if (_loadedScan.End != _loadedTail || _loadedScan.Count != header.Slot.Count || (_loadedScan.Count != 0 && _loadedScan.LastItem != header.Slot.LastItem))
+            {
+                problems.Add(
+                    $"The checkpoint says {header.Slot.Count} items, the last at position {header.Slot.LastItem}, but the records hold " +
+                    $"{_loadedScan.Count} that check out before position {_loadedScan.End}, the last at {_loadedScan.LastItem}: " +
+                    "opening takes the checkpoint, a pop or peek that reaches a record that fails its check throws InvalidDataException, and the " +
+                    "next open after that scans and keeps the items before the damage.");
+            }
+        }
+        else if (_loadedScan.End != _loadedTail)
         {
             problems.Add(
                 $"The record at logical position {_loadedScan.End} (file offset {_window + _loadedScan.EndPhys}) fails its check; opening keeps the " +

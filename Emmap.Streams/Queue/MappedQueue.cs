@@ -17,7 +17,9 @@ namespace Emmap.Streams;
 /// <para><b>Format.</b> Two checksummed header slots hold the geometry; a push writes its record and commits it with
 /// one aligned 8-byte store of the tail cursor, a pop with one store of the head cursor. Every record carries a
 /// CRC32C and its own position, so reopening after a crash scans the committed records and stops at the first one
-/// that does not check out. See docs/queue-format.md.</para>
+/// that does not check out. A clean close writes an exact checkpoint (the count and the last item), which the next open
+/// takes instead of scanning if nothing changed since; the records are then checked as they are read. See
+/// docs/queue-format.md.</para>
 /// <para><b>Thread safety.</b> A <see cref="MappedQueue"/> is for one thread at a time, like emmap's raw queue; use
 /// <see cref="ConcurrentMappedQueue"/> for many producers and consumers. By default a queue file is owned by one open
 /// <see cref="MappedQueue"/> at a time, across processes: a second writable open throws <see cref="IOException"/>
@@ -91,15 +93,23 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
     private bool _presenceRegistered;
     private bool _closedLast;
 
+    // Whether Load took the count from a clean close's exact checkpoint instead of scanning (and so has not checked the
+    // records' checksums yet: a pop does, and a damaged record withdraws the trust for the next open), and whether a scan is
+    // required regardless (Verify).
+    private bool _trustedCheckpoint;
+    private bool _damageSeen;
+    private readonly bool _fullScan;
+
     // This process's stamp (the value of a lock word it holds), and which waiters a commit made under the lock must wake once
     // the lock's release has fenced it (shared mode).
     private long _stamp;
     private bool _wakeItemWaiters;
     private bool _wakeSpaceWaiters;
 
-    private MappedQueue(MappedFileStream stream, bool ownsStream, QueueOptions options, long formatSize, IProgress<long>? scanProgress = null)
+    private MappedQueue(MappedFileStream stream, bool ownsStream, QueueOptions options, long formatSize, IProgress<long>? scanProgress = null, bool fullScan = false)
     {
         _scanProgress = scanProgress;
+        _fullScan = fullScan;
         _stream = stream;
         _view = stream.View;
         _ownsStream = ownsStream;
@@ -214,7 +224,9 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
     /// <remarks>
     /// Creation is atomic: the queue is written to a temporary file in the same directory, flushed, and linked into place only if
     /// nothing exists there, so a concurrent opener never sees a half-made queue. Opening recovers from any earlier crash: it takes the
-    /// newest valid header slot and keeps every committed record up to the first one whose checksum fails.
+    /// newest valid header slot and keeps every committed record up to the first one whose checksum fails. After a clean close it takes
+    /// the count from the exact checkpoint the close wrote instead of checking every record, as long as the file still matches it and
+    /// no process has the queue open; each record is then checked when it is popped or peeked.
     /// </remarks>
     public static MappedQueue Open(string path, long initialSize, QueueOptions? options = null)
     {
@@ -354,8 +366,9 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
     }
 
     /// <summary>
-    /// Closes the queue (emmap <c>close/1</c>): records a checkpoint of the cursors, completes a pending durable flush,
-    /// gives up ownership of the file and, unless the stream was given with <c>leaveOpen</c>, disposes it.
+    /// Closes the queue (emmap <c>close/1</c>): completes a pending durable flush, records an exact checkpoint of the cursors,
+    /// the count and the last item (which lets the next open skip checking every record), gives up ownership of the file and,
+    /// unless the stream was given with <c>leaveOpen</c>, disposes it.
     /// </summary>
     /// <remarks>Safe to call more than once. Closing never loses committed items; errors while writing the checkpoint are ignored
     /// (the cursors themselves are already in the file).</remarks>
@@ -428,9 +441,26 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
     {
         try
         {
-            if (_slot.Head != _head || _slot.Tail != _tail || (_slot.Flags & QueueSlot.CleanCloseFlag) == 0)
+            long last = _count == 0 ? 0 : _lastPos;
+            long flags = QueueSlot.CleanCloseFlag | (DamageSeen() ? 0 : QueueSlot.ExactFlag);
+            if (_durability != QueueDurability.None)
             {
-                WriteSlot(_slot with { Sequence = _slot.Sequence + 1, Head = _head, Tail = _tail, Count = _count, Flags = QueueSlot.CleanCloseFlag });
+                // The records reach the device before a header that vouches for them does (power loss cannot reorder them).
+                _stream.Flush(flushToDisk: true);
+            }
+
+            if (_slot.Head != _head || _slot.Tail != _tail || _slot.Count != _count || _slot.Flags != flags || _slot.LastItem != last)
+            {
+                // Count and last item are exact here: the next open can take them instead of scanning every record.
+                WriteSlot(_slot with
+                {
+                    Sequence = _slot.Sequence + 1,
+                    Head = _head,
+                    Tail = _tail,
+                    Count = _count,
+                    Flags = flags,
+                    LastItem = last,
+                });
             }
 
             if (_durability != QueueDurability.None)
@@ -447,6 +477,9 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
             // The caller disposed the stream first: its pages are already released.
         }
     }
+
+    /// <summary>Whether a damaged record was found in this session (then the next open must scan).</summary>
+    private bool DamageSeen() => _multiProcess ? ReadShared(QueueLayout.DamageSeenOffset) != 0 : _damageSeen;
 
     private void Register()
     {

@@ -93,6 +93,9 @@ internal static class QueueLayout
     /// <summary>The 32-bit word waiters sleep on (a futex): advanced by whoever wakes them.</summary>
     internal const int EventOffset = 456;
 
+    /// <summary>Set by any process of a session that found a damaged record: the session's last close writes no exact checkpoint.</summary>
+    internal const int DamageSeenOffset = 464;
+
     /// <summary>
     /// Where a queue's byte-range locks start, far past any file offset a queue uses: the open lock at +0, the presence
     /// locks from +2 (on macOS one byte per process id after that). A queue in a window of a file adds its window offset

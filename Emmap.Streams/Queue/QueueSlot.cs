@@ -13,7 +13,8 @@ namespace Emmap.Streams;
 /// <param name="Tail">The tail cursor when the slot was written.</param>
 /// <param name="Count">The number of items when the slot was written.</param>
 /// <param name="InitialSize">The file size the queue was created with, to which it shrinks back when drained.</param>
-/// <param name="Flags">Reserved flags (bit 0: written by a clean close).</param>
+/// <param name="Flags">Flags: bit 0, written by a clean close; bit 1, <see cref="Count"/> and <see cref="LastItem"/> are exact.</param>
+/// <param name="LastItem">The logical position of the last item when <see cref="ExactFlag"/> is set (word 12, zero in older files).</param>
 internal readonly record struct QueueSlot(
     long Sequence,
     long FileSize,
@@ -23,10 +24,20 @@ internal readonly record struct QueueSlot(
     long Tail,
     long Count,
     long InitialSize,
-    long Flags)
+    long Flags,
+    long LastItem = 0)
 {
     /// <summary>The flag of a slot written by <see cref="MappedQueue.Dispose()"/>.</summary>
     internal const long CleanCloseFlag = 1;
+
+    /// <summary>
+    /// Set with <see cref="CleanCloseFlag"/> by a close that knows the count and the last item exactly: the next open may take
+    /// them instead of scanning, if the cursor words still equal the checkpoint (docs/queue-format.md, "Recovery").
+    /// </summary>
+    internal const long ExactFlag = 2;
+
+    /// <summary>Gets whether this slot is a clean close's exact checkpoint.</summary>
+    internal bool IsExactCheckpoint => (Flags & (CleanCloseFlag | ExactFlag)) == (CleanCloseFlag | ExactFlag);
 
     /// <summary>Gets the format version the slot is written with: <see cref="QueueLayout.Version"/>, or <see cref="QueueLayout.SharedVersion"/> once the queue was shared.</summary>
     internal uint Version { get; init; } = QueueLayout.Version;

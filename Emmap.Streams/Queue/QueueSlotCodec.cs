@@ -6,7 +6,8 @@ namespace Emmap.Streams;
 /// <summary>
 /// Reads and writes header slots (versions 1 and 2, which share the slot layout). A slot is sixteen little-endian 64-bit words:
 /// magic, version | header size, sequence, file size, ring start, ring size, base, head, tail, count,
-/// initial size, flags, three reserved zero words, and the CRC32C of the first fifteen words.
+/// initial size, flags, the last item's position (exact checkpoints only), two reserved zero words, and the CRC32C of the
+/// first fifteen words.
 /// </summary>
 internal static class QueueSlotCodec
 {
@@ -38,6 +39,7 @@ internal static class QueueSlotCodec
         BinaryPrimitives.WriteInt64LittleEndian(d[72..], slot.Count);
         BinaryPrimitives.WriteInt64LittleEndian(d[80..], slot.InitialSize);
         BinaryPrimitives.WriteInt64LittleEndian(d[88..], slot.Flags);
+        BinaryPrimitives.WriteInt64LittleEndian(d[96..], slot.LastItem);
         BinaryPrimitives.WriteUInt64LittleEndian(d[120..], QueueChecksum.Slot(d));
     }
 
@@ -77,7 +79,8 @@ internal static class QueueSlotCodec
             Tail: BinaryPrimitives.ReadInt64LittleEndian(s[64..]),
             Count: BinaryPrimitives.ReadInt64LittleEndian(s[72..]),
             InitialSize: BinaryPrimitives.ReadInt64LittleEndian(s[80..]),
-            Flags: BinaryPrimitives.ReadInt64LittleEndian(s[88..]))
+            Flags: BinaryPrimitives.ReadInt64LittleEndian(s[88..]),
+            LastItem: BinaryPrimitives.ReadInt64LittleEndian(s[96..]))
         {
             Version = version,
         };

@@ -77,6 +77,8 @@ public static class QueueFileOracle
     private static QueueFileOutcome CheckCore(string path, IReadOnlySet<long>? pushed, string context, bool shared)
     {
         var writable = new QueueOptions { MultiProcess = shared };
+        bool trusted = false;
+        InvalidDataException? enumerationError = null;
         byte[] original = File.ReadAllBytes(path);
         long oldestCheckpoint = OldestCheckpointHead(original);
 
@@ -84,7 +86,7 @@ public static class QueueFileOracle
         QueueVerification verification = MappedQueue.Verify(path);
         (GC.GetAllocatedBytesForCurrentThread() - before).ShouldBeLessThan(AllocationBound, $"{context}: Verify allocated too much");
 
-        Exception? readOnlyError = Catch(() => ReadIds(path, readOnly: true, oldestCheckpoint), out List<long>? readOnlyIds);
+        Exception? readOnlyError = Catch(() => ReadIds(path, readOnly: true, oldestCheckpoint, out trusted, out enumerationError), out List<long>? readOnlyIds);
         if (!verification.IsQueue)
         {
             readOnlyError.ShouldBeOfType<InvalidDataException>($"{context}: Verify says it is not a queue ({string.Join(" ", verification.Problems)})");
@@ -95,8 +97,27 @@ public static class QueueFileOracle
 
         readOnlyError.ShouldBeNull($"{context}: Verify says it is a queue, but the read-only open threw");
         List<long> ids = readOnlyIds!;
-        verification.ItemsChecked.ShouldBe(ids.Count, $"{context}: Verify and Open count different items");
         CheckIds(ids, pushed, context);
+        if (trusted)
+        {
+            // The count came from a clean close's checkpoint: the records are checked as they are read, so reading may stop at
+            // a damaged one (after a valid prefix), and Verify, which checks them all, reports any disagreement.
+            ids.Count.ShouldBeLessThanOrEqualTo((int)verification.ItemsChecked, $"{context}: items past what Verify checked");
+            if (enumerationError is not null || ids.Count != verification.ItemsChecked)
+            {
+                verification.IsIntact.ShouldBeFalse($"{context}: the records disagree with the checkpoint, yet Verify calls the file intact");
+            }
+
+            if (!OwnerIsAlive(original))
+            {
+                ids = DrainTrusted(path, ids, pushed, writable, context);
+            }
+        }
+        else
+        {
+            enumerationError.ShouldBeNull($"{context}: reading the items of a scanned queue failed");
+            verification.ItemsChecked.ShouldBe(ids.Count, $"{context}: Verify and Open count different items");
+        }
 
         if (OwnerIsAlive(original))
         {
@@ -105,8 +126,39 @@ public static class QueueFileOracle
             return new QueueFileOutcome(true, ids, verification.IsIntact);
         }
 
-        DrainAfterPushes(path, ids, original, verification.IsIntact, context, writable);
-        return new QueueFileOutcome(true, ids, verification.IsIntact);
+        DrainAfterPushes(path, ids, original, verification.IsIntact && !trusted, context, writable);
+        return new QueueFileOutcome(true, readOnlyIds!, verification.IsIntact);
+    }
+
+    /// <summary>
+    /// A writable open that takes its count from the checkpoint pops what the read-only one read, then either runs out (having
+    /// checked every record it popped) or meets the damaged record and throws <see cref="InvalidDataException"/>. Either way the
+    /// next open scans what is left (nothing trusted any more); its items are returned for the usual drain.
+    /// </summary>
+    private static List<long> DrainTrusted(string path, List<long> read, IReadOnlySet<long>? pushed, QueueOptions writable, string context)
+    {
+        var popped = new List<long>();
+        using (MappedQueue queue = MappedQueue.Open(path, 4096, writable))
+        {
+            try
+            {
+                while (queue.Pop() is { } item)
+                {
+                    popped.Add(QueueItems.Check(item));
+                }
+            }
+            catch (InvalidDataException)
+            {
+                // The damaged record: nothing from it on is returned.
+            }
+        }
+
+        CheckIds(popped, pushed, context);
+        popped.Take(read.Count).ShouldBe(read, $"{context}: the writable open popped other items than the read-only one read");
+        using MappedQueue reopened = MappedQueue.Open(path, 4096, new QueueOptions { ReadOnly = true });
+        List<long> left = [.. reopened.Enumerate().Select(item => QueueItems.Check(item))];
+        left.Where(popped.Contains).ShouldBeEmpty($"{context}: items popped before came back");
+        return left;
     }
 
     // Opens for writing, checks it recovered the same items, pushes 5 more, pops everything back, reopens.
@@ -160,13 +212,28 @@ public static class QueueFileOracle
         MappedQueue.Verify(path).IsIntact.ShouldBeTrue($"{context}: the drained queue does not verify");
     }
 
-    private static List<long> ReadIds(string path, bool readOnly, long oldestCheckpoint)
+    private static List<long> ReadIds(string path, bool readOnly, long oldestCheckpoint, out bool trusted, out InvalidDataException? error)
     {
         long before = GC.GetAllocatedBytesForCurrentThread();
         using MappedQueue queue = MappedQueue.Open(path, 4096, new QueueOptions { ReadOnly = readOnly });
         (GC.GetAllocatedBytesForCurrentThread() - before).ShouldBeLessThan(AllocationBound, "Open allocated too much");
         queue.GetMetadata().Head.ShouldBeGreaterThanOrEqualTo(oldestCheckpoint, "the head went back past every checkpoint (stale items)");
-        return [.. queue.Enumerate().Select(item => QueueItems.Check(item))];
+        trusted = queue.CountFromCheckpoint;
+        error = null;
+        var ids = new List<long>();
+        try
+        {
+            foreach (byte[] item in queue.Enumerate())
+            {
+                ids.Add(QueueItems.Check(item));
+            }
+        }
+        catch (InvalidDataException ex)
+        {
+            error = ex;
+        }
+
+        return ids;
     }
 
     private static void CheckIds(List<long> ids, IReadOnlySet<long>? pushed, string context)

@@ -1,0 +1,315 @@
+using System;
+using System.Buffers.Binary;
+using System.IO;
+using System.Linq;
+using Emmap.Streams.Tests.Queue.MultiProcess;
+using Emmap.Streams.Tests.Support;
+using Emmap.Streams.TestHost;
+using NUnit.Framework;
+using Shouldly;
+
+namespace Emmap.Streams.Tests.Queue;
+
+/// <summary>
+/// A clean close writes an exact checkpoint (count and last item), and the next open takes it instead of scanning every record
+/// (issue 14: a 10-million-item queue reopens in microseconds). The records are then checked as they are read: a damaged one
+/// is never returned, and it makes the next open scan. A checkpoint whose count the records contradict (a forged slot) is
+/// corrected before the queue acts on it, so it can hide nothing that a later push would then lose. The checkpoint is not taken
+/// for a file that was truncated, whose last item is not where the checkpoint says, that another process still has open (a
+/// single-process owner or a shared session), or when a shared session found a damaged record; a shared session never takes it.
+/// </summary>
+[TestFixture]
+public sealed class QueueCheckpointTests
+{
+    private TempDirectory _dir = null!;
+
+    [SetUp]
+    public void SetUp() => _dir = new TempDirectory();
+
+    [TearDown]
+    public void TearDown() => _dir.Dispose();
+
+    [Test]
+    public void Open_AfterCleanClose_TakesCountAndLastItemFromCheckpoint()
+    {
+        string path = Fill("clean.queue", 50);
+
+        using MappedQueue queue = MappedQueue.Open(path, 4096);
+
+        queue.CountFromCheckpoint.ShouldBeTrue();
+        queue.Count.ShouldBe(50);
+        QueueItems.Check(queue.PeekBack()).ShouldBe(49);
+        queue.Enumerate().Select(item => QueueItems.Check(item)).ShouldBe(Enumerable.Range(0, 50).Select(i => (long)i));
+    }
+
+    [Test]
+    public void Open_AfterCrash_ScansEveryRecord()
+    {
+        string path = _dir.File("crash.queue");
+        byte[] live;
+        using (MappedQueue queue = MappedQueue.Open(path, 4096))
+        {
+            for (int i = 0; i < 20; i++)
+            {
+                queue.Push(QueueItems.Make(i, 64));
+            }
+
+            live = ReadShared(path);
+        }
+
+        File.WriteAllBytes(path, live);
+        using MappedQueue reopened = MappedQueue.Open(path, 4096);
+
+        reopened.CountFromCheckpoint.ShouldBeFalse();
+        reopened.Count.ShouldBe(20);
+    }
+
+    [Test]
+    public void Pop_RecordDamagedAfterCleanClose_ThrowsAndNextOpenKeepsItemsBefore()
+    {
+        string path = Fill("damaged.queue", 10);
+        Damage(path, item: 4);
+
+        MappedQueue.Verify(path).Problems.ShouldContain(p => p.Contains("checkpoint", StringComparison.Ordinal));
+        using (MappedQueue queue = MappedQueue.Open(path, 4096))
+        {
+            queue.CountFromCheckpoint.ShouldBeTrue();
+            for (long id = 0; id < 4; id++)
+            {
+                QueueItems.Check(queue.Pop()).ShouldBe(id);
+            }
+
+            Should.Throw<InvalidDataException>(() => queue.Pop());
+            queue.Count.ShouldBe(6, "the damaged record and what follows stay until the next open drops them");
+        }
+
+        using MappedQueue reopened = MappedQueue.Open(path, 4096);
+        reopened.CountFromCheckpoint.ShouldBeFalse("a damaged record withdraws the checkpoint's trust");
+        reopened.Count.ShouldBe(0);
+        reopened.Push(QueueItems.Make(100, 64));
+        QueueItems.Check(reopened.Pop()).ShouldBe(100);
+    }
+
+    [TestCase(3)]
+    [TestCase(0)]
+    [TestCase(15)]
+    public void Open_CheckpointCountContradictedByRecords_LosesNoItemAndNoLaterPush(long forgedCount)
+    {
+        // The slot says forgedCount items (its checksum recomputed, as a forger would); the records hold 10.
+        string path = Fill("forged.queue", 10);
+        ForgeCheckpointCount(path, forgedCount);
+
+        using (MappedQueue queue = MappedQueue.Open(path, 4096))
+        {
+            queue.CountFromCheckpoint.ShouldBeTrue();
+            var popped = Enumerable.Range(0, 10).Select(_ => QueueItems.Check(queue.Pop())).ToList();
+            popped.ShouldBe(Enumerable.Range(0, 10).Select(i => (long)i));
+            queue.Pop().ShouldBeNull();
+            for (int i = 0; i < 5; i++)
+            {
+                queue.Push(QueueItems.Make(100 + i, 64));
+            }
+
+            queue.Count.ShouldBe(5);
+        }
+
+        using MappedQueue reopened = MappedQueue.Open(path, 4096);
+        reopened.Enumerate().Select(item => QueueItems.Check(item)).ShouldBe([100, 101, 102, 103, 104]);
+    }
+
+    [Test]
+    public void PopAndPurge_CheckpointCountTooLow_PurgesOnlyWhenRecordsAreGone()
+    {
+        // The slot says 3 items; the records hold 10. The pop that brings the trusted count to 0 must not purge (which would move
+        // the head to the tail and drop the other 7).
+        string path = Fill("forged-purge.queue", 10);
+        ForgeCheckpointCount(path, 3);
+
+        using (MappedQueue queue = MappedQueue.Open(path, 4096))
+        {
+            queue.CountFromCheckpoint.ShouldBeTrue();
+            var popped = Enumerable.Range(0, 10).Select(_ => QueueItems.Check(queue.PopAndPurge())).ToList();
+            popped.ShouldBe(Enumerable.Range(0, 10).Select(i => (long)i));
+            queue.PopAndPurge().ShouldBeNull();
+        }
+
+        using MappedQueue reopened = MappedQueue.Open(path, 4096);
+        reopened.Count.ShouldBe(0);
+    }
+
+    [Test]
+    public void Open_CheckpointLastItemNotAtTail_ScansAndPeekBackGivesLastItem()
+    {
+        // The slot names item 5 (logical position 5 * 80) as the last one; the records end with item 9.
+        string path = Fill("forged-last.queue", 10);
+        ForgeCheckpointWord(path, word: 12, value: 5 * 80);
+
+        using MappedQueue queue = MappedQueue.Open(path, 4096);
+
+        queue.CountFromCheckpoint.ShouldBeFalse();
+        queue.Count.ShouldBe(10);
+        QueueItems.Check(queue.PeekBack()).ShouldBe(9);
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public void Open_FileTruncatedAfterCleanClose_ScansEvenOnceItsSizeIsRestored(bool readOnly)
+    {
+        // A wrapped queue of items 25-41 (64 bytes, 80 a record): 25-37 run from offset 3024 to the ring's end at 4096, 38-41 from
+        // the ring start. A cut at 3200 loses 27-37 but keeps the last item, so the checkpoint's last record still checks out. A
+        // writable open gives the file its size back (the lost bytes read as zeros) before it looks at the checkpoint: it must
+        // still not take the checkpoint's 17 items.
+        string path = _dir.File("truncated.queue");
+        using (MappedQueue queue = MappedQueue.Open(path, 4096, new QueueOptions { FixedSize = true }))
+        {
+            for (int i = 0; i < 30; i++)
+            {
+                queue.Push(QueueItems.Make(i, 64));
+            }
+
+            for (int i = 0; i < 25; i++)
+            {
+                queue.Pop();
+            }
+
+            for (int i = 30; i < 42; i++)
+            {
+                queue.Push(QueueItems.Make(i, 64));
+            }
+
+            queue.GetMetadata().TailOffset.ShouldBe(1024 + (4 * 80), "the last items wrapped to the ring start");
+        }
+
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.Write))
+        {
+            file.SetLength(3200);
+        }
+
+        using MappedQueue reopened = MappedQueue.Open(path, 4096, new QueueOptions { ReadOnly = readOnly });
+
+        reopened.CountFromCheckpoint.ShouldBeFalse();
+        reopened.Count.ShouldBe(2);
+        reopened.Enumerate().Select(item => QueueItems.Check(item)).ShouldBe([25, 26]);
+    }
+
+    [Test]
+    public void Open_ReadOnlyWhileOwnerProcessHasQueueOpen_ScansUntilOwnerCloses()
+    {
+        string path = Fill("owned.queue", 10);
+        using SharedChild owner = SharedChild.Start("owner", "queue-hold", path);
+        owner.WaitUntilReady();
+
+        using (MappedQueue reader = MappedQueue.Open(path, 4096, new QueueOptions { ReadOnly = true }))
+        {
+            reader.CountFromCheckpoint.ShouldBeFalse("another process has the queue open: it may change it at any moment");
+            reader.Count.ShouldBe(10);
+        }
+
+        owner.Send("close");
+        owner.ShouldFinish();
+        using MappedQueue after = MappedQueue.Open(path, 4096, new QueueOptions { ReadOnly = true });
+        after.CountFromCheckpoint.ShouldBeTrue();
+        after.Count.ShouldBe(10);
+    }
+
+    [Test]
+    public void Open_SharedSession_CheckpointOfLastCloseTakenOnlyOnceNoProcessIsLeft()
+    {
+        string path = _dir.File("shared.queue");
+        var shared = new QueueOptions { MultiProcess = true };
+        using SharedChild holder = SharedChild.Start("holder", "queue-shared-hold", path, "--initial", "4096");
+        holder.WaitUntilReady();
+        using (MappedQueue queue = MappedQueue.Open(path, 4096, shared))
+        {
+            for (int i = 0; i < 10; i++)
+            {
+                queue.Push(QueueItems.Make(i, 64));
+            }
+        }
+
+        using (MappedQueue reader = MappedQueue.Open(path, 4096, new QueueOptions { ReadOnly = true }))
+        {
+            reader.CountFromCheckpoint.ShouldBeFalse("the holder still has the queue open");
+            reader.Count.ShouldBe(10);
+        }
+
+        // The holder leaves last: it writes the session's exact checkpoint.
+        holder.Send("close");
+        holder.ShouldFinish();
+        using (MappedQueue alone = MappedQueue.Open(path, 4096))
+        {
+            alone.CountFromCheckpoint.ShouldBeTrue();
+            alone.Enumerate().Select(item => QueueItems.Check(item)).ShouldBe(Enumerable.Range(0, 10).Select(i => (long)i));
+        }
+
+        // A new session always scans: its processes share the count through the header's words, not through this instance.
+        using MappedQueue session = MappedQueue.Open(path, 4096, shared);
+        session.CountFromCheckpoint.ShouldBeFalse();
+        session.Count.ShouldBe(10);
+    }
+
+    [Test]
+    public void Pop_DamageFoundInSharedSession_LastCloseWritesNoExactCheckpoint()
+    {
+        string path = Fill("shared-damaged.queue", 10);
+        using (MappedQueue queue = MappedQueue.Open(path, 4096, new QueueOptions { MultiProcess = true }))
+        {
+            // The record changes under the open session (media damage, a stray write): the session's scan passed it already.
+            Damage(path, item: 4);
+            for (long id = 0; id < 4; id++)
+            {
+                QueueItems.Check(queue.Pop()).ShouldBe(id);
+            }
+
+            Should.Throw<InvalidDataException>(() => queue.Pop());
+        }
+
+        using MappedQueue reopened = MappedQueue.Open(path, 4096);
+        reopened.CountFromCheckpoint.ShouldBeFalse("a process of the session found a damaged record");
+        reopened.Count.ShouldBe(0, "the scan keeps nothing from the damaged record on");
+    }
+
+    private string Fill(string name, int items)
+    {
+        string path = _dir.File(name);
+        using MappedQueue queue = MappedQueue.Open(path, 4096);
+        for (int i = 0; i < items; i++)
+        {
+            queue.Push(QueueItems.Make(i, 64));
+        }
+
+        return path;
+    }
+
+    // Flips a payload byte of item `item` (64-byte items take 80 bytes from offset 1024).
+    // Written in place (never truncating), so it is safe while the queue is mapped.
+    private static void Damage(string path, int item)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+        file.Position = 1024 + (item * 80) + 16 + 30;
+        int value = file.ReadByte();
+        file.Position--;
+        file.WriteByte((byte)(value ^ 0x40));
+    }
+
+    private static void ForgeCheckpointCount(string path, long count) => ForgeCheckpointWord(path, word: 9, count);
+
+    // Sets a word of the active slot and recomputes its checksum, as a forger would.
+    private static void ForgeCheckpointWord(string path, int word, long value)
+    {
+        byte[] bytes = File.ReadAllBytes(path);
+        int active = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(16)) >= BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(512 + 16)) ? 0 : 512;
+        Span<byte> slot = bytes.AsSpan(active, 128);
+        BinaryPrimitives.WriteInt64LittleEndian(slot[(word * 8)..], value);
+        BinaryPrimitives.WriteUInt64LittleEndian(slot[120..], QueueChecksum.Slot(slot));
+        File.WriteAllBytes(path, bytes);
+    }
+
+    private static byte[] ReadShared(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        byte[] bytes = new byte[stream.Length];
+        stream.ReadExactly(bytes);
+        return bytes;
+    }
+}
