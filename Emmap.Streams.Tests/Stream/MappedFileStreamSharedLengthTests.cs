@@ -71,7 +71,7 @@ public sealed class MappedFileStreamSharedLengthTests
             writers.ForEach(writer => writer.Dispose());
         }
 
-        byte[] file = File.ReadAllBytes(_path);
+        byte[] file = SharedFile.ReadAllBytes(_path);
         file.Length.ShouldBe((1 + (3 * Count)) * RecordSize, "the last process to close leaves exactly the data on disk");
         var next = new Dictionary<int, int> { [0] = 0, [1] = 0, [2] = 0, [3] = 0 };
         for (int at = 0; at < file.Length; at += RecordSize)
@@ -103,7 +103,7 @@ public sealed class MappedFileStreamSharedLengthTests
         append.Result.ShouldBe(RecordSize);
         mine.Length.ShouldBe(2 * RecordSize);
         mine.Dispose();
-        File.ReadAllBytes(_path).ShouldBe([.. Record(0, 0), .. Record(1, 0)]);
+        SharedFile.ReadAllBytes(_path).ShouldBe([.. Record(0, 0), .. Record(1, 0)]);
     }
 
     [Test]
@@ -198,7 +198,7 @@ public sealed class MappedFileStreamSharedLengthTests
             b.ShouldExitWith(0);
         }
 
-        byte[] file = File.ReadAllBytes(_path);
+        byte[] file = SharedFile.ReadAllBytes(_path);
         file.Length.ShouldBe(9475);
         file[..5376].ShouldAllBe(x => x == 'a');
         file[5376..9472].ShouldAllBe(x => x == 'b');

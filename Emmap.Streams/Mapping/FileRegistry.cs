@@ -46,7 +46,16 @@ internal static class FileRegistry
             }
         }
 
-        existing.Adopt(file, writable);
+        try
+        {
+            existing.Adopt(file, writable);
+        }
+        catch
+        {
+            Release(existing);
+            throw;
+        }
+
         return existing;
     }
 

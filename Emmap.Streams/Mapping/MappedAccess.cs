@@ -2,6 +2,7 @@ using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
 using System.Threading;
+using Emmap.Streams.Native;
 
 namespace Emmap.Streams.Mapping;
 
@@ -17,7 +18,9 @@ namespace Emmap.Streams.Mapping;
 /// counter did not move — so no page of the range was taken away or handed back meanwhile, even if the length grew back —
 /// and keeps the mapping reachable until here, so its address space cannot be released under the access.</item>
 /// </list>
-/// No interlocked operation and no allocation: three plain loads and two compares around the caller's touch.
+/// No interlocked operation and no allocation: three plain loads and two compares around the caller's touch. On Windows
+/// each access is also recorded in its thread's <see cref="AccessSlots"/> (two plain stores), which lets the last release of
+/// a mapping take its views out at once; the check folds away on other systems.
 /// When <see cref="End"/> reports a cut, the caller decides under the file's gate, with
 /// <see cref="MappingState.Untouched"/>, whether its own range was affected.
 /// </summary>
@@ -52,10 +55,20 @@ internal readonly unsafe ref struct MappedAccess
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool TryBegin(MappingState state, long offset, long limit, long position, long count, out MappedAccess access)
     {
+        if (Platform.IsWindows)
+        {
+            AccessSlots.Enter(state.Id);
+        }
+
         long cuts = Volatile.Read(ref state.Cuts);
         long available = Math.Min(Volatile.Read(ref state.Length), limit) - offset;
         if (position > available - count)
         {
+            if (Platform.IsWindows)
+            {
+                AccessSlots.Exit();
+            }
+
             access = default;
             return false;
         }
@@ -93,7 +106,27 @@ internal readonly unsafe ref struct MappedAccess
         }
 
         bool intact = Volatile.Read(ref _state.Cuts) == Cuts;
+        if (Platform.IsWindows)
+        {
+            AccessSlots.Exit();
+        }
+
         GC.KeepAlive(_state);
         return intact;
+    }
+
+    /// <summary>
+    /// Ends an access whose range stays pinned by a reference on the mapping (a direct view), without the cut check: the
+    /// reference, not the access, keeps the memory from then on.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void EndPinned()
+    {
+        if (Platform.IsWindows)
+        {
+            AccessSlots.Exit();
+        }
+
+        GC.KeepAlive(_state);
     }
 }

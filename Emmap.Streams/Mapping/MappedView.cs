@@ -215,6 +215,7 @@ internal sealed unsafe partial class MappedView
             count = Math.Clamp(CachedLength - position, 0, length);
             if (MappedAccess.TryBegin(State, Offset, long.MaxValue, position, count, out MappedAccess access))
             {
+                access.EndPinned();
                 return access.Pointer;
             }
 
