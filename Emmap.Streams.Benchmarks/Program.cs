@@ -10,13 +10,30 @@ namespace Emmap.Streams.Benchmarks;
 /// <summary>
 /// Full runs: <c>dotnet run -c Release -- [BenchmarkDotNet arguments]</c> (for example <c>--filter *Positional* --job short</c>).
 /// Quick run: <c>--quick [--json FILE] [--check]</c>. Chart: <c>--chart PNG --from FILE.json</c>.
-/// One case alone, for profilers: <c>--profile SUITE/CASE --invocations N</c>.
+/// One case alone, for profilers: <c>--profile SUITE/CASE --invocations N</c>. The plain harness: <c>--plain [GROUP]</c>.
+/// Cross-process latency percentiles: <c>--wake-latency [--samples N] [--recoveries N]</c>. The queue in a reader's plain
+/// loop: <c>--plain-queue-loop</c>.
 /// </summary>
 internal static class Program
 {
     private static int Main(string[] args)
     {
-        if (!args.Contains("--quick") && !args.Contains("--chart") && !args.Contains("--profile"))
+        if (args.Length > 0 && args[0] == "--peer")
+        {
+            return PeerCommands.Run(args);
+        }
+
+        if (args.Length > 0 && args[0] == "--wake-latency")
+        {
+            return WakeLatencyRunner.Run(args);
+        }
+
+        if (args.Length > 0 && args[0] == "--plain-queue-loop")
+        {
+            return PlainQueueLoop.Run();
+        }
+
+        if (!args.Contains("--quick") && !args.Contains("--chart") && !args.Contains("--profile") && !args.Contains("--plain"))
         {
             BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, FullRunConfig.Create());
             return 0;
@@ -27,9 +44,9 @@ internal static class Program
 
     private static RootCommand QuickCommand()
     {
-        var quick = new Option<bool>("--quick") { Description = "Run every comparison once in this process (about a minute) and print a table." };
+        var quick = new Option<bool>("--quick") { Description = "Run every comparison once in this process (about four minutes for every suite) and print a table." };
         var json = new Option<string?>("--json") { Description = "Also write the rows to this file as a JSON array." };
-        var check = new Option<bool>("--check") { Description = "Exit with 1 when a bar of issue 6 is missed, listing which." };
+        var check = new Option<bool>("--check") { Description = "Exit with 1 when a bar (issue 6, 14 or 15) is missed, listing which." };
         var filter = new Option<string?>("--filter") { Description = "Only suites or cases whose 'suite/case' contains this text." };
         var rounds = new Option<int>("--rounds") { Description = "Measured rounds per case.", DefaultValueFactory = _ => 9 };
         var batch = new Option<double>("--batch-ms") { Description = "Target milliseconds per measured batch.", DefaultValueFactory = _ => 15 };
@@ -37,14 +54,24 @@ internal static class Program
         var from = new Option<string?>("--from") { Description = "The quick run's JSON file to chart." };
         var profile = new Option<string?>("--profile") { Description = "Run only this case ('suite/case'), --invocations times after a warm-up, for profilers." };
         var invocations = new Option<int>("--invocations") { Description = "Invocations for --profile.", DefaultValueFactory = _ => 1000 };
+        var plain = new Option<string?>("--plain")
+        {
+            Description = "Run the plain harness (static loops, alternating rounds, no benchmark framework): positional, atomic, open, many-files, or all.",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
         var title = new Option<string>("--title") { Description = "The chart's title.", DefaultValueFactory = _ => "Emmap.Streams quick run: time per operation vs. the suite baseline" };
 
         var root = new RootCommand("Emmap.Streams benchmarks: quick ratio run, chart, single-case profiling. Without --quick, --chart or --profile, arguments go to BenchmarkDotNet.")
         {
-            quick, json, check, filter, rounds, batch, chart, from, title, profile, invocations,
+            quick, json, check, filter, rounds, batch, chart, from, title, profile, invocations, plain,
         };
         root.SetAction(result =>
         {
+            if (result.GetResult(plain) is not null)
+            {
+                return PlainHarness.Run(result.GetValue(plain));
+            }
+
             if (result.GetValue(profile) is { } name)
             {
                 return ProfileRunner.Run(typeof(Program).Assembly, name, result.GetValue(invocations));
@@ -69,7 +96,7 @@ internal static class Program
                 Console.Error.WriteLine($"Wrote {path}.");
             }
 
-            List<(Bar, BarOutcome, string)> outcomes = Bars.Issue6.Select(b =>
+            List<(Bar, BarOutcome, string)> outcomes = Bars.All.Select(b =>
             {
                 (BarOutcome outcome, string measured) = b.Evaluate(rows);
                 return (b, outcome, measured);

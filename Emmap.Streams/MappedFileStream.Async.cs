@@ -168,7 +168,7 @@ public sealed partial class MappedFileStream
             return ValueTask.FromException<int>(ThrowHelper.WriteOnly());
         }
 
-        return new ValueTask<int>(_view.Read(position, buffer.Span));
+        return new ValueTask<int>(ReadCore(position, buffer.Span));
     }
 
     /// <summary>
@@ -200,7 +200,7 @@ public sealed partial class MappedFileStream
 
         try
         {
-            _view.Write(position, data.Span);
+            WriteCore(position, data.Span);
             return ValueTask.CompletedTask;
         }
         catch (IOException ex)

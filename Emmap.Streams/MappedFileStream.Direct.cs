@@ -2,6 +2,7 @@ using System;
 using System.Buffers;
 using CommunityToolkit.HighPerformance.Buffers;
 using Emmap.Streams.Mapping;
+using Emmap.Streams.Testing;
 using Emmap.Streams.Views;
 
 namespace Emmap.Streams;
@@ -34,6 +35,7 @@ public sealed partial class MappedFileStream
         MappingState state = _view.Pin();
         try
         {
+            CrashPoints.Hit(CrashPoints.ViewPinned);
             byte* pointer = _view.ViewAddress(position, length, out long count);
             return new MappedMemoryManager(state, pointer, (int)count);
         }
@@ -98,7 +100,7 @@ public sealed partial class MappedFileStream
         MemoryOwner<byte> copy = MemoryOwner<byte>.Allocate(count, AllocationMode.Default);
         try
         {
-            int read = _view.Read(position, copy.Span);
+            int read = ReadCore(position, copy.Span);
             return read == count ? copy : copy.Slice(0, read);
         }
         catch

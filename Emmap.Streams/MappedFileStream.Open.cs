@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using Emmap.Streams.Mapping;
 using Emmap.Streams.Native;
+using Microsoft.Win32.SafeHandles;
 
 namespace Emmap.Streams;
 
@@ -126,17 +127,23 @@ public sealed partial class MappedFileStream
         Region.ThrottleReservations();
         (FileStream ownFile, bool created, bool owned) = OpenOwnFile(fullPath, options.Mode, options.Access, share, fileOptions, preallocationSize, createMode);
         FileEntry entry;
+        bool donated;
+        bool newEntry;
         try
         {
-            if (!ownFile.CanSeek || !NativeFile.GetStatus(ownFile.SafeFileHandle, fullPath).IsRegular)
+            SafeFileHandle ownHandle = ownFile.SafeFileHandle;
+            FileStatus status = NativeFile.GetStatus(ownHandle, fullPath);
+            if (!status.IsRegular)
             {
                 throw NotRegular(fullPath);
             }
 
-            // The mapping has its own descriptor, without a sharing lock; a writable mapping needs it read-write.
-            var mapFile = new FileStream(
-                NativeFile.Reopen(ownFile.SafeFileHandle, fullPath, writable), writable ? FileAccess.ReadWrite : FileAccess.Read, bufferSize: 0);
-            entry = FileRegistry.Acquire(fullPath, mapFile, writable);
+            // The first open of a file with emmap's sharing and no file options gives its own descriptor to the file's entry
+            // when that descriptor can map (read-write for a writable mapping): one descriptor per file, and its sharing lock
+            // lasts as long as the entry. Otherwise the mapping has its own descriptor, without a sharing lock, read-write
+            // for a writable mapping, opened only if the file has no entry that can serve this open yet.
+            bool mayDonate = share == MapShare && fileOptions == FileOptions.None && (!writable || readable);
+            entry = FileRegistry.Acquire(fullPath, status.Identity, writable, ownHandle, mayDonate ? ownFile : null, out donated, out newEntry);
         }
         catch
         {
@@ -146,11 +153,12 @@ public sealed partial class MappedFileStream
 
         try
         {
-            return Attach(entry, ownFile, fullPath, offset, length, wholeFile, readable, writable, created, options);
+            return Attach(entry, donated ? null : ownFile, fullPath, offset, length, wholeFile, readable, writable, created, newEntry, options);
         }
         catch
         {
-            Abandon(ownFile, fullPath, owned);
+            // A donated descriptor is the entry's: it closes with the entry.
+            Abandon(donated ? null : ownFile, fullPath, owned);
             throw;
         }
         finally
@@ -235,7 +243,7 @@ public sealed partial class MappedFileStream
 
     private static OpenedMapping Attach(
         FileEntry entry,
-        FileStream ownFile,
+        FileStream? ownFile,
         string fullPath,
         long offset,
         long length,
@@ -243,12 +251,14 @@ public sealed partial class MappedFileStream
         bool readable,
         bool writable,
         bool created,
+        bool newEntry,
         MapOptions options)
     {
         MapOptions o = options;
         lock (entry.Gate)
         {
-            entry.Refresh(checkDisk: true);
+            // A new entry has just read the shared state and the size on disk.
+            entry.Refresh(checkDisk: !newEntry);
             if (!created && o.Mode is FileMode.Truncate or FileMode.Create)
             {
                 entry.SetFileLength(0);
@@ -313,7 +323,7 @@ public sealed partial class MappedFileStream
             MappingState state = o.Sharing == MapSharing.Shared
                 ? entry.AttachShared()
                 : entry.AttachPrivate(entry.LogicalLength);
-            var view = new MappedView(state, fullPath, wholeFile ? 0 : offset, limit, writable, o.FixedSize, o.MaxIncrementSize);
+            var view = new MappedView(state, fullPath, wholeFile ? 0 : offset, limit, readable, writable, o.FixedSize, o.MaxIncrementSize);
             return new OpenedMapping
             {
                 View = view,
@@ -395,9 +405,9 @@ public sealed partial class MappedFileStream
     }
 
     /// <summary>Undoes an open that failed after the stream's own handle was opened, deleting the file if the open surely created it.</summary>
-    private static void Abandon(FileStream ownFile, string fullPath, bool delete)
+    private static void Abandon(FileStream? ownFile, string fullPath, bool delete)
     {
-        ownFile.Dispose();
+        ownFile?.Dispose();
         if (delete)
         {
             DeleteQuietly(fullPath);

@@ -53,7 +53,7 @@ public sealed partial class MappedFileStream
         for (int i = 0; i < buffers.Count; i++)
         {
             Span<byte> buffer = buffers[i].Span;
-            int read = _view.Read(position + total, buffer);
+            int read = ReadCore(position + total, buffer);
             total += read;
             if (read < buffer.Length)
             {
@@ -80,7 +80,7 @@ public sealed partial class MappedFileStream
                 ThrowHelper.ThrowPositionTooLarge(nameof(position));
             }
 
-            _view.Write(position + written, data);
+            WriteCore(position + written, data);
             written += data.Length;
         }
     }

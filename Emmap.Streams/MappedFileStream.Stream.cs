@@ -11,12 +11,7 @@ public sealed partial class MappedFileStream
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     public override int Read(Span<byte> buffer)
     {
-        if (!_readable)
-        {
-            ThrowUnreadable();
-        }
-
-        int read = _view.Read(_position, buffer);
+        int read = ReadCore(_position, buffer);
         _position += read;
         return read;
     }
@@ -47,7 +42,7 @@ public sealed partial class MappedFileStream
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     public override void Write(ReadOnlySpan<byte> buffer)
     {
-        _view.Write(_position, buffer);
+        WriteCore(_position, buffer);
         _position += buffer.Length;
     }
 

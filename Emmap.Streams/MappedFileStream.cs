@@ -35,8 +35,9 @@ public sealed partial class MappedFileStream : Stream
     private readonly MapOptions _options;
     private readonly bool _readable;
 
-    // The stream's own open of the file (the caller's mode, access and FileShare): it holds FileStream's sharing lock.
-    private readonly FileStream _ownFile;
+    // The stream's own open of the file (the caller's mode, access and FileShare): it holds FileStream's sharing lock. Null
+    // when the open gave it to the file's entry, which holds the lock as long as the file is mapped.
+    private readonly FileStream? _ownFile;
 
     // FileMode.Append: the length at open, below which the stream may not seek or truncate; -1 otherwise.
     private readonly long _appendStart;
@@ -52,6 +53,7 @@ public sealed partial class MappedFileStream : Stream
         _position = Math.Max(0, opened.AppendStart);
         Name = opened.View.Path;
         Existed = opened.Existed;
+        _view.Bind(this);
         if (opened.Options.Populate)
         {
             _view.Populate();
@@ -142,15 +144,7 @@ public sealed partial class MappedFileStream : Stream
     /// <exception cref="ObjectDisposedException">The stream is disposed (reported first, as by <see cref="RandomAccess"/>).</exception>
     /// <remarks>Thread-safe; a memory copy with no system call and no allocation.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public int ReadAt(long position, Span<byte> buffer)
-    {
-        if (position < 0 || !_readable)
-        {
-            ThrowReadAtRefused(position);
-        }
-
-        return _view.Read(position, buffer);
-    }
+    public int ReadAt(long position, Span<byte> buffer) => ReadCore(position, buffer);
 
     /// <summary>
     /// Writes all of <paramref name="data"/> at <paramref name="position"/> (emmap <c>pwrite</c>), growing the
@@ -165,15 +159,7 @@ public sealed partial class MappedFileStream : Stream
     /// <exception cref="ObjectDisposedException">The stream is disposed (reported first, as by <see cref="RandomAccess"/>).</exception>
     /// <remarks>Thread-safe. Writes inside <see cref="Length"/> are memory copies with no system call and no allocation.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void WriteAt(long position, ReadOnlySpan<byte> data)
-    {
-        if (position < 0)
-        {
-            ThrowNegativePosition(position);
-        }
-
-        _view.Write(position, data);
-    }
+    public void WriteAt(long position, ReadOnlySpan<byte> data) => WriteCore(position, data);
 
     /// <summary>
     /// Appends <paramref name="data"/> at the end of the data, atomically for every handle and every process that uses the
@@ -291,11 +277,17 @@ public sealed partial class MappedFileStream : Stream
         finally
         {
             _view.Release();
+            if (_ownFile is null)
+            {
+                // The stream's own open became the file's mapping descriptor, which views may keep open: the sharing lock goes
+                // with the stream all the same (nothing to do when the release closed the file).
+                _view.Entry.ReleaseSharingLock();
+            }
 
             // Releases the sharing lock (and deletes a FileOptions.DeleteOnClose file); from the finalizer, the handle's own does.
             if (disposing)
             {
-                _ownFile.Dispose();
+                _ownFile?.Dispose();
             }
 
             base.Dispose(disposing);

@@ -13,8 +13,11 @@ internal sealed class OpenedMapping
     /// <summary>Gets the stream's handle on the mapping (one handle already counted on its state).</summary>
     internal required MappedView View { get; init; }
 
-    /// <summary>Gets the stream's own open of the file, made with the caller's mode, access, sharing and file options; it holds the sharing lock.</summary>
-    internal required FileStream OwnFile { get; init; }
+    /// <summary>
+    /// Gets the stream's own open of the file, made with the caller's mode, access, sharing and file options; it holds the
+    /// sharing lock. Null when the open gave it to the file's entry, which then holds the lock for as long as it lives.
+    /// </summary>
+    internal required FileStream? OwnFile { get; init; }
 
     /// <summary>Gets whether the stream may read.</summary>
     internal required bool Readable { get; init; }

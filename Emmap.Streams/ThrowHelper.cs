@@ -31,6 +31,26 @@ internal static class ThrowHelper
     internal static void ThrowObjectDisposed(Type type) => throw new ObjectDisposedException(type.FullName);
 
     [DoesNotReturn]
+    internal static void ThrowPipeReaderCompleted() =>
+        throw new InvalidOperationException("Reading is not allowed after the reader was completed.");
+
+    [DoesNotReturn]
+    internal static void ThrowPipeAlreadyAdvanced() =>
+        throw new InvalidOperationException("The PipeReader has already advanced past the provided position.");
+
+    [DoesNotReturn]
+    internal static void ThrowPipeExaminedBeforeConsumed() =>
+        throw new InvalidOperationException("The examined position must be greater than or equal to the consumed position.");
+
+    [DoesNotReturn]
+    internal static void ThrowPipePositionNotFromBuffer() =>
+        throw new InvalidOperationException("The position does not come from the buffer of this reader's last read.");
+
+    [DoesNotReturn]
+    internal static void ThrowPipePositionPastBuffer(string paramName) =>
+        throw new ArgumentOutOfRangeException(paramName, "The position is past the end of the buffer of this reader's last read.");
+
+    [DoesNotReturn]
     internal static void ThrowFixedSize(string path, long length) =>
         throw new IOException($"The mapping of '{path}' has a fixed size of {length} bytes (MapOptions.FixedSize): it cannot grow or shrink.");
 

@@ -5,7 +5,7 @@ using System.Linq;
 
 namespace Emmap.Streams.Benchmarks;
 
-/// <summary>One of issue 6's bars, checked against quick-run results.</summary>
+/// <summary>One of the issues' performance bars, checked against quick-run results.</summary>
 /// <param name="Description">The bar as the issue states it.</param>
 /// <param name="Evaluate">Finds the rows it needs and returns the outcome and the measured value in words.</param>
 internal sealed record Bar(string Description, Func<IReadOnlyList<QuickResult>, (BarOutcome Outcome, string Measured)> Evaluate)
@@ -58,6 +58,19 @@ internal sealed record Bar(string Description, Func<IReadOnlyList<QuickResult>, 
             return allocating.Count == 0
                 ? (BarOutcome.Met, $"{subject}: 0 B/op in {matching.Count} suite(s)")
                 : (BarOutcome.Missed, string.Join("; ", allocating.Select(r => $"{r.Suite}: {subject} {F(r.BytesAllocatedPerOp)} B/op")));
+        });
+
+    /// <summary><paramref name="subject"/> in <paramref name="suite"/> allocates at most <paramref name="maxBytes"/> per operation.</summary>
+    internal static Bar MaxAllocation(string description, string suite, string subject, double maxBytes) =>
+        new(description, rows =>
+        {
+            if (Find(rows, suite, subject) is not { } a)
+            {
+                return (BarOutcome.NotMeasured, $"{suite}: {subject} not measured");
+            }
+
+            return (a.BytesAllocatedPerOp <= maxBytes ? BarOutcome.Met : BarOutcome.Missed,
+                $"{subject} {F(a.BytesAllocatedPerOp)} B/op (bar ≤ {F(maxBytes)} B)");
         });
 
     private static QuickResult? Find(IReadOnlyList<QuickResult> rows, string suite, string name) =>

@@ -34,7 +34,7 @@ internal static class ResultTable
     internal static void PrintBars(IAnsiConsole console, IReadOnlyList<(Bar Bar, BarOutcome Outcome, string Measured)> outcomes)
     {
         var table = new Table().Border(TableBorder.Markdown);
-        table.AddColumn("bar (issue 6)");
+        table.AddColumn("bar");
         table.AddColumn("status");
         table.AddColumn("measured");
         foreach ((Bar bar, BarOutcome outcome, string measured) in outcomes)

@@ -10,7 +10,8 @@ namespace Emmap.Streams.Benchmarks;
 /// 64-bit atomics on one cell of a mapped file from <see cref="TeamBenchmarks.Threads"/> threads (2 threads contend for the same
 /// cell): <see cref="AtomicExtensions.AtomicAdd"/> and <see cref="AtomicExtensions.AtomicCompareExchange"/> against
 /// <see cref="Interlocked"/> on the same address of the same mapping (the baselines). One operation is one call on
-/// one thread.
+/// one thread. <c>RawInterlockedAddAfterLoad</c> reads the cell's address from an object before each addition: the floor
+/// of any call that must look its cell up.
 /// </summary>
 public unsafe class AtomicBenchmarks : TeamBenchmarks
 {
@@ -21,7 +22,9 @@ public unsafe class AtomicBenchmarks : TeamBenchmarks
     private IMemoryOwner<byte> _view = null!;
     private MemoryHandle _pin;
     private long* _cell;
+    private CellHolder _holder = null!;
     private Action<int> _rawAdd = null!;
+    private Action<int> _rawAddAfterLoad = null!;
     private Action<int> _atomicAdd = null!;
     private Action<int> _rawCompareExchange = null!;
     private Action<int> _atomicCompareExchange = null!;
@@ -34,8 +37,10 @@ public unsafe class AtomicBenchmarks : TeamBenchmarks
         _view = _stream.ReadDirect(0, (int)_stream.Length);
         _pin = _view.Memory.Pin();
         _cell = (long*)((byte*)_pin.Pointer + Cell);
+        _holder = new CellHolder { Cell = (nint)_cell };
         StartTeam();
         _rawAdd = RawInterlockedAddOn;
+        _rawAddAfterLoad = RawInterlockedAddAfterLoadOn;
         _atomicAdd = AtomicAddOn;
         _rawCompareExchange = RawCompareExchangeOn;
         _atomicCompareExchange = AtomicCompareExchangeOn;
@@ -58,6 +63,11 @@ public unsafe class AtomicBenchmarks : TeamBenchmarks
     [BenchmarkCategory("add")]
     public long AtomicAdd() => RunTeam(_atomicAdd);
 
+    /// <summary>The floor of any call that must read the cell's address from memory (see <see cref="RawLoops.InterlockedAddAfterLoad"/>).</summary>
+    [Benchmark(OperationsPerInvoke = Operations)]
+    [BenchmarkCategory("add")]
+    public long RawInterlockedAddAfterLoad() => RunTeam(_rawAddAfterLoad);
+
     [Benchmark(Baseline = true, OperationsPerInvoke = Operations)]
     [BenchmarkCategory("cas")]
     public long RawCompareExchange() => RunTeam(_rawCompareExchange);
@@ -67,6 +77,8 @@ public unsafe class AtomicBenchmarks : TeamBenchmarks
     public long AtomicCompareExchange() => RunTeam(_atomicCompareExchange);
 
     private void RawInterlockedAddOn(int thread) => Report(thread, RawLoops.InterlockedAdd(_cell, Operations));
+
+    private void RawInterlockedAddAfterLoadOn(int thread) => Report(thread, RawLoops.InterlockedAddAfterLoad(_holder, Operations));
 
     private void AtomicAddOn(int thread)
     {

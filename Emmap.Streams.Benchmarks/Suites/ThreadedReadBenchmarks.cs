@@ -1,17 +1,20 @@
 using System;
 using System.IO.MemoryMappedFiles;
+using System.Runtime.CompilerServices;
 using BenchmarkDotNet.Attributes;
 
 namespace Emmap.Streams.Benchmarks;
 
 /// <summary>
 /// Random 64-byte reads from <see cref="TeamBenchmarks.Threads"/> threads at once (dotnet/runtime #114846: accessors that take a
-/// reference per call collapse under threads). Each thread has its own offsets and buffer; one operation is one read
-/// on one thread, so ns/op is the time each thread takes per read and stays flat if nothing is shared.
+/// reference per call collapse under threads). Each thread has its own 1024 cache-resident offsets and buffer; one operation
+/// is one read on one thread, so ns/op is the time each thread takes per read and stays flat if nothing is shared. The
+/// baseline is a constant-size 64-byte copy, the fastest raw code for fixed-size records.
 /// </summary>
 public unsafe class ThreadedReadBenchmarks : TeamBenchmarks
 {
     private const int Operations = 1 << 15;
+    private const int Block = 1 << 10;
     private const int Size = 64;
 
     // Each thread's buffer starts one cache line into its own array, so no two threads write to one line.
@@ -58,35 +61,44 @@ public unsafe class ThreadedReadBenchmarks : TeamBenchmarks
     [Benchmark(OperationsPerInvoke = Operations)]
     public long AccessorReadArray() => RunTeam(_accessor);
 
-    private void RawPointerReadOn(int thread)
+    private void RawPointerReadOn(int thread) =>
+        Report(thread, RawReads(_file.Base, _offsets[thread], _buffers[thread].AsSpan(Pad, Size)));
+
+    private void ReadAtOn(int thread) =>
+        Report(thread, ReadAts(_file.Stream, _offsets[thread], _buffers[thread].AsSpan(Pad, Size)));
+
+    // As in PositionalBenchmarks: a constant-size copy, and ReadAt into a span of constant length, in loops of their own.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static long RawReads(byte* mapping, RandomOffsets offsets, Span<byte> buffer)
     {
-        byte* mapping = _file.Base;
-        RandomOffsets offsets = _offsets[thread];
-        Span<byte> buffer = _buffers[thread].AsSpan(Pad, Size);
-        int start = offsets.NextBlock(Operations);
+        Span<byte> record = buffer[..Size];
         long total = 0;
-        for (int i = 0; i < Operations; i++)
+        for (int block = 0; block < Operations / Block; block++)
         {
-            new ReadOnlySpan<byte>(mapping + offsets[start + i], buffer.Length).CopyTo(buffer);
-            total += buffer.Length;
+            foreach (long offset in offsets.NextSpan(Block))
+            {
+                new ReadOnlySpan<byte>(mapping + offset, Size).CopyTo(record);
+                total += Size;
+            }
         }
 
-        Report(thread, total);
+        return total;
     }
 
-    private void ReadAtOn(int thread)
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static long ReadAts(MappedFileStream stream, RandomOffsets offsets, Span<byte> buffer)
     {
-        MappedFileStream stream = _file.Stream;
-        RandomOffsets offsets = _offsets[thread];
-        Span<byte> buffer = _buffers[thread].AsSpan(Pad, Size);
-        int start = offsets.NextBlock(Operations);
+        Span<byte> record = buffer[..Size];
         long total = 0;
-        for (int i = 0; i < Operations; i++)
+        for (int block = 0; block < Operations / Block; block++)
         {
-            total += stream.ReadAt(offsets[start + i], buffer);
+            foreach (long offset in offsets.NextSpan(Block))
+            {
+                total += stream.ReadAt(offset, record);
+            }
         }
 
-        Report(thread, total);
+        return total;
     }
 
     private void AccessorReadArrayOn(int thread)

@@ -20,7 +20,8 @@ namespace Emmap.Streams.TestHost;
 /// <item><c>queue-hold PATH</c>: opens the queue, prints <c>ready</c>, waits for a line on stdin, closes it.</item>
 /// </list>
 /// Options: <c>--crash POINT K</c> kills the process with SIGKILL at the K-th time it reaches crash point POINT
-/// (<c>any</c> matches every point); <c>--durability None|Batched|Always</c>; <c>--fixed</c> for a fixed-size queue;
+/// (<c>any</c> matches every point); <c>--durability None|Batched|Always</c>; <c>--fixed</c> for a fixed-size queue; <c>--shared</c>
+/// opens it in shared mode (<see cref="QueueOptions.MultiProcess"/>);
 /// <c>--large</c> to mix in items of several MiB; <c>--size N</c> for the initial size; <c>--trace</c> prints <c>H POINT</c>
 /// to stderr at each crash point.
 /// Item bytes follow Emmap.Streams.Tests.Queue.QueueItems: an 8-byte id, then bytes derived from it.
@@ -33,10 +34,10 @@ internal static class QueueCommands
         "queue-script" => Script(args),
         "queue-open" => OpenOnly(args),
         "queue-hold" => Hold(args[1]),
-        _ => null,
+        _ => SharedQueueCommands.Run(args),
     };
 
-    private static long Parse(string text) => long.Parse(text, CultureInfo.InvariantCulture);
+    internal static long Parse(string text) => long.Parse(text, CultureInfo.InvariantCulture);
 
     private static MappedQueue OpenQueue(string path, string[] args)
     {
@@ -45,6 +46,7 @@ internal static class QueueCommands
         {
             FixedSize = HasFlag(args, "--fixed"),
             Durability = Enum.Parse<QueueDurability>(Option(args, "--durability") ?? "None"),
+            MultiProcess = HasFlag(args, "--shared"),
         };
         long size = Option(args, "--size") is { } s ? Parse(s) : 4096;
         return MappedQueue.Open(path, size, options);
@@ -194,7 +196,7 @@ internal static class QueueCommands
 
     private static void Ack(byte[]? item) => Console.WriteLine(item is null ? "E" : $"O {QueueItems.Check(item)}");
 
-    private static void InstallCrashHook(string[] args)
+    internal static void InstallCrashHook(string[] args)
     {
         bool trace = HasFlag(args, "--trace");
         int at = Array.IndexOf(args, "--crash");
@@ -222,11 +224,11 @@ internal static class QueueCommands
         };
     }
 
-    private static string? Option(string[] args, string name)
+    internal static string? Option(string[] args, string name)
     {
         int at = Array.IndexOf(args, name);
         return at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
     }
 
-    private static bool HasFlag(string[] args, string name) => Array.IndexOf(args, name) >= 0;
+    internal static bool HasFlag(string[] args, string name) => Array.IndexOf(args, name) >= 0;
 }

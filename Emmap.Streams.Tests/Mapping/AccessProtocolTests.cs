@@ -148,6 +148,62 @@ public sealed class AccessProtocolTests
     }
 
     [Test]
+    public void ReadDirect_StreamDisposedRightAfterThePin_ReturnsAViewThatKeepsTheMappingUntilItIsDisposed()
+    {
+        var stream = OpenWritable();
+        CrashPoints.Hook = point =>
+        {
+            if (point == CrashPoints.ViewPinned)
+            {
+                CrashPoints.Hook = null;
+                stream.Dispose();
+            }
+        };
+        IMemoryOwner<byte> view;
+        try
+        {
+            view = stream.ReadDirect(0, Page);
+        }
+        finally
+        {
+            CrashPoints.Hook = null;
+        }
+
+        view.Memory.Span.ToArray().ShouldAllBe(b => b == Data, "the view was made: it pins the mapping past the dispose");
+        ProcessMaps.Maps(_path).ShouldBeTrue();
+        view.Dispose();
+        MappedFileMetrics.CountLiveViews().ShouldBe(0);
+        ProcessMaps.Maps(_path).ShouldBeFalse("the view held the last reference: nothing stays mapped after it");
+        ProcessMaps.OpenDescriptors(_path).ShouldBe(0);
+    }
+
+    [Test]
+    public void Dispose_ZeroPagesCannotBeMappedAtTheLastClose_TheFileIsNotTruncatedUnderThePagesLeftMapped()
+    {
+        var stream = OpenWritable();
+        stream.Write(new byte[3 * Page]);
+        long capacity = stream.Capacity;
+        capacity.ShouldBeGreaterThan(3 * Page);
+        using (FaultInjection.Install(point => point == FaultPoint.Map ? 12 : 0))
+        {
+            stream.Dispose();
+        }
+
+        new FileInfo(_path).Length.ShouldBe(capacity, "file pages are still mapped: truncating under them could fault");
+
+        // The pages left mapped keep the closed descriptor's file description alive, and with it any lock it held: the
+        // close released its locks itself, so the next open (which takes the size lock) goes through instead of waiting forever.
+        Task<long> reopen = Task.Run(() =>
+        {
+            using var again = OpenWritable();
+            again.Write(new byte[Page]);
+            return again.Length;
+        });
+        reopen.Wait(TimeSpan.FromSeconds(30)).ShouldBeTrue("the next open waited for a lock that the closed stream still held");
+        reopen.Result.ShouldBe(3 * Page);
+    }
+
+    [Test]
     [Repeat(3)]
     public void ReadDirectAndReadSequence_RacingDispose_NeverLeaveAPinOrAMapping()
     {

@@ -33,7 +33,7 @@ public sealed class MappedCopyTests
     public void Copy_OverlappingRangesInBothDirections_BehavesAsMemmove()
     {
         var random = new Random(8);
-        for (int length = 1; length <= 80; length++)
+        for (int length = 1; length <= 140; length++)
         {
             foreach (int shift in new[] { -17, -1, 1, 9, 31 })
             {

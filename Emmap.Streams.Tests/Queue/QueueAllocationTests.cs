@@ -44,6 +44,33 @@ public sealed class QueueAllocationTests
     }
 
     [Test]
+    public void PushAndTryPop_SharedByProcesses_AllocateNothing()
+    {
+        using var dir = new TempDirectory();
+        using var queue = MappedQueue.Open(dir.File("shared.queue"), 1 << 16, new QueueOptions { MultiProcess = true });
+        byte[] item = new byte[64];
+        var writer = new ArrayBufferWriter<byte>(256);
+        for (int i = 0; i < 20_000; i++)
+        {
+            queue.Push(item);
+            writer.ResetWrittenCount();
+            queue.TryPop(writer);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 50_000; i++)
+        {
+            item[0] = (byte)i;
+            queue.Push(item);
+            writer.ResetWrittenCount();
+            queue.TryPop(writer).ShouldBeTrue();
+        }
+
+        (GC.GetAllocatedBytesForCurrentThread() - before).ShouldBe(0, "the shared-mode push and pop (locks, journal, wake-ups) allocate nothing");
+        writer.WrittenSpan[0].ShouldBe((byte)(49_999 % 256));
+    }
+
+    [Test]
     public void TryPop_StaticHandlerWithState_AllocatesNothing()
     {
         using var dir = new TempDirectory();

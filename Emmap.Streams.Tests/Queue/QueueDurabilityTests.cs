@@ -131,6 +131,9 @@ public sealed class QueueDurabilityTests
         Volatile.Write(ref failNext, 1);
         queue.Push(QueueItems.Make(1, 10));
         WaitFor(() => Volatile.Read(ref failed) == 1).ShouldBeTrue();
+
+        // The hook counts the failure before the flush throws; the timer thread records it a moment later.
+        WaitFor(() => queue.BatchFailurePending).ShouldBeTrue();
         long count = queue.Count;
 
         IOException error = Should.Throw<IOException>(() => queue.Push(QueueItems.Make(2, 10)));

@@ -63,18 +63,31 @@ public sealed class QueueModelTests
     {
         Check.Sample(
             s_run,
-            run => RunAgainstModel(run.Fixed, run.SmallIncrement, run.Ops),
+            run => RunAgainstModel(run.Fixed, run.SmallIncrement, run.Ops, shared: false),
             seed: Environment.GetEnvironmentVariable("EMMAP_QUEUE_SEED"),
             iter: 400,
             threads: 2,
             print: run => $"fixed={run.Fixed}, smallIncrement={run.SmallIncrement}, ops=[{string.Join(", ", run.Ops.Select(o => $"{o.Kind}({o.Size})"))}]");
     }
 
-    private static void RunAgainstModel(bool fixedSize, bool smallIncrement, (Kind Kind, int Size)[] ops)
+    [Test]
+    public void Operations_RandomSequencesInSharedMode_MatchInMemoryQueue()
+    {
+        // Every operation through the shared-mode paths (locks, journaled commits, generation), one process at a time.
+        Check.Sample(
+            s_run,
+            run => RunAgainstModel(run.Fixed, run.SmallIncrement, run.Ops, shared: true),
+            seed: Environment.GetEnvironmentVariable("EMMAP_QUEUE_SEED"),
+            iter: 150,
+            threads: 2,
+            print: run => $"fixed={run.Fixed}, smallIncrement={run.SmallIncrement}, ops=[{string.Join(", ", run.Ops.Select(o => $"{o.Kind}({o.Size})"))}]");
+    }
+
+    private static void RunAgainstModel(bool fixedSize, bool smallIncrement, (Kind Kind, int Size)[] ops, bool shared)
     {
         using var dir = new TempDirectory();
         string path = dir.File("m.queue");
-        var options = new QueueOptions { FixedSize = fixedSize, MaxIncrementSize = smallIncrement ? 8192 : 1 << 26 };
+        var options = new QueueOptions { FixedSize = fixedSize, MaxIncrementSize = smallIncrement ? 8192 : 1 << 26, MultiProcess = shared };
         var model = new Queue<long>();
         long nextId = 0;
         var writer = new ArrayBufferWriter<byte>();

@@ -65,6 +65,38 @@ public sealed class QueueReadme
     }
 
     [Test]
+    public async Task SharedByProcesses_RunTwice_DoesWhatItsCommentsSay()
+    {
+        await Sample();
+        await Sample();
+
+        async Task Sample()
+        {
+            var printed = new StringWriter();
+            TextWriter console = Console.Out;
+            Console.SetOut(printed);
+            try
+            {
+                // One queue for several OS processes: run this program in two terminals at once; each item is taken by one of them.
+                await using var work = ConcurrentMappedQueue.Open(
+                    Path.Combine(Path.GetTempPath(), "between-processes.queue"), 64 * 1024, new QueueOptions { MultiProcess = true });
+                work.Enqueue(Encoding.UTF8.GetBytes($"job from process {Environment.ProcessId}"));
+                byte[] taken = await work.DequeueAsync();            // this process's job, or one that another process pushed
+                Console.WriteLine(Encoding.UTF8.GetString(taken));
+
+                // README promises (alone, the process takes its own job back):
+                printed.ToString().ShouldBe($"job from process {Environment.ProcessId}\n");
+                work.TryDequeue(out byte[]? more).ShouldBeFalse();
+                more.ShouldBeNull();
+            }
+            finally
+            {
+                Console.SetOut(console);
+            }
+        }
+    }
+
+    [Test]
     public void StreamSerializer_RunTwice_DoesWhatItsCommentsSay()
     {
         Sample();

@@ -15,6 +15,29 @@ public static class ProcessMaps
             || line.EndsWith(full + " (deleted)", StringComparison.Ordinal));
     }
 
+    /// <summary>The bytes of this process's mappings of <paramref name="path"/> that are resident (the pages it has touched).</summary>
+    public static long ResidentBytes(string path)
+    {
+        string full = Path.GetFullPath(path);
+        long total = 0;
+        bool inMapping = false;
+        foreach (string line in File.ReadLines("/proc/self/smaps"))
+        {
+            // A mapping's header starts with its address range ("7f12a000-7f12c000 r--s ..."); its fields follow ("Rss:  8 kB").
+            string first = line.Split(' ', 2)[0];
+            if (first.Contains('-', StringComparison.Ordinal) && first.All(c => c == '-' || char.IsAsciiHexDigit(c)))
+            {
+                inMapping = line.EndsWith(full, StringComparison.Ordinal) || line.EndsWith(full + " (deleted)", StringComparison.Ordinal);
+            }
+            else if (inMapping && line.StartsWith("Rss:", StringComparison.Ordinal))
+            {
+                total += long.Parse(line["Rss:".Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+            }
+        }
+
+        return total;
+    }
+
     /// <summary>The number of file descriptors of this process open on <paramref name="path"/>.</summary>
     public static int OpenDescriptors(string path)
     {

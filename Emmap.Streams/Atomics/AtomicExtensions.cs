@@ -34,7 +34,7 @@ public static class AtomicExtensions
     /// <exception cref="NotSupportedException">The stream is read-only.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     public static long AtomicAdd(this MappedFileStream stream, long position, long value) =>
-        NotNull(stream).AtomicUpdate(position, MappedView.AtomicOp.Add, value);
+        NotNull(stream).AtomicAddCore(position, value);
 
     /// <summary>Subtracts <paramref name="value"/> from the cell (emmap <c>patomic_sub</c>).</summary>
     /// <param name="stream">The mapped stream.</param>
@@ -47,7 +47,7 @@ public static class AtomicExtensions
     /// <exception cref="NotSupportedException">The stream is read-only.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     public static long AtomicSubtract(this MappedFileStream stream, long position, long value) =>
-        NotNull(stream).AtomicUpdate(position, MappedView.AtomicOp.Add, unchecked(-value));
+        NotNull(stream).AtomicAddCore(position, unchecked(-value));
 
     /// <summary>Bitwise-ands <paramref name="value"/> into the cell (emmap <c>patomic_and</c>).</summary>
     /// <param name="stream">The mapped stream.</param>

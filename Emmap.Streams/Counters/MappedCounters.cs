@@ -174,7 +174,7 @@ public sealed class MappedCounters : IDisposable
     /// <exception cref="NotSupportedException">The counters were opened read-only.</exception>
     /// <exception cref="ObjectDisposedException">The counters are disposed.</exception>
     /// <remarks>One atomic instruction on the mapped slot; no allocation, no system call.</remarks>
-    public long Increment(int index, long by = 1) => _stream.AtomicAdd(SlotPosition(index), by);
+    public long Increment(int index, long by = 1) => _stream.AtomicAddCore(SlotPosition(index), by);
 
     /// <summary>Subtracts <paramref name="by"/> from counter <paramref name="index"/> (emmap <c>dec_counter</c>).</summary>
     /// <param name="index">The counter, from 0 to <see cref="Count"/> - 1.</param>
@@ -183,7 +183,7 @@ public sealed class MappedCounters : IDisposable
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is outside [0, <see cref="Count"/>).</exception>
     /// <exception cref="NotSupportedException">The counters were opened read-only.</exception>
     /// <exception cref="ObjectDisposedException">The counters are disposed.</exception>
-    public long Decrement(int index, long by = 1) => _stream.AtomicSubtract(SlotPosition(index), by);
+    public long Decrement(int index, long by = 1) => _stream.AtomicAddCore(SlotPosition(index), unchecked(-by));
 
     /// <summary>Stores <paramref name="value"/> in counter <paramref name="index"/> (emmap <c>set_counter</c>).</summary>
     /// <param name="index">The counter, from 0 to <see cref="Count"/> - 1.</param>

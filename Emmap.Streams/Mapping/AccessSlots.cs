@@ -11,8 +11,8 @@ namespace Emmap.Streams.Mapping;
 /// one step there, which a racing access survives; Windows has no such step, see <c>Region.Windows.cs</c>.)
 /// </summary>
 /// <remarks>
-/// <para><see cref="MappedAccess.TryBegin"/> pushes the mapping's <see cref="MappingState.Id"/> on the calling thread's slot
-/// before it reads the length, and <see cref="MappedAccess.End"/> pops it after the touch: plain stores to a thread's own
+/// <para><c>MappedAccess.TryBegin</c> (and its per-stream forms) pushes the mapping's <see cref="MappingState.Id"/> on the calling thread's slot
+/// before it reads the length, and <c>MappedAccess.End</c> pops it after the touch: plain stores to a thread's own
 /// object, no interlocked operation. The releaser has already lowered the length to 0 (and advanced the cut counter with a
 /// full fence); <see cref="IsIdle"/> then flushes every thread's store buffer (<c>FlushProcessWriteBuffers</c>) and reads
 /// every slot. An access whose push the flush did not make visible had not pushed yet, so it reads the lowered length

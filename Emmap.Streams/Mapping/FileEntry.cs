@@ -42,6 +42,13 @@ internal sealed partial class FileEntry
 
     private readonly SharedFileState _shared;
     private FileStream _file;
+
+    // _file's handle, taken once: FileStream.SafeFileHandle seeks the descriptor to the stream's position on every call.
+    private SafeFileHandle _handle;
+
+    // True while the descriptor holds the sharing lock (FileShare) of the stream that gave it to the entry: that stream's own
+    // open, so the file needs one descriptor, not two. The stream drops the lock when it is disposed.
+    private bool _holdsSharingLock;
     private volatile bool _pendingTrim;
 
     // False once a detach could not replace this process's file pages: from then on this process never truncates the file.
@@ -51,13 +58,15 @@ internal sealed partial class FileEntry
     // registry reference, so the file is closed (and trimmed) only once they are gone.
     private int _deferredRegions;
 
-    internal FileEntry(FileIdentity identity, string path, FileStream file, bool writable)
+    internal FileEntry(FileIdentity identity, string path, FileStream file, bool writable, bool holdsSharingLock = false)
     {
         Identity = identity;
         Path = path;
         _file = file;
+        _handle = file.SafeFileHandle;
+        _holdsSharingLock = holdsSharingLock;
         Writable = writable;
-        _shared = SharedFileState.Open(identity, file.SafeFileHandle, writable, path);
+        _shared = SharedFileState.Open(identity, _handle, writable, path);
     }
 
     /// <summary>The state shared by all <see cref="MapSharing.Shared"/> handles, if any is open (under the gate).</summary>
@@ -75,7 +84,7 @@ internal sealed partial class FileEntry
     /// <summary>True while a truncation waits for private mappings or other processes to go.</summary>
     internal bool PendingTrim => _pendingTrim;
 
-    internal SafeFileHandle Handle => _file.SafeFileHandle;
+    internal SafeFileHandle Handle => _handle;
 
     /// <summary>Takes over <paramref name="file"/> if it allows more than the current descriptor, else closes it.</summary>
     internal void Adopt(FileStream file, bool writable)
@@ -89,6 +98,7 @@ internal sealed partial class FileEntry
             }
 
             FileStream old = _file;
+            SafeFileHandle handle = file.SafeFileHandle;
             if (Platform.IsWindows && Shared is { } mapped)
             {
                 // Views cannot be replaced in place: map the file again, shared and writable, and move there. The old region
@@ -96,7 +106,7 @@ internal sealed partial class FileEntry
                 Region region;
                 try
                 {
-                    region = MapWholeFile(file.SafeFileHandle, PhysicalLength, writable: true, Path);
+                    region = MapWholeFile(handle, PhysicalLength, writable: true, Path);
                 }
                 catch
                 {
@@ -107,20 +117,40 @@ internal sealed partial class FileEntry
                 mapped.MoveTo(region);
             }
 
-            _shared.Upgrade(file.SafeFileHandle);
+            _shared.Upgrade(handle);
             _file = file;
+            _handle = handle;
             Writable = true;
             if (!Platform.IsWindows && Shared is { } shared)
             {
                 // Same pages, now shared with the file: MAP_FIXED replaces the copy-on-write mapping in one step.
-                shared.Region.ShareWrites(file.SafeFileHandle, Path);
+                shared.Region.ShareWrites(handle, Path);
                 foreach (Region retired in shared.Retired)
                 {
-                    retired.ShareWrites(file.SafeFileHandle, Path);
+                    retired.ShareWrites(handle, Path);
                 }
             }
 
+            if (_holdsSharingLock)
+            {
+                // The lock belongs to a stream still open: it moves to the new description before the old one closes.
+                NativeFile.SetSharingLock(handle, held: true);
+            }
+
             old.Dispose();
+        }
+    }
+
+    /// <summary>Drops the sharing lock the descriptor holds for the stream that gave it, when that stream is disposed.</summary>
+    internal void ReleaseSharingLock()
+    {
+        lock (Gate)
+        {
+            if (_holdsSharingLock && !_handle.IsClosed)
+            {
+                _holdsSharingLock = false;
+                NativeFile.SetSharingLock(Handle, held: false);
+            }
         }
     }
 
@@ -377,6 +407,14 @@ internal sealed partial class FileEntry
     {
         lock (Gate)
         {
+            if (!Writable && !_shared.IsShared)
+            {
+                // A read-only process with its state in its own memory: no size to trim, no page to delete, no lock needed.
+                _shared.Close(last: false);
+                _file.Dispose();
+                return;
+            }
+
             bool forget = false;
             try
             {

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Threading;
 using Emmap.Streams.Native;
+using Microsoft.Win32.SafeHandles;
 
 namespace Emmap.Streams.Mapping;
 
@@ -15,22 +16,15 @@ internal static class FileRegistry
     private static readonly Dictionary<FileIdentity, FileEntry> s_entries = [];
 
     /// <summary>
-    /// Finds or creates the entry for the file open as <paramref name="file"/> and takes a reference
-    /// for the caller. The entry takes ownership of <paramref name="file"/> (it keeps or closes it).
+    /// Finds or creates the entry for the file <paramref name="identity"/> names and takes a reference for the caller. A new
+    /// entry maps through <paramref name="donor"/>, the opener's own open of the file, when one is given (the entry then owns
+    /// it and <paramref name="donorTaken"/> is true), else through a second descriptor of <paramref name="source"/>. An
+    /// existing entry that cannot write yet adopts a second, read-write descriptor for a writable opener; otherwise nothing
+    /// is opened.
     /// </summary>
-    internal static FileEntry Acquire(string path, FileStream file, bool writable)
+    internal static FileEntry Acquire(
+        string path, FileIdentity identity, bool writable, SafeFileHandle source, FileStream? donor, out bool donorTaken, out bool created)
     {
-        FileIdentity identity;
-        try
-        {
-            identity = NativeFile.GetStatus(file.SafeFileHandle, path).Identity;
-        }
-        catch
-        {
-            file.Dispose();
-            throw;
-        }
-
         FileEntry? existing;
         lock (s_gate)
         {
@@ -40,15 +34,38 @@ internal static class FileRegistry
             }
             else
             {
-                var entry = new FileEntry(identity, path, file, writable) { Refs = 1 };
+                FileStream file = donor ?? Reopen(source, path, writable);
+                FileEntry entry;
+                try
+                {
+                    entry = new FileEntry(identity, path, file, writable, holdsSharingLock: donor is not null) { Refs = 1 };
+                }
+                catch
+                {
+                    if (donor is null)
+                    {
+                        file.Dispose();
+                    }
+
+                    throw;
+                }
+
                 s_entries.Add(identity, entry);
+                donorTaken = donor is not null;
+                created = true;
                 return entry;
             }
         }
 
+        donorTaken = false;
+        created = false;
         try
         {
-            existing.Adopt(file, writable);
+            // An entry never loses write access once it has it, so a writable one needs nothing more.
+            if (writable && !existing.Writable)
+            {
+                existing.Adopt(Reopen(source, path, writable), writable);
+            }
         }
         catch
         {
@@ -86,6 +103,10 @@ internal static class FileRegistry
             entry.Close();
         }
     }
+
+    // The mapping's own descriptor, without a sharing lock; read-write for a writable mapping.
+    private static FileStream Reopen(SafeFileHandle source, string path, bool writable) =>
+        new(NativeFile.Reopen(source, path, writable), writable ? FileAccess.ReadWrite : FileAccess.Read, bufferSize: 0);
 
     /// <summary>A copy of the live entries, for diagnostics.</summary>
     internal static FileEntry[] Snapshot()

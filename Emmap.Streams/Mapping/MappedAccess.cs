@@ -8,27 +8,31 @@ namespace Emmap.Streams.Mapping;
 
 /// <summary>
 /// The one piece of code that turns a position into a pointer into mapped memory. Every path that touches mapped bytes
-/// (reads, writes, atomics, in-place reads, flushes of ranges, views, counters and the queue) brackets the touch with
-/// <see cref="TryBegin"/> and <see cref="End"/>:
+/// (reads, writes, atomics, in-place reads, flushes of ranges, views, counters and the queue) brackets the touch with a
+/// <c>TryBegin</c> and <see cref="End()"/>:
 /// <list type="number">
-/// <item><see cref="TryBegin"/> reads the cut counter, checks that the range lies inside both the data and the caller's
-/// limit, and takes the base address. A disposed handle passes a limit of 0, so it never gets a pointer.</item>
+/// <item><c>TryBegin</c> reads the cut counter, checks that the range lies inside both the data and the caller's
+/// limit, and takes the base address. A disposed handle has a limit of -1, so it never gets a pointer.</item>
 /// <item>The caller touches <see cref="Pointer"/>…<c>Pointer + count</c>, nothing else.</item>
-/// <item><see cref="End"/> orders the touch before what follows (a fence on weakly ordered CPUs), checks that the cut
+/// <item><see cref="End()"/> orders the touch before what follows (a fence on weakly ordered CPUs), checks that the cut
 /// counter did not move — so no page of the range was taken away or handed back meanwhile, even if the length grew back —
 /// and keeps the mapping reachable until here, so its address space cannot be released under the access.</item>
 /// </list>
+/// The counter, length and base come either from the <see cref="MappingState"/> itself, or from a handle's own copy of
+/// them (<see cref="HandleAccess"/>, with the length already clipped to the handle's window and rights), which the state
+/// keeps up to date in the same order; the handle's fast paths use the copy, so they read one object and compare once.
 /// No interlocked operation and no allocation: three plain loads and two compares around the caller's touch. On Windows
 /// each access is also recorded in its thread's <see cref="AccessSlots"/> (two plain stores), which lets the last release of
 /// a mapping take its views out at once; the check folds away on other systems.
-/// When <see cref="End"/> reports a cut, the caller decides under the file's gate, with
+/// When <see cref="End()"/> reports a cut, the caller decides under the file's gate, with
 /// <see cref="MappingState.Untouched"/>, whether its own range was affected.
 /// </summary>
 internal readonly unsafe ref struct MappedAccess
 {
-    private readonly MappingState _state;
+    // The mapping of an access begun on the state (null for one begun on a handle's copy, whose End takes the copy).
+    private readonly MappingState? _state;
 
-    private MappedAccess(MappingState state, long cuts, byte* pointer)
+    private MappedAccess(MappingState? state, long cuts, byte* pointer)
     {
         _state = state;
         Cuts = cuts;
@@ -43,11 +47,11 @@ internal readonly unsafe ref struct MappedAccess
 
     /// <summary>
     /// Begins an access to <c>[position, position + count)</c> of a view whose position 0 is file offset
-    /// <paramref name="offset"/>. <paramref name="position"/> must not be negative.
+    /// <paramref name="offset"/>. <paramref name="position"/> must not be negative. End it with <see cref="End()"/>.
     /// </summary>
     /// <param name="state">The mapping.</param>
     /// <param name="offset">The file offset of the view's position 0.</param>
-    /// <param name="limit">The caller's own end in file coordinates (a window's end; 0 for a disposed handle).</param>
+    /// <param name="limit">The caller's own end in file coordinates (a window's end; -1 for a disposed handle).</param>
     /// <param name="position">The first byte, relative to <paramref name="offset"/>.</param>
     /// <param name="count">The number of bytes.</param>
     /// <param name="access">The access, when the range is inside the data and the limit.</param>
@@ -64,17 +68,60 @@ internal readonly unsafe ref struct MappedAccess
         long available = Math.Min(Volatile.Read(ref state.Length), limit) - offset;
         if (position > available - count)
         {
-            if (Platform.IsWindows)
-            {
-                AccessSlots.Exit();
-            }
-
+            ExitSlot();
             access = default;
             return false;
         }
 
         access = new MappedAccess(state, cuts, (byte*)Volatile.Read(ref state.Base) + offset + position);
         return true;
+    }
+
+    /// <summary>
+    /// Begins a read of <c>[position, position + count)</c> through a stream's own copy of the protocol's inputs
+    /// (<see cref="HandleAccess"/>): the position is checked against 0 and the copy's read end, which is -1 when the stream
+    /// cannot read or is disposed, so such a stream never gets a pointer, not even for an empty range. End it with
+    /// <see cref="End(MappedFileStream)"/> on the same stream.
+    /// </summary>
+    /// <param name="stream">The stream; it holds the copy and keeps its mapping reachable.</param>
+    /// <param name="position">The first byte, relative to the stream's position 0; may be negative (then nothing is begun).</param>
+    /// <param name="count">The number of bytes.</param>
+    /// <param name="access">The access, when the range is inside the end.</param>
+    /// <returns>False if the position is negative or the range reaches past the end: nothing may be touched.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool TryBeginRead(MappedFileStream stream, long position, long count, out MappedAccess access)
+    {
+        EnterSlot(stream);
+        long cuts = Volatile.Read(ref stream.Access.Cuts);
+        return TryBegin(stream, cuts, Volatile.Read(ref stream.Access.ReadEnd), position, count, out access);
+    }
+
+    /// <summary>As <see cref="TryBeginRead"/>, for a write inside the data (the write end: -1 unless the stream can write).</summary>
+    /// <param name="stream">The stream.</param>
+    /// <param name="position">The first byte, relative to the stream's position 0; may be negative.</param>
+    /// <param name="count">The number of bytes.</param>
+    /// <param name="access">The access, when the range is inside the end.</param>
+    /// <returns>False if the position is negative or the range reaches past the end: nothing may be touched.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool TryBeginWrite(MappedFileStream stream, long position, long count, out MappedAccess access)
+    {
+        EnterSlot(stream);
+        long cuts = Volatile.Read(ref stream.Access.Cuts);
+        return TryBegin(stream, cuts, Volatile.Read(ref stream.Access.WriteEnd), position, count, out access);
+    }
+
+    /// <summary>As <see cref="TryBeginRead"/>, for an atomic update (the update end: -1 unless the stream can read and write).</summary>
+    /// <param name="stream">The stream.</param>
+    /// <param name="position">The first byte, relative to the stream's position 0; may be negative.</param>
+    /// <param name="count">The number of bytes.</param>
+    /// <param name="access">The access, when the range is inside the end.</param>
+    /// <returns>False if the position is negative or the range reaches past the end: nothing may be touched.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool TryBeginUpdate(MappedFileStream stream, long position, long count, out MappedAccess access)
+    {
+        EnterSlot(stream);
+        long cuts = Volatile.Read(ref stream.Access.Cuts);
+        return TryBegin(stream, cuts, Volatile.Read(ref stream.Access.UpdateEnd), position, count, out access);
     }
 
     /// <summary>
@@ -94,25 +141,95 @@ internal readonly unsafe ref struct MappedAccess
     }
 
     /// <summary>
-    /// Ends the access: orders the touch before the check, then returns true if no cut happened since <see cref="TryBegin"/>
-    /// (the bytes touched were the file's data throughout). Keeps the mapping reachable until here.
+    /// Ends an access begun on the state: orders the touch before the check, then returns true if no cut happened since it
+    /// began (the bytes touched were the file's data throughout). Keeps the mapping reachable until here.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal bool End()
+    {
+        Fence();
+        MappingState state = _state!;
+        bool intact = Volatile.Read(ref state.Cuts) == Cuts;
+        ExitSlot();
+        GC.KeepAlive(state);
+        return intact;
+    }
+
+    /// <summary>
+    /// Ends an access begun on <paramref name="stream"/>'s copy: as <see cref="End()"/>, against the copy's counter. Reading
+    /// it keeps the stream, and so its mapping, reachable until here.
+    /// </summary>
+    /// <param name="stream">The stream the access began on.</param>
+    /// <returns>True if no cut happened since the access began.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool End(MappedFileStream stream)
+    {
+        Fence();
+        bool intact = Volatile.Read(ref stream.Access.Cuts) == Cuts;
+        ExitSlot();
+        return intact;
+    }
+
+    /// <summary>
+    /// Ends a plain write begun on <paramref name="stream"/>'s copy, whose outcome does not depend on the check (a write that
+    /// raced with a cut happened before it, and the cut discarded what it cut): keeps the stream, and so its mapping,
+    /// reachable until here, with no load.
+    /// </summary>
+    /// <param name="stream">The stream the access began on.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void EndWrite(MappedFileStream stream)
+    {
+        ExitSlot();
+        GC.KeepAlive(stream);
+    }
+
+    /// <summary>
+    /// Ends an access begun on a stream's copy that touched nothing after all (the caller found it cannot use the pointer):
+    /// no check is needed, only the record of the access is dropped.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void EndUntouched() => ExitSlot();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TryBegin(MappedFileStream stream, long cuts, long end, long position, long count, out MappedAccess access)
+    {
+        if (position < 0 || position > end - count)
+        {
+            ExitSlot();
+            access = default;
+            return false;
+        }
+
+        access = new MappedAccess(null, cuts, (byte*)Volatile.Read(ref stream.Access.Base) + position);
+        return true;
+    }
+
+    // Windows: records the access in the thread's slot before anything of the copy is read (see AccessSlots).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void EnterSlot(MappedFileStream stream)
+    {
+        if (Platform.IsWindows)
+        {
+            AccessSlots.Enter(stream.Access.StateId);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ExitSlot()
+    {
+        if (Platform.IsWindows)
+        {
+            AccessSlots.Exit();
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Fence()
     {
         if (!X86Base.IsSupported)
         {
             Interlocked.MemoryBarrier();
         }
-
-        bool intact = Volatile.Read(ref _state.Cuts) == Cuts;
-        if (Platform.IsWindows)
-        {
-            AccessSlots.Exit();
-        }
-
-        GC.KeepAlive(_state);
-        return intact;
     }
 
     /// <summary>
@@ -122,11 +239,7 @@ internal readonly unsafe ref struct MappedAccess
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void EndPinned()
     {
-        if (Platform.IsWindows)
-        {
-            AccessSlots.Exit();
-        }
-
+        ExitSlot();
         GC.KeepAlive(_state);
     }
 }

@@ -1,6 +1,5 @@
 using System;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Threading;
 using Emmap.Streams.Native;
 
@@ -23,10 +22,14 @@ internal sealed unsafe partial class MappedView
     internal readonly long Offset;
     internal readonly long WindowEnd;
     internal readonly bool Writable;
+    internal readonly bool Readable;
     internal readonly GrowthPolicy Growth;
     internal readonly string Path;
 
     private readonly bool _fixedSize;
+
+    // Where this handle's copy of the protocol's inputs lives (the stream), once bound; written under the gate only.
+    private MappedFileStream? _owner;
 
     // The access protocol's limits (file coordinates): the window's end, or -1 once disposed (and, for writes, on a read-only
     // handle), so that the one range check also refuses disposed and read-only handles, even for empty ranges.
@@ -34,13 +37,14 @@ internal sealed unsafe partial class MappedView
     private long _writeLimit;
     private int _disposed;
 
-    internal MappedView(MappingState state, string path, long offset, long windowEnd, bool writable, bool fixedSize, long maxIncrement)
+    internal MappedView(MappingState state, string path, long offset, long windowEnd, bool readable, bool writable, bool fixedSize, long maxIncrement)
     {
         State = state;
         Entry = state.File;
         Path = path;
         Offset = offset;
         WindowEnd = windowEnd;
+        Readable = readable;
         Writable = writable;
         _fixedSize = fixedSize;
         Growth = new GrowthPolicy(maxIncrement);
@@ -51,7 +55,7 @@ internal sealed unsafe partial class MappedView
     /// <summary>Gets whether the handle is disposed.</summary>
     internal bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
-    /// <summary>Gets the handle's read limit (-1 once disposed), for <see cref="MappedAccess.TryBegin"/>.</summary>
+    /// <summary>Gets the handle's read limit (-1 once disposed), for <see cref="MappedAccess.TryBegin(MappingState, long, long, long, long, out MappedAccess)"/>.</summary>
     internal long Limit => Volatile.Read(ref _limit);
 
     /// <summary>Gets the length as this process last saw it, without looking for other processes' changes.</summary>
@@ -89,36 +93,71 @@ internal sealed unsafe partial class MappedView
         }
     }
 
-    /// <summary>Reads at <paramref name="position"/>; returns the bytes read (fewer at the end of the data, 0 past it).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal int Read(long position, Span<byte> buffer)
+    /// <summary>
+    /// Makes <paramref name="owner"/>, the stream of this handle, hold its copy of the access protocol's inputs (<see cref="HandleAccess"/>), and
+    /// keeps it up to date from now on. Until then the copy refuses every access.
+    /// </summary>
+    internal void Bind(MappedFileStream owner)
     {
-        if (MappedAccess.TryBegin(State, Offset, Volatile.Read(ref _limit), position, buffer.Length, out MappedAccess access))
+        lock (Entry.Gate)
         {
-            MappedCopy.Copy(ref MemoryMarshal.GetReference(buffer), ref *access.Pointer, (uint)buffer.Length);
-            if (access.End())
+            _owner = owner;
+            owner.Access.StateId = State.Id;
+            if (IsDisposed)
             {
-                return buffer.Length;
+                PublishAccess();
+                return;
             }
-        }
 
-        return ReadSlow(position, buffer);
+            State.AttachView(this);
+        }
     }
 
-    /// <summary>Writes all of <paramref name="data"/> at <paramref name="position"/>, growing the file if it ends past the data.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void Write(long position, ReadOnlySpan<byte> data)
+    /// <summary>Fills the whole copy from the state (under the gate).</summary>
+    internal void PublishAccess()
     {
-        if (MappedAccess.TryBegin(State, Offset, Volatile.Read(ref _writeLimit), position, data.Length, out MappedAccess access))
+        if (_owner is null)
         {
-            MappedCopy.Copy(ref *access.Pointer, ref MemoryMarshal.GetReference(data), (uint)data.Length);
-
-            // A cut that raced with the copy came after it: the write happened, and the cut discarded what it cut.
-            _ = access.End();
             return;
         }
 
-        WriteSlow(position, data, append: false);
+        PublishBase();
+        PublishEnds();
+        PublishCuts(IsDisposed ? -1 : Volatile.Read(ref State.Cuts));
+    }
+
+    /// <summary>Copies the state's base, plus the window's offset (under the gate, before a length it makes reachable).</summary>
+    internal void PublishBase()
+    {
+        if (_owner is { } owner)
+        {
+            Volatile.Write(ref owner.Access.Base, (nint)(Volatile.Read(ref State.Base) + Offset));
+        }
+    }
+
+    /// <summary>Copies the state's length, clipped to the window and the handle's rights (under the gate).</summary>
+    internal void PublishEnds()
+    {
+        if (_owner is not { } owner)
+        {
+            return;
+        }
+
+        // Never below -1, so that "end - count" cannot wrap around for a window that starts past the data.
+        long end = IsDisposed ? -1 : Math.Max(-1, Math.Min(Volatile.Read(ref State.Length), WindowEnd) - Offset);
+        ref HandleAccess access = ref owner.Access;
+        Volatile.Write(ref access.ReadEnd, Readable ? end : -1);
+        Volatile.Write(ref access.WriteEnd, Writable ? end : -1);
+        Volatile.Write(ref access.UpdateEnd, Readable && Writable ? end : -1);
+    }
+
+    /// <summary>Copies a new cut count (under the gate, after a lower length and before any page is replaced).</summary>
+    internal void PublishCuts(long cuts)
+    {
+        if (_owner is { } owner)
+        {
+            Volatile.Write(ref owner.Access.Cuts, cuts);
+        }
     }
 
     /// <summary>Appends <paramref name="data"/> at the end of the data, atomically for every handle and process.</summary>
@@ -368,6 +407,11 @@ internal sealed unsafe partial class MappedView
         Volatile.Write(ref _writeLimit, -1);
         lock (Entry.Gate)
         {
+            // The copy refuses every access from now on, and an access in flight sees its counter move: its checks then go
+            // through the slow paths, which see the disposal. Later cuts no longer need to reach it.
+            PublishEnds();
+            PublishCuts(-1);
+            State.DetachView(this);
             State.Handles--;
             if (Writable && !State.IsPrivate)
             {
@@ -426,7 +470,7 @@ internal sealed unsafe partial class MappedView
     /// it, on a disposed handle, or raced by a cut. Done under the gate, where no cut can happen.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private int ReadSlow(long position, Span<byte> buffer)
+    internal int ReadSlow(long position, Span<byte> buffer)
     {
         ThrowIfDisposed();
         lock (Entry.Gate)
@@ -461,7 +505,7 @@ internal sealed unsafe partial class MappedView
     /// Returns the position written at.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private long WriteSlow(long position, ReadOnlySpan<byte> data, bool append)
+    internal long WriteSlow(long position, ReadOnlySpan<byte> data, bool append)
     {
         ThrowIfCannotWrite();
         if (data.IsEmpty && !append)

@@ -15,6 +15,9 @@ namespace Emmap.Streams.Mapping;
 /// another process's shrink seen by a refresh) lowers <see cref="Length"/> first, then advances <see cref="Cuts"/> with
 /// <see cref="RecordCut"/>, and only then replaces pages. So an access that passed its range check on the old length and
 /// may have touched cut pages always sees the counter move, even if the length grew back meanwhile.</para>
+/// <para>Each open handle keeps its own copy of the three (<see cref="HandleAccess"/>, clipped to its window), which the
+/// methods here update for every attached handle in the same order: a lower length before the counter, the counter before
+/// any page is replaced, the base before a larger length.</para>
 /// <para>Lifetime: the state lives while handles or direct views reference it (<see cref="TryAddRef"/>,
 /// <see cref="Release"/>). When the last reference goes, its regions are detached from the file; see
 /// <see cref="FileEntry"/>. Fields other than the three hot ones change only with <see cref="FileEntry.Gate"/> held.</para>
@@ -50,6 +53,7 @@ internal sealed unsafe partial class MappingState
 
     private static long s_lastId;
 
+    private readonly List<MappedView> _views = [];
     private int _refs;
     private List<Region>? _retired;
     private CutHistory? _history;
@@ -103,12 +107,23 @@ internal sealed unsafe partial class MappingState
         }
     }
 
+    /// <summary>Starts keeping <paramref name="view"/>'s copy of the protocol's inputs up to date, and fills it (under the gate).</summary>
+    internal void AttachView(MappedView view)
+    {
+        _views.Add(view);
+        view.PublishAccess();
+    }
+
+    /// <summary>Stops updating <paramref name="view"/>'s copy (under the gate, once the view has refused every access).</summary>
+    internal void DetachView(MappedView view) => _views.Remove(view);
+
     /// <summary>Publishes a larger <see cref="Length"/> (under the gate, after the pages it covers are mapped).</summary>
     internal void Grow(long length)
     {
         if (length > Volatile.Read(ref Length))
         {
             Volatile.Write(ref Length, length);
+            PublishEnds();
         }
     }
 
@@ -126,6 +141,7 @@ internal sealed unsafe partial class MappingState
         }
 
         Volatile.Write(ref Length, length);
+        PublishEnds();
         RecordCut(erasing ? length : long.MaxValue);
         return true;
     }
@@ -137,9 +153,19 @@ internal sealed unsafe partial class MappingState
     internal void RecordCut(long from)
     {
         long next = Cuts + 1;
-        (_history ??= new CutHistory()).Record(next, from);
+        if (_history is not null || from != long.MaxValue)
+        {
+            // Until a cut erases something, every update stands: no history is needed (and a state detached at its last
+            // close, the usual case, never allocates one).
+            (_history ??= new CutHistory()).Record(next, from);
+        }
 
-        // A full fence: the lowered length is visible before the counter, and both before any page is replaced.
+        foreach (MappedView view in _views)
+        {
+            view.PublishCuts(next);
+        }
+
+        // A full fence: the lowered lengths are visible before the counters, and all of them before any page is replaced.
         Interlocked.Exchange(ref Cuts, next);
     }
 
@@ -155,6 +181,10 @@ internal sealed unsafe partial class MappingState
         (_retired ??= []).Add(Region);
         Volatile.Write(ref Region, region);
         Volatile.Write(ref Base, (nint)region.Base);
+        foreach (MappedView view in _views)
+        {
+            view.PublishBase();
+        }
     }
 
     /// <summary>
@@ -168,6 +198,7 @@ internal sealed unsafe partial class MappingState
         // The file keeps its bytes: an update that raced with the last close landed before the pages were swapped, or in
         // the swapped-in zero page of a closed handle (see docs/lifetime-and-concurrency.md).
         Volatile.Write(ref Length, 0);
+        PublishEnds();
         RecordCut(long.MaxValue);
         if (Platform.IsWindows)
         {
@@ -185,5 +216,13 @@ internal sealed unsafe partial class MappingState
         }
 
         return detached;
+    }
+
+    private void PublishEnds()
+    {
+        foreach (MappedView view in _views)
+        {
+            view.PublishEnds();
+        }
     }
 }

@@ -1,5 +1,6 @@
 using System;
 using Emmap.Streams.Native;
+using Emmap.Streams.Testing;
 using Microsoft.Win32.SafeHandles;
 
 namespace Emmap.Streams.Mapping;
@@ -39,7 +40,7 @@ internal sealed unsafe partial class Region
             return true;
         }
 
-        if (!Mmap.TryMapAnonymous(Base, Accessible, Protection))
+        if (FaultInjection.Check(FaultPoint.Map) != 0 || !Mmap.TryMapAnonymous(Base, Accessible, Protection))
         {
             return false;
         }

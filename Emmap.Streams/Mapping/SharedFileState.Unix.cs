@@ -102,13 +102,19 @@ internal sealed unsafe partial class SharedFileState
     }
 
     private static string PagePathUnix(FileIdentity identity) => System.IO.Path.Combine(
-        PageDirectory(),
+        s_pageDirectory ??= PageDirectory(),
         string.Create(CultureInfo.InvariantCulture, $"emmap-{identity.Device:x}-{identity.Inode:x}-{identity.Birth:x}"));
 
     // Maps the page file (creating it if allowed); null when it does not exist or cannot be shared.
     private byte* MapPageUnix(bool create, out SafeFileHandle? pageFile)
     {
         pageFile = null;
+        if (!create && NativeFile.TryGetStatus(_pagePath) is null)
+        {
+            // The usual answer for a read-only process: one stat instead of an exception.
+            return null;
+        }
+
         SafeFileHandle file;
         try
         {

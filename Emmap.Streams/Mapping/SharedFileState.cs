@@ -64,6 +64,9 @@ internal sealed unsafe partial class SharedFileState
     // Pages are collected at most once per process, from its first open.
     private static int s_collected;
 
+    // Where pages live, looked up once per process.
+    private static string? s_pageDirectory;
+
     private readonly FileIdentity _identity;
     private readonly string _pagePath;
     private readonly string _dataPath;
@@ -152,6 +155,7 @@ internal sealed unsafe partial class SharedFileState
         if (old is not null && !_pageIsLocal)
         {
             RangeLocks.RegisterPresence(dataFile, s_presenceByte, _dataPath);
+            RangeLocks.WithdrawPresence(old, s_presenceByte);
         }
 
         _lockFile = dataFile;
@@ -265,8 +269,8 @@ internal sealed unsafe partial class SharedFileState
     /// <summary>
     /// Closes this process's part of the state. With <paramref name="last"/> (the caller holds the size lock, no other
     /// process is present and the file's size on disk is its length), deletes the page first, so the next opener starts
-    /// afresh from the file. The locks go with the data file's descriptor, which the caller closes afterwards (Linux), or
-    /// with the page's (macOS).
+    /// afresh from the file. Then withdraws this process's presence and releases the size lock, and on macOS closes the page's
+    /// descriptor; the caller closes the data file's descriptor afterwards.
     /// </summary>
     internal void Close(bool last)
     {
@@ -284,19 +288,29 @@ internal sealed unsafe partial class SharedFileState
         if (_pageIsLocal)
         {
             NativeMemory.Free(_page);
-            return;
+        }
+        else
+        {
+            if (last && !Platform.IsWindows)
+            {
+                // Windows: the named memory disappears with its last view.
+                _ = Libc.Unlink(_pagePath);
+            }
+
+            ReleasePage(_page);
         }
 
-        if (last && !Platform.IsWindows)
+        if (_lockFile is not null)
         {
-            // Windows: the named memory disappears with its last view.
-            _ = Libc.Unlink(_pagePath);
-        }
-
-        ReleasePage(_page);
-        if (_ownsLockFile)
-        {
-            _lockFile?.Dispose();
+            // Released explicitly (after the page is gone, so no process joins a page being deleted), not by closing the
+            // descriptor: a mapping that could not be detached keeps the open file description alive, and with it the
+            // description's locks, which would stall every later open of the file.
+            RangeLocks.WithdrawPresence(_lockFile, s_presenceByte);
+            Unlock();
+            if (_ownsLockFile)
+            {
+                _lockFile.Dispose();
+            }
         }
     }
 
@@ -307,7 +321,19 @@ internal sealed unsafe partial class SharedFileState
         if (LocksOnDataFile)
         {
             _lockFile = dataFile;
-            Lock();
+            try
+            {
+                Lock();
+            }
+            catch (IOException ex) when (RangeLocks.IsUnsupported(ex))
+            {
+                // A file system without byte-range locks (some FUSE and network file systems): coordinate within this
+                // process only, as documented.
+                _lockFile = null;
+                UseLocalPage(RandomAccess.GetLength(dataFile));
+                return;
+            }
+
             try
             {
                 bool alone = !OthersPresent();

@@ -180,6 +180,20 @@ internal static unsafe partial class NativeFile
     }
 
     /// <summary>
+    /// Takes (<paramref name="held"/>) or drops the shared <c>flock</c> through which <see cref="FileStream"/> tells other
+    /// openers the file is in use (what <see cref="FileShare"/> other than <see cref="FileShare.None"/> holds), on
+    /// <paramref name="file"/>'s open file description. Best effort: the open that needed it has already checked the sharing.
+    /// </summary>
+    internal static void SetSharingLock(SafeFileHandle file, bool held)
+    {
+        using DescriptorLease descriptor = DescriptorLease.Of(file);
+        int operation = held ? UnixConstants.FlockShared | UnixConstants.FlockNonBlocking : UnixConstants.FlockUnlock;
+        while (Libc.Flock(descriptor.Value, operation) != 0 && NativeErrors.LastError() == UnixConstants.ErrorInterrupted)
+        {
+        }
+    }
+
+    /// <summary>
     /// Opens a second descriptor of the file open as <paramref name="file"/>, with its own open file description, read-write
     /// or read-only. It is opened with libc rather than the BCL so that it takes no <c>flock</c>: the BCL's sharing lock
     /// belongs to the stream's own handle, and a lock on this descriptor would conflict with that handle's

@@ -90,6 +90,17 @@ internal static unsafe partial class RangeLocks
         }
     }
 
+    /// <summary>
+    /// Withdraws this process's announcement made through <paramref name="file"/>. Closing the descriptor is not enough where a
+    /// mapping of it survives: the mapping keeps the open file description, and with it the description's locks. Never throws.
+    /// </summary>
+    internal static void WithdrawPresence(SafeFileHandle file, long presenceStart)
+    {
+        _ = OperatingSystem.IsLinux()
+            ? LockLinux(file, presenceStart, Libc.LockNone, wait: false)
+            : LockMacOS(file, presenceStart + 1 + Environment.ProcessId, Libc.LockfUnlock);
+    }
+
     /// <summary>True if another live process has announced itself with <see cref="RegisterPresence"/>.</summary>
     internal static bool OthersPresent(SafeFileHandle file, long presenceStart, string path)
     {
@@ -106,6 +117,10 @@ internal static unsafe partial class RangeLocks
 
         return others;
     }
+
+    /// <summary>True if <paramref name="error"/> says the file system has no byte-range locks at all.</summary>
+    internal static bool IsUnsupported(System.IO.IOException error) =>
+        error.HResult == UnixConstants.ErrorNoLocks || error.HResult == UnixConstants.ErrorInvalid || error.HResult == UnixConstants.ErrorNotSupported;
 
     private static bool IsHeldElsewhere(int errno) => errno == UnixConstants.ErrorWouldBlock || errno == UnixConstants.ErrorAccess;
 }

@@ -34,6 +34,11 @@ internal static class UnixConstants
 
     internal const int SeekSet = 0;
 
+    /// <summary><c>flock</c> operations (<c>LOCK_SH</c>, <c>LOCK_NB</c>, <c>LOCK_UN</c>), the same on both.</summary>
+    internal const int FlockShared = 1;
+    internal const int FlockNonBlocking = 4;
+    internal const int FlockUnlock = 8;
+
     internal const int OpenReadOnly = 0;
     internal const int OpenReadWrite = 2;
 
@@ -55,6 +60,9 @@ internal static class UnixConstants
     internal const int ErrorFileTooLarge = 27;
     internal const int ErrorNoSpace = 28;
     internal const int ErrorReadOnlyFileSystem = 30;
+
+    /// <summary><c>ENOLCK</c>: 37 on Linux, 77 on macOS.</summary>
+    internal static readonly int ErrorNoLocks = OperatingSystem.IsMacOS() ? 77 : 37;
 
     /// <summary><c>EAGAIN</c> (11 on Linux, 35 on macOS): a lock is held elsewhere.</summary>
     internal static readonly int ErrorWouldBlock = OperatingSystem.IsMacOS() ? 35 : 11;

@@ -49,15 +49,18 @@ public sealed partial class MappedQueue
         catch (IOException ex)
         {
             _batchFailure = ex;
-            Interlocked.CompareExchange(ref _state, StateBatchFailed, StateOpen);
+            Interlocked.CompareExchange(ref _state, StateBatchFailed, WritableState);
         }
     }
+
+    /// <summary>Gets whether a failed group flush waits to be reported by the next change (for tests).</summary>
+    internal bool BatchFailurePending => Volatile.Read(ref _state) == StateBatchFailed;
 
     /// <summary>Reports a failed group flush once, to the next caller that changes the queue, before that caller's operation runs.</summary>
     private void ReportBatchFailure()
     {
         Exception? failure = Interlocked.Exchange(ref _batchFailure, null);
-        Interlocked.CompareExchange(ref _state, StateOpen, StateBatchFailed);
+        Interlocked.CompareExchange(ref _state, WritableState, StateBatchFailed);
         if (failure is not null)
         {
             throw new IOException(

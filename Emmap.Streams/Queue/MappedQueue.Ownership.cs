@@ -26,6 +26,11 @@ public sealed partial class MappedQueue
             if (seen == mine || _stream.AtomicCompareExchangeCore(QueueLayout.OwnerWordOffset, mine, seen) == seen)
             {
                 _ownerWord = mine;
+                if (!_multiProcess)
+                {
+                    ThrowIfShared();
+                }
+
                 return;
             }
         }

@@ -3,6 +3,7 @@ using System.Buffers;
 using System.Collections.Generic;
 using System.Diagnostics.CodeAnalysis;
 using System.IO;
+using System.Linq;
 using Emmap.Streams.Mapping;
 
 namespace Emmap.Streams;
@@ -16,6 +17,11 @@ public sealed partial class MappedQueue
     public byte[]? PeekFront()
     {
         ThrowIfDisposed();
+        return _multiProcess ? Shared(this, static q => q.PeekFrontHeld()) : PeekFrontHeld();
+    }
+
+    private byte[]? PeekFrontHeld()
+    {
         if (_count == 0)
         {
             return null;
@@ -31,9 +37,14 @@ public sealed partial class MappedQueue
     /// <returns>The item's bytes, or <see langword="null"/> when the queue is empty.</returns>
     /// <exception cref="InvalidDataException">The record fails its checksum.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
-    public unsafe byte[]? PeekBack()
+    public byte[]? PeekBack()
     {
         ThrowIfDisposed();
+        return _multiProcess ? Shared(this, static q => q.PeekBackHeld()) : PeekBackHeld();
+    }
+
+    private byte[]? PeekBackHeld()
+    {
         if (_count == 0)
         {
             return null;
@@ -86,6 +97,24 @@ public sealed partial class MappedQueue
     {
         ArgumentNullException.ThrowIfNull(reader);
         ThrowIfDisposed();
+        if (!_multiProcess)
+        {
+            return TryPeekFrontHeld(state, reader, out result);
+        }
+
+        EnterBoth(reentrancyChecked: true);
+        try
+        {
+            return TryPeekFrontHeld(state, reader, out result);
+        }
+        finally
+        {
+            ExitBoth();
+        }
+    }
+
+    private bool TryPeekFrontHeld<TState, TResult>(TState state, Func<ReadOnlySpan<byte>, TState, TResult> reader, [MaybeNullWhen(false)] out TResult result)
+    {
         if (_count == 0)
         {
             result = default;
@@ -109,10 +138,28 @@ public sealed partial class MappedQueue
     /// <exception cref="ArgumentNullException"><paramref name="reader"/> is <see langword="null"/>.</exception>
     /// <exception cref="InvalidDataException">The record fails its checksum; the reader is not called.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
-    public unsafe bool TryPeekBack<TState, TResult>(TState state, Func<ReadOnlySpan<byte>, TState, TResult> reader, [MaybeNullWhen(false)] out TResult result)
+    public bool TryPeekBack<TState, TResult>(TState state, Func<ReadOnlySpan<byte>, TState, TResult> reader, [MaybeNullWhen(false)] out TResult result)
     {
         ArgumentNullException.ThrowIfNull(reader);
         ThrowIfDisposed();
+        if (!_multiProcess)
+        {
+            return TryPeekBackHeld(state, reader, out result);
+        }
+
+        EnterBoth(reentrancyChecked: true);
+        try
+        {
+            return TryPeekBackHeld(state, reader, out result);
+        }
+        finally
+        {
+            ExitBoth();
+        }
+    }
+
+    private bool TryPeekBackHeld<TState, TResult>(TState state, Func<ReadOnlySpan<byte>, TState, TResult> reader, [MaybeNullWhen(false)] out TResult result)
+    {
         if (_count == 0)
         {
             result = default;
@@ -140,6 +187,24 @@ public sealed partial class MappedQueue
     {
         ArgumentNullException.ThrowIfNull(folder);
         ThrowIfDisposed();
+        if (!_multiProcess)
+        {
+            return PeekHeld(seed, folder);
+        }
+
+        EnterBoth(reentrancyChecked: true);
+        try
+        {
+            return PeekHeld(seed, folder);
+        }
+        finally
+        {
+            ExitBoth();
+        }
+    }
+
+    private TAccumulate PeekHeld<TAccumulate>(TAccumulate seed, QueueFolder<TAccumulate> folder)
+    {
         TAccumulate accumulator = seed;
         int version = _version;
         long pos = _head;
@@ -178,6 +243,24 @@ public sealed partial class MappedQueue
     {
         ArgumentNullException.ThrowIfNull(folder);
         ThrowIfDisposed();
+        if (!_multiProcess)
+        {
+            return PeekReverseHeld(seed, folder);
+        }
+
+        EnterBoth(reentrancyChecked: true);
+        try
+        {
+            return PeekReverseHeld(seed, folder);
+        }
+        finally
+        {
+            ExitBoth();
+        }
+    }
+
+    private TAccumulate PeekReverseHeld<TAccumulate>(TAccumulate seed, QueueFolder<TAccumulate> folder)
+    {
         TAccumulate accumulator = seed;
         int version = _version;
         int count = checked((int)_count);
@@ -206,19 +289,21 @@ public sealed partial class MappedQueue
     /// <summary>Enumerates copies of the items from head to tail without removing them (the enumerable form of emmap <c>peek/3</c>).</summary>
     /// <returns>The items, oldest first. Enumeration fails with <see cref="InvalidOperationException"/> if the queue changes meanwhile.</returns>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    /// <remarks>In shared mode the items are copied out at once, holding the queue's locks, and then enumerated.</remarks>
     public IEnumerable<byte[]> Enumerate()
     {
         ThrowIfDisposed();
-        return EnumerateForward();
+        return _multiProcess ? Shared(this, static q => q.EnumerateForward().ToList()) : EnumerateForward();
     }
 
     /// <summary>Enumerates copies of the items from tail to head without removing them (the enumerable form of emmap <c>rpeek/3</c>).</summary>
     /// <returns>The items, newest first. Enumeration fails with <see cref="InvalidOperationException"/> if the queue changes meanwhile.</returns>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    /// <remarks>In shared mode the items are copied out at once, holding the queue's locks, and then enumerated.</remarks>
     public IEnumerable<byte[]> EnumerateReverse()
     {
         ThrowIfDisposed();
-        return EnumerateBackward();
+        return _multiProcess ? Shared(this, static q => q.EnumerateBackward().ToList()) : EnumerateBackward();
     }
 
     private IEnumerable<byte[]> EnumerateForward()

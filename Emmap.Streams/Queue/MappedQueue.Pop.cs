@@ -2,6 +2,7 @@ using System;
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.IO;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using Emmap.Streams.Mapping;
 using Emmap.Streams.Testing;
@@ -33,6 +34,7 @@ public sealed partial class MappedQueue
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
     /// <remarks>The queue allocates nothing; the bytes are checked against the record's checksum after they are copied, so what
     /// <paramref name="destination"/> receives is exactly what was pushed.</remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public unsafe bool TryPop(IBufferWriter<byte> destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
@@ -85,6 +87,11 @@ public sealed partial class MappedQueue
     public unsafe OperationStatus PopInto(Span<byte> destination, out int bytesWritten)
     {
         ThrowIfCannotWrite();
+        if (_multiProcess)
+        {
+            return SharedPopInto(destination, out bytesWritten);
+        }
+
         if (!LocateHead(out long phys, out uint length, out uint crc, out long size))
         {
             bytesWritten = 0;
@@ -251,6 +258,13 @@ public sealed partial class MappedQueue
         return PopCore(ref sink, purge: false);
     }
 
+    /// <summary>Pops into <paramref name="destination"/> and purges when that drains a queue that has grown (the thread-safe wrapper's dequeue).</summary>
+    internal bool TryPopAndPurge(IBufferWriter<byte> destination)
+    {
+        var sink = new WriterSink(destination);
+        return PopCore(ref sink, purge: true);
+    }
+
     /// <summary>
     /// The general pop: finds the head item (committing the head past skip markers), checks it, hands it to
     /// <paramref name="sink"/>, and commits the pop only if the sink accepts it. Purges afterwards when asked and empty.
@@ -259,6 +273,11 @@ public sealed partial class MappedQueue
         where TSink : struct, IPopSink
     {
         ThrowIfCannotWrite();
+        if (_multiProcess)
+        {
+            return SharedPopCore(ref sink, purge);
+        }
+
         if (!LocateHead(out long phys, out uint length, out uint crc, out long size))
         {
             if (purge)
@@ -334,7 +353,7 @@ public sealed partial class MappedQueue
     /// <summary>Moves the committed head to <paramref name="head"/> without removing an item (past a marker, or onto the tail of an empty queue).</summary>
     private void SetHead(long head, long headPhys)
     {
-        StoreHead(head);
+        StoreHeadAny(head, items: 0);
         _head = head;
         _headPhys = headPhys;
         _version++;

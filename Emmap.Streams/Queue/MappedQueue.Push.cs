@@ -1,6 +1,7 @@
 using System;
 using System.Buffers;
 using System.IO;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using Emmap.Streams.Mapping;
 using Emmap.Streams.Testing;
@@ -18,6 +19,7 @@ public sealed partial class MappedQueue
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
     /// <remarks>The record is written and then committed with one 8-byte store, so a crash at any point leaves the queue either
     /// without the item or with all of it. Constant time and no allocation, except when the file grows.</remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public void Push(ReadOnlySpan<byte> item)
     {
         var payload = new SpanPayload(item);
@@ -35,6 +37,7 @@ public sealed partial class MappedQueue
     /// <exception cref="IOException">An I/O error other than a lack of space; nothing was pushed.</exception>
     /// <exception cref="NotSupportedException">The queue is read-only.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public bool TryPush(ReadOnlySpan<byte> item)
     {
         var payload = new SpanPayload(item);
@@ -75,7 +78,7 @@ public sealed partial class MappedQueue
     {
         long size = QueueLayout.RecordSize(item.Length);
         long tailPhys = _tailPhys;
-        if (_state == StateOpen && tailPhys + size <= _ringEnd && _tail - _head + size <= _ringSize && item.Length <= QueueLayout.MaxItemLength)
+        if (_state == StateOpen && tailPhys + size <= _pushEnd && _tail - _head + size <= _ringSize && item.Length <= QueueLayout.MaxItemLength)
         {
             CommitPush(tailPhys, ref item, size, skip: 0);
             return true;
@@ -94,13 +97,23 @@ public sealed partial class MappedQueue
         }
 
         long size = QueueLayout.RecordSize(item.Length);
-        if (_fixedSize && size > _ringSize)
+        if (_multiProcess)
         {
-            throw new ArgumentException(
-                $"An item of {item.Length} bytes needs {size} bytes of ring, but this fixed-size queue's ring holds {_ringSize}: it can never fit.",
-                nameof(item));
+            return SharedPush(ref item, size, spaceErrorsAreFull);
         }
 
+        ThrowIfPositionsExhausted();
+        ThrowIfNeverFits(item.Length, size);
+        return PushLoop(ref item, size, spaceErrorsAreFull);
+    }
+
+    /// <summary>
+    /// Pushes when the fast path could not: drops a lone marker, repositions a drained queue, wraps with a marker, or grows.
+    /// In shared mode it runs holding both locks, with every cursor and count exact.
+    /// </summary>
+    private bool PushLoop<TPayload>(scoped ref TPayload item, long size, bool spaceErrorsAreFull)
+        where TPayload : IPushPayload, allows ref struct
+    {
         while (true)
         {
             if (_count == 0 && _head != _tail)
@@ -115,7 +128,7 @@ public sealed partial class MappedQueue
             {
                 if (used + size <= _ringSize)
                 {
-                    CommitPush(tailPhys, ref item, size, skip: 0);
+                    CommitPushAny(tailPhys, ref item, size, skip: 0);
                     return true;
                 }
             }
@@ -129,7 +142,7 @@ public sealed partial class MappedQueue
                 long skip = _ringEnd - tailPhys;
                 if (used + skip + size <= _ringSize)
                 {
-                    CommitPush(tailPhys, ref item, size, skip);
+                    CommitPushAny(tailPhys, ref item, size, skip);
                     return true;
                 }
             }
@@ -148,17 +161,28 @@ public sealed partial class MappedQueue
         }
     }
 
-    /// <summary>
-    /// Writes the record (after a skip marker when <paramref name="skip"/> is not 0, in which case the record goes to the
-    /// ring start) and commits it with one release store of the tail word.
-    /// </summary>
-    private unsafe void CommitPush<TPayload>(long phys, scoped ref TPayload item, long size, long skip)
+    private void CommitPushAny<TPayload>(long phys, scoped ref TPayload item, long size, long skip)
         where TPayload : IPushPayload, allows ref struct
     {
-        long stamp = _tail;
-        long markerPhys = phys;
-        MappedAccess access = _view.BeginAccess();
-        byte* b = access.Pointer;
+        if (_multiProcess)
+        {
+            CommitPushShared(phys, ref item, size, skip);
+        }
+        else
+        {
+            CommitPush(phys, ref item, size, skip);
+        }
+    }
+
+    /// <summary>
+    /// Writes the record at <paramref name="phys"/> with stamp <paramref name="stamp"/>, after a skip marker when
+    /// <paramref name="skip"/> is not 0 (the record then goes to the ring start, and both are updated to where it went).
+    /// Commits nothing.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void WriteRecord<TPayload>(byte* b, ref long phys, ref long stamp, scoped ref TPayload item, long skip)
+        where TPayload : IPushPayload, allows ref struct
+    {
         if (skip != 0)
         {
             uint field = MarkerField(skip);
@@ -177,6 +201,20 @@ public sealed partial class MappedQueue
         *(long*)(record + 8) = stamp;
         *(ulong*)record = length | ((ulong)item.Checksum(length, stamp, written) << 32);
         CrashPoints.Hit(CrashPoints.PushHeader);
+    }
+
+    /// <summary>
+    /// Writes the record (after a skip marker when <paramref name="skip"/> is not 0, in which case the record goes to the
+    /// ring start) and commits it with one release store of the tail word.
+    /// </summary>
+    private unsafe void CommitPush<TPayload>(long phys, scoped ref TPayload item, long size, long skip)
+        where TPayload : IPushPayload, allows ref struct
+    {
+        long stamp = _tail;
+        long markerPhys = phys;
+        MappedAccess access = _view.BeginAccess();
+        byte* b = access.Pointer;
+        WriteRecord(b, ref phys, ref stamp, ref item, skip);
         long newTail = stamp + size;
         Volatile.Write(ref *(long*)(b + QueueLayout.TailWordOffset), newTail);
         _view.EndAccess(access);
@@ -187,7 +225,14 @@ public sealed partial class MappedQueue
         long oldLast = _lastPos;
         _tail = newTail;
         long next = phys + size;
-        _tailPhys = next == _ringEnd ? QueueLayout.RingStart : next;
+        if (next == _ringEnd)
+        {
+            // A lap ends here: the one place, with the slow path, where the tail's bound is checked.
+            next = QueueLayout.RingStart;
+            UpdatePushEnd();
+        }
+
+        _tailPhys = next;
         _lastPos = stamp;
         _count++;
         _version++;
@@ -221,6 +266,7 @@ public sealed partial class MappedQueue
             StoreTail(oldTail);
             _tail = oldTail;
             _tailPhys = oldTailPhys;
+            UpdatePushEnd();
             _lastPos = oldLast;
             _count--;
             _version++;
@@ -242,18 +288,33 @@ public sealed partial class MappedQueue
         byte* marker = b + _tailPhys;
         *(long*)(marker + 8) = _tail;
         *(ulong*)marker = field | ((ulong)QueueChecksum.Record(field, _tail, default) << 32);
-        Volatile.Write(ref *(long*)(b + QueueLayout.TailWordOffset), next);
-        CrashPoints.Hit(CrashPoints.WrapReposition);
-        Volatile.Write(ref *(long*)(b + QueueLayout.HeadWordOffset), next);
+        if (_multiProcess)
+        {
+            // Holding both locks: each side's commit journaled, so a process killed between them leaves a marker to skip.
+            StoreTailShared(b, next, _pushed, _lastPos);
+            CrashPoints.Hit(CrashPoints.WrapReposition);
+            StoreHeadShared(b, next, _popped);
+        }
+        else
+        {
+            Volatile.Write(ref *(long*)(b + QueueLayout.TailWordOffset), next);
+            CrashPoints.Hit(CrashPoints.WrapReposition);
+            Volatile.Write(ref *(long*)(b + QueueLayout.HeadWordOffset), next);
+        }
+
         _view.EndAccess(access);
         _head = next;
         _tail = next;
         _headPhys = QueueLayout.RingStart;
         _tailPhys = QueueLayout.RingStart;
+        UpdatePushEnd();
         _version++;
 
         // No flush, even in durable modes: the queue is empty before and after, so either state is right after power loss.
     }
+
+    /// <summary>Sets the push fast path's end: the ring's end while the tail is within <see cref="QueueLayout.MaxPosition"/>, else 0.</summary>
+    private void UpdatePushEnd() => _pushEnd = _tail > QueueLayout.MaxPosition ? 0 : _ringEnd;
 
     private unsafe void StoreTail(long tail)
     {
@@ -270,7 +331,7 @@ public sealed partial class MappedQueue
     private void ThrowIfCannotWrite()
     {
         int state = Volatile.Read(ref _state);
-        if (state == StateOpen)
+        if (state is StateOpen or StateShared)
         {
             return;
         }

@@ -1,3 +1,4 @@
+using System;
 using System.IO;
 
 namespace Emmap.Streams;
@@ -59,7 +60,33 @@ public sealed partial class MappedQueue
     /// <summary>The length field of a marker that skips <paramref name="skip"/> bytes.</summary>
     internal static uint MarkerField(long skip) => QueueLayout.MarkerFlag | (uint)(skip / QueueLayout.RecordAlignment);
 
-    private InvalidDataException Corrupt(long pos, long phys, string what) =>
-        new($"The queue '{_stream.Name}' is damaged at logical position {pos} (file offset {_window + phys}): {what}. " +
+    private InvalidDataException Corrupt(long pos, long phys, string what)
+    {
+        if (_state == StateReadOnly && LiveHeadPassed(pos) is { } liveHead)
+        {
+            // Not damage: a read-only view of a queue that its owner (in this or another process) keeps using. The owner's pops went
+            // past this record after the view was opened, so its space may hold a newer record.
+            return new InvalidDataException(
+                $"The queue '{_stream.Name}' changed under this read-only view: its owner has popped up to logical position {liveHead} " +
+                $"since the view was opened, past the record at {pos}, whose space now holds other bytes. The file is not damaged; " +
+                "open the queue again to read it as it is now.");
+        }
+
+        return new($"The queue '{_stream.Name}' is damaged at logical position {pos} (file offset {_window + phys}): {what}. " +
             "Nothing from the damaged record on is returned; reopening the queue keeps the items before it.");
+    }
+
+    // The head word as the owner last stored it, if it has moved past `pos` (best effort: null when it cannot be read).
+    private long? LiveHeadPassed(long pos)
+    {
+        try
+        {
+            long head = ReadShared(QueueLayout.HeadWordOffset);
+            return head > pos ? head : null;
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            return null;
+        }
+    }
 }

@@ -2,6 +2,7 @@ using System;
 using System.Buffers.Binary;
 using System.IO;
 using Emmap.Streams.Mapping;
+using Emmap.Streams.Native;
 using Emmap.Streams.Testing;
 
 namespace Emmap.Streams;
@@ -38,22 +39,29 @@ public sealed partial class MappedQueue
         bool writable = _state != StateReadOnly;
         HeaderState header = ReadHeader(_stream, _stream.Name);
         QueueSlot slot = header.Slot;
-
-        long length = _view.Length;
-        if (writable && length < slot.FileSize)
+        if (!writable && slot.Version == QueueLayout.SharedVersion && RangeLocks.OthersPresent(LockFile, PresenceByte, _stream.Name))
         {
-            // Truncated behind our back: give the file its size again; the lost bytes read as zeros and fail their checks.
+            LoadLiveSnapshot();
+            return;
+        }
+
+        if (writable && _view.Length < slot.FileSize)
+        {
+            // Truncated behind our back: give the file its size again (the owner word included); the lost bytes read as zeros
+            // and fail their checks. A file in use by another writer is never shorter than its header says, so this disturbs none.
             _stream.Resize(slot.FileSize);
         }
-        else if (writable && _ownsStream && length > slot.FileSize)
-        {
-            // A growth or shrink stopped between changing the file and committing the header: the extra bytes are unused.
-            TryTruncate(slot.FileSize);
-        }
 
+        // Ownership before trimming: bytes past the slot's size may be a growth in progress by another writer.
         if (writable)
         {
             AcquireOwnership();
+        }
+
+        if (writable && _ownsStream && _view.Length > slot.FileSize)
+        {
+            // A growth or shrink stopped between changing the file and committing the header: the extra bytes are unused.
+            TryTruncate(slot.FileSize);
         }
 
         // Re-read the words now that this instance owns the file.
@@ -66,7 +74,8 @@ public sealed partial class MappedQueue
 
         long head = header.HotValid ? header.HotHead : slot.Head;
         long tail = header.HotValid ? header.HotTail : slot.Tail;
-        long readable = Math.Min(_view.Length, slot.FileSize);
+        _loadedLength = _view.Length;
+        long readable = Math.Min(_loadedLength, slot.FileSize);
         ScanResult scan = Scan(slot, head, tail, readable, _scanProgress);
         _loadedHeader = header;
         _loadedScan = scan;
@@ -78,10 +87,57 @@ public sealed partial class MappedQueue
         _tailPhys = scan.EndPhys;
         _count = scan.Count;
         _lastPos = scan.LastItem;
+        UpdatePushEnd();
 
         if (writable && (!header.HotValid || scan.End != tail))
         {
             Repair();
+        }
+    }
+
+    /// <summary>
+    /// A read-only open of a queue that other processes are using in shared mode (<c>emmap queue FILE info|verify</c> on a live
+    /// queue): takes the cursors, scans, and keeps the result only if nothing moved under the scan in a way that could fake
+    /// damage: the geometry generation is unchanged, and if the scan stopped before the tail, the head has not passed the point
+    /// where it stopped (a record there may have been popped and its space reused meanwhile). Otherwise it scans again, up to 20
+    /// times; the result is a snapshot of a moving queue. Takes no lock and writes nothing.
+    /// </summary>
+    private void LoadLiveSnapshot()
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            long generation = ReadShared(QueueLayout.GenerationOffset);
+            HeaderState header = ReadHeader(_stream, _stream.Name);
+            QueueSlot slot = header.Slot;
+            long head = header.HotValid ? header.HotHead : slot.Head;
+            long tail = header.HotValid ? header.HotTail : slot.Tail;
+            _slot = slot;
+            _activeSlotOffset = header.SlotOffset;
+            _ringSize = slot.RingSize;
+            _ringEnd = slot.RingEnd;
+            long length = _view.Length;
+            ScanResult scan = Scan(slot, head, tail, Math.Min(length, slot.FileSize), _scanProgress);
+            bool moved = ReadShared(QueueLayout.GenerationOffset) != generation
+                || !header.HotValid
+                || (scan.End != tail && ReadShared(QueueLayout.HeadWordOffset) > scan.End);
+            if (moved && attempt < 20)
+            {
+                continue;
+            }
+
+            _loadedHeader = header;
+            _loadedScan = scan;
+            _loadedTail = moved ? scan.End : tail;
+            _loadedLength = length;
+            _liveSnapshot = true;
+            _head = head;
+            _headPhys = slot.PhysicalOf(head);
+            _tail = scan.End;
+            _tailPhys = scan.EndPhys;
+            _count = scan.Count;
+            _lastPos = scan.LastItem;
+            UpdatePushEnd();
+            return;
         }
     }
 
@@ -129,13 +185,23 @@ public sealed partial class MappedQueue
 
         long hotHead = read >= QueueLayout.HeadWordOffset + 8 ? BinaryPrimitives.ReadInt64LittleEndian(header[QueueLayout.HeadWordOffset..]) : 0;
         long hotTail = read >= QueueLayout.TailWordOffset + 8 ? BinaryPrimitives.ReadInt64LittleEndian(header[QueueLayout.TailWordOffset..]) : 0;
-        bool hotValid = hotHead >= slot.Head
-            && hotTail >= slot.Tail
-            && hotTail >= hotHead
-            && hotTail - hotHead <= slot.RingSize
-            && ((hotHead - slot.Base) & (QueueLayout.RecordAlignment - 1)) == 0
-            && ((hotTail - slot.Base) & (QueueLayout.RecordAlignment - 1)) == 0;
-        return new HeaderState(slot, offset, a, b, hotHead, hotTail, hotValid);
+        return new HeaderState(slot, offset, a, b, hotHead, hotTail, CursorWordsFit(slot, hotHead, hotTail));
+    }
+
+    /// <summary>
+    /// Whether cursor words that no checksum covers are consistent with the slot: bounded (so no position arithmetic can
+    /// overflow, whatever a forger wrote), not behind the slot's checkpoint (positions never go back), in order, within one
+    /// ring of each other, and on record boundaries.
+    /// </summary>
+    internal static bool CursorWordsFit(in QueueSlot slot, long head, long tail)
+    {
+        return head >= slot.Head
+            && tail >= slot.Tail
+            && tail <= QueueLayout.PositionLimit
+            && tail >= head
+            && tail - head <= slot.RingSize
+            && ((head - slot.Base) & (QueueLayout.RecordAlignment - 1)) == 0
+            && ((tail - slot.Base) & (QueueLayout.RecordAlignment - 1)) == 0;
     }
 
     /// <summary>
@@ -153,17 +219,40 @@ public sealed partial class MappedQueue
         long reported = 0;
         MappedAccess access = _view.BeginAccess();
         byte* b = access.Pointer;
-        while (pos < tail && phys + QueueLayout.RecordHeaderSize <= readable)
+        Span<byte> cutHeader = stackalloc byte[QueueLayout.RecordHeaderSize];
+        while (pos < tail)
         {
-            RecordKind kind = ReadRecord(b, pos, phys, tail, ringEnd, out uint length, out uint crc, out long size);
-            if (kind == RecordKind.Invalid || (kind == RecordKind.Item && phys + QueueLayout.RecordHeaderSize + length > readable))
+            RecordKind kind;
+            uint length;
+            uint crc;
+            long size;
+            if (phys + QueueLayout.RecordHeaderSize <= readable)
+            {
+                kind = ReadRecord(b, pos, phys, tail, ringEnd, out length, out crc, out size);
+            }
+            else
+            {
+                // Past the end of a truncated file (a read-only open does not restore its size): the missing bytes read as the
+                // zeros a writable open will give them, so both opens recover the same records.
+                cutHeader.Clear();
+                long present = Math.Clamp(readable - phys, 0, QueueLayout.RecordHeaderSize);
+                new ReadOnlySpan<byte>(b + phys, (int)present).CopyTo(cutHeader);
+                fixed (byte* header = cutHeader)
+                {
+                    kind = ReadRecord(header, pos, 0, tail, ringEnd - phys, out length, out crc, out size);
+                }
+            }
+
+            if (kind == RecordKind.Invalid)
             {
                 break;
             }
 
             if (kind == RecordKind.Item)
             {
-                if (QueueChecksum.Record(length, pos, new ReadOnlySpan<byte>(b + phys + QueueLayout.RecordHeaderSize, (int)length)) != crc)
+                long payload = phys + QueueLayout.RecordHeaderSize;
+                long present = Math.Clamp(readable - payload, 0, length);
+                if (QueueChecksum.RecordWithZeros(length, pos, new ReadOnlySpan<byte>(b + payload, (int)present), length - present) != crc)
                 {
                     break;
                 }

@@ -58,6 +58,38 @@ public sealed partial class MappedQueue
         public readonly void Committed() => writer.Advance(_length);
     }
 
+    /// <summary>Copies the item into a span if it fits (else records the length it needs and declines), then checks the copy.</summary>
+    private ref struct SpanSink(Span<byte> destination) : IPopSink
+    {
+        private readonly Span<byte> _destination = destination;
+
+        public int Written;
+        public int Needed;
+
+        public bool Accept(ReadOnlySpan<byte> mapped, uint length, long stamp, uint crc, MappedQueue queue, long phys)
+        {
+            if (mapped.Length > _destination.Length)
+            {
+                Needed = mapped.Length;
+                return false;
+            }
+
+            Span<byte> target = _destination[..mapped.Length];
+            mapped.CopyTo(target);
+            if (QueueChecksum.Record(length, stamp, target) != crc)
+            {
+                throw queue.Corrupt(stamp, phys, "the item's checksum does not match");
+            }
+
+            Written = mapped.Length;
+            return true;
+        }
+
+        public readonly void Committed()
+        {
+        }
+    }
+
     /// <summary>Checks the mapped bytes in place, then calls a handler with them.</summary>
     private struct HandlerSink<TState, TResult>(TState state, Func<ReadOnlySpan<byte>, TState, TResult> handler) : IPopSink
     {

@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Threading;
 using Emmap.Streams.Mapping;
 using Emmap.Streams.Testing;
 
@@ -18,6 +19,16 @@ public sealed partial class MappedQueue
     public bool Purge()
     {
         ThrowIfCannotWrite();
+        if (_multiProcess)
+        {
+            return Shared(this, static q => q.PurgeHeld());
+        }
+
+        return PurgeHeld();
+    }
+
+    private bool PurgeHeld()
+    {
         if (_count != 0)
         {
             return false;
@@ -35,18 +46,33 @@ public sealed partial class MappedQueue
     public void Erase()
     {
         ThrowIfCannotWrite();
+        if (_multiProcess)
+        {
+            _ = Shared(this, static q => q.EraseHeld());
+            return;
+        }
+
+        _ = EraseHeld();
+    }
+
+    private bool EraseHeld()
+    {
         if (_count != 0)
         {
             long oldHead = _head;
             long oldHeadPhys = _headPhys;
             long oldCount = _count;
-            StoreHead(_tail);
+            StoreHeadAny(_tail, _count);
             CrashPoints.Hit(CrashPoints.EraseCommitted);
             _head = _tail;
             _headPhys = _tailPhys;
             _count = 0;
             _version++;
-            if (_durability != QueueDurability.None)
+            if (_multiProcess)
+            {
+                AfterSharedCommit(_tail - oldHead, "erased");
+            }
+            else if (_durability != QueueDurability.None)
             {
                 try
                 {
@@ -65,6 +91,7 @@ public sealed partial class MappedQueue
         }
 
         PurgeCore();
+        return true;
     }
 
     /// <summary>
@@ -242,6 +269,12 @@ public sealed partial class MappedQueue
         Span<byte> previous = stackalloc byte[QueueLayout.SlotSize];
         QueueSlotCodec.Encode(next, image);
         MappedAccess access = _view.BeginAccess();
+        if (_multiProcess)
+        {
+            // Holding both locks: the generation moves before the slot does, so every other process re-reads the slots.
+            _generation = Interlocked.Increment(ref *(long*)(access.Pointer + QueueLayout.GenerationOffset));
+        }
+
         byte* slot = access.Pointer + target;
         new ReadOnlySpan<byte>(slot, QueueLayout.SlotSize).CopyTo(previous);
         image[..(QueueLayout.SlotSize / 2)].CopyTo(new Span<byte>(slot, QueueLayout.SlotSize / 2));
@@ -268,6 +301,7 @@ public sealed partial class MappedQueue
         _ringEnd = next.RingEnd;
         _headPhys = next.PhysicalOf(_head);
         _tailPhys = next.PhysicalOf(_tail);
+        UpdatePushEnd();
         _version++;
     }
 

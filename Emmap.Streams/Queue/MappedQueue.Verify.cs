@@ -10,6 +10,8 @@ public sealed partial class MappedQueue
     private HeaderState _loadedHeader;
     private ScanResult _loadedScan;
     private long _loadedTail;
+    private bool _liveSnapshot;
+    private long _loadedLength;
     private IProgress<long>? _scanProgress;
 
     /// <summary>
@@ -67,6 +69,10 @@ public sealed partial class MappedQueue
         HeaderState header = _loadedHeader;
         string active = header.SlotOffset == QueueLayout.SlotAOffset ? "A" : "B";
         notes.Add($"Header slot {active} is in use (sequence {header.Slot.Sequence}).");
+        if (_liveSnapshot)
+        {
+            notes.Add("The queue is open in shared mode by other processes: this is a snapshot taken while they use it.");
+        }
         foreach ((string name, QueueSlotCodec.Problem problem) in new[] { ("A", header.SlotA), ("B", header.SlotB) })
         {
             if (problem is QueueSlotCodec.Problem.BadChecksum or QueueSlotCodec.Problem.BadGeometry)
@@ -75,7 +81,7 @@ public sealed partial class MappedQueue
             }
         }
 
-        long length = _view.Length;
+        long length = _loadedLength;
         if (length < header.Slot.FileSize)
         {
             problems.Add($"The file has {length} bytes but the queue uses {header.Slot.FileSize}: it was truncated.");

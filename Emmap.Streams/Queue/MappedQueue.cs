@@ -19,9 +19,10 @@ namespace Emmap.Streams;
 /// CRC32C and its own position, so reopening after a crash scans the committed records and stops at the first one
 /// that does not check out. See docs/queue-format.md.</para>
 /// <para><b>Thread safety.</b> A <see cref="MappedQueue"/> is for one thread at a time, like emmap's raw queue; use
-/// <see cref="ConcurrentMappedQueue"/> for many producers and consumers. A queue file is owned by one open
+/// <see cref="ConcurrentMappedQueue"/> for many producers and consumers. By default a queue file is owned by one open
 /// <see cref="MappedQueue"/> at a time, across processes: a second writable open throws <see cref="IOException"/>
-/// while the owner lives. A process that dies leaves no lock behind.</para>
+/// while the owner lives. With <see cref="QueueOptions.MultiProcess"/>, any number of processes share it, each with one
+/// instance. A process that dies leaves no lock behind.</para>
 /// <para><b>Durability.</b> Everything a call commits survives the process being killed. What survives power loss
 /// is set by <see cref="QueueOptions.Durability"/>; see docs/queue-durability.md. Closing a queue opened with
 /// <see cref="QueueDurability.Batched"/> or <see cref="QueueDurability.Always"/> waits for a durable flush: <see cref="DisposeAsync"/>
@@ -34,6 +35,9 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
     private const int StateReadOnly = 1;
     private const int StateBatchFailed = 2;
     private const int StateDisposed = 3;
+
+    // Open for writing in shared mode: every operation leaves the single-process fast paths for the shared ones.
+    private const int StateShared = 4;
 
     private static readonly Lock s_openGate = new();
     // Queues open for writing in this process. Weak, so that a queue that was never disposed stops counting once collected.
@@ -58,6 +62,10 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
     private long _ringEnd;
     private long _ringSize;
 
+    // Where the push fast path's records must end: the ring's end, or 0 once the tail has passed QueueLayout.MaxPosition
+    // (pushes then take the slow path, which refuses them), so positions stay within QueueLayout.PositionLimit.
+    private long _pushEnd;
+
     // Cursors (logical positions) and where they are in the file.
     private long _head;
     private long _headPhys;
@@ -66,9 +74,28 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
     private long _count;
     private long _lastPos;
 
-    // StateOpen, StateReadOnly, StateBatchFailed (a background flush failed; reported by the next write) or StateDisposed.
+    // StateOpen, StateShared, StateReadOnly, StateBatchFailed (a background flush failed; reported by the next write) or StateDisposed.
     private int _state;
     private int _version;
+
+    // Shared mode (QueueOptions.MultiProcess; docs/queue-format.md, "Shared mode"). The cursors and counts above and below
+    // are copies of the shared words, valid while this instance holds the lock of their side: the tail side (_tail,
+    // _tailPhys, _pushed, _lastPos) under the tail lock, the head side (_head, _headPhys, _popped) under the head lock, _count
+    // under both. Outside its lock a copy is a stale lower bound (positions only grow).
+    private readonly bool _multiProcess;
+    private readonly long _lockBase;
+    private long _pushed;
+    private long _popped;
+    private long _generation;
+    private int _heldLocks;
+    private bool _presenceRegistered;
+    private bool _closedLast;
+
+    // This process's stamp (the value of a lock word it holds), and which waiters a commit made under the lock must wake once
+    // the lock's release has fenced it (shared mode).
+    private long _stamp;
+    private bool _wakeItemWaiters;
+    private bool _wakeSpaceWaiters;
 
     private MappedQueue(MappedFileStream stream, bool ownsStream, QueueOptions options, long formatSize, IProgress<long>? scanProgress = null)
     {
@@ -84,6 +111,9 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
         _growth = new GrowthPolicy(options.MaxIncrementSize);
         _key = (stream.View.Entry, _window);
         _state = options.ReadOnly ? StateReadOnly : StateOpen;
+        _multiProcess = options.MultiProcess && !options.ReadOnly;
+        _lockBase = QueueLayout.LockBase + (_window << 17);
+        _stamp = _multiProcess ? Native.ProcessStamp.Current : 0;
 
         if (!!stream.View.State.IsPrivate)
         {
@@ -113,7 +143,15 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
                 Format(stream, formatSize);
             }
 
-            Load();
+            if (_multiProcess)
+            {
+                OpenShared();
+            }
+            else
+            {
+                Load();
+            }
+
             if (_durability == QueueDurability.Batched && !options.ReadOnly)
             {
                 _batchTimer = new Timer(static s => ((MappedQueue)s!).OnBatchTimer(), this, Timeout.Infinite, Timeout.Infinite);
@@ -122,6 +160,7 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
         catch
         {
             ReleaseOwnership();
+            WithdrawPresence();
             Unregister();
             throw;
         }
@@ -139,7 +178,7 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
         get
         {
             ThrowIfDisposed();
-            return _count;
+            return _multiProcess ? SharedCount() : _count;
         }
     }
 
@@ -270,6 +309,16 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
     public QueueMetadata GetMetadata()
     {
         ThrowIfDisposed();
+        if (_multiProcess)
+        {
+            return Shared(this, static q => q.Metadata());
+        }
+
+        return Metadata();
+    }
+
+    private QueueMetadata Metadata()
+    {
         return new QueueMetadata(
             _head,
             _tail,
@@ -349,7 +398,11 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
         try
         {
             StopBatching();
-            if (previous != StateReadOnly)
+            if (_multiProcess)
+            {
+                CloseShared();
+            }
+            else if (previous != StateReadOnly)
             {
                 CloseCleanly();
             }
@@ -357,13 +410,14 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
         finally
         {
             ReleaseOwnership();
+            WithdrawPresence();
             Unregister();
             if (_ownsStream)
             {
                 _stream.Dispose();
             }
 
-            if (_autoUnlink)
+            if (_autoUnlink && (!_multiProcess || _closedLast))
             {
                 DeleteQuietly(_stream.Name);
             }

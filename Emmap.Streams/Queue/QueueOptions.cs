@@ -58,6 +58,28 @@ public sealed class QueueOptions
     /// <value>Default <see langword="false"/>.</value>
     public bool ReadOnly { get; set; }
 
+    /// <summary>
+    /// Gets or sets whether several processes may have the queue open at once (shared mode). Every operation is then atomic
+    /// across all of them: one FIFO order, each item popped by exactly one consumer, and <see cref="MappedQueue.Count"/> exact
+    /// at some instant during the call. <see cref="ConcurrentMappedQueue.DequeueAsync"/> and its channel reader complete when
+    /// another process pushes. A process killed at any instruction, even while holding the queue's lock, loses no
+    /// acknowledged push and delivers no item twice; the others take its lock over within milliseconds.
+    /// </summary>
+    /// <value>Default <see langword="false"/>: one process at a time owns the queue, and nothing is paid for sharing.</value>
+    /// <remarks>
+    /// <para>The first shared open marks the file as format version 2, which libraries that know only version 1 refuse.
+    /// While any process has the queue open in shared mode, an open without this option throws <see cref="IOException"/>,
+    /// and the other way round.</para>
+    /// <para><b>Delivery.</b> <see cref="MappedQueue.Pop"/>, <see cref="MappedQueue.TryPop(System.Buffers.IBufferWriter{byte})"/> and
+    /// <see cref="MappedQueue.PopInto"/> remove the item before they return: a consumer killed after that and before it has
+    /// processed the item loses it (at most once). A pop with a handler
+    /// (<see cref="MappedQueue.TryPop{TResult}(Func{ReadOnlySpan{byte}, TResult}, out TResult)"/>,
+    /// <see cref="ConcurrentMappedQueue.TryDequeue{TResult}(Func{ReadOnlySpan{byte}, TResult}, out TResult)"/>) removes it only
+    /// after the handler returns: a consumer killed inside the handler leaves it for the next one (at least once). See
+    /// docs/queue-durability.md.</para>
+    /// </remarks>
+    public bool MultiProcess { get; set; }
+
     /// <summary>Gets or sets the permissions of a queue file that the open creates, subject to the umask.</summary>
     /// <value>Default <c>0600</c>.</value>
     public UnixFileMode UnixCreateMode { get; set; } = UnixFileMode.UserRead | UnixFileMode.UserWrite;

@@ -28,6 +28,9 @@ internal readonly record struct QueueSlot(
     /// <summary>The flag of a slot written by <see cref="MappedQueue.Dispose()"/>.</summary>
     internal const long CleanCloseFlag = 1;
 
+    /// <summary>Gets the format version the slot is written with: <see cref="QueueLayout.Version"/>, or <see cref="QueueLayout.SharedVersion"/> once the queue was shared.</summary>
+    internal uint Version { get; init; } = QueueLayout.Version;
+
     /// <summary>The end of the ring.</summary>
     internal long RingEnd => QueueLayout.RingStart + RingSize;
 

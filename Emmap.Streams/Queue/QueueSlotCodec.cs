@@ -4,7 +4,7 @@ using System.Buffers.Binary;
 namespace Emmap.Streams;
 
 /// <summary>
-/// Reads and writes header slots. A slot is sixteen little-endian 64-bit words:
+/// Reads and writes header slots (versions 1 and 2, which share the slot layout). A slot is sixteen little-endian 64-bit words:
 /// magic, version | header size, sequence, file size, ring start, ring size, base, head, tail, count,
 /// initial size, flags, three reserved zero words, and the CRC32C of the first fifteen words.
 /// </summary>
@@ -26,7 +26,7 @@ internal static class QueueSlotCodec
         Span<byte> d = destination[..QueueLayout.SlotSize];
         d.Clear();
         BinaryPrimitives.WriteUInt64LittleEndian(d, QueueLayout.Magic);
-        BinaryPrimitives.WriteUInt32LittleEndian(d[8..], QueueLayout.Version);
+        BinaryPrimitives.WriteUInt32LittleEndian(d[8..], slot.Version);
         BinaryPrimitives.WriteUInt32LittleEndian(d[12..], QueueLayout.HeaderSize);
         BinaryPrimitives.WriteInt64LittleEndian(d[16..], slot.Sequence);
         BinaryPrimitives.WriteInt64LittleEndian(d[24..], slot.FileSize);
@@ -61,7 +61,8 @@ internal static class QueueSlotCodec
             return Problem.BadChecksum;
         }
 
-        if (BinaryPrimitives.ReadUInt32LittleEndian(s[8..]) != QueueLayout.Version
+        uint version = BinaryPrimitives.ReadUInt32LittleEndian(s[8..]);
+        if (version is not (QueueLayout.Version or QueueLayout.SharedVersion)
             || BinaryPrimitives.ReadUInt32LittleEndian(s[12..]) != QueueLayout.HeaderSize)
         {
             return Problem.UnsupportedVersion;
@@ -76,20 +77,33 @@ internal static class QueueSlotCodec
             Tail: BinaryPrimitives.ReadInt64LittleEndian(s[64..]),
             Count: BinaryPrimitives.ReadInt64LittleEndian(s[72..]),
             InitialSize: BinaryPrimitives.ReadInt64LittleEndian(s[80..]),
-            Flags: BinaryPrimitives.ReadInt64LittleEndian(s[88..]));
+            Flags: BinaryPrimitives.ReadInt64LittleEndian(s[88..]))
+        {
+            Version = version,
+        };
         long ringStart = BinaryPrimitives.ReadInt64LittleEndian(s[32..]);
         return ringStart == QueueLayout.RingStart && IsSane(slot) ? Problem.None : Problem.BadGeometry;
     }
 
     /// <summary>The invariants every slot this library writes satisfies.</summary>
+    /// <remarks>
+    /// Every field is bounded before any arithmetic uses it, so even a slot whose checksum was forged cannot make a position,
+    /// an offset or the next sequence number overflow: positions lie in [0, <see cref="QueueLayout.PositionLimit"/>], the base
+    /// at most one ring below 0 (where growth that moves the head part can put it), the sequence below
+    /// <see cref="QueueLayout.MaxSequence"/>.
+    /// </remarks>
     internal static bool IsSane(in QueueSlot slot) =>
         slot.Sequence > 0
+        && slot.Sequence < QueueLayout.MaxSequence
         && slot.FileSize >= QueueLayout.MinimumFileSize
         && slot.FileSize <= QueueLayout.MaxFileSize
         && slot.RingSize == QueueLayout.RingSizeFor(slot.FileSize)
         && slot.InitialSize >= QueueLayout.MinimumFileSize
         && slot.InitialSize <= slot.FileSize
+        && slot.Base >= -QueueLayout.MaxFileSize
+        && slot.Head >= 0
         && slot.Head >= slot.Base
+        && slot.Tail <= QueueLayout.PositionLimit
         && slot.Tail >= slot.Head
         && slot.Tail - slot.Head <= slot.RingSize
         && ((slot.Head - slot.Base) & (QueueLayout.RecordAlignment - 1)) == 0

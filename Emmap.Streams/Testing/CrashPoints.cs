@@ -41,6 +41,33 @@ internal static class CrashPoints
     /// <summary>Growth holds the file's size lock and has reserved the new blocks, before publishing the physical size.</summary>
     internal const string GrowReserved = "grow.reserved";
 
+    /// <summary>Shared mode: a producer holds the tail lock (the claim) and has written nothing yet.</summary>
+    internal const string SharedClaimed = "shared.claimed";
+
+    /// <summary>Shared mode: a producer has written its record and the tail journal, not yet the tail word.</summary>
+    internal const string SharedJournaled = "shared.journaled";
+
+    /// <summary>Shared mode: the tail word is stored (the push is committed), the pushed count not yet.</summary>
+    internal const string SharedCommitted = "shared.committed";
+
+    /// <summary>Shared mode: a consumer holds the head lock and has read nothing yet.</summary>
+    internal const string SharedHeadClaimed = "shared.head.claimed";
+
+    /// <summary>Shared mode: a consumer has written the head journal, not yet the head word.</summary>
+    internal const string SharedPopJournaled = "shared.pop.journaled";
+
+    /// <summary>Shared mode: a process has just taken a lock over from a dead holder, before repairing what it left.</summary>
+    internal const string SharedTakenOver = "shared.takeover";
+
+    /// <summary>Every shared-mode point, for the cross-process crash tests.</summary>
+    internal static readonly string[] Shared =
+    [
+        SharedClaimed, SharedJournaled, SharedCommitted, SharedHeadClaimed, SharedPopJournaled, SharedTakenOver,
+    ];
+
+    /// <summary>A direct view has taken its reference on the mapping and not yet computed its address.</summary>
+    internal const string ViewPinned = "view.pinned";
+
     /// <summary>An atomic operation has changed its cell and not yet checked that no cut raced with it.</summary>
     internal const string AtomicApplied = "atomic.applied";
 

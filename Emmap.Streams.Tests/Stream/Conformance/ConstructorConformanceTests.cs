@@ -9,4 +9,7 @@ public sealed class ConstructorConformanceTests : MappedFileStreamConformanceTes
 {
     protected override MappedFileStream OpenStream(string path, FileAccess access) =>
         new(path, FileMode.Open, access, FileShare.ReadWrite);
+
+    /// <inheritdoc/>
+    protected override int DescriptorsOfOneStream => 2;
 }

@@ -57,6 +57,12 @@ public abstract class MappedFileStreamConformanceTests
     /// <summary>Opens the configuration's stream over the prepared file.</summary>
     protected abstract MappedFileStream OpenStream(string path, FileAccess access);
 
+    /// <summary>
+    /// Gets the descriptors one stream alone on the file keeps open: its own open, which maps the file when it was made with
+    /// emmap's sharing (<see cref="MappedFileStream.Open(string, MapOptions)"/>), else that and a mapping descriptor.
+    /// </summary>
+    protected virtual int DescriptorsOfOneStream => 1;
+
     [Test]
     public async Task Read_WholeData_ReturnsTheFileBytes([Values] ReadWriteMode mode)
     {
@@ -405,7 +411,7 @@ public abstract class MappedFileStreamConformanceTests
     {
         MappedFileStream stream = Create(Pattern(ContentLength, 24));
         ProcessMaps.Maps(FilePath).ShouldBeTrue();
-        ProcessMaps.OpenDescriptors(FilePath).ShouldBe(2, "the mapping's descriptor and the stream's own open");
+        ProcessMaps.OpenDescriptors(FilePath).ShouldBe(DescriptorsOfOneStream, "the stream's own open, and a mapping descriptor unless its own open is that");
 
         stream.Dispose();
 

@@ -105,6 +105,46 @@ public sealed class FileShareDifferentialTests
         }
     }
 
+    [Test]
+    public void Open_AfterAViewOutlivesAnEmmapStyleStream_TheSharingLockIsGoneWithTheStream()
+    {
+        // MappedFileStream.Open's own open is also the file's mapping descriptor, which the view keeps open.
+        _twins.Seed(s_content);
+        string path = _twins.MappedPath;
+        System.Buffers.IMemoryOwner<byte> view;
+        using (var stream = MappedFileStream.Open(path))
+        {
+            view = stream.ReadDirect(0, 6);
+            Should.Throw<IOException>(() => new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.None));
+        }
+
+        using (view)
+        using (var exclusive = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.None))
+        {
+            view.Memory.Span.ToArray().ShouldBe("shared"u8.ToArray());
+        }
+    }
+
+    [Test]
+    public void Open_AReadWriteStreamAfterAReadOnlyOne_KeepsTheFirstStreamsSharingLockUntilItIsDisposed()
+    {
+        _twins.Seed(s_content);
+        string path = _twins.MappedPath;
+        var reader = MappedFileStream.Open(path);
+        using (var writer = MappedFileStream.Open(path, new MapOptions { Access = FileAccess.ReadWrite }))
+        {
+            writer.WriteAt(0, "SHARED"u8);
+        }
+
+        Should.Throw<IOException>(() => new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.None));
+        byte[] read = new byte[6];
+        reader.ReadAt(0, read).ShouldBe(6);
+        read.ShouldBe("SHARED"u8.ToArray());
+        reader.Dispose();
+
+        using var exclusive = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.None);
+    }
+
     private static string SecondOpen(
         StreamKind first, StreamKind second, string path, FileAccess firstAccess, FileShare firstShare, FileMode secondMode, FileAccess secondAccess, FileShare secondShare)
     {

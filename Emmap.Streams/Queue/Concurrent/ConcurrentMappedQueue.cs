@@ -22,7 +22,8 @@ namespace Emmap.Streams;
 /// <para>Items come out through <see cref="TryDequeue(out byte[])"/> or, typed, <see cref="TryDequeue{T}(IQueueSerializer{T}, out T)"/>, which
 /// return <see langword="false"/> when the queue is empty, or through <see cref="DequeueAsync(CancellationToken)"/>, which waits for one.</para>
 /// <para>Crash safety and durability are those of the <see cref="MappedQueue"/>: a killed process loses nothing that was acknowledged.
-/// Waiting is in-process; a queue file is still owned by one process at a time. Closing a durable queue waits for a flush to the device:
+/// Opened with <see cref="QueueOptions.MultiProcess"/>, the queue is shared with other processes, and waiting for items or space
+/// completes when another process pushes or pops (docs/queue-durability.md). Closing a durable queue waits for a flush to the device:
 /// <see cref="DisposeAsync"/> (<c>await using</c>) waits without blocking a thread.</para>
 /// </remarks>
 [SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "It is a queue: the name is emmap's and the issue's contract.")]
@@ -39,6 +40,13 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
     private bool _writerCompleted;
     private Exception? _completionError;
     private bool _disposed;
+
+    // Shared mode (ConcurrentMappedQueue.Shared.cs): a thread that sleeps until another process pushes or pops while
+    // this process has waiters, and the cursor values those waiters saw before they began to wait.
+    private Thread? _watcher;
+    private AutoResetEvent? _watchRequested;
+    private long _observedTail;
+    private long _observedHead;
 
     /// <summary>Wraps <paramref name="queue"/>, which from now on must be used only through this instance.</summary>
     /// <param name="queue">The queue.</param>
@@ -142,6 +150,7 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
             lock (_gate)
             {
                 ThrowIfDisposed();
+                long head = ObserveHead();
                 if (_queue.TryPush(item.Span))
                 {
                     ItemAdded();
@@ -150,6 +159,7 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
 
                 _spaceWaiters ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 wait = _spaceWaiters.Task;
+                WatchOtherProcesses(_observedTail, head);
             }
 
             await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -191,12 +201,7 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
         lock (_gate)
         {
             ThrowIfDisposed();
-            bool popped = _queue.TryPop(destination);
-            if (_queue.Count == 0)
-            {
-                _queue.Purge();
-            }
-
+            bool popped = _queue.TryPopAndPurge(destination);
             ItemRemoved(popped);
             return popped;
         }
@@ -294,6 +299,8 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
     {
         if (BeginDispose())
         {
+            // Outside the gate, which the watcher takes on its way out; no operation gets past the gate any more.
+            StopWatching();
             if (!_leaveOpen)
             {
                 _queue.Dispose();
@@ -312,6 +319,7 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
     {
         if (BeginDispose())
         {
+            StopWatching();
             try
             {
                 if (!_leaveOpen)
@@ -346,10 +354,12 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
                 return false;
             }
 
+            long head = ObserveHead();
             if (!_queue.TryPush(item))
             {
                 // Remember that the queue was full as of this many pops, so WaitToWriteAsync waits for the next one.
                 _fullAtPops = _pops;
+                _observedHead = head;
                 return false;
             }
 
@@ -367,6 +377,7 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
             lock (_gate)
             {
                 ThrowIfDisposed();
+                long tail = ObserveTail();
                 if (_queue.Count > 0)
                 {
                     return true;
@@ -384,6 +395,7 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
 
                 _itemWaiters ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 wait = _itemWaiters.Task;
+                WatchOtherProcesses(tail, _observedHead);
             }
 
             await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -414,6 +426,7 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
 
                 _spaceWaiters ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 wait = _spaceWaiters.Task;
+                WatchOtherProcesses(_observedTail, _observedHead);
             }
 
             await wait.WaitAsync(cancellationToken).ConfigureAwait(false);

@@ -1,0 +1,286 @@
+using System;
+using System.Buffers;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.IO.MemoryMappedFiles;
+using System.Linq;
+using System.Threading;
+using Microsoft.Win32.SafeHandles;
+
+namespace Emmap.Streams.Benchmarks;
+
+/// <summary>
+/// An independent check of the quick run (<c>--plain [group]</c>): no BenchmarkDotNet and no quick-run code, just the loops
+/// of <see cref="PlainLoops"/> and the open cases, every case of a group timed in alternating rounds in one process (the
+/// order reverses every other round), after a warm-up with a pause for tiered compilation. It prints the median and the
+/// minimum over the rounds, and each case's median over the group's first case's. Groups: <c>positional</c>,
+/// <c>atomic</c>, <c>open</c>, <c>many-files</c>.
+/// </summary>
+internal static unsafe class PlainHarness
+{
+    private const int Rounds = 21;
+    private const int AccessesPerPass = 1 << 22;
+    private static readonly string[] s_groups = ["positional", "atomic", "open", "many-files"];
+
+    internal static int Run(string? group)
+    {
+        foreach (string name in s_groups)
+        {
+            if (group is null || name.Contains(group, StringComparison.OrdinalIgnoreCase))
+            {
+                switch (name)
+                {
+                    case "positional":
+                        Positional();
+                        break;
+                    case "atomic":
+                        Atomic();
+                        break;
+                    case "open":
+                        Open();
+                        break;
+                    default:
+                        ManyFiles();
+                        break;
+                }
+            }
+        }
+
+        return 0;
+    }
+
+    private static void Positional()
+    {
+        string path = DataFiles.Large();
+        using MappedFileStream stream = MappedFileStream.Open(path, new MapOptions { Access = FileAccess.ReadWrite, Populate = true });
+        using IMemoryOwner<byte> view = stream.ReadDirect(0, checked((int)stream.Length));
+        using MemoryHandle pin = view.Memory.Pin();
+        byte* mapping = (byte*)pin.Pointer;
+        for (long at = 0; at < stream.Length; at += Environment.SystemPageSize)
+        {
+            // Same byte back: every page is mapped for writing before anything is timed.
+            Volatile.Write(ref mapping[at], Volatile.Read(ref mapping[at]));
+        }
+
+        byte[] buffer = new byte[PlainLoops.Record];
+        byte[] payload = new byte[PlainLoops.Record];
+        new Random(7).NextBytes(payload);
+        foreach (string locality in new[] { RandomOffsets.Cached, RandomOffsets.Page, RandomOffsets.Dram })
+        {
+            long[] offsets = Offsets(locality, stream.Length);
+            int passes = Math.Max(1, AccessesPerPass / offsets.Length);
+            long operations = (long)passes * offsets.Length;
+            Measure($"read 64 B, {locality}", operations,
+            [
+                ("raw copy (constant size)", () => Repeat(passes, () => PlainLoops.RawRead(mapping, offsets, buffer))),
+                ("raw copy (runtime's copy)", () => Repeat(passes, () => PlainLoops.RawSpanCopyRead(mapping, offsets, buffer))),
+                ("raw copy, paced", () => Repeat(passes, () => PlainLoops.RawReadPaced(mapping, offsets, buffer))),
+                ("ReadAt", () => Repeat(passes, () => PlainLoops.ReadAt(stream, offsets, buffer))),
+            ]);
+            Measure($"write 64 B, {locality}", operations,
+            [
+                ("raw copy (constant size)", () => Repeat(passes, () => PlainLoops.RawWrite(mapping, offsets, payload))),
+                ("WriteAt", () => Repeat(passes, () => PlainLoops.WriteAt(stream, offsets, payload))),
+            ]);
+        }
+    }
+
+    private static void Atomic()
+    {
+        const int Operations = 1 << 22;
+        const long Cell = 4096;
+        string directory = DataFiles.Scratch("plain-atomic");
+        Directory.CreateDirectory(directory);
+        using MappedFileStream stream = MappedFileStream.Open(
+            Path.Combine(directory, "cells.bin"), new MapOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Size = 1 << 20 });
+        using MappedCounters counters = MappedCounters.Open(Path.Combine(directory, "counters.bin"), 4);
+        using IMemoryOwner<byte> view = stream.ReadDirect(0, (int)stream.Length);
+        using MemoryHandle pin = view.Memory.Pin();
+        long* cell = (long*)((byte*)pin.Pointer + Cell);
+        var holder = new CellHolder { Cell = (nint)cell };
+        Measure("atomic add, one thread", Operations,
+        [
+            ("Interlocked.Add", () => PlainLoops.InterlockedAdd(cell, Operations)),
+            ("Interlocked.Add after a load", () => PlainLoops.InterlockedAddAfterLoad(holder, Operations)),
+            ("AtomicAdd", () => PlainLoops.AtomicAdd(stream, Cell, Operations)),
+            ("MappedCounters.Increment", () => PlainLoops.Increment(counters, Operations)),
+        ]);
+    }
+
+    private static void Open()
+    {
+        const int Opens = 400;
+        string path = DataFiles.Scratch("plain-open-1MiB");
+        DataFiles.Fill(path, 1 << 20);
+        byte[] buffer = new byte[8];
+        Measure("open + 8-byte read + dispose, 1 MiB file", Opens,
+        [
+            ("FileStream", () => Repeat(Opens, () =>
+            {
+                using var file = new FileStream(path, FileMode.Open, FileAccess.Read);
+                return file.Read(buffer);
+            })),
+            ("RandomAccess", () => Repeat(Opens, () =>
+            {
+                using SafeFileHandle handle = File.OpenHandle(path);
+                return RandomAccess.Read(handle, buffer, 0);
+            })),
+            ("MappedFileStream", () => Repeat(Opens, () =>
+            {
+                using MappedFileStream stream = MappedFileStream.Open(path);
+                return stream.ReadAt(0, buffer);
+            })),
+            ("MemoryMappedFile", () => Repeat(Opens, () =>
+            {
+                using var mapped = MemoryMappedFile.CreateFromFile(path, FileMode.Open, mapName: null, capacity: 0, MemoryMappedFileAccess.Read);
+                using MemoryMappedViewAccessor accessor = mapped.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
+                return accessor.ReadArray(0, buffer, 0, buffer.Length);
+            })),
+        ]);
+    }
+
+    // 10,000 files opened one after the other and kept open; each open timed alone, then the first and last 500 compared.
+    private static void ManyFiles()
+    {
+        const int Files = 10_000;
+        const int Block = 500;
+        string directory = DataFiles.Scratch("plain-many");
+        Directory.CreateDirectory(directory);
+        byte[] content = new byte[4096];
+        string[] paths = new string[Files];
+        for (int i = 0; i < Files; i++)
+        {
+            paths[i] = Path.Combine(directory, $"file-{i}.bin");
+            File.WriteAllBytes(paths[i], content);
+        }
+
+        string warm = Path.Combine(directory, "warm.bin");
+        File.WriteAllBytes(warm, content);
+        byte[] buffer = new byte[8];
+        foreach ((string name, Func<string, IDisposable> open) in new (string, Func<string, IDisposable>)[]
+        {
+            ("MappedFileStream", p =>
+            {
+                MappedFileStream stream = MappedFileStream.Open(p);
+                stream.ReadAt(0, buffer);
+                return stream;
+            }),
+            ("FileStream", p =>
+            {
+                var file = new FileStream(p, FileMode.Open, FileAccess.Read);
+                file.ReadExactly(buffer);
+                return file;
+            }),
+        })
+        {
+            for (int i = 0; i < 3000; i++)
+            {
+                open(warm).Dispose();
+            }
+
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+            Thread.Sleep(300);
+            var kept = new List<IDisposable>(Files);
+            double[] micros = new double[Files];
+            for (int i = 0; i < Files; i++)
+            {
+                long start = Stopwatch.GetTimestamp();
+                kept.Add(open(paths[i]));
+                micros[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+            }
+
+            kept.ForEach(file => file.Dispose());
+            double firstMedian = Median(micros[..Block]);
+            double lastMedian = Median(micros[^Block..]);
+            double firstMean = micros[..Block].Average();
+            double lastMean = micros[^Block..].Average();
+            Console.WriteLine(
+                Invariant($"{name}, {Files:N0} opens kept open: first {Block} median {firstMedian:F1} µs (mean {firstMean:F1}), last {Block} median ") +
+                Invariant($"{lastMedian:F1} µs (mean {lastMean:F1}): last/first {lastMedian / firstMedian:F2}x by median, {lastMean / firstMean:F2}x by mean"));
+            int[] slowest = Enumerable.Range(0, Files).OrderByDescending(i => micros[i]).Take(5).ToArray();
+            Console.WriteLine("  slowest opens: " + string.Join(", ", slowest.Select(i => Invariant($"#{i} {micros[i] / 1000:F1} ms"))));
+        }
+
+        Console.WriteLine();
+    }
+
+    private static long[] Offsets(string locality, long length)
+    {
+        RandomOffsets offsets = RandomOffsets.For(locality, length, PlainLoops.Record);
+        long[] result = new long[offsets.Count];
+        for (int i = 0; i < result.Length; i++)
+        {
+            result[i] = offsets[i];
+        }
+
+        return result;
+    }
+
+    private static long Repeat(int times, Func<long> body)
+    {
+        long total = 0;
+        for (int i = 0; i < times; i++)
+        {
+            total += body();
+        }
+
+        return total;
+    }
+
+    private static void Measure(string title, long operations, (string Name, Func<long> Body)[] cases)
+    {
+        long sink = 0;
+        for (int pass = 0; pass < 2; pass++)
+        {
+            foreach ((_, Func<long> body) in cases)
+            {
+                for (int i = 0; i < 5; i++)
+                {
+                    sink += body();
+                }
+            }
+
+            // Lets tiered compilation install the optimized code of everything that just got hot.
+            Thread.Sleep(300);
+        }
+
+        double[][] nanoseconds = cases.Select(_ => new double[Rounds]).ToArray();
+        for (int round = 0; round < Rounds; round++)
+        {
+            for (int k = 0; k < cases.Length; k++)
+            {
+                int c = round % 2 == 0 ? k : cases.Length - 1 - k;
+                long start = Stopwatch.GetTimestamp();
+                sink += cases[c].Body();
+                nanoseconds[c][round] = Stopwatch.GetElapsedTime(start).TotalNanoseconds / operations;
+            }
+        }
+
+        GC.KeepAlive(sink);
+        double reference = Median(nanoseconds[0]);
+        Console.WriteLine(title);
+        for (int c = 0; c < cases.Length; c++)
+        {
+            double median = Median(nanoseconds[c]);
+            Console.WriteLine(Invariant(
+                $"  {cases[c].Name,-30} median {Format(median),8} ns   min {Format(nanoseconds[c].Min()),8} ns   {median / reference,6:F2}x"));
+        }
+
+        Console.WriteLine();
+    }
+
+    private static double Median(double[] values)
+    {
+        double[] sorted = (double[])values.Clone();
+        Array.Sort(sorted);
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    private static string Format(double value) => ResultTable.Number(value);
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,150 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Threading;
+
+namespace Emmap.Streams.Benchmarks;
+
+/// <summary>
+/// The loops of the plain harness, written as a reader would write them: static, not inlined into anything, over a plain
+/// array of offsets, 64-byte copies of constant length. Each returns something so that nothing is optimized away.
+/// </summary>
+internal static unsafe class PlainLoops
+{
+    internal const int Record = 64;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static long RawRead(byte* mapping, long[] offsets, byte[] buffer)
+    {
+        Span<byte> destination = buffer.AsSpan(0, Record);
+        long total = 0;
+        foreach (long offset in offsets)
+        {
+            new ReadOnlySpan<byte>(mapping + offset, Record).CopyTo(destination);
+            total += Record;
+        }
+
+        return total;
+    }
+
+    /// <summary>As <see cref="RawRead"/>, with the copy's length taken from the buffer: the runtime's copy routine.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static long RawSpanCopyRead(byte* mapping, long[] offsets, byte[] buffer)
+    {
+        Span<byte> destination = buffer;
+        long total = 0;
+        foreach (long offset in offsets)
+        {
+            new ReadOnlySpan<byte>(mapping + offset, destination.Length).CopyTo(destination);
+            total += destination.Length;
+        }
+
+        return total;
+    }
+
+    /// <summary>
+    /// As <see cref="RawRead"/>, with a chain of four dependent multiplications per access that holds the loop back: when
+    /// every access misses the TLB, the unpaced loop starts more page walks at once than are served well, and runs slower.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static long RawReadPaced(byte* mapping, long[] offsets, byte[] buffer)
+    {
+        Span<byte> destination = buffer.AsSpan(0, Record);
+        long total = 0;
+        long pace = 1;
+        foreach (long offset in offsets)
+        {
+            new ReadOnlySpan<byte>(mapping + offset, Record).CopyTo(destination);
+            total += Record;
+            pace = (((((pace * 3) + 1) * 3) + 1) * 3) + 1;
+            pace = (pace * 3) + 1;
+        }
+
+        return total + (pace & 1);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static long ReadAt(MappedFileStream stream, long[] offsets, byte[] buffer)
+    {
+        Span<byte> destination = buffer.AsSpan(0, Record);
+        long total = 0;
+        foreach (long offset in offsets)
+        {
+            total += stream.ReadAt(offset, destination);
+        }
+
+        return total;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static long RawWrite(byte* mapping, long[] offsets, byte[] payload)
+    {
+        ReadOnlySpan<byte> source = payload.AsSpan(0, Record);
+        foreach (long offset in offsets)
+        {
+            source.CopyTo(new Span<byte>(mapping + offset, Record));
+        }
+
+        return offsets.Length;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static long WriteAt(MappedFileStream stream, long[] offsets, byte[] payload)
+    {
+        ReadOnlySpan<byte> source = payload.AsSpan(0, Record);
+        foreach (long offset in offsets)
+        {
+            stream.WriteAt(offset, source);
+        }
+
+        return offsets.Length;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static long InterlockedAdd(long* cell, int operations)
+    {
+        long last = 0;
+        for (int i = 0; i < operations; i++)
+        {
+            last = Interlocked.Add(ref *cell, 1);
+        }
+
+        return last;
+    }
+
+    /// <summary>As <see cref="InterlockedAdd"/>, reading the cell's address from an object each time: the floor of any such call.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static long InterlockedAddAfterLoad(CellHolder holder, int operations)
+    {
+        long last = 0;
+        for (int i = 0; i < operations; i++)
+        {
+            last = Interlocked.Add(ref *(long*)Volatile.Read(ref holder.Cell), 1);
+        }
+
+        return last;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static long AtomicAdd(MappedFileStream stream, long position, int operations)
+    {
+        long last = 0;
+        for (int i = 0; i < operations; i++)
+        {
+            last = stream.AtomicAdd(position, 1);
+        }
+
+        return last;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static long Increment(MappedCounters counters, int operations)
+    {
+        long last = 0;
+        for (int i = 0; i < operations; i++)
+        {
+            last = counters.Increment(1);
+        }
+
+        return last;
+    }
+}

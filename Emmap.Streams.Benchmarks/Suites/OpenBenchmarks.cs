@@ -1,0 +1,82 @@
+using System;
+using System.IO;
+using System.IO.MemoryMappedFiles;
+using BenchmarkDotNet.Attributes;
+using Microsoft.Win32.SafeHandles;
+
+namespace Emmap.Streams.Benchmarks;
+
+/// <summary>
+/// Opening an existing 1 MiB file, reading its first 8 bytes and closing it again: <see cref="MappedFileStream.Open(string, MapOptions)"/>
+/// with the default options (read-only, shared) against a default <see cref="FileStream"/> (the baseline: it reads its 4 KiB
+/// buffer), a <see cref="SafeFileHandle"/> from <see cref="File.OpenHandle"/> with <see cref="RandomAccess.Read(SafeFileHandle, Span{byte}, long)"/>,
+/// and a <see cref="MemoryMappedFile"/> with a view accessor. One operation is the whole open, read and dispose.
+/// </summary>
+public class OpenBenchmarks
+{
+    private const int Operations = 16;
+
+    private string _path = null!;
+    private byte[] _buffer = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _path = DataFiles.Scratch("open-1MiB");
+        DataFiles.Fill(_path, 1 << 20);
+        _buffer = new byte[8];
+    }
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = Operations)]
+    public long FileStreamOpenRead()
+    {
+        long total = 0;
+        for (int i = 0; i < Operations; i++)
+        {
+            using var file = new FileStream(_path, FileMode.Open, FileAccess.Read);
+            total += file.Read(_buffer);
+        }
+
+        return total;
+    }
+
+    [Benchmark(OperationsPerInvoke = Operations)]
+    public long RandomAccessOpenRead()
+    {
+        long total = 0;
+        for (int i = 0; i < Operations; i++)
+        {
+            using SafeFileHandle handle = File.OpenHandle(_path);
+            total += RandomAccess.Read(handle, _buffer, 0);
+        }
+
+        return total;
+    }
+
+    [Benchmark(OperationsPerInvoke = Operations)]
+    public long MappedOpenRead()
+    {
+        long total = 0;
+        for (int i = 0; i < Operations; i++)
+        {
+            using MappedFileStream stream = MappedFileStream.Open(_path);
+            total += stream.ReadAt(0, _buffer);
+        }
+
+        return total;
+    }
+
+    [Benchmark(OperationsPerInvoke = Operations)]
+    public long MemoryMappedFileOpenRead()
+    {
+        long total = 0;
+        for (int i = 0; i < Operations; i++)
+        {
+            using var mapped = MemoryMappedFile.CreateFromFile(_path, FileMode.Open, mapName: null, capacity: 0, MemoryMappedFileAccess.Read);
+            using MemoryMappedViewAccessor accessor = mapped.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
+            total += accessor.ReadArray(0, _buffer, 0, _buffer.Length);
+        }
+
+        return total;
+    }
+}

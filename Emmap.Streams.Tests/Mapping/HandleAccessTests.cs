@@ -1,0 +1,162 @@
+using System;
+using System.IO;
+using System.Linq;
+using Emmap.Streams.Mapping;
+using Emmap.Streams.Tests.Support;
+using NUnit.Framework;
+using Shouldly;
+
+namespace Emmap.Streams.Tests.Mapping;
+
+/// <summary>
+/// A stream's own copy of the access protocol's inputs (<see cref="HandleAccess"/>), which its fast paths read instead of
+/// the mapping: it refuses what the stream may not do, follows every length change and move of the mapping made through
+/// any handle, and an access in flight sees the stream's own dispose. Each test drives the protocol step by step.
+/// </summary>
+[TestFixture]
+public sealed class HandleAccessTests
+{
+    private const int Page = 4096;
+    private const byte Data = 0x5A;
+
+    private TempDirectory _directory = null!;
+    private string _path = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        _directory = new TempDirectory();
+        _path = _directory.File("copy.bin");
+        File.WriteAllBytes(_path, Enumerable.Repeat(Data, 2 * Page).ToArray());
+    }
+
+    [TearDown]
+    public void TearDown() => _directory.Dispose();
+
+    [Test]
+    public void End_AfterTheStreamItselfIsDisposed_ReportsAMove([Values] bool lastHandle)
+    {
+        using var keeper = lastHandle ? null : Open(FileAccess.ReadWrite);
+        var stream = Open(FileAccess.ReadWrite);
+
+        MappedAccess.TryBeginRead(stream, 0, 64, out MappedAccess access).ShouldBeTrue();
+        stream.Dispose();
+
+        access.End(stream).ShouldBeFalse("a read in flight must not trust bytes of a handle disposed under it");
+    }
+
+    [Test]
+    public void TryBegin_OnADisposedStream_RefusesEveryRangeEvenAnEmptyOne()
+    {
+        var stream = Open(FileAccess.ReadWrite);
+        stream.Dispose();
+
+        MappedAccess.TryBeginRead(stream, 0, 0, out _).ShouldBeFalse();
+        MappedAccess.TryBeginWrite(stream, 0, 0, out _).ShouldBeFalse();
+        MappedAccess.TryBeginUpdate(stream, 0, 8, out _).ShouldBeFalse();
+    }
+
+    [Test]
+    public void TryBegin_ReadOnlyAndWriteOnlyStreams_AreRefusedWhatTheyMayNotDo()
+    {
+        using var reader = Open(FileAccess.Read);
+        MappedAccess.TryBeginRead(reader, 0, 64, out _).ShouldBeTrue();
+        MappedAccess.TryBeginWrite(reader, 0, 0, out _).ShouldBeFalse();
+        MappedAccess.TryBeginUpdate(reader, 0, 8, out _).ShouldBeFalse();
+
+        using var writer = MappedFileStream.Open(_path, new MapOptions { Mode = FileMode.Open, Access = FileAccess.Write });
+        MappedAccess.TryBeginWrite(writer, 0, 64, out _).ShouldBeTrue();
+        MappedAccess.TryBeginRead(writer, 0, 0, out _).ShouldBeFalse();
+        MappedAccess.TryBeginUpdate(writer, 0, 8, out _).ShouldBeFalse();
+    }
+
+    [Test]
+    public void TryBegin_NegativePositionsAndRangesPastTheEnd_AreRefused()
+    {
+        using var stream = Open(FileAccess.ReadWrite);
+
+        MappedAccess.TryBeginRead(stream, -1, 1, out _).ShouldBeFalse();
+        MappedAccess.TryBeginWrite(stream, long.MinValue, 0, out _).ShouldBeFalse();
+        MappedAccess.TryBeginRead(stream, (2 * Page) - 63, 64, out _).ShouldBeFalse();
+        MappedAccess.TryBeginRead(stream, (2 * Page) - 64, 64, out _).ShouldBeTrue();
+        MappedAccess.TryBeginRead(stream, long.MaxValue, 64, out _).ShouldBeFalse();
+    }
+
+    [Test]
+    public void Copy_FollowsGrowthAndCutsMadeThroughAnotherHandle()
+    {
+        using var stream = Open(FileAccess.ReadWrite);
+        using var other = Open(FileAccess.ReadWrite);
+
+        other.SetLength(4 * Page);
+        MappedAccess.TryBeginRead(stream, (4 * Page) - 64, 64, out _).ShouldBeTrue("the growth is published to every handle");
+
+        MappedAccess.TryBeginRead(stream, Page, 64, out MappedAccess access).ShouldBeTrue();
+        other.SetLength(Page);
+        access.End(stream).ShouldBeFalse("the cut reached this handle's copy");
+        MappedAccess.TryBeginRead(stream, Page, 64, out _).ShouldBeFalse("the lower length reached this handle's copy");
+        MappedAccess.TryBeginRead(stream, Page - 64, 64, out access).ShouldBeTrue();
+        access.End(stream).ShouldBeTrue();
+    }
+
+    [Test]
+    public void Copy_OfAWindow_IsClippedToTheWindow()
+    {
+        using var window = MappedFileStream.Open(_path, 100, Page, new MapOptions { Access = FileAccess.ReadWrite });
+
+        MappedAccess.TryBeginRead(window, Page - 64, 64, out MappedAccess access).ShouldBeTrue();
+        access.End(window).ShouldBeTrue();
+        MappedAccess.TryBeginRead(window, Page - 63, 64, out _).ShouldBeFalse();
+        MappedAccess.TryBeginUpdate(window, 4, 8, out _).ShouldBeTrue("alignment is the caller's check, not the range's");
+    }
+
+    [Test]
+    public void Copy_OfAPrivateStream_FollowsItsOwnLengthOnly()
+    {
+        using var shared = Open(FileAccess.ReadWrite);
+        using var own = MappedFileStream.Open(_path, new MapOptions { Access = FileAccess.ReadWrite, Sharing = MapSharing.Private });
+
+        own.SetLength(Page);
+        MappedAccess.TryBeginRead(own, Page, 64, out _).ShouldBeFalse();
+        MappedAccess.TryBeginRead(shared, Page, 64, out _).ShouldBeTrue("a private length is the private handle's alone");
+
+        own.WriteAt(3 * Page, [1, 2, 3]);
+        MappedAccess.TryBeginRead(own, 3 * Page, 3, out _).ShouldBeTrue();
+        own.ReadAt(Page, new byte[8]).ShouldBe(8);
+    }
+
+    [Test]
+    public void Copy_AfterTheMappingMovedToALargerReservation_ReadsAndWritesTheFile()
+    {
+        // The smallest reservation is 1 GiB: growing past it maps the file again elsewhere, and every handle must follow.
+        const long Past = (1L << 30) + Page;
+        using var stream = Open(FileAccess.ReadWrite);
+        using var other = Open(FileAccess.ReadWrite);
+        stream.WriteAt(Page, [1, 2, 3, 4]);
+        try
+        {
+            other.SetLength(Past + Page);
+
+            stream.WriteAt(Past, [9, 8, 7]);
+            byte[] buffer = new byte[4];
+            stream.ReadAt(Page, buffer).ShouldBe(4);
+            buffer.ShouldBe(new byte[] { 1, 2, 3, 4 });
+            other.ReadAt(Past, buffer).ShouldBe(4);
+            buffer.ShouldBe(new byte[] { 9, 8, 7, 0 });
+
+            // What the handles did is in the file, and what the file holds is what they read.
+            using var plain = new FileStream(_path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+            RandomAccess.Read(plain.SafeFileHandle, buffer, Past).ShouldBe(4);
+            buffer.ShouldBe(new byte[] { 9, 8, 7, 0 });
+            RandomAccess.Write(plain.SafeFileHandle, new byte[] { 5, 6 }, Past + 100);
+            stream.ReadAt(Past + 100, buffer.AsSpan(0, 2)).ShouldBe(2);
+            buffer[..2].ShouldBe(new byte[] { 5, 6 });
+        }
+        finally
+        {
+            other.SetLength(2 * Page);
+        }
+    }
+
+    private MappedFileStream Open(FileAccess access) => MappedFileStream.Open(_path, new MapOptions { Access = access });
+}

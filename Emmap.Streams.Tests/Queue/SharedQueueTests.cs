@@ -1,0 +1,205 @@
+using System;
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.IO;
+using System.Threading.Tasks;
+using Emmap.Streams.Tests.Cli;
+using Emmap.Streams.Tests.Queue.MultiProcess;
+using Emmap.Streams.Tests.Support;
+using Emmap.Streams.TestHost;
+using NUnit.Framework;
+using Shouldly;
+
+namespace Emmap.Streams.Tests.Queue;
+
+/// <summary>
+/// The contract of <see cref="QueueOptions.MultiProcess"/> besides the accounting (issue 12): the file's version, which opens
+/// exclude which, waits that another process's push or pop completes, handlers in shared mode, and read-only inspection
+/// (<c>emmap queue FILE info|verify</c>) of a queue that other processes are using.
+/// </summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class SharedQueueTests
+{
+    // A guard against a hang, not a timing assertion.
+    private static readonly TimeSpan s_hangGuard = TimeSpan.FromSeconds(60);
+    private static readonly QueueOptions s_shared = new() { MultiProcess = true };
+    private TempDirectory _dir = null!;
+
+    [SetUp]
+    public void SetUp() => _dir = new TempDirectory();
+
+    [TearDown]
+    public void TearDown() => _dir.Dispose();
+
+    [Test]
+    public void Open_Shared_MarksVersion2AndSingleProcessOpensStillWork()
+    {
+        string path = _dir.File("v.queue");
+        using (MappedQueue queue = MappedQueue.Open(path, 4096))
+        {
+            queue.Push(QueueItems.Make(1, 64));
+        }
+
+        ReadVersion(path).ShouldBe(1u, "a queue never shared stays version 1");
+        using (MappedQueue queue = MappedQueue.Open(path, 4096, s_shared))
+        {
+            queue.Push(QueueItems.Make(2, 64));
+            queue.Count.ShouldBe(2);
+        }
+
+        ReadVersion(path).ShouldBe(2u);
+        using (MappedQueue queue = MappedQueue.Open(path, 4096))
+        {
+            QueueItems.Check(queue.Pop()).ShouldBe(1);
+            queue.Push(QueueItems.Make(3, 64));
+        }
+
+        ReadVersion(path).ShouldBe(2u, "once shared, the file keeps the version that version-1 readers refuse");
+        MappedQueue.Verify(path).IsIntact.ShouldBeTrue();
+        using MappedQueue reopened = MappedQueue.Open(path, 4096, s_shared);
+        QueueItems.Check(reopened.Pop()).ShouldBe(2);
+        QueueItems.Check(reopened.Pop()).ShouldBe(3);
+    }
+
+    [Test]
+    public void Open_SingleProcessWhileSharedProcessHasIt_ThrowsAndSharedOpenJoins()
+    {
+        string path = _dir.File("x.queue");
+        using SharedChild holder = SharedChild.Start("holder", "queue-shared-hold", path);
+        holder.WaitUntilReady();
+
+        Should.Throw<IOException>(() => MappedQueue.Open(path, 4096).Dispose()).Message.ShouldContain("shared mode");
+        using (ConcurrentMappedQueue joined = ConcurrentMappedQueue.Open(path, 4096, s_shared))
+        {
+            joined.Enqueue(QueueItems.Make(7, 64));
+        }
+
+        holder.Send("close");
+        holder.ShouldFinish();
+        using MappedQueue alone = MappedQueue.Open(path, 4096);
+        QueueItems.Check(alone.Pop()).ShouldBe(7);
+    }
+
+    [Test]
+    public void Open_SharedWhileSingleProcessOwnsIt_Throws()
+    {
+        string path = _dir.File("y.queue");
+        using SharedChild owner = SharedChild.Start("owner", "queue-hold", path);
+        owner.WaitUntilReady();
+
+        Should.Throw<IOException>(() => MappedQueue.Open(path, 4096, s_shared).Dispose());
+
+        owner.Send("close");
+        owner.ShouldFinish();
+        using MappedQueue shared = MappedQueue.Open(path, 4096, s_shared);
+        shared.Count.ShouldBe(0);
+    }
+
+    [Test]
+    public async Task DequeueAsync_AnotherProcessPushes_Completes()
+    {
+        string path = _dir.File("wake.queue");
+        using var queue = ConcurrentMappedQueue.Open(path, 65536, s_shared);
+        Task<byte[]> dequeue = queue.DequeueAsync().AsTask();
+        ValueTask<byte[]> read = queue.Reader.ReadAsync();
+        dequeue.IsCompleted.ShouldBeFalse();
+
+        using SharedChild producer = SharedChild.Start("producer", "queue-shared-produce", path, "4", "2", "--size", "64");
+        producer.ShouldFinish();
+
+        byte[] first = await dequeue.WaitAsync(s_hangGuard);
+        byte[] second = await read.AsTask().WaitAsync(s_hangGuard);
+        // Both waiters wake for the pushes; which of them takes which item is theirs to race for.
+        new[] { QueueItems.Check(first), QueueItems.Check(second) }.ShouldBe(
+            [4 * SharedQueueCommands.ProducerStride, (4 * SharedQueueCommands.ProducerStride) + 1], ignoreOrder: true);
+    }
+
+    [Test]
+    public async Task EnqueueAsync_FixedQueueFull_CompletesWhenAnotherProcessPops()
+    {
+        string path = _dir.File("space.queue");
+        using var queue = ConcurrentMappedQueue.Open(path, 4096, new QueueOptions { MultiProcess = true, FixedSize = true });
+        long id = 0;
+        while (queue.TryEnqueue(QueueItems.Make(id, 64)))
+        {
+            id++;
+        }
+
+        Task enqueue = queue.EnqueueAsync(QueueItems.Make(id, 64)).AsTask();
+        enqueue.IsCompleted.ShouldBeFalse();
+
+        using SharedChild consumer = SharedChild.Start("consumer", "queue-shared-consume", path, "--count", "1");
+        consumer.ShouldFinish();
+
+        await enqueue.WaitAsync(s_hangGuard);
+        queue.Count.ShouldBe(id);
+    }
+
+    [Test]
+    public void TryPop_HandlerCallsBackInSharedMode_ThrowsAndItemStays()
+    {
+        string path = _dir.File("h.queue");
+        using MappedQueue queue = MappedQueue.Open(path, 4096, s_shared);
+        queue.Push(QueueItems.Make(1, 64));
+
+        Should.Throw<InvalidOperationException>(() => queue.TryPop(_ => queue.Count, out _));
+        Should.Throw<InvalidOperationException>(() => queue.TryPop(_ => { queue.Push(QueueItems.Make(2, 64)); return 0; }, out _));
+        Should.Throw<FormatException>(() => queue.TryPop<int>(_ => throw new FormatException(), out _));
+
+        queue.Count.ShouldBe(1);
+        queue.TryPop(static item => QueueItems.Check(item), out long popped).ShouldBeTrue();
+        popped.ShouldBe(1);
+    }
+
+    [Test]
+    public void Verify_WhileProcessesProduceAndConsume_ReportsNoDamage()
+    {
+        string path = _dir.File("live.queue");
+        using (MappedQueue.Open(path, 8192, s_shared))
+        {
+        }
+
+        using SharedChild producer = SharedChild.Start("producer", "queue-shared-produce", path, "1", "9000000", "--quiet", "--backlog", "2000");
+        using SharedChild grower = SharedChild.Start("grower", "queue-shared-churn", path, "5000000000", "3", "1000000000");
+        using SharedChild consumer = SharedChild.Start("consumer", "queue-shared-consume", path, "--quiet");
+        producer.WaitUntilReady();
+        grower.WaitUntilReady();
+        consumer.WaitUntilReady();
+
+        int checks = 0;
+        long mostItems = 0;
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(4) || checks < 20)
+        {
+            QueueVerification verification = MappedQueue.Verify(path);
+            verification.IsQueue.ShouldBeTrue();
+            verification.Problems.ShouldBeEmpty();
+            mostItems = Math.Max(mostItems, verification.ItemsChecked);
+            using (MappedQueue inspector = MappedQueue.Open(path, 8192, new QueueOptions { ReadOnly = true }))
+            {
+                inspector.Count.ShouldBeGreaterThanOrEqualTo(0);
+            }
+
+            checks++;
+        }
+
+        mostItems.ShouldBeGreaterThan(0, "the verifications should have found items to check");
+        CliResult info = EmmapCli.Run("queue", path, "info");
+        info.ExitCode.ShouldBe(0, info.ToString());
+        CliResult verify = EmmapCli.Run("queue", path, "verify");
+        verify.ExitCode.ShouldBe(0, verify.ToString());
+        verify.Output.ShouldContain("OK");
+        TestContext.Out.WriteLine($"{checks} verifications (up to {mostItems} items) while three processes used the queue; the CLI's:\n{verify.Output}");
+    }
+
+    private static uint ReadVersion(string path)
+    {
+        byte[] header = new byte[1024];
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        file.ReadExactly(header);
+        long a = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(16));
+        long b = BinaryPrimitives.ReadInt64LittleEndian(header.AsSpan(512 + 16));
+        return BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(a >= b ? 8 : 512 + 8));
+    }
+}

@@ -1,0 +1,128 @@
+using System;
+using System.IO;
+using System.Threading;
+
+namespace Emmap.Streams;
+
+public sealed partial class ConcurrentMappedQueue
+{
+    /// <summary>The tail word as waiters see it before they check for items (0 when the queue is not shared).</summary>
+    private long ObserveTail() => _queue.IsShared ? _queue.TailWord : 0;
+
+    /// <summary>The head word as waiters see it before they try for space (0 when the queue is not shared).</summary>
+    private long ObserveHead() => _queue.IsShared ? _queue.HeadWord : 0;
+
+    /// <summary>
+    /// Under the gate, after a waiter registered: in shared mode, records the cursors it saw before it found nothing (so a
+    /// commit by another process after that moves them) and makes sure the watcher runs. Items pushed or popped by this
+    /// process wake its waiters directly (<see cref="ItemAdded"/>, <see cref="ItemRemoved"/>); the watcher is for other processes.
+    /// </summary>
+    private void WatchOtherProcesses(long tail, long head)
+    {
+        if (!_queue.IsShared)
+        {
+            return;
+        }
+
+        _observedTail = tail;
+        _observedHead = head;
+        if (_watcher is null)
+        {
+            _watchRequested = new AutoResetEvent(false);
+            _watcher = new Thread(Watch) { IsBackground = true, Name = "Emmap.Streams queue watcher" };
+            _watcher.Start();
+        }
+        else
+        {
+            _watchRequested!.Set();
+        }
+    }
+
+    /// <summary>
+    /// The watcher: while this process has waiters, sleeps on the queue's event word until another process commits past the
+    /// cursors they saw, then completes them (they check again under the gate); with no waiters, sleeps until one registers.
+    /// </summary>
+    private void Watch()
+    {
+        while (true)
+        {
+            bool items;
+            bool space;
+            long tail;
+            long head;
+            lock (_gate)
+            {
+                if (_disposed)
+                {
+                    return;
+                }
+
+                items = _itemWaiters is not null;
+                space = _spaceWaiters is not null;
+                tail = _observedTail;
+                head = _observedHead;
+            }
+
+            try
+            {
+                if (!items && !space)
+                {
+                    _watchRequested!.WaitOne();
+                    continue;
+                }
+
+                _queue.WaitForOtherProcesses(items, tail, space, head);
+                long nowTail = _queue.TailWord;
+                long nowHead = _queue.HeadWord;
+                lock (_gate)
+                {
+                    if (nowTail != _observedTail && _itemWaiters is { } itemWaiters)
+                    {
+                        _observedTail = nowTail;
+                        _itemWaiters = null;
+                        itemWaiters.TrySetResult();
+                    }
+
+                    if (nowHead != _observedHead && _spaceWaiters is { } spaceWaiters)
+                    {
+                        // Another process popped: what WaitToWriteAsync waits for, as a pop here would be.
+                        _observedHead = nowHead;
+                        _pops++;
+                        _spaceWaiters = null;
+                        spaceWaiters.TrySetResult();
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is ObjectDisposedException or IOException)
+            {
+                // The queue is going away; the waiters learn it from their own calls.
+                return;
+            }
+        }
+    }
+
+    /// <summary>Ends the watcher (after the gate marked the queue disposed): wakes it wherever it sleeps and waits for it.</summary>
+    private void StopWatching()
+    {
+        if (_watcher is null)
+        {
+            return;
+        }
+
+        // The watcher may read the event word just after an interrupt and sleep on the new value: interrupt until it is gone.
+        _watchRequested!.Set();
+        do
+        {
+            try
+            {
+                _queue.InterruptWaiters();
+            }
+            catch (Exception ex) when (ex is ObjectDisposedException or IOException)
+            {
+            }
+        }
+        while (!_watcher.Join(TimeSpan.FromMilliseconds(10)));
+
+        _watchRequested.Dispose();
+    }
+}

@@ -1,0 +1,65 @@
+using System.Threading;
+using Emmap.Streams.Mapping;
+using Emmap.Streams.Native;
+
+namespace Emmap.Streams;
+
+public sealed partial class MappedQueue
+{
+    /// <summary>Gets whether the queue is open in shared mode (<see cref="QueueOptions.MultiProcess"/>).</summary>
+    internal bool IsShared => _multiProcess;
+
+    /// <summary>Reads the committed tail word without any lock: it moves when some process pushes.</summary>
+    internal long TailWord => ReadShared(QueueLayout.TailWordOffset);
+
+    /// <summary>Reads the committed head word without any lock: it moves when some process pops.</summary>
+    internal long HeadWord => ReadShared(QueueLayout.HeadWordOffset);
+
+    /// <summary>
+    /// Shared mode: blocks the calling thread until some process pushes past <paramref name="observedTail"/> (with
+    /// <paramref name="items"/>) or pops past <paramref name="observedHead"/> (with <paramref name="space"/>), or until
+    /// <see cref="InterruptWaiters"/>; it may also return early, so the caller checks again. Does not poll: the thread sleeps
+    /// on the event word (a futex) after raising the waiter flags, and the process whose commit it waits for wakes it.
+    /// </summary>
+    /// <remarks>
+    /// The flags are raised with a full fence before the cursors are read; a commit stores its cursor with a full fence before
+    /// it reads the flags. So either this thread sees the new cursor and does not sleep, or the committer sees the flag, advances
+    /// the event word and wakes it; the wait compares the event word with the value read before the flags, so a wake that comes
+    /// first is not lost. Safe from a thread other than the one using the queue (it touches only the header).
+    /// </remarks>
+    internal unsafe void WaitForOtherProcesses(bool items, long observedTail, bool space, long observedHead)
+    {
+        MappedAccess access = _view.BeginAccess();
+        byte* b = access.Pointer;
+        uint* word = (uint*)(b + QueueLayout.EventOffset);
+        uint seen = Volatile.Read(ref *word);
+        if (items)
+        {
+            Interlocked.Exchange(ref *(int*)(b + QueueLayout.ItemWaitersOffset), 1);
+        }
+
+        if (space)
+        {
+            Interlocked.Exchange(ref *(int*)(b + QueueLayout.SpaceWaitersOffset), 1);
+        }
+
+        bool moved = (items && Volatile.Read(ref *(long*)(b + QueueLayout.TailWordOffset)) != observedTail)
+            || (space && Volatile.Read(ref *(long*)(b + QueueLayout.HeadWordOffset)) != observedHead);
+        if (!moved)
+        {
+            _ = Futex.Wait(word, seen, timeoutMilliseconds: -1);
+        }
+
+        EndHeaderAccess(access);
+    }
+
+    /// <summary>Wakes every thread, in any process, sleeping in <see cref="WaitForOtherProcesses"/> (they check again and sleep on).</summary>
+    internal unsafe void InterruptWaiters()
+    {
+        MappedAccess access = _view.BeginAccess();
+        uint* word = (uint*)(access.Pointer + QueueLayout.EventOffset);
+        Interlocked.Increment(ref *word);
+        _ = Futex.WakeAll(word);
+        EndHeaderAccess(access);
+    }
+}
