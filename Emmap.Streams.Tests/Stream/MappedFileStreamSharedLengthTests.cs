@@ -339,6 +339,30 @@ public sealed class MappedFileStreamSharedLengthTests
         return (id, sequence);
     }
 
+    [Test]
+    public void Release_RacingTheLastClose_NeverRetriesATrimThroughTheClosedState()
+    {
+        // Another process maps the file, so this process's shrink cannot truncate it: the trim stays pending past the close.
+        File.WriteAllBytes(_path, new byte[8192]);
+        using var child = ChildHost.Start("stream-session", _path, "shared");
+        child.ReadLine().ShouldBe("ready");
+        Streams.Mapping.FileEntry entry;
+        using (MappedFileStream stream = Open())
+        {
+            entry = stream.View.Entry;
+            stream.SetLength(100);
+            entry.PendingTrim.ShouldBeTrue();
+        }
+
+        // What a release that lost the race with the last close does next: the entry is closed, its shared words unmapped.
+        // Touching them would fault the process.
+        entry.RetryPendingTrim();
+        new FileInfo(_path).Length.ShouldBe(8192);
+
+        child.ShouldExitWith(0);
+        new FileInfo(_path).Length.ShouldBe(100);
+    }
+
     private MappedFileStream Open() =>
         MappedFileStream.Open(_path, new MapOptions
         {

@@ -54,6 +54,9 @@ internal sealed partial class FileEntry
     // False once a detach could not replace this process's file pages: from then on this process never truncates the file.
     private bool _mayTruncate = true;
 
+    // True once closed (under the gate): the shared state is gone, so nothing may begin a size change any more.
+    private bool _closed;
+
     // Windows: regions of released states that still map the file until their finalizers run (under the gate). Each holds a
     // registry reference, so the file is closed (and trimmed) only once they are gone.
     private int _deferredRegions;
@@ -407,6 +410,8 @@ internal sealed partial class FileEntry
     {
         lock (Gate)
         {
+            // From here on the shared words are unmapped: a release racing with this close must not retry a trim through them.
+            _closed = true;
             if (!Writable && !_shared.IsShared)
             {
                 // A read-only process with its state in its own memory: no size to trim, no page to delete, no lock needed.
@@ -692,7 +697,7 @@ internal sealed partial class FileEntry
 
     private void RetryPendingTrimLocked()
     {
-        if (!_pendingTrim || !Writable)
+        if (_closed || !_pendingTrim || !Writable)
         {
             return;
         }
