@@ -88,6 +88,12 @@ internal sealed unsafe partial class SharedFileState
     // Linux and Windows lock on the data file's own handle; macOS on the page's.
     private static bool LocksOnDataFile => OperatingSystem.IsLinux() || OperatingSystem.IsWindows();
 
+    /// <summary>Gets the first byte of the file's lock range on the data file's handle (Linux and Windows): the size lock.</summary>
+    internal static long LockRangeStart => s_sizeLockByte;
+
+    /// <summary>Gets the end of the file's lock range: past the last presence byte any process may take.</summary>
+    internal static long LockRangeEnd => s_presenceByte + RangeLocks.PresenceReach;
+
     /// <summary>Gets whether the state is shared with other processes through a page (false: kept in process memory).</summary>
     internal bool IsShared => !_pageIsLocal;
 

@@ -96,10 +96,23 @@ internal static unsafe partial class RangeLocks
     /// </summary>
     internal static void WithdrawPresence(SafeFileHandle file, long presenceStart)
     {
+        if (OperatingSystem.IsWindows())
+        {
+            WithdrawPresenceWindows(file, presenceStart);
+            return;
+        }
+
         _ = OperatingSystem.IsLinux()
             ? LockLinux(file, presenceStart, Libc.LockNone, wait: false)
             : LockMacOS(file, presenceStart + 1 + Environment.ProcessId, Libc.LockfUnlock);
     }
+
+    /// <summary>
+    /// Gets how many bytes from a presence start the presence locks may take: the start itself (a shared lock on Linux), then
+    /// on Windows and macOS a byte per process id. Lock ranges of one handle must keep this far apart, because locks
+    /// taken through the same handle or process do not exclude each other.
+    /// </summary>
+    internal static long PresenceReach => OperatingSystem.IsLinux() ? 1 : 1 + (1L << 32) + 4;
 
     /// <summary>True if another live process has announced itself with <see cref="RegisterPresence"/>.</summary>
     internal static bool OthersPresent(SafeFileHandle file, long presenceStart, string path)

@@ -165,7 +165,7 @@ public sealed partial class MappedQueue
         _presenceRegistered = false;
         try
         {
-            RangeLocks.UnregisterPresence(LockFile, PresenceByte);
+            RangeLocks.WithdrawPresence(LockFile, PresenceByte);
         }
         catch (ObjectDisposedException)
         {
