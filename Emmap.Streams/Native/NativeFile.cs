@@ -183,9 +183,16 @@ internal static unsafe partial class NativeFile
     /// Takes (<paramref name="held"/>) or drops the shared <c>flock</c> through which <see cref="FileStream"/> tells other
     /// openers the file is in use (what <see cref="FileShare"/> other than <see cref="FileShare.None"/> holds), on
     /// <paramref name="file"/>'s open file description. Best effort: the open that needed it has already checked the sharing.
+    /// Nothing to do on Windows, where the sharing is the handle's share mode, fixed when it was opened: the entry's handle
+    /// shares reading, writing and deletion, which no other opener's request conflicts with once the stream is gone.
     /// </summary>
     internal static void SetSharingLock(SafeFileHandle file, bool held)
     {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
         using DescriptorLease descriptor = DescriptorLease.Of(file);
         int operation = held ? UnixConstants.FlockShared | UnixConstants.FlockNonBlocking : UnixConstants.FlockUnlock;
         while (Libc.Flock(descriptor.Value, operation) != 0 && NativeErrors.LastError() == UnixConstants.ErrorInterrupted)

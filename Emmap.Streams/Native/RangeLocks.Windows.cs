@@ -68,6 +68,17 @@ internal static partial class RangeLocks
         throw new IOException($"Registering with the coordination block failed for '{path}': this process holds every presence slot of the file.");
     }
 
+    // Releases whichever of this process's slots the handle holds (a slot it does not hold answers ERROR_NOT_LOCKED).
+    [SupportedOSPlatform("windows")]
+    private static void WithdrawPresenceWindows(SafeFileHandle file, long presenceStart)
+    {
+        long own = OwnPresenceByte(presenceStart);
+        for (int slot = 0; slot < PresenceSlots; slot++)
+        {
+            UnlockWindows(file, own + slot);
+        }
+    }
+
     [SupportedOSPlatform("windows")]
     private static bool OthersPresentWindows(SafeFileHandle file, long presenceStart, string path)
     {
