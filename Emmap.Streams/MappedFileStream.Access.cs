@@ -54,17 +54,21 @@ public sealed partial class MappedFileStream
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal unsafe long AtomicAddCore(long position, long value)
     {
-        if (MappedAccess.TryBeginUpdate(this, position, sizeof(long), out MappedAccess access)
-            && ((nint)access.Pointer & (sizeof(long) - 1)) == 0)
+        if (MappedAccess.TryBeginUpdate(this, position, sizeof(long), out MappedAccess access))
         {
-            long old = System.Threading.Interlocked.Add(ref *(long*)access.Pointer, value) - value;
-            Testing.CrashPoints.Hit(Testing.CrashPoints.AtomicApplied);
-            if (access.End(this))
+            if (((nint)access.Pointer & (sizeof(long) - 1)) == 0)
             {
-                return old;
+                long old = System.Threading.Interlocked.Add(ref *(long*)access.Pointer, value) - value;
+                Testing.CrashPoints.Hit(Testing.CrashPoints.AtomicApplied);
+                if (access.End(this))
+                {
+                    return old;
+                }
+
+                return AtomicAddRaced(position, value, access.Cuts, old);
             }
 
-            return AtomicAddRaced(position, value, access.Cuts, old);
+            MappedAccess.EndUntouched();
         }
 
         return AtomicAddSlow(position, value);

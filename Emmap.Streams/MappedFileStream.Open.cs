@@ -100,9 +100,13 @@ public sealed partial class MappedFileStream
         long preallocationSize,
         UnixFileMode? createMode)
     {
-        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
+        if (OperatingSystem.IsWindows())
         {
-            throw new PlatformNotSupportedException("Emmap.Streams maps files with the Unix mmap API: Linux and macOS are supported.");
+            CheckWindows();
+        }
+        else if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
+        {
+            throw new PlatformNotSupportedException("Emmap.Streams supports Linux, macOS and Windows 10 version 1803 or later.");
         }
 
         if (!BitConverter.IsLittleEndian)
@@ -189,7 +193,7 @@ public sealed partial class MappedFileStream
                 long preallocation = mode == FileMode.Create ? preallocationSize : 0;
                 return (OpenHandle(fullPath, FileMode.CreateNew, access, share, fileOptions, preallocation, createMode), true, true);
             }
-            catch (IOException ex) when (ex.HResult == UnixConstants.ErrorExists)
+            catch (IOException ex) when (NativeErrors.IsAlreadyExists(ex))
             {
                 // Something is there: a file, a directory, or a symbolic link.
             }
@@ -225,6 +229,13 @@ public sealed partial class MappedFileStream
         if (createMode is { } permissions && !OperatingSystem.IsWindows())
         {
             open.UnixCreateMode = permissions;
+        }
+
+        if (OperatingSystem.IsWindows() && access == FileAccess.Write)
+        {
+            // A writable view needs a handle that may read too; Windows enforces the sharing of every handle, so the mapping
+            // may have to use a duplicate of this one (see NativeFile.Reopen).
+            open.Access = FileAccess.ReadWrite;
         }
 
         return new FileStream(fullPath, open);
@@ -323,6 +334,21 @@ public sealed partial class MappedFileStream
                 Options = o,
             };
         }
+    }
+
+    /// <summary>
+    /// Windows: the mapping layer needs address-space placeholders (Windows 10 version 1803) and a 64-bit process; anything
+    /// else gets a <see cref="PlatformNotSupportedException"/> naming what is missing, before anything on disk is touched.
+    /// </summary>
+    [System.Runtime.Versioning.SupportedOSPlatform("windows")]
+    private static void CheckWindows()
+    {
+        if (!Environment.Is64BitProcess)
+        {
+            throw new PlatformNotSupportedException("Emmap.Streams on Windows needs a 64-bit process (x64 or Arm64).");
+        }
+
+        Native.Windows.WindowsFeatures.ThrowIfNoPlaceholders();
     }
 
     private static NotSupportedException NotRegular(string fullPath) =>

@@ -1,6 +1,5 @@
 using System;
 using System.Buffers;
-using System.Diagnostics;
 using System.Globalization;
 using System.Threading;
 using Emmap.Streams.Testing;
@@ -217,9 +216,7 @@ internal static class QueueCommands
 
             if ((point == "any" || point == name) && Interlocked.Decrement(ref remaining) == 0)
             {
-                Console.Out.Flush();
-                Process.GetCurrentProcess().Kill();
-                Thread.Sleep(Timeout.Infinite);
+                SelfKill.Now();
             }
         };
     }

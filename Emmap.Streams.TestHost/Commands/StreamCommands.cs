@@ -1,7 +1,6 @@
 using System;
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Text;
@@ -132,7 +131,7 @@ internal static class StreamCommands
                         {
                             if (name == point)
                             {
-                                Process.GetCurrentProcess().Kill();
+                                SelfKill.Now();
                             }
                         };
                         Answer("armed");
@@ -179,7 +178,7 @@ internal static class StreamCommands
                     Thread.Sleep(Timeout.Infinite);
                 }
 
-                Process.GetCurrentProcess().Kill();
+                SelfKill.Now();
             };
         }
 

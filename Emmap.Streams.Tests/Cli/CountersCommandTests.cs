@@ -40,7 +40,7 @@ public sealed class CountersCommandTests
 
         result.ExitCode.ShouldBe(0, result.ToString());
         result.Lines.ShouldBe(new[] { $"created '{_path}' with 3 counters, all 0" });
-        byte[] bytes = File.ReadAllBytes(_path);
+        byte[] bytes = SharedFile.ReadAllBytes(_path);
         bytes.Length.ShouldBe(40);
         bytes[..8].ShouldBe("EMMAP01\n"u8.ToArray());
         BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(8)).ShouldBe(3);
@@ -63,13 +63,13 @@ public sealed class CountersCommandTests
     public void Create_ExistingFileWithOtherCount_ExitsWithCountMismatchAndLeavesFile()
     {
         WriteCounters(5, 6);
-        byte[] before = File.ReadAllBytes(_path);
+        byte[] before = SharedFile.ReadAllBytes(_path);
 
         CliResult result = EmmapCli.Run("counters", _path, "create", "3");
 
         result.ExitCode.ShouldBe(CountMismatch, result.ToString());
         result.Error.ShouldContain("already has 2 counters, not 3");
-        File.ReadAllBytes(_path).ShouldBe(before);
+        SharedFile.ReadAllBytes(_path).ShouldBe(before);
     }
 
     [Test]
@@ -181,7 +181,7 @@ public sealed class CountersCommandTests
 
         result.ExitCode.ShouldBe(Invalid, result.ToString());
         result.Error.ShouldContain("not a counter file");
-        File.ReadAllBytes(_path).ShouldBe(garbage);
+        SharedFile.ReadAllBytes(_path).ShouldBe(garbage);
     }
 
     [Test]
@@ -244,7 +244,7 @@ public sealed class CountersCommandTests
         result.ExitCode.ShouldBe(Invalid, result.ToString());
         (result.Output + result.Error).ShouldNotContain("   at ");
         (result.Output + result.Error).ShouldNotContain("Exception");
-        File.ReadAllText(_path).ShouldBe("garbage");
+        SharedFile.ReadAllText(_path).ShouldBe("garbage");
     }
 
     [Test]

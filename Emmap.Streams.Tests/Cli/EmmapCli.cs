@@ -25,6 +25,10 @@ internal static class EmmapCli
         }
 
         process.WaitForExit();
-        return new CliResult(process.ExitCode, output.GetAwaiter().GetResult(), error.GetAwaiter().GetResult());
+        // The command writes the platform's line ending; the tests compare lines.
+        return new CliResult(
+            process.ExitCode,
+            output.GetAwaiter().GetResult().ReplaceLineEndings("\n"),
+            error.GetAwaiter().GetResult().ReplaceLineEndings("\n"));
     }
 }

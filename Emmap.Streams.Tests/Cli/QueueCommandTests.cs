@@ -120,7 +120,7 @@ public sealed class QueueCommandTests
             }
         }
 
-        byte[] bytes = File.ReadAllBytes(QueuePath);
+        byte[] bytes = SharedFile.ReadAllBytes(QueuePath);
         bytes[1024 + (6 * 128) + 40] ^= 0x01;
         File.WriteAllBytes(QueuePath, bytes);
 
@@ -130,7 +130,7 @@ public sealed class QueueCommandTests
         output.ShouldStartWith("DAMAGED: ");
         output.ShouldContain("6 items");
         output.ShouldContain("fails its check");
-        File.ReadAllBytes(QueuePath).ShouldBe(bytes);
+        SharedFile.ReadAllBytes(QueuePath).ShouldBe(bytes);
     }
 
     [Test]
@@ -225,7 +225,7 @@ public sealed class QueueCommandTests
 
         result.ExitCode.ShouldBe(Invalid, result.ToString());
         (verb == "verify" ? result.Output : result.Error).ShouldMatch("(?i)not an? (Emmap.Streams )?queue");
-        File.ReadAllBytes(QueuePath).ShouldBe(content);
+        SharedFile.ReadAllBytes(QueuePath).ShouldBe(content);
         NoStackTrace(result);
     }
 
@@ -238,13 +238,13 @@ public sealed class QueueCommandTests
             queue.Push("two"u8);
         }
 
-        byte[] before = File.ReadAllBytes(QueuePath);
+        byte[] before = SharedFile.ReadAllBytes(QueuePath);
         DateTime written = File.GetLastWriteTimeUtc(QueuePath);
 
         CliResult result = verb.Length == 0 ? Emmap() : Emmap(verb);
 
         result.ExitCode.ShouldBe(0, result.ToString());
-        File.ReadAllBytes(QueuePath).ShouldBe(before);
+        SharedFile.ReadAllBytes(QueuePath).ShouldBe(before);
         File.GetLastWriteTimeUtc(QueuePath).ShouldBe(written);
     }
 
@@ -279,13 +279,13 @@ public sealed class QueueCommandTests
             queue.Push("kept"u8);
         }
 
-        byte[] before = File.ReadAllBytes(QueuePath);
+        byte[] before = SharedFile.ReadAllBytes(QueuePath);
 
         CliResult result = verb == "push" ? Emmap("push", "two", "words") : Emmap(verb, "extra");
 
         result.ExitCode.ShouldBe(Usage, result.ToString());
         result.Error.ShouldContain(verb == "push" ? "'words'" : "'extra'");
-        File.ReadAllBytes(QueuePath).ShouldBe(before);
+        SharedFile.ReadAllBytes(QueuePath).ShouldBe(before);
     }
 
     [Test]
@@ -325,7 +325,7 @@ public sealed class QueueCommandTests
     {
         string path = _dir.File("counters.bin");
         MappedCounters.Open(path, 2).Dispose();
-        byte[] bytes = File.ReadAllBytes(path);
+        byte[] bytes = SharedFile.ReadAllBytes(path);
         File.Delete(path);
         return bytes;
     }

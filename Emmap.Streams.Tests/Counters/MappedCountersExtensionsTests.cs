@@ -37,7 +37,7 @@ public sealed class MappedCountersExtensionsTests
 
         counters.Count.ShouldBe(3);
         counters.Increment(2, 9).ShouldBe(0);
-        byte[] bytes = File.ReadAllBytes(_path);
+        byte[] bytes = SharedFile.ReadAllBytes(_path);
         bytes[..8].ShouldBe(s_magic);
         BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(8)).ShouldBe(3);
         BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(32)).ShouldBe(9);
@@ -93,7 +93,7 @@ public sealed class MappedCountersExtensionsTests
 
         Should.Throw<InvalidDataException>(() => stream.AsCounters(0, leaveOpen: true)).Message.ShouldContain("all zeros");
 
-        File.ReadAllBytes(_path).ShouldBe(new byte[32]);
+        SharedFile.ReadAllBytes(_path).ShouldBe(new byte[32]);
     }
 
     [Test]
@@ -103,7 +103,7 @@ public sealed class MappedCountersExtensionsTests
 
         Should.Throw<InvalidDataException>(() => stream.AsCounters(2, leaveOpen: true));
 
-        File.ReadAllBytes(_path).ShouldBe(new byte[40]);
+        SharedFile.ReadAllBytes(_path).ShouldBe(new byte[40]);
     }
 
     [Test]
@@ -111,11 +111,11 @@ public sealed class MappedCountersExtensionsTests
     {
         using MappedFileStream stream = CreateStream(32);
         stream.WriteAt(31, [1]);
-        byte[] before = File.ReadAllBytes(_path);
+        byte[] before = SharedFile.ReadAllBytes(_path);
 
         Should.Throw<InvalidDataException>(() => stream.AsCounters(2, leaveOpen: true));
 
-        File.ReadAllBytes(_path).ShouldBe(before);
+        SharedFile.ReadAllBytes(_path).ShouldBe(before);
     }
 
     [Test]
@@ -126,7 +126,7 @@ public sealed class MappedCountersExtensionsTests
 
         Should.Throw<InvalidDataException>(() => stream.AsCounters(2, leaveOpen: true));
 
-        File.ReadAllBytes(_path).ShouldBe(new byte[32]);
+        SharedFile.ReadAllBytes(_path).ShouldBe(new byte[32]);
     }
 
     [Test]
@@ -159,7 +159,7 @@ public sealed class MappedCountersExtensionsTests
             counters.Count.ShouldBe(2);
         }
 
-        File.ReadAllBytes(_path)[..8].ShouldBe(s_magic);
+        SharedFile.ReadAllBytes(_path)[..8].ShouldBe(s_magic);
     }
 
     [Test]
@@ -176,7 +176,7 @@ public sealed class MappedCountersExtensionsTests
             counters.Path.ShouldBe(_path);
         }
 
-        byte[] bytes = File.ReadAllBytes(_path);
+        byte[] bytes = SharedFile.ReadAllBytes(_path);
         bytes[..64].ShouldBe(prefix);
         bytes[64..72].ShouldBe(s_magic);
         BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(72)).ShouldBe(2);
@@ -194,7 +194,7 @@ public sealed class MappedCountersExtensionsTests
 
         ex.ParamName.ShouldBe("stream");
         ex.Message.ShouldContain("file offset 4");
-        File.ReadAllBytes(_path).ShouldBe(new byte[64]);
+        SharedFile.ReadAllBytes(_path).ShouldBe(new byte[64]);
     }
 
     [Test]

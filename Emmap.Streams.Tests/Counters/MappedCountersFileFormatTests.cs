@@ -78,7 +78,7 @@ public sealed class MappedCountersFileFormatTests
             counters.Increment(1, 0x101).ShouldBe(-1);
         }
 
-        File.ReadAllBytes(_path).ShouldBe([.. s_magic, .. Count(3), .. Slot(15), .. Slot(0x100), .. Slot(7)]);
+        SharedFile.ReadAllBytes(_path).ShouldBe([.. s_magic, .. Count(3), .. Slot(15), .. Slot(0x100), .. Slot(7)]);
     }
 
     [Test]
@@ -94,7 +94,7 @@ public sealed class MappedCountersFileFormatTests
         }
 
         // emmap-spec.md §5.2, verified on emmap: "EMMAP01\n", 2:64/little, 15:64/native, 0:64.
-        File.ReadAllBytes(_path).ShouldBe(
+        SharedFile.ReadAllBytes(_path).ShouldBe(
         [
             0x45, 0x4D, 0x4D, 0x41, 0x50, 0x30, 0x31, 0x0A,
             0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
@@ -110,7 +110,7 @@ public sealed class MappedCountersFileFormatTests
         {
         }
 
-        byte[] bytes = File.ReadAllBytes(_path);
+        byte[] bytes = SharedFile.ReadAllBytes(_path);
         bytes.Length.ShouldBe(16 + (8 * count));
         bytes[..8].ShouldBe(s_magic);
         BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(8)).ShouldBe((ulong)count);
@@ -140,7 +140,7 @@ public sealed class MappedCountersFileFormatTests
             Should.Throw<InvalidDataException>(() => MappedCounters.Open(_path, count, new MappedCountersOptions { Access = FileAccess.Read }));
         }
 
-        File.ReadAllBytes(_path).ShouldBe(content);
+        SharedFile.ReadAllBytes(_path).ShouldBe(content);
         File.GetLastWriteTimeUtc(_path).ShouldBe(modified);
         Directory.GetFileSystemEntries(_dir.Path).ShouldBe(new[] { _path });
     }
@@ -156,7 +156,7 @@ public sealed class MappedCountersFileFormatTests
             Should.Throw<InvalidDataException>(() => stream.AsCounters(0, leaveOpen: true));
         }
 
-        File.ReadAllBytes(_path).ShouldBe(content);
+        SharedFile.ReadAllBytes(_path).ShouldBe(content);
     }
 
     [Test]

@@ -78,7 +78,7 @@ public sealed class MappedCountersModelTests
                     BinaryPrimitives.WriteInt64LittleEndian(expected.AsSpan(16 + (8 * i)), model[i]);
                 }
 
-                File.ReadAllBytes(path).ShouldBe(expected);
+                SharedFile.ReadAllBytes(path).ShouldBe(expected);
                 File.Delete(path);
             },
             iter: 150,

@@ -152,7 +152,7 @@ public sealed class MappedCountersProcessTests
         }
 
         // No flush anywhere: the increments were in the page cache the moment each call returned.
-        byte[] header = File.ReadAllBytes(_path)[..16];
+        byte[] header = SharedFile.ReadAllBytes(_path)[..16];
         header.ShouldBe([.. "EMMAP01\n"u8, 2, 0, 0, 0, 0, 0, 0, 0]);
         using var reopened = MappedCounters.Open(_path, 2);
         long value = reopened.Read(1);

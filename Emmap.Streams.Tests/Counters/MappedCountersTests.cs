@@ -146,14 +146,14 @@ public sealed class MappedCountersTests
             counters.Set(1, -1);
         }
 
-        byte[] before = File.ReadAllBytes(_path);
+        byte[] before = SharedFile.ReadAllBytes(_path);
 
         var ex = Should.Throw<ArgumentException>(() => MappedCounters.Open(_path, otherCount));
 
         ex.GetType().ShouldBe(typeof(ArgumentException));
         ex.ParamName.ShouldBe("count");
         ex.Message.ShouldContain("has 2 counters");
-        File.ReadAllBytes(_path).ShouldBe(before);
+        SharedFile.ReadAllBytes(_path).ShouldBe(before);
     }
 
     [Test]
@@ -215,7 +215,7 @@ public sealed class MappedCountersTests
             writer.Set(1, 77);
         }
 
-        byte[] before = File.ReadAllBytes(_path);
+        byte[] before = SharedFile.ReadAllBytes(_path);
         using var reader = MappedCounters.Open(_path, 0, new MappedCountersOptions { Access = FileAccess.Read });
 
         reader.Count.ShouldBe(2);
@@ -224,7 +224,7 @@ public sealed class MappedCountersTests
         Should.Throw<NotSupportedException>(() => reader.Decrement(1));
         Should.Throw<NotSupportedException>(() => reader.Set(1, 0));
         Should.Throw<NotSupportedException>(() => reader.CompareExchange(1, 0, 77));
-        File.ReadAllBytes(_path).ShouldBe(before);
+        SharedFile.ReadAllBytes(_path).ShouldBe(before);
     }
 
     [Test]
@@ -344,7 +344,7 @@ public sealed class MappedCountersTests
     public void Operations_IndexOutOfRange_ThrowArgumentOutOfRangeAndChangeNothing([Values(-1, 3, 4, int.MaxValue, int.MinValue)] int index)
     {
         using var counters = MappedCounters.Open(_path, 3);
-        byte[] before = File.ReadAllBytes(_path);
+        byte[] before = SharedFile.ReadAllBytes(_path);
 
         Should.Throw<ArgumentOutOfRangeException>(() => counters.Increment(index)).ParamName.ShouldBe("index");
         Should.Throw<ArgumentOutOfRangeException>(() => counters.Decrement(index)).ParamName.ShouldBe("index");
@@ -352,7 +352,7 @@ public sealed class MappedCountersTests
         Should.Throw<ArgumentOutOfRangeException>(() => counters.CompareExchange(index, 1, 0)).ParamName.ShouldBe("index");
         Should.Throw<ArgumentOutOfRangeException>(() => counters.Read(index)).ParamName.ShouldBe("index");
 
-        File.ReadAllBytes(_path).ShouldBe(before);
+        SharedFile.ReadAllBytes(_path).ShouldBe(before);
     }
 
     [Test]
@@ -380,7 +380,7 @@ public sealed class MappedCountersTests
         counters.Flush();
         counters.Flush(flushToDisk: true);
 
-        File.ReadAllBytes(_path)[24..].ShouldBe(new byte[] { 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11 });
+        SharedFile.ReadAllBytes(_path)[24..].ShouldBe(new byte[] { 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11 });
     }
 
     [Test]

@@ -59,7 +59,7 @@ public sealed class MappedQueueTests
 
         Should.Throw<InvalidDataException>(() => MappedQueue.Open(QueuePath, 4096, new QueueOptions { AutoUnlink = true }));
 
-        File.ReadAllBytes(QueuePath).ShouldBe(content);
+        SharedFile.ReadAllBytes(QueuePath).ShouldBe(content);
     }
 
     [Test]

@@ -196,11 +196,11 @@ public sealed class QueueDamageTests
         string path = WriteImage(image);
 
         List<long> first = ReadAll(path, readOnly: false, pop: false);
-        byte[] afterFirst = File.ReadAllBytes(path);
+        byte[] afterFirst = SharedFile.ReadAllBytes(path);
         List<long> second = ReadAll(path, readOnly: false, pop: false);
 
         second.ShouldBe(first);
-        File.ReadAllBytes(path).AsSpan(1024).SequenceEqual(afterFirst.AsSpan(1024)).ShouldBeTrue();
+        SharedFile.ReadAllBytes(path).AsSpan(1024).SequenceEqual(afterFirst.AsSpan(1024)).ShouldBeTrue();
     }
 
     [TestCase(Scenario.Push)]
@@ -430,7 +430,7 @@ public sealed class QueueDamageTests
             fill(queue);
         }
 
-        byte[] image = File.ReadAllBytes(path);
+        byte[] image = SharedFile.ReadAllBytes(path);
         File.Delete(path);
         return WithoutExactCheckpoint(image);
     }

@@ -1,4 +1,5 @@
 using System.IO;
+using Emmap.Streams.Tests.Support;
 using NUnit.Framework;
 using Shouldly;
 
@@ -25,8 +26,8 @@ public sealed class DropInReadme
         FileStreamSample();
 
         // README promises:
-        File.ReadAllBytes(path).ShouldBe(File.ReadAllBytes(filePath));
-        File.ReadAllText(path).ShouldBe("appended through a memory mapping\nappended through a memory mapping\n");
+        SharedFile.ReadAllBytes(path).ShouldBe(SharedFile.ReadAllBytes(filePath));
+        SharedFile.ReadAllText(path).ShouldBe("appended through a memory mapping\nappended through a memory mapping\n");
 
         static void Sample()
         {

@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Linq;
+using Emmap.Streams.Tests.Support;
 using NUnit.Framework;
 using Shouldly;
 
@@ -57,7 +58,7 @@ public sealed class StreamReadme
 
             // README promises:
             binary.Memory.Length.ShouldBe(40);
-            File.ReadAllBytes(path).Length.ShouldBe(168);
+            SharedFile.ReadAllBytes(path).Length.ShouldBe(168);
         }
     }
 
@@ -78,7 +79,7 @@ public sealed class StreamReadme
 
             // README promises:
             window.Length.ShouldBe(200);
-            File.ReadAllBytes(path)[8100].ShouldBe((byte)'s');
+            SharedFile.ReadAllBytes(path)[8100].ShouldBe((byte)'s');
         }
     }
 
@@ -123,7 +124,7 @@ public sealed class StreamReadme
 
             // README promises:
             line.ShouldBe("abcdefg\n"u8.ToArray());
-            File.ReadAllBytes(path)[..8].ShouldBe("abcdefg\n"u8.ToArray());
+            SharedFile.ReadAllBytes(path)[..8].ShouldBe("abcdefg\n"u8.ToArray());
         }
     }
 

@@ -38,7 +38,7 @@ public sealed class MappedFileStreamCrossProcessTests
         // Child to parent: this mapping, opened before the write, shows it; so does a plain file read.
         child.Ask("write 20 from child").ShouldBe("ok");
         Read(stream, 20, 10).ShouldBe("from child");
-        Encoding.ASCII.GetString(File.ReadAllBytes(_path), 20, 10).ShouldBe("from child");
+        Encoding.ASCII.GetString(SharedFile.ReadAllBytes(_path), 20, 10).ShouldBe("from child");
 
         child.ShouldExitWith(0);
     }
@@ -49,7 +49,7 @@ public sealed class MappedFileStreamCrossProcessTests
         string written = ChildHostWrite("persisted", "shared");
 
         written.ShouldBe("written");
-        Encoding.ASCII.GetString(File.ReadAllBytes(_path), 5, 9).ShouldBe("persisted");
+        Encoding.ASCII.GetString(SharedFile.ReadAllBytes(_path), 5, 9).ShouldBe("persisted");
     }
 
     [Test]
@@ -73,10 +73,10 @@ public sealed class MappedFileStreamCrossProcessTests
         child.Ask("read 0 6").ShouldBe("secret");
 
         Read(stream, 0, 6).ShouldBe("......");
-        File.ReadAllBytes(_path)[..6].ShouldBe(new byte[6]);
+        SharedFile.ReadAllBytes(_path)[..6].ShouldBe(new byte[6]);
         ChildHost.Run("stream-read", _path, "0", "6").ShouldBe("\0\0\0\0\0\0");
         child.ShouldExitWith(0);
-        File.ReadAllBytes(_path).ShouldBe(new byte[128]);
+        SharedFile.ReadAllBytes(_path).ShouldBe(new byte[128]);
     }
 
     [Test]

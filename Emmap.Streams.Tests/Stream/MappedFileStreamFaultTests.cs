@@ -72,7 +72,7 @@ public sealed class MappedFileStreamFaultTests
             stream.WriteAt(100, "inside"u8);
         }
 
-        File.ReadAllBytes(_path)[100..106].ShouldBe("inside"u8.ToArray());
+        SharedFile.ReadAllBytes(_path)[100..106].ShouldBe("inside"u8.ToArray());
     }
 
     [Test]

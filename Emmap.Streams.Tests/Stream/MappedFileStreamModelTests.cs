@@ -136,7 +136,7 @@ public sealed class MappedFileStreamModelTests
             }
         }
 
-        byte[] file = File.ReadAllBytes(path);
+        byte[] file = SharedFile.ReadAllBytes(path);
         if (configuration == Configuration.Private)
         {
             file.ShouldBe(initialFile);
@@ -226,7 +226,7 @@ public sealed class MappedFileStreamModelTests
             handles[1].Dispose();
         }
 
-        File.ReadAllBytes(path).ShouldBe(model.ToArray());
+        SharedFile.ReadAllBytes(path).ShouldBe(model.ToArray());
     }
 
     private static byte[] Data(int a, int b)

@@ -147,7 +147,7 @@ public sealed class MappedFileStreamResizeTests
             stream.Length.ShouldBe(1001);
         }
 
-        byte[] bytes = File.ReadAllBytes(_path);
+        byte[] bytes = SharedFile.ReadAllBytes(_path);
         bytes.Length.ShouldBe(1001);
         bytes[1000].ShouldBe(unchecked((byte)999));
     }

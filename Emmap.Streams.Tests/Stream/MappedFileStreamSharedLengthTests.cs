@@ -71,7 +71,7 @@ public sealed class MappedFileStreamSharedLengthTests
             writers.ForEach(writer => writer.Dispose());
         }
 
-        byte[] file = File.ReadAllBytes(_path);
+        byte[] file = SharedFile.ReadAllBytes(_path);
         file.Length.ShouldBe((1 + (3 * Count)) * RecordSize, "the last process to close leaves exactly the data on disk");
         var next = new Dictionary<int, int> { [0] = 0, [1] = 0, [2] = 0, [3] = 0 };
         for (int at = 0; at < file.Length; at += RecordSize)
@@ -103,7 +103,7 @@ public sealed class MappedFileStreamSharedLengthTests
         append.Result.ShouldBe(RecordSize);
         mine.Length.ShouldBe(2 * RecordSize);
         mine.Dispose();
-        File.ReadAllBytes(_path).ShouldBe([.. Record(0, 0), .. Record(1, 0)]);
+        SharedFile.ReadAllBytes(_path).ShouldBe([.. Record(0, 0), .. Record(1, 0)]);
     }
 
     [Test]
@@ -198,7 +198,7 @@ public sealed class MappedFileStreamSharedLengthTests
             b.ShouldExitWith(0);
         }
 
-        byte[] file = File.ReadAllBytes(_path);
+        byte[] file = SharedFile.ReadAllBytes(_path);
         file.Length.ShouldBe(9475);
         file[..5376].ShouldAllBe(x => x == 'a');
         file[5376..9472].ShouldAllBe(x => x == 'b');
@@ -337,6 +337,30 @@ public sealed class MappedFileStreamSharedLengthTests
         int sequence = BinaryPrimitives.ReadInt32LittleEndian(record[4..]);
         record[8..].ToArray().ShouldAllBe(b => b == (byte)id, $"record {id}/{sequence} is whole");
         return (id, sequence);
+    }
+
+    [Test]
+    public void Release_RacingTheLastClose_NeverRetriesATrimThroughTheClosedState()
+    {
+        // Another process maps the file, so this process's shrink cannot truncate it: the trim stays pending past the close.
+        File.WriteAllBytes(_path, new byte[8192]);
+        using var child = ChildHost.Start("stream-session", _path, "shared");
+        child.ReadLine().ShouldBe("ready");
+        Streams.Mapping.FileEntry entry;
+        using (MappedFileStream stream = Open())
+        {
+            entry = stream.View.Entry;
+            stream.SetLength(100);
+            entry.PendingTrim.ShouldBeTrue();
+        }
+
+        // What a release that lost the race with the last close does next: the entry is closed, its shared words unmapped.
+        // Touching them would fault the process.
+        entry.RetryPendingTrim();
+        new FileInfo(_path).Length.ShouldBe(8192);
+
+        child.ShouldExitWith(0);
+        new FileInfo(_path).Length.ShouldBe(100);
     }
 
     private MappedFileStream Open() =>

@@ -107,7 +107,7 @@ public sealed class StreamExtensionsTests
         Should.Throw<NotSupportedException>(() => file.WriteAt(0, "x"u8));
         Should.Throw<NotSupportedException>(() => memory.WriteAt(0, "x"u8));
 
-        File.ReadAllBytes(path).ShouldBe("data"u8.ToArray());
+        SharedFile.ReadAllBytes(path).ShouldBe("data"u8.ToArray());
     }
 
     [Test]

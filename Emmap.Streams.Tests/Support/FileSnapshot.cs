@@ -12,7 +12,7 @@ public sealed class FileSnapshot
     private FileSnapshot(string path)
     {
         _path = path;
-        _bytes = File.Exists(path) ? File.ReadAllBytes(path) : null;
+        _bytes = File.Exists(path) ? SharedFile.ReadAllBytes(path) : null;
     }
 
     public static FileSnapshot Take(string path) => new(path);
@@ -26,6 +26,6 @@ public sealed class FileSnapshot
         }
 
         File.Exists(_path).ShouldBeTrue($"'{_path}' should still exist");
-        File.ReadAllBytes(_path).ShouldBe(_bytes, $"'{_path}' should be unchanged");
+        SharedFile.ReadAllBytes(_path).ShouldBe(_bytes, $"'{_path}' should be unchanged");
     }
 }

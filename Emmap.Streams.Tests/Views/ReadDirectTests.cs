@@ -61,7 +61,7 @@ public sealed class ReadDirectTests
         byte[] read = new byte[4];
         stream.ReadAt(Page - 2, read).ShouldBe(4);
         read.ShouldBe("edit"u8.ToArray());
-        File.ReadAllBytes(_path)[(Page - 2)..(Page + 2)].ShouldBe("edit"u8.ToArray());
+        SharedFile.ReadAllBytes(_path)[(Page - 2)..(Page + 2)].ShouldBe("edit"u8.ToArray());
     }
 
     [Test]
@@ -69,13 +69,13 @@ public sealed class ReadDirectTests
     {
         var stream = OpenWritable();
         IMemoryOwner<byte> view = stream.ReadDirect(0, 2 * Page);
-        byte[] expected = File.ReadAllBytes(_path);
+        byte[] expected = SharedFile.ReadAllBytes(_path);
 
         stream.Dispose();
 
         view.Memory.ToArray().ShouldBe(expected);
         "after"u8.CopyTo(view.Memory.Span);
-        File.ReadAllBytes(_path)[..5].ShouldBe("after"u8.ToArray());
+        SharedFile.ReadAllBytes(_path)[..5].ShouldBe("after"u8.ToArray());
         view.Dispose();
     }
 
@@ -181,7 +181,7 @@ public sealed class ReadDirectTests
         stream.Dispose();
 
         ProcessMaps.Maps(_path).ShouldBeTrue();
-        new ReadOnlySpan<byte>(pin.Pointer, 16).ToArray().ShouldBe(File.ReadAllBytes(_path)[..16]);
+        new ReadOnlySpan<byte>(pin.Pointer, 16).ToArray().ShouldBe(SharedFile.ReadAllBytes(_path)[..16]);
         pin.Dispose();
 
         ProcessMaps.Maps(_path).ShouldBeFalse();
@@ -207,7 +207,7 @@ public sealed class ReadDirectTests
     [Test]
     public void ReadDirect_PrivateStream_WritesThroughTheViewStayPrivate()
     {
-        byte[] original = File.ReadAllBytes(_path);
+        byte[] original = SharedFile.ReadAllBytes(_path);
         using var stream = MappedFileStream.Open(_path, new MapOptions { Access = FileAccess.ReadWrite, Sharing = MapSharing.Private });
         using IMemoryOwner<byte> view = stream.ReadDirect(0, 4);
 
@@ -216,7 +216,7 @@ public sealed class ReadDirectTests
         byte[] read = new byte[4];
         stream.ReadAt(0, read);
         read.ShouldBe("mine"u8.ToArray());
-        File.ReadAllBytes(_path).ShouldBe(original);
+        SharedFile.ReadAllBytes(_path).ShouldBe(original);
     }
 
     [Test]
@@ -226,7 +226,7 @@ public sealed class ReadDirectTests
 
         using IMemoryOwner<byte> view = stream.ReadDirect(Page, 8);
 
-        view.Memory.ToArray().ShouldBe(File.ReadAllBytes(_path)[Page..(Page + 8)]);
+        view.Memory.ToArray().ShouldBe(SharedFile.ReadAllBytes(_path)[Page..(Page + 8)]);
     }
 
     [TestCase("shared")]
@@ -234,12 +234,12 @@ public sealed class ReadDirectTests
     public void ReadDirect_WriteThroughAViewOfAReadOnlyStream_DoesNotCrashAndNeverReachesTheFile(string sharing)
     {
         // A misuse (the stream is read-only), run in a child process so a fault could not take the test run down.
-        byte[] before = File.ReadAllBytes(_path);
+        byte[] before = SharedFile.ReadAllBytes(_path);
 
         string output = ChildHost.Run("stream-view-write", _path, "oops", sharing);
 
         output.Split('\n')[0].ShouldBe("oops", "the write stays in the child's own copy of the page");
-        File.ReadAllBytes(_path).ShouldBe(before);
+        SharedFile.ReadAllBytes(_path).ShouldBe(before);
     }
 
     private static unsafe bool SameAddress(Memory<byte> a, Memory<byte> b)

@@ -35,7 +35,7 @@ public sealed class ViewConcurrencyTests
     [LinuxOnly("reads /proc/self/maps and /proc/self/fd to see what is mapped and open")]
     public void ReadDirectAndReadSequence_RacingWithDispose_OnlyObjectDisposedAndKeptViewsStayValid()
     {
-        byte[] expected = File.ReadAllBytes(_path);
+        byte[] expected = SharedFile.ReadAllBytes(_path);
         var stream = MappedFileStream.Open(_path, new MapOptions { Access = FileAccess.ReadWrite });
         var failures = new ConcurrentQueue<Exception>();
         var kept = new ConcurrentBag<(long Position, IDisposable Owner, Func<byte[]> Read)>();

@@ -161,7 +161,7 @@ public sealed class ZeroCopyParsingTests
     /// <summary>Overwrites the bytes right after <paramref name="marker"/> with <paramref name="replacement"/>, through plain file I/O.</summary>
     private static void ChangeFile(string path, string marker, string replacement)
     {
-        int at = File.ReadAllText(path).IndexOf(marker, StringComparison.Ordinal);
+        int at = SharedFile.ReadAllText(path).IndexOf(marker, StringComparison.Ordinal);
         at.ShouldBeGreaterThanOrEqualTo(0);
         ChangeFile(path, at + marker.Length, replacement);
     }

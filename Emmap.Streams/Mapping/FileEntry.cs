@@ -21,8 +21,11 @@ namespace Emmap.Streams.Mapping;
 /// <item><b>Other processes</b> see the change at their next refresh: the length is shared, the pages they map stay valid.</item>
 /// </list>
 /// Sizes in this type are in file coordinates. Members marked "under the gate" require <see cref="Gate"/> to be held.
+/// On Windows, which refuses to truncate a file below a view of it, no view is taken out while the file is in use: a
+/// shrink zeroes the cut bytes in place and the truncation waits until the last release in the process
+/// (<c>FileEntry.Windows.cs</c>).
 /// </summary>
-internal sealed class FileEntry
+internal sealed partial class FileEntry
 {
     internal readonly Lock Gate = new();
     internal readonly FileIdentity Identity;
@@ -50,6 +53,13 @@ internal sealed class FileEntry
 
     // False once a detach could not replace this process's file pages: from then on this process never truncates the file.
     private bool _mayTruncate = true;
+
+    // True once closed (under the gate): the shared state is gone, so nothing may begin a size change any more.
+    private bool _closed;
+
+    // Windows: regions of released states that still map the file until their finalizers run (under the gate). Each holds a
+    // registry reference, so the file is closed (and trimmed) only once they are gone.
+    private int _deferredRegions;
 
     internal FileEntry(FileIdentity identity, string path, FileStream file, bool writable, bool holdsSharingLock = false)
     {
@@ -92,11 +102,29 @@ internal sealed class FileEntry
 
             FileStream old = _file;
             SafeFileHandle handle = file.SafeFileHandle;
+            if (Platform.IsWindows && Shared is { } mapped)
+            {
+                // Views cannot be replaced in place: map the file again, shared and writable, and move there. The old region
+                // keeps its copy-on-write views for the views and racing accesses made on it.
+                Region region;
+                try
+                {
+                    region = MapWholeFile(handle, PhysicalLength, writable: true, Path);
+                }
+                catch
+                {
+                    file.Dispose();
+                    throw;
+                }
+
+                mapped.MoveTo(region);
+            }
+
             _shared.Upgrade(handle);
             _file = file;
             _handle = handle;
             Writable = true;
-            if (Shared is { } shared)
+            if (!Platform.IsWindows && Shared is { } shared)
             {
                 // Same pages, now shared with the file: MAP_FIXED replaces the copy-on-write mapping in one step.
                 shared.Region.ShareWrites(handle, Path);
@@ -281,9 +309,7 @@ internal sealed class FileEntry
             return existing;
         }
 
-        long physical = Volatile.Read(ref _shared.Physical);
-        Region region = Region.Reserve(physical, Protection, shared: Writable);
-        region.MapFileTo(physical, Handle, Path);
+        Region region = MapWholeFile(Handle, Volatile.Read(ref _shared.Physical), Writable, Path);
         var state = new MappingState(this, region, Volatile.Read(ref _shared.Length), isPrivate: false);
         state.InitializeRef();
         state.Handles = 1;
@@ -384,6 +410,8 @@ internal sealed class FileEntry
     {
         lock (Gate)
         {
+            // From here on the shared words are unmapped: a release racing with this close must not retry a trim through them.
+            _closed = true;
             if (!Writable && !_shared.IsShared)
             {
                 // A read-only process with its state in its own memory: no size to trim, no page to delete, no lock needed.
@@ -401,6 +429,10 @@ internal sealed class FileEntry
                     if (Writable && _mayTruncate && Volatile.Read(ref _shared.Physical) > Volatile.Read(ref _shared.Length))
                     {
                         Truncate(Volatile.Read(ref _shared.Length));
+                    }
+                    else if (Platform.IsWindows && !Writable && Volatile.Read(ref _shared.Physical) > Volatile.Read(ref _shared.Length))
+                    {
+                        TrimAsLastReaderWindows(Volatile.Read(ref _shared.Length));
                     }
 
                     // The page may go once the file on disk says all it says; a truncation still owed (by a process that
@@ -447,17 +479,16 @@ internal sealed class FileEntry
         }
 
         Region region = shared.Region;
-        if (region.CanHold(end))
+        if (region.CanMapFileTo(end))
         {
             region.MapFileTo(end, Handle, Path);
             return;
         }
 
-        // Past the reservation: map the file again in a larger one. The old region keeps mapping the
-        // same file pages (shared, so coherent) for views and racing accesses until it is unreachable.
-        Region larger = Region.Reserve(end, Protection, shared: Writable);
-        larger.MapFileTo(end, Handle, Path);
-        shared.MoveTo(larger);
+        // Past the reservation (or, on Windows, past a view that ends off the 64 KiB grid): map the file again in a larger
+        // one. The old region keeps mapping the same file pages (shared, so coherent) for views and racing accesses until it
+        // is unreachable.
+        shared.MoveTo(MapWholeFile(Handle, end, Writable, Path));
     }
 
     // Starts a change of the shared sizes: lock-free if this process is solo, else under the size lock. While holding the
@@ -633,7 +664,11 @@ internal sealed class FileEntry
             return;
         }
 
-        if (!_mayTruncate || IsPinnedBeyond(target) || (!solo && _shared.OthersPresent()))
+        // Windows checks the other processes first: making room for the truncation there maps the file again.
+        bool blocked = Platform.IsWindows
+            ? !_mayTruncate || (!solo && _shared.OthersPresent()) || !TryUnmapBeyondWindows(target)
+            : !_mayTruncate || IsPinnedBeyond(target) || (!solo && _shared.OthersPresent());
+        if (blocked)
         {
             _pendingTrim = true;
             return;
@@ -662,7 +697,7 @@ internal sealed class FileEntry
 
     private void RetryPendingTrimLocked()
     {
-        if (!_pendingTrim || !Writable)
+        if (_closed || !_pendingTrim || !Writable)
         {
             return;
         }
@@ -697,6 +732,14 @@ internal sealed class FileEntry
         }
 
         return false;
+    }
+
+    // A new region whose file pages reach `end`, shared with the file when `writable`, else copy-on-write.
+    private static Region MapWholeFile(SafeFileHandle file, long end, bool writable, string path)
+    {
+        Region region = Region.Reserve(end, Protection, shared: writable);
+        region.MapFileTo(end, file, path);
+        return region;
     }
 
     // Replaces this process's shared pages from `end` on by zero pages, so views and racing accesses stop touching the file.

@@ -27,4 +27,6 @@ internal struct HandleAccess
     /// <summary>As <see cref="ReadEnd"/>, for atomic updates, which both read and write; -1 unless the handle can do both.</summary>
     internal long UpdateEnd;
 
+    /// <summary>The state's <see cref="MappingState.Id"/>, by which Windows records the handle's accesses (<see cref="AccessSlots"/>).</summary>
+    internal long StateId;
 }

@@ -2,6 +2,7 @@ using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics.X86;
 using System.Threading;
+using Emmap.Streams.Native;
 
 namespace Emmap.Streams.Mapping;
 
@@ -20,7 +21,9 @@ namespace Emmap.Streams.Mapping;
 /// The counter, length and base come either from the <see cref="MappingState"/> itself, or from a handle's own copy of
 /// them (<see cref="HandleAccess"/>, with the length already clipped to the handle's window and rights), which the state
 /// keeps up to date in the same order; the handle's fast paths use the copy, so they read one object and compare once.
-/// No interlocked operation and no allocation: three plain loads and two compares around the caller's touch.
+/// No interlocked operation and no allocation: three plain loads and two compares around the caller's touch. On Windows
+/// each access is also recorded in its thread's <see cref="AccessSlots"/> (two plain stores), which lets the last release of
+/// a mapping take its views out at once; the check folds away on other systems.
 /// When <see cref="End()"/> reports a cut, the caller decides under the file's gate, with
 /// <see cref="MappingState.Untouched"/>, whether its own range was affected.
 /// </summary>
@@ -56,10 +59,16 @@ internal readonly unsafe ref struct MappedAccess
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool TryBegin(MappingState state, long offset, long limit, long position, long count, out MappedAccess access)
     {
+        if (Platform.IsWindows)
+        {
+            AccessSlots.Enter(state.Id);
+        }
+
         long cuts = Volatile.Read(ref state.Cuts);
         long available = Math.Min(Volatile.Read(ref state.Length), limit) - offset;
         if (position > available - count)
         {
+            ExitSlot();
             access = default;
             return false;
         }
@@ -82,6 +91,7 @@ internal readonly unsafe ref struct MappedAccess
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool TryBeginRead(MappedFileStream stream, long position, long count, out MappedAccess access)
     {
+        EnterSlot(stream);
         long cuts = Volatile.Read(ref stream.Access.Cuts);
         return TryBegin(stream, cuts, Volatile.Read(ref stream.Access.ReadEnd), position, count, out access);
     }
@@ -95,6 +105,7 @@ internal readonly unsafe ref struct MappedAccess
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool TryBeginWrite(MappedFileStream stream, long position, long count, out MappedAccess access)
     {
+        EnterSlot(stream);
         long cuts = Volatile.Read(ref stream.Access.Cuts);
         return TryBegin(stream, cuts, Volatile.Read(ref stream.Access.WriteEnd), position, count, out access);
     }
@@ -108,6 +119,7 @@ internal readonly unsafe ref struct MappedAccess
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool TryBeginUpdate(MappedFileStream stream, long position, long count, out MappedAccess access)
     {
+        EnterSlot(stream);
         long cuts = Volatile.Read(ref stream.Access.Cuts);
         return TryBegin(stream, cuts, Volatile.Read(ref stream.Access.UpdateEnd), position, count, out access);
     }
@@ -138,6 +150,7 @@ internal readonly unsafe ref struct MappedAccess
         Fence();
         MappingState state = _state!;
         bool intact = Volatile.Read(ref state.Cuts) == Cuts;
+        ExitSlot();
         GC.KeepAlive(state);
         return intact;
     }
@@ -152,7 +165,9 @@ internal readonly unsafe ref struct MappedAccess
     internal bool End(MappedFileStream stream)
     {
         Fence();
-        return Volatile.Read(ref stream.Access.Cuts) == Cuts;
+        bool intact = Volatile.Read(ref stream.Access.Cuts) == Cuts;
+        ExitSlot();
+        return intact;
     }
 
     /// <summary>
@@ -162,19 +177,50 @@ internal readonly unsafe ref struct MappedAccess
     /// </summary>
     /// <param name="stream">The stream the access began on.</param>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void EndWrite(MappedFileStream stream) => GC.KeepAlive(stream);
+    internal static void EndWrite(MappedFileStream stream)
+    {
+        ExitSlot();
+        GC.KeepAlive(stream);
+    }
+
+    /// <summary>
+    /// Ends an access begun on a stream's copy that touched nothing after all (the caller found it cannot use the pointer):
+    /// no check is needed, only the record of the access is dropped.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void EndUntouched() => ExitSlot();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool TryBegin(MappedFileStream stream, long cuts, long end, long position, long count, out MappedAccess access)
     {
         if (position < 0 || position > end - count)
         {
+            ExitSlot();
             access = default;
             return false;
         }
 
         access = new MappedAccess(null, cuts, (byte*)Volatile.Read(ref stream.Access.Base) + position);
         return true;
+    }
+
+    // Windows: records the access in the thread's slot before anything of the copy is read (see AccessSlots).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void EnterSlot(MappedFileStream stream)
+    {
+        if (Platform.IsWindows)
+        {
+            AccessSlots.Enter(stream.Access.StateId);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ExitSlot()
+    {
+        if (Platform.IsWindows)
+        {
+            AccessSlots.Exit();
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -184,5 +230,16 @@ internal readonly unsafe ref struct MappedAccess
         {
             Interlocked.MemoryBarrier();
         }
+    }
+
+    /// <summary>
+    /// Ends an access whose range stays pinned by a reference on the mapping (a direct view), without the cut check: the
+    /// reference, not the access, keeps the memory from then on.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void EndPinned()
+    {
+        ExitSlot();
+        GC.KeepAlive(_state);
     }
 }

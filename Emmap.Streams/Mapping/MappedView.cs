@@ -102,6 +102,7 @@ internal sealed unsafe partial class MappedView
         lock (Entry.Gate)
         {
             _owner = owner;
+            owner.Access.StateId = State.Id;
             if (IsDisposed)
             {
                 PublishAccess();
@@ -253,6 +254,7 @@ internal sealed unsafe partial class MappedView
             count = Math.Clamp(CachedLength - position, 0, length);
             if (MappedAccess.TryBegin(State, Offset, long.MaxValue, position, count, out MappedAccess access))
             {
+                access.EndPinned();
                 return access.Pointer;
             }
 

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Threading;
+using Emmap.Streams.Native;
 
 namespace Emmap.Streams.Mapping;
 
@@ -21,7 +22,7 @@ namespace Emmap.Streams.Mapping;
 /// <see cref="Release"/>). When the last reference goes, its regions are detached from the file; see
 /// <see cref="FileEntry"/>. Fields other than the three hot ones change only with <see cref="FileEntry.Gate"/> held.</para>
 /// </remarks>
-internal sealed unsafe class MappingState
+internal sealed unsafe partial class MappingState
 {
     /// <summary>The current region (under the gate; hot paths read <see cref="Base"/> instead).</summary>
     internal Region Region;
@@ -44,8 +45,13 @@ internal sealed unsafe class MappingState
     internal readonly FileEntry File;
     internal readonly bool IsPrivate;
 
+    /// <summary>A number no other state of the process has (never 0), by which <see cref="AccessSlots"/> records accesses.</summary>
+    internal readonly long Id = Interlocked.Increment(ref s_lastId);
+
     /// <summary>Open handles attached to this state (changes under the gate).</summary>
     internal int Handles;
+
+    private static long s_lastId;
 
     private readonly List<MappedView> _views = [];
     private int _refs;
@@ -181,8 +187,12 @@ internal sealed unsafe class MappingState
         }
     }
 
-    /// <summary>Marks the state detached (length 0, a cut of everything), then detaches every region of it from the file (under the gate).</summary>
-    /// <returns>True if every region let go of the file's pages.</returns>
+    /// <summary>
+    /// Marks the state detached (length 0, a cut of everything), then detaches every region of it from the file (under the
+    /// gate). On Windows the regions are released instead: at once if no access can be in flight, otherwise by their
+    /// finalizers, which <see cref="FileEntry"/> waits for before it closes the file.
+    /// </summary>
+    /// <returns>True if every region let go of the file's pages (or will, on Windows).</returns>
     internal bool DetachAll()
     {
         // The file keeps its bytes: an update that raced with the last close landed before the pages were swapped, or in
@@ -190,6 +200,12 @@ internal sealed unsafe class MappingState
         Volatile.Write(ref Length, 0);
         PublishEnds();
         RecordCut(long.MaxValue);
+        if (Platform.IsWindows)
+        {
+            ReleaseRegionsWindows();
+            return true;
+        }
+
         bool detached = Region.Detach();
         if (_retired is not null)
         {

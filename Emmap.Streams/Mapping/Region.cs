@@ -1,9 +1,10 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Numerics;
 using System.Threading;
 using Emmap.Streams.Native;
-using Emmap.Streams.Testing;
+using Emmap.Streams.Native.Windows;
 using Microsoft.Win32.SafeHandles;
 
 namespace Emmap.Streams.Mapping;
@@ -15,19 +16,32 @@ namespace Emmap.Streams.Mapping;
 /// <item>The base address never moves, so growth inside the reservation maps more of the file at
 /// the same address and nothing handed out earlier dangles.</item>
 /// <item>Bytes <c>[0, <see cref="Accessible"/>)</c> stay readable (and writable when the mapping
-/// is) for as long as the object is reachable. When file pages must go (shrink, final close) they
+/// is) for as long as the object is reachable. On Unix, when file pages must go (shrink, final close) they
 /// are replaced by zero-filled anonymous pages in one <c>mmap(MAP_FIXED)</c>, never unmapped, so a
-/// racing access reads zeros instead of faulting.</item>
+/// racing access reads zeros instead of faulting. Windows has no such one-step replacement: there file
+/// views stay until the region is released, and a shrink writes zeros instead (<c>Region.Windows.cs</c>).</item>
 /// <item>The reservation is returned to the system only by the finalizer, that is when no thread can
 /// hold a reference: every accessor keeps its <see cref="Region"/> in a local and calls
-/// <see cref="GC.KeepAlive(object)"/> after touching memory.</item>
+/// <see cref="GC.KeepAlive(object)"/> after touching memory. On Windows it is also returned at once when the
+/// last handle and view of its state go and <see cref="AccessSlots"/> proves that no access is in flight.</item>
 /// </list>
-/// All mutating members are called with the owning <see cref="FileEntry.Gate"/> held.
+/// All mutating members are called with the owning <see cref="FileEntry.Gate"/> held. The platform halves are in
+/// <c>Region.Unix.cs</c> and <c>Region.Windows.cs</c>.
 /// </summary>
-internal sealed unsafe class Region
+internal sealed unsafe partial class Region
 {
     private const long MinimumReservation = 1L << 30;
-    private const int CollectThreshold = 8192;
+
+    // Windows: growth past a view that ends off the 64 KiB grid moves to a new region anyway, and Wine gives a process 8 TiB
+    // of address space, which 1 GiB per file would exhaust with a few thousand files open.
+    private const long MinimumReservationWindows = 64L << 20;
+
+    /// <summary>
+    /// Detached regions awaiting finalization above which an open nudges the finalizers with a collection: 8,192 on Unix,
+    /// where such a region holds only address space; 1,024 on Windows, where it is a region whose release an access in flight
+    /// deferred, which still maps its file and keeps it open (and its truncation waiting).
+    /// </summary>
+    internal static int CollectThreshold { get; } = Platform.IsWindows ? 1024 : 8192;
 
     // Regions detached from their file whose address space awaits finalization (live regions do not count).
     private static int s_detached;
@@ -43,10 +57,25 @@ internal sealed unsafe class Region
     /// <summary>Bytes from the base that map the file (page multiple, ≤ <see cref="Accessible"/>).</summary>
     internal nuint FileBacked;
 
+    /// <summary>The Unix page protection of every page (<c>PROT_READ | PROT_WRITE</c>); unused on Windows.</summary>
     internal readonly int Protection;
 
     /// <summary>True if file pages are mapped <c>MAP_SHARED</c>; false for copy-on-write (<c>MAP_PRIVATE</c>) pages.</summary>
     internal bool Shared;
+
+    // Windows: the file views and zero-page blocks that fill [0, Accessible), in address order. The rest of the reservation
+    // is one placeholder.
+    private readonly List<RegionSegment>? _segments;
+
+    // Windows: the bytes of the file the views map, from offset 0. The next view starts here, which Windows allows only at
+    // a multiple of the allocation granularity (64 KiB).
+    private long _fileMapped;
+
+    // Windows: 1 once the views and the reservation have been returned to the system.
+    private int _released;
+
+    // Windows: the file whose close waits for the finalizer of this region (a release deferred by a racing access).
+    private FileEntry? _deferredFor;
 
     private Region(byte* address, nuint reserved, int protection, bool shared)
     {
@@ -54,11 +83,23 @@ internal sealed unsafe class Region
         Reserved = reserved;
         Protection = protection;
         Shared = shared;
+        if (Platform.IsWindows)
+        {
+            _segments = [];
+        }
     }
 
     ~Region()
     {
-        Mmap.Release(Base, Reserved);
+        if (Platform.IsWindows)
+        {
+            FinalizeWindows();
+        }
+        else
+        {
+            Mmap.Release(Base, Reserved);
+        }
+
         if (_counted != 0)
         {
             Interlocked.Decrement(ref s_detached);
@@ -66,6 +107,12 @@ internal sealed unsafe class Region
     }
 
     internal static nuint PageSize { get; } = (nuint)Environment.SystemPageSize;
+
+    /// <summary>
+    /// Gets the end of the file bytes this region maps: no truncation below it may happen while the region maps the file
+    /// (on Unix the page-rounded end of the file pages, on Windows the exact end of the last view).
+    /// </summary>
+    internal long MappedFileEnd => Platform.IsWindows ? (Volatile.Read(ref _released) != 0 ? 0 : _fileMapped) : (long)FileBacked;
 
     internal static long RoundUpToPage(long value) => (long)(((ulong)value + PageSize - 1) & ~(ulong)(PageSize - 1));
 
@@ -77,8 +124,11 @@ internal sealed unsafe class Region
             throw new IOException($"Cannot map {bytes} bytes: the limit is {MappedLimits.MaxFileSize} bytes per file.");
         }
 
-        ulong wanted = Math.Max((ulong)MinimumReservation, BitOperations.RoundUpToPowerOf2((ulong)RoundUpToPage(bytes) * 2));
-        byte* address = Mmap.Reserve((nuint)wanted);
+        ulong minimum = (ulong)(Platform.IsWindows ? MinimumReservationWindows : MinimumReservation);
+        ulong wanted = Math.Max(minimum, BitOperations.RoundUpToPowerOf2((ulong)RoundUpToPage(bytes) * 2));
+        byte* address = Platform.IsWindows
+            ? (byte*)WindowsMemory.ReservePlaceholder((nuint)wanted)
+            : Mmap.Reserve((nuint)wanted);
         return new Region(address, (nuint)wanted, protection, shared);
     }
 
@@ -100,51 +150,50 @@ internal sealed unsafe class Region
     /// <summary>True if <paramref name="bytes"/> from the base fit in the reservation.</summary>
     internal bool CanHold(long bytes) => (ulong)RoundUpToPage(bytes) <= Reserved;
 
+    /// <summary>
+    /// True if <see cref="MapFileTo"/> can map the file up to <paramref name="end"/> here, at the same base. On Windows the
+    /// mapped end must also be where another view may start (a multiple of 64 KiB with nothing mapped after it); otherwise
+    /// the file is mapped again in a new region.
+    /// </summary>
+    internal bool CanMapFileTo(long end) => CanHold(end) && (!Platform.IsWindows || CanMapFileInPlaceWindows(end));
+
     /// <summary>Maps the file so that <c>[0, RoundUp(end))</c> is file-backed.</summary>
     internal void MapFileTo(long end, SafeFileHandle file, string path)
     {
-        nuint target = (nuint)RoundUpToPage(end);
-        if (target <= FileBacked)
+        if (Platform.IsWindows)
         {
-            return;
+            MapFileToWindows(end, file, path);
         }
-
-        nuint from = FileBacked;
-        Mmap.MapFile(Base + from, target - from, Protection, Shared, file, (long)from, path);
-        FileBacked = target;
-        if (Accessible < target)
+        else
         {
-            Accessible = target;
+            MapFileToUnix(end, file, path);
         }
     }
 
     /// <summary>Makes <c>[0, RoundUp(end))</c> accessible, with zero pages past the file-backed part.</summary>
     internal void MapZerosTo(long end, string path)
     {
-        nuint target = (nuint)RoundUpToPage(end);
-        if (target <= Accessible)
+        if (Platform.IsWindows)
         {
-            return;
+            MapZerosToWindows(end, path);
         }
-
-        Mmap.MapAnonymous(Base + Accessible, target - Accessible, Protection, path);
-        Accessible = target;
+        else
+        {
+            MapZerosToUnix(end, path);
+        }
     }
 
     /// <summary>
     /// Replaces file pages from <c>RoundUp(end)</c> on by zero pages, so the file can be truncated
-    /// there without any later access faulting.
+    /// there without any later access faulting. Nothing on Windows, where views stay until the release and the file is
+    /// never truncated below them (see <see cref="FileEntry"/>).
     /// </summary>
     internal void CutFileAt(long end, string path)
     {
-        nuint from = (nuint)RoundUpToPage(end);
-        if (from >= FileBacked)
+        if (!Platform.IsWindows)
         {
-            return;
+            CutFileAtUnix(end, path);
         }
-
-        Mmap.MapAnonymous(Base + from, FileBacked - from, Protection, path);
-        FileBacked = from;
     }
 
     /// <summary>
@@ -153,62 +202,21 @@ internal sealed unsafe class Region
     /// </summary>
     internal void ZeroFrom(long end, long dataEnd, string path)
     {
-        long pageEnd = RoundUpToPage(end);
-        long clearTo = Math.Min(pageEnd, dataEnd);
-        if (clearTo > end)
+        if (Platform.IsWindows)
         {
-            new Span<byte>(Base + end, (int)(clearTo - end)).Clear();
+            ZeroFromWindows(end, dataEnd);
         }
-
-        nuint from = (nuint)pageEnd;
-        nuint to = Math.Min((nuint)RoundUpToPage(dataEnd), Accessible);
-        if (to > from)
+        else
         {
-            Mmap.MapAnonymous(Base + from, to - from, Protection, path);
-            if (to >= FileBacked && from < FileBacked)
-            {
-                FileBacked = from;
-            }
+            ZeroFromUnix(end, dataEnd, path);
         }
     }
 
-    /// <summary>
-    /// Re-maps the file-backed part <c>MAP_SHARED</c> through <paramref name="file"/> (a read-write descriptor), so that
-    /// writes reach the file from now on. Copy-on-write copies made before are dropped for the file's bytes.
-    /// </summary>
-    internal void ShareWrites(SafeFileHandle file, string path)
-    {
-        if (FileBacked > 0)
-        {
-            Mmap.MapFile(Base, FileBacked, Protection, shared: true, file, 0, path);
-        }
-
-        Shared = true;
-    }
-
-    /// <summary>
-    /// Takes every file page out of the mapping: the file is no longer mapped, and a racing access reads zeros. The address
-    /// range itself stays reserved until finalization.
-    /// </summary>
-    /// <returns>False if the pages could not be replaced (they still map the file, so it must not be truncated).</returns>
-    internal bool Detach()
+    private void CountDetached()
     {
         if (Interlocked.Exchange(ref _counted, 1) == 0)
         {
             Interlocked.Increment(ref s_detached);
         }
-
-        if (FileBacked == 0)
-        {
-            return true;
-        }
-
-        if (FaultInjection.Check(FaultPoint.Map) != 0 || !Mmap.TryMapAnonymous(Base, Accessible, Protection))
-        {
-            return false;
-        }
-
-        FileBacked = 0;
-        return true;
     }
 }

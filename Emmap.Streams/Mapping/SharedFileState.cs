@@ -1,5 +1,4 @@
 using System;
-using System.Globalization;
 using System.IO;
 using System.Runtime.InteropServices;
 using System.Threading;
@@ -37,14 +36,16 @@ namespace Emmap.Streams.Mapping;
 /// from the file's size otherwise. When no page can be created (no writable <c>/dev/shm</c> or temporary directory), the
 /// state is kept in process memory: everything works, but only within this process.</para>
 /// </remarks>
-internal sealed unsafe class SharedFileState
+internal sealed unsafe partial class SharedFileState
 {
     private const int PageSize = 4096;
     private const ulong Magic = 0x3142_5350_4D4D_4545; // "EEMMPSB1"
     private const int PageMode = 0x1B6; // 0666: every user who may map the data file must be able to write the page.
 
-    // Lock bytes: in the data file's lock space on Linux (far past any data), in the page's on macOS.
-    private static readonly long s_sizeLockByte = OperatingSystem.IsLinux() ? 1L << 62 : 0;
+    // Lock bytes: in the data file's lock space on Linux and Windows (far past any data, and on Windows, where locks are
+    // mandatory for file I/O, past every byte the library reads or writes), in the page's on macOS. On Windows and macOS
+    // presence is a byte per process from the presence byte on (see RangeLocks).
+    private static readonly long s_sizeLockByte = LocksOnDataFile ? 1L << 62 : 0;
     private static readonly long s_presenceByte = s_sizeLockByte + (OperatingSystem.IsLinux() ? 1 : 64);
 
     private const int MagicOffset = 0;
@@ -81,10 +82,17 @@ internal sealed unsafe class SharedFileState
     {
         _identity = identity;
         _dataPath = dataPath;
-        _pagePath = System.IO.Path.Combine(
-            s_pageDirectory ??= PageDirectory(),
-            string.Create(CultureInfo.InvariantCulture, $"emmap-{identity.Device:x}-{identity.Inode:x}-{identity.Birth:x}"));
+        _pagePath = Platform.IsWindows ? PageNameWindows(identity) : PagePathUnix(identity);
     }
+
+    // Linux and Windows lock on the data file's own handle; macOS on the page's.
+    private static bool LocksOnDataFile => OperatingSystem.IsLinux() || OperatingSystem.IsWindows();
+
+    /// <summary>Gets the first byte of the file's lock range on the data file's handle (Linux and Windows): the size lock.</summary>
+    internal static long LockRangeStart => s_sizeLockByte;
+
+    /// <summary>Gets the end of the file's lock range: past the last presence byte any process may take.</summary>
+    internal static long LockRangeEnd => s_presenceByte + RangeLocks.PresenceReach;
 
     /// <summary>Gets whether the state is shared with other processes through a page (false: kept in process memory).</summary>
     internal bool IsShared => !_pageIsLocal;
@@ -190,7 +198,7 @@ internal sealed unsafe class SharedFileState
         if (*(ulong*)(page + MagicOffset) != Magic || !Describes(_identity))
         {
             _page = local;
-            Mmap.Release(page, PageSize);
+            ReleasePage(page);
             return;
         }
 
@@ -289,12 +297,13 @@ internal sealed unsafe class SharedFileState
         }
         else
         {
-            if (last)
+            if (last && !Platform.IsWindows)
             {
+                // Windows: the named memory disappears with its last view.
                 _ = Libc.Unlink(_pagePath);
             }
 
-            Mmap.Release(_page, PageSize);
+            ReleasePage(_page);
         }
 
         if (_lockFile is not null)
@@ -311,99 +320,11 @@ internal sealed unsafe class SharedFileState
         }
     }
 
-    /// <summary>
-    /// Deletes pages that no process maps and whose data file is gone (their processes were killed, then the file was
-    /// deleted): nothing could ever use them again. Best effort, bounded, never throws. A page of a file that still exists is
-    /// kept: it may carry a truncation its last process could not make.
-    /// </summary>
-    internal static void CollectOrphans()
-    {
-        try
-        {
-            int examined = 0;
-            foreach (string page in Directory.EnumerateFiles(PageDirectory(), "emmap-*"))
-            {
-                if (++examined > 1000)
-                {
-                    return;
-                }
-
-                if (IsOrphan(page))
-                {
-                    _ = Libc.Unlink(page);
-                }
-            }
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // Collection is housekeeping: a page it cannot look at stays.
-        }
-    }
-
-    private static bool IsOrphan(string pagePath)
-    {
-        SafeFileHandle file;
-        try
-        {
-            file = File.OpenHandle(pagePath, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-
-        using (file)
-        {
-            if (RangeLocks.OthersPresent(file, s_sizeLockByte, pagePath))
-            {
-                return false;
-            }
-
-            Span<byte> page = stackalloc byte[PageSize];
-            int read = RandomAccess.Read(file, page, 0);
-            if (read < PageSize || System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(page) != Magic)
-            {
-                // Empty or unfinished: abandoned if nobody touched it for a while (a creator may be growing it right now).
-                return File.GetLastWriteTimeUtc(pagePath) < DateTime.UtcNow.AddMinutes(-1);
-            }
-
-            int length = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(page[PathLengthOffset..]);
-            if (length <= 0 || length > PageSize - PathOffset)
-            {
-                return false;
-            }
-
-            string dataPath = System.Text.Encoding.UTF8.GetString(page.Slice(PathOffset, length));
-            FileStatus? status = NativeFile.TryGetStatus(dataPath);
-            var recorded = new FileIdentity(
-                System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(page[DeviceOffset..]),
-                System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(page[InodeOffset..]),
-                System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(page[BirthOffset..]));
-            return status is null || status.Value.Identity != recorded;
-        }
-    }
-
-    private static string PageDirectory()
-    {
-        if (OperatingSystem.IsLinux() && Directory.Exists("/dev/shm"))
-        {
-            return "/dev/shm";
-        }
-
-        // macOS: /tmp is shared by all users of the machine (the per-user temporary directory is not).
-        if (OperatingSystem.IsMacOS() && Directory.Exists("/tmp"))
-        {
-            return "/tmp";
-        }
-
-        return System.IO.Path.GetTempPath();
-    }
-
     // Registers this process and attaches the page (creating it when this process may write), under the size lock.
     private void Join(SafeFileHandle dataFile, bool writable)
     {
         _writable = writable;
-        if (OperatingSystem.IsLinux())
+        if (LocksOnDataFile)
         {
             _lockFile = dataFile;
             try
@@ -451,7 +372,7 @@ internal sealed unsafe class SharedFileState
             {
                 // The last process deleted this page while we waited for the lock: open the new one.
                 Unlock();
-                Mmap.Release(_page, PageSize);
+                ReleasePage(_page);
                 pageFile.Dispose();
                 _lockFile = null;
                 _ownsLockFile = false;
@@ -520,54 +441,24 @@ internal sealed unsafe class SharedFileState
     // Maps the page (creating it if allowed); null when it does not exist or cannot be shared.
     private byte* MapPage(bool create, out SafeFileHandle? pageFile)
     {
-        pageFile = null;
-        if (!create && NativeFile.TryGetStatus(_pagePath) is null)
+        if (Platform.IsWindows)
         {
-            // The usual answer for a read-only process: one stat instead of an exception.
-            return null;
+            pageFile = null;
+            return MapPageWindows();
         }
 
-        SafeFileHandle file;
-        try
+        return MapPageUnix(create, out pageFile);
+    }
+
+    private static void ReleasePage(byte* page)
+    {
+        if (Platform.IsWindows)
         {
-            file = File.OpenHandle(
-                _pagePath, create ? FileMode.OpenOrCreate : FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+            ReleasePageWindows(page);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        else
         {
-            return null;
-        }
-
-        try
-        {
-            FileStatus status = NativeFile.GetStatus(file, _pagePath);
-            if (status.Size < PageSize)
-            {
-                using (DescriptorLease descriptor = DescriptorLease.Of(file))
-                {
-                    // Best effort: only the page's owner may change its mode.
-                    _ = Libc.ChangeMode(descriptor.Value, PageMode);
-                }
-
-                NativeFile.Grow(file, status.Size, PageSize, _pagePath, injectable: false);
-            }
-
-            byte* page = Mmap.MapShared(file, PageSize, _pagePath);
-            if (OperatingSystem.IsLinux())
-            {
-                // A shared lock that lives as long as the mapping (the mapping keeps the open file description), so that an
-                // abandoned page can be told from a page in use without keeping a descriptor (see CollectOrphans).
-                RangeLocks.RegisterPresence(file, s_sizeLockByte, _pagePath);
-            }
-
-            pageFile = file;
-            return page;
-        }
-        catch (IOException)
-        {
-            // No room in /dev/shm, or a page this process may not grow: stay process-local.
-            file.Dispose();
-            return null;
+            Mmap.Release(page, PageSize);
         }
     }
 

@@ -7,9 +7,10 @@ namespace Emmap.Streams.Native;
 
 /// <summary>
 /// Address-space operations: reserve a range, map file or anonymous pages into it at fixed
-/// addresses, write pages back, advise the kernel. Callers own the addresses they pass.
+/// addresses, write pages back, advise the kernel. Callers own the addresses they pass. On Windows only the write-back and
+/// the prefetch are here (<c>Mmap.Windows.cs</c>); the rest of the Windows mapping is in <c>Windows/WindowsMemory.cs</c>.
 /// </summary>
-internal static unsafe class Mmap
+internal static unsafe partial class Mmap
 {
     private static readonly void* s_failed = (void*)-1;
 
@@ -103,6 +104,12 @@ internal static unsafe class Mmap
             return;
         }
 
+        if (Platform.IsWindows)
+        {
+            FlushWindows(address, length, path);
+            return;
+        }
+
         if (Libc.SyncMemory(address, length, wait ? UnixConstants.SyncSync : UnixConstants.SyncAsync) != 0)
         {
             throw NativeErrors.IOError(NativeErrors.LastError(), "msync", path);
@@ -117,6 +124,12 @@ internal static unsafe class Mmap
     {
         if (length == 0)
         {
+            return;
+        }
+
+        if (Platform.IsWindows)
+        {
+            PrefetchWindows(address, length);
             return;
         }
 

@@ -9,8 +9,8 @@ namespace Emmap.Streams.Native;
 /// <summary>
 /// File-level operations the BCL does not offer: reserving blocks (so that a full disk becomes an
 /// <see cref="IOException"/> instead of a SIGBUS on first touch), zeroing a range without freeing its blocks, file
-/// identity and type, and atomic no-clobber publication. The platform halves are in <c>NativeFile.Linux.cs</c> and
-/// <c>NativeFile.MacOS.cs</c>.
+/// identity and type, and atomic no-clobber publication. The platform halves are in <c>NativeFile.Linux.cs</c>,
+/// <c>NativeFile.MacOS.cs</c> and <c>NativeFile.Windows.cs</c>.
 /// </summary>
 internal static unsafe partial class NativeFile
 {
@@ -25,6 +25,12 @@ internal static unsafe partial class NativeFile
     {
         if (newLength <= oldLength)
         {
+            return;
+        }
+
+        if (OperatingSystem.IsWindows())
+        {
+            GrowWindows(file, oldLength, newLength, path, injectable);
             return;
         }
 
@@ -48,6 +54,12 @@ internal static unsafe partial class NativeFile
     /// <summary>Sets the file length with <c>ftruncate</c> (used to shrink, never to grow mapped space).</summary>
     internal static void Truncate(SafeFileHandle file, long length, string path)
     {
+        if (OperatingSystem.IsWindows())
+        {
+            TruncateWindows(file, length, path);
+            return;
+        }
+
         int injected = FaultInjection.Check(FaultPoint.Truncate);
         if (injected != 0)
         {
@@ -98,6 +110,11 @@ internal static unsafe partial class NativeFile
     /// <summary>Returns the identity, type, link count and size of an open file.</summary>
     internal static FileStatus GetStatus(SafeFileHandle file, string path)
     {
+        if (OperatingSystem.IsWindows())
+        {
+            return StatusWindows(file, path);
+        }
+
         using DescriptorLease descriptor = DescriptorLease.Of(file);
         if (OperatingSystem.IsLinux())
         {
@@ -109,7 +126,7 @@ internal static unsafe partial class NativeFile
             return StatusMacOS(descriptor.Value, null, path);
         }
 
-        throw new PlatformNotSupportedException("Emmap.Streams supports Linux and macOS.");
+        throw new PlatformNotSupportedException("Emmap.Streams supports Linux, macOS and Windows.");
     }
 
     /// <summary>
@@ -128,7 +145,12 @@ internal static unsafe partial class NativeFile
             return TryStatusMacOS(-1, path, path);
         }
 
-        throw new PlatformNotSupportedException("Emmap.Streams supports Linux and macOS.");
+        if (OperatingSystem.IsWindows())
+        {
+            return TryStatusWindows(path);
+        }
+
+        throw new PlatformNotSupportedException("Emmap.Streams supports Linux, macOS and Windows.");
     }
 
     /// <summary>
@@ -137,6 +159,11 @@ internal static unsafe partial class NativeFile
     /// </summary>
     internal static bool TryPublish(string temporaryPath, string path)
     {
+        if (OperatingSystem.IsWindows())
+        {
+            return TryPublishByMove(temporaryPath, path);
+        }
+
         if (Libc.Link(temporaryPath, path) == 0)
         {
             return true;
@@ -149,29 +176,23 @@ internal static unsafe partial class NativeFile
         }
 
         // File systems without hard links: fall back to a checked rename.
-        if (File.Exists(path))
-        {
-            return false;
-        }
-
-        try
-        {
-            File.Move(temporaryPath, path, overwrite: false);
-            return true;
-        }
-        catch (IOException) when (File.Exists(path))
-        {
-            return false;
-        }
+        return TryPublishByMove(temporaryPath, path);
     }
 
     /// <summary>
     /// Takes (<paramref name="held"/>) or drops the shared <c>flock</c> through which <see cref="FileStream"/> tells other
     /// openers the file is in use (what <see cref="FileShare"/> other than <see cref="FileShare.None"/> holds), on
     /// <paramref name="file"/>'s open file description. Best effort: the open that needed it has already checked the sharing.
+    /// Nothing to do on Windows, where the sharing is the handle's share mode, fixed when it was opened: the entry's handle
+    /// shares reading, writing and deletion, which no other opener's request conflicts with once the stream is gone.
     /// </summary>
     internal static void SetSharingLock(SafeFileHandle file, bool held)
     {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
         using DescriptorLease descriptor = DescriptorLease.Of(file);
         int operation = held ? UnixConstants.FlockShared | UnixConstants.FlockNonBlocking : UnixConstants.FlockUnlock;
         while (Libc.Flock(descriptor.Value, operation) != 0 && NativeErrors.LastError() == UnixConstants.ErrorInterrupted)
@@ -190,6 +211,11 @@ internal static unsafe partial class NativeFile
     /// <exception cref="IOException">The path names another file than <paramref name="file"/> by now, or the system refused.</exception>
     internal static SafeFileHandle Reopen(SafeFileHandle file, string path, bool writable)
     {
+        if (OperatingSystem.IsWindows())
+        {
+            return ReopenWindows(file, path, writable);
+        }
+
         int flags = (writable ? UnixConstants.OpenReadWrite : UnixConstants.OpenReadOnly) | UnixConstants.OpenCloseOnExec;
         if (OperatingSystem.IsLinux())
         {
@@ -235,6 +261,26 @@ internal static unsafe partial class NativeFile
         }
 
         return reopened;
+    }
+
+    // A move that refuses to replace what is there (on Windows MoveFileEx without MOVEFILE_REPLACE_EXISTING, atomic on one
+    // volume; elsewhere a checked rename).
+    private static bool TryPublishByMove(string temporaryPath, string path)
+    {
+        if (File.Exists(path))
+        {
+            return false;
+        }
+
+        try
+        {
+            File.Move(temporaryPath, path, overwrite: false);
+            return true;
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            return false;
+        }
     }
 
     private static int OpenRetrying(string path, int flags)

@@ -8,9 +8,10 @@ namespace Emmap.Streams.Native;
 /// <summary>
 /// A word that names a running process: its id in the low 32 bits and a start stamp of that process in the high 32 bits, so
 /// that a recycled process id is not mistaken for the process (owner words of queues, the solo word of coordination blocks). On Linux the stamp is the process start time in clock ticks since boot
-/// (field 22 of <c>/proc/PID/stat</c>), which every reader computes identically; elsewhere it is the start time in milliseconds.
+/// (field 22 of <c>/proc/PID/stat</c>), which every reader computes identically; on Windows the creation time in milliseconds
+/// (<c>ProcessStamp.Windows.cs</c>); elsewhere the start time in milliseconds.
 /// </summary>
-internal static class ProcessStamp
+internal static partial class ProcessStamp
 {
     /// <summary>A start stamp that could not be read: the process is assumed to run.</summary>
     private const uint Unknown = uint.MaxValue;
@@ -39,6 +40,11 @@ internal static class ProcessStamp
 
     private static uint? StartStamp(int pid)
     {
+        if (OperatingSystem.IsWindows())
+        {
+            return StartStampWindows(pid);
+        }
+
         if (OperatingSystem.IsLinux())
         {
             string text;

@@ -166,7 +166,7 @@ public sealed partial class MappedQueue
         _presenceRegistered = false;
         try
         {
-            RangeLocks.UnregisterPresence(LockFile, PresenceByte);
+            RangeLocks.WithdrawPresence(LockFile, PresenceByte);
         }
         catch (ObjectDisposedException)
         {

@@ -97,11 +97,13 @@ internal static class QueueLayout
     internal const int DamageSeenOffset = 464;
 
     /// <summary>
-    /// Where a queue's byte-range locks start, far past any file offset a queue uses: the open lock at +0, the presence
-    /// locks from +2 (on macOS one byte per process id after that). A queue in a window of a file adds its window offset
-    /// shifted left by 17 bits, so queues in different windows of one file never share a lock byte.
+    /// Where a queue's byte-range locks start, 2^62 + 2^61: far past any file offset a queue uses, and clear of the file's own
+    /// size and presence locks, which start at 2^62 on the same handle (their range reaches 2^62 + 2^32 + 69 on Windows and
+    /// macOS; locks of one handle do not exclude each other, so the two ranges must not meet). The open lock is at +0, the
+    /// presence locks from +2 (on Windows and macOS one byte per process id after that). A queue in a window of a file adds
+    /// its window offset shifted left by 17 bits, so queues in different windows of one file never share a lock byte.
     /// </summary>
-    internal const long LockBase = 1L << 62;
+    internal const long LockBase = 3L << 61;
 
     /// <summary>Bytes of a record header: length and checksum, then the record's stamp.</summary>
     internal const int RecordHeaderSize = 16;

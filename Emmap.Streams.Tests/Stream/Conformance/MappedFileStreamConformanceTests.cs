@@ -457,7 +457,7 @@ public abstract class MappedFileStreamConformanceTests
     /// <summary>The stream's data as the file holds it (read with plain file I/O), checking the filler is intact.</summary>
     private byte[] DataInFile(int count)
     {
-        byte[] file = File.ReadAllBytes(FilePath);
+        byte[] file = SharedFile.ReadAllBytes(FilePath);
         file.AsSpan(0, (int)WindowOffset).ToArray().ShouldAllBe(b => b == Filler);
         return file.AsSpan((int)WindowOffset, count).ToArray();
     }

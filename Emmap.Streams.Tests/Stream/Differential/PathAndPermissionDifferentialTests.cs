@@ -57,7 +57,7 @@ public sealed class PathAndPermissionDifferentialTests
                 mismatches.Add($"{mode}/{access}: FileStream {expected}, here {actual}");
             }
 
-            File.ReadAllBytes(Path.Combine(mappedDirectory, "file.bin")).ShouldBe(File.ReadAllBytes(Path.Combine(fileDirectory, "file.bin")));
+            SharedFile.ReadAllBytes(Path.Combine(mappedDirectory, "file.bin")).ShouldBe(SharedFile.ReadAllBytes(Path.Combine(fileDirectory, "file.bin")));
             Directory.GetFileSystemEntries(mappedDirectory).Length.ShouldBe(Directory.GetFileSystemEntries(fileDirectory).Length);
         }
 
@@ -104,8 +104,8 @@ public sealed class PathAndPermissionDifferentialTests
 
                 File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
                 File.SetUnixFileMode(mapped, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-                string expectedBytes = Convert.ToHexString(File.ReadAllBytes(file));
-                string actualBytes = Convert.ToHexString(File.ReadAllBytes(mapped));
+                string expectedBytes = Convert.ToHexString(SharedFile.ReadAllBytes(file));
+                string actualBytes = Convert.ToHexString(SharedFile.ReadAllBytes(mapped));
                 if (!writeOnlyFile && actualBytes != expectedBytes)
                 {
                     mismatches.Add($"{permissions}, {mode}/{access}: FileStream left {expectedBytes}, here {actualBytes}");
@@ -145,7 +145,7 @@ public sealed class PathAndPermissionDifferentialTests
 
         refused!.Message.ShouldContain("read");
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        File.ReadAllBytes(path).ShouldBe(new byte[] { 1, 2, 3 }, "a refused Create truncates nothing");
+        SharedFile.ReadAllBytes(path).ShouldBe(new byte[] { 1, 2, 3 }, "a refused Create truncates nothing");
     }
 
     [Test]

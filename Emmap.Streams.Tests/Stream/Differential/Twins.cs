@@ -81,11 +81,11 @@ public sealed class Twins : IDisposable
         File.Exists(MappedPath).ShouldBe(File.Exists(FilePath), $"the mapped copy should exist as the FileStream copy does {because}");
         if (File.Exists(FilePath))
         {
-            byte[] expected = File.ReadAllBytes(FilePath);
-            byte[] actual = File.ReadAllBytes(MappedPath);
+            byte[] expected = SharedFile.ReadAllBytes(FilePath);
+            byte[] actual = SharedFile.ReadAllBytes(MappedPath);
             int first = expected.AsSpan().CommonPrefixLength(actual);
             actual.Length.ShouldBe(expected.Length, $"the length on disk {because} (the first difference is at byte {first})");
-            Convert.ToHexString(File.ReadAllBytes(MappedPath)).ShouldBe(Convert.ToHexString(File.ReadAllBytes(FilePath)), $"the bytes on disk {because}");
+            Convert.ToHexString(SharedFile.ReadAllBytes(MappedPath)).ShouldBe(Convert.ToHexString(SharedFile.ReadAllBytes(FilePath)), $"the bytes on disk {because}");
         }
     }
 

@@ -83,6 +83,23 @@ internal static partial class Kernel32
         SafeFileHandle file, uint reserved, uint lengthLow, uint lengthHigh, ref Overlapped overlapped);
 
     [LibraryImport(Library, SetLastError = true)]
+    [return: MarshalAs(UnmanagedType.Bool)]
+    internal static partial bool GetOverlappedResult(SafeFileHandle file, ref Overlapped overlapped, out uint transferred, [MarshalAs(UnmanagedType.Bool)] bool wait);
+
+    [LibraryImport(Library, SetLastError = true)]
+    internal static partial uint GetFileType(SafeFileHandle file);
+
+    [LibraryImport(Library, SetLastError = true)]
+    [return: MarshalAs(UnmanagedType.Bool)]
+    internal static partial bool DuplicateHandle(
+        nint sourceProcess, SafeFileHandle source, nint targetProcess, out SafeFileHandle target,
+        uint desiredAccess, [MarshalAs(UnmanagedType.Bool)] bool inheritHandle, uint options);
+
+    [LibraryImport(Library, SetLastError = true)]
+    [return: MarshalAs(UnmanagedType.Bool)]
+    internal static partial bool PrefetchVirtualMemory(nint process, nuint entryCount, ref MemoryRangeEntry entries, uint flags);
+
+    [LibraryImport(Library, SetLastError = true)]
     internal static partial SafeProcessHandle OpenProcess(uint desiredAccess, [MarshalAs(UnmanagedType.Bool)] bool inheritHandle, uint processId);
 
     [LibraryImport(Library, SetLastError = true)]

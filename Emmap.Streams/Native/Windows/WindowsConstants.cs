@@ -34,6 +34,15 @@ internal static class WindowsConstants
     internal const uint LockFileFailImmediately = 0x1;
     internal const uint LockFileExclusiveLock = 0x2;
 
+    // GetFileType.
+    internal const uint FileTypeDisk = 0x0001;
+
+    // BY_HANDLE_FILE_INFORMATION.FileAttributes.
+    internal const uint FileAttributeDirectory = 0x10;
+
+    // DuplicateHandle options.
+    internal const uint DuplicateSameAccess = 0x2;
+
     // Process access rights and waits.
     internal const uint ProcessQueryLimitedInformation = 0x1000;
     internal const uint Synchronize = 0x0010_0000;
@@ -41,14 +50,18 @@ internal static class WindowsConstants
 
     // Win32 error codes (winerror.h).
     internal const int ErrorInvalidFunction = 1;
+    internal const int ErrorFileNotFound = 2;
     internal const int ErrorAccessDenied = 5;
+    internal const int ErrorSharingViolation = 32;
     internal const int ErrorLockViolation = 33;
     internal const int ErrorHandleDiskFull = 39;
     internal const int ErrorNotSupported = 50;
+    internal const int ErrorFileExists = 80;
     internal const int ErrorInvalidParameter = 87;
     internal const int ErrorDiskFull = 112;
     internal const int ErrorCallNotImplemented = 120;
     internal const int ErrorAlreadyExists = 183;
+    internal const int ErrorIOPending = 997;
     internal const int ErrorFileInvalid = 1006;
     internal const int ErrorUserMappedFile = 1224;
 }

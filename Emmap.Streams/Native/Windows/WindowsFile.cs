@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Runtime.CompilerServices;
 using System.Runtime.Versioning;
+using System.Threading;
 using Microsoft.Win32.SafeHandles;
 
 namespace Emmap.Streams.Native.Windows;
@@ -15,9 +16,6 @@ namespace Emmap.Streams.Native.Windows;
 internal static class WindowsFile
 {
     private const int BlockSize = 4096;
-
-    // 1970-01-01 as a FILETIME.
-    private const long UnixEpochFileTime = 116_444_736_000_000_000;
 
     /// <summary>
     /// Grows the file to <paramref name="newLength"/> with its disk space allocated first, so that a full disk is an
@@ -82,8 +80,10 @@ internal static class WindowsFile
     }
 
     /// <summary>
-    /// The volume serial number and file index of an open file, the same for every path and handle of it, with its
-    /// creation time as the birth time (so that a file index reused after a deletion is another identity).
+    /// The volume serial number and file index of an open file, the same for every path and handle of it. The birth time is
+    /// left at 0: NTFS puts a sequence number in the index's top 16 bits, so an index reused after a deletion is another
+    /// identity already, and a file the library holds open cannot have its index reused. The creation time would not do:
+    /// Wine reports the Unix change time there, which moves with every write and size change.
     /// </summary>
     internal static FileIdentity GetIdentity(SafeFileHandle file, string? path)
     {
@@ -92,9 +92,7 @@ internal static class WindowsFile
             throw WindowsErrors.IOError(WindowsErrors.LastError(), "GetFileInformationByHandle", path);
         }
 
-        // Birth: the creation time (FILETIME, 100 ns since 1601) in nanoseconds since the Unix epoch, as FileIdentity wants.
-        long birth = info.CreationTime == 0 ? 0 : (info.CreationTime - UnixEpochFileTime) * 100;
-        return new FileIdentity(info.VolumeSerialNumber, ((ulong)info.FileIndexHigh << 32) | info.FileIndexLow, birth);
+        return new FileIdentity(info.VolumeSerialNumber, ((ulong)info.FileIndexHigh << 32) | info.FileIndexLow, Birth: 0);
     }
 
     /// <summary>Writes the file's dirty data and metadata to the device (<c>FlushFileBuffers</c>), after views were flushed.</summary>
@@ -151,7 +149,23 @@ internal static class WindowsFile
     private static bool LockCore(SafeFileHandle file, uint flags, long offset, long length)
     {
         Overlapped overlapped = At(offset);
-        return Kernel32.LockFileEx(file, flags, 0, (uint)length, (uint)((ulong)length >> 32), ref overlapped);
+        if (!file.IsAsync)
+        {
+            return Kernel32.LockFileEx(file, flags, 0, (uint)length, (uint)((ulong)length >> 32), ref overlapped);
+        }
+
+        // A handle opened for overlapped I/O reports a lock it has to wait for as pending; its completion signals an event of
+        // its own (the handle itself is signalled by any I/O on it). The OVERLAPPED is a local of this frame, so it stays put
+        // until the wait below is over.
+        using var completed = new ManualResetEvent(false);
+        overlapped.Event = completed.SafeWaitHandle.DangerousGetHandle();
+        if (Kernel32.LockFileEx(file, flags, 0, (uint)length, (uint)((ulong)length >> 32), ref overlapped))
+        {
+            return true;
+        }
+
+        return WindowsErrors.LastError() == WindowsConstants.ErrorIOPending
+            && Kernel32.GetOverlappedResult(file, ref overlapped, out _, wait: true);
     }
 
     private static Overlapped At(long offset) => new()

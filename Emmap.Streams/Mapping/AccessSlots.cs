@@ -1,0 +1,136 @@
+using System;
+using System.Collections.Generic;
+using System.Runtime.CompilerServices;
+using System.Threading;
+
+namespace Emmap.Streams.Mapping;
+
+/// <summary>
+/// Windows: which mappings each thread is inside an access of, so that the last release of a mapping can prove that no
+/// access is in flight and take its views out at once. (On Unix nothing records this: pages are swapped for zero pages in
+/// one step there, which a racing access survives; Windows has no such step, see <c>Region.Windows.cs</c>.)
+/// </summary>
+/// <remarks>
+/// <para><c>MappedAccess.TryBegin</c> (and its per-stream forms) pushes the mapping's <see cref="MappingState.Id"/> on the calling thread's slot
+/// before it reads the length, and <c>MappedAccess.End</c> pops it after the touch: plain stores to a thread's own
+/// object, no interlocked operation. The releaser has already lowered the length to 0 (and advanced the cut counter with a
+/// full fence); <see cref="IsIdle"/> then flushes every thread's store buffer (<c>FlushProcessWriteBuffers</c>) and reads
+/// every slot. An access whose push the flush did not make visible had not pushed yet, so it reads the lowered length
+/// after the flush and touches nothing; any other access is seen in its slot, and the release waits for the finalizer.</para>
+/// <para>Nesting (an access inside another, such as a read from a callback of an in-place read) pushes a second entry. An
+/// exception between begin and end leaves an entry behind; the next push from a shallower stack frame drops entries of
+/// frames deeper than its own (they cannot be live: a live access's frame is an ancestor of every frame that runs before it
+/// ends), so a stale entry only makes releases of one mapping wait for the finalizer for a while. Entries past
+/// <see cref="Capacity"/> are not recorded and make every release of that moment wait for the finalizer.</para>
+/// </remarks>
+internal static unsafe class AccessSlots
+{
+    private const int Capacity = 8;
+
+    private static readonly Lock s_gate = new();
+    private static readonly List<WeakReference<Slot>> s_slots = [];
+    private static int s_pruneAt = 64;
+
+    [ThreadStatic]
+    private static Slot? s_threadSlot;
+
+    /// <summary>Records that the calling thread begins an access of the mapping <paramref name="id"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Enter(long id)
+    {
+        Slot slot = s_threadSlot ?? Register();
+        byte marker;
+        nint frame = (nint)(&marker);
+        int depth = slot.Depth;
+        while (depth > 0 && depth <= Capacity && slot.Frames[depth - 1] < frame)
+        {
+            depth--;
+        }
+
+        if (depth < Capacity)
+        {
+            slot.Ids[depth] = id;
+            slot.Frames[depth] = frame;
+        }
+
+        Volatile.Write(ref slot.Depth, depth + 1);
+    }
+
+    /// <summary>Records that the calling thread's innermost access has ended (after its last touch).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Exit()
+    {
+        Slot slot = s_threadSlot!;
+        Volatile.Write(ref slot.Depth, Math.Max(slot.Depth - 1, 0));
+    }
+
+    /// <summary>
+    /// True if no thread can be inside an access of the mapping <paramref name="id"/>, or start one that touches memory. The
+    /// caller has lowered that mapping's length to 0 and advanced its cut counter (a full fence) before calling.
+    /// </summary>
+    internal static bool IsIdle(long id)
+    {
+        Interlocked.MemoryBarrierProcessWide();
+        lock (s_gate)
+        {
+            foreach (WeakReference<Slot> reference in s_slots)
+            {
+                if (!reference.TryGetTarget(out Slot? slot))
+                {
+                    continue;
+                }
+
+                int depth = Volatile.Read(ref slot.Depth);
+                if (depth > Capacity)
+                {
+                    return false;
+                }
+
+                for (int i = 0; i < depth; i++)
+                {
+                    if (Volatile.Read(ref slot.Ids[i]) == id)
+                    {
+                        return false;
+                    }
+                }
+            }
+        }
+
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Slot Register()
+    {
+        var slot = new Slot();
+        lock (s_gate)
+        {
+            if (s_slots.Count >= s_pruneAt)
+            {
+                // Slots of threads that ended are collected with them.
+                s_slots.RemoveAll(static reference => !reference.TryGetTarget(out _));
+                s_pruneAt = Math.Max(64, s_slots.Count * 2);
+            }
+
+            s_slots.Add(new WeakReference<Slot>(slot));
+        }
+
+        s_threadSlot = slot;
+        return slot;
+    }
+
+    /// <summary>One thread's stack of the mappings it is inside an access of, with the stack frame of each access.</summary>
+    private sealed class Slot
+    {
+        internal int Depth;
+        internal Entries<long> Ids;
+        internal Entries<nint> Frames;
+    }
+
+    /// <summary><see cref="Capacity"/> values inline, indexed without a bounds check beyond the constant length.</summary>
+    [InlineArray(Capacity)]
+    private struct Entries<T>
+    {
+        private T _first;
+    }
+}

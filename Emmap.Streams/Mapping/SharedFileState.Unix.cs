@@ -1,0 +1,161 @@
+using System;
+using System.Globalization;
+using System.IO;
+using Emmap.Streams.Native;
+using Microsoft.Win32.SafeHandles;
+
+namespace Emmap.Streams.Mapping;
+
+/// <summary>
+/// The Unix half of <see cref="SharedFileState"/>: the page is a file in <c>/dev/shm</c> (Linux; <c>/tmp</c> on macOS), named
+/// after the data file's device, inode and birth time. It outlives processes that are killed, so the next opener resumes from
+/// it; the last process to close deletes it, and pages of deleted files left by killed processes are collected.
+/// </summary>
+internal sealed unsafe partial class SharedFileState
+{
+    /// <summary>
+    /// Deletes pages that no process maps and whose data file is gone (their processes were killed, then the file was
+    /// deleted): nothing could ever use them again. Best effort, bounded, never throws. A page of a file that still exists is
+    /// kept: it may carry a truncation its last process could not make.
+    /// </summary>
+    internal static void CollectOrphans()
+    {
+        try
+        {
+            int examined = 0;
+            foreach (string page in Directory.EnumerateFiles(PageDirectory(), "emmap-*"))
+            {
+                if (++examined > 1000)
+                {
+                    return;
+                }
+
+                if (IsOrphan(page))
+                {
+                    _ = Libc.Unlink(page);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Collection is housekeeping: a page it cannot look at stays.
+        }
+    }
+
+    private static bool IsOrphan(string pagePath)
+    {
+        SafeFileHandle file;
+        try
+        {
+            file = File.OpenHandle(pagePath, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+
+        using (file)
+        {
+            if (RangeLocks.OthersPresent(file, s_sizeLockByte, pagePath))
+            {
+                return false;
+            }
+
+            Span<byte> page = stackalloc byte[PageSize];
+            int read = RandomAccess.Read(file, page, 0);
+            if (read < PageSize || System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(page) != Magic)
+            {
+                // Empty or unfinished: abandoned if nobody touched it for a while (a creator may be growing it right now).
+                return File.GetLastWriteTimeUtc(pagePath) < DateTime.UtcNow.AddMinutes(-1);
+            }
+
+            int length = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(page[PathLengthOffset..]);
+            if (length <= 0 || length > PageSize - PathOffset)
+            {
+                return false;
+            }
+
+            string dataPath = System.Text.Encoding.UTF8.GetString(page.Slice(PathOffset, length));
+            FileStatus? status = NativeFile.TryGetStatus(dataPath);
+            var recorded = new FileIdentity(
+                System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(page[DeviceOffset..]),
+                System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(page[InodeOffset..]),
+                System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(page[BirthOffset..]));
+            return status is null || status.Value.Identity != recorded;
+        }
+    }
+
+    private static string PageDirectory()
+    {
+        if (OperatingSystem.IsLinux() && Directory.Exists("/dev/shm"))
+        {
+            return "/dev/shm";
+        }
+
+        // macOS: /tmp is shared by all users of the machine (the per-user temporary directory is not).
+        if (OperatingSystem.IsMacOS() && Directory.Exists("/tmp"))
+        {
+            return "/tmp";
+        }
+
+        return System.IO.Path.GetTempPath();
+    }
+
+    private static string PagePathUnix(FileIdentity identity) => System.IO.Path.Combine(
+        s_pageDirectory ??= PageDirectory(),
+        string.Create(CultureInfo.InvariantCulture, $"emmap-{identity.Device:x}-{identity.Inode:x}-{identity.Birth:x}"));
+
+    // Maps the page file (creating it if allowed); null when it does not exist or cannot be shared.
+    private byte* MapPageUnix(bool create, out SafeFileHandle? pageFile)
+    {
+        pageFile = null;
+        if (!create && NativeFile.TryGetStatus(_pagePath) is null)
+        {
+            // The usual answer for a read-only process: one stat instead of an exception.
+            return null;
+        }
+
+        SafeFileHandle file;
+        try
+        {
+            file = File.OpenHandle(
+                _pagePath, create ? FileMode.OpenOrCreate : FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+
+        try
+        {
+            FileStatus status = NativeFile.GetStatus(file, _pagePath);
+            if (status.Size < PageSize)
+            {
+                using (DescriptorLease descriptor = DescriptorLease.Of(file))
+                {
+                    // Best effort: only the page's owner may change its mode.
+                    _ = Libc.ChangeMode(descriptor.Value, PageMode);
+                }
+
+                NativeFile.Grow(file, status.Size, PageSize, _pagePath, injectable: false);
+            }
+
+            byte* page = Mmap.MapShared(file, PageSize, _pagePath);
+            if (OperatingSystem.IsLinux())
+            {
+                // A shared lock that lives as long as the mapping (the mapping keeps the open file description), so that an
+                // abandoned page can be told from a page in use without keeping a descriptor (see CollectOrphans).
+                RangeLocks.RegisterPresence(file, s_sizeLockByte, _pagePath);
+            }
+
+            pageFile = file;
+            return page;
+        }
+        catch (IOException)
+        {
+            // No room in /dev/shm, or a page this process may not grow: stay process-local.
+            file.Dispose();
+            return null;
+        }
+    }
+}
