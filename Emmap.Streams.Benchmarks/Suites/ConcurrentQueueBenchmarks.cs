@@ -95,7 +95,6 @@ public class ConcurrentQueueBenchmarks : IWorkerAllocations
     /// <summary>Two producer and two consumer threads, started once, woken for each batch.</summary>
     private sealed class Team : IDisposable
     {
-        private const int Stride = 16;
         private const int Producers = 2;
         private const int Consumers = 2;
 
@@ -103,8 +102,8 @@ public class ConcurrentQueueBenchmarks : IWorkerAllocations
         private readonly Thread[] _threads = new Thread[Producers + Consumers];
         private readonly SemaphoreSlim _start = new(0);
         private readonly CountdownEvent _pushed = new(Producers);
-        private readonly long[] _consumed = new long[Consumers * Stride];
-        private readonly long[] _allocated = new long[(Producers + Consumers) * Stride];
+        private readonly PaddedCounters _consumed = new(Consumers);
+        private readonly PaddedCounters _allocated = new(Producers + Consumers);
         private volatile int _share;
         private volatile bool _stop;
         private long _expected;
@@ -130,19 +129,7 @@ public class ConcurrentQueueBenchmarks : IWorkerAllocations
             }
         }
 
-        internal long AllocatedBytes
-        {
-            get
-            {
-                long total = 0;
-                for (int i = 0; i < _allocated.Length; i += Stride)
-                {
-                    total += Volatile.Read(ref _allocated[i]);
-                }
-
-                return total;
-            }
-        }
+        internal long AllocatedBytes => _allocated.Sum();
 
         internal long Run(int items)
         {
@@ -151,12 +138,7 @@ public class ConcurrentQueueBenchmarks : IWorkerAllocations
             _start.Release(Producers);
             _pushed.Wait();
             _expected += items;
-            var spinner = new SpinWait();
-            while (Consumed() < _expected)
-            {
-                spinner.SpinOnce();
-            }
-
+            _consumed.SpinUntilSum(_expected);
             return _expected;
         }
 
@@ -172,17 +154,6 @@ public class ConcurrentQueueBenchmarks : IWorkerAllocations
             _queue.Dispose();
             _start.Dispose();
             _pushed.Dispose();
-        }
-
-        private long Consumed()
-        {
-            long total = 0;
-            for (int c = 0; c < Consumers; c++)
-            {
-                total += Volatile.Read(ref _consumed[c * Stride]);
-            }
-
-            return total;
         }
 
         private void Produce(int slot)
@@ -206,7 +177,7 @@ public class ConcurrentQueueBenchmarks : IWorkerAllocations
                     }
                 }
 
-                Volatile.Write(ref _allocated[slot * Stride], GC.GetAllocatedBytesForCurrentThread() - start);
+                _allocated.Set(slot, GC.GetAllocatedBytesForCurrentThread() - start);
                 _pushed.Signal();
             }
         }
@@ -222,11 +193,11 @@ public class ConcurrentQueueBenchmarks : IWorkerAllocations
                 if (_queue.TryPop(into))
                 {
                     spinner.Reset();
-                    Volatile.Write(ref _consumed[slot * Stride], _consumed[slot * Stride] + 1);
+                    _consumed.Increment(slot);
                     continue;
                 }
 
-                Volatile.Write(ref _allocated[(Producers + slot) * Stride], GC.GetAllocatedBytesForCurrentThread() - start);
+                _allocated.Set(Producers + slot, GC.GetAllocatedBytesForCurrentThread() - start);
                 spinner.SpinOnce(sleep1Threshold: -1);
             }
         }

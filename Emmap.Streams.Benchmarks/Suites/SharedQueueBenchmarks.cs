@@ -208,16 +208,13 @@ public class SharedQueueBenchmarks : IWorkerAllocations
     /// </summary>
     private sealed class LocalPipeline : IDisposable
     {
-        private const int Stride = 16;
-
         private readonly ConcurrentMappedQueue _queue;
         private readonly Thread[] _threads;
         private readonly SemaphoreSlim _start = new(0);
         private readonly SemaphoreSlim _pushed = new(0);
-        private readonly long[] _consumed;
-        private readonly long[] _allocated;
+        private readonly PaddedCounters _consumed;
+        private readonly PaddedCounters _allocated;
         private readonly int _producers;
-        private readonly int _consumers;
         private readonly byte[] _item = new byte[PeerCommands.ItemSize];
         private volatile int _share;
         private volatile bool _stop;
@@ -227,9 +224,8 @@ public class SharedQueueBenchmarks : IWorkerAllocations
         {
             _queue = ConcurrentMappedQueue.Open(path, 1 << 20);
             _producers = producers;
-            _consumers = consumers;
-            _consumed = new long[consumers * Stride];
-            _allocated = new long[(producers + consumers) * Stride];
+            _consumed = new PaddedCounters(consumers);
+            _allocated = new PaddedCounters(producers + consumers);
             _threads = new Thread[producers - 1 + consumers];
             for (int p = 1; p < producers; p++)
             {
@@ -249,19 +245,7 @@ public class SharedQueueBenchmarks : IWorkerAllocations
             }
         }
 
-        internal long AllocatedBytes
-        {
-            get
-            {
-                long total = 0;
-                for (int i = 0; i < _allocated.Length; i += Stride)
-                {
-                    total += Volatile.Read(ref _allocated[i]);
-                }
-
-                return total;
-            }
-        }
+        internal long AllocatedBytes => _allocated.Sum();
 
         internal long Run(int items)
         {
@@ -278,12 +262,7 @@ public class SharedQueueBenchmarks : IWorkerAllocations
             }
 
             _expected += items;
-            var spinner = new SpinWait();
-            while (Consumed() < _expected)
-            {
-                spinner.SpinOnce();
-            }
-
+            _consumed.SpinUntilSum(_expected);
             return _expected;
         }
 
@@ -303,17 +282,6 @@ public class SharedQueueBenchmarks : IWorkerAllocations
 
             _start.Dispose();
             _pushed.Dispose();
-        }
-
-        private long Consumed()
-        {
-            long total = 0;
-            for (int c = 0; c < _consumers; c++)
-            {
-                total += Volatile.Read(ref _consumed[c * Stride]);
-            }
-
-            return total;
         }
 
         private void Push(byte[] item, int count)
@@ -338,7 +306,7 @@ public class SharedQueueBenchmarks : IWorkerAllocations
                 }
 
                 Push(item, _share);
-                Volatile.Write(ref _allocated[slot * Stride], GC.GetAllocatedBytesForCurrentThread() - start);
+                _allocated.Set(slot, GC.GetAllocatedBytesForCurrentThread() - start);
                 _pushed.Release();
             }
         }
@@ -356,11 +324,11 @@ public class SharedQueueBenchmarks : IWorkerAllocations
                     if (_queue.TryDequeue(into))
                     {
                         spins = 0;
-                        Volatile.Write(ref _consumed[slot * Stride], _consumed[slot * Stride] + 1);
+                        _consumed.Increment(slot);
                         continue;
                     }
 
-                    Volatile.Write(ref _allocated[(_producers + slot) * Stride], GC.GetAllocatedBytesForCurrentThread() - start);
+                    _allocated.Set(_producers + slot, GC.GetAllocatedBytesForCurrentThread() - start);
                     if (++spins < 200)
                     {
                         Thread.SpinWait(30);
