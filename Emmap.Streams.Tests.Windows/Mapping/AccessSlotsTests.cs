@@ -1,3 +1,4 @@
+using System;
 using System.IO;
 using Emmap.Streams.Mapping;
 using Emmap.Streams.Tests.Support;
@@ -28,6 +29,18 @@ public sealed class AccessSlotsTests
 
     [TearDown]
     public void TearDown() => _directory.Dispose();
+
+    [Test]
+    public void Dispose_AfterAnInPlaceReaderThrew_UnmapsAtOnceAndTheFileIsFree()
+    {
+        var stream = new MappedFileStream(_path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+        Should.Throw<InvalidOperationException>(() => stream.ReadInPlace<int, int>(0, 8, 0, static (_, _) => throw new InvalidOperationException("the caller's reader")));
+
+        stream.Dispose();
+
+        File.WriteAllBytes(_path, new byte[10]);
+        File.Delete(_path);
+    }
 
     [Test]
     public void IsIdle_WhileThisThreadIsInsideAnAccess_IsFalseAndTrueAfterItEnds()

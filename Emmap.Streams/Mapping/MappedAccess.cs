@@ -233,11 +233,12 @@ internal readonly unsafe ref struct MappedAccess
     }
 
     /// <summary>
-    /// Ends an access whose range stays pinned by a reference on the mapping (a direct view), without the cut check: the
-    /// reference, not the access, keeps the memory from then on.
+    /// Ends an access without the cut check: one whose range stays pinned by a reference on the mapping (a direct view),
+    /// where the reference, not the access, keeps the memory from then on; or one that an exception cut short (a caller's
+    /// callback threw), whose outcome no longer matters. Only the record of the access is dropped.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void EndPinned()
+    internal void EndUnchecked()
     {
         ExitSlot();
         GC.KeepAlive(_state);

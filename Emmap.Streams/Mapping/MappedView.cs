@@ -254,7 +254,7 @@ internal sealed unsafe partial class MappedView
             count = Math.Clamp(CachedLength - position, 0, length);
             if (MappedAccess.TryBegin(State, Offset, long.MaxValue, position, count, out MappedAccess access))
             {
-                access.EndPinned();
+                access.EndUnchecked();
                 return access.Pointer;
             }
 
@@ -568,7 +568,17 @@ internal sealed unsafe partial class MappedView
             return reader([], state);
         }
 
-        TResult result = reader(new ReadOnlySpan<byte>(access.Pointer, count), state);
+        TResult result;
+        try
+        {
+            result = reader(new ReadOnlySpan<byte>(access.Pointer, count), state);
+        }
+        catch
+        {
+            access.EndUnchecked();
+            throw;
+        }
+
         intact = access.End();
         return result;
     }

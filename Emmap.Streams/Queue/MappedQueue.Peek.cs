@@ -78,7 +78,17 @@ public sealed partial class MappedQueue
             throw Corrupt(pos, phys, "the item's checksum does not match");
         }
 
-        TResult result = reader(mapped, state);
+        TResult result;
+        try
+        {
+            result = reader(mapped, state);
+        }
+        catch
+        {
+            access.EndUnchecked();
+            throw;
+        }
+
         _view.EndAccess(access);
         return result;
     }
@@ -409,7 +419,17 @@ public sealed partial class MappedQueue
             throw Corrupt(pos, phys, "the item's checksum does not match");
         }
 
-        bool more = folder(mapped, ref accumulator);
+        bool more;
+        try
+        {
+            more = folder(mapped, ref accumulator);
+        }
+        catch
+        {
+            access.EndUnchecked();
+            throw;
+        }
+
         _view.EndAccess(access);
         return more;
     }

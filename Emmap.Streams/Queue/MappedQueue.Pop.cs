@@ -290,8 +290,18 @@ public sealed partial class MappedQueue
 
         int version = _version;
         MappedAccess access = _view.BeginAccess();
-        ReadOnlySpan<byte> mapped = new(access.Pointer + phys + QueueLayout.RecordHeaderSize, (int)length);
-        bool accepted = sink.Accept(mapped, length, _head, crc, this, phys);
+        bool accepted;
+        try
+        {
+            // The sink checks the checksum and may call the caller's handler: either may throw.
+            accepted = sink.Accept(new ReadOnlySpan<byte>(access.Pointer + phys + QueueLayout.RecordHeaderSize, (int)length), length, _head, crc, this, phys);
+        }
+        catch
+        {
+            access.EndUnchecked();
+            throw;
+        }
+
         _view.EndAccess(access);
         if (!accepted)
         {
