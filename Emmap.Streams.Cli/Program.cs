@@ -2,7 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.CommandLine;
 using System.CommandLine.Help;
+using System.IO;
 using System.Linq;
+using System.Text;
 using Emmap.Streams.Cli.Commands;
 
 namespace Emmap.Streams.Cli;
@@ -19,6 +21,7 @@ internal static class Program
 
     private static int Main(string[] args)
     {
+        Utf8WhenRedirected();
         var root = new RootCommand(Description);
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(CountersCommand.Create());
@@ -40,6 +43,29 @@ internal static class Program
         {
             Console.Error.WriteLine($"emmap: {ex.Message}");
             return ExitCodes.Failed;
+        }
+    }
+
+    /// <summary>
+    /// Output that goes to a pipe or a file is UTF-8 on every system, as the queue items it prints are. On Windows it would
+    /// otherwise be in the console's code page, which cannot show most of them.
+    /// </summary>
+    private static void Utf8WhenRedirected()
+    {
+        if (!OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
+        if (Console.IsOutputRedirected)
+        {
+            Console.SetOut(new StreamWriter(Console.OpenStandardOutput(), utf8) { AutoFlush = true });
+        }
+
+        if (Console.IsErrorRedirected)
+        {
+            Console.SetError(new StreamWriter(Console.OpenStandardError(), utf8) { AutoFlush = true });
         }
     }
 

@@ -472,21 +472,27 @@ public sealed class AtomicExtensionsTests
             operation.Invoke(s, 8, 3);
         }
 
+        Calls(s, 1_000);
         long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10_000; i++)
-        {
-            s.AtomicAdd(8, 3);
-            s.AtomicSubtract(8, 1);
-            s.AtomicAnd(8, -1);
-            s.AtomicOr(8, 4);
-            s.AtomicXor(8, 2);
-            s.AtomicExchange(16, i);
-            s.AtomicCompareExchange(16, 0, i);
-            s.AtomicWrite(24, i);
-            s.AtomicRead(24);
-        }
+        Calls(s, 10_000);
 
         (GC.GetAllocatedBytesForCurrentThread() - before).ShouldBe(0);
+
+        static void Calls(MappedFileStream s, int count)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                s.AtomicAdd(8, 3);
+                s.AtomicSubtract(8, 1);
+                s.AtomicAnd(8, -1);
+                s.AtomicOr(8, 4);
+                s.AtomicXor(8, 2);
+                s.AtomicExchange(16, i);
+                s.AtomicCompareExchange(16, 0, i);
+                s.AtomicWrite(24, i);
+                s.AtomicRead(24);
+            }
+        }
     }
 
     private static byte[] Pattern(int length) => Enumerable.Range(0, length).Select(i => (byte)(i * 7 + 1)).ToArray();

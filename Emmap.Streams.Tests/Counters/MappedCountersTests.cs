@@ -178,6 +178,11 @@ public sealed class MappedCountersTests
     [Test]
     public void Open_DanglingSymbolicLink_ThrowsIOExceptionAndLeavesNoTemporaryFile()
     {
+        if (TestPlatform.IsWine)
+        {
+            Assert.Ignore("Wine makes a Unix symbolic link, which its own file functions do not see while it dangles.");
+        }
+
         File.CreateSymbolicLink(_path, Path.Combine(_dir.Path, "missing-dir", "target"));
 
         Should.Throw<IOException>(() => MappedCounters.Open(_path, 1)).Message.ShouldContain("symbolic link");

@@ -189,7 +189,15 @@ public sealed class AccessProtocolTests
             stream.Dispose();
         }
 
-        new FileInfo(_path).Length.ShouldBe(capacity, "file pages are still mapped: truncating under them could fault");
+        if (OperatingSystem.IsWindows())
+        {
+            // Windows swaps no zero pages in at the last close: the views go first, then the file is cut to its length.
+            new FileInfo(_path).Length.ShouldBe(3 * Page);
+        }
+        else
+        {
+            new FileInfo(_path).Length.ShouldBe(capacity, "file pages are still mapped: truncating under them could fault");
+        }
 
         // The pages left mapped keep the closed descriptor's file description alive, and with it any lock it held: the
         // close released its locks itself, so the next open (which takes the size lock) goes through instead of waiting forever.

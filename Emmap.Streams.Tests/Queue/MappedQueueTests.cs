@@ -302,7 +302,10 @@ public sealed class MappedQueueTests
         popped.ShouldBe(200);
         queue.IsEmpty.ShouldBeTrue();
         queue.GetMetadata().FileSize.ShouldBe(4096);
-        new FileInfo(QueuePath).Length.ShouldBe(4096);
+        SizeOnDisk.ShouldBeWhileMapped(QueuePath, 4096);
+
+        queue.Dispose();
+        SizeOnDisk.Of(QueuePath).ShouldBe(4096);
     }
 
     [Test]
@@ -526,10 +529,13 @@ public sealed class MappedQueueTests
         QueueItems.Check(queue.PopAndPurge()).ShouldBe(99);
 
         queue.GetMetadata().FileSize.ShouldBe(4096);
-        new FileInfo(QueuePath).Length.ShouldBe(4096);
+        SizeOnDisk.ShouldBeWhileMapped(QueuePath, 4096);
         queue.PopAndPurge().ShouldBeNull();
         queue.Push(Text("after"));
         Text(queue.Pop()).ShouldBe("after");
+
+        queue.Dispose();
+        SizeOnDisk.Of(QueuePath).ShouldBe(4096);
     }
 
     [Test]
@@ -548,7 +554,10 @@ public sealed class MappedQueueTests
         }
 
         total.ShouldBe(5000);
-        new FileInfo(QueuePath).Length.ShouldBe(4096);
+        SizeOnDisk.ShouldBeWhileMapped(QueuePath, 4096);
+
+        queue.Dispose();
+        SizeOnDisk.Of(QueuePath).ShouldBe(4096);
     }
 
     [Test]
@@ -587,7 +596,10 @@ public sealed class MappedQueueTests
 
         queue.Count.ShouldBe(0);
         queue.Pop().ShouldBeNull();
-        new FileInfo(QueuePath).Length.ShouldBe(4096);
+        SizeOnDisk.ShouldBeWhileMapped(QueuePath, 4096);
+
+        queue.Dispose();
+        SizeOnDisk.Of(QueuePath).ShouldBe(4096);
     }
 
     [Test]

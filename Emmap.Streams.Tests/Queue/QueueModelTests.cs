@@ -1,7 +1,6 @@
 using System;
 using System.Buffers;
 using System.Collections.Generic;
-using System.IO;
 using System.Linq;
 using CsCheck;
 using Emmap.Streams.Tests.Support;
@@ -225,14 +224,16 @@ public sealed class QueueModelTests
                 queue.IsEmpty.ShouldBe(model.Count == 0, where);
                 QueueMetadata meta = queue.GetMetadata();
                 meta.UsedBytes.ShouldBeLessThanOrEqualTo(meta.RingSize, where);
-                new FileInfo(path).Length.ShouldBe(meta.FileSize, where);
+                SizeOnDisk.ShouldBeWhileMapped(path, meta.FileSize, where);
                 if (fixedSize)
                 {
                     meta.FileSize.ShouldBe(4096, where);
                 }
             }
 
+            long sizeAtClose = queue.GetMetadata().FileSize;
             queue.Dispose();
+            SizeOnDisk.Of(path).ShouldBe(sizeAtClose, "after the last close");
             using var reopened = MappedQueue.Open(path, 4096, options);
             reopened.Enumerate().Select(bytes => QueueItems.Check(bytes)).ShouldBe(model, "after the last reopen");
         }

@@ -27,7 +27,7 @@ public sealed class DropInReadme
 
         // README promises:
         SharedFile.ReadAllBytes(path).ShouldBe(SharedFile.ReadAllBytes(filePath));
-        SharedFile.ReadAllText(path).ShouldBe("appended through a memory mapping\nappended through a memory mapping\n");
+        SharedFile.ReadAllText(path).ReplaceLineEndings("\n").ShouldBe("appended through a memory mapping\nappended through a memory mapping\n");
 
         static void Sample()
         {

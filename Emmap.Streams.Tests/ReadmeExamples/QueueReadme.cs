@@ -51,7 +51,7 @@ public sealed class QueueReadme
                 bool more = jobs.TryDequeue(out byte[]? next);       // false: the queue is empty again
 
                 // README promises:
-                printed.ToString().ShouldBe("first\nsecond\nAda\n");
+                printed.ToString().ReplaceLineEndings("\n").ShouldBe("first\nsecond\nAda\n");
                 queue.Count.ShouldBe(0);
                 Encoding.UTF8.GetString(job).ShouldBe("job 1");
                 more.ShouldBeFalse();
@@ -85,7 +85,7 @@ public sealed class QueueReadme
                 Console.WriteLine(Encoding.UTF8.GetString(taken));
 
                 // README promises (alone, the process takes its own job back):
-                printed.ToString().ShouldBe($"job from process {Environment.ProcessId}\n");
+                printed.ToString().ReplaceLineEndings("\n").ShouldBe($"job from process {Environment.ProcessId}\n");
                 work.TryDequeue(out byte[]? more).ShouldBeFalse();
                 more.ShouldBeNull();
             }

@@ -21,6 +21,11 @@ public sealed partial class ReadmeSyncTests
     [OneTimeSetUp]
     public void ReadReadme()
     {
+        if (OperatingSystem.IsWindows() && FindRepositoryRoot() is null)
+        {
+            Assert.Ignore("Checks README.md against the test sources of the repository; the win-x64 test executable runs away from the checkout, and the Linux run checks them.");
+        }
+
         _readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
         _samples = CSharpBlock().Matches(_readme).Select(m => m.Groups[1].Value).ToArray();
     }
@@ -70,7 +75,10 @@ public sealed partial class ReadmeSyncTests
     private static string Normalize(string code) =>
         string.Join('\n', code.Split('\n').Select(line => line.Trim()).Where(line => line.Length > 0));
 
-    private static string RepositoryRoot()
+    private static string RepositoryRoot() =>
+        FindRepositoryRoot() ?? throw new DirectoryNotFoundException("The repository root (with Emmap.Streams.sln) was not found above the test assembly.");
+
+    private static string? FindRepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
@@ -80,7 +88,7 @@ public sealed partial class ReadmeSyncTests
             }
         }
 
-        throw new DirectoryNotFoundException("The repository root (with Emmap.Streams.sln) was not found above the test assembly.");
+        return null;
     }
 
     [GeneratedRegex("```csharp\\n(.*?)```", RegexOptions.Singleline)]

@@ -101,7 +101,10 @@ public sealed class StreamReadme
 
             // README promises:
             (a, b, c).ShouldBe((8192L, 16384L, 24576L));
-            new FileInfo(path).Length.ShouldBe(100);
+            stream.Length.ShouldBe(100);
+            SizeOnDisk.ShouldBeWhileMapped(path, 100);
+            stream.Dispose();
+            SizeOnDisk.Of(path).ShouldBe(100);
         }
     }
 

@@ -47,7 +47,10 @@ public sealed class MappedFileStreamMultiHandleTests
 
         second.SetLength(100);
         first.Length.ShouldBe(100);
-        new FileInfo(_path).Length.ShouldBe(100);
+        SizeOnDisk.ShouldBeWhileMapped(_path, 100);
+        first.Dispose();
+        second.Dispose();
+        SizeOnDisk.Of(_path).ShouldBe(100);
     }
 
     [Test]
@@ -63,7 +66,10 @@ public sealed class MappedFileStreamMultiHandleTests
         reader.Length.ShouldBe(Page + 10);
         reader.ReadAt(2 * Page, buffer).ShouldBe(0);
         reader.ReadAt(Page, buffer).ShouldBe(10);
-        new FileInfo(_path).Length.ShouldBe(Page + 10);
+        SizeOnDisk.ShouldBeWhileMapped(_path, Page + 10);
+        reader.Dispose();
+        writer.Dispose();
+        SizeOnDisk.Of(_path).ShouldBe(Page + 10);
     }
 
     [Test]
@@ -77,17 +83,20 @@ public sealed class MappedFileStreamMultiHandleTests
         stream.Length.ShouldBe(Page + 100);
         view.Memory.Span[..100].ToArray().ShouldAllBe(b => b == 0x5A);
         view.Memory.Span[100..].ToArray().ShouldAllBe(b => b == 0);
-        new FileInfo(_path).Length.ShouldBe(Page + 100, "the view's cut pages are zero pages: nothing maps the file past the end");
+        SizeOnDisk.ShouldBeWhileMapped(_path, Page + 100, "the view's cut pages are zero pages: nothing maps the file past the end");
 
         // A write through the view into the cut range lands in memory that cannot fault, and never reaches the file.
         view.Memory.Span[^1] = 0x77;
         view.Dispose();
 
-        new FileInfo(_path).Length.ShouldBe(Page + 100);
+        SizeOnDisk.ShouldBeWhileMapped(_path, Page + 100);
         stream.SetLength(3 * Page);
         byte[] regrown = new byte[2 * Page - 100];
         stream.ReadAt(Page + 100, regrown).ShouldBe(regrown.Length);
         regrown.ShouldAllBe(b => b == 0);
+
+        stream.Dispose();
+        SizeOnDisk.Of(_path).ShouldBe(3 * Page);
     }
 
     [Test]
@@ -101,9 +110,12 @@ public sealed class MappedFileStreamMultiHandleTests
 
         viewer.Length.ShouldBe(10);
         view.Memory.Span.ToArray().ShouldAllBe(b => b == 0);
-        new FileInfo(_path).Length.ShouldBe(10);
+        SizeOnDisk.ShouldBeWhileMapped(_path, 10);
         view.Dispose();
-        new FileInfo(_path).Length.ShouldBe(10);
+        SizeOnDisk.ShouldBeWhileMapped(_path, 10);
+        viewer.Dispose();
+        shrinker.Dispose();
+        SizeOnDisk.Of(_path).ShouldBe(10);
     }
 
     [Test]
@@ -126,7 +138,7 @@ public sealed class MappedFileStreamMultiHandleTests
         new FileInfo(_path).Length.ShouldBe(3 * Page);
 
         privateHandle.Dispose();
-        new FileInfo(_path).Length.ShouldBe(100);
+        SizeOnDisk.ShouldBeWhileMapped(_path, 100);
         mine.Dispose();
         new FileInfo(_path).Length.ShouldBe(100);
     }

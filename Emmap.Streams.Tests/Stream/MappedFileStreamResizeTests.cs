@@ -68,12 +68,15 @@ public sealed class MappedFileStreamResizeTests
         stream.Resize(5000).ShouldBe(5000);
         new FileInfo(_path).Length.ShouldBe(5000);
         stream.Resize(3).ShouldBe(3);
-        new FileInfo(_path).Length.ShouldBe(3);
+        SizeOnDisk.ShouldBeWhileMapped(_path, 3);
         stream.Resize(10).ShouldBe(10);
 
         byte[] read = new byte[10];
         stream.ReadAt(0, read).ShouldBe(10);
         read.ShouldBe([(byte)'k', (byte)'e', (byte)'e', 0, 0, 0, 0, 0, 0, 0]);
+
+        stream.Dispose();
+        SizeOnDisk.Of(_path).ShouldBe(10);
     }
 
     [Test]
@@ -161,7 +164,7 @@ public sealed class MappedFileStreamResizeTests
             first.WriteAt(10, "abc"u8);
             first.Capacity.ShouldBeGreaterThan(13);
             first.Dispose();
-            new FileInfo(_path).Length.ShouldBe(13, "as a FileStream's dispose writes its buffer: the size on disk is the length");
+            SizeOnDisk.ShouldBeWhileMapped(_path, 13, "as a FileStream's dispose writes its buffer: the size on disk is the length");
             second.Length.ShouldBe(13);
             second.WriteAt(13, "de"u8);
             second.Length.ShouldBe(15);

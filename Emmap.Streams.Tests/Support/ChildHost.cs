@@ -29,7 +29,7 @@ public sealed class ChildHost : IDisposable
         return new ChildHost(DotnetApp.Start(DotnetApp.TestHost, arguments));
     }
 
-    /// <summary>Runs the host to completion and returns its output (without the final newline); throws if it failed.</summary>
+    /// <summary>Runs the host to completion and returns its output (with "\n" line endings, without the final one); throws if it failed.</summary>
     public static string Run(params string[] arguments)
     {
         using ChildHost child = Start(arguments);
@@ -120,7 +120,8 @@ public sealed class ChildHost : IDisposable
             throw new TimeoutException("The test host did not finish in time.");
         }
 
-        return all.Result.TrimEnd('\n');
+        // The host writes the platform's line ending ("\r\n" on Windows).
+        return all.Result.Replace("\r\n", "\n", StringComparison.Ordinal).TrimEnd('\n');
     }
 
     private string StandardError() => _stderr.Wait(TimeSpan.FromSeconds(5)) ? _stderr.Result : string.Empty;

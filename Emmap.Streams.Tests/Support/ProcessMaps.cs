@@ -4,13 +4,21 @@ using System.Linq;
 
 namespace Emmap.Streams.Tests.Support;
 
-/// <summary>What the kernel says this process has open and mapped (Linux <c>/proc/self</c>).</summary>
-public static class ProcessMaps
+/// <summary>
+/// What the kernel says this process has open and mapped (Linux <c>/proc/self</c>; on Windows, <see cref="Maps"/> walks the
+/// address space with <c>VirtualQuery</c> and asks each view for its file).
+/// </summary>
+public static partial class ProcessMaps
 {
     /// <summary>True if any mapping of this process is backed by <paramref name="path"/>.</summary>
     public static bool Maps(string path)
     {
         string full = Path.GetFullPath(path);
+        if (OperatingSystem.IsWindows())
+        {
+            return MapsWindows(full);
+        }
+
         return File.ReadLines("/proc/self/maps").Any(line => line.EndsWith(full, StringComparison.Ordinal)
             || line.EndsWith(full + " (deleted)", StringComparison.Ordinal));
     }

@@ -75,9 +75,13 @@ public sealed class MappedPipeReaderLargeFileTests
 
         position.ShouldBe(length);
         found.ShouldBe(markers);
-        long resident = ProcessMaps.ResidentBytes(_path);
-        resident.ShouldBeGreaterThan(0, "the consumer read the markers' pages");
-        resident.ShouldBeLessThan(1 << 20, "and only those (with the kernel's fault-around): not the 5 GiB it was shown");
+        if (OperatingSystem.IsLinux())
+        {
+            // The resident pages come from /proc/self/smaps.
+            long resident = ProcessMaps.ResidentBytes(_path);
+            resident.ShouldBeGreaterThan(0, "the consumer read the markers' pages");
+            resident.ShouldBeLessThan(1 << 20, "and only those (with the kernel's fault-around): not the 5 GiB it was shown");
+        }
         await reader.CompleteAsync();
     }
 
@@ -123,6 +127,11 @@ public sealed class MappedPipeReaderLargeFileTests
     [Test]
     public async Task ReadAsync_ThroughA100GiBFile_ShowsAtMostTheWindowPinsOnceAndTouchesNoPage()
     {
+        if (TestPlatform.IsWine)
+        {
+            Assert.Ignore("Wine 10 refuses a view of 100 GiB of a file (MapViewOfFile3: ERROR_NOT_ENOUGH_MEMORY); Windows maps it.");
+        }
+
         const long length = 100 * OneGiB;
         const int window = 64 << 20;
         CreateSparse(length, []);

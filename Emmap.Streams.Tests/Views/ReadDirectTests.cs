@@ -135,7 +135,13 @@ public sealed class ReadDirectTests
         stream.WriteAt(10, "grown!"u8);
         view.Memory.ToArray().ShouldBe("grown!"u8.ToArray());
         using IMemoryOwner<byte> fresh = stream.ReadDirect(10, 6);
-        SameAddress(fresh.Memory, view.Memory).ShouldBeTrue("growth maps more of the file at the same address");
+        fresh.Memory.ToArray().ShouldBe("grown!"u8.ToArray());
+        if (!OperatingSystem.IsWindows())
+        {
+            // Windows maps growth in place only from a 64 KiB boundary; this file's first views end off it, so growth moves
+            // to a new region there, and a new view has a new address (the old one keeps its own, as checked above).
+            SameAddress(fresh.Memory, view.Memory).ShouldBeTrue("growth maps more of the file at the same address");
+        }
     }
 
     [Test]
@@ -148,10 +154,12 @@ public sealed class ReadDirectTests
 
         view.Memory.Span.ToArray().ShouldAllBe(b => b == 0);
         stream.Length.ShouldBe(Page / 2);
-        new FileInfo(_path).Length.ShouldBe(Page / 2);
+        SizeOnDisk.ShouldBeWhileMapped(_path, Page / 2);
         view.Memory.Span.Fill(0x33);
         view.Dispose();
-        new FileInfo(_path).Length.ShouldBe(Page / 2);
+        SizeOnDisk.ShouldBeWhileMapped(_path, Page / 2);
+        stream.Dispose();
+        SizeOnDisk.Of(_path).ShouldBe(Page / 2);
     }
 
     [Test]

@@ -12,8 +12,9 @@ namespace Emmap.Streams.Mapping;
 /// <list type="bullet">
 /// <item>a shrink lowers the length, advances the cut counter and zeroes the cut bytes in place (through the file, which is
 /// coherent with the views); the size on disk stays until the truncation can happen;</item>
-/// <item>the truncation waits for every view of the file in this process to go: a view goes when its state's last handle
-/// and direct view do (at once, unless an access was in flight, then in the region's finalizer);</item>
+/// <item>the truncation waits for every view of the file in this process to go (Windows refuses any shrink while a view
+/// exists, see <see cref="MapsNothingWindows"/>): a view goes when its state's last handle and direct view do (at once,
+/// unless an access was in flight, then in the region's finalizer);</item>
 /// <item>the last process to close the file truncates it to its length, as on Linux; when that process only reads, it
 /// does so through a writable handle of its own, because the shared words live in named memory that disappears with the
 /// last process (see <see cref="SharedFileState"/>).</item>
@@ -48,15 +49,13 @@ internal sealed partial class FileEntry
     }
 
     /// <summary>
-    /// Under a size change, alone (no other process present): makes sure no view of this process maps file bytes at or past
-    /// <paramref name="target"/>, so that the file can be truncated there. The shared state is moved to a new region that
-    /// maps exactly <c>[0, target)</c> (its length is at most <paramref name="target"/> already), and its older regions are
-    /// released at once if <see cref="AccessSlots"/> proves that no access is in flight and no direct view holds them. False
-    /// if something still maps past <paramref name="target"/>: a direct view, an access in flight, a private mapping, or a
-    /// region whose release waits for its finalizer; the truncation then stays pending.
+    /// Under a size change: true when no view of this process maps the file, so that it can be truncated. Windows refuses
+    /// to shrink a file while its data section has user references (a view, in any process): <c>MmCanFileBeTruncated</c>
+    /// answers no whenever a user holds the section and the new size is below the current one, whatever the views cover.
+    /// So a shrink or a flush leaves the truncation pending while a state of this process maps the file, and the release
+    /// that takes the last view out does it (or, when another process still maps the file, the last process to close).
     /// </summary>
-    [SupportedOSPlatform("windows")]
-    private bool TryUnmapBeyondWindows(long target)
+    private bool MapsNothingWindows()
     {
         if (_deferredRegions > 0)
         {
@@ -65,50 +64,16 @@ internal sealed partial class FileEntry
 
         foreach (MappingState state in Privates)
         {
-            if (MapsBeyond(state, target))
+            if (MapsAnything(state))
             {
                 return false;
             }
         }
 
-        if (Shared is not { } shared || !MapsBeyond(shared, target))
-        {
-            return true;
-        }
-
-        if (shared.ViewCount > 0)
-        {
-            return false;
-        }
-
-        if (shared.Region.MappedFileEnd > target)
-        {
-            // New accesses use the new region from here on; the old ones may still be inside the old region.
-            shared.MoveTo(MapWholeFile(Handle, target, Writable, Path));
-        }
-
-        // The view count is read after the proof: a view made meanwhile took its reference first, and its address
-        // (read after the proof) lies in the new region.
-        return AccessSlots.IsIdle(shared.Id) && shared.ViewCount == 0 && shared.ReleaseRetiredWindows();
+        return Shared is not { } shared || !MapsAnything(shared);
     }
 
-    private static bool MapsBeyond(MappingState state, long target)
-    {
-        if (state.Region.MappedFileEnd > target)
-        {
-            return true;
-        }
-
-        foreach (Region retired in state.Retired)
-        {
-            if (retired.MappedFileEnd > target)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    private static bool MapsAnything(MappingState state) => state.Region.MappedFileEnd > 0 || state.Retired.Count > 0;
 
     /// <summary>
     /// Under the size lock, alone, with this process's views gone: a read-only process is the last to close a file whose

@@ -613,14 +613,17 @@ internal sealed partial class FileEntry
                 }
                 catch (IOException)
                 {
-                    // The physical size must never count bytes the shared mapping does not cover. Give the blocks back.
+                    // A failed growth changes nothing: give the blocks back.
                     try
                     {
                         NativeFile.Truncate(Handle, physical, Path);
                     }
                     catch (IOException)
                     {
-                        // Only surplus zero bytes stay on disk; the next growth reuses them.
+                        // The blocks stay on disk (Windows cannot cut a file while it is mapped): count them as capacity,
+                        // zeros past the length, so that they are never taken for another writer's data. The next growth
+                        // maps them before anything is published over them.
+                        Volatile.Write(ref _shared.Physical, target);
                     }
 
                     throw;
@@ -664,9 +667,9 @@ internal sealed partial class FileEntry
             return;
         }
 
-        // Windows checks the other processes first: making room for the truncation there maps the file again.
+        // Windows can truncate only when no process maps the file (see MapsNothingWindows).
         bool blocked = Platform.IsWindows
-            ? !_mayTruncate || (!solo && _shared.OthersPresent()) || !TryUnmapBeyondWindows(target)
+            ? !_mayTruncate || (!solo && _shared.OthersPresent()) || !MapsNothingWindows()
             : !_mayTruncate || IsPinnedBeyond(target) || (!solo && _shared.OthersPresent());
         if (blocked)
         {

@@ -305,7 +305,18 @@ internal sealed unsafe partial class MappedView
         {
             // The base is page-aligned, so the page start of the range is its address rounded down.
             byte* start = PageStart(access.Pointer);
-            Mmap.Sync(start, (nuint)(access.Pointer - start + (end - position)), wait, Path);
+            try
+            {
+                Mmap.Sync(start, (nuint)(access.Pointer - start + (end - position)), wait, Path);
+            }
+            catch
+            {
+                // A failed write-back touched nothing; the access must not outlive it (Windows releases views only when
+                // no access is recorded).
+                access.EndUnchecked();
+                throw;
+            }
+
             _ = access.End();
         }
     }

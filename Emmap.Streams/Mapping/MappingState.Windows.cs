@@ -24,27 +24,6 @@ internal sealed partial class MappingState
         }
     }
 
-    /// <summary>
-    /// Windows, under the gate, once no access can be in flight and no direct view holds the state: releases every region
-    /// the state has moved away from (only views and in-flight accesses could still reach them).
-    /// </summary>
-    /// <returns>True (so that it can end a chain of conditions).</returns>
-    [SupportedOSPlatform("windows")]
-    internal bool ReleaseRetiredWindows()
-    {
-        if (_retired is not null)
-        {
-            foreach (Region region in _retired)
-            {
-                region.ReleaseNow();
-            }
-
-            _retired.Clear();
-        }
-
-        return true;
-    }
-
     [SupportedOSPlatform("windows")]
     private void ReleaseRegion(Region region, bool idle)
     {

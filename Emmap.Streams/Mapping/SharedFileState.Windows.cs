@@ -25,23 +25,45 @@ internal sealed unsafe partial class SharedFileState
 {
     private static string PageNameWindows(FileIdentity identity) => WindowsObjectNames.For(identity, "state");
 
+    // The named memory's section handle, held for as long as the page is mapped: a name lives only while some handle of the
+    // object is open (a view alone keeps the memory but not the name), so another process could not find the page otherwise.
+    private SafeMemoryMappedFileHandle? _pageSection;
+
     // Opens the named memory, creating it zero-filled when no process has it: every process may, so no process is ever
     // left with a page of its own while another writes.
     [SupportedOSPlatform("windows")]
     private byte* MapPageWindows()
     {
+        SafeMemoryMappedFileHandle section;
         try
         {
-            using SafeMemoryMappedFileHandle section = FileSections.OpenOrCreateShared(_pagePath, PageSize, out _);
-            return (byte*)WindowsMemory.MapView(section, PageSize, 0, ViewProtection.ReadWrite, _pagePath);
+            section = FileSections.OpenOrCreateShared(_pagePath, PageSize, out _);
         }
         catch (IOException)
         {
             // No memory for it: stay process-local.
             return null;
         }
+
+        try
+        {
+            byte* page = (byte*)WindowsMemory.MapView(section, PageSize, 0, ViewProtection.ReadWrite, _pagePath);
+            _pageSection?.Dispose();
+            _pageSection = section;
+            return page;
+        }
+        catch (IOException)
+        {
+            section.Dispose();
+            return null;
+        }
     }
 
     [SupportedOSPlatform("windows")]
-    private static void ReleasePageWindows(byte* page) => _ = WindowsMemory.TryUnmapView((nint)page);
+    private void ReleasePageWindows(byte* page)
+    {
+        _ = WindowsMemory.TryUnmapView((nint)page);
+        _pageSection?.Dispose();
+        _pageSection = null;
+    }
 }

@@ -450,7 +450,7 @@ internal sealed unsafe partial class SharedFileState
         return MapPageUnix(create, out pageFile);
     }
 
-    private static void ReleasePage(byte* page)
+    private void ReleasePage(byte* page)
     {
         if (Platform.IsWindows)
         {

@@ -57,7 +57,18 @@ public sealed partial class MappedQueue
             return TryPopSlow(destination);
         }
 
-        Span<byte> target = destination.GetSpan((int)length)[..(int)length];
+        Span<byte> target;
+        try
+        {
+            // The caller's writer may throw (a full or broken buffer): the pop did not happen, and the access must not outlive it.
+            target = destination.GetSpan((int)length)[..(int)length];
+        }
+        catch
+        {
+            access.EndUnchecked();
+            throw;
+        }
+
         new ReadOnlySpan<byte>(record + QueueLayout.RecordHeaderSize, (int)length).CopyTo(target);
         if (QueueChecksum.Record(length, stamp, target) != (uint)(word >> 32))
         {

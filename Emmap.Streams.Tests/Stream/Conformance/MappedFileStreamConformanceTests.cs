@@ -271,7 +271,7 @@ public abstract class MappedFileStreamConformanceTests
         read.ShouldBe([.. content[..100], .. new byte[100]]);
         if (WritesReachFile)
         {
-            new FileInfo(FilePath).Length.ShouldBe(WindowOffset + 200);
+            SizeOnDisk.ShouldBeWhileMapped(FilePath, WindowOffset + 200);
         }
     }
 

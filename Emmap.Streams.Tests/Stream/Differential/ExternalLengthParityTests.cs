@@ -1,4 +1,5 @@
 using System.IO;
+using Emmap.Streams.Tests.Support;
 using NUnit.Framework;
 using Shouldly;
 
@@ -34,6 +35,14 @@ public sealed class ExternalLengthParityTests
             }
 
             stream.Length.ShouldBe(5010, $"{kind} after another writer appended");
+
+            if (kind == StreamKind.Mapped && !SizeOnDisk.MappedFilesCanShrink)
+            {
+                // Windows refuses to truncate a file while it is mapped (ERROR_USER_MAPPED_FILE): the other writer is told so.
+                Should.Throw<IOException>(() => new FileStream(path, FileMode.Truncate, FileAccess.Write, FileShare.ReadWrite));
+                stream.Length.ShouldBe(5010, $"{kind} after another writer failed to truncate");
+                continue;
+            }
 
             using (var other = new FileStream(path, FileMode.Truncate, FileAccess.Write, FileShare.ReadWrite))
             {
