@@ -52,4 +52,22 @@ public sealed class AccessSlotsTests
         access.End().ShouldBeTrue();
         AccessSlots.IsIdle(state.Id).ShouldBeTrue();
     }
+
+    [Test]
+    public void SharedQueue_PushAndPopInsideAnotherAccess_LeaveThatAccessRecorded()
+    {
+        using var stream = new MappedFileStream(_path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+        long id = stream.View.State.Id;
+        using var queue = MappedQueue.Open(_directory.File("shared.queue"), 4096, new QueueOptions { MultiProcess = true });
+
+        bool idleInside = stream.ReadInPlace(0, 8, (Queue: queue, Id: id), static (_, outer) =>
+        {
+            outer.Queue.Push("item"u8);
+            outer.Queue.Pop().ShouldNotBeNull();
+            return AccessSlots.IsIdle(outer.Id);
+        });
+
+        idleInside.ShouldBeFalse("the in-place read's own access was still in flight: the queue's accesses must not end it");
+        AccessSlots.IsIdle(id).ShouldBeTrue();
+    }
 }

@@ -156,6 +156,17 @@ internal readonly unsafe ref struct MappedAccess
     }
 
     /// <summary>
+    /// Checks an access that goes on: orders the touches so far before the check, then returns true if no cut happened since
+    /// the access began. The access stays open (and recorded); end it with <see cref="End()"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal readonly bool Check()
+    {
+        Fence();
+        return Volatile.Read(ref _state!.Cuts) == Cuts;
+    }
+
+    /// <summary>
     /// Ends an access begun on <paramref name="stream"/>'s copy: as <see cref="End()"/>, against the copy's counter. Reading
     /// it keeps the stream, and so its mapping, reachable until here.
     /// </summary>

@@ -397,6 +397,21 @@ internal sealed unsafe partial class MappedView
         throw new System.IO.IOException($"'{Path}' was shrunk by another handle or program while it was in use.");
     }
 
+    /// <summary>
+    /// Checks an access begun with <see cref="BeginAccess"/> that goes on: throws as <see cref="EndAccess"/> does if a cut
+    /// happened since it began, and leaves it open otherwise.
+    /// </summary>
+    internal void CheckAccess(in MappedAccess access)
+    {
+        if (access.Check())
+        {
+            return;
+        }
+
+        ThrowIfDisposed();
+        throw new System.IO.IOException($"'{Path}' was shrunk by another handle or program while it was in use.");
+    }
+
     /// <summary>True if the cuts made since counter value <paramref name="cuts"/> left <c>[position, position + count)</c> alone.</summary>
     internal bool RangeUntouched(long cuts, long position, long count)
     {

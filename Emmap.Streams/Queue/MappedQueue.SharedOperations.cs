@@ -29,13 +29,18 @@ public sealed partial class MappedQueue
 
         _heldLocks |= TailLockHeld;
         bool committed = false;
+        bool open = true;
         try
         {
             if (GeometryMoved(b))
             {
+                // Another process grew the queue: map the new geometry in a new access (the old region stays mapped).
+                EndHeaderAccess(access);
+                open = false;
                 SyncGeometry();
                 access = _view.BeginAccess();
                 b = access.Pointer;
+                open = true;
             }
 
             SyncTailSide(b);
@@ -71,7 +76,7 @@ public sealed partial class MappedQueue
             WriteRecord(b, ref phys, ref stamp, ref item, skip: 0);
 
             // The record must have reached the file before it is committed (no cut of its pages meanwhile).
-            _view.EndAccess(access);
+            _view.CheckAccess(access);
             StoreTailShared(b, stamp + size, _pushed + 1, stamp);
             CrashPoints.Hit(CrashPoints.PushCommitted);
             AdvanceTail(phys, size, stamp);
@@ -82,7 +87,10 @@ public sealed partial class MappedQueue
         {
             _heldLocks &= ~TailLockHeld;
             UnlockWord(b, QueueLayout.TailLockOffset);
-            EndHeaderAccess(access);
+            if (open)
+            {
+                EndHeaderAccess(access);
+            }
             if (committed && _durability == QueueDurability.Batched)
             {
                 NoteBatched(size);
@@ -250,13 +258,18 @@ public sealed partial class MappedQueue
         _heldLocks |= HeadLockHeld;
         long popped = 0;
         bool drained;
+        bool open = true;
         try
         {
             if (GeometryMoved(b))
             {
+                // Another process grew the queue: map the new geometry in a new access (the old region stays mapped).
+                EndHeaderAccess(access);
+                open = false;
                 SyncGeometry();
                 access = _view.BeginAccess();
                 b = access.Pointer;
+                open = true;
             }
 
             SyncHeadSide(b);
@@ -276,7 +289,7 @@ public sealed partial class MappedQueue
                 RecordKind kind = ReadRecord(b, _head, phys, _tail, _ringEnd, out uint length, out uint crc, out long size);
                 if (kind == RecordKind.Invalid)
                 {
-                    _view.EndAccess(access);
+                    _view.CheckAccess(access);
                     throw Corrupt(_head, phys, "the head record's header does not check out");
                 }
 
@@ -291,8 +304,9 @@ public sealed partial class MappedQueue
                     }
                 }
 
-                // What was read is validated before anything is committed on its strength.
-                _view.EndAccess(access);
+                // What was read is validated before anything is committed on its strength. The access stays open for the
+                // commit and the next record; the finally ends it once.
+                _view.CheckAccess(access);
                 if (!accepted)
                 {
                     break;
@@ -328,7 +342,10 @@ public sealed partial class MappedQueue
         {
             _heldLocks &= ~HeadLockHeld;
             UnlockWord(b, QueueLayout.HeadLockOffset);
-            EndHeaderAccess(access);
+            if (open)
+            {
+                EndHeaderAccess(access);
+            }
         }
 
         if (popped != 0)
