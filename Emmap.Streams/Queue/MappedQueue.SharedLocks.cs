@@ -161,10 +161,10 @@ public sealed partial class MappedQueue
     private unsafe bool LockWord(byte* b, int offset)
     {
         long* word = (long*)(b + offset);
-        return Interlocked.CompareExchange(ref *word, _stamp, 0) != 0 && AcquireContended(word, _stamp);
+        return Interlocked.CompareExchange(ref *word, _stamp, 0) != 0 && AcquireContended(word, WaitSlotOf(offset), _stamp);
     }
 
-    private static unsafe bool AcquireContended(long* word, long me)
+    private unsafe bool AcquireContended(long* word, int slot, long me)
     {
         bool waited = false;
         bool checkHolder = false;
@@ -213,7 +213,7 @@ public sealed partial class MappedQueue
             }
 
             waited = true;
-            checkHolder = Futex.Wait((uint*)word, (uint)(seen | LockWaitersBit), HolderCheckMilliseconds) == Futex.WaitResult.TimedOut;
+            checkHolder = _waits!.Wait(slot, (uint*)word, (uint)(seen | LockWaitersBit), HolderCheckMilliseconds) == Futex.WaitResult.TimedOut;
         }
     }
 
@@ -227,7 +227,7 @@ public sealed partial class MappedQueue
         long* word = (long*)(b + offset);
         if ((Interlocked.Exchange(ref *word, 0) & LockWaitersBit) != 0)
         {
-            _ = Futex.WakeOne((uint*)word);
+            _waits!.WakeOne(WaitSlotOf(offset), (uint*)word);
         }
 
         if (_wakeItemWaiters)

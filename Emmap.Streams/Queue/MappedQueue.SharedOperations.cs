@@ -3,7 +3,6 @@ using System.Buffers;
 using System.IO;
 using System.Threading;
 using Emmap.Streams.Mapping;
-using Emmap.Streams.Native;
 using Emmap.Streams.Testing;
 
 namespace Emmap.Streams;
@@ -414,14 +413,14 @@ public sealed partial class MappedQueue
     }
 
     /// <summary>Wakes processes sleeping on the event word if the flag at <paramref name="flagOffset"/> says some wait.</summary>
-    private static unsafe void WakeWaiters(byte* b, int flagOffset)
+    private unsafe void WakeWaiters(byte* b, int flagOffset)
     {
         ref int flag = ref *(int*)(b + flagOffset);
         if (Volatile.Read(ref flag) != 0 && Interlocked.Exchange(ref flag, 0) != 0)
         {
             uint* word = (uint*)(b + QueueLayout.EventOffset);
             Interlocked.Increment(ref *word);
-            _ = Futex.WakeAll(word);
+            _waits!.WakeAll(EventWaitSlot, word);
         }
     }
 

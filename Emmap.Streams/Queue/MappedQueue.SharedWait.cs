@@ -6,6 +6,15 @@ namespace Emmap.Streams;
 
 public sealed partial class MappedQueue
 {
+    // The words processes sleep on (SharedWaits slots): the event word, and the two lock words.
+    private const int EventWaitSlot = 0;
+    private const int HeadLockWaitSlot = 1;
+    private const int TailLockWaitSlot = 2;
+    private const int WaitSlots = 3;
+
+    // Shared mode: the waits on the header's words across processes (open while the queue is).
+    private SharedWaits? _waits;
+
     /// <summary>Gets whether the queue is open in shared mode (<see cref="QueueOptions.MultiProcess"/>).</summary>
     internal bool IsShared => _multiProcess;
 
@@ -19,7 +28,7 @@ public sealed partial class MappedQueue
     /// Shared mode: blocks the calling thread until some process pushes past <paramref name="observedTail"/> (with
     /// <paramref name="items"/>) or pops past <paramref name="observedHead"/> (with <paramref name="space"/>), or until
     /// <see cref="InterruptWaiters"/>; it may also return early, so the caller checks again. Does not poll: the thread sleeps
-    /// on the event word (a futex) after raising the waiter flags, and the process whose commit it waits for wakes it.
+    /// on the event word (a futex; on Windows a named semaphore, see SharedWaits) after raising the waiter flags, and the process whose commit it waits for wakes it.
     /// </summary>
     /// <remarks>
     /// The flags are raised with a full fence before the cursors are read; a commit stores its cursor with a full fence before
@@ -47,11 +56,13 @@ public sealed partial class MappedQueue
             || (space && Volatile.Read(ref *(long*)(b + QueueLayout.HeadWordOffset)) != observedHead);
         if (!moved)
         {
-            _ = Futex.Wait(word, seen, timeoutMilliseconds: -1);
+            _ = _waits!.Wait(EventWaitSlot, word, seen, timeoutMilliseconds: -1);
         }
 
         EndHeaderAccess(access);
     }
+
+    private static int WaitSlotOf(int lockOffset) => lockOffset == QueueLayout.HeadLockOffset ? HeadLockWaitSlot : TailLockWaitSlot;
 
     /// <summary>Wakes every thread, in any process, sleeping in <see cref="WaitForOtherProcesses"/> (they check again and sleep on).</summary>
     internal unsafe void InterruptWaiters()
@@ -59,7 +70,7 @@ public sealed partial class MappedQueue
         MappedAccess access = _view.BeginAccess();
         uint* word = (uint*)(access.Pointer + QueueLayout.EventOffset);
         Interlocked.Increment(ref *word);
-        _ = Futex.WakeAll(word);
+        _waits!.WakeAll(EventWaitSlot, word);
         EndHeaderAccess(access);
     }
 }

@@ -6,6 +6,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using Emmap.Streams.Mapping;
+using Emmap.Streams.Native;
 
 namespace Emmap.Streams;
 
@@ -155,6 +156,7 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
 
             if (_multiProcess)
             {
+                _waits = SharedWaits.Open(_view.Entry.Identity, _window, WaitSlots);
                 OpenShared();
             }
             else
@@ -172,6 +174,7 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
             ReleaseOwnership();
             WithdrawPresence();
             Unregister();
+            _waits?.Dispose();
             throw;
         }
     }
@@ -425,6 +428,7 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
             ReleaseOwnership();
             WithdrawPresence();
             Unregister();
+            _waits?.Dispose();
             if (_ownsStream)
             {
                 _stream.Dispose();
