@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Linq;
 using Emmap.Streams.Mapping;
 using Emmap.Streams.Tests.Support;
 using Emmap.Streams.Tests.Windows.Support;
@@ -69,5 +70,95 @@ public sealed class AccessSlotsTests
 
         idleInside.ShouldBeFalse("the in-place read's own access was still in flight: the queue's accesses must not end it");
         AccessSlots.IsIdle(id).ShouldBeTrue();
+    }
+
+    [Test]
+    public void AtomicAdd_MisalignedCell_ThrowsAndLeavesNoAccessRecorded()
+    {
+        using var stream = new MappedFileStream(_path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+        long id = stream.View.State.Id;
+
+        Should.Throw<ArgumentException>(() => stream.AtomicAdd(3, 1));
+        Should.Throw<ArgumentException>(() => stream.AtomicRead(5));
+
+        AccessSlots.IsIdle(id).ShouldBeTrue("a refused cell touched nothing, and its access ended with the call");
+    }
+
+    [TestCase(false, false)]
+    [TestCase(true, false)]
+    [TestCase(false, true)]
+    [TestCase(true, true)]
+    public void QueueOperations_EachOne_EndsEveryAccessItBegins(bool multiProcess, bool fixedSize)
+    {
+        string path = _directory.File($"ops-{multiProcess}-{fixedSize}.queue");
+        using var stream = new MappedFileStream(path, FileMode.Create, FileAccess.ReadWrite, FileShare.ReadWrite);
+        stream.SetLength(4096);
+        long id = stream.View.State.Id;
+        using MappedQueue queue = stream.AsQueue(new QueueOptions { MultiProcess = multiProcess, FixedSize = fixedSize }, leaveOpen: true);
+        var writer = new System.Buffers.ArrayBufferWriter<byte>();
+        var operations = new (string Name, Action Run)[]
+        {
+            ("Push", () => queue.Push(new byte[300])),
+            ("Push (growth)", () => { for (int i = 0; i < 40 && queue.TryPush(new byte[300]); i++) { } }),
+            ("Push (full or too large)", () =>
+            {
+                try
+                {
+                    queue.Push(new byte[fixedSize ? 8000 : 300]);
+                }
+                catch (Exception ex) when (ex is ArgumentException or QueueFullException)
+                {
+                }
+            }),
+            ("Push (full)", () =>
+            {
+                try
+                {
+                    queue.Push(new byte[300]);
+                }
+                catch (QueueFullException)
+                {
+                }
+            }),
+            ("Reopen", () => { using MappedQueue again = stream.AsQueue(new QueueOptions { MultiProcess = multiProcess, FixedSize = fixedSize, ReadOnly = true }, leaveOpen: true); }),
+            ("TryPush (too large)", () =>
+            {
+                try
+                {
+                    _ = queue.TryPush(new byte[8000]);
+                }
+                catch (ArgumentException)
+                {
+                }
+            }),
+            ("Pop", () => queue.Pop()),
+            ("TryPop(writer)", () => queue.TryPop(writer)),
+            ("PopInto (too small)", () => queue.PopInto(new byte[10], out _)),
+            ("PopInto", () => queue.PopInto(new byte[400], out _)),
+            ("TryPop(handler)", () => queue.TryPop(static item => item.Length, out _)),
+            ("TryPop(throwing handler)", () => Should.Throw<FormatException>(() => queue.TryPop<int>(_ => throw new FormatException(), out _))),
+            ("PeekFront", () => queue.PeekFront()),
+            ("PeekBack", () => queue.PeekBack()),
+            ("Enumerate", () => queue.Enumerate().Count().ShouldBeGreaterThanOrEqualTo(0)),
+            ("EnumerateReverse", () => queue.EnumerateReverse().Count().ShouldBeGreaterThanOrEqualTo(0)),
+            ("PopWhile", () => queue.PopWhile(0, (ReadOnlySpan<byte> _, ref int n) => ++n < 3)),
+            ("PopAndPurge (drain)", () => { while (queue.PopAndPurge() is not null) { } }),
+            ("Purge", () => queue.Purge()),
+            ("Push after purge", () => queue.Push(new byte[10])),
+            ("Erase", () => queue.Erase()),
+            ("GetMetadata", () => queue.GetMetadata()),
+        };
+
+        var leaks = new System.Collections.Generic.List<string>();
+        foreach ((string name, Action run) in operations)
+        {
+            run();
+            if (!AccessSlots.IsIdle(id))
+            {
+                leaks.Add(name);
+            }
+        }
+
+        leaks.ShouldBeEmpty();
     }
 }

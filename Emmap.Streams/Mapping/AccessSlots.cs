@@ -17,13 +17,14 @@ namespace Emmap.Streams.Mapping;
 /// full fence); <see cref="IsIdle"/> then flushes every thread's store buffer (<c>FlushProcessWriteBuffers</c>) and reads
 /// every slot. An access whose push the flush did not make visible had not pushed yet, so it reads the lowered length
 /// after the flush and touches nothing; any other access is seen in its slot, and the release waits for the finalizer.</para>
-/// <para>Nesting (an access inside another, such as a read from a callback of an in-place read) pushes a second entry. An
-/// exception between begin and end leaves an entry behind; the next push from a shallower stack frame drops entries of
-/// frames deeper than its own (they cannot be live: a live access's frame is an ancestor of every frame that runs before it
-/// ends), so a stale entry only makes releases of one mapping wait for the finalizer for a while. Entries past
-/// <see cref="Capacity"/> are not recorded and make every release of that moment wait for the finalizer.</para>
+/// <para>Nesting (an access inside another, such as a read from a callback of an in-place read) pushes a second entry. Every
+/// path that begins an access ends it once, also when it throws (a caller's callback, a failed write-back, a refused cell):
+/// an entry left behind would only make releases of its mapping wait for the finalizer, but an entry dropped while its access
+/// is live could let a release unmap under it, so entries are never dropped by guesswork (such as comparing stack frames,
+/// which differ with inlining). Entries past <see cref="Capacity"/> are not recorded and make every release of that moment
+/// wait for the finalizer.</para>
 /// </remarks>
-internal static unsafe class AccessSlots
+internal static class AccessSlots
 {
     private const int Capacity = 8;
 
@@ -39,18 +40,10 @@ internal static unsafe class AccessSlots
     internal static void Enter(long id)
     {
         Slot slot = s_threadSlot ?? Register();
-        byte marker;
-        nint frame = (nint)(&marker);
         int depth = slot.Depth;
-        while (depth > 0 && depth <= Capacity && slot.Frames[depth - 1] < frame)
-        {
-            depth--;
-        }
-
         if (depth < Capacity)
         {
             slot.Ids[depth] = id;
-            slot.Frames[depth] = frame;
         }
 
         Volatile.Write(ref slot.Depth, depth + 1);
@@ -119,12 +112,11 @@ internal static unsafe class AccessSlots
         return slot;
     }
 
-    /// <summary>One thread's stack of the mappings it is inside an access of, with the stack frame of each access.</summary>
+    /// <summary>One thread's stack of the mappings it is inside an access of.</summary>
     private sealed class Slot
     {
         internal int Depth;
         internal Entries<long> Ids;
-        internal Entries<nint> Frames;
     }
 
     /// <summary><see cref="Capacity"/> values inline, indexed without a bounds check beyond the constant length.</summary>

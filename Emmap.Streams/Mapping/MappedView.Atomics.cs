@@ -34,7 +34,12 @@ internal sealed unsafe partial class MappedView
                 continue;
             }
 
-            CheckAlignment(position);
+            if (((Offset + position) & (sizeof(long) - 1)) != 0)
+            {
+                // Refused: nothing was touched, and the access must not outlive the call.
+                access.EndUnchecked();
+                CheckAlignment(position);
+            }
 
             ref long cell = ref *(long*)access.Pointer;
             long old = op switch
@@ -71,7 +76,12 @@ internal sealed unsafe partial class MappedView
                 continue;
             }
 
-            CheckAlignment(position);
+            if (((Offset + position) & (sizeof(long) - 1)) != 0)
+            {
+                // Refused: nothing was touched, and the access must not outlive the call.
+                access.EndUnchecked();
+                CheckAlignment(position);
+            }
 
             long value = Volatile.Read(ref *(long*)access.Pointer);
             if (access.End() || RangeUntouched(access.Cuts, position, sizeof(long)))

@@ -1,6 +1,8 @@
+using System;
 using System.IO;
 using System.Runtime.CompilerServices;
 using System.Runtime.Versioning;
+using System.Threading;
 using Microsoft.Win32.SafeHandles;
 
 namespace Emmap.Streams.Native.Windows;
@@ -17,6 +19,8 @@ namespace Emmap.Streams.Native.Windows;
 [SupportedOSPlatform("windows10.0.17134")]
 internal static class WindowsMemory
 {
+    private const int FlushAttempts = 40;
+
     /// <summary>The allocation granularity (64 KiB on every Windows so far): file offsets of views are multiples of it.</summary>
     internal static nuint Granularity { get; } = ReadGranularity();
 
@@ -127,9 +131,27 @@ internal static class WindowsMemory
     /// </remarks>
     internal static void Flush(nint address, nuint length, string? path)
     {
-        if (length != 0 && !Kernel32.FlushViewOfFile(address, length))
+        if (length == 0)
         {
-            throw WindowsErrors.IOError(WindowsErrors.LastError(), "FlushViewOfFile", path);
+            return;
+        }
+
+        // FlushViewOfFile fails with ERROR_LOCK_VIOLATION while the system is writing the same pages back itself; it succeeds
+        // when tried again a little later (.NET's MemoryMappedViewAccessor.Flush retries it too). Up to about 2 s in all.
+        for (int attempt = 0; ; attempt++)
+        {
+            if (Kernel32.FlushViewOfFile(address, length))
+            {
+                return;
+            }
+
+            int error = WindowsErrors.LastError();
+            if (error != WindowsConstants.ErrorLockViolation || attempt == FlushAttempts)
+            {
+                throw WindowsErrors.IOError(error, "FlushViewOfFile", path);
+            }
+
+            Thread.Sleep(Math.Min(1 << Math.Min(attempt, 6), 64));
         }
     }
 
