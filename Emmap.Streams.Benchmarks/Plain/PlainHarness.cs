@@ -138,6 +138,11 @@ internal static unsafe class PlainHarness
                 using MemoryMappedViewAccessor accessor = mapped.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
                 return accessor.ReadArray(0, buffer, 0, buffer.Length);
             })),
+            ("raw mmap", () => Repeat(Opens, () =>
+            {
+                using SafeFileHandle handle = File.OpenHandle(path);
+                return RawMmap.ReadFirst(handle, RandomAccess.GetLength(handle), buffer);
+            })),
         ]);
     }
 

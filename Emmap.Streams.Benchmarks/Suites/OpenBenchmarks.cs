@@ -10,7 +10,8 @@ namespace Emmap.Streams.Benchmarks;
 /// Opening an existing 1 MiB file, reading its first 8 bytes and closing it again: <see cref="MappedFileStream.Open(string, MapOptions)"/>
 /// with the default options (read-only, shared) against a default <see cref="FileStream"/> (the baseline: it reads its 4 KiB
 /// buffer), a <see cref="SafeFileHandle"/> from <see cref="File.OpenHandle"/> with <see cref="RandomAccess.Read(SafeFileHandle, Span{byte}, long)"/>,
-/// and a <see cref="MemoryMappedFile"/> with a view accessor. One operation is the whole open, read and dispose.
+/// a <see cref="MemoryMappedFile"/> with a view accessor, and the floor of any mapping (<see cref="RawMmap"/>: the same handle,
+/// one <c>mmap</c> of the whole file, the read, one <c>munmap</c>). One operation is the whole open, read and dispose.
 /// </summary>
 public class OpenBenchmarks
 {
@@ -61,6 +62,19 @@ public class OpenBenchmarks
         {
             using MappedFileStream stream = MappedFileStream.Open(_path);
             total += stream.ReadAt(0, _buffer);
+        }
+
+        return total;
+    }
+
+    [Benchmark(OperationsPerInvoke = Operations)]
+    public long RawMmapOpenRead()
+    {
+        long total = 0;
+        for (int i = 0; i < Operations; i++)
+        {
+            using SafeFileHandle handle = File.OpenHandle(_path);
+            total += RawMmap.ReadFirst(handle, RandomAccess.GetLength(handle), _buffer);
         }
 
         return total;

@@ -1,5 +1,4 @@
-using System;
-using System.Runtime.InteropServices;
+using Emmap.Streams.Native;
 
 namespace Emmap.Streams.Tests.Support;
 
@@ -7,10 +6,8 @@ namespace Emmap.Streams.Tests.Support;
 internal static class TestPlatform
 {
     /// <summary>
-    /// True under Wine (its ntdll exports <c>wine_get_version</c>), where the Windows tests run in CI. Only behaviour that Wine
-    /// is known to implement differently from Windows is told apart with it, each time with the reason.
+    /// True under Wine (the library's own check), where the Windows tests run in CI. Only behaviour that Wine is known to
+    /// implement differently from Windows is told apart with it, each time with the reason.
     /// </summary>
-    public static bool IsWine { get; } = OperatingSystem.IsWindows()
-        && NativeLibrary.TryLoad("ntdll.dll", out nint ntdll)
-        && NativeLibrary.TryGetExport(ntdll, "wine_get_version", out _);
+    public static bool IsWine => Platform.IsWine;
 }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Runtime.CompilerServices;
 using System.Threading;
+using Emmap.Streams.Native;
 
 namespace Emmap.Streams.Mapping;
 
@@ -16,7 +17,10 @@ namespace Emmap.Streams.Mapping;
 /// object, no interlocked operation. The releaser has already lowered the length to 0 (and advanced the cut counter with a
 /// full fence); <see cref="IsIdle"/> then flushes every thread's store buffer (<c>FlushProcessWriteBuffers</c>) and reads
 /// every slot. An access whose push the flush did not make visible had not pushed yet, so it reads the lowered length
-/// after the flush and touches nothing; any other access is seen in its slot, and the release waits for the finalizer.</para>
+/// after the flush and touches nothing; any other access is seen in its slot, and the release waits for the finalizer.
+/// Under Wine, whose <c>FlushProcessWriteBuffers</c> is a stub, each access instead follows its push with a full fence of its
+/// own (<see cref="Platform.IsWine"/>): without it a release could miss an access in flight, take its views out, and let
+/// the address space go to another mapping that the late access then wrote into.</para>
 /// <para>Nesting (an access inside another, such as a read from a callback of an in-place read) pushes a second entry. Every
 /// path that begins an access ends it once, also when it throws (a caller's callback, a failed write-back, a refused cell):
 /// an entry left behind would only make releases of its mapping wait for the finalizer, but an entry dropped while its access
@@ -31,6 +35,10 @@ internal static class AccessSlots
     private static readonly Lock s_gate = new();
     private static readonly List<WeakReference<Slot>> s_slots = [];
     private static int s_pruneAt = 64;
+
+    // Wine 10.0 implements FlushProcessWriteBuffers as a stub that does nothing: there each access fences itself instead,
+    // which makes the two sides a plain Dekker handshake (the releaser's fence is the interlocked advance of the cut counter).
+    private static readonly bool s_fenceEachAccess = Platform.IsWine;
 
     [ThreadStatic]
     private static Slot? s_threadSlot;
@@ -47,6 +55,11 @@ internal static class AccessSlots
         }
 
         Volatile.Write(ref slot.Depth, depth + 1);
+        if (s_fenceEachAccess)
+        {
+            // Under Wine the releaser's process-wide flush does nothing, so the access orders its record before its reads.
+            Interlocked.MemoryBarrier();
+        }
     }
 
     /// <summary>Records that the calling thread's innermost access has ended (after its last touch).</summary>

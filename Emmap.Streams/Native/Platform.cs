@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 
 namespace Emmap.Streams.Native;
@@ -13,4 +14,13 @@ internal static class Platform
     /// </summary>
     [SupportedOSPlatformGuard("windows10.0.17134")]
     internal static bool IsWindows => OperatingSystem.IsWindows();
+
+    /// <summary>
+    /// Gets whether this is Windows as Wine provides it (its <c>ntdll</c> exports <c>wine_get_version</c>). Wine 10.0 leaves
+    /// some calls the library relies on as stubs, such as <c>FlushProcessWriteBuffers</c>; the code that depends on one checks
+    /// this and does without it.
+    /// </summary>
+    internal static bool IsWine { get; } = OperatingSystem.IsWindows()
+        && NativeLibrary.TryLoad("ntdll.dll", out nint ntdll)
+        && NativeLibrary.TryGetExport(ntdll, "wine_get_version", out _);
 }
