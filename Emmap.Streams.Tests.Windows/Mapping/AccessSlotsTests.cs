@@ -2,6 +2,8 @@ using System;
 using System.IO;
 using System.Linq;
 using Emmap.Streams.Mapping;
+using Emmap.Streams.Testing;
+using Emmap.Streams.Tests.Queue;
 using Emmap.Streams.Tests.Support;
 using Emmap.Streams.Tests.Windows.Support;
 using NUnit.Framework;
@@ -82,6 +84,27 @@ public sealed class AccessSlotsTests
         Should.Throw<ArgumentException>(() => stream.AtomicRead(5));
 
         AccessSlots.IsIdle(id).ShouldBeTrue("a refused cell touched nothing, and its access ended with the call");
+    }
+
+    [Test]
+    public void StopAt_ACrashPointInsideAnAccess_LeavesTheThreadAsItWasAndTheMappingIdle()
+    {
+        // A test's simulated crash throws out of an access; the thread goes on, so its record must not outlive the stop.
+        using var stream = new MappedFileStream(_directory.File("stopped.queue"), FileMode.Create, FileAccess.ReadWrite, FileShare.ReadWrite);
+        stream.SetLength(4096);
+        long id = stream.View.State.Id;
+        int depth = AccessSlots.CurrentDepth;
+        using (MappedQueue queue = stream.AsQueue(new QueueOptions(), leaveOpen: true))
+        {
+            queue.Push("item"u8);
+            var writer = new System.Buffers.ArrayBufferWriter<byte>();
+
+            // The single-process pop checks the item and reaches this point inside its access to the record.
+            QueueCrashPointSwitch.StopAt(CrashPoints.PopRead, () => queue.TryPop(writer)).ShouldBeTrue();
+        }
+
+        AccessSlots.CurrentDepth.ShouldBe(depth);
+        AccessSlots.IsIdle(id).ShouldBeTrue("no access of the mapping is in flight after the stop");
     }
 
     [TestCase(false, false)]

@@ -4,7 +4,10 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text;
+using System.Threading;
 using System.Threading.Tasks;
+using Emmap.Streams.Mapping;
+using Emmap.Streams.Testing;
 using Emmap.Streams.Tests.Support;
 using NUnit.Framework;
 using Shouldly;
@@ -104,6 +107,49 @@ public sealed class MappedFileStreamSharedLengthTests
         mine.Length.ShouldBe(2 * RecordSize);
         mine.Dispose();
         SharedFile.ReadAllBytes(_path).ShouldBe([.. Record(0, 0), .. Record(1, 0)]);
+    }
+
+    [Test]
+    public void Open_WhileAnotherProcessGrowsTheFile_MapsEveryByteOfTheLengthItTakes()
+    {
+        // A read-only first open in this process racing another process's append: the open reads the shared length, the
+        // other process grows the file, then the open maps the file. Its mapping must reach the length it took, or reading
+        // the appended bytes would touch unmapped address space (a crash, not an exception).
+        File.WriteAllBytes(_path, new byte[4096]);
+        string appended = new('g', 5 * 4096);
+        using var grower = ChildHost.Start("stream-session", _path);
+        grower.ReadLine().ShouldBe("ready");
+        bool grown = false;
+        CrashPoints.Hook = point =>
+        {
+            if (point == CrashPoints.AttachLengthRead && !grown)
+            {
+                grown = true;
+                grower.Send($"append {appended}");
+                grower.ReadLine().ShouldBe("4096");
+            }
+        };
+        MappedFileStream reader;
+        try
+        {
+            reader = MappedFileStream.Open(_path, new MapOptions { Mode = FileMode.Open, Access = FileAccess.Read });
+        }
+        finally
+        {
+            CrashPoints.Hook = null;
+        }
+
+        using (reader)
+        {
+            grown.ShouldBeTrue("the other process grew the file in the middle of the open");
+            MappingState state = reader.View.State;
+            ((long)state.Region.Accessible).ShouldBeGreaterThanOrEqualTo(
+                Volatile.Read(ref state.Length), "the pages mapped cover the length the open took");
+            reader.Length.ShouldBe(4096 + appended.Length);
+            byte[] tail = new byte[appended.Length];
+            reader.ReadAt(4096, tail).ShouldBe(appended.Length);
+            Encoding.ASCII.GetString(tail).ShouldBe(appended);
+        }
     }
 
     [Test]

@@ -105,6 +105,24 @@ internal static class AccessSlots
         return true;
     }
 
+    /// <summary>Gets how many accesses the calling thread is inside of (0 where nothing records them).</summary>
+    internal static int CurrentDepth => s_threadSlot?.Depth ?? 0;
+
+    /// <summary>
+    /// For a simulated crash only (a test's crash point that throws out of an operation): drops the calling thread's entries
+    /// above <paramref name="depth"/>, left by accesses that the throw abandoned. In a real crash the thread is gone with
+    /// them; a thread that goes on must not keep them, or every later release of their mappings, and once entries overflow
+    /// <see cref="Capacity"/> every release in the process, waits for the finalizer.
+    /// </summary>
+    /// <param name="depth">The thread's depth before the operation began (<see cref="CurrentDepth"/>).</param>
+    internal static void AbandonAbove(int depth)
+    {
+        if (s_threadSlot is { } slot && slot.Depth > depth)
+        {
+            Volatile.Write(ref slot.Depth, depth);
+        }
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static Slot Register()
     {

@@ -309,8 +309,13 @@ internal sealed partial class FileEntry
             return existing;
         }
 
+        // The length first, then the physical size: another process may grow the file meanwhile (no lock is held here), and
+        // it publishes a physical size before any length it covers, so a physical size read after the length covers it. Read
+        // the other way round, the length could end past the pages mapped, and a read there would fault.
+        long length = Volatile.Read(ref _shared.Length);
+        CrashPoints.Hit(CrashPoints.AttachLengthRead);
         Region region = MapWholeFile(Handle, Volatile.Read(ref _shared.Physical), Writable, Path);
-        var state = new MappingState(this, region, Volatile.Read(ref _shared.Length), isPrivate: false);
+        var state = new MappingState(this, region, length, isPrivate: false);
         state.InitializeRef();
         state.Handles = 1;
         FileRegistry.AddRef(this);

@@ -65,6 +65,12 @@ internal static class CrashPoints
         SharedClaimed, SharedJournaled, SharedCommitted, SharedHeadClaimed, SharedPopJournaled, SharedTakenOver,
     ];
 
+    /// <summary>
+    /// The first shared handle of a file in this process has read the file's length and not yet its physical size, which
+    /// another process may change in between.
+    /// </summary>
+    internal const string AttachLengthRead = "attach.length";
+
     /// <summary>A direct view has taken its reference on the mapping and not yet computed its address.</summary>
     internal const string ViewPinned = "view.pinned";
 
