@@ -17,6 +17,7 @@ internal static class Program
             return 2;
         }
 
+        ParentWatch.Start();
         try
         {
             string command = args[0];
