@@ -51,7 +51,7 @@ internal static class DataFiles
         }
     }
 
-    /// <summary>Writes <paramref name="length"/> bytes of a fixed pseudo-random pattern to <paramref name="path"/>.</summary>
+    /// <summary>Writes <paramref name="length"/> bytes of a fixed pseudo-random pattern to <paramref name="path"/>, through to the disk.</summary>
     /// <remarks>One random mebibyte, repeated with the chunk number stamped into its first bytes: quick to write, and
     /// no two chunks alike.</remarks>
     internal static void Fill(string path, long length)
@@ -65,6 +65,20 @@ internal static class DataFiles
             BitConverter.TryWriteBytes(chunk, index++);
             file.Write(chunk, 0, (int)Math.Min(chunk.Length, length - written));
         }
+
+        file.Flush(flushToDisk: true);
+    }
+
+    /// <summary>
+    /// Writes the dirty pages of <paramref name="path"/> to the disk now. A suite calls it on the files its setup wrote, so
+    /// that the kernel's flusher does not write them back (30 s after they were written) while the cases are being timed:
+    /// writing back a mapped file's pages takes one of the machine's CPUs, and cleaning the pages of a writable mapping flushes the
+    /// TLBs of every thread that maps it.
+    /// </summary>
+    internal static void FlushToDisk(string path)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        file.Flush(flushToDisk: true);
     }
 
     private static string CreateDirectory()

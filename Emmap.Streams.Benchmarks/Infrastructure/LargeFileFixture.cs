@@ -11,13 +11,15 @@ namespace Emmap.Streams.Benchmarks;
 /// Every way the suites reach the shared 256 MiB file: a <see cref="MappedFileStream"/> and the raw address of
 /// its own mapping (taken the public way, through a pinned direct view), a buffered <see cref="FileStream"/>,
 /// a handle for <see cref="RandomAccess"/>, and <see cref="MemoryMappedFile"/>'s accessor and view stream.
-/// Every mapping is faulted in before measuring (for writing too, when asked), so no case pays first-touch faults.
+/// Every mapping is faulted in before measuring (for writing too, when asked), so no case pays first-touch faults, and
+/// whatever was written is flushed to the disk at the end, so that its write-back does not run under the next suite's rounds.
 /// </summary>
 internal sealed unsafe class LargeFileFixture : IDisposable
 {
     private readonly IMemoryOwner<byte> _view;
     private readonly MemoryHandle _pin;
     private readonly MemoryMappedFile _mapped;
+    private readonly bool _writable;
     private byte* _accessorPointer;
     private byte* _viewStreamPointer;
 
@@ -45,6 +47,7 @@ internal sealed unsafe class LargeFileFixture : IDisposable
         Prefault(Base, writable);
         Prefault(_accessorPointer + Accessor.PointerOffset, writable);
         Prefault(_viewStreamPointer + ViewStream.PointerOffset, writable);
+        _writable = writable;
     }
 
     internal string Path { get; }
@@ -67,6 +70,7 @@ internal sealed unsafe class LargeFileFixture : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
+        FlushWrites();
         ViewStream.SafeMemoryMappedViewHandle.ReleasePointer();
         Accessor.SafeMemoryMappedViewHandle.ReleasePointer();
         ViewStream.Dispose();
@@ -77,6 +81,18 @@ internal sealed unsafe class LargeFileFixture : IDisposable
         _pin.Dispose();
         _view.Dispose();
         Stream.Dispose();
+    }
+
+    // Writes the pages that prefaulting and the cases dirtied through to the disk at the end, so that the kernel's flusher does
+    // not write them back 30 s later, in the middle of the next suite's rounds (see DataFiles.FlushToDisk). Not at the start:
+    // the first write to a page written back since costs a write fault through the file system (17-50 us here), and the
+    // write cases would time those instead of the copies.
+    private void FlushWrites()
+    {
+        if (_writable)
+        {
+            Stream.Flush(flushToDisk: true);
+        }
     }
 
     private void Prefault(byte* start, bool writable)

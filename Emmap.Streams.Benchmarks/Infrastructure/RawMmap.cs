@@ -14,7 +14,38 @@ namespace Emmap.Streams.Benchmarks;
 internal static unsafe class RawMmap
 {
     /// <summary>Maps <paramref name="length"/> bytes of <paramref name="file"/>, reads the first 8 into <paramref name="buffer"/> and unmaps.</summary>
-    internal static int ReadFirst(SafeFileHandle file, long length, byte[] buffer)
+    internal static int ReadFirst(SafeFileHandle file, long length, byte[] buffer) =>
+        (int)WithMapping(file, length, buffer, &CopyFirst);
+
+    /// <summary>
+    /// Maps <paramref name="length"/> bytes of <paramref name="file"/>, reads one byte of every page <paramref name="times"/>
+    /// times over, and unmaps; returns the sum of the bytes read.
+    /// </summary>
+    internal static long TouchPages(SafeFileHandle file, long length, int times) =>
+        WithMapping(file, length, (length, times), &Touch);
+
+    private static long CopyFirst(void* address, byte[] buffer)
+    {
+        new ReadOnlySpan<byte>(address, buffer.Length).CopyTo(buffer);
+        return buffer.Length;
+    }
+
+    private static long Touch(void* address, (long Length, int Times) pages)
+    {
+        long total = 0;
+        for (int pass = 0; pass < pages.Times; pass++)
+        {
+            for (long at = 0; at < pages.Length; at += Environment.SystemPageSize)
+            {
+                total += ((byte*)address)[at];
+            }
+        }
+
+        return total;
+    }
+
+    // Maps the file, runs the body on the mapping's address, unmaps it.
+    private static long WithMapping<TState>(SafeFileHandle file, long length, TState state, delegate*<void*, TState, long> body)
     {
         bool added = false;
         file.DangerousAddRef(ref added);
@@ -27,9 +58,14 @@ internal static unsafe class RawMmap
                 throw new IOException($"mmap failed: errno {Marshal.GetLastPInvokeError()}.");
             }
 
-            new ReadOnlySpan<byte>(address, buffer.Length).CopyTo(buffer);
-            _ = Libc.UnmapMemory(address, (nuint)length);
-            return buffer.Length;
+            try
+            {
+                return body(address, state);
+            }
+            finally
+            {
+                _ = Libc.UnmapMemory(address, (nuint)length);
+            }
         }
         finally
         {

@@ -16,19 +16,19 @@ namespace Emmap.Streams.Benchmarks;
 /// of <see cref="PlainLoops"/> and the open cases, every case of a group timed in alternating rounds in one process (the
 /// order reverses every other round), after a warm-up with a pause for tiered compilation. It prints the median and the
 /// minimum over the rounds, and each case's median over the group's first case's. Groups: <c>positional</c>,
-/// <c>atomic</c>, <c>open</c>, <c>many-files</c>.
+/// <c>atomic</c>, <c>open</c>, <c>many-files</c>, <c>first-touch</c> (not run by default: it writes a 1 GiB file).
 /// </summary>
 internal static unsafe class PlainHarness
 {
     private const int Rounds = 21;
     private const int AccessesPerPass = 1 << 22;
-    private static readonly string[] s_groups = ["positional", "atomic", "open", "many-files"];
+    private static readonly string[] s_groups = ["positional", "atomic", "open", "many-files", "first-touch"];
 
     internal static int Run(string? group)
     {
         foreach (string name in s_groups)
         {
-            if (group is null || name.Contains(group, StringComparison.OrdinalIgnoreCase))
+            if (group is null ? name != "first-touch" : name.Contains(group, StringComparison.OrdinalIgnoreCase))
             {
                 switch (name)
                 {
@@ -40,6 +40,9 @@ internal static unsafe class PlainHarness
                         break;
                     case "open":
                         Open();
+                        break;
+                    case "first-touch":
+                        FirstTouch();
                         break;
                     default:
                         ManyFiles();
@@ -64,6 +67,8 @@ internal static unsafe class PlainHarness
             Volatile.Write(ref mapping[at], Volatile.Read(ref mapping[at]));
         }
 
+        long length = stream.Length;
+        var fields = new ProtocolFields { Cuts = 1, Base = (nint)mapping, End = length };
         byte[] buffer = new byte[PlainLoops.Record];
         byte[] payload = new byte[PlainLoops.Record];
         new Random(7).NextBytes(payload);
@@ -77,6 +82,8 @@ internal static unsafe class PlainHarness
                 ("raw copy (constant size)", () => Repeat(passes, () => PlainLoops.RawRead(mapping, offsets, buffer))),
                 ("raw copy (runtime's copy)", () => Repeat(passes, () => PlainLoops.RawSpanCopyRead(mapping, offsets, buffer))),
                 ("raw copy, paced", () => Repeat(passes, () => PlainLoops.RawReadPaced(mapping, offsets, buffer))),
+                ("raw copy, range-checked", () => Repeat(passes, () => PlainLoops.RawReadChecked(mapping, length, offsets, buffer))),
+                ("protocol by hand", () => Repeat(passes, () => PlainLoops.ProtocolRead(fields, offsets, buffer))),
                 ("ReadAt", () => Repeat(passes, () => PlainLoops.ReadAt(stream, offsets, buffer))),
             ]);
             Measure($"write 64 B, {locality}", operations,
@@ -144,6 +151,55 @@ internal static unsafe class PlainHarness
                 return RawMmap.ReadFirst(handle, RandomAccess.GetLength(handle), buffer);
             })),
         ]);
+    }
+
+    // One pass over a 1 GiB file in the page cache, opened for the pass and closed after it: copied out through pread into a
+    // 1 MiB buffer, against a fresh mapping that touches one byte of every page (the least any mapped reader does).
+    private static void FirstTouch()
+    {
+        string path = DataFiles.Scratch("plain-first-touch-1GiB.txt");
+        _ = PipeReaderBenchmarks.WriteLines(path, 1L << 30);
+        DataFiles.FlushToDisk(path);
+        long length = new FileInfo(path).Length;
+        byte[] chunk = new byte[1 << 20];
+        Measure("one pass over 1 GiB in the page cache, per pass", 1,
+        [
+            ("pread, 1 MiB buffer", () =>
+            {
+                using SafeFileHandle handle = File.OpenHandle(path);
+                long total = 0;
+                for (long at = 0; at < length; at += chunk.Length)
+                {
+                    total += RandomAccess.Read(handle, chunk, at);
+                }
+
+                return total;
+            }),
+            ("mmap, a byte per page", () =>
+            {
+                using SafeFileHandle handle = File.OpenHandle(path);
+                return RawMmap.TouchPages(handle, length, times: 1);
+            }),
+            ("mmap, a byte per page, twice", () =>
+            {
+                using SafeFileHandle handle = File.OpenHandle(path);
+                return RawMmap.TouchPages(handle, length, times: 2);
+            }),
+            ("MappedFileStream, per page", () =>
+            {
+                using MappedFileStream stream = MappedFileStream.Open(path);
+                using IMemoryOwner<byte> view = stream.ReadDirect(0, checked((int)length));
+                ReadOnlySpan<byte> bytes = view.Memory.Span;
+                long total = 0;
+                for (int at = 0; at < bytes.Length; at += Environment.SystemPageSize)
+                {
+                    total += bytes[at];
+                }
+
+                return total;
+            }),
+        ]);
+        File.Delete(path);
     }
 
     // 10,000 files opened one after the other and kept open; each open timed alone, then the first and last 500 compared.

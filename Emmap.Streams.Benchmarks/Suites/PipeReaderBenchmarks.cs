@@ -47,6 +47,7 @@ public class PipeReaderBenchmarks
     {
         _lines = DataFiles.Scratch("lines-1GiB.txt");
         _lineCount = WriteLines(_lines, LinesFileSize);
+        DataFiles.FlushToDisk(_lines);
     }
 
     [GlobalSetup(Targets = [nameof(StreamJson), nameof(CopyingReaderJson), nameof(MappedReaderJson)])]
@@ -54,6 +55,7 @@ public class PipeReaderBenchmarks
     {
         _json = DataFiles.Scratch("orders-100MB.json");
         _orderCount = WriteOrders(_json, 100_000_000);
+        DataFiles.FlushToDisk(_json);
     }
 
     [GlobalSetup(Targets = [nameof(CopyingReaderRead), nameof(MappedReaderRead), nameof(MappedReader4KiBRead)])]
@@ -256,7 +258,7 @@ public class PipeReaderBenchmarks
         value == expected ? value : throw new InvalidOperationException($"Read {value}, expected {expected}: the benchmark is broken.");
 
     /// <summary>Writes about <paramref name="size"/> bytes of text lines of 20 to 140 bytes; returns the number of lines.</summary>
-    private static long WriteLines(string path, long size)
+    internal static long WriteLines(string path, long size)
     {
         // One mebibyte of lines, ending with a newline, written over and over.
         var random = new Random(15);

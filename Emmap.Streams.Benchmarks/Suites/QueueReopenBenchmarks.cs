@@ -40,6 +40,8 @@ public class QueueReopenBenchmarks
 
         using var crashed = new FileStream(_crashed, FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
         crashed.Write(_crashedHeader);
+        crashed.Flush(flushToDisk: true);
+        DataFiles.FlushToDisk(_clean);
     }
 
     [GlobalCleanup]
