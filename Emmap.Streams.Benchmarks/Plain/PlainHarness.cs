@@ -5,6 +5,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.IO.MemoryMappedFiles;
+using System.IO.Pipelines;
 using System.Linq;
 using System.Threading;
 using Microsoft.Win32.SafeHandles;
@@ -199,6 +200,22 @@ internal static unsafe class PlainHarness
                 return total;
             }),
         ]);
+
+        // The suite's line count, over a file kept open across passes: the mapping stays, and so do its pages.
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+        using (MappedFileStream stream = MappedFileStream.Open(path))
+        {
+            Measure("line count over a file kept open, per pass", 1,
+            [
+                ("copying reader, 4 KiB buffers", () =>
+                {
+                    file.Position = 0;
+                    return PipeReaderBenchmarks.CountLines(PipeReader.Create(file, new StreamPipeReaderOptions(leaveOpen: true)));
+                }),
+                ("AsPipeReader", () => PipeReaderBenchmarks.CountLines(stream.AsPipeReader())),
+            ]);
+        }
+
         File.Delete(path);
     }
 
