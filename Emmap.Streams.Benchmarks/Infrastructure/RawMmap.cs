@@ -32,6 +32,35 @@ internal static unsafe class RawMmap
     internal static long TouchPagesPopulated(SafeFileHandle file, long length, int times, long chunk) =>
         WithMapping(file, length, (length, times, chunk), &PopulateAndTouch);
 
+    /// <summary>
+    /// Maps <paramref name="length"/> bytes of <paramref name="file"/> read-only and shared, at <paramref name="hint"/> if that
+    /// range is free (the kernel's choice otherwise); unmap it with <see cref="Unmap"/>.
+    /// </summary>
+    internal static byte* Map(SafeFileHandle file, long length, void* hint = null)
+    {
+        bool added = false;
+        file.DangerousAddRef(ref added);
+        try
+        {
+            void* address = Libc.MapMemory(
+                hint, (nuint)length, UnixConstants.ProtRead, UnixConstants.MapShared, (int)file.DangerousGetHandle(), 0);
+            return address == (void*)-1 ? throw new IOException($"mmap failed: errno {Marshal.GetLastPInvokeError()}.") : (byte*)address;
+        }
+        finally
+        {
+            if (added)
+            {
+                file.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>Unmaps what <see cref="Map"/> mapped.</summary>
+    internal static void Unmap(byte* address, long length) => _ = Libc.UnmapMemory(address, (nuint)length);
+
+    /// <summary>Reads one byte of every page of <c>[address, address + length)</c>; returns their sum.</summary>
+    internal static long TouchMapped(byte* address, long length) => Touch(address, (length, 1));
+
     private static long CopyFirst(void* address, byte[] buffer)
     {
         new ReadOnlySpan<byte>(address, buffer.Length).CopyTo(buffer);
@@ -74,32 +103,14 @@ internal static unsafe class RawMmap
     // Maps the file, runs the body on the mapping's address, unmaps it.
     private static long WithMapping<TState>(SafeFileHandle file, long length, TState state, delegate*<void*, TState, long> body)
     {
-        bool added = false;
-        file.DangerousAddRef(ref added);
+        byte* address = Map(file, length);
         try
         {
-            void* address = Libc.MapMemory(
-                null, (nuint)length, UnixConstants.ProtRead, UnixConstants.MapShared, (int)file.DangerousGetHandle(), 0);
-            if (address == (void*)-1)
-            {
-                throw new IOException($"mmap failed: errno {Marshal.GetLastPInvokeError()}.");
-            }
-
-            try
-            {
-                return body(address, state);
-            }
-            finally
-            {
-                _ = Libc.UnmapMemory(address, (nuint)length);
-            }
+            return body(address, state);
         }
         finally
         {
-            if (added)
-            {
-                file.DangerousRelease();
-            }
+            Unmap(address, length);
         }
     }
 }

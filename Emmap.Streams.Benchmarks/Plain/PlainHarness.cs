@@ -17,16 +17,21 @@ namespace Emmap.Streams.Benchmarks;
 /// of <see cref="PlainLoops"/> and the open cases, every case of a group timed in alternating rounds in one process (the
 /// order reverses every other round), after a warm-up with a pause for tiered compilation. It prints the median and the
 /// minimum over the rounds, and each case's median over the group's first case's. Groups: <c>positional</c>,
-/// <c>atomic</c>, <c>open</c>, <c>many-files</c>, <c>first-touch</c> (not run by default: it writes a 1 GiB file).
+/// <c>atomic</c>, <c>open</c>, <c>many-files</c>, <c>remap</c>, <c>first-touch</c> (not run by default: it writes a 1 GiB file).
 /// </summary>
 internal static unsafe class PlainHarness
 {
     private const int Rounds = 21;
     private const int AccessesPerPass = 1 << 22;
-    private static readonly string[] s_groups = ["positional", "atomic", "open", "many-files", "first-touch"];
+    private static readonly string[] s_groups = ["positional", "atomic", "open", "many-files", "remap", "first-touch"];
 
     internal static int Run(string? group)
     {
+        if (MachineCheck.Warning() is { } warning)
+        {
+            Console.Error.WriteLine(warning);
+        }
+
         foreach (string name in s_groups)
         {
             if (group is null ? name != "first-touch" : name.Contains(group, StringComparison.OrdinalIgnoreCase))
@@ -41,6 +46,9 @@ internal static unsafe class PlainHarness
                         break;
                     case "open":
                         Open();
+                        break;
+                    case "remap":
+                        Remap();
                         break;
                     case "first-touch":
                         FirstTouch();
@@ -228,6 +236,105 @@ internal static unsafe class PlainHarness
         }
 
         File.Delete(path);
+    }
+
+    // A pass of random 64-byte reads over a mapping whose pages are all present, right after something else was done, and
+    // the pass after it, with the process's page faults during the first: what other mappings cost a mapping that stays.
+    // Two such mappings of the same file: a MappedFileStream's, and a bare mmap where the kernel places it.
+    private static void Remap()
+    {
+        const int Rounds = 11;
+        string path = DataFiles.Large();
+        long length = new FileInfo(path).Length;
+        long[] offsets = Offsets(RandomOffsets.Dram, length);
+        byte[] buffer = new byte[PlainLoops.Record];
+        byte[] chunk = new byte[1 << 20];
+        using SafeFileHandle handle = File.OpenHandle(path);
+        using MappedFileStream stream = MappedFileStream.Open(path, new MapOptions { Populate = true });
+        using IMemoryOwner<byte> view = stream.ReadDirect(0, checked((int)length));
+        using MemoryHandle pin = view.Memory.Pin();
+        byte* raw = RawMmap.Map(handle, length);
+        try
+        {
+            long sink = RawMmap.TouchMapped(raw, length);
+            foreach ((string kept, nint address) in new[] { ("MappedFileStream", (nint)pin.Pointer), ("bare mmap", (nint)raw) })
+            {
+                byte* mapping = (byte*)address;
+                sink += Repeat(3, () => PlainLoops.RawRead(mapping, offsets, buffer));
+                Console.WriteLine(Invariant(
+                    $"random 64 B reads over a {length >> 20} MiB {kept} mapping kept open, {offsets.Length} per pass, after:"));
+                int below = 0;
+                foreach ((string name, Func<long> between) in new (string, Func<long>)[]
+                {
+                    ("nothing", () => 0),
+                    ("pread of the whole file", () => ReadWhole(handle, length, chunk)),
+                    ("a 64 MiB mapping made, read, dropped", () => RawMmap.TouchPages(handle, 64 << 20, times: 1)),
+                    ($"a {length >> 20} MiB mapping made, read, dropped", () => RawMmap.TouchPages(handle, length, times: 1)),
+                    ("the same, asked for right below it", () =>
+                    {
+                        byte* wanted = mapping - length;
+                        byte* other = RawMmap.Map(handle, length, wanted);
+                        below += other == wanted ? 1 : 0;
+                        long total = RawMmap.TouchMapped(other, length);
+                        RawMmap.Unmap(other, length);
+                        return total;
+                    }),
+                })
+                {
+                    double[] first = new double[Rounds];
+                    double[] second = new double[Rounds];
+                    long faults = 0;
+                    for (int round = 0; round < Rounds; round++)
+                    {
+                        sink += between();
+                        long before = PageFaults();
+                        long start = Stopwatch.GetTimestamp();
+                        sink += PlainLoops.RawRead(mapping, offsets, buffer);
+                        first[round] = Stopwatch.GetElapsedTime(start).TotalNanoseconds / offsets.Length;
+                        faults += PageFaults() - before;
+                        start = Stopwatch.GetTimestamp();
+                        sink += PlainLoops.RawRead(mapping, offsets, buffer);
+                        second[round] = Stopwatch.GetElapsedTime(start).TotalNanoseconds / offsets.Length;
+                    }
+
+                    Console.WriteLine(Invariant(
+                        $"  {name,-40} first pass {Format(Median(first)),6} ns   next pass {Format(Median(second)),6} ns   page faults in the first {(double)faults / Rounds,5:F1}"));
+                }
+
+                Console.WriteLine(Invariant($"  (the mapping asked for right below landed there in {below} of {Rounds} rounds)"));
+                Console.WriteLine();
+            }
+
+            GC.KeepAlive(sink);
+        }
+        finally
+        {
+            RawMmap.Unmap(raw, length);
+        }
+    }
+
+    private static long ReadWhole(SafeFileHandle handle, long length, byte[] chunk)
+    {
+        long total = 0;
+        for (long at = 0; at < length; at += chunk.Length)
+        {
+            total += RandomAccess.Read(handle, chunk, at);
+        }
+
+        return total;
+    }
+
+    // The process's minor and major page faults so far (Linux: fields 10 and 12 of /proc/self/stat); 0 elsewhere.
+    private static long PageFaults()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return 0;
+        }
+
+        string stat = File.ReadAllText("/proc/self/stat");
+        string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return long.Parse(fields[7], CultureInfo.InvariantCulture) + long.Parse(fields[9], CultureInfo.InvariantCulture);
     }
 
     // 10,000 files opened one after the other and kept open; each open timed alone, then the first and last 500 compared.

@@ -35,6 +35,11 @@ internal sealed class QuickRunner
     /// <summary>Measures every suite of <paramref name="assembly"/> that passes the filter.</summary>
     internal IReadOnlyList<QuickResult> Run(Assembly assembly)
     {
+        if (MachineCheck.Warning() is { } warning)
+        {
+            Console.Error.WriteLine(warning);
+        }
+
         var results = new List<QuickResult>();
         var clock = Stopwatch.StartNew();
         List<SuiteInstance> instances = SuiteInstance.Discover(assembly)

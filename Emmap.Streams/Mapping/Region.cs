@@ -32,6 +32,14 @@ internal sealed unsafe partial class Region
 {
     private const long MinimumReservation = 1L << 30;
 
+    // Unix: the address space one page-table page covers at its lowest level but one (a page of PMD entries on x64, with
+    // 4 KiB pages also on Arm64). The file pages start at a multiple of it and the reservation covers whole spans of it, so
+    // no other mapping of the process shares a page-table page with them. Where the host keeps shadow copies of the guest's
+    // page tables (a PVM guest), changing a page-table page makes the host rebuild the shadow entries of every page it covers,
+    // which costs about 1 µs per page at their next touch: another mapping made and dropped next to a file's pages made
+    // the next random pass over them 7–13x slower (docs/benchmarks.md).
+    private const ulong PageTableSpan = 1UL << 30;
+
     // Windows: growth past a view that ends off the 64 KiB grid moves to a new region anyway, and Wine gives a process 8 TiB
     // of address space, which 1 GiB per file would exhaust with a few thousand files open.
     private const long MinimumReservationWindows = 64L << 20;
@@ -50,6 +58,10 @@ internal sealed unsafe partial class Region
 
     internal readonly byte* Base;
     internal readonly nuint Reserved;
+
+    // Unix: the address space reserved, which the finalizer returns: [Base, Base + Reserved) plus the slack that aligned Base.
+    private readonly byte* _reservedStart;
+    private readonly nuint _reservedLength;
 
     /// <summary>Bytes from the base that may be touched (file or zero pages). Never decreases.</summary>
     internal nuint Accessible;
@@ -77,10 +89,12 @@ internal sealed unsafe partial class Region
     // Windows: the file whose close waits for the finalizer of this region (a release deferred by a racing access).
     private FileEntry? _deferredFor;
 
-    private Region(byte* address, nuint reserved, int protection, bool shared)
+    private Region(byte* address, nuint reserved, int protection, bool shared, byte* reservedStart = null, nuint reservedLength = 0)
     {
         Base = address;
         Reserved = reserved;
+        _reservedStart = reservedStart == null ? address : reservedStart;
+        _reservedLength = reservedStart == null ? reserved : reservedLength;
         Protection = protection;
         Shared = shared;
         if (Platform.IsWindows)
@@ -97,7 +111,7 @@ internal sealed unsafe partial class Region
         }
         else
         {
-            Mmap.Release(Base, Reserved);
+            Mmap.Release(_reservedStart, _reservedLength);
         }
 
         if (_counted != 0)
@@ -126,10 +140,21 @@ internal sealed unsafe partial class Region
 
         ulong minimum = (ulong)(Platform.IsWindows ? MinimumReservationWindows : MinimumReservation);
         ulong wanted = Math.Max(minimum, BitOperations.RoundUpToPowerOf2((ulong)RoundUpToPage(bytes) * 2));
-        byte* address = Platform.IsWindows
-            ? (byte*)WindowsMemory.ReservePlaceholder((nuint)wanted)
-            : Mmap.Reserve((nuint)wanted);
-        return new Region(address, (nuint)wanted, protection, shared);
+        if (Platform.IsWindows)
+        {
+            return new Region((byte*)WindowsMemory.ReservePlaceholder((nuint)wanted), (nuint)wanted, protection, shared);
+        }
+
+        // Over-reserve by one span and start at its first multiple inside (wanted is a multiple of the span); where address
+        // space is too short for the slack, an unaligned reservation still works, only without the isolation.
+        byte* reserved = Mmap.TryReserve((nuint)(wanted + PageTableSpan));
+        if (reserved == null)
+        {
+            return new Region(Mmap.Reserve((nuint)wanted), (nuint)wanted, protection, shared);
+        }
+
+        byte* aligned = (byte*)(((nuint)reserved + (nuint)PageTableSpan - 1) & ~((nuint)PageTableSpan - 1));
+        return new Region(aligned, (nuint)wanted, protection, shared, reserved, (nuint)(wanted + PageTableSpan));
     }
 
     /// <summary>

@@ -17,17 +17,24 @@ internal static unsafe partial class Mmap
     /// <summary>Reserves <paramref name="length"/> bytes of address space that no access may touch yet.</summary>
     internal static byte* Reserve(nuint length)
     {
-        void* result = Libc.MapMemory(
-            null, length, UnixConstants.ProtNone,
-            UnixConstants.MapPrivate | UnixConstants.MapAnonymous | UnixConstants.MapNoReserve, -1, 0);
-        if (result == s_failed)
+        byte* result = TryReserve(length);
+        if (result == null)
         {
             int errno = NativeErrors.LastError();
             throw new IOException(
                 $"Cannot reserve {length} bytes of address space for a mapping: errno {errno}.", errno);
         }
 
-        return (byte*)result;
+        return result;
+    }
+
+    /// <summary>As <see cref="Reserve"/>; returns <see langword="null"/> on failure, with the error in the last error.</summary>
+    internal static byte* TryReserve(nuint length)
+    {
+        void* result = Libc.MapMemory(
+            null, length, UnixConstants.ProtNone,
+            UnixConstants.MapPrivate | UnixConstants.MapAnonymous | UnixConstants.MapNoReserve, -1, 0);
+        return result == s_failed ? null : (byte*)result;
     }
 
     /// <summary>Maps file bytes <c>[offset, offset + length)</c> at <paramref name="address"/>, replacing what was there.</summary>
