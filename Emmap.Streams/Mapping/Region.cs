@@ -37,7 +37,7 @@ internal sealed unsafe partial class Region
     // no other mapping of the process shares a page-table page with them. Where the host keeps shadow copies of the guest's
     // page tables (a PVM guest), changing a page-table page makes the host rebuild the shadow entries of every page it covers,
     // which costs about 1 µs per page at their next touch: another mapping made and dropped next to a file's pages made
-    // the next random pass over them 7–13x slower (docs/benchmarks.md).
+    // the next random pass over them 7–23x slower (docs/benchmarks.md).
     private const ulong PageTableSpan = 1UL << 30;
 
     // Windows: growth past a view that ends off the 64 KiB grid moves to a new region anyway, and Wine gives a process 8 TiB
