@@ -21,10 +21,20 @@ internal static class MachineCheck
             return null;
         }
 
-        string[] running = Directory.EnumerateDirectories(Kdamonds)
-            .Select(directory => Path.Combine(directory, "state"))
-            .Where(state => File.Exists(state) && ReadState(state) == "on")
-            .ToArray();
+        string[] running;
+        try
+        {
+            running = Directory.EnumerateDirectories(Kdamonds)
+                .Select(directory => Path.Combine(directory, "state"))
+                .Where(state => File.Exists(state) && ReadState(state) == "on")
+                .ToArray();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Not allowed to look: no warning rather than no benchmark.
+            return null;
+        }
+
         return running.Length == 0
             ? null
             : $"warning: DAMON is sampling memory ({string.Join(", ", running)}): rows that read mapped pages can be 10-200x slower "

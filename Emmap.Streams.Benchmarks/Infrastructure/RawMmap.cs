@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using System.IO;
 using System.Runtime.InteropServices;
 using Emmap.Streams.Native;
@@ -11,8 +12,10 @@ namespace Emmap.Streams.Benchmarks;
 /// and shared, and one <c>munmap</c>, through the library's own imports of both. No reservation, no locks, no shared state,
 /// no protection against a racing truncation.
 /// </summary>
-internal static unsafe class RawMmap
+internal static unsafe partial class RawMmap
 {
+    private const int AdviceDontNeed = 4;
+
     /// <summary>Maps <paramref name="length"/> bytes of <paramref name="file"/>, reads the first 8 into <paramref name="buffer"/> and unmaps.</summary>
     internal static int ReadFirst(SafeFileHandle file, long length, byte[] buffer) =>
         (int)WithMapping(file, length, buffer, &CopyFirst);
@@ -60,6 +63,36 @@ internal static unsafe class RawMmap
 
     /// <summary>Reads one byte of every page of <c>[address, address + length)</c>; returns their sum.</summary>
     internal static long TouchMapped(byte* address, long length) => Touch(address, (length, 1));
+
+    /// <summary>
+    /// Asks the kernel to drop <paramref name="file"/>'s clean pages from the page cache (<c>posix_fadvise(POSIX_FADV_DONTNEED)</c>,
+    /// Linux only), so that the next read brings them back through readahead; returns whether the advice was taken. Flush the
+    /// file first: dirty pages stay.
+    /// </summary>
+    internal static bool DropCached(SafeFileHandle file) =>
+        OperatingSystem.IsLinux() && FileAdvise(file, 0, 0, AdviceDontNeed) == 0;
+
+    /// <summary>How many times the kernel has mapped a file's 2 MiB folio with one page-table entry (Linux; 0 elsewhere).</summary>
+    internal static long HugeFileMappings()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return 0;
+        }
+
+        foreach (string line in File.ReadLines("/proc/vmstat"))
+        {
+            if (line.StartsWith("thp_file_mapped ", StringComparison.Ordinal))
+            {
+                return long.Parse(line.AsSpan("thp_file_mapped ".Length), CultureInfo.InvariantCulture);
+            }
+        }
+
+        return 0;
+    }
+
+    [LibraryImport("libc", EntryPoint = "posix_fadvise")]
+    private static partial int FileAdvise(SafeFileHandle file, long offset, long length, int advice);
 
     private static long CopyFirst(void* address, byte[] buffer)
     {
