@@ -88,6 +88,50 @@ public sealed class QueueDamageTests
     }
 
     [Test]
+    public void Open_AfterCrash_RecoversItemsOnEitherSideOfTheScansBufferAndLongerThanIt()
+    {
+        // 10 MiB of records: small ones straddle the scan's 1 MiB reads, and three are longer than its buffer (checked in place).
+        int[] sizes = ScanSizes();
+        byte[] image = Build(1 << 20, queue =>
+        {
+            for (int i = 0; i < sizes.Length; i++)
+            {
+                queue.Push(QueueItems.Make(i, sizes[i]));
+            }
+        });
+        string path = WriteImage(image);
+
+        ReadAll(path, readOnly: true).ShouldBe(Enumerable.Range(0, sizes.Length).Select(i => (long)i));
+        ReadAll(path, readOnly: false).ShouldBe(Enumerable.Range(0, sizes.Length).Select(i => (long)i));
+    }
+
+    [Test]
+    public void Open_AfterCrash_ByteFlippedInAnyRecord_KeepsExactlyTheItemsBeforeIt()
+    {
+        int[] sizes = ScanSizes();
+        byte[] image = Build(1 << 20, queue =>
+        {
+            for (int i = 0; i < sizes.Length; i++)
+            {
+                queue.Push(QueueItems.Make(i, sizes[i]));
+            }
+        });
+        var random = new Random(1402);
+        int[] damaged = [.. Enumerable.Range(0, 12).Select(_ => random.Next(sizes.Length)), Array.IndexOf(sizes, 3 << 20), sizes.Length - 1];
+        foreach (int victim in damaged.Distinct())
+        {
+            // An item's first 16 bytes (its id, then bytes derived from it) occur nowhere else in the image.
+            int payload = image.AsSpan().IndexOf(QueueItems.Make(victim, sizes[victim]).AsSpan(0, 16));
+            payload.ShouldBePositive();
+            byte[] copy = (byte[])image.Clone();
+            copy[payload + random.Next(8, sizes[victim])] ^= 0x20;
+            string path = WriteImage(copy);
+
+            ReadAll(path, readOnly: true).ShouldBe(Enumerable.Range(0, victim).Select(i => (long)i), $"item {victim}");
+        }
+    }
+
+    [Test]
     public void Open_RandomBitFlips_OpenToValidStateOrThrowInvalidData()
     {
         byte[] image = Build(4096, Wrapped);
@@ -413,6 +457,26 @@ public sealed class QueueDamageTests
 
         long stamp = BinaryPrimitives.ReadInt64LittleEndian(image.AsSpan(start + 8));
         return stamp >= head && stamp < tail ? stamp / RecordSize : null;
+    }
+
+    // Sizes of the items for the scan's buffer tests: mostly 1-5,000 bytes, with items of 1 MiB - 16 (the longest the buffer
+    // takes), 1 MiB and 3 MiB among them.
+    private static int[] ScanSizes()
+    {
+        var random = new Random(20261204);
+        var sizes = new List<int>();
+        for (long total = 0; total < 10 << 20; total += sizes[^1])
+        {
+            sizes.Add(sizes.Count switch
+            {
+                500 => (1 << 20) - 16,
+                900 => 1 << 20,
+                1300 => 3 << 20,
+                _ => random.Next(8, 5000),
+            });
+        }
+
+        return [.. sizes];
     }
 
     private static int RecordStart(int position) => position - ((position - 1024) % RecordSize);

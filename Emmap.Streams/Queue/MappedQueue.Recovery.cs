@@ -389,7 +389,9 @@ public sealed partial class MappedQueue
 
     /// <summary>
     /// Walks the records from <paramref name="head"/> towards <paramref name="tail"/>, validating each one's stamp, bounds
-    /// and checksum, and stops at the first that fails. Bounded by the ring size; allocates nothing.
+    /// and checksum, and stops at the first that fails. Bounded by the ring size. Reads the records with positional reads of
+    /// the file (<see cref="RingReader"/>, one native 1 MiB buffer), not through the mapping, and records longer than that
+    /// buffer in place.
     /// </summary>
     internal unsafe ScanResult Scan(QueueSlot geometry, long head, long tail, long readable, IProgress<long>? progress)
     {
@@ -402,60 +404,69 @@ public sealed partial class MappedQueue
         long reported = 0;
         MappedAccess access = _view.BeginAccess();
         byte* b = access.Pointer;
-        Span<byte> cutHeader = stackalloc byte[QueueLayout.RecordHeaderSize];
-        while (pos < tail)
+        var ring = new RingReader(_view.Entry, _window, readable);
+        bool scanned = false;
+        try
         {
-            RecordKind kind;
-            uint length;
-            uint crc;
-            long size;
-            if (phys + QueueLayout.RecordHeaderSize <= readable)
+            while (pos < tail)
             {
-                kind = ReadRecord(b, pos, phys, tail, ringEnd, out length, out crc, out size);
-            }
-            else
-            {
-                // Past the end of a truncated file (a read-only open does not restore its size): the missing bytes read as the
-                // zeros a writable open will give them, so both opens recover the same records.
-                cutHeader.Clear();
-                long present = Math.Clamp(readable - phys, 0, QueueLayout.RecordHeaderSize);
-                new ReadOnlySpan<byte>(b + phys, (int)present).CopyTo(cutHeader);
-                fixed (byte* header = cutHeader)
-                {
-                    kind = ReadRecord(header, pos, 0, tail, ringEnd - phys, out length, out crc, out size);
-                }
-            }
-
-            if (kind == RecordKind.Invalid)
-            {
-                break;
-            }
-
-            if (kind == RecordKind.Item)
-            {
-                long payload = phys + QueueLayout.RecordHeaderSize;
-                long present = Math.Clamp(readable - payload, 0, length);
-                if (QueueChecksum.RecordWithZeros(length, pos, new ReadOnlySpan<byte>(b + payload, (int)present), length - present) != crc)
+                // Past the end of a truncated file (a read-only open does not restore its size) the ring reads zeros, as a
+                // writable open will make them, so both opens recover the same records.
+                RecordKind kind = ReadRecord(
+                    ring.At(phys, QueueLayout.RecordHeaderSize), pos, 0, tail, ringEnd - phys, out uint length, out uint crc, out long size);
+                if (kind == RecordKind.Invalid)
                 {
                     break;
                 }
 
-                last = pos;
-                count++;
-                bytes += length;
+                if (kind == RecordKind.Item)
+                {
+                    uint sum;
+                    if (length <= RingReader.Capacity - QueueLayout.RecordHeaderSize)
+                    {
+                        byte* record = ring.At(phys, QueueLayout.RecordHeaderSize + (int)length);
+                        sum = QueueChecksum.Record(length, pos, new ReadOnlySpan<byte>(record + QueueLayout.RecordHeaderSize, (int)length));
+                    }
+                    else
+                    {
+                        // Longer than the reader's buffer: checked in place, through the mapping.
+                        long payload = phys + QueueLayout.RecordHeaderSize;
+                        long present = Math.Clamp(readable - payload, 0, length);
+                        sum = QueueChecksum.RecordWithZeros(length, pos, new ReadOnlySpan<byte>(b + payload, (int)present), length - present);
+                    }
+
+                    if (sum != crc)
+                    {
+                        break;
+                    }
+
+                    last = pos;
+                    count++;
+                    bytes += length;
+                }
+
+                pos += size;
+                phys += size;
+                if (phys == ringEnd)
+                {
+                    phys = QueueLayout.RingStart;
+                }
+
+                if (progress is not null && pos - reported >= 16L << 20)
+                {
+                    reported = pos;
+                    progress.Report(pos - head);
+                }
             }
 
-            pos += size;
-            phys += size;
-            if (phys == ringEnd)
+            scanned = true;
+        }
+        finally
+        {
+            ring.Dispose();
+            if (!scanned)
             {
-                phys = QueueLayout.RingStart;
-            }
-
-            if (progress is not null && pos - reported >= 16L << 20)
-            {
-                reported = pos;
-                progress.Report(pos - head);
+                _ = access.End();
             }
         }
 
