@@ -404,10 +404,11 @@ public sealed partial class MappedQueue
         long reported = 0;
         MappedAccess access = _view.BeginAccess();
         byte* b = access.Pointer;
-        var ring = new RingReader(_view.Entry, _window, readable);
+        RingReader ring = default;
         bool scanned = false;
         try
         {
+            ring = new RingReader(_view.Entry, _window, readable);
             while (pos < tail)
             {
                 // Past the end of a truncated file (a read-only open does not restore its size) the ring reads zeros, as a

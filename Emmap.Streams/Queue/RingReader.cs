@@ -72,7 +72,7 @@ internal unsafe ref struct RingReader
         return _buffer + (phys - _start);
     }
 
-    /// <summary>Frees the buffer and lets the descriptor go.</summary>
+    /// <summary>Frees the buffer and lets the descriptor go (nothing, for a default instance).</summary>
     public void Dispose()
     {
         NativeMemory.Free(_buffer);
