@@ -92,13 +92,7 @@ public sealed class QueueDamageTests
     {
         // 10 MiB of records: small ones straddle the scan's 1 MiB reads, and three are longer than its buffer (checked in place).
         int[] sizes = ScanSizes();
-        byte[] image = Build(1 << 20, queue =>
-        {
-            for (int i = 0; i < sizes.Length; i++)
-            {
-                queue.Push(QueueItems.Make(i, sizes[i]));
-            }
-        });
+        byte[] image = ScanImage(sizes);
         string path = WriteImage(image);
 
         ReadAll(path, readOnly: true).ShouldBe(Enumerable.Range(0, sizes.Length).Select(i => (long)i));
@@ -109,13 +103,7 @@ public sealed class QueueDamageTests
     public void Open_AfterCrash_ByteFlippedInAnyRecord_KeepsExactlyTheItemsBeforeIt()
     {
         int[] sizes = ScanSizes();
-        byte[] image = Build(1 << 20, queue =>
-        {
-            for (int i = 0; i < sizes.Length; i++)
-            {
-                queue.Push(QueueItems.Make(i, sizes[i]));
-            }
-        });
+        byte[] image = ScanImage(sizes);
         var random = new Random(1402);
         int[] damaged = [.. Enumerable.Range(0, 12).Select(_ => random.Next(sizes.Length)), Array.IndexOf(sizes, 3 << 20), sizes.Length - 1];
         foreach (int victim in damaged.Distinct())
@@ -478,6 +466,15 @@ public sealed class QueueDamageTests
 
         return [.. sizes];
     }
+
+    // A crash image of a queue holding one item of each size, in order, its ids 0, 1, ...
+    private byte[] ScanImage(int[] sizes) => Build(1 << 20, queue =>
+    {
+        for (int i = 0; i < sizes.Length; i++)
+        {
+            queue.Push(QueueItems.Make(i, sizes[i]));
+        }
+    });
 
     private static int RecordStart(int position) => position - ((position - 1024) % RecordSize);
 
