@@ -93,6 +93,9 @@ internal static unsafe class PlainHarness
                 ("raw copy, paced", () => Repeat(passes, () => PlainLoops.RawReadPaced(mapping, offsets, buffer))),
                 ("raw copy, range-checked", () => Repeat(passes, () => PlainLoops.RawReadChecked(mapping, length, offsets, buffer))),
                 ("protocol by hand", () => Repeat(passes, () => PlainLoops.ProtocolRead(fields, offsets, buffer))),
+                ("protocol in a method", () => Repeat(passes, () => PlainLoops.ProtocolReadInMethod(fields, offsets, buffer))),
+                ("... returning long", () => Repeat(passes, () => PlainLoops.ProtocolReadInLongMethod(fields, offsets, buffer))),
+                ("... count not added", () => Repeat(passes, () => PlainLoops.ProtocolReadInMethodUnused(fields, offsets, buffer))),
                 ("ReadAt", () => Repeat(passes, () => PlainLoops.ReadAt(stream, offsets, buffer))),
             ]);
             Measure($"write 64 B, {locality}", operations,

@@ -1,4 +1,5 @@
 using System;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Threading;
 
@@ -113,6 +114,70 @@ internal static unsafe class PlainLoops
         }
 
         return total;
+    }
+
+    /// <summary>
+    /// As <see cref="ProtocolRead"/>, with the protocol in a method that is inlined and returns the bytes read, as
+    /// <c>ReadAt</c> does: the caller adds the result of two paths, so the JIT merges them in a register (a constant on the
+    /// fast path) and widens it before the add, instead of adding the constant on the fast path as the hand-written loop does.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static long ProtocolReadInMethod(ProtocolFields fields, long[] offsets, byte[] buffer)
+    {
+        Span<byte> destination = buffer.AsSpan(0, Record);
+        long total = 0;
+        foreach (long offset in offsets)
+        {
+            total += ProtocolReadOne<int>(fields, offset, destination);
+        }
+
+        return total;
+    }
+
+    /// <summary>As <see cref="ProtocolReadInMethod"/>, with the method returning a <see langword="long"/>: the merge without the widening.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static long ProtocolReadInLongMethod(ProtocolFields fields, long[] offsets, byte[] buffer)
+    {
+        Span<byte> destination = buffer.AsSpan(0, Record);
+        long total = 0;
+        foreach (long offset in offsets)
+        {
+            total += ProtocolReadOne<long>(fields, offset, destination);
+        }
+
+        return total;
+    }
+
+    /// <summary>As <see cref="ProtocolReadInMethod"/>, with the count not added up: no merge at all.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static long ProtocolReadInMethodUnused(ProtocolFields fields, long[] offsets, byte[] buffer)
+    {
+        Span<byte> destination = buffer.AsSpan(0, Record);
+        foreach (long offset in offsets)
+        {
+            _ = ProtocolReadOne<int>(fields, offset, destination);
+        }
+
+        return offsets.Length;
+    }
+
+    // The protocol of ProtocolRead for one record, returning the bytes read as a TCount.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TCount ProtocolReadOne<TCount>(ProtocolFields fields, long offset, Span<byte> destination)
+        where TCount : IBinaryInteger<TCount>
+    {
+        long cuts = Volatile.Read(ref fields.Cuts);
+        long end = Volatile.Read(ref fields.End);
+        if (offset >= 0 && offset <= end - destination.Length)
+        {
+            new ReadOnlySpan<byte>((byte*)Volatile.Read(ref fields.Base) + offset, destination.Length).CopyTo(destination);
+            if (Volatile.Read(ref fields.Cuts) == cuts)
+            {
+                return TCount.CreateTruncating(destination.Length);
+            }
+        }
+
+        return TCount.CreateTruncating(Refused(offset));
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
