@@ -27,6 +27,7 @@ public sealed partial class MappedFileStream
         if (MappedAccess.TryBeginRead(this, position, buffer.Length, out MappedAccess access))
         {
             MappedCopy.Copy(ref MemoryMarshal.GetReference(buffer), ref *access.Pointer, (uint)buffer.Length);
+            Testing.CrashPoints.Hit(Testing.CrashPoints.ReadCopied);
             if (access.End(this))
             {
                 return buffer.Length;
@@ -34,6 +35,27 @@ public sealed partial class MappedFileStream
         }
 
         return ReadSlow(position, buffer);
+    }
+
+    /// <summary>
+    /// Fills all of <paramref name="buffer"/> from <paramref name="position"/>, or throws. The copy is the
+    /// runtime's (<see cref="Span{T}.CopyTo(Span{T})"/>), not <see cref="MappedCopy"/>: with nothing returned, a caller's loop of
+    /// fixed-size reads compiles to the protocol and one vector copy, counting down, and any other length is a memmove call.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private unsafe void ReadExactlyCore(long position, Span<byte> buffer)
+    {
+        if (MappedAccess.TryBeginRead(this, position, buffer.Length, out MappedAccess access))
+        {
+            MemoryMarshal.CreateReadOnlySpan(ref *access.Pointer, buffer.Length).CopyTo(buffer);
+            Testing.CrashPoints.Hit(Testing.CrashPoints.ReadCopied);
+            if (access.End(this))
+            {
+                return;
+            }
+        }
+
+        ReadExactlySlow(position, buffer);
     }
 
     /// <summary>Writes all of <paramref name="data"/> at <paramref name="position"/>, growing the file if it ends past the data.</summary>
@@ -87,6 +109,21 @@ public sealed partial class MappedFileStream
         }
 
         return _view.ReadSlow(position, buffer);
+    }
+
+    /// <summary>An exact read the fast path did not complete: as <see cref="ReadSlow"/>, and the end of the data before the range's end throws.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ReadExactlySlow(long position, Span<byte> buffer)
+    {
+        if (position < 0 || !_readable)
+        {
+            ThrowReadAtRefused(position);
+        }
+
+        if (!_view.ReadWhole(position, buffer, out long length))
+        {
+            ThrowHelper.ThrowEndOfData(position, buffer.Length, length);
+        }
     }
 
     /// <summary>A write the fast path did not complete: past the end (grow, if allowed), or refused.</summary>

@@ -147,6 +147,25 @@ public sealed partial class MappedFileStream : Stream
     public int ReadAt(long position, Span<byte> buffer) => ReadCore(position, buffer);
 
     /// <summary>
+    /// Reads exactly <paramref name="buffer"/>'s length at <paramref name="position"/>, as
+    /// <see cref="Stream.ReadExactly(Span{byte})"/> does at the current position. The position of the stream is not advanced.
+    /// </summary>
+    /// <param name="position">The position to read from, relative to <see cref="Offset"/>.</param>
+    /// <param name="buffer">Where the bytes go; all of it is filled.</param>
+    /// <exception cref="EndOfStreamException">The data ends before <paramref name="position"/> + the buffer's length. The stream
+    /// is unchanged; what <paramref name="buffer"/> holds is unspecified, as after <see cref="Stream.ReadExactly(Span{byte})"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="position"/> is negative.</exception>
+    /// <exception cref="NotSupportedException">The stream is write-only.</exception>
+    /// <exception cref="ObjectDisposedException">The stream is disposed (reported first, as by <see cref="RandomAccess"/>).</exception>
+    /// <remarks>
+    /// <para>Thread-safe; a memory copy with no system call and no allocation. An empty buffer reads nothing at any position.</para>
+    /// <para>The call for fixed-size records: with no count to return, a loop of such reads compiles to the access checks and the
+    /// copy alone, which is faster than <see cref="ReadAt(long, Span{byte})"/> when every read misses the caches.</para>
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void ReadExactlyAt(long position, Span<byte> buffer) => ReadExactlyCore(position, buffer);
+
+    /// <summary>
     /// Writes all of <paramref name="data"/> at <paramref name="position"/> (emmap <c>pwrite</c>), growing the
     /// file if the write ends past <see cref="Length"/>. The position of the stream is not advanced.
     /// </summary>

@@ -62,6 +62,38 @@ public static class StreamExtensions
         }
     }
 
+    /// <summary>
+    /// Reads exactly <paramref name="buffer"/>'s length at <paramref name="position"/>, as <see cref="Stream.ReadExactly(Span{byte})"/>
+    /// does at the current position. The position of the stream is not advanced.
+    /// </summary>
+    /// <param name="stream">The stream to read from.</param>
+    /// <param name="position">The position to read from.</param>
+    /// <param name="buffer">Where the bytes go; all of it is filled.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="stream"/> is <see langword="null"/>.</exception>
+    /// <exception cref="EndOfStreamException">The stream ends before <paramref name="position"/> + the buffer's length. The
+    /// stream's position is unchanged; what <paramref name="buffer"/> holds is unspecified, as after
+    /// <see cref="Stream.ReadExactly(Span{byte})"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="position"/> is negative.</exception>
+    /// <exception cref="NotSupportedException">The stream does not support seeking or reading.</exception>
+    /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
+    /// <remarks>Thread-safe on <see cref="MappedFileStream"/> and <see cref="FileStream"/>; on other streams it moves and restores
+    /// <see cref="Stream.Position"/>, so it is as thread-safe as the stream itself.</remarks>
+    public static void ReadExactlyAt(this Stream stream, long position, Span<byte> buffer)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        if (stream is MappedFileStream mapped)
+        {
+            mapped.ReadExactlyAt(position, buffer);
+            return;
+        }
+
+        int read = stream.ReadAt(position, buffer);
+        if (read < buffer.Length)
+        {
+            ThrowHelper.ThrowEndOfData(position, buffer.Length, position + read);
+        }
+    }
+
     /// <summary>Writes all of <paramref name="data"/> at <paramref name="position"/>. The position of the stream is not advanced.</summary>
     /// <param name="stream">The stream to write to.</param>
     /// <param name="position">The position to write at; past the end the stream grows, as a write there would.</param>

@@ -17,6 +17,10 @@ internal static class ThrowHelper
         new("The stream was opened write-only (FileAccess.Write): it does not support reading.");
 
     [DoesNotReturn]
+    internal static void ThrowEndOfData(long position, int count, long length) =>
+        throw new EndOfStreamException($"Reading {count} bytes at position {position} needs data to {position + count}, but the stream ends at {length}.");
+
+    [DoesNotReturn]
     internal static void ThrowAppendSeek() =>
         throw new IOException("Unable to seek backward to overwrite data that existed before the stream was opened in FileMode.Append.");
 

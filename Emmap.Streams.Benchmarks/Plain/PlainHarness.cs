@@ -97,6 +97,7 @@ internal static unsafe class PlainHarness
                 ("... returning long", () => Repeat(passes, () => PlainLoops.ProtocolReadInLongMethod(fields, offsets, buffer))),
                 ("... count not added", () => Repeat(passes, () => PlainLoops.ProtocolReadInMethodUnused(fields, offsets, buffer))),
                 ("ReadAt", () => Repeat(passes, () => PlainLoops.ReadAt(stream, offsets, buffer))),
+                ("ReadExactlyAt", () => Repeat(passes, () => PlainLoops.ReadExactlyAt(stream, offsets, buffer))),
             ]);
             Measure($"write 64 B, {locality}", operations,
             [

@@ -194,6 +194,18 @@ internal static unsafe class PlainLoops
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static long ReadExactlyAt(MappedFileStream stream, long[] offsets, byte[] buffer)
+    {
+        Span<byte> destination = buffer.AsSpan(0, Record);
+        foreach (long offset in offsets)
+        {
+            stream.ReadExactlyAt(offset, destination);
+        }
+
+        return offsets.Length;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
     internal static long RawWrite(byte* mapping, long[] offsets, byte[] payload)
     {
         ReadOnlySpan<byte> source = payload.AsSpan(0, Record);

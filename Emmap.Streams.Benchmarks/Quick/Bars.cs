@@ -23,6 +23,7 @@ internal static class Bars
             "Batched with 4 producers ≥ 4x the pushes/s of Always", "queue-durability/batched/Producers=4", "MappedQueueBatched",
             "queue-durability/always/Producers=4", "MappedQueueAlways", 1.0 / 4),
         Bar.NoAllocation("0 B allocated per ReadAt with spans", "positional/read/", "ReadAt"),
+        Bar.NoAllocation("0 B allocated per ReadExactlyAt", "positional/read/", "ReadExactlyAt"),
         Bar.NoAllocation("0 B allocated per WriteAt with spans", "positional/write/", "WriteAt"),
         Bar.NoAllocation("0 B allocated per AtomicAdd", "atomic/add/", "AtomicAdd"),
         Bar.NoAllocation("0 B allocated per AtomicCompareExchange", "atomic/cas/", "AtomicCompareExchange"),
@@ -38,6 +39,11 @@ internal static class Bars
         Bar.TimeRatio("WriteAt 64 B, one line per page ≤ 1.3x the constant-size copy", "positional/write/Size=64/Locality=page", "WriteAt", "RawWrite", 1.3),
         Bar.TimeRatio("ReadAt 64 B, 1 M lines (DRAM) ≤ 1.3x the constant-size copy", "positional/read/Size=64/Locality=dram", "ReadAt", "RawRead", 1.3),
         Bar.TimeRatio("WriteAt 64 B, 1 M lines (DRAM) ≤ 1.3x the constant-size copy", "positional/write/Size=64/Locality=dram", "WriteAt", "RawWrite", 1.3),
+
+        // The same three bars for the exact read, which returns no count for the caller's loop to merge.
+        Bar.TimeRatio("ReadExactlyAt 64 B, 1,024 cached lines ≤ 1.5x the constant-size copy", "positional/read/Size=64/Locality=cached", "ReadExactlyAt", "RawRead", 1.5),
+        Bar.TimeRatio("ReadExactlyAt 64 B, one line per page ≤ 1.3x the constant-size copy", "positional/read/Size=64/Locality=page", "ReadExactlyAt", "RawRead", 1.3),
+        Bar.TimeRatio("ReadExactlyAt 64 B, 1 M lines (DRAM) ≤ 1.3x the constant-size copy", "positional/read/Size=64/Locality=dram", "ReadExactlyAt", "RawRead", 1.3),
         Bar.TimeRatio("AtomicAdd ≤ 1.3x Interlocked.Add on the same mapped cell", "atomic/add/Threads=1", "AtomicAdd", "RawInterlockedAdd", 1.3),
         Bar.TimeRatio("MappedCounters.Increment ≤ 1.3x Interlocked.Add on the same mapped cell", "counter/increment/Threads=1", "Increment", "RawInterlockedAdd", 1.3),
         Bar.TimeRatio("Open + first read + Dispose ≤ 2x FileStream's", "open", "MappedOpenRead", "FileStreamOpenRead", 2.0),

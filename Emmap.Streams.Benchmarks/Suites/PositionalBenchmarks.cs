@@ -18,7 +18,8 @@ namespace Emmap.Streams.Benchmarks;
 /// copy the length of a buffer the JIT does not know, through the runtime's copy routine. For 4 KiB there is no
 /// constant-size inlined copy (the JIT unrolls constant copies of at most 128 bytes), so both are the runtime's copy.
 /// <c>ReadAt</c>/<c>WriteAt</c> pass a span of constant length for 64 bytes, as a fixed-size record reader does;
-/// <c>ReadAtArray</c>/<c>WriteAtArray</c> pass the whole 64-byte array, whose length the JIT does not know.</para>
+/// <c>ReadAtArray</c>/<c>WriteAtArray</c> pass the whole 64-byte array, whose length the JIT does not know.
+/// <c>ReadExactlyAt</c> is the exact read, which returns no count: the loop has nothing to add up.</para>
 /// <para><b>Loops.</b> Each case is one static-shaped loop in its own method that the JIT does not inline, over the same
 /// block of random offsets (<see cref="RandomOffsets"/>: <see cref="Locality"/>).</para>
 /// </remarks>
@@ -72,6 +73,12 @@ public unsafe class PositionalBenchmarks
     [Benchmark(OperationsPerInvoke = Operations)]
     [BenchmarkCategory("read")]
     public long ReadAtArray() => ReadAtArrays(_file.Stream, _offsets, _buffer);
+
+    [Benchmark(OperationsPerInvoke = Operations)]
+    [BenchmarkCategory("read")]
+    public long ReadExactlyAt() => Size == Record
+        ? ReadExactlyAtRecords(_file.Stream, _offsets, _buffer)
+        : ReadExactlyAtArrays(_file.Stream, _offsets, _buffer);
 
     [Benchmark(OperationsPerInvoke = Operations)]
     [BenchmarkCategory("read")]
@@ -285,6 +292,30 @@ public unsafe class PositionalBenchmarks
         }
 
         return total;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static long ReadExactlyAtRecords(MappedFileStream stream, RandomOffsets offsets, byte[] array)
+    {
+        Span<byte> buffer = array.AsSpan(0, Record);
+        foreach (long offset in offsets.NextSpan(Operations))
+        {
+            stream.ReadExactlyAt(offset, buffer);
+        }
+
+        return Operations * Record;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static long ReadExactlyAtArrays(MappedFileStream stream, RandomOffsets offsets, byte[] array)
+    {
+        Span<byte> buffer = array;
+        foreach (long offset in offsets.NextSpan(Operations))
+        {
+            stream.ReadExactlyAt(offset, buffer);
+        }
+
+        return (long)Operations * buffer.Length;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

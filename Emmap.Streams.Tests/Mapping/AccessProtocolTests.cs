@@ -123,6 +123,40 @@ public sealed class AccessProtocolTests
     }
 
     [Test]
+    public void ReadAtAndReadExactlyAt_RangeCutWhileTheCopyRan_KeepOnlyWhatIsStillData([Values] bool exactly)
+    {
+        using var stream = OpenWritable();
+        using var other = OpenWritable();
+        byte[] buffer = new byte[16];
+
+        // Between the copy and its check, another handle cuts the upper half of the range away.
+        CrashPoints.Hook = point =>
+        {
+            if (point == CrashPoints.ReadCopied)
+            {
+                CrashPoints.Hook = null;
+                other.SetLength(Page);
+            }
+        };
+        try
+        {
+            if (exactly)
+            {
+                Should.Throw<EndOfStreamException>(() => stream.ReadExactlyAt(Page - 8, buffer));
+            }
+            else
+            {
+                stream.ReadAt(Page - 8, buffer).ShouldBe(8, "the copy raced the cut, so the read was done again against the new end");
+                buffer.AsSpan(0, 8).ToArray().ShouldAllBe(b => b == Data);
+            }
+        }
+        finally
+        {
+            CrashPoints.Hook = null;
+        }
+    }
+
+    [Test]
     public void AtomicAdd_ACutBeyondTheCellWhileTheOperationRan_CountsOnce()
     {
         using var stream = OpenWritable();
@@ -319,6 +353,16 @@ public sealed class AccessProtocolTests
             {
                 int read = reader.ReadAt(Page - 100, buffer);
                 Check(buffer.AsSpan(0, read), "ReadAt");
+
+                try
+                {
+                    reader.ReadExactlyAt(Page - 100, buffer.AsSpan(0, 200));
+                    Check(buffer.AsSpan(0, 200), "ReadExactlyAt");
+                }
+                catch (EndOfStreamException)
+                {
+                    // The upper page was cut at that instant: nothing was returned.
+                }
 
                 own.Position = Page - 100;
                 copy.SetLength(0);

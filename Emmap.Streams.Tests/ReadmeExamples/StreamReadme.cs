@@ -154,4 +154,29 @@ public sealed class StreamReadme
             file.Position.ShouldBe(0);
         }
     }
+
+    [Test]
+    public void FixedSizeRecords_RunTwice_DoesWhatItsCommentsSay()
+    {
+        Sample();
+        Sample();
+
+        static void Sample()
+        {
+            string path = Path.Combine(Path.GetTempPath(), "records.bin");
+            File.WriteAllBytes(path, new byte[64 * 1000]);
+
+            using var records = MappedFileStream.Open(path, new MapOptions { Access = FileAccess.ReadWrite });
+            records.WriteAt(64 * 999, "last"u8);
+            Span<byte> record = stackalloc byte[64];
+            records.ReadExactlyAt(64 * 999, record);      // the last record: "last", then zeros
+            // records.ReadExactlyAt(64 * 1000, record) throws EndOfStreamException: there is no record 1000
+
+            // README promises:
+            record[..4].ToArray().ShouldBe("last"u8.ToArray());
+            record[4..].ToArray().ShouldAllBe(b => b == 0);
+            byte[] past = new byte[64];
+            Should.Throw<EndOfStreamException>(() => records.ReadExactlyAt(64 * 1000, past));
+        }
+    }
 }

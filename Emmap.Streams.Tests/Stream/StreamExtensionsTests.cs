@@ -8,7 +8,7 @@ using Shouldly;
 
 namespace Emmap.Streams.Tests.StreamTests;
 
-/// <summary><c>ReadAt</c>/<c>WriteAt</c> (pread/pwrite) on any stream: <see cref="FileStream"/> (RandomAccess) and <see cref="MemoryStream"/> (seek and restore).</summary>
+/// <summary><c>ReadAt</c>/<c>ReadExactlyAt</c>/<c>WriteAt</c> (pread/pwrite) on any stream: <see cref="FileStream"/> (RandomAccess) and <see cref="MemoryStream"/> (seek and restore).</summary>
 [TestFixture]
 public sealed class StreamExtensionsTests
 {
@@ -61,6 +61,53 @@ public sealed class StreamExtensionsTests
     }
 
     [Test]
+    public void ReadExactlyAt_InsideAndToTheEnd_FillsTheBufferAndKeepsThePosition([Values] Kind kind)
+    {
+        using Stream stream = Create(kind, "0123456789"u8);
+        stream.Position = 4;
+        byte[] buffer = new byte[4];
+
+        stream.ReadExactlyAt(2, buffer);
+        buffer.ShouldBe("2345"u8.ToArray());
+        stream.ReadExactlyAt(6, buffer);
+        buffer.ShouldBe("6789"u8.ToArray());
+        stream.ReadExactlyAt(10, Span<byte>.Empty);
+        stream.ReadExactlyAt(1000, Span<byte>.Empty);
+
+        stream.Position.ShouldBe(4);
+    }
+
+    [Test]
+    public void ReadExactlyAt_PartlyOrWhollyPastTheEnd_ThrowsEndOfStreamAndChangesNothing([Values] Kind kind, [Values(7, 10, 1000)] long position)
+    {
+        using Stream stream = Create(kind, "0123456789"u8);
+        stream.Position = 3;
+
+        EndOfStreamException error = Should.Throw<EndOfStreamException>(() => stream.ReadExactlyAt(position, new byte[4].AsSpan()));
+
+        error.Message.ShouldContain($"needs data to {position + 4}");
+        stream.Position.ShouldBe(3);
+        stream.Length.ShouldBe(10);
+    }
+
+    [Test]
+    public void ReadExactlyAt_GrowthByAnotherHandle_IsSeenBeforeItThrows()
+    {
+        string path = _directory.File("grown.bin");
+        File.WriteAllBytes(path, "0123"u8.ToArray());
+        using var reader = MappedFileStream.Open(path);
+        using var writer = MappedFileStream.Open(path, new MapOptions { Access = FileAccess.ReadWrite });
+        byte[] buffer = new byte[4];
+        reader.ReadExactlyAt(0, buffer);
+
+        writer.WriteAt(4, "4567"u8);
+
+        reader.ReadExactlyAt(4, buffer);
+        buffer.ShouldBe("4567"u8.ToArray());
+        Should.Throw<EndOfStreamException>(() => reader.ReadExactlyAt(5, buffer));
+    }
+
+    [Test]
     public void ReadAtOwner_AnyStream_IsACopyClippedAtTheEnd([Values] Kind kind)
     {
         using Stream stream = Create(kind, "0123456789"u8);
@@ -82,6 +129,8 @@ public sealed class StreamExtensionsTests
         Should.Throw<ObjectDisposedException>(() => stream.ReadAt(0, new byte[1].AsSpan()));
         Should.Throw<ObjectDisposedException>(() => stream.WriteAt(0, "x"u8));
         Should.Throw<ObjectDisposedException>(() => stream.ReadAt(0, 1));
+        Should.Throw<ObjectDisposedException>(() => stream.ReadExactlyAt(0, new byte[1].AsSpan()));
+        Should.Throw<ObjectDisposedException>(() => stream.ReadExactlyAt(100, new byte[1].AsSpan()));
     }
 
     [Test]
@@ -93,6 +142,8 @@ public sealed class StreamExtensionsTests
         Should.Throw<ArgumentOutOfRangeException>(() => stream.WriteAt(-1, "x"u8));
         Should.Throw<ArgumentOutOfRangeException>(() => stream.ReadAt(-1, 1));
         Should.Throw<ArgumentOutOfRangeException>(() => stream.ReadAt(0, -1));
+        Should.Throw<ArgumentOutOfRangeException>(() => stream.ReadExactlyAt(-1, new byte[1].AsSpan()));
+        Should.Throw<ArgumentOutOfRangeException>(() => stream.ReadExactlyAt(-1, Span<byte>.Empty));
         stream.Length.ShouldBe(4);
     }
 
@@ -116,6 +167,7 @@ public sealed class StreamExtensionsTests
         using var file = new FileStream(_directory.File("wo.bin"), FileMode.CreateNew, FileAccess.Write);
 
         Should.Throw<NotSupportedException>(() => file.ReadAt(0, new byte[1].AsSpan()));
+        Should.Throw<NotSupportedException>(() => file.ReadExactlyAt(0, new byte[1].AsSpan()));
     }
 
     [Test]
@@ -124,6 +176,7 @@ public sealed class StreamExtensionsTests
         using var compressed = new GZipStream(new MemoryStream(), CompressionMode.Compress);
 
         Should.Throw<NotSupportedException>(() => compressed.ReadAt(0, new byte[1].AsSpan()));
+        Should.Throw<NotSupportedException>(() => compressed.ReadExactlyAt(0, new byte[1].AsSpan()));
         Should.Throw<NotSupportedException>(() => compressed.WriteAt(0, "x"u8));
     }
 

@@ -496,7 +496,20 @@ internal sealed unsafe partial class MappedView
     /// it, on a disposed handle, or raced by a cut. Done under the gate, where no cut can happen.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    internal int ReadSlow(long position, Span<byte> buffer)
+    internal int ReadSlow(long position, Span<byte> buffer) => Read(position, buffer, whole: false, out _);
+
+    /// <summary>
+    /// An exact read the handle's fast path did not complete: copies all of <paramref name="buffer"/> and returns true, or
+    /// copies nothing and returns false when the data, after picking up other handles' changes, ends before the range does.
+    /// </summary>
+    /// <param name="position">The first byte, relative to the window; not negative.</param>
+    /// <param name="buffer">Where the bytes go.</param>
+    /// <param name="length">The length of the data the read was checked against.</param>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal bool ReadWhole(long position, Span<byte> buffer, out long length) =>
+        Read(position, buffer, whole: true, out length) == buffer.Length;
+
+    private int Read(long position, Span<byte> buffer, bool whole, out long length)
     {
         ThrowIfDisposed();
         lock (Entry.Gate)
@@ -509,8 +522,9 @@ internal sealed unsafe partial class MappedView
                 available = CachedLength - position;
             }
 
+            length = CachedLength;
             int count = (int)Math.Clamp(available, 0, buffer.Length);
-            if (count == 0)
+            if (count == 0 || (whole && count < buffer.Length))
             {
                 return 0;
             }

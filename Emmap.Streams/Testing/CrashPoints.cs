@@ -77,6 +77,9 @@ internal static class CrashPoints
     /// <summary>An atomic operation has changed its cell and not yet checked that no cut raced with it.</summary>
     internal const string AtomicApplied = "atomic.applied";
 
+    /// <summary>A positional read has copied its bytes and not yet checked that no cut raced with the copy.</summary>
+    internal const string ReadCopied = "read.copied";
+
     /// <summary>Every queue point, for tests that visit each one.</summary>
     internal static readonly string[] All =
     [
