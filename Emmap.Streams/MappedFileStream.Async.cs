@@ -172,6 +172,46 @@ public sealed partial class MappedFileStream
     }
 
     /// <summary>
+    /// Reads exactly <paramref name="buffer"/>'s length at <paramref name="position"/>, as
+    /// <see cref="Stream.ReadExactlyAsync(Memory{byte}, CancellationToken)"/> does at the current position. The position of the
+    /// stream is not advanced.
+    /// </summary>
+    /// <param name="position">The position to read from, relative to <see cref="Offset"/>.</param>
+    /// <param name="buffer">Where the bytes go; all of it is filled.</param>
+    /// <param name="cancellationToken">Checked once, before the copy.</param>
+    /// <returns>A completed task; one faulted with <see cref="EndOfStreamException"/> if the data ends before
+    /// <paramref name="position"/> + the buffer's length (the stream is unchanged, the buffer's content unspecified), or with
+    /// <see cref="NotSupportedException"/> on a write-only stream.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="position"/> is negative.</exception>
+    /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
+    /// <remarks>Thread-safe. Completes synchronously and allocates nothing: it is <see cref="ReadExactlyAt(long, Span{byte})"/>.</remarks>
+    public ValueTask ReadExactlyAtAsync(long position, Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        _view.ThrowIfDisposed();
+        ArgumentOutOfRangeException.ThrowIfNegative(position);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+
+        if (!_readable)
+        {
+            return ValueTask.FromException(ThrowHelper.WriteOnly());
+        }
+
+        try
+        {
+            ReadExactlyCore(position, buffer.Span);
+        }
+        catch (EndOfStreamException ex)
+        {
+            return ValueTask.FromException(ex);
+        }
+
+        return default;
+    }
+
+    /// <summary>
     /// Writes all of <paramref name="data"/> at <paramref name="position"/>, growing the file if the write ends past
     /// <see cref="Length"/>, as <see cref="RandomAccess.WriteAsync(Microsoft.Win32.SafeHandles.SafeFileHandle, ReadOnlyMemory{byte}, long, CancellationToken)"/>.
     /// The position of the stream is not advanced.

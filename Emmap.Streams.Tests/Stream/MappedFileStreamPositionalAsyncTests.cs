@@ -134,6 +134,49 @@ public sealed class MappedFileStreamPositionalAsyncTests
     }
 
     [Test]
+    public void ReadExactlyAtAsync_InsideTheLength_FillsTheBufferSynchronouslyAndAllocatesNothing()
+    {
+        _stream.WriteAt(100, "0123456789"u8);
+        Memory<byte> buffer = new byte[10];
+        ValueTask first = _stream.ReadExactlyAtAsync(100, buffer);
+        first.IsCompletedSuccessfully.ShouldBeTrue();
+        buffer.ToArray().ShouldBe("0123456789"u8.ToArray());
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < Rounds; i++)
+        {
+            ValueTask read = _stream.ReadExactlyAtAsync((i * 64L) % 60_000, buffer);
+            if (!read.IsCompletedSuccessfully)
+            {
+                throw new InvalidOperationException("ReadExactlyAtAsync did not complete synchronously.");
+            }
+        }
+
+        (GC.GetAllocatedBytesForCurrentThread() - before).ShouldBe(0);
+    }
+
+    [Test]
+    public void ReadExactlyAtAsync_PastTheEndWriteOnlyOrCancelled_SettlesTheTaskAndChangesNothing()
+    {
+        ValueTask pastTheEnd = _stream.ReadExactlyAtAsync((1 << 16) - 4, new byte[8]);
+        pastTheEnd.IsFaulted.ShouldBeTrue();
+        Should.Throw<EndOfStreamException>(async () => await pastTheEnd);
+
+        ValueTask cancelled = _stream.ReadExactlyAtAsync(0, new byte[8], new CancellationToken(canceled: true));
+        cancelled.IsCanceled.ShouldBeTrue();
+
+        using var writeOnly = new MappedFileStream(_directory.File("write-only.bin"), FileMode.Create, FileAccess.Write);
+        writeOnly.WriteAt(0, "data"u8);
+        ValueTask refused = writeOnly.ReadExactlyAtAsync(0, new byte[4]);
+        refused.IsFaulted.ShouldBeTrue();
+        Should.Throw<NotSupportedException>(async () => await refused);
+
+        Should.Throw<ArgumentOutOfRangeException>(() => { _ = _stream.ReadExactlyAtAsync(-1, new byte[1]).AsTask(); });
+        _stream.Length.ShouldBe(1 << 16);
+        _stream.Position.ShouldBe(0);
+    }
+
+    [Test]
     public void ReadAtAsync_AfterDispose_ThrowsAtTheCall()
     {
         _stream.Dispose();
@@ -143,6 +186,7 @@ public sealed class MappedFileStreamPositionalAsyncTests
         Should.Throw<ObjectDisposedException>(() => { _ = _stream.WriteAtAsync(0, new byte[1]).AsTask(); });
         Should.Throw<ObjectDisposedException>(() => { _ = _stream.ReadAtAsync(0, new Memory<byte>[] { new byte[1] }).AsTask(); });
         Should.Throw<ObjectDisposedException>(() => { _ = _stream.WriteAtAsync(0, new ReadOnlyMemory<byte>[] { new byte[1] }).AsTask(); });
+        Should.Throw<ObjectDisposedException>(() => { _ = _stream.ReadExactlyAtAsync(0, new byte[1]).AsTask(); });
     }
 
     private long RoundTrip(Memory<byte> data, Memory<byte> read, int rounds)
