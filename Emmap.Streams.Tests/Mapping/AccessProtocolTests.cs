@@ -129,10 +129,11 @@ public sealed class AccessProtocolTests
         using var other = OpenWritable();
         byte[] buffer = new byte[16];
 
-        // Between the copy and its check, another handle cuts the upper half of the range away.
+        // Between the copy and its check, another handle cuts the upper half of the range away (only this thread's read).
+        int thread = Environment.CurrentManagedThreadId;
         CrashPoints.Hook = point =>
         {
-            if (point == CrashPoints.ReadCopied)
+            if (point == CrashPoints.ReadCopied && Environment.CurrentManagedThreadId == thread)
             {
                 CrashPoints.Hook = null;
                 other.SetLength(Page);
