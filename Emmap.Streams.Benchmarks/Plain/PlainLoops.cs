@@ -117,38 +117,27 @@ internal static unsafe class PlainLoops
     }
 
     /// <summary>
-    /// As <see cref="ProtocolRead"/>, with the protocol in a method that is inlined and returns the bytes read, as
-    /// <c>ReadAt</c> does: the caller adds the result of two paths, so the JIT merges them in a register (a constant on the
-    /// fast path) and widens it before the add, instead of adding the constant on the fast path as the hand-written loop does.
+    /// As <see cref="ProtocolRead"/>, with the protocol in a method that is inlined and returns the bytes read as a
+    /// <typeparamref name="TCount"/>, as <c>ReadAt</c> does with an <see langword="int"/>: the caller adds the result of two
+    /// paths, so the JIT merges them in a register (a constant on the fast path) and, for an <see langword="int"/>, widens it
+    /// before the add, instead of adding the constant on the fast path as the hand-written loop does. With a
+    /// <see langword="long"/>, the merge without the widening.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    internal static long ProtocolReadInMethod(ProtocolFields fields, long[] offsets, byte[] buffer)
+    internal static long ProtocolReadInMethod<TCount>(ProtocolFields fields, long[] offsets, byte[] buffer)
+        where TCount : IBinaryInteger<TCount>
     {
         Span<byte> destination = buffer.AsSpan(0, Record);
         long total = 0;
         foreach (long offset in offsets)
         {
-            total += ProtocolReadOne<int>(fields, offset, destination);
+            total += long.CreateTruncating(ProtocolReadOne<TCount>(fields, offset, destination));
         }
 
         return total;
     }
 
-    /// <summary>As <see cref="ProtocolReadInMethod"/>, with the method returning a <see langword="long"/>: the merge without the widening.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    internal static long ProtocolReadInLongMethod(ProtocolFields fields, long[] offsets, byte[] buffer)
-    {
-        Span<byte> destination = buffer.AsSpan(0, Record);
-        long total = 0;
-        foreach (long offset in offsets)
-        {
-            total += ProtocolReadOne<long>(fields, offset, destination);
-        }
-
-        return total;
-    }
-
-    /// <summary>As <see cref="ProtocolReadInMethod"/>, with the count not added up: no merge at all.</summary>
+    /// <summary>As <see cref="ProtocolReadInMethod{TCount}"/>, with the count not added up: no merge at all.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     internal static long ProtocolReadInMethodUnused(ProtocolFields fields, long[] offsets, byte[] buffer)
     {
