@@ -108,7 +108,8 @@ public sealed partial class MappedFileStream
             ThrowReadAtRefused(position);
         }
 
-        return _view.ReadSlow(position, buffer);
+        int read = ReadDeferred(position, buffer);
+        return read >= 0 ? read : View.ReadSlow(position, buffer);
     }
 
     /// <summary>An exact read the fast path did not complete: as <see cref="ReadSlow"/>, and the end of the data before the range's end throws.</summary>
@@ -120,7 +121,18 @@ public sealed partial class MappedFileStream
             ThrowReadAtRefused(position);
         }
 
-        if (!_view.ReadWhole(position, buffer, out long length))
+        int read = ReadDeferred(position, buffer);
+        if (read >= 0)
+        {
+            if (read < buffer.Length)
+            {
+                ThrowHelper.ThrowEndOfData(position, buffer.Length, KnownLength);
+            }
+
+            return;
+        }
+
+        if (!View.ReadWhole(position, buffer, out long length))
         {
             ThrowHelper.ThrowEndOfData(position, buffer.Length, length);
         }
@@ -135,7 +147,7 @@ public sealed partial class MappedFileStream
             ThrowNegativePosition(position);
         }
 
-        _ = _view.WriteSlow(position, data, append: false);
+        _ = WriteTarget.WriteSlow(position, data, append: false);
     }
 
     /// <summary>An addition the fast path could not begin: the general path says why, or does it.</summary>
@@ -143,7 +155,7 @@ public sealed partial class MappedFileStream
     private long AtomicAddSlow(long position, long value)
     {
         ThrowIfUnreadable();
-        return _view.AtomicUpdate(position, MappedView.AtomicOp.Add, value);
+        return WriteTarget.AtomicUpdate(position, MappedView.AtomicOp.Add, value);
     }
 
     /// <summary>
@@ -152,5 +164,5 @@ public sealed partial class MappedFileStream
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private long AtomicAddRaced(long position, long value, long cuts, long old) =>
-        _view.RangeUntouched(cuts, position, sizeof(long)) ? old : _view.AtomicUpdate(position, MappedView.AtomicOp.Add, value);
+        View.RangeUntouched(cuts, position, sizeof(long)) ? old : View.AtomicUpdate(position, MappedView.AtomicOp.Add, value);
 }

@@ -129,7 +129,7 @@ public sealed partial class MappedFileStream
             return Task.FromCanceled(cancellationToken);
         }
 
-        _view.ThrowIfDisposed();
+        ThrowIfDisposed();
         try
         {
             Flush();
@@ -156,7 +156,7 @@ public sealed partial class MappedFileStream
     /// <remarks>Thread-safe. Completes synchronously and allocates nothing: it is <see cref="ReadAt(long, Span{byte})"/>.</remarks>
     public ValueTask<int> ReadAtAsync(long position, Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        _view.ThrowIfDisposed();
+        ThrowIfDisposed();
         ArgumentOutOfRangeException.ThrowIfNegative(position);
         if (cancellationToken.IsCancellationRequested)
         {
@@ -187,7 +187,7 @@ public sealed partial class MappedFileStream
     /// <remarks>Thread-safe. Completes synchronously and allocates nothing: it is <see cref="ReadExactlyAt(long, Span{byte})"/>.</remarks>
     public ValueTask ReadExactlyAtAsync(long position, Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        _view.ThrowIfDisposed();
+        ThrowIfDisposed();
         ArgumentOutOfRangeException.ThrowIfNegative(position);
         if (cancellationToken.IsCancellationRequested)
         {
@@ -226,14 +226,14 @@ public sealed partial class MappedFileStream
     /// <remarks>Thread-safe. Completes synchronously; inside <see cref="Length"/> it allocates nothing: it is <see cref="WriteAt(long, ReadOnlySpan{byte})"/>.</remarks>
     public ValueTask WriteAtAsync(long position, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
     {
-        _view.ThrowIfDisposed();
+        ThrowIfDisposed();
         ArgumentOutOfRangeException.ThrowIfNegative(position);
         if (cancellationToken.IsCancellationRequested)
         {
             return ValueTask.FromCanceled(cancellationToken);
         }
 
-        if (!_view.Writable)
+        if (!IsWritable)
         {
             return ValueTask.FromException(ThrowHelper.ReadOnly());
         }
@@ -301,7 +301,7 @@ public sealed partial class MappedFileStream
             return ValueTask.FromCanceled(cancellationToken);
         }
 
-        if (!_view.Writable)
+        if (!IsWritable)
         {
             return ValueTask.FromException(ThrowHelper.ReadOnly());
         }
@@ -319,8 +319,8 @@ public sealed partial class MappedFileStream
 
     private void ThrowIfUnwritable()
     {
-        _view.ThrowIfDisposed();
-        if (!_view.Writable)
+        ThrowIfDisposed();
+        if (!IsWritable)
         {
             ThrowHelper.ThrowReadOnly();
         }

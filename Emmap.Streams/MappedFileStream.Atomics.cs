@@ -9,27 +9,27 @@ public sealed partial class MappedFileStream
     internal long AtomicUpdate(long position, MappedView.AtomicOp op, long value)
     {
         ThrowIfUnreadable();
-        return _view.AtomicUpdate(position, op, value);
+        return WriteTarget.AtomicUpdate(position, op, value);
     }
 
     /// <summary>Stores <paramref name="value"/> if the cell equals <paramref name="comparand"/>; returns the value it held before.</summary>
     internal long AtomicCompareExchangeCore(long position, long value, long comparand)
     {
         ThrowIfUnreadable();
-        return _view.AtomicCompareExchange(position, value, comparand);
+        return WriteTarget.AtomicCompareExchange(position, value, comparand);
     }
 
     /// <summary>Reads the cell with acquire semantics; works on read-only mappings (no locked instruction).</summary>
     internal long AtomicReadCore(long position)
     {
         ThrowIfUnreadable();
-        return _view.AtomicRead(position);
+        return View.AtomicRead(position);
     }
 
     /// <summary>Stores the cell with sequential consistency (a full fence, as emmap's <c>write_integer</c>).</summary>
     internal void AtomicWriteCore(long position, long value)
     {
         ThrowIfUnreadable();
-        _view.AtomicUpdate(position, MappedView.AtomicOp.Exchange, value);
+        WriteTarget.AtomicUpdate(position, MappedView.AtomicOp.Exchange, value);
     }
 }

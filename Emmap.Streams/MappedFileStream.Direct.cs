@@ -32,11 +32,11 @@ public sealed partial class MappedFileStream
         ArgumentOutOfRangeException.ThrowIfNegative(position);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         ThrowIfUnreadable();
-        MappingState state = _view.Pin();
+        MappingState state = View.Pin();
         try
         {
             CrashPoints.Hit(CrashPoints.ViewPinned);
-            byte* pointer = _view.ViewAddress(position, length, out long count);
+            byte* pointer = View.ViewAddress(position, length, out long count);
             return new MappedMemoryManager(state, pointer, (int)count);
         }
         catch
@@ -62,10 +62,10 @@ public sealed partial class MappedFileStream
         ArgumentOutOfRangeException.ThrowIfNegative(position);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         ThrowIfUnreadable();
-        MappingState state = _view.Pin();
+        MappingState state = View.Pin();
         try
         {
-            byte* start = _view.ViewAddress(position, length, out long count);
+            byte* start = View.ViewAddress(position, length, out long count);
             return new MappedSequenceOwner(state, start, count);
         }
         catch
@@ -96,7 +96,7 @@ public sealed partial class MappedFileStream
         }
 
         ThrowIfUnreadable();
-        int count = (int)Math.Clamp(_view.CachedLength - position, 0, length);
+        int count = (int)Math.Clamp(KnownLength - position, 0, length);
         MemoryOwner<byte> copy = MemoryOwner<byte>.Allocate(count, AllocationMode.Default);
         try
         {

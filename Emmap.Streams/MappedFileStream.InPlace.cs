@@ -15,6 +15,6 @@ public sealed partial class MappedFileStream
     {
         ArgumentOutOfRangeException.ThrowIfNegative(position);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
-        return _view.ReadInPlace(position, length, state, reader);
+        return View.ReadInPlace(position, length, state, reader);
     }
 }

@@ -124,8 +124,46 @@ public sealed partial class MappedFileStream
             throw NotRegular(fullPath);
         }
 
-        Region.ThrottleReservations();
-        (FileStream ownFile, bool created, bool owned) = OpenOwnFile(fullPath, options.Mode, options.Access, share, fileOptions, preallocationSize, createMode);
+        bool deferrable = wholeFile && options is { Mode: FileMode.Open, Access: FileAccess.Read, Sharing: MapSharing.Shared, Populate: false, Fit: false }
+            && share == MapShare && fileOptions == FileOptions.None && OperatingSystem.IsLinux();
+        FileStream ownFile;
+        bool created = false;
+        bool owned = false;
+        if (deferrable)
+        {
+            // The same open as FileStream's (checks, exceptions, sharing lock), without the stream object.
+            SafeFileHandle handle = File.OpenHandle(fullPath, FileMode.Open, FileAccess.Read, share);
+            try
+            {
+                if (DeferredMapping.TryCreate(handle, fullPath) is { } deferred)
+                {
+                    return new OpenedMapping
+                    {
+                        View = null,
+                        Deferred = deferred,
+                        OwnFile = null,
+                        Readable = true,
+                        Existed = true,
+                        AppendStart = -1,
+                        Options = options,
+                    };
+                }
+
+                Region.ThrottleReservations();
+                ownFile = new FileStream(handle, FileAccess.Read, bufferSize: 0);
+            }
+            catch
+            {
+                handle.Dispose();
+                throw;
+            }
+        }
+        else
+        {
+            Region.ThrottleReservations();
+            (ownFile, created, owned) = OpenOwnFile(fullPath, options.Mode, options.Access, share, fileOptions, preallocationSize, createMode);
+        }
+
         FileEntry entry;
         bool donated;
         bool newEntry;
@@ -160,6 +198,26 @@ public sealed partial class MappedFileStream
             // A donated descriptor is the entry's: it closes with the entry.
             Abandon(donated ? null : ownFile, fullPath, owned);
             throw;
+        }
+        finally
+        {
+            FileRegistry.Release(entry);
+        }
+    }
+
+    /// <summary>
+    /// Maps the file of a stream whose mapping was deferred, as <see cref="OpenCore"/> would have at the open: through the file's
+    /// entry, with a descriptor of its own (the stream keeps its own open, which holds the sharing lock, for its life).
+    /// </summary>
+    private static MappedView OpenDeferred(DeferredMapping deferred, MapOptions options)
+    {
+        Region.ThrottleReservations();
+        FileEntry entry = FileRegistry.Acquire(deferred.Path, deferred.Identity, writable: false, deferred.Handle, donor: null, out _, out bool newEntry);
+        try
+        {
+            OpenedMapping opened = Attach(
+                entry, ownFile: null, deferred.Path, 0, 0, wholeFile: true, readable: true, writable: false, created: false, newEntry, options);
+            return opened.View!;
         }
         finally
         {

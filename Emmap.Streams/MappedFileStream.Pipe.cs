@@ -49,7 +49,7 @@ public sealed partial class MappedFileStream
         ArgumentOutOfRangeException.ThrowIfNegative(position);
         options ??= new MappedPipeReaderOptions();
         options.Validate(nameof(options), position);
-        _view.ThrowIfDisposed();
-        return new MappedPipeReader(_view, position, options);
+        ThrowIfDisposed();
+        return new MappedPipeReader(View, position, options);
     }
 }

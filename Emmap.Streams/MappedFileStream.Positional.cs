@@ -88,7 +88,7 @@ public sealed partial class MappedFileStream
     /// <summary>The checks of a positional call, in <see cref="System.IO.RandomAccess"/>'s order: disposal, then the position, then the buffers.</summary>
     private void ValidatePositional<T>(long position, IReadOnlyList<T>? buffers)
     {
-        _view.ThrowIfDisposed();
+        ThrowIfDisposed();
         ArgumentOutOfRangeException.ThrowIfNegative(position);
         ArgumentNullException.ThrowIfNull(buffers);
     }
@@ -98,7 +98,7 @@ public sealed partial class MappedFileStream
     [DoesNotReturn]
     private void ThrowReadAtRefused(long position)
     {
-        _view.ThrowIfDisposed();
+        ThrowIfDisposed();
         ArgumentOutOfRangeException.ThrowIfNegative(position);
         throw ThrowHelper.WriteOnly();
     }
@@ -108,7 +108,7 @@ public sealed partial class MappedFileStream
     [DoesNotReturn]
     private void ThrowNegativePosition(long position)
     {
-        _view.ThrowIfDisposed();
+        ThrowIfDisposed();
         throw new ArgumentOutOfRangeException(nameof(position), position, "The position must not be negative.");
     }
 }

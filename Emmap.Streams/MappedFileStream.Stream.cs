@@ -1,6 +1,8 @@
 using System;
 using System.Diagnostics.CodeAnalysis;
 using System.IO;
+using System.Threading;
+using Emmap.Streams.Mapping;
 
 namespace Emmap.Streams;
 
@@ -80,12 +82,12 @@ public sealed partial class MappedFileStream
             throw new ArgumentException($"{origin} is not a SeekOrigin value.", nameof(origin));
         }
 
-        _view.ThrowIfDisposed();
+        ThrowIfDisposed();
         long basis = origin switch
         {
             SeekOrigin.Begin => 0,
             SeekOrigin.Current => _position,
-            _ => _view.Length,
+            _ => Length,
         };
         long target = unchecked(basis + offset);
         if ((offset < 0 && target > basis) || (offset > 0 && target < basis) || target < 0)
@@ -112,12 +114,13 @@ public sealed partial class MappedFileStream
     public byte[]? ReadLine()
     {
         ThrowIfUnreadable();
-        if (_position >= _view.CachedLength && _position >= _view.Length)
+        MappedView view = View;
+        if (_position >= view.CachedLength && _position >= view.Length)
         {
             return null;
         }
 
-        (byte[] line, long consumed) = _view.ReadInPlace(_position, int.MaxValue, 0, static (data, _) => CopyLine(data));
+        (byte[] line, long consumed) = view.ReadInPlace(_position, int.MaxValue, 0, static (data, _) => CopyLine(data));
         if (consumed == 0)
         {
             return null;
@@ -181,7 +184,14 @@ public sealed partial class MappedFileStream
     {
         ArgumentOutOfRangeException.ThrowIfNegative(position);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        _view.Flush(position, count, flushToDisk);
+        if (Volatile.Read(ref _view) is { } view)
+        {
+            view.Flush(position, count, flushToDisk);
+            return;
+        }
+
+        // A deferred stream is read-only and maps nothing: there is nothing to write back.
+        ThrowIfDisposed();
     }
 
     /// <summary>A read on a write-only stream: <see cref="ObjectDisposedException"/> once disposed (as <see cref="FileStream"/>), else <see cref="NotSupportedException"/>.</summary>
@@ -189,13 +199,13 @@ public sealed partial class MappedFileStream
     [DoesNotReturn]
     private void ThrowUnreadable()
     {
-        _view.ThrowIfDisposed();
+        ThrowIfDisposed();
         throw ThrowHelper.WriteOnly();
     }
 
     private void ThrowIfUnreadable()
     {
-        if (!_readable || _view.IsDisposed)
+        if (!_readable || IsDisposed)
         {
             ThrowUnreadable();
         }

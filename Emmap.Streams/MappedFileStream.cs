@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Runtime.CompilerServices;
+using System.Threading;
 using Emmap.Streams.Mapping;
 
 namespace Emmap.Streams;
@@ -25,13 +26,17 @@ namespace Emmap.Streams;
 /// Writes past the end grow the file by emmap's policy (double while below <see cref="MapOptions.MaxIncrementSize"/>,
 /// then add it) with no system call while the capacity lasts; <see cref="Flush()"/> and the last close give the surplus
 /// back, so the size on disk is the length whenever another reader could look.</para>
+/// <para><b>Opening for reading.</b> On Linux, a whole-file read-only <see cref="Open(string, MapOptions?)"/> of a file that
+/// no process using the library writes at the time maps nothing at first: its first reads (up to eight) are served from the
+/// file, as <see cref="RandomAccess"/> serves them, and the first call that needs mapped memory (a direct view, a pipe
+/// reader, an atomic read, a read after those first ones) maps the file. An open, a few reads and a dispose so cost a few
+/// system calls instead of a mapping. The bytes and exceptions are the same either way.</para>
 /// <para><b>Durability.</b> A write to a shared mapping is in the page cache at once and survives
 /// the process being killed; <see cref="Flush(bool)"/> with <see langword="true"/> makes it survive
 /// power loss.</para>
 /// </remarks>
 public sealed partial class MappedFileStream : Stream
 {
-    private readonly MappedView _view;
     private readonly MapOptions _options;
     private readonly bool _readable;
 
@@ -39,24 +44,38 @@ public sealed partial class MappedFileStream : Stream
     // when the open gave it to the file's entry, which holds the lock as long as the file is mapped.
     private readonly FileStream? _ownFile;
 
+    // A read-only stream that reads its file without a mapping until it needs one (see DeferredMapping): its own open of the
+    // file, kept for the stream's life. Null when the open mapped the file at once.
+    private readonly DeferredMapping? _deferred;
+
+    // The stream's handle on the mapping; null while the mapping is deferred, set once under the deferred state's gate.
+    private MappedView? _view;
+
     // FileMode.Append: the length at open, below which the stream may not seek or truncate; -1 otherwise.
     private readonly long _appendStart;
     private long _position;
 
     private MappedFileStream(OpenedMapping opened)
     {
-        _view = opened.View;
         _options = opened.Options;
         _readable = opened.Readable;
         _ownFile = opened.OwnFile;
         _appendStart = opened.AppendStart;
         _position = Math.Max(0, opened.AppendStart);
-        Name = opened.View.Path;
         Existed = opened.Existed;
-        _view.Bind(this);
+        if (opened.View is not { } view)
+        {
+            _deferred = opened.Deferred!;
+            Name = _deferred.Path;
+            return;
+        }
+
+        _view = view;
+        Name = view.Path;
+        view.Bind(this);
         if (opened.Options.Populate)
         {
-            _view.Populate();
+            view.Populate();
         }
     }
 
@@ -76,7 +95,7 @@ public sealed partial class MappedFileStream : Stream
 
     /// <summary>Gets the file offset of position 0 of this stream (the window start given to <c>Open</c>).</summary>
     /// <value>0 for a whole-file stream.</value>
-    public long Offset => _view.Offset;
+    public long Offset => Volatile.Read(ref _view)?.Offset ?? 0;
 
     /// <summary>Gets the options the stream was opened with (a copy; changing it has no effect).</summary>
     /// <value>A copy of the <see cref="MapOptions"/>.</value>
@@ -85,27 +104,27 @@ public sealed partial class MappedFileStream : Stream
     /// <summary>Gets the number of live direct views (and pins) of this stream's mapping, which keep it mapped.</summary>
     /// <value>For <see cref="MapSharing.Shared"/> streams, the count covers every handle of the file in this process.</value>
     /// <remarks>A view that is never disposed keeps its mapping until the process exits; this count makes leaks visible.</remarks>
-    public int LiveViewCount => Math.Max(0, _view.State.ViewCount);
+    public int LiveViewCount => Volatile.Read(ref _view) is { } view ? Math.Max(0, view.State.ViewCount) : 0;
 
     /// <inheritdoc/>
-    public override bool CanRead => !_view.IsDisposed && _readable;
+    public override bool CanRead => !IsDisposed && _readable;
 
     /// <inheritdoc/>
-    public override bool CanSeek => !_view.IsDisposed;
+    public override bool CanSeek => !IsDisposed;
 
     /// <inheritdoc/>
-    public override bool CanWrite => !_view.IsDisposed && _view.Writable;
+    public override bool CanWrite => !IsDisposed && IsWritable;
 
     /// <summary>Gets the length of the data in bytes (emmap info <c>size</c>), as every handle in every process sees it.</summary>
     /// <value>The end of the data, relative to <see cref="Offset"/>.</value>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     /// <remarks>Picks up appends and shrinks made through other handles and processes, as <see cref="FileStream.Length"/> does.</remarks>
-    public override long Length => _view.Length;
+    public override long Length => Volatile.Read(ref _view) is null && _deferred!.TryGetLength(out long length) ? length : View.Length;
 
     /// <summary>Gets the number of bytes the file has room for past <see cref="Offset"/> without growing again.</summary>
     /// <value>At least <see cref="Length"/>; larger after writes past the end grew the file by the growth policy.</value>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
-    public long Capacity => _view.Capacity;
+    public long Capacity => View.Capacity;
 
     /// <inheritdoc/>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
@@ -115,14 +134,14 @@ public sealed partial class MappedFileStream : Stream
     {
         get
         {
-            _view.ThrowIfDisposed();
+            ThrowIfDisposed();
             return _position;
         }
 
         set
         {
             ArgumentOutOfRangeException.ThrowIfNegative(value);
-            _view.ThrowIfDisposed();
+            ThrowIfDisposed();
             if (value < _appendStart)
             {
                 ThrowHelper.ThrowAppendSeek();
@@ -142,7 +161,8 @@ public sealed partial class MappedFileStream : Stream
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="position"/> is negative.</exception>
     /// <exception cref="NotSupportedException">The stream is write-only.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed (reported first, as by <see cref="RandomAccess"/>).</exception>
-    /// <remarks>Thread-safe; a memory copy with no system call and no allocation.</remarks>
+    /// <remarks>Thread-safe; a memory copy with no system call and no allocation (the first reads of a stream opened for
+    /// reading may come from the file before it is mapped: see the remarks on <see cref="MappedFileStream"/>).</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int ReadAt(long position, Span<byte> buffer) => ReadCore(position, buffer);
 
@@ -196,7 +216,7 @@ public sealed partial class MappedFileStream : Stream
     /// reserved and written under the file's size lock, so concurrent appends from any number of threads and processes never
     /// overlap. Does not move <see cref="Position"/>. Thread-safe.
     /// </remarks>
-    public long Append(ReadOnlySpan<byte> data) => _view.Append(data);
+    public long Append(ReadOnlySpan<byte> data) => WritableView().Append(data);
 
     /// <summary>
     /// Sets the length (emmap <c>resize</c>): 0 means automatic growth (double while below
@@ -219,10 +239,10 @@ public sealed partial class MappedFileStream : Stream
     public long Resize(long newSize = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(newSize);
-        _view.ThrowIfCannotWrite();
-        long target = newSize == 0 ? _view.Growth.Next(_view.Length) : newSize;
+        MappedView view = WritableView();
+        long target = newSize == 0 ? view.Growth.Next(view.Length) : newSize;
         SetLength(target);
-        return _view.CachedLength;
+        return view.CachedLength;
     }
 
     /// <summary>Sets the length of the stream to exactly <paramref name="value"/> bytes, 0 included.</summary>
@@ -237,15 +257,15 @@ public sealed partial class MappedFileStream : Stream
     public override void SetLength(long value)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(value);
+        MappedView view = WritableView();
         if (value < _appendStart)
         {
-            _view.ThrowIfCannotWrite();
             ThrowHelper.ThrowAppendTruncate();
         }
 
         try
         {
-            _view.SetLength(value);
+            view.SetLength(value);
         }
         catch (IOException ex) when (ex.HResult == Native.UnixConstants.ErrorFileTooLarge)
         {
@@ -258,20 +278,35 @@ public sealed partial class MappedFileStream : Stream
         }
     }
 
-    /// <summary>Gets the mapping-layer handle, for the layers built on the stream (the queue, the counters).</summary>
-    internal MappedView View => _view;
+    /// <summary>Gets the mapping-layer handle, for the layers built on the stream (the queue, the counters); maps a deferred stream's file.</summary>
+    internal MappedView View => Volatile.Read(ref _view) ?? MapDeferred();
 
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {
-        if (_view is null)
+        MappedView? view = _view;
+        if (_deferred is { } deferred)
+        {
+            lock (deferred.Gate)
+            {
+                // From here on no mapping begins.
+                if (!deferred.MarkDisposed())
+                {
+                    return;
+                }
+
+                view = _view;
+            }
+        }
+
+        if (view is null && _deferred is null)
         {
             // A constructor threw before the stream was built (the finalizer still runs): it holds nothing.
             base.Dispose(disposing);
             return;
         }
 
-        if (!_view.Dispose())
+        if (view is not null && !view.Dispose())
         {
             return;
         }
@@ -295,18 +330,19 @@ public sealed partial class MappedFileStream : Stream
         }
         finally
         {
-            _view.Release();
-            if (_ownFile is null)
+            view?.Release();
+            if (view is not null && _ownFile is null && _deferred is null)
             {
                 // The stream's own open became the file's mapping descriptor, which views may keep open: the sharing lock goes
                 // with the stream all the same (nothing to do when the release closed the file).
-                _view.Entry.ReleaseSharingLock();
+                view.Entry.ReleaseSharingLock();
             }
 
             // Releases the sharing lock (and deletes a FileOptions.DeleteOnClose file); from the finalizer, the handle's own does.
             if (disposing)
             {
                 _ownFile?.Dispose();
+                _deferred?.Handle.Dispose();
             }
 
             base.Dispose(disposing);

@@ -10,8 +10,11 @@ namespace Emmap.Streams;
 /// </summary>
 internal sealed class OpenedMapping
 {
-    /// <summary>Gets the stream's handle on the mapping (one handle already counted on its state).</summary>
-    internal required MappedView View { get; init; }
+    /// <summary>Gets the stream's handle on the mapping (one handle already counted on its state), or null when the mapping is deferred.</summary>
+    internal required MappedView? View { get; init; }
+
+    /// <summary>Gets the open file of a read-only stream that reads it without a mapping until it needs one, or null.</summary>
+    internal DeferredMapping? Deferred { get; init; }
 
     /// <summary>
     /// Gets the stream's own open of the file, made with the caller's mode, access, sharing and file options; it holds the

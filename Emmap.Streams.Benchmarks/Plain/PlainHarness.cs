@@ -152,6 +152,13 @@ internal static unsafe class PlainHarness
                 using MappedFileStream stream = MappedFileStream.Open(path);
                 return stream.ReadAt(0, buffer);
             })),
+            ("MappedFileStream, direct view", () => Repeat(Opens, () =>
+            {
+                // A view needs the mapping: the open that maps at once.
+                using MappedFileStream stream = MappedFileStream.Open(path);
+                using System.Buffers.IMemoryOwner<byte> view = stream.ReadDirect(0, buffer.Length);
+                return view.Memory.Length;
+            })),
             ("MemoryMappedFile", () => Repeat(Opens, () =>
             {
                 using var mapped = MemoryMappedFile.CreateFromFile(path, FileMode.Open, mapName: null, capacity: 0, MemoryMappedFileAccess.Read);
@@ -383,6 +390,13 @@ internal static unsafe class PlainHarness
             {
                 MappedFileStream stream = MappedFileStream.Open(p);
                 stream.ReadAt(0, buffer);
+                return stream;
+            }),
+            ("MappedFileStream, mapped", p =>
+            {
+                // A direct view maps the file, and the mapping stays while the stream is open.
+                MappedFileStream stream = MappedFileStream.Open(p);
+                stream.ReadDirect(0, buffer.Length).Dispose();
                 return stream;
             }),
             ("FileStream", p =>

@@ -10,7 +10,8 @@ namespace Emmap.Streams.Benchmarks;
 /// Opening an existing 1 MiB file, reading its first 8 bytes and closing it again: <see cref="MappedFileStream.Open(string, MapOptions)"/>
 /// with the default options (read-only, shared) against a default <see cref="FileStream"/> (the baseline: it reads its 4 KiB
 /// buffer), a <see cref="SafeFileHandle"/> from <see cref="File.OpenHandle"/> with <see cref="RandomAccess.Read(SafeFileHandle, Span{byte}, long)"/>,
-/// a <see cref="MemoryMappedFile"/> with a view accessor, and the floor of any mapping (<see cref="RawMmap"/>: the same handle,
+/// the same open taking a direct view of the first 8 bytes (<see cref="MappedOpenMapRead"/>: a read-only stream reads its first
+/// bytes from the file and maps it only when a call needs mapped memory, as a view does), a <see cref="MemoryMappedFile"/> with a view accessor, and the floor of any mapping (<see cref="RawMmap"/>: the same handle,
 /// one <c>mmap</c> of the whole file, the read, one <c>munmap</c>). One operation is the whole open, read and dispose.
 /// </summary>
 public class OpenBenchmarks
@@ -62,6 +63,21 @@ public class OpenBenchmarks
         {
             using MappedFileStream stream = MappedFileStream.Open(_path);
             total += stream.ReadAt(0, _buffer);
+        }
+
+        return total;
+    }
+
+    [Benchmark(OperationsPerInvoke = Operations)]
+    public long MappedOpenMapRead()
+    {
+        long total = 0;
+        for (int i = 0; i < Operations; i++)
+        {
+            // A direct view needs the mapping: this is the open that maps at once.
+            using MappedFileStream stream = MappedFileStream.Open(_path);
+            using System.Buffers.IMemoryOwner<byte> view = stream.ReadDirect(0, _buffer.Length);
+            total += view.Memory.Length;
         }
 
         return total;

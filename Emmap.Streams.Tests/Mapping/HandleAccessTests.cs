@@ -60,6 +60,8 @@ public sealed class HandleAccessTests
     public void TryBegin_ReadOnlyAndWriteOnlyStreams_AreRefusedWhatTheyMayNotDo()
     {
         using var reader = Open(FileAccess.Read);
+        CanRead(reader, 0, 64).ShouldBeFalse("a read-only stream reads its first bytes from the file, before it maps it");
+        _ = reader.View;
         CanRead(reader, 0, 64).ShouldBeTrue();
         CanWrite(reader, 0, 0).ShouldBeFalse();
         CanUpdate(reader, 0, 8).ShouldBeFalse();

@@ -76,6 +76,15 @@ internal static class FileRegistry
         return existing;
     }
 
+    /// <summary>True if a handle of this process has the file <paramref name="identity"/> names open through an entry.</summary>
+    internal static bool Contains(FileIdentity identity)
+    {
+        lock (s_gate)
+        {
+            return s_entries.ContainsKey(identity);
+        }
+    }
+
     /// <summary>Takes one more reference on an entry the caller already references.</summary>
     internal static void AddRef(FileEntry entry)
     {

@@ -105,6 +105,9 @@ internal sealed unsafe partial class SharedFileState
         s_pageDirectory ??= PageDirectory(),
         string.Create(CultureInfo.InvariantCulture, $"emmap-{identity.Device:x}-{identity.Inode:x}-{identity.Birth:x}"));
 
+    /// <summary>True if a page for the file <paramref name="identity"/> names exists: a process that writes it joined, or left it when killed.</summary>
+    internal static bool PageExists(FileIdentity identity) => NativeFile.TryGetStatus(PagePathUnix(identity)) is not null;
+
     // Maps the page file (creating it if allowed); null when it does not exist or cannot be shared.
     private byte* MapPageUnix(bool create, out SafeFileHandle? pageFile)
     {

@@ -91,6 +91,9 @@ internal sealed unsafe partial class SharedFileState
     /// <summary>Gets the first byte of the file's lock range on the data file's handle (Linux and Windows): the size lock.</summary>
     internal static long LockRangeStart => s_sizeLockByte;
 
+    /// <summary>Gets the presence byte on the data file's handle (Linux): a shared lock on it tells that a process has the file open.</summary>
+    internal static long PresenceByte => s_presenceByte;
+
     /// <summary>Gets the end of the file's lock range: past the last presence byte any process may take.</summary>
     internal static long LockRangeEnd => s_presenceByte + RangeLocks.PresenceReach;
 

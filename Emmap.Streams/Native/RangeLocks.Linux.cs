@@ -5,10 +5,25 @@ namespace Emmap.Streams.Native;
 /// <summary>The Linux half of <see cref="RangeLocks"/>: open-file-description locks on one byte each.</summary>
 internal static unsafe partial class RangeLocks
 {
-    private static int LockLinux(SafeFileHandle file, long offset, short type, bool wait)
+    /// <summary>
+    /// Takes the shared size lock at <paramref name="sizeByte"/> and registers presence on the byte after it with one
+    /// system call: a shared lock over both, waiting for an exclusive size lock to go. <see cref="Unlock"/> on the size byte
+    /// then releases it alone, and <see cref="WithdrawPresence"/> the presence.
+    /// </summary>
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    internal static void LockSharedAndRegister(SafeFileHandle file, long sizeByte, string path)
+    {
+        int errno = LockLinux(file, sizeByte, Libc.LockRead, wait: true, length: 2);
+        if (errno != 0)
+        {
+            throw NativeErrors.IOError(errno, "Locking the coordination block", path);
+        }
+    }
+
+    private static int LockLinux(SafeFileHandle file, long offset, short type, bool wait, long length = 1)
     {
         using DescriptorLease descriptor = DescriptorLease.Of(file);
-        var request = new Libc.FileLock { Type = type, Whence = UnixConstants.SeekSet, Start = offset, Length = 1 };
+        var request = new Libc.FileLock { Type = type, Whence = UnixConstants.SeekSet, Start = offset, Length = length };
         while (Libc.ControlLock(descriptor.Value, wait ? Libc.OfdSetLockWait : Libc.OfdSetLock, &request) != 0)
         {
             int errno = NativeErrors.LastError();

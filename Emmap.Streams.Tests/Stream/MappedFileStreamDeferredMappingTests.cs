@@ -1,0 +1,257 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using Emmap.Streams.Mapping;
+using Emmap.Streams.Tests.Support;
+using NUnit.Framework;
+using Shouldly;
+
+namespace Emmap.Streams.Tests.StreamTests;
+
+/// <summary>
+/// A whole-file read-only <see cref="MappedFileStream.Open(string, MapOptions?)"/> of a file no writer using the library has
+/// open reads its first bytes from the file and maps it only when it must: the first reads, disposal and refusals need no
+/// mapping, every byte read is data, and a writer that comes meanwhile (in this process or another) never makes the
+/// stream read surplus zeros.
+/// </summary>
+[TestFixture]
+[LinuxOnly("reads before the mapping are a Linux path; elsewhere Open maps at once")]
+public sealed class MappedFileStreamDeferredMappingTests
+{
+    private const int FileLength = 3 * 4096;
+    private TempDirectory _directory = null!;
+    private string _path = null!;
+    private byte[] _content = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        _directory = new TempDirectory();
+        _path = _directory.File("deferred.bin");
+        _content = Enumerable.Range(0, FileLength).Select(i => (byte)('a' + (i % 26))).ToArray();
+        File.WriteAllBytes(_path, _content);
+    }
+
+    [TearDown]
+    public void TearDown() => _directory.Dispose();
+
+    [Test]
+    public void Open_ReadOnly_ServesTheFirstReadsFromTheFileThenMaps()
+    {
+        using var stream = MappedFileStream.Open(_path);
+        byte[] buffer = new byte[100];
+        for (int read = 0; read < DeferredMapping.ReadsBeforeMapping; read++)
+        {
+            stream.ReadAt(read * 1000, buffer).ShouldBe(buffer.Length);
+            buffer.ShouldBe(_content.AsSpan(read * 1000, buffer.Length).ToArray());
+            ProcessMaps.Maps(_path).ShouldBeFalse($"read {read} comes from the file");
+        }
+
+        stream.ReadAt(5000, buffer).ShouldBe(buffer.Length);
+        buffer.ShouldBe(_content.AsSpan(5000, buffer.Length).ToArray());
+        ProcessMaps.Maps(_path).ShouldBeTrue("the read after the first ones maps the file");
+        stream.ReadAt(FileLength - 10, buffer).ShouldBe(10);
+        buffer.AsSpan(0, 10).ToArray().ShouldBe(_content.AsSpan(FileLength - 10).ToArray());
+    }
+
+    [Test]
+    public void Open_ReadOnly_SequentialReadsAndEndOfDataBehaveAsBeforeTheMapping()
+    {
+        using var stream = MappedFileStream.Open(_path);
+        stream.ReadByte().ShouldBe('a');
+        stream.Position.ShouldBe(1);
+        stream.Seek(-2, SeekOrigin.End).ShouldBe(FileLength - 2);
+        byte[] tail = new byte[8];
+        stream.Read(tail).ShouldBe(2);
+        stream.Read(tail).ShouldBe(0);
+        stream.ReadAt(FileLength + 5, tail).ShouldBe(0);
+        Should.Throw<EndOfStreamException>(() => stream.ReadExactlyAt(FileLength - 4, tail));
+        stream.Length.ShouldBe(FileLength);
+        ProcessMaps.Maps(_path).ShouldBeFalse("nothing so far needed mapped memory");
+    }
+
+    [Test]
+    public void Open_ReadOnly_ACallThatNeedsMappedMemoryMapsTheFile()
+    {
+        using var stream = MappedFileStream.Open(_path);
+        stream.ReadAt(0, new byte[1]).ShouldBe(1);
+        ProcessMaps.Maps(_path).ShouldBeFalse();
+
+        using (var view = stream.ReadDirect(4096, 64))
+        {
+            ProcessMaps.Maps(_path).ShouldBeTrue();
+            view.Memory.ToArray().ShouldBe(_content.AsSpan(4096, 64).ToArray());
+        }
+
+        stream.LiveViewCount.ShouldBe(0);
+    }
+
+    [Test]
+    public void Open_ReadOnly_RefusesWritesAndReportsDisposalWithoutMapping()
+    {
+        var stream = MappedFileStream.Open(_path);
+        stream.CanRead.ShouldBeTrue();
+        stream.CanWrite.ShouldBeFalse();
+        Should.Throw<NotSupportedException>(() => stream.WriteAt(0, "x"u8));
+        Should.Throw<NotSupportedException>(() => stream.Write("x"u8));
+        Should.Throw<NotSupportedException>(() => stream.SetLength(10));
+        Should.Throw<NotSupportedException>(() => stream.Append("x"u8));
+        Should.Throw<NotSupportedException>(() => stream.AtomicAdd(0, 1));
+        stream.Flush();
+        ProcessMaps.Maps(_path).ShouldBeFalse("a refusal maps nothing");
+
+        stream.Dispose();
+        stream.CanRead.ShouldBeFalse();
+        stream.CanSeek.ShouldBeFalse();
+        Should.Throw<ObjectDisposedException>(() => stream.ReadAt(0, new byte[1]));
+        Should.Throw<ObjectDisposedException>(() => stream.WriteAt(0, "x"u8));
+        Should.Throw<ObjectDisposedException>(() => _ = stream.Length);
+        Should.Throw<ObjectDisposedException>(() => _ = stream.Position);
+        Should.Throw<ObjectDisposedException>(() => stream.ReadDirect(0, 1));
+        ProcessMaps.Maps(_path).ShouldBeFalse();
+        ProcessMaps.OpenDescriptors(_path).ShouldBe(0, "disposal closes the stream's descriptor");
+        using var exclusive = new FileStream(_path, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+    }
+
+    [Test]
+    public void Open_ReadOnly_AutoUnlinkDeletesTheFileAtDisposal()
+    {
+        var stream = MappedFileStream.Open(_path, new MapOptions { AutoUnlink = true });
+        stream.ReadAt(0, new byte[1]).ShouldBe(1);
+        stream.Dispose();
+        File.Exists(_path).ShouldBeFalse();
+    }
+
+    [Test]
+    public void Read_PastTheKnownEnd_SeesWhatAFileStreamAppended()
+    {
+        using var stream = MappedFileStream.Open(_path);
+        stream.ReadAt(0, new byte[1]).ShouldBe(1);
+        using (var appender = new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite))
+        {
+            appender.Write("tail"u8);
+        }
+
+        byte[] buffer = new byte[10];
+        stream.ReadAt(FileLength, buffer).ShouldBe(4);
+        Encoding.ASCII.GetString(buffer, 0, 4).ShouldBe("tail");
+        stream.Length.ShouldBe(FileLength + 4);
+        ProcessMaps.Maps(_path).ShouldBeFalse();
+    }
+
+    [Test]
+    public void WriterInThisProcess_ShrinksAndGrowsBack_TheReaderMapsAndSharesItsLength()
+    {
+        using var reader = MappedFileStream.Open(_path);
+        reader.ReadAt(0, new byte[1]).ShouldBe(1);
+
+        using var writer = MappedFileStream.Open(_path, new MapOptions { Access = FileAccess.ReadWrite });
+        writer.SetLength(100);
+        SizeOnDisk.Of(_path).ShouldBe(FileLength, "a reader is present: the cut bytes stay on disk until it goes");
+        writer.Append(new byte[200].AsSpan()).ShouldBe(100);
+        writer.WriteAt(100, "new"u8);
+
+        byte[] buffer = new byte[10];
+        reader.ReadAt(8000, buffer).ShouldBe(0, "a handle of this process maps the file: the reader maps too and shares its length at once");
+        ProcessMaps.Maps(_path).ShouldBeTrue();
+        reader.ReadAt(100, buffer.AsSpan(0, 3)).ShouldBe(3);
+        Encoding.ASCII.GetString(buffer, 0, 3).ShouldBe("new");
+        reader.Length.ShouldBe(300);
+    }
+
+    [Test]
+    public void Open_WhileAWriterInThisProcessHoldsGrowthCapacity_MapsAtOnceAndReadsTheLength()
+    {
+        using var writer = MappedFileStream.Open(_path, new MapOptions { Access = FileAccess.ReadWrite });
+        writer.Append(new byte[10]).ShouldBe(FileLength);
+        SizeOnDisk.Of(_path).ShouldBeGreaterThan(FileLength + 10, "the writer holds growth capacity");
+
+        using var reader = MappedFileStream.Open(_path);
+        reader.Length.ShouldBe(FileLength + 10);
+        reader.ReadAt(FileLength + 10, new byte[10]).ShouldBe(0, "the writer's surplus is not data");
+    }
+
+    [Test]
+    public void WriterInAnotherProcess_CannotTruncateUnderADeferredReader()
+    {
+        using var reader = MappedFileStream.Open(_path);
+        reader.ReadAt(0, new byte[1]).ShouldBe(1);
+        using (var writer = ChildHost.Start("stream-session", _path))
+        {
+            writer.ReadLine().ShouldBe("ready");
+            writer.Ask("setlength 100").ShouldBe("ok");
+            writer.Ask("append grown").ShouldBe("100");
+            SizeOnDisk.Of(_path).ShouldBeGreaterThanOrEqualTo(FileLength, "a reader is present: nothing is cut from the file on disk");
+
+            // As through a mapping that has not seen the other process's cut yet: the bytes the reader knew are still in the file,
+            // as they were or erased by the cut (zeros), never cut off the file and grown back as surplus.
+            byte[] buffer = new byte[10];
+            reader.ReadAt(8000, buffer).ShouldBe(buffer.Length);
+            (buffer.SequenceEqual(_content.AsSpan(8000, 10).ToArray()) || buffer.All(b => b == 0)).ShouldBeTrue(string.Join(',', buffer));
+            reader.Length.ShouldBe(105, "the reader maps the file and takes the length the writer published");
+            writer.Ask("close").ShouldBe("closed");
+            writer.ShouldExitWith(0);
+        }
+    }
+
+    [Test]
+    public void DeferredReaderInAnotherProcess_SeesAppendsAndKeepsTheFileWhole()
+    {
+        using var reader = ChildHost.Start("stream-session", _path, "readonly");
+        reader.ReadLine().ShouldBe("ready");
+        reader.Ask("read 0 3").ShouldBe("abc");
+
+        using (var writer = MappedFileStream.Open(_path, new MapOptions { Access = FileAccess.ReadWrite }))
+        {
+            writer.Append("more"u8).ShouldBe(FileLength);
+            reader.Ask($"read {FileLength} 10").ShouldBe("more");
+            writer.SetLength(10);
+            SizeOnDisk.Of(_path).ShouldBeGreaterThanOrEqualTo(FileLength, "the reader is present: nothing is cut from the file on disk");
+            reader.Ask("length").ShouldBe("10");
+            reader.Ask("close").ShouldBe("closed");
+            reader.ShouldExitWith(0);
+        }
+
+        SizeOnDisk.Of(_path).ShouldBe(10, "the writer closes last and trims the file to its length");
+    }
+
+    [Test]
+    public void ReadAt_FromManyThreadsWhileTheStreamMapsAndIsDisposed_ReadsDataOrThrowsObjectDisposed()
+    {
+        for (int round = 0; round < 20; round++)
+        {
+            var stream = MappedFileStream.Open(_path);
+            using var start = new Barrier(5);
+            Task[] readers = Enumerable.Range(0, 4).Select(id => Task.Run(() =>
+            {
+                var random = new Random((round * 10) + id);
+                byte[] buffer = new byte[64];
+                start.SignalAndWait();
+                for (int i = 0; i < 200; i++)
+                {
+                    int position = random.Next(FileLength - buffer.Length);
+                    try
+                    {
+                        stream.ReadAt(position, buffer).ShouldBe(buffer.Length);
+                    }
+                    catch (ObjectDisposedException)
+                    {
+                        return;
+                    }
+
+                    buffer.ShouldBe(_content.AsSpan(position, buffer.Length).ToArray());
+                }
+            })).ToArray();
+            start.SignalAndWait();
+            Thread.SpinWait(round * 500);
+            stream.Dispose();
+            Task.WaitAll(readers);
+        }
+
+        ProcessMaps.Maps(_path).ShouldBeFalse("every mapping went with its stream");
+        ProcessMaps.OpenDescriptors(_path).ShouldBe(0);
+    }
+}

@@ -1,0 +1,84 @@
+using System;
+using System.Threading;
+using Emmap.Streams.Mapping;
+
+namespace Emmap.Streams;
+
+// A read-only stream whose file is not mapped yet (see DeferredMapping): its first reads go to the file, and the first call that
+// needs mapped memory maps it. Members that only check the stream's state answer without mapping.
+public sealed partial class MappedFileStream
+{
+    /// <summary>Gets whether the stream is disposed, mapped or not.</summary>
+    private bool IsDisposed => Volatile.Read(ref _view) is { } view ? view.IsDisposed : _deferred?.IsDisposed ?? true;
+
+    /// <summary>Gets whether the stream may write (a deferred stream is read-only).</summary>
+    private bool IsWritable => Volatile.Read(ref _view) is { } view && view.Writable;
+
+    /// <summary>Gets the mapping of a stream that writes, or refuses as a write does (disposed first, then read-only) without mapping a deferred stream.</summary>
+    private MappedView WriteTarget => Volatile.Read(ref _view) ?? WritableView();
+
+    /// <summary>Gets the length as this stream last saw it, without looking for other processes' changes.</summary>
+    private long KnownLength => Volatile.Read(ref _view)?.CachedLength ?? _deferred?.KnownLength ?? 0;
+
+    private void ThrowIfDisposed()
+    {
+        if (IsDisposed)
+        {
+            ThrowHelper.ThrowObjectDisposed(typeof(MappedFileStream));
+        }
+    }
+
+    /// <summary>The mapping of a stream that may write; throws as a write would (disposed first, then read-only) without mapping a deferred stream.</summary>
+    private MappedView WritableView()
+    {
+        if (Volatile.Read(ref _view) is { } view)
+        {
+            view.ThrowIfCannotWrite();
+            return view;
+        }
+
+        ThrowIfDisposed();
+        ThrowHelper.ThrowReadOnly();
+        return null;
+    }
+
+    /// <summary>
+    /// A read the fast path did not complete on a stream whose mapping is deferred: served from the file, or -1 when the stream
+    /// must map it first.
+    /// </summary>
+    private int ReadDeferred(long position, Span<byte> buffer) =>
+        Volatile.Read(ref _view) is null && _deferred is { } deferred ? deferred.Read(position, buffer) : -1;
+
+    /// <summary>Maps the file of a deferred stream, once: the first caller maps, the others wait for it under the gate.</summary>
+    /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
+    private MappedView MapDeferred()
+    {
+        DeferredMapping? deferred = _deferred;
+        if (deferred is null)
+        {
+            // Only a stream whose constructor threw has neither.
+            ThrowHelper.ThrowObjectDisposed(typeof(MappedFileStream));
+        }
+
+        lock (deferred.Gate)
+        {
+            if (_view is { } mapped)
+            {
+                return mapped;
+            }
+
+            if (deferred.IsDisposed)
+            {
+                ThrowHelper.ThrowObjectDisposed(typeof(MappedFileStream));
+            }
+
+            MappedView view = OpenDeferred(deferred, _options);
+            view.Bind(this);
+            Volatile.Write(ref _view, view);
+
+            // The file's entry is present for this process now, through its own descriptor.
+            deferred.WithdrawPresence();
+            return view;
+        }
+    }
+}

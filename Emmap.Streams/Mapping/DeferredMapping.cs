@@ -1,0 +1,220 @@
+using System;
+using System.IO;
+using System.Threading;
+using Emmap.Streams.Native;
+using Microsoft.Win32.SafeHandles;
+
+namespace Emmap.Streams.Mapping;
+
+/// <summary>
+/// A read-only stream's file before it is mapped (Linux). Mapping a file costs an address-space reservation, the file
+/// mapping, a page fault on first touch and the unmapping at the end: several times an open, a read and a close through the
+/// file system. So <c>MappedFileStream.Open</c> of a whole file for reading, when no process using the library writes the
+/// file, keeps only its own descriptor and serves the stream's first reads with <c>pread</c>. The stream maps the file at
+/// the first call that needs mapped memory, at the read after <see cref="ReadsBeforeMapping"/>, or at a read past the known
+/// length that finds a writer has come.
+/// </summary>
+/// <remarks>
+/// <para><b>Why the bytes read are data.</b> The known length is the file's size read under the shared size lock while no
+/// shared page exists and no handle of this process maps the file: no process using the library holds growth capacity
+/// (surplus zeros) in the file then, because a writer creates the page before it grows the file and the last one deletes it
+/// only after trimming the file to its length, both under the exclusive size lock. The descriptor takes the presence lock
+/// before that read and keeps it, so no process using the library truncates the file (and could grow surplus over the
+/// known bytes) while the stream is open: a writer that comes later sees a process present, as it sees a mapping reader.</para>
+/// <para><b>Threads.</b> Reads run concurrently (<c>pread</c> on a descriptor the runtime keeps open while a read uses it). A
+/// refresh of the known length, the mapping and the disposal take <see cref="Gate"/>, because the descriptor's locks are
+/// one owner for all threads.</para>
+/// </remarks>
+internal sealed class DeferredMapping
+{
+    /// <summary>The number of reads served from the file before the stream maps it.</summary>
+    internal const int ReadsBeforeMapping = 8;
+
+    private long _length;
+    private int _reads;
+    private bool _disposed;
+    private bool _present = true;
+
+    private DeferredMapping(SafeFileHandle handle, string path, FileIdentity identity, long length)
+    {
+        Handle = handle;
+        Path = path;
+        Identity = identity;
+        _length = length;
+    }
+
+    /// <summary>Gets the lock that orders refreshes, the mapping and the disposal.</summary>
+    internal Lock Gate { get; } = new();
+
+    /// <summary>Gets the stream's own open of the file: it holds the sharing lock and, until the mapping, the presence lock.</summary>
+    internal SafeFileHandle Handle { get; }
+
+    /// <summary>Gets the full path of the file.</summary>
+    internal string Path { get; }
+
+    /// <summary>Gets the identity of the open file.</summary>
+    internal FileIdentity Identity { get; }
+
+    /// <summary>Gets the length of the data as the stream last read it.</summary>
+    internal long KnownLength => Volatile.Read(ref _length);
+
+    /// <summary>Gets whether the stream was disposed before it mapped the file (under the gate).</summary>
+    internal bool IsDisposed => Volatile.Read(ref _disposed);
+
+    /// <summary>
+    /// Registers <paramref name="handle"/> as present and returns the deferred state if the file may be read without a mapping:
+    /// it is a regular file, no process using the library has a shared page for it, and no handle of this process maps it.
+    /// Otherwise undoes the registration and returns <see langword="null"/>, and the caller maps at once. Never throws for a
+    /// lock the file system refuses: mapping at once handles that case.
+    /// </summary>
+    internal static DeferredMapping? TryCreate(SafeFileHandle handle, string path)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        long presence = SharedFileState.PresenceByte;
+        DeferredMapping? created = null;
+        try
+        {
+            // The presence byte follows the size byte on Linux: one lock takes both.
+            RangeLocks.LockSharedAndRegister(handle, SharedFileState.LockRangeStart, path);
+            try
+            {
+                FileStatus status = NativeFile.GetStatus(handle, path);
+                if (status.IsRegular && !FileRegistry.Contains(status.Identity) && !SharedFileState.PageExists(status.Identity))
+                {
+                    created = new DeferredMapping(handle, path, status.Identity, status.Size);
+                }
+            }
+            finally
+            {
+                RangeLocks.Unlock(handle, SharedFileState.LockRangeStart);
+            }
+        }
+        catch (IOException)
+        {
+            // No byte-range locks here, or the file system refused a look: the mapping's own join decides.
+        }
+        finally
+        {
+            if (created is null)
+            {
+                RangeLocks.WithdrawPresence(handle, presence);
+            }
+        }
+
+        return created;
+    }
+
+    /// <summary>
+    /// Reads at <paramref name="position"/> from the file, clipped to the known length, or returns -1 when the stream must map
+    /// the file first (enough reads were served this way, another handle of this process maps the file, or a read past the
+    /// known length found a writer).
+    /// </summary>
+    /// <returns>The bytes read (fewer than asked at the end of the data), or -1.</returns>
+    /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
+    internal int Read(long position, Span<byte> buffer)
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, typeof(MappedFileStream));
+        if (Interlocked.Increment(ref _reads) > ReadsBeforeMapping || FileRegistry.Contains(Identity))
+        {
+            // A handle of this process maps the file now: its length is this process's at once, as for every other handle.
+            return -1;
+        }
+
+        long known = Volatile.Read(ref _length);
+        if (buffer.Length != 0 && position > known - buffer.Length && !TryRefresh(out known))
+        {
+            return -1;
+        }
+
+        int count = (int)Math.Clamp(known - position, 0, buffer.Length);
+        int total = 0;
+        while (total < count)
+        {
+            // A shorter file than known (cut by a program that does not use the library) ends the read where its data ends.
+            int read = RandomAccess.Read(Handle, buffer[total..count], position + total);
+            if (read == 0)
+            {
+                break;
+            }
+
+            total += read;
+        }
+
+        return total;
+    }
+
+    /// <summary>
+    /// Gets the length of the data as <c>FileStream.Length</c> does, from the file's size, if no process using the library
+    /// writes the file and no handle of this process maps it; false when the stream must map the file to learn it.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
+    internal bool TryGetLength(out long length) => TryRefresh(out length);
+
+    /// <summary>Gives up the presence lock once the mapping's entry holds its own (under the gate).</summary>
+    internal void WithdrawPresence()
+    {
+        if (_present)
+        {
+            _present = false;
+            RangeLocks.WithdrawPresence(Handle, SharedFileState.PresenceByte);
+        }
+    }
+
+    /// <summary>Marks the deferred state disposed (under the gate); false if it already was.</summary>
+    internal bool MarkDisposed()
+    {
+        if (_disposed)
+        {
+            return false;
+        }
+
+        Volatile.Write(ref _disposed, true);
+        return true;
+    }
+
+    /// <summary>
+    /// Reads the length again after a read reached past it: the file's size, if still no process using the library writes it
+    /// and no handle of this process maps it; false when the stream must map the file to see the length every process agrees on.
+    /// </summary>
+    private bool TryRefresh(out long known)
+    {
+        known = 0;
+        lock (Gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, typeof(MappedFileStream));
+            if (!_present || FileRegistry.Contains(Identity))
+            {
+                return false;
+            }
+
+            try
+            {
+                RangeLocks.Lock(Handle, SharedFileState.LockRangeStart, shared: true, Path);
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+
+            try
+            {
+                if (SharedFileState.PageExists(Identity))
+                {
+                    return false;
+                }
+
+                known = NativeFile.GetStatus(Handle, Path).Size;
+                Volatile.Write(ref _length, known);
+                return true;
+            }
+            finally
+            {
+                RangeLocks.Unlock(Handle, SharedFileState.LockRangeStart);
+            }
+        }
+    }
+}
