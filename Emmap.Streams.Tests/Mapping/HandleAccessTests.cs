@@ -60,7 +60,11 @@ public sealed class HandleAccessTests
     public void TryBegin_ReadOnlyAndWriteOnlyStreams_AreRefusedWhatTheyMayNotDo()
     {
         using var reader = Open(FileAccess.Read);
-        CanRead(reader, 0, 64).ShouldBeFalse("a read-only stream reads its first bytes from the file, before it maps it");
+        if (OperatingSystem.IsLinux())
+        {
+            CanRead(reader, 0, 64).ShouldBeFalse("on Linux a read-only stream reads its first bytes from the file, before it maps it");
+        }
+
         _ = reader.View;
         CanRead(reader, 0, 64).ShouldBeTrue();
         CanWrite(reader, 0, 0).ShouldBeFalse();
