@@ -72,12 +72,23 @@ public sealed partial class MappedFileStream
                 ThrowHelper.ThrowObjectDisposed(typeof(MappedFileStream));
             }
 
-            MappedView view = OpenDeferred(deferred, _options);
+            MappedView view = OpenDeferred(deferred, _options, out bool newEntry);
             view.Bind(this);
             Volatile.Write(ref _view, view);
 
-            // The file's entry is present for this process now, through its own descriptor.
-            deferred.WithdrawPresence();
+            // The file's entry is present for this process now, through its own descriptor. When this mapping created the entry,
+            // that descriptor takes the stream's sharing lock too, and the stream's own open closes: one descriptor per file, as
+            // for a stream that maps at the open. Otherwise the stream keeps its open for the lock, as a later opener of a
+            // mapped file does.
+            if (newEntry && view.Entry.TakeSharingLock())
+            {
+                deferred.HandOver();
+            }
+            else
+            {
+                deferred.WithdrawPresence();
+            }
+
             return view;
         }
     }

@@ -207,12 +207,15 @@ public sealed partial class MappedFileStream
 
     /// <summary>
     /// Maps the file of a stream whose mapping was deferred, as <see cref="OpenCore"/> would have at the open: through the file's
-    /// entry, with a descriptor of its own (the stream keeps its own open, which holds the sharing lock, for its life).
+    /// entry, with a descriptor of its own, so that a failure leaves the stream as it was, reading through its own open.
     /// </summary>
-    private static MappedView OpenDeferred(DeferredMapping deferred, MapOptions options)
+    /// <param name="deferred">The stream's deferred state.</param>
+    /// <param name="options">The stream's options.</param>
+    /// <param name="newEntry">True if this mapping created the file's entry (its descriptor holds no other stream's sharing lock).</param>
+    private static MappedView OpenDeferred(DeferredMapping deferred, MapOptions options, out bool newEntry)
     {
         Region.ThrottleReservations();
-        FileEntry entry = FileRegistry.Acquire(deferred.Path, deferred.Identity, writable: false, deferred.Handle, donor: null, out _, out bool newEntry);
+        FileEntry entry = FileRegistry.Acquire(deferred.Path, deferred.Identity, writable: false, deferred.Handle, donor: null, out _, out newEntry);
         try
         {
             OpenedMapping opened = Attach(

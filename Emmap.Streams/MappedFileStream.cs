@@ -45,7 +45,8 @@ public sealed partial class MappedFileStream : Stream
     private readonly FileStream? _ownFile;
 
     // A read-only stream that reads its file without a mapping until it needs one (see DeferredMapping): its own open of the
-    // file, kept for the stream's life. Null when the open mapped the file at once.
+    // file, kept until the stream maps it and the mapping's descriptor takes its sharing lock over, or else for the stream's
+    // life. Null when the open mapped the file at once.
     private readonly DeferredMapping? _deferred;
 
     // The stream's handle on the mapping; null while the mapping is deferred, set once under the deferred state's gate.
@@ -331,10 +332,11 @@ public sealed partial class MappedFileStream : Stream
         finally
         {
             view?.Release();
-            if (view is not null && _ownFile is null && _deferred is null)
+            if (view is not null && _ownFile is null && (_deferred is null || _deferred.HandedOver))
             {
-                // The stream's own open became the file's mapping descriptor, which views may keep open: the sharing lock goes
-                // with the stream all the same (nothing to do when the release closed the file).
+                // The stream's own open became the file's mapping descriptor, or that descriptor took over the sharing lock of a
+                // stream that mapped after its first reads; views may keep it open: the sharing lock goes with the stream all the
+                // same (nothing to do when the release closed the file).
                 view.Entry.ReleaseSharingLock();
             }
 

@@ -1,10 +1,12 @@
 using System;
+using System.Buffers;
 using System.IO;
 using System.Linq;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using Emmap.Streams.Mapping;
+using Emmap.Streams.Testing;
 using Emmap.Streams.Tests.Support;
 using NUnit.Framework;
 using Shouldly;
@@ -253,5 +255,98 @@ public sealed class MappedFileStreamDeferredMappingTests
 
         ProcessMaps.Maps(_path).ShouldBeFalse("every mapping went with its stream");
         ProcessMaps.OpenDescriptors(_path).ShouldBe(0);
+    }
+
+    [Test]
+    public void Open_ReadOnly_OnceMappedHoldsOneDescriptorAndKeepsTheSharingLock()
+    {
+        var stream = MappedFileStream.Open(_path);
+        ProcessMaps.OpenDescriptors(_path).ShouldBe(1);
+        using (IMemoryOwner<byte> view = stream.ReadDirect(0, 16))
+        {
+            view.Memory.Span.ToArray().ShouldBe(_content.AsSpan(0, 16).ToArray());
+            ProcessMaps.OpenDescriptors(_path).ShouldBe(1, "the mapping's descriptor replaces the stream's own open");
+            Should.Throw<IOException>(() => new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.None).Dispose());
+        }
+
+        stream.ReadAt(100, new byte[8]).ShouldBe(8);
+        Should.Throw<IOException>(() => new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.None).Dispose());
+        stream.Dispose();
+        ProcessMaps.OpenDescriptors(_path).ShouldBe(0);
+        new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.None).Dispose();
+    }
+
+    [Test]
+    public void Open_ReadOnly_MappingAFileAnotherStreamMapped_KeepsItsOwnOpenForTheSharingLock()
+    {
+        var deferred = MappedFileStream.Open(_path);
+        var mapped = MappedFileStream.Open(_path, new MapOptions { Access = FileAccess.ReadWrite });
+        using (deferred.ReadDirect(0, 16))
+        {
+            ProcessMaps.OpenDescriptors(_path).ShouldBe(2, "the writer's open serves the mapping, the reader keeps its own");
+        }
+
+        mapped.Dispose();
+        Should.Throw<IOException>(() => new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.None).Dispose());
+        deferred.ReadAt(FileLength - 4, new byte[4]).ShouldBe(4);
+        deferred.Dispose();
+        ProcessMaps.OpenDescriptors(_path).ShouldBe(0);
+        new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.None).Dispose();
+    }
+
+    [Test]
+    public void ReadAt_WhileAnotherCallMapsTheFileAndClosesTheStreamsOwnOpen_ReadsThroughTheMapping()
+    {
+        using var stream = MappedFileStream.Open(_path);
+
+        // Between a read's checks and its pread, the mapping happens (here on the same thread, from the hook): the read
+        // finds the stream's own open closed and reads through the mapping instead.
+        bool mapped = false;
+        CrashPoints.Hook = point =>
+        {
+            if (point == CrashPoints.DeferredRead)
+            {
+                CrashPoints.Hook = null;
+                using IMemoryOwner<byte> view = stream.ReadDirect(0, 1);
+                mapped = true;
+            }
+        };
+        byte[] buffer = new byte[100];
+        try
+        {
+            stream.ReadAt(4000, buffer).ShouldBe(buffer.Length);
+        }
+        finally
+        {
+            CrashPoints.Hook = null;
+        }
+
+        mapped.ShouldBeTrue();
+        buffer.ShouldBe(_content.AsSpan(4000, buffer.Length).ToArray());
+        ProcessMaps.OpenDescriptors(_path).ShouldBe(1);
+    }
+
+    [Test]
+    public void ReadAt_FromManyThreadsWhileOneMapsTheFile_ReadsDataWithoutError()
+    {
+        for (int round = 0; round < 20; round++)
+        {
+            using var stream = MappedFileStream.Open(_path);
+            using var start = new Barrier(4);
+            Task[] readers = Enumerable.Range(0, 4).Select(id => Task.Run(() =>
+            {
+                var random = new Random((round * 10) + id);
+                byte[] buffer = new byte[4096];
+                start.SignalAndWait();
+                for (int i = 0; i < DeferredMapping.ReadsBeforeMapping; i++)
+                {
+                    int position = random.Next(FileLength - buffer.Length);
+                    stream.ReadAt(position, buffer).ShouldBe(buffer.Length);
+                    buffer.ShouldBe(_content.AsSpan(position, buffer.Length).ToArray());
+                }
+            })).ToArray();
+            Task.WaitAll(readers);
+            ProcessMaps.OpenDescriptors(_path).ShouldBe(1);
+        }
     }
 }

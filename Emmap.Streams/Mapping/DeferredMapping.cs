@@ -34,6 +34,7 @@ internal sealed class DeferredMapping
     private int _reads;
     private bool _disposed;
     private bool _present = true;
+    private bool _handedOver;
 
     private DeferredMapping(SafeFileHandle handle, string path, FileIdentity identity, long length)
     {
@@ -46,7 +47,10 @@ internal sealed class DeferredMapping
     /// <summary>Gets the lock that orders refreshes, the mapping and the disposal.</summary>
     internal Lock Gate { get; } = new();
 
-    /// <summary>Gets the stream's own open of the file: it holds the sharing lock and, until the mapping, the presence lock.</summary>
+    /// <summary>
+    /// Gets the stream's own open of the file: it holds the sharing lock and, until the mapping, the presence lock. Closed once
+    /// the mapping's descriptor takes the sharing lock over (<see cref="HandOver"/>).
+    /// </summary>
     internal SafeFileHandle Handle { get; }
 
     /// <summary>Gets the full path of the file.</summary>
@@ -57,6 +61,9 @@ internal sealed class DeferredMapping
 
     /// <summary>Gets the length of the data as the stream last read it.</summary>
     internal long KnownLength => Volatile.Read(ref _length);
+
+    /// <summary>Gets whether the mapping's descriptor took over the sharing lock and <see cref="Handle"/> is closed.</summary>
+    internal bool HandedOver => Volatile.Read(ref _handedOver);
 
     /// <summary>Gets whether the stream was disposed before it mapped the file (under the gate).</summary>
     internal bool IsDisposed => Volatile.Read(ref _disposed);
@@ -132,16 +139,25 @@ internal sealed class DeferredMapping
 
         int count = (int)Math.Clamp(known - position, 0, buffer.Length);
         int total = 0;
-        while (total < count)
+        Testing.CrashPoints.Hit(Testing.CrashPoints.DeferredRead);
+        try
         {
-            // A shorter file than known (cut by a program that does not use the library) ends the read where its data ends.
-            int read = RandomAccess.Read(Handle, buffer[total..count], position + total);
-            if (read == 0)
+            while (total < count)
             {
-                break;
-            }
+                // A shorter file than known (cut by a program that does not use the library) ends the read where its data ends.
+                int read = RandomAccess.Read(Handle, buffer[total..count], position + total);
+                if (read == 0)
+                {
+                    break;
+                }
 
-            total += read;
+                total += read;
+            }
+        }
+        catch (ObjectDisposedException) when (HandedOver && !IsDisposed)
+        {
+            // Another thread mapped the file and closed the descriptor meanwhile: the read goes through the mapping.
+            return -1;
         }
 
         return total;
@@ -162,6 +178,18 @@ internal sealed class DeferredMapping
             _present = false;
             RangeLocks.WithdrawPresence(Handle, SharedFileState.PresenceByte);
         }
+    }
+
+    /// <summary>
+    /// Closes the stream's own descriptor once the mapping's descriptor holds the sharing lock in its place (under the gate).
+    /// Its presence lock goes with it: the entry holds its own. A read still in <c>pread</c> on it finishes first (the runtime
+    /// keeps a descriptor open while a call uses it); one that starts later finds it closed and reads through the mapping.
+    /// </summary>
+    internal void HandOver()
+    {
+        _present = false;
+        Volatile.Write(ref _handedOver, true);
+        Handle.Dispose();
     }
 
     /// <summary>Marks the deferred state disposed (under the gate); false if it already was.</summary>

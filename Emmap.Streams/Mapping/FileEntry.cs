@@ -144,6 +144,27 @@ internal sealed partial class FileEntry
         }
     }
 
+    /// <summary>
+    /// Takes over the sharing lock of a stream whose own open of the file is about to close (a read-only stream that mapped
+    /// after its first reads): the descriptor takes the same shared <c>flock</c> first, so the file is never without it, and
+    /// holds it until that stream is disposed (<see cref="ReleaseSharingLock"/>). False, and nothing changes, if the
+    /// descriptor already holds another stream's lock or the entry is closed.
+    /// </summary>
+    internal bool TakeSharingLock()
+    {
+        lock (Gate)
+        {
+            if (_holdsSharingLock || _closed || _handle.IsClosed)
+            {
+                return false;
+            }
+
+            NativeFile.SetSharingLock(_handle, held: true);
+            _holdsSharingLock = true;
+            return true;
+        }
+    }
+
     /// <summary>Drops the sharing lock the descriptor holds for the stream that gave it, when that stream is disposed.</summary>
     internal void ReleaseSharingLock()
     {

@@ -80,6 +80,9 @@ internal static class CrashPoints
     /// <summary>A positional read has copied its bytes and not yet checked that no cut raced with the copy.</summary>
     internal const string ReadCopied = "read.copied";
 
+    /// <summary>A read of a stream that has not mapped its file yet has passed its checks and not yet read the file.</summary>
+    internal const string DeferredRead = "deferred.read";
+
     /// <summary>Every queue point, for tests that visit each one.</summary>
     internal static readonly string[] All =
     [
