@@ -53,6 +53,9 @@ internal static class Bars
         Bar.TimeRatio(
             "ReadAt from 2 threads: per-thread time ≤ 1.2x one thread's", "threaded-read/Threads=2", "ReadAt",
             "threaded-read/Threads=1", "ReadAt", 1.2),
+        Bar.TimeRatio(
+            "Push + TryPop 64 B ≤ 1.0x ConcurrentQueue<byte[]> with constant copies", "queue/PayloadSize=64", "MappedQueuePushPop",
+            "ConcurrentQueueConstantCopies", 1.0),
         Bar.MaxTime("Reopen 10 M queue items after a clean close ≤ 50 ms", "queue-reopen/10M", "AfterCleanClose", 50e6),
         Bar.MaxTime("Reopen 10 M queue items after a crash ≤ 500 ms", "queue-reopen/10M", "AfterCrash", 500e6),
     ];
