@@ -260,38 +260,38 @@ public sealed class MappedFileStreamDeferredMappingTests
     [Test]
     public void Open_ReadOnly_OnceMappedHoldsOneDescriptorAndKeepsTheSharingLock()
     {
-        var stream = MappedFileStream.Open(_path);
+        using var stream = MappedFileStream.Open(_path);
         ProcessMaps.OpenDescriptors(_path).ShouldBe(1);
         using (IMemoryOwner<byte> view = stream.ReadDirect(0, 16))
         {
             view.Memory.Span.ToArray().ShouldBe(_content.AsSpan(0, 16).ToArray());
             ProcessMaps.OpenDescriptors(_path).ShouldBe(1, "the mapping's descriptor replaces the stream's own open");
-            Should.Throw<IOException>(() => new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.None).Dispose());
+            Should.Throw<IOException>(OpenAlone);
         }
 
         stream.ReadAt(100, new byte[8]).ShouldBe(8);
-        Should.Throw<IOException>(() => new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.None).Dispose());
+        Should.Throw<IOException>(OpenAlone);
         stream.Dispose();
         ProcessMaps.OpenDescriptors(_path).ShouldBe(0);
-        new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.None).Dispose();
+        OpenAlone();
     }
 
     [Test]
     public void Open_ReadOnly_MappingAFileAnotherStreamMapped_KeepsItsOwnOpenForTheSharingLock()
     {
-        var deferred = MappedFileStream.Open(_path);
-        var mapped = MappedFileStream.Open(_path, new MapOptions { Access = FileAccess.ReadWrite });
+        using var deferred = MappedFileStream.Open(_path);
+        using var mapped = MappedFileStream.Open(_path, new MapOptions { Access = FileAccess.ReadWrite });
         using (deferred.ReadDirect(0, 16))
         {
             ProcessMaps.OpenDescriptors(_path).ShouldBe(2, "the writer's open serves the mapping, the reader keeps its own");
         }
 
         mapped.Dispose();
-        Should.Throw<IOException>(() => new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.None).Dispose());
+        Should.Throw<IOException>(OpenAlone);
         deferred.ReadAt(FileLength - 4, new byte[4]).ShouldBe(4);
         deferred.Dispose();
         ProcessMaps.OpenDescriptors(_path).ShouldBe(0);
-        new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.None).Dispose();
+        OpenAlone();
     }
 
     [Test]
@@ -349,4 +349,7 @@ public sealed class MappedFileStreamDeferredMappingTests
             ProcessMaps.OpenDescriptors(_path).ShouldBe(1);
         }
     }
+
+    // Opens the file with FileShare.None and closes it: throws IOException while any stream holds its sharing lock.
+    private void OpenAlone() => new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.None).Dispose();
 }
