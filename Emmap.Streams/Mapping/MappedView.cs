@@ -370,10 +370,22 @@ internal sealed unsafe partial class MappedView
     /// touches only offsets it has checked against its own geometry, which lies inside the data. Throws
     /// <see cref="ObjectDisposedException"/> once disposed. End it with <see cref="EndAccess"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal MappedAccess BeginAccess()
     {
-        if (!MappedAccess.TryBegin(State, Offset, Volatile.Read(ref _limit), 0, CachedLength, out MappedAccess access)
-            && !MappedAccess.TryBegin(State, Offset, Volatile.Read(ref _limit), 0, CachedLength, out access))
+        if (MappedAccess.TryBegin(State, Offset, Volatile.Read(ref _limit), 0, CachedLength, out MappedAccess access))
+        {
+            return access;
+        }
+
+        return BeginAccessAgain();
+    }
+
+    /// <summary>The second try of <see cref="BeginAccess"/>, after the length changed under the first; throws if it fails too.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private MappedAccess BeginAccessAgain()
+    {
+        if (!MappedAccess.TryBegin(State, Offset, Volatile.Read(ref _limit), 0, CachedLength, out MappedAccess access))
         {
             ThrowIfDisposed();
             throw new System.IO.IOException($"'{Path}' has no data at offset {Offset}: the file was shrunk by another handle or program.");

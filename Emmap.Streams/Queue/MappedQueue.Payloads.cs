@@ -1,6 +1,8 @@
 using System;
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Emmap.Streams.Mapping;
 
 namespace Emmap.Streams;
 
@@ -31,7 +33,8 @@ public sealed partial class MappedQueue
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void CopyTo(Span<byte> destination) => _bytes.CopyTo(destination);
+        public void CopyTo(Span<byte> destination) =>
+            MappedCopy.Copy(ref MemoryMarshal.GetReference(destination), ref MemoryMarshal.GetReference(_bytes), (uint)_bytes.Length);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public uint Checksum(uint lengthField, long stamp, ReadOnlySpan<byte> written) => QueueChecksum.Record(lengthField, stamp, _bytes);

@@ -388,21 +388,27 @@ public sealed partial class MappedQueue
     }
 
     /// <summary>Updates the in-memory state after the head word was stored past a record of <paramref name="size"/> bytes, then applies durability.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void CommittedPop(long size)
     {
         CrashPoints.Hit(CrashPoints.PopCommitted);
         long oldHead = _head;
         long oldHeadPhys = _headPhys;
-        _head += size;
-        long next = _headPhys + size;
+        _head = oldHead + size;
+        long next = oldHeadPhys + size;
         _headPhys = next == _ringEnd ? QueueLayout.RingStart : next;
         _count--;
         _version++;
-        if (_durability == QueueDurability.None)
+        if (_durability != QueueDurability.None)
         {
-            return;
+            PopDurably(size, oldHead, oldHeadPhys);
         }
+    }
 
+    /// <summary>Applies durability after a pop; if that fails, the item goes back to the head and the failure propagates.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void PopDurably(long size, long oldHead, long oldHeadPhys)
+    {
         try
         {
             AfterHeadMoved(size);
