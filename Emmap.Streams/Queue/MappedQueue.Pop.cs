@@ -69,6 +69,8 @@ public sealed partial class MappedQueue
             throw;
         }
 
+        // The runtime's copy, not MappedCopy as at the push: the checksum below reads the copy back eight bytes at a time,
+        // and after MappedCopy's single 64-byte store the pair measured slower (docs/benchmarks.md).
         new ReadOnlySpan<byte>(record + QueueLayout.RecordHeaderSize, (int)length).CopyTo(target);
         if (QueueChecksum.Record(length, stamp, target) != (uint)(word >> 32))
         {
