@@ -91,6 +91,7 @@ internal static unsafe class PlainHarness
                 ("raw copy (constant size)", () => Repeat(passes, () => PlainLoops.RawRead(mapping, offsets, buffer))),
                 ("raw copy (runtime's copy)", () => Repeat(passes, () => PlainLoops.RawSpanCopyRead(mapping, offsets, buffer))),
                 ("raw copy, paced", () => Repeat(passes, () => PlainLoops.RawReadPaced(mapping, offsets, buffer))),
+                ("raw copy, two more register ops", () => Repeat(passes, () => PlainLoops.RawReadTwoMoreOps(mapping, offsets, buffer))),
                 ("raw copy, range-checked", () => Repeat(passes, () => PlainLoops.RawReadChecked(mapping, length, offsets, buffer))),
                 ("protocol by hand", () => Repeat(passes, () => PlainLoops.ProtocolRead(fields, offsets, buffer))),
                 ("protocol in a method", () => Repeat(passes, () => PlainLoops.ProtocolReadInMethod<int>(fields, offsets, buffer))),
