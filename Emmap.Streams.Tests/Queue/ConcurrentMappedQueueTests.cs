@@ -3,6 +3,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Text;
@@ -192,6 +193,145 @@ public sealed class ConcurrentMappedQueueTests
 
         q.Reader.Completion.IsCompletedSuccessfully.ShouldBeTrue();
         q.Info().FileSize.ShouldBe(4096);
+    }
+
+    [Test]
+    public void TryDequeue_PolledEmptyThenAnotherThreadPushes_EveryOverloadReturnsTheItem()
+    {
+        using var q = ConcurrentMappedQueue.Open(_dir.File("poll.queue"), 4096);
+        var writer = new ArrayBufferWriter<byte>();
+        for (int round = 0; round < 5; round++)
+        {
+            // Every pop finds the queue empty; then a push from another thread must be seen by the pop of this round.
+            q.TryDequeue(out byte[]? none).ShouldBeFalse();
+            none.ShouldBeNull();
+            q.TryDequeue(writer).ShouldBeFalse();
+            q.TryDequeue(static bytes => bytes.Length, out int _).ShouldBeFalse();
+            q.TryDequeue(QueueSerializer.Utf8, out string? _).ShouldBeFalse();
+            q.Reader.TryRead(out byte[]? _).ShouldBeFalse();
+
+            string item = $"item {round}";
+            Task.Run(() => q.Enqueue(T(item))).Wait(TimeSpan.FromSeconds(30)).ShouldBeTrue();
+
+            switch (round)
+            {
+                case 0:
+                    q.TryDequeue(out byte[]? bytes).ShouldBeTrue();
+                    S(bytes).ShouldBe(item);
+                    break;
+                case 1:
+                    writer.ResetWrittenCount();
+                    q.TryDequeue(writer).ShouldBeTrue();
+                    S(writer.WrittenSpan.ToArray()).ShouldBe(item);
+                    break;
+                case 2:
+                    q.TryDequeue(static bytes => Encoding.UTF8.GetString(bytes), out string? handled).ShouldBeTrue();
+                    handled.ShouldBe(item);
+                    break;
+                case 3:
+                    q.TryDequeue(QueueSerializer.Utf8, out string? typed).ShouldBeTrue();
+                    typed.ShouldBe(item);
+                    break;
+                default:
+                    q.Reader.TryRead(out byte[]? read).ShouldBeTrue();
+                    S(read).ShouldBe(item);
+                    break;
+            }
+        }
+
+        q.Count.ShouldBe(0);
+    }
+
+    [Test]
+    public void TryDequeue_PolledEmptyThenErasedAndPushed_ReturnsTheItem()
+    {
+        using var q = ConcurrentMappedQueue.Open(_dir.File("erase-poll.queue"), 4096);
+        q.Enqueue(T("dropped"));
+        q.Erase();
+        q.TryDequeue(out byte[]? _).ShouldBeFalse();
+        q.Erase();
+        q.TryEnqueue(T("kept")).ShouldBeTrue();
+        q.TryDequeue(out byte[]? item).ShouldBeTrue();
+        S(item).ShouldBe("kept");
+    }
+
+    [Test]
+    public void TryDequeue_DisposedAfterPollingEmpty_ThrowsObjectDisposed()
+    {
+        var q = ConcurrentMappedQueue.Open(_dir.File("disposed-poll.queue"), 4096);
+        q.TryDequeue(out byte[]? _).ShouldBeFalse();
+        q.Dispose();
+
+        Should.Throw<ObjectDisposedException>(() => q.TryDequeue(out byte[]? _));
+        Should.Throw<ObjectDisposedException>(() => q.TryDequeue(new ArrayBufferWriter<byte>()));
+        Should.Throw<ObjectDisposedException>(() => q.TryDequeue(static bytes => bytes.Length, out int _));
+        Should.Throw<ObjectDisposedException>(() => q.TryDequeue(QueueSerializer.Utf8, out string? _));
+    }
+
+    [Test]
+    public void TryDequeue_ConsumersPollingWhileProducersPushInBursts_TakeEveryItemOnce()
+    {
+        const int Producers = 2;
+        const int PerProducer = 10_000;
+        const int Burst = 97;
+        using var q = ConcurrentMappedQueue.Open(_dir.File("burst.queue"), 4096);
+        int[] seen = new int[Producers * PerProducer];
+        int taken = 0;
+        long emptyPolls = 0;
+        var deadline = Stopwatch.StartNew();
+        bool TimeLeft() => deadline.Elapsed < TimeSpan.FromMinutes(1);
+
+        // Threads of their own, so that the consumers poll while the producers push, whatever the thread pool's size.
+        Thread[] consumers = [.. Enumerable.Range(0, 2).Select(_ => new Thread(() =>
+        {
+            var writer = new ArrayBufferWriter<byte>();
+            while (Volatile.Read(ref taken) < seen.Length && TimeLeft())
+            {
+                writer.ResetWrittenCount();
+                if (!q.TryDequeue(writer))
+                {
+                    Interlocked.Increment(ref emptyPolls);
+                    continue;
+                }
+
+                (int producer, int seq) = Parse(writer.WrittenSpan.ToArray());
+                Interlocked.Increment(ref seen[(producer * PerProducer) + seq]);
+                Interlocked.Increment(ref taken);
+            }
+        }))];
+        Thread[] producers = [.. Enumerable.Range(0, Producers).Select(p => new Thread(() =>
+        {
+            for (int seq = 0; seq < PerProducer; seq++)
+            {
+                if (seq % Burst == 0)
+                {
+                    // Each burst starts only after a consumer found the queue empty: a pop that polled an empty queue must
+                    // still see the pushes that follow.
+                    long polls = Interlocked.Read(ref emptyPolls);
+                    while (Interlocked.Read(ref emptyPolls) == polls && TimeLeft())
+                    {
+                        Thread.Yield();
+                    }
+                }
+
+                q.Enqueue(Item(p, seq));
+            }
+        }))];
+
+        foreach (Thread thread in consumers.Concat(producers))
+        {
+            thread.Start();
+        }
+
+        foreach (Thread thread in consumers.Concat(producers))
+        {
+            thread.Join();
+        }
+
+        TimeLeft().ShouldBeTrue("the consumers stopped seeing items that were in the queue");
+        taken.ShouldBe(seen.Length);
+        seen.ShouldAllBe(count => count == 1);
+        q.Count.ShouldBe(0);
     }
 
     [Test]

@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.IO;
@@ -113,6 +114,27 @@ public sealed class SharedQueueTests
         // Both waiters wake for the pushes; which of them takes which item is theirs to race for.
         new[] { QueueItems.Check(first), QueueItems.Check(second) }.ShouldBe(
             [4 * SharedQueueCommands.ProducerStride, (4 * SharedQueueCommands.ProducerStride) + 1], ignoreOrder: true);
+    }
+
+    [Test]
+    public void TryDequeue_PolledEmptyThenAnotherProcessPushes_ReturnsTheItems()
+    {
+        string path = _dir.File("poll.queue");
+        using var queue = ConcurrentMappedQueue.Open(path, 65536, s_shared);
+        queue.TryDequeue(out byte[]? none).ShouldBeFalse();
+        none.ShouldBeNull();
+        queue.TryDequeue(new ArrayBufferWriter<byte>()).ShouldBeFalse();
+
+        using SharedChild producer = SharedChild.Start("producer", "queue-shared-produce", path, "4", "2", "--size", "64");
+        producer.ShouldFinish();
+
+        // This process pushed nothing, so only the file can say the queue is no longer empty.
+        queue.TryDequeue(out byte[]? first).ShouldBeTrue();
+        QueueItems.Check(first!).ShouldBe(4 * SharedQueueCommands.ProducerStride);
+        var writer = new ArrayBufferWriter<byte>();
+        queue.TryDequeue(writer).ShouldBeTrue();
+        QueueItems.Check(writer.WrittenSpan.ToArray()).ShouldBe((4 * SharedQueueCommands.ProducerStride) + 1);
+        queue.TryDequeue(out byte[]? _).ShouldBeFalse();
     }
 
     [Test]

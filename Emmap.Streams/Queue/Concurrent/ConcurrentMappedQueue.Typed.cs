@@ -71,6 +71,12 @@ public sealed partial class ConcurrentMappedQueue
     public bool TryDequeue<T>(IQueueSerializer<T> serializer, [MaybeNullWhen(false)] out T item)
     {
         ArgumentNullException.ThrowIfNull(serializer);
+        if (KnownEmpty)
+        {
+            item = default;
+            return false;
+        }
+
         lock (_gate)
         {
             ThrowIfDisposed();

@@ -15,7 +15,9 @@ namespace Emmap.Streams;
 /// </summary>
 /// <remarks>
 /// <para>Every operation runs under one lock around a <see cref="MappedQueue"/>, which gives the same serial order a gen_server gives:
-/// items come out in the order their <see cref="Enqueue"/> calls returned, and each item goes to exactly one consumer.</para>
+/// items come out in the order their <see cref="Enqueue"/> calls returned, and each item goes to exactly one consumer. The one exception
+/// keeps that order: a pop from a queue that a pop under the lock found empty, with no push since, returns <see langword="false"/> without
+/// the lock, so consumers polling an idle queue do not hold up producers (not in shared mode, where other processes push).</para>
 /// <para><see cref="Dequeue"/> pops and purges as emmap's <c>dequeue/1</c> does, so a drained queue shrinks back to its initial size.
 /// Handlers given to <see cref="TryDequeue{TResult}(Func{ReadOnlySpan{byte}, TResult}, out TResult)"/> run inside the lock, as emmap's
 /// run inside the server: keep them short.</para>
@@ -40,6 +42,12 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
     private bool _writerCompleted;
     private Exception? _completionError;
     private bool _disposed;
+
+    // True while the queue is known to be empty: set under the gate by a pop that found or left it empty, cleared under the
+    // gate by every push. A pop from an empty queue then returns without the gate, so idle consumers polling an empty queue
+    // do not take the gate from producers. Never set for a queue shared with other processes, whose pushes this instance
+    // does not see.
+    private volatile bool _knownEmpty;
 
     // Shared mode (ConcurrentMappedQueue.Shared.cs): a thread that sleeps until another process pushes or pops while
     // this process has waiters, and the cursor values those waiters saw before they began to wait.
@@ -173,6 +181,12 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
     public bool TryDequeue([NotNullWhen(true)] out byte[]? item)
     {
+        if (KnownEmpty)
+        {
+            item = null;
+            return false;
+        }
+
         lock (_gate)
         {
             ThrowIfDisposed();
@@ -198,6 +212,11 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
     public bool TryDequeue(IBufferWriter<byte> destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
+        if (KnownEmpty)
+        {
+            return false;
+        }
+
         lock (_gate)
         {
             ThrowIfDisposed();
@@ -221,6 +240,12 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
     public bool TryDequeue<TResult>(Func<ReadOnlySpan<byte>, TResult> handler, [MaybeNullWhen(false)] out TResult result)
     {
         ArgumentNullException.ThrowIfNull(handler);
+        if (KnownEmpty)
+        {
+            result = default;
+            return false;
+        }
+
         lock (_gate)
         {
             ThrowIfDisposed();
@@ -467,6 +492,7 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
     // Under the gate: wake consumers waiting for an item.
     private void ItemAdded()
     {
+        _knownEmpty = false;
         if (_itemWaiters is { } waiters)
         {
             _itemWaiters = null;
@@ -488,11 +514,22 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
             waiters.TrySetResult();
         }
 
+        if (!_queue.IsShared && _queue.Count == 0)
+        {
+            _knownEmpty = true;
+        }
+
         if (_writerCompleted && _queue.Count == 0)
         {
             CompleteDrained();
         }
     }
+
+    /// <summary>
+    /// Gets whether a pop may return <see langword="false"/> at once, without the gate: the queue was empty when a pop under the
+    /// gate last looked, no push has happened since, and the queue is not disposed (a disposed queue's pop throws).
+    /// </summary>
+    private bool KnownEmpty => _knownEmpty && !Volatile.Read(ref _disposed);
 
     private void CompleteDrained()
     {
