@@ -1,11 +1,13 @@
 using System;
 using System.Buffers;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using Emmap.Streams.Mapping;
+using Emmap.Streams.Native;
 using Emmap.Streams.Testing;
 using Emmap.Streams.Tests.Support;
 using NUnit.Framework;
@@ -174,6 +176,44 @@ public sealed class MappedFileStreamDeferredMappingTests
         using var reader = MappedFileStream.Open(_path);
         reader.Length.ShouldBe(FileLength + 10);
         reader.ReadAt(FileLength + 10, new byte[10]).ShouldBe(0, "the writer's surplus is not data");
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public void Open_AfterOpensRememberedThePageMissing_SeesTheLengthOfAWriterInAnotherProcess(bool writerKilled)
+    {
+        // Enough opens that find no shared page for the look to be remembered, as in a process that opens files often.
+        for (int open = 0; open <= NegativeLookupCache.WatchAfterMisses + 1; open++)
+        {
+            using var again = MappedFileStream.Open(_path);
+            again.ReadAt(0, new byte[1]).ShouldBe(1);
+        }
+
+        SharedFileState.PageLooksRemembered.ShouldBeTrue();
+        using var writer = ChildHost.Start("stream-session", _path);
+        writer.ReadLine().ShouldBe("ready");
+        writer.Ask("append grown").ShouldBe(FileLength.ToString(CultureInfo.InvariantCulture));
+        SizeOnDisk.Of(_path).ShouldBeGreaterThan(FileLength + 5, "the writer holds growth capacity");
+        if (writerKilled)
+        {
+            // Its page stays: the only record of where the data ends.
+            writer.Kill();
+        }
+
+        using (var reader = MappedFileStream.Open(_path))
+        {
+            reader.Length.ShouldBe(FileLength + 5);
+            reader.ReadAt(FileLength + 5, new byte[10]).ShouldBe(0, "the writer's surplus is not data");
+            byte[] tail = new byte[5];
+            reader.ReadAt(FileLength, tail).ShouldBe(5);
+            Encoding.ASCII.GetString(tail).ShouldBe("grown");
+        }
+
+        if (!writerKilled)
+        {
+            writer.Ask("close").ShouldBe("closed");
+            writer.ShouldExitWith(0);
+        }
     }
 
     [Test]

@@ -1,6 +1,7 @@
 using System;
 using System.Globalization;
 using System.IO;
+using System.Threading;
 using Emmap.Streams.Native;
 using Microsoft.Win32.SafeHandles;
 
@@ -106,13 +107,30 @@ internal sealed unsafe partial class SharedFileState
         string.Create(CultureInfo.InvariantCulture, $"emmap-{identity.Device:x}-{identity.Inode:x}-{identity.Birth:x}"));
 
     /// <summary>True if a page for the file <paramref name="identity"/> names exists: a process that writes it joined, or left it when killed.</summary>
-    internal static bool PageExists(FileIdentity identity) => NativeFile.TryGetStatus(PagePathUnix(identity)) is not null;
+    internal static bool PageExists(FileIdentity identity) => PageFileExists(PagePathUnix(identity));
+
+    /// <summary>Gets whether looks for pages that do not exist are remembered now (the page directory is watched).</summary>
+    internal static bool PageLooksRemembered => Volatile.Read(ref s_pageLooks)?.IsWatching == true;
+
+    // A look for a page, by far most often for one that does not exist: remembered while no name appears in the directory.
+    private static bool PageFileExists(string pagePath)
+    {
+        NegativeLookupCache? looks = Volatile.Read(ref s_pageLooks);
+        if (looks is null)
+        {
+            // A cache that loses the race never started a watch: nothing to close.
+            _ = Interlocked.CompareExchange(ref s_pageLooks, new NegativeLookupCache(s_pageDirectory ??= PageDirectory()), null);
+            looks = Volatile.Read(ref s_pageLooks)!;
+        }
+
+        return looks.Exists(pagePath);
+    }
 
     // Maps the page file (creating it if allowed); null when it does not exist or cannot be shared.
     private byte* MapPageUnix(bool create, out SafeFileHandle? pageFile)
     {
         pageFile = null;
-        if (!create && NativeFile.TryGetStatus(_pagePath) is null)
+        if (!create && !PageFileExists(_pagePath))
         {
             // The usual answer for a read-only process: one stat instead of an exception.
             return null;

@@ -67,6 +67,9 @@ internal sealed unsafe partial class SharedFileState
     // Where pages live, looked up once per process.
     private static string? s_pageDirectory;
 
+    // Looks for pages that do not exist, remembered (Unix; created at the first look).
+    private static NegativeLookupCache? s_pageLooks;
+
     private readonly FileIdentity _identity;
     private readonly string _pagePath;
     private readonly string _dataPath;

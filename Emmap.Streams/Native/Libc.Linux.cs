@@ -68,6 +68,33 @@ internal static unsafe partial class Libc
     [LibraryImport(LibraryName, EntryPoint = "fcntl", SetLastError = true)]
     internal static partial int ControlLock(int fd, int command, FileLock* lockInfo);
 
+    /// <summary><c>IN_NONBLOCK | IN_CLOEXEC</c> for <c>inotify_init1</c>.</summary>
+    internal const int InotifyNonBlockingCloseOnExec = 0x800 | 0x80000;
+
+    /// <summary><c>IN_MOVED_TO</c>, <c>IN_CREATE</c>: a name appeared in a watched directory.</summary>
+    internal const uint InotifyMovedTo = 0x80;
+    internal const uint InotifyCreate = 0x100;
+
+    /// <summary><c>IN_IGNORED</c>: the kernel removed the watch (the directory was deleted or its file system unmounted).</summary>
+    internal const uint InotifyIgnored = 0x8000;
+
+    /// <summary>Size of <c>struct inotify_event</c> without its name, and the offsets of its mask and name length.</summary>
+    internal const int InotifyEventSize = 16;
+    internal const int InotifyEventMaskOffset = 4;
+    internal const int InotifyEventNameLengthOffset = 12;
+
+    [LibraryImport(LibraryName, EntryPoint = "inotify_init1", SetLastError = true)]
+    internal static partial int InotifyInit(int flags);
+
+    [LibraryImport(LibraryName, EntryPoint = "inotify_add_watch", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int InotifyAddWatch(int fd, string path, uint mask);
+
+    [LibraryImport(LibraryName, EntryPoint = "read", SetLastError = true)]
+    internal static partial nint Read(int fd, byte* buffer, nuint count);
+
+    [LibraryImport(LibraryName, EntryPoint = "close", SetLastError = true)]
+    internal static partial int Close(int fd);
+
     /// <summary><c>struct flock</c> on x86-64 and arm64 Linux (32 bytes).</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct FileLock

@@ -36,6 +36,22 @@ internal static unsafe partial class NativeFile
         }
     }
 
+    /// <summary>
+    /// Whether <paramref name="path"/> names something (<see langword="true"/>; a symbolic link is a name, wherever it
+    /// points), names nothing (<see langword="false"/>: <c>ENOENT</c>), or could not be looked at (<see langword="null"/>: a
+    /// path through a file, too long, not searchable).
+    /// </summary>
+    internal static bool? NameExistsLinux(string path)
+    {
+        byte* buffer = stackalloc byte[Libc.StatXSize];
+        if (Libc.StatX(Libc.AtCurrentDirectory, path, Libc.AtSymlinkNoFollow, 0, buffer) == 0)
+        {
+            return true;
+        }
+
+        return NativeErrors.LastError() == UnixConstants.ErrorNoEntry ? false : null;
+    }
+
     /// <summary><c>statx</c> of a descriptor (<paramref name="path"/> null) or of a path; null when the path names nothing.</summary>
     private static FileStatus StatusLinux(int fd, string? path, string displayPath)
     {
