@@ -132,7 +132,7 @@ internal sealed unsafe partial class SharedFileState
         pageFile = null;
         if (!create && !PageFileExists(_pagePath))
         {
-            // The usual answer for a read-only process: one stat instead of an exception.
+            // The usual answer for a read-only process: one look, most often remembered, instead of an exception.
             return null;
         }
 

@@ -52,7 +52,8 @@ internal sealed unsafe class NegativeLookupCache : IDisposable
     /// <summary>Initializes a cache for names in <paramref name="directory"/>; nothing is watched until it is worth it.</summary>
     internal NegativeLookupCache(string directory)
     {
-        _directory = directory;
+        // The temporary directory comes with a trailing separator; the names looked up do not repeat it.
+        _directory = System.IO.Path.TrimEndingDirectorySeparator(directory);
         _stopped = !OperatingSystem.IsLinux() || (AppContext.TryGetSwitch(DisableSwitchName, out bool disabled) && disabled);
     }
 
@@ -64,6 +65,18 @@ internal sealed unsafe class NegativeLookupCache : IDisposable
             lock (_gate)
             {
                 return _watch >= 0;
+            }
+        }
+    }
+
+    /// <summary>Gets the number of names remembered as missing now.</summary>
+    internal int RememberedCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _missing.Count;
             }
         }
     }
