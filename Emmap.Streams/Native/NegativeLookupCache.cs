@@ -186,9 +186,10 @@ internal sealed unsafe class NegativeLookupCache : IDisposable
                 return;
             }
 
-            if (epoch != _epoch || _watch < 0)
+            if (epoch != _epoch)
             {
-                // An event was read since this look read the watch: the name may have appeared after the look.
+                // An event was read since this look read the watch (the name may have appeared after the look), or the
+                // watch stopped: stopping moves the epoch too.
                 return;
             }
 
