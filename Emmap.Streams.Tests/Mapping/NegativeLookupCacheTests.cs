@@ -150,6 +150,22 @@ public sealed class NegativeLookupCacheTests
     }
 
     [Test]
+    public void Exists_WatchedDirectoryRenamedAndAnotherMadeAtItsPath_StopsWatchingAndSeesNewNames()
+    {
+        using var cache = Watching();
+        string name = Path.Combine(_watched, "page");
+        cache.Exists(name).ShouldBeFalse();
+        cache.Exists(name).ShouldBeFalse("remembered");
+
+        // The watch follows the renamed directory, and names made at the old path would never reach it.
+        Directory.Move(_watched, _directory.File("moved"));
+        Directory.CreateDirectory(_watched);
+        File.WriteAllBytes(name, [1]);
+        cache.Exists(name).ShouldBeTrue();
+        cache.IsWatching.ShouldBeFalse();
+    }
+
+    [Test]
     public void Exists_SwitchedOff_NeverWatches()
     {
         AppContext.SetSwitch(NegativeLookupCache.DisableSwitchName, true);

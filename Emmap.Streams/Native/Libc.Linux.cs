@@ -75,6 +75,9 @@ internal static unsafe partial class Libc
     internal const uint InotifyMovedTo = 0x80;
     internal const uint InotifyCreate = 0x100;
 
+    /// <summary><c>IN_MOVE_SELF</c>: the watched directory itself was renamed (its path may now name another directory).</summary>
+    internal const uint InotifyMoveSelf = 0x800;
+
     /// <summary><c>IN_IGNORED</c>: the kernel removed the watch (the directory was deleted or its file system unmounted).</summary>
     internal const uint InotifyIgnored = 0x8000;
 

@@ -23,8 +23,10 @@ namespace Emmap.Streams.Native;
 /// <para><b>Cost to the machine.</b> The watch takes one inotify instance, a per-user resource (128 by default on
 /// Linux), so it starts only after <see cref="WatchAfterMisses"/> looks found a name missing, and never when the
 /// <see cref="DisableSwitchName"/> AppContext switch is set. When it cannot start, when reading it fails, or when the
-/// kernel removes it (the directory was deleted or its file system unmounted), every later look goes to the file system,
-/// as without it.</para>
+/// kernel removes it (the directory was deleted or its file system unmounted), or when the directory is renamed, every
+/// later look goes to the file system, as without it. A file system mounted over the directory, or a directory above it
+/// renamed, after the watch started is not seen by it: the library's page directory is <c>/dev/shm</c>, a mount point in
+/// place before any process starts (the temporary directory only where there is no <c>/dev/shm</c>).</para>
 /// </remarks>
 internal sealed unsafe class NegativeLookupCache : IDisposable
 {
@@ -144,7 +146,7 @@ internal sealed unsafe class NegativeLookupCache : IDisposable
             if (read > 0)
             {
                 appeared = true;
-                if (WatchRemoved(events, (int)read))
+                if (WatchLost(events, (int)read))
                 {
                     Stop();
                     return -1;
@@ -212,7 +214,7 @@ internal sealed unsafe class NegativeLookupCache : IDisposable
             return;
         }
 
-        if (Libc.InotifyAddWatch(watch, _directory, Libc.InotifyCreate | Libc.InotifyMovedTo) < 0)
+        if (Libc.InotifyAddWatch(watch, _directory, Libc.InotifyCreate | Libc.InotifyMovedTo | Libc.InotifyMoveSelf) < 0)
         {
             _ = Libc.Close(watch);
             _stopped = true;
@@ -248,12 +250,13 @@ internal sealed unsafe class NegativeLookupCache : IDisposable
         && path[_directory.Length] == '/'
         && path.IndexOf('/', _directory.Length + 1) < 0;
 
-    // True if the events read include IN_IGNORED: the kernel removed the watch and reports nothing more.
-    private static bool WatchRemoved(byte* events, int length)
+    // True if the events read include IN_IGNORED (the kernel removed the watch and reports nothing more) or IN_MOVE_SELF
+    // (the directory was renamed: the watch follows it, and the path may come to name another directory, never watched).
+    private static bool WatchLost(byte* events, int length)
     {
         for (int at = 0; at + Libc.InotifyEventSize <= length;)
         {
-            if ((*(uint*)(events + at + Libc.InotifyEventMaskOffset) & Libc.InotifyIgnored) != 0)
+            if ((*(uint*)(events + at + Libc.InotifyEventMaskOffset) & (Libc.InotifyIgnored | Libc.InotifyMoveSelf)) != 0)
             {
                 return true;
             }
