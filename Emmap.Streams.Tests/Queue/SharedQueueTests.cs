@@ -4,6 +4,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.IO;
 using System.Threading.Tasks;
+using Emmap.Streams.Testing;
 using Emmap.Streams.Tests.Cli;
 using Emmap.Streams.Tests.Queue.MultiProcess;
 using Emmap.Streams.Tests.Support;
@@ -80,6 +81,46 @@ public sealed class SharedQueueTests
         holder.ShouldFinish();
         using MappedQueue alone = MappedQueue.Open(path, 4096);
         QueueItems.Check(alone.Pop()).ShouldBe(7);
+    }
+
+    [Test]
+    public void Open_SingleProcessWhileTheLastSharedProcessWritesItsCheckpoint_ThrowsAndTheCheckpointStands()
+    {
+        string path = _dir.File("closing.queue");
+        MappedQueue queue = MappedQueue.Open(path, 4096, s_shared);
+        queue.Push(QueueItems.Make(1, 64));
+        queue.Push(QueueItems.Make(2, 64));
+        QueueItems.Check(queue.Pop()).ShouldBe(1);
+
+        // The last process of the session has decided to write its checkpoint: a single-process open in another process
+        // must not get in before it is written (both would write the same header slot, and either could win).
+        QueueChildResult? during = null;
+        CrashPoints.Hook = point =>
+        {
+            if (point == CrashPoints.SharedClosing)
+            {
+                CrashPoints.Hook = null;
+                during = QueueChild.Run("queue-open", path);
+            }
+        };
+        try
+        {
+            queue.Dispose();
+        }
+        finally
+        {
+            CrashPoints.Hook = null;
+        }
+
+        during.ShouldNotBeNull("the close reached its checkpoint");
+        during.Finished.ShouldBeFalse(string.Join('\n', during.Lines));
+        during.Errors.ShouldContain("shared mode");
+        QueueChildResult after = QueueChild.Run("queue-open", path);
+        after.Finished.ShouldBeTrue(after.Errors);
+        after.Lines[0].ShouldBe("1");
+        using MappedQueue alone = MappedQueue.Open(path, 4096);
+        QueueItems.Check(alone.Pop()).ShouldBe(2);
+        alone.IsEmpty.ShouldBeTrue();
     }
 
     [Test]

@@ -154,7 +154,7 @@ public sealed class MappedFileStreamDeferredMappingTests
 
         using var writer = MappedFileStream.Open(_path, new MapOptions { Access = FileAccess.ReadWrite });
         writer.SetLength(100);
-        SizeOnDisk.Of(_path).ShouldBe(FileLength, "a reader is present: the cut bytes stay on disk until it goes");
+        SizeOnDisk.Of(_path).ShouldBe(100, "the reader is of this process, whose entry is its presence: the writer is alone and cuts the file");
         writer.Append(new byte[200].AsSpan()).ShouldBe(100);
         writer.WriteAt(100, "new"u8);
 
@@ -228,11 +228,12 @@ public sealed class MappedFileStreamDeferredMappingTests
             writer.Ask("append grown").ShouldBe("100");
             SizeOnDisk.Of(_path).ShouldBeGreaterThanOrEqualTo(FileLength, "a reader is present: nothing is cut from the file on disk");
 
-            // As through a mapping that has not seen the other process's cut yet: the bytes the reader knew are still in the file,
-            // as they were or erased by the cut (zeros), never cut off the file and grown back as surplus.
+            // As a FileStream sees another's cut: a read inside the length the reader knew finds the writer, maps the file and
+            // stops at the length the writer published, never returning the erased bytes as zeros.
             byte[] buffer = new byte[10];
-            reader.ReadAt(8000, buffer).ShouldBe(buffer.Length);
-            (buffer.SequenceEqual(_content.AsSpan(8000, 10).ToArray()) || buffer.All(b => b == 0)).ShouldBeTrue(string.Join(',', buffer));
+            reader.ReadAt(8000, buffer).ShouldBe(0);
+            reader.ReadAt(100, buffer).ShouldBe(5);
+            Encoding.ASCII.GetString(buffer, 0, 5).ShouldBe("grown");
             reader.Length.ShouldBe(105, "the reader maps the file and takes the length the writer published");
             writer.Ask("close").ShouldBe("closed");
             writer.ShouldExitWith(0);
@@ -389,6 +390,172 @@ public sealed class MappedFileStreamDeferredMappingTests
             ProcessMaps.OpenDescriptors(_path).ShouldBe(1);
         }
     }
+
+    [Test]
+    public void Open_ReadOnlyWhileAWritableOpenOfThisProcessWaitsForTheSizeLock_BothComplete()
+    {
+        ulong inode = NativeFile.TryGetStatus(_path)!.Value.Identity.Inode;
+        MappedFileStream? writer = null;
+        MappedFileStream? reader = null;
+        Exception? failure = null;
+
+        // The read-only open holds the shared size lock; a writable open of this process builds the file's entry under the
+        // registry's lock and waits for the exclusive size lock. The read-only open must not then wait for the registry's lock.
+        var writerThread = new Thread(() =>
+        {
+            try
+            {
+                writer = MappedFileStream.Open(_path, new MapOptions { Access = FileAccess.ReadWrite });
+            }
+            catch (Exception ex)
+            {
+                failure ??= ex;
+            }
+        }) { IsBackground = true };
+        var readerThread = new Thread(() =>
+        {
+            CrashPoints.Hook = point =>
+            {
+                if (point == CrashPoints.DeferredOpenLocked)
+                {
+                    CrashPoints.Hook = null;
+                    writerThread.Start();
+                    SpinWait.SpinUntil(() => LockWaiterExists(inode), TimeSpan.FromSeconds(10)).ShouldBeTrue("the writer waits for the size lock");
+                }
+            };
+            try
+            {
+                reader = MappedFileStream.Open(_path);
+            }
+            catch (Exception ex)
+            {
+                failure ??= ex;
+            }
+            finally
+            {
+                CrashPoints.Hook = null;
+            }
+        }) { IsBackground = true };
+
+        try
+        {
+            readerThread.Start();
+            readerThread.Join(TimeSpan.FromSeconds(30)).ShouldBeTrue("the read-only open waited for good");
+            writerThread.Join(TimeSpan.FromSeconds(30)).ShouldBeTrue("the writable open waited for good");
+            failure.ShouldBeNull();
+            byte[] buffer = new byte[4];
+            reader!.ReadAt(0, buffer).ShouldBe(4);
+            buffer.ShouldBe(_content.AsSpan(0, 4).ToArray());
+            writer!.Length.ShouldBe(FileLength);
+        }
+        finally
+        {
+            reader?.Dispose();
+            writer?.Dispose();
+        }
+    }
+
+    [Test]
+    public void Open_ReadOnlyAndWritableFromTwoThreadsAtOnce_NeitherWaitsForTheOther()
+    {
+        // A read-only open looks for writers under the shared size lock while a writable open of this process builds the
+        // file's entry under the registry's lock and waits for the exclusive size lock: neither may wait for the other's lock.
+        const int Rounds = 200;
+        using var start = new Barrier(2);
+        Exception? failure = null;
+        Thread[] threads = [.. new[] { false, true }.Select(writable => new Thread(() =>
+        {
+            try
+            {
+                var options = new MapOptions { Access = writable ? FileAccess.ReadWrite : FileAccess.Read };
+                byte[] buffer = new byte[16];
+                for (int round = 0; round < Rounds; round++)
+                {
+                    start.SignalAndWait();
+                    using var stream = MappedFileStream.Open(_path, options);
+                    stream.ReadAt(round, buffer).ShouldBe(buffer.Length);
+                    buffer.ShouldBe(_content.AsSpan(round, buffer.Length).ToArray());
+                }
+            }
+            catch (Exception ex)
+            {
+                failure ??= ex;
+                start.RemoveParticipant();
+            }
+        }) { IsBackground = true })];
+
+        foreach (Thread thread in threads)
+        {
+            thread.Start();
+        }
+
+        foreach (Thread thread in threads)
+        {
+            thread.Join(TimeSpan.FromSeconds(60)).ShouldBeTrue("an open waited for good for a lock the other open held");
+        }
+
+        failure.ShouldBeNull();
+    }
+
+    [Test]
+    public void WriterInThisProcess_ClosesBeforeADeferredReader_TrimsTheFileAndLeavesNoPage()
+    {
+        using var reader = MappedFileStream.Open(_path);
+        reader.ReadAt(0, new byte[1]).ShouldBe(1);
+        FileIdentity identity = NativeFile.TryGetStatus(_path)!.Value.Identity;
+
+        using (var writer = MappedFileStream.Open(_path, new MapOptions { Access = FileAccess.ReadWrite }))
+        {
+            writer.SetLength(1000);
+            writer.Append("end"u8).ShouldBe(1000);
+        }
+
+        SizeOnDisk.Of(_path).ShouldBe(1003, "the writer closed last of the processes using the file: it trims to the length");
+        SharedFileState.PageExists(identity).ShouldBeFalse("the last process to close deletes the page");
+        byte[] buffer = new byte[100];
+        reader.ReadAt(990, buffer).ShouldBe(13);
+        Encoding.ASCII.GetString(buffer, 10, 3).ShouldBe("end");
+        reader.Length.ShouldBe(1003);
+    }
+
+    [Test]
+    public void ReadAt_WhileAWriterOfThisProcessCutsAndGrowsTheFile_ReturnsOnlyData()
+    {
+        using var reader = MappedFileStream.Open(_path);
+        MappedFileStream? writer = null;
+
+        // Between the read's checks and its pread, a writer of this process opens the file, cuts it and appends, which leaves
+        // growth capacity (zeros) right after the new end: the read must not return those zeros as data.
+        CrashPoints.Hook = point =>
+        {
+            if (point == CrashPoints.DeferredRead)
+            {
+                CrashPoints.Hook = null;
+                writer = MappedFileStream.Open(_path, new MapOptions { Access = FileAccess.ReadWrite });
+                writer.SetLength(100);
+                writer.Append("x"u8).ShouldBe(100);
+            }
+        };
+        byte[] buffer = new byte[128];
+        try
+        {
+            reader.ReadAt(0, buffer).ShouldBe(101);
+        }
+        finally
+        {
+            CrashPoints.Hook = null;
+            writer?.Dispose();
+        }
+
+        writer.ShouldNotBeNull();
+        buffer.AsSpan(0, 100).ToArray().ShouldBe(_content.AsSpan(0, 100).ToArray());
+        buffer[100].ShouldBe((byte)'x');
+    }
+
+    // True if /proc/locks shows a process waiting for a lock on the file with this inode ("->" marks a blocked request).
+    private static bool LockWaiterExists(ulong inode) =>
+        File.ReadLines("/proc/locks").Any(line => line.Contains("->", StringComparison.Ordinal)
+            && line.Contains(string.Create(CultureInfo.InvariantCulture, $":{inode} "), StringComparison.Ordinal));
 
     // Opens the file with FileShare.None and closes it: throws IOException while any stream holds its sharing lock.
     private void OpenAlone() => new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.None).Dispose();

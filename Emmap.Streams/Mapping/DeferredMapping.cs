@@ -33,14 +33,15 @@ internal sealed class DeferredMapping
     private long _length;
     private int _reads;
     private bool _disposed;
-    private bool _present = true;
+    private int _present = 1;
     private bool _handedOver;
 
-    private DeferredMapping(SafeFileHandle handle, string path, FileIdentity identity, long length)
+    private DeferredMapping(SafeFileHandle handle, string path, FileIdentity identity, string pagePath, long length)
     {
         Handle = handle;
         Path = path;
         Identity = identity;
+        PagePath = pagePath;
         _length = length;
     }
 
@@ -58,6 +59,9 @@ internal sealed class DeferredMapping
 
     /// <summary>Gets the identity of the open file.</summary>
     internal FileIdentity Identity { get; }
+
+    /// <summary>Gets where the file's shared page is when a process using the library writes the file.</summary>
+    private string PagePath { get; }
 
     /// <summary>Gets the length of the data as the stream last read it.</summary>
     internal long KnownLength => Volatile.Read(ref _length);
@@ -87,17 +91,36 @@ internal sealed class DeferredMapping
         {
             // The presence byte follows the size byte on Linux: one lock takes both.
             RangeLocks.LockSharedAndRegister(handle, SharedFileState.LockRangeStart, path);
+            FileStatus status;
+            string? pagePath = null;
+            bool deferrable = false;
             try
             {
-                FileStatus status = NativeFile.GetStatus(handle, path);
-                if (status.IsRegular && !FileRegistry.Contains(status.Identity) && !SharedFileState.PageExists(status.Identity))
+                status = NativeFile.GetStatus(handle, path);
+                if (status.IsRegular)
                 {
-                    created = new DeferredMapping(handle, path, status.Identity, status.Size);
+                    pagePath = SharedFileState.PagePath(status.Identity);
+                    deferrable = !SharedFileState.PageExists(pagePath);
                 }
+
+                Testing.CrashPoints.Hit(Testing.CrashPoints.DeferredOpenLocked);
             }
             finally
             {
                 RangeLocks.Unlock(handle, SharedFileState.LockRangeStart);
+            }
+
+            // The registry is asked only after the size lock is gone: a writable open of this process holds the registry's lock
+            // while its entry waits for the exclusive size lock, so asking under the shared one would deadlock both. A writer of
+            // this process makes its page under that exclusive lock, so the page look above already saw any writer that was
+            // there. The registry keeps the stream from here on, so an entry made later withdraws its presence.
+            if (deferrable)
+            {
+                var deferred = new DeferredMapping(handle, path, status.Identity, pagePath!, status.Size);
+                if (FileRegistry.TryAddDeferred(deferred))
+                {
+                    created = deferred;
+                }
             }
         }
         catch (IOException)
@@ -125,7 +148,7 @@ internal sealed class DeferredMapping
     internal int Read(long position, Span<byte> buffer)
     {
         ObjectDisposedException.ThrowIf(IsDisposed, typeof(MappedFileStream));
-        if (Interlocked.Increment(ref _reads) > ReadsBeforeMapping || FileRegistry.Contains(Identity))
+        if (Interlocked.Increment(ref _reads) > ReadsBeforeMapping || !IsPresent || FileRegistry.Contains(Identity))
         {
             // A handle of this process maps the file now: its length is this process's at once, as for every other handle.
             return -1;
@@ -160,7 +183,11 @@ internal sealed class DeferredMapping
             return -1;
         }
 
-        return total;
+        // A writer that came while the read ran (another process's page, a handle of this process, which also ends this
+        // stream's presence) may have cut the file or grown capacity over the range, so the bytes are data only if none had come
+        // when the read ended: writers make their page or entry before they change the file. Otherwise the read is made again
+        // through the mapping, which sees the length every handle agrees on.
+        return !IsPresent || FileRegistry.Contains(Identity) || SharedFileState.PageExists(PagePath) ? -1 : total;
     }
 
     /// <summary>
@@ -170,13 +197,29 @@ internal sealed class DeferredMapping
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     internal bool TryGetLength(out long length) => TryRefresh(out length);
 
-    /// <summary>Gives up the presence lock once the mapping's entry holds its own (under the gate).</summary>
+    /// <summary>Gets whether the stream's own descriptor still holds the presence lock.</summary>
+    private bool IsPresent => Volatile.Read(ref _present) != 0;
+
+    /// <summary>
+    /// Gives up the presence lock once an entry of this process holds its own: this stream's mapping, or any other handle's
+    /// entry for the file (the registry calls this when it makes one), so that a writer of this process is not kept from
+    /// trimming the file by a reader of its own process. Any thread; the stream's next read maps the file.
+    /// </summary>
     internal void WithdrawPresence()
     {
-        if (_present)
+        if (Interlocked.Exchange(ref _present, 0) == 0)
         {
-            _present = false;
+            return;
+        }
+
+        FileRegistry.RemoveDeferred(this);
+        try
+        {
             RangeLocks.WithdrawPresence(Handle, SharedFileState.PresenceByte);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The stream was disposed meanwhile: the presence lock went with its descriptor.
         }
     }
 
@@ -187,7 +230,11 @@ internal sealed class DeferredMapping
     /// </summary>
     internal void HandOver()
     {
-        _present = false;
+        if (Interlocked.Exchange(ref _present, 0) != 0)
+        {
+            FileRegistry.RemoveDeferred(this);
+        }
+
         Volatile.Write(ref _handedOver, true);
         Handle.Dispose();
     }
@@ -201,6 +248,7 @@ internal sealed class DeferredMapping
         }
 
         Volatile.Write(ref _disposed, true);
+        FileRegistry.RemoveDeferred(this);
         return true;
     }
 
@@ -214,7 +262,7 @@ internal sealed class DeferredMapping
         lock (Gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, typeof(MappedFileStream));
-            if (!_present || FileRegistry.Contains(Identity))
+            if (!IsPresent || FileRegistry.Contains(Identity))
             {
                 return false;
             }
@@ -230,7 +278,7 @@ internal sealed class DeferredMapping
 
             try
             {
-                if (SharedFileState.PageExists(Identity))
+                if (SharedFileState.PageExists(PagePath))
                 {
                     return false;
                 }

@@ -15,6 +15,9 @@ internal static class FileRegistry
     private static readonly Lock s_gate = new();
     private static readonly Dictionary<FileIdentity, FileEntry> s_entries = [];
 
+    // Read-only streams of files no entry maps yet, holding presence through their own descriptors (see DeferredMapping).
+    private static readonly Dictionary<FileIdentity, List<DeferredMapping>> s_deferred = [];
+
     /// <summary>
     /// Finds or creates the entry for the file <paramref name="identity"/> names and takes a reference for the caller. A new
     /// entry maps through <paramref name="donor"/>, the opener's own open of the file, when one is given (the entry then owns
@@ -26,19 +29,20 @@ internal static class FileRegistry
         string path, FileIdentity identity, bool writable, SafeFileHandle source, FileStream? donor, out bool donorTaken, out bool created)
     {
         FileEntry? existing;
+        List<DeferredMapping>? deferred = null;
         lock (s_gate)
         {
-            if (s_entries.TryGetValue(identity, out existing))
+            created = !s_entries.TryGetValue(identity, out existing);
+            if (!created)
             {
-                existing.Refs++;
+                existing!.Refs++;
             }
             else
             {
                 FileStream file = donor ?? Reopen(source, path, writable);
-                FileEntry entry;
                 try
                 {
-                    entry = new FileEntry(identity, path, file, writable, holdsSharingLock: donor is not null) { Refs = 1 };
+                    existing = new FileEntry(identity, path, file, writable, holdsSharingLock: donor is not null) { Refs = 1 };
                 }
                 catch
                 {
@@ -50,15 +54,28 @@ internal static class FileRegistry
                     throw;
                 }
 
-                s_entries.Add(identity, entry);
-                donorTaken = donor is not null;
-                created = true;
-                return entry;
+                s_entries.Add(identity, existing);
+                _ = s_deferred.Remove(identity, out deferred);
             }
         }
 
+        if (created)
+        {
+            if (deferred is not null)
+            {
+                // The entry is this process's presence now: the deferred streams' own presence would make a writer of this
+                // process count them as another process and keep it from trimming the file. Each maps at its next read.
+                foreach (DeferredMapping stream in deferred)
+                {
+                    stream.WithdrawPresence();
+                }
+            }
+
+            donorTaken = donor is not null;
+            return existing!;
+        }
+
         donorTaken = false;
-        created = false;
         try
         {
             // An entry never loses write access once it has it, so a writable one needs nothing more.
@@ -82,6 +99,42 @@ internal static class FileRegistry
         lock (s_gate)
         {
             return s_entries.ContainsKey(identity);
+        }
+    }
+
+    /// <summary>
+    /// Records a read-only stream that reads <paramref name="deferred"/>'s file without a mapping, so that an entry made for the
+    /// file later withdraws the stream's presence; false (nothing recorded) if an entry maps the file already.
+    /// </summary>
+    internal static bool TryAddDeferred(DeferredMapping deferred)
+    {
+        lock (s_gate)
+        {
+            if (s_entries.ContainsKey(deferred.Identity))
+            {
+                return false;
+            }
+
+            if (!s_deferred.TryGetValue(deferred.Identity, out List<DeferredMapping>? streams))
+            {
+                streams = [];
+                s_deferred.Add(deferred.Identity, streams);
+            }
+
+            streams.Add(deferred);
+            return true;
+        }
+    }
+
+    /// <summary>Forgets a stream <see cref="TryAddDeferred"/> recorded (its presence is gone, or it is disposed); idempotent.</summary>
+    internal static void RemoveDeferred(DeferredMapping deferred)
+    {
+        lock (s_gate)
+        {
+            if (s_deferred.TryGetValue(deferred.Identity, out List<DeferredMapping>? streams) && streams.Remove(deferred) && streams.Count == 0)
+            {
+                _ = s_deferred.Remove(deferred.Identity);
+            }
         }
     }
 

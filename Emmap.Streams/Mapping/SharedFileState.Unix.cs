@@ -109,6 +109,12 @@ internal sealed unsafe partial class SharedFileState
     /// <summary>True if a page for the file <paramref name="identity"/> names exists: a process that writes it joined, or left it when killed.</summary>
     internal static bool PageExists(FileIdentity identity) => PageFileExists(PagePathUnix(identity));
 
+    /// <summary>True if a page exists at <paramref name="pagePath"/>, which <see cref="PagePath"/> gave.</summary>
+    internal static bool PageExists(string pagePath) => PageFileExists(pagePath);
+
+    /// <summary>Gets where the page for the file <paramref name="identity"/> names is, for repeated looks (Linux and macOS).</summary>
+    internal static string PagePath(FileIdentity identity) => PagePathUnix(identity);
+
     /// <summary>Gets whether looks for pages that do not exist are remembered now (the page directory is watched).</summary>
     internal static bool PageLooksRemembered => Volatile.Read(ref s_pageLooks)?.IsWatching == true;
 

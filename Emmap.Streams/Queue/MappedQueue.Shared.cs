@@ -3,6 +3,7 @@ using System.IO;
 using System.Threading;
 using Emmap.Streams.Mapping;
 using Emmap.Streams.Native;
+using Emmap.Streams.Testing;
 using Microsoft.Win32.SafeHandles;
 
 namespace Emmap.Streams;
@@ -116,8 +117,10 @@ public sealed partial class MappedQueue
     }
 
     /// <summary>
-    /// Leaves the session (in <see cref="Dispose"/>): withdraws this process's presence under the open lock; the last process to
-    /// leave writes a checkpoint, as a single-process close does, and may delete the file (<see cref="QueueOptions.AutoUnlink"/>).
+    /// Leaves the session (in <see cref="Dispose"/>): under the open lock, the last process to leave writes a checkpoint, as a
+    /// single-process close does, and may delete the file (<see cref="QueueOptions.AutoUnlink"/>); then this process withdraws
+    /// its presence. Presence goes last because a single-process open checks presence, not the open lock: withdrawn earlier, it
+    /// would let such an open in while the header slot is still being written, and both would write the same slot.
     /// </summary>
     private void CloseShared()
     {
@@ -126,10 +129,10 @@ public sealed partial class MappedQueue
             RangeLocks.Lock(LockFile, OpenLockByte, shared: false, _stream.Name);
             try
             {
-                WithdrawPresence();
                 if (!RangeLocks.OthersPresent(LockFile, PresenceByte, _stream.Name))
                 {
                     _closedLast = true;
+                    CrashPoints.Hit(CrashPoints.SharedClosing);
                     EnterBoth(reentrancyChecked: false);
                     try
                     {
@@ -143,6 +146,7 @@ public sealed partial class MappedQueue
             }
             finally
             {
+                WithdrawPresence();
                 RangeLocks.Unlock(LockFile, OpenLockByte);
             }
         }

@@ -83,6 +83,12 @@ internal static class CrashPoints
     /// <summary>A read of a stream that has not mapped its file yet has passed its checks and not yet read the file.</summary>
     internal const string DeferredRead = "deferred.read";
 
+    /// <summary>The last process of a shared queue session is leaving and has not yet written its checkpoint.</summary>
+    internal const string SharedClosing = "shared.closing";
+
+    /// <summary>A read-only open has taken the shared size lock to look for writers and not yet let it go.</summary>
+    internal const string DeferredOpenLocked = "deferred.open";
+
     /// <summary>Every queue point, for tests that visit each one.</summary>
     internal static readonly string[] All =
     [
