@@ -118,6 +118,74 @@ public sealed class QueueCheckpointTests
     }
 
     [Test]
+    public void Open_CheckpointCountTooHigh_DrainedQueueIsEmptyAndPeeksNothing()
+    {
+        // The slot says 15 items; the records hold 10. Once the last item is popped the count cannot stand: the queue is empty.
+        string path = Fill("forged-high.queue", 10);
+        ForgeCheckpointCount(path, 15);
+
+        using MappedQueue queue = MappedQueue.Open(path, 4096);
+        queue.CountFromCheckpoint.ShouldBeTrue();
+        for (long id = 0; id < 10; id++)
+        {
+            QueueItems.Check(queue.Pop()).ShouldBe(id);
+        }
+
+        queue.Count.ShouldBe(0);
+        queue.IsEmpty.ShouldBeTrue();
+        queue.PeekBack().ShouldBeNull("the last item was popped");
+        queue.PeekFront().ShouldBeNull();
+        queue.TryPeekBack(0, static (item, _) => item.Length, out _).ShouldBeFalse();
+    }
+
+    [Test]
+    public void Dispose_AfterPopsWithACheckpointCountTooHighForTheCursors_NextOpenDoesNotReturnPoppedItems()
+    {
+        // 50 is the most items the cursors leave room for; one pop later the close would state 49 in room for 45, a slot the
+        // decoder refuses, so the older slot (before the pop) would win and bring item 0 back.
+        string path = Fill("forged-room.queue", 10);
+        ForgeCheckpointCount(path, 50);
+        using (MappedQueue queue = MappedQueue.Open(path, 4096))
+        {
+            queue.CountFromCheckpoint.ShouldBeTrue();
+            QueueItems.Check(queue.Pop()).ShouldBe(0);
+        }
+
+        QueueVerification verification = MappedQueue.Verify(path);
+        verification.IsIntact.ShouldBeTrue();
+        verification.Notes.ShouldNotContain(note => note.Contains("does not check out", StringComparison.Ordinal), "the close wrote a slot the decoder takes");
+        using MappedQueue reopened = MappedQueue.Open(path, 4096);
+        reopened.CountFromCheckpoint.ShouldBeFalse("the close could not vouch for its count");
+        reopened.Count.ShouldBe(9);
+        reopened.Enumerate().Select(item => QueueItems.Check(item)).ShouldBe(Enumerable.Range(1, 9).Select(i => (long)i));
+    }
+
+    [Test]
+    public void Open_AfterASharedSessionWhoseCountWordWasWrong_DrainedQueueIsEmptyAndPeeksNothing()
+    {
+        // The shared session's pushed word (no checksum covers it) gains one under the session; its last close states the count.
+        string path = Fill("shared-count.queue", 3);
+        using (MappedQueue queue = MappedQueue.Open(path, 4096, new QueueOptions { MultiProcess = true }))
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+            byte[] word = new byte[8];
+            file.ReadAt(QueueLayout.PushedOffset, word);
+            BinaryPrimitives.WriteInt64LittleEndian(word, BinaryPrimitives.ReadInt64LittleEndian(word) + 1);
+            file.WriteAt(QueueLayout.PushedOffset, word);
+        }
+
+        using MappedQueue reopened = MappedQueue.Open(path, 4096);
+        for (long id = 0; id < 3; id++)
+        {
+            QueueItems.Check(reopened.Pop()).ShouldBe(id);
+        }
+
+        reopened.Count.ShouldBe(0);
+        reopened.PeekBack().ShouldBeNull("every item was popped");
+        reopened.Pop().ShouldBeNull();
+    }
+
+    [Test]
     public void PopAndPurge_CheckpointCountTooLow_PurgesOnlyWhenRecordsAreGone()
     {
         // The slot says 3 items; the records hold 10. The pop that brings the trusted count to 0 must not purge (which would move

@@ -22,7 +22,7 @@ public sealed partial class MappedQueue
 
     private byte[]? PeekFrontHeld()
     {
-        if (_count == 0)
+        if (NoItems())
         {
             return null;
         }
@@ -45,7 +45,7 @@ public sealed partial class MappedQueue
 
     private byte[]? PeekBackHeld()
     {
-        if (_count == 0)
+        if (NoItems())
         {
             return null;
         }
@@ -56,6 +56,12 @@ public sealed partial class MappedQueue
 
     private unsafe long LocateLast(out uint length, out uint crc)
     {
+        if (_lastPos < _head || _lastPos >= _tail)
+        {
+            // Never reached with a count the records agree with (NoItems looked first): the position is not the queue's.
+            throw Corrupt(_lastPos, _slot.PhysicalOf(Math.Max(_lastPos, 0)), "the last item's position is not between the head and the tail");
+        }
+
         long phys = _slot.PhysicalOf(_lastPos);
         MappedAccess access = _view.BeginAccess();
         RecordKind kind = ReadRecord(access.Pointer, _lastPos, phys, _tail, _ringEnd, out length, out crc, out _);
@@ -125,7 +131,7 @@ public sealed partial class MappedQueue
 
     private bool TryPeekFrontHeld<TState, TResult>(TState state, Func<ReadOnlySpan<byte>, TState, TResult> reader, [MaybeNullWhen(false)] out TResult result)
     {
-        if (_count == 0)
+        if (NoItems())
         {
             result = default;
             return false;
@@ -170,7 +176,7 @@ public sealed partial class MappedQueue
 
     private bool TryPeekBackHeld<TState, TResult>(TState state, Func<ReadOnlySpan<byte>, TState, TResult> reader, [MaybeNullWhen(false)] out TResult result)
     {
-        if (_count == 0)
+        if (NoItems())
         {
             result = default;
             return false;

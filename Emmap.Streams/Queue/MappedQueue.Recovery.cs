@@ -260,7 +260,8 @@ public sealed partial class MappedQueue
     /// Whether no item lies between the head and the tail. That is <c>_count == 0</c>, except while the count was taken on trust
     /// from a checkpoint (nothing has checked it against the records): then the records are looked at first, and a count the
     /// records contradict is replaced by a full recount, as recovery would have done. So a wrong checkpoint can hide nothing
-    /// that a push, a purge or growth would then overwrite.
+    /// that a push, a purge or growth would then overwrite. A count above 0 stands while the last item is not popped; once the head
+    /// has passed it, every item is gone whatever the count says, and the records decide.
     /// </summary>
     private unsafe bool NoItems()
     {
@@ -269,7 +270,7 @@ public sealed partial class MappedQueue
             return _count == 0;
         }
 
-        if (_count != 0 && _head != _tail)
+        if (_count != 0 && _head <= _lastPos)
         {
             return false;
         }
@@ -299,6 +300,13 @@ public sealed partial class MappedQueue
 
         Recount();
         return _count == 0;
+    }
+
+    /// <summary>The count while it is taken on trust from a checkpoint: checked against the records first, as <see cref="NoItems"/> does.</summary>
+    private long CheckedTrustedCount()
+    {
+        _ = NoItems();
+        return _count;
     }
 
     /// <summary>

@@ -308,7 +308,20 @@ public sealed partial class MappedQueue
     }
 
     /// <summary>A checkpoint-only slot write (same geometry).</summary>
-    private void WriteSlot(QueueSlot next) => FlipSlot(next);
+    private void WriteSlot(QueueSlot next) => FlipSlot(Decodable(next));
+
+    /// <summary>
+    /// The slot as written: a count the decoder refuses (below 0, or more items than the cursors leave room for) can only come
+    /// from counts no scan checked, such as a shared session's. Written as it is, it would make the slot invalid and the older one
+    /// win; instead it is brought into range and the slot vouches for nothing (no exact checkpoint), so the next open recounts.
+    /// </summary>
+    private static QueueSlot Decodable(QueueSlot slot)
+    {
+        long room = (slot.Tail - slot.Head) / QueueLayout.RecordAlignment;
+        return slot.Count >= 0 && slot.Count <= room
+            ? slot
+            : slot with { Count = Math.Clamp(slot.Count, 0, Math.Max(room, 0)), Flags = slot.Flags & ~QueueSlot.ExactFlag, LastItem = 0 };
+    }
 
     /// <summary>Flushes the header page durably: <c>msync</c> of the header, then <c>fsync</c>.</summary>
     private void SyncHeader()

@@ -191,7 +191,7 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
         get
         {
             ThrowIfDisposed();
-            return _multiProcess ? SharedCount() : _count;
+            return _multiProcess ? SharedCount() : _trustedCheckpoint ? CheckedTrustedCount() : _count;
         }
     }
 
