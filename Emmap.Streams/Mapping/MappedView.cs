@@ -28,8 +28,13 @@ internal sealed unsafe partial class MappedView
 
     private readonly bool _fixedSize;
 
-    // Where this handle's copy of the protocol's inputs lives (the stream), once bound; written under the gate only.
-    private MappedFileStream? _owner;
+    // Where this handle's copy of the protocol's inputs lives (the stream), once bound; written under the gate only. Weak: the
+    // file's mapping state lists its views, so a strong reference would keep a stream that was never disposed reachable for
+    // as long as the file is open in the process, and its finalizer (which lets go of its sharing lock) would never run.
+    private WeakReference<MappedFileStream>? _owner;
+
+    // The stream, while it is reachable; null before Bind and once it was collected.
+    private MappedFileStream? Owner => _owner is { } owner && owner.TryGetTarget(out MappedFileStream? stream) ? stream : null;
 
     // The access protocol's limits (file coordinates): the window's end, or -1 once disposed (and, for writes, on a read-only
     // handle), so that the one range check also refuses disposed and read-only handles, even for empty ranges.
@@ -101,7 +106,7 @@ internal sealed unsafe partial class MappedView
     {
         lock (Entry.Gate)
         {
-            _owner = owner;
+            _owner = new WeakReference<MappedFileStream>(owner);
             owner.Access.StateId = State.Id;
             if (IsDisposed)
             {
@@ -116,7 +121,7 @@ internal sealed unsafe partial class MappedView
     /// <summary>Fills the whole copy from the state (under the gate).</summary>
     internal void PublishAccess()
     {
-        if (_owner is null)
+        if (Owner is null)
         {
             return;
         }
@@ -129,7 +134,7 @@ internal sealed unsafe partial class MappedView
     /// <summary>Copies the state's base, plus the window's offset (under the gate, before a length it makes reachable).</summary>
     internal void PublishBase()
     {
-        if (_owner is { } owner)
+        if (Owner is { } owner)
         {
             Volatile.Write(ref owner.Access.Base, (nint)(Volatile.Read(ref State.Base) + Offset));
         }
@@ -138,7 +143,7 @@ internal sealed unsafe partial class MappedView
     /// <summary>Copies the state's length, clipped to the window and the handle's rights (under the gate).</summary>
     internal void PublishEnds()
     {
-        if (_owner is not { } owner)
+        if (Owner is not { } owner)
         {
             return;
         }
@@ -154,7 +159,7 @@ internal sealed unsafe partial class MappedView
     /// <summary>Copies a new cut count (under the gate, after a lower length and before any page is replaced).</summary>
     internal void PublishCuts(long cuts)
     {
-        if (_owner is { } owner)
+        if (Owner is { } owner)
         {
             Volatile.Write(ref owner.Access.Cuts, cuts);
         }

@@ -89,6 +89,33 @@ public sealed class FileShareDifferentialTests
         using var again = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.None);
     }
 
+    [TestCase(StreamKind.FileStream)]
+    [TestCase(StreamKind.Mapped)]
+    public void Open_AfterAStreamHoldingTheFileIsDroppedWithoutDispose_SucceedsOnceTheStreamIsCollected(StreamKind kind)
+    {
+        // A dropped stream's finalizer lets go of its sharing lock, and of a DeleteOnClose file, at the next collection.
+        _twins.Seed(s_content);
+        string path = _twins.PathOf(kind);
+        string temporary = path + ".delete-on-close";
+        OpenAndDrop(kind, path, FileOptions.None);
+        OpenAndDrop(kind, temporary, FileOptions.DeleteOnClose);
+        Should.Throw<IOException>(() => new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite).Dispose());
+        File.Exists(temporary).ShouldBeTrue();
+
+        for (int round = 0; round < 2; round++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+
+        using (var again = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.None))
+        {
+            again.Length.ShouldBe(s_content.Length);
+        }
+
+        File.Exists(temporary).ShouldBeFalse("the dropped stream's file was DeleteOnClose");
+    }
+
     [Test]
     public void Open_AfterAViewOutlivesItsStream_TheSharingLockIsGoneWithTheStream()
     {
@@ -211,5 +238,15 @@ public sealed class FileShareDifferentialTests
         {
             return $"throws {ex.GetType().Name}; first sees Length={holder.Length}";
         }
+    }
+
+    // Opens the file with FileShare.None and drops the stream without disposing it; not inlined, so no local keeps it alive.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void OpenAndDrop(StreamKind kind, string path, FileOptions options)
+    {
+        Stream stream = kind == StreamKind.FileStream
+            ? new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 4096, options)
+            : new MappedFileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 4096, options);
+        stream.ReadByte();
     }
 }
