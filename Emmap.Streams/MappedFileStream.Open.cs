@@ -191,7 +191,9 @@ public sealed partial class MappedFileStream
 
         try
         {
-            return Attach(entry, donated ? null : ownFile, fullPath, offset, length, wholeFile, readable, writable, created, newEntry, options);
+            OpenedMapping opened = Attach(entry, donated ? null : ownFile, fullPath, offset, length, wholeFile, readable, writable, created, newEntry, options);
+            FileRegistry.WithdrawDeferred(entry);
+            return opened;
         }
         catch
         {
@@ -220,6 +222,7 @@ public sealed partial class MappedFileStream
         {
             OpenedMapping opened = Attach(
                 entry, ownFile: null, deferred.Path, 0, 0, wholeFile: true, readable: true, writable: false, created: false, newEntry, options);
+            FileRegistry.WithdrawDeferred(entry);
             return opened.View!;
         }
         finally

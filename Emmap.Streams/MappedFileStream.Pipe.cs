@@ -40,7 +40,9 @@ public sealed partial class MappedFileStream
     /// counts in <see cref="LiveViewCount"/>): disposing the stream does not take the pages away from a consumer still
     /// parsing them. The pin is dropped when the consumer consumes everything, on <see cref="PipeReader.Complete"/>, and when a
     /// read finds the stream disposed, which throws <see cref="ObjectDisposedException"/>. A shrink of the file below unconsumed
-    /// bytes turns them into zeros, as for direct views; nothing ever faults.</para>
+    /// bytes turns them into zeros, as for direct views; nothing ever faults. The reader keeps its stream reachable, so a
+    /// reader made from a stream that nobody else references (<c>MappedFileStream.Open(path).AsPipeReader()</c>) keeps
+    /// working; the stream's finalizer lets go of the file once neither is referenced.</para>
     /// <para>One consumer at a time, as for every <see cref="PipeReader"/>; <see cref="PipeReader.CancelPendingRead"/> may be
     /// called from any thread. Several readers over one stream are independent.</para>
     /// </remarks>
@@ -50,6 +52,6 @@ public sealed partial class MappedFileStream
         options ??= new MappedPipeReaderOptions();
         options.Validate(nameof(options), position);
         ThrowIfDisposed();
-        return new MappedPipeReader(View, position, options);
+        return new MappedPipeReader(this, View, position, options);
     }
 }

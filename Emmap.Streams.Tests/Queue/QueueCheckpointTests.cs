@@ -2,6 +2,7 @@ using System;
 using System.Buffers.Binary;
 using System.IO;
 using System.Linq;
+using Emmap.Streams.Testing;
 using Emmap.Streams.Tests.Queue.MultiProcess;
 using Emmap.Streams.Tests.Support;
 using Emmap.Streams.TestHost;
@@ -161,6 +162,53 @@ public sealed class QueueCheckpointTests
     }
 
     [Test]
+    public void Push_ThatGrowsTheQueueWithACheckpointCountTooHigh_AProcessKilledAfterKeepsThePopAndThePushes()
+    {
+        // After one pop the trusted count is 49 in room for 45; the growth's slot must still be one the decoder takes, or a
+        // crash would fall back to the slot before the growth: the popped item back, the acknowledged pushes gone.
+        string path = Fill("forged-grow.queue", 10);
+        ForgeCheckpointCount(path, 50);
+        byte[] killed;
+        using (MappedQueue queue = MappedQueue.Open(path, 4096))
+        {
+            queue.CountFromCheckpoint.ShouldBeTrue();
+            QueueItems.Check(queue.Pop()).ShouldBe(0);
+            queue.Push(QueueItems.Make(10, 3000));
+            queue.Push(QueueItems.Make(11, 64));
+            new FileInfo(path).Length.ShouldBeGreaterThan(4096, "the big push grew the queue");
+            killed = ReadShared(path);
+        }
+
+        string image = _dir.File("forged-grow-killed.queue");
+        File.WriteAllBytes(image, killed);
+        MappedQueue.Verify(image).Notes.ShouldNotContain(note => note.Contains("does not check out", StringComparison.Ordinal));
+        using MappedQueue reopened = MappedQueue.Open(image, 4096);
+        reopened.Enumerate().Select(item => QueueItems.Check(item)).ShouldBe(Enumerable.Range(1, 11).Select(i => (long)i));
+    }
+
+    [TestCase(15)]
+    [TestCase(3)]
+    public void Enumerate_AndPeekWithACheckpointCountContradictedByRecords_VisitEveryItemAndNoMore(long forgedCount)
+    {
+        string path = Fill("forged-walk.queue", 10);
+        ForgeCheckpointCount(path, forgedCount);
+        long[] ids = [.. Enumerable.Range(0, 10).Select(i => (long)i)];
+        using (MappedQueue queue = MappedQueue.Open(path, 4096))
+        {
+            queue.CountFromCheckpoint.ShouldBeTrue();
+            queue.Enumerate().Select(item => QueueItems.Check(item)).ShouldBe(ids);
+            queue.EnumerateReverse().Select(item => QueueItems.Check(item)).ShouldBe(ids.Reverse());
+            queue.Peek(0, static (ReadOnlySpan<byte> _, ref int visited) => ++visited > 0).ShouldBe(10);
+            queue.PeekReverse(0, static (ReadOnlySpan<byte> _, ref int visited) => ++visited > 0).ShouldBe(10);
+            queue.Count.ShouldBe(10);
+        }
+
+        MappedQueue.Verify(path).IsIntact.ShouldBeTrue("the close stated the count the records hold");
+        using MappedQueue reopened = MappedQueue.Open(path, 4096);
+        reopened.Count.ShouldBe(10);
+    }
+
+    [Test]
     public void Open_AfterASharedSessionWhoseCountWordWasWrong_DrainedQueueIsEmptyAndPeeksNothing()
     {
         // The shared session's pushed word (no checksum covers it) gains one under the session; its last close states the count.
@@ -203,6 +251,24 @@ public sealed class QueueCheckpointTests
 
         using MappedQueue reopened = MappedQueue.Open(path, 4096);
         reopened.Count.ShouldBe(0);
+    }
+
+    [Test]
+    public void Erase_CheckpointCountZeroOverItems_IsDurableLikeAnyEraseAndAFailedFlushKeepsEveryItem()
+    {
+        string path = Fill("forged-erase.queue", 10);
+        ForgeCheckpointCount(path, 0);
+        using MappedQueue queue = MappedQueue.Open(path, 4096, new QueueOptions { Durability = QueueDurability.Always });
+        queue.CountFromCheckpoint.ShouldBeTrue();
+        using (FaultInjection.Install(point => point == FaultPoint.Sync ? 5 : 0))
+        {
+            Should.Throw<IOException>(queue.Erase);
+        }
+
+        queue.Count.ShouldBe(10, "the erase that could not be made durable did not happen");
+        queue.Erase();
+        queue.Count.ShouldBe(0);
+        queue.Pop().ShouldBeNull();
     }
 
     [Test]

@@ -3,6 +3,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using System.Threading.Tasks;
 using Emmap.Streams.Testing;
 using Emmap.Streams.Tests.Cli;
@@ -121,6 +122,47 @@ public sealed class SharedQueueTests
         using MappedQueue alone = MappedQueue.Open(path, 4096);
         QueueItems.Check(alone.Pop()).ShouldBe(2);
         alone.IsEmpty.ShouldBeTrue();
+    }
+
+    [Test]
+    [LinuxOnly("the waiter is found in /proc/locks; on Windows a mapped file is deleted only after its last close")]
+    public void Open_SharedWhileTheLastProcessClosesWithAutoUnlink_UsesTheQueueAtThePathAndLosesNothing()
+    {
+        // The last process deletes the file at its close. Another process that opened the file and waits for the open lock
+        // meanwhile must not start a session on the deleted file, whose items would go with it: it opens the path again.
+        string path = _dir.File("unlinked.queue");
+        MappedQueue queue = MappedQueue.Open(path, 4096, new QueueOptions { MultiProcess = true, AutoUnlink = true });
+        queue.Push(QueueItems.Make(1, 64));
+        ulong inode = Native.NativeFile.TryGetStatus(path)!.Value.Identity.Inode;
+        SharedChild? producer = null;
+        CrashPoints.Hook = point =>
+        {
+            if (point == CrashPoints.SharedClosing)
+            {
+                CrashPoints.Hook = null;
+                producer = SharedChild.Start("producer", "queue-shared-produce", path, "4", "2", "--size", "64");
+                System.Threading.SpinWait.SpinUntil(() => FileLocks.WaiterExists(inode), s_hangGuard).ShouldBeTrue("the producer waits for the open lock");
+            }
+        };
+        try
+        {
+            queue.Dispose();
+        }
+        finally
+        {
+            CrashPoints.Hook = null;
+        }
+
+        producer.ShouldNotBeNull("the close reached its checkpoint");
+        using (producer)
+        {
+            producer.ShouldFinish();
+        }
+
+        File.Exists(path).ShouldBeTrue("the producer made the queue again at the path");
+        using MappedQueue after = MappedQueue.Open(path, 4096);
+        long first = 4 * SharedQueueCommands.ProducerStride;
+        after.Enumerate().Select(item => QueueItems.Check(item)).ShouldBe([first, first + 1]);
     }
 
     [Test]

@@ -94,6 +94,33 @@ public sealed class MappedFileStreamDeferredMappingTests
     }
 
     [Test]
+    public void Mapping_ThatFails_LeavesEveryDeferredStreamOfTheFileReadingThroughItsOwnOpen()
+    {
+        using var first = MappedFileStream.Open(_path);
+        using var second = MappedFileStream.Open(_path);
+        byte[] buffer = new byte[64];
+        first.ReadAt(0, buffer).ShouldBe(buffer.Length);
+        second.ReadAt(0, buffer).ShouldBe(buffer.Length);
+
+        using (FaultInjection.Install(point => point == FaultPoint.Map ? 12 : 0))
+        {
+            Should.Throw<IOException>(() => first.Capacity);
+            ProcessMaps.Maps(_path).ShouldBeFalse();
+            foreach (MappedFileStream stream in new[] { first, second })
+            {
+                stream.ReadAt(4000, buffer).ShouldBe(buffer.Length, "the failed mapping took nothing from the stream");
+                buffer.ShouldBe(_content.AsSpan(4000, buffer.Length).ToArray());
+                stream.Length.ShouldBe(FileLength);
+            }
+        }
+
+        first.Capacity.ShouldBeGreaterThanOrEqualTo(FileLength);
+        ProcessMaps.Maps(_path).ShouldBeTrue();
+        second.ReadAt(FileLength - 64, buffer).ShouldBe(buffer.Length);
+        buffer.ShouldBe(_content.AsSpan(FileLength - 64).ToArray());
+    }
+
+    [Test]
     public void Open_ReadOnly_RefusesWritesAndReportsDisposalWithoutMapping()
     {
         var stream = MappedFileStream.Open(_path);
@@ -420,7 +447,7 @@ public sealed class MappedFileStreamDeferredMappingTests
                 {
                     CrashPoints.Hook = null;
                     writerThread.Start();
-                    SpinWait.SpinUntil(() => LockWaiterExists(inode), TimeSpan.FromSeconds(10)).ShouldBeTrue("the writer waits for the size lock");
+                    SpinWait.SpinUntil(() => FileLocks.WaiterExists(inode), TimeSpan.FromSeconds(10)).ShouldBeTrue("the writer waits for the size lock");
                 }
             };
             try
@@ -551,11 +578,6 @@ public sealed class MappedFileStreamDeferredMappingTests
         buffer.AsSpan(0, 100).ToArray().ShouldBe(_content.AsSpan(0, 100).ToArray());
         buffer[100].ShouldBe((byte)'x');
     }
-
-    // True if /proc/locks shows a process waiting for a lock on the file with this inode ("->" marks a blocked request).
-    private static bool LockWaiterExists(ulong inode) =>
-        File.ReadLines("/proc/locks").Any(line => line.Contains("->", StringComparison.Ordinal)
-            && line.Contains(string.Create(CultureInfo.InvariantCulture, $":{inode} "), StringComparison.Ordinal));
 
     // Opens the file with FileShare.None and closes it: throws IOException while any stream holds its sharing lock.
     private void OpenAlone() => new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.None).Dispose();

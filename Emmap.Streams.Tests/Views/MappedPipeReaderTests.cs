@@ -3,6 +3,7 @@ using System.Buffers;
 using System.IO;
 using System.IO.Pipelines;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Threading.Tasks;
 using Emmap.Streams.Tests.Support;
@@ -228,6 +229,23 @@ public sealed class MappedPipeReaderTests
     }
 
     [Test]
+    public async Task ReadAsync_FromAStreamNobodyElseReferences_ReadsEverythingAcrossCollections()
+    {
+        // Nothing but the reader refers to the stream: a collection before each read must not finalize the stream under it.
+        PipeReader reader = OpenReaderAndDropTheStream(_path);
+        byte[] read = await ReadAll(reader, beforeEachRead: static () =>
+        {
+            for (int round = 0; round < 2; round++)
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+            }
+        });
+
+        read.ShouldBe(_data);
+    }
+
+    [Test]
     public async Task MemoryPin_OfABufferSegment_KeepsTheBytesAfterTheReaderAndStreamAreGone()
     {
         var stream = MappedFileStream.Open(_path);
@@ -348,12 +366,13 @@ public sealed class MappedPipeReaderTests
         stream.LiveViewCount.ShouldBe(0);
     }
 
-    /// <summary>Reads everything, consuming as it goes, then completes the reader.</summary>
-    internal static async Task<byte[]> ReadAll(PipeReader reader)
+    /// <summary>Reads everything, consuming as it goes, then completes the reader; <paramref name="beforeEachRead"/> runs before each read.</summary>
+    internal static async Task<byte[]> ReadAll(PipeReader reader, Action? beforeEachRead = null)
     {
         using var all = new MemoryStream();
         while (true)
         {
+            beforeEachRead?.Invoke();
             ReadResult result = await reader.ReadAsync();
             foreach (ReadOnlyMemory<byte> segment in result.Buffer)
             {
@@ -370,4 +389,8 @@ public sealed class MappedPipeReaderTests
         await reader.CompleteAsync();
         return all.ToArray();
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static PipeReader OpenReaderAndDropTheStream(string path) =>
+        MappedFileStream.Open(path).AsPipeReader(options: new MappedPipeReaderOptions { WindowSize = 16_384 });
 }

@@ -186,8 +186,11 @@ internal sealed class DeferredMapping
         // A writer that came while the read ran (another process's page, a handle of this process, which also ends this
         // stream's presence) may have cut the file or grown capacity over the range, so the bytes are data only if none had come
         // when the read ended: writers make their page or entry before they change the file. Otherwise the read is made again
-        // through the mapping, which sees the length every handle agrees on.
-        return !IsPresent || FileRegistry.Contains(Identity) || SharedFileState.PageExists(PagePath) ? -1 : total;
+        // through the mapping, which sees the length every handle agrees on. The presence is looked at last: while it holds, no
+        // writer's page can go (the stream counts as another process), and it is given up only after the flag is cleared, so a
+        // stream still present after the other two looks was present for the whole read, and no writer's session or entry ended
+        // unseen in between.
+        return FileRegistry.Contains(Identity) || SharedFileState.PageExists(PagePath) || !IsPresent ? -1 : total;
     }
 
     /// <summary>
@@ -202,8 +205,9 @@ internal sealed class DeferredMapping
 
     /// <summary>
     /// Gives up the presence lock once an entry of this process holds its own: this stream's mapping, or any other handle's
-    /// entry for the file (the registry calls this when it makes one), so that a writer of this process is not kept from
-    /// trimming the file by a reader of its own process. Any thread; the stream's next read maps the file.
+    /// entry for the file (the registry calls this once a mapping through the entry is attached), so that a writer of this
+    /// process is not kept from trimming the file by a reader of its own process. Any thread; the stream's next read maps the
+    /// file.
     /// </summary>
     internal void WithdrawPresence()
     {

@@ -29,7 +29,6 @@ internal static class FileRegistry
         string path, FileIdentity identity, bool writable, SafeFileHandle source, FileStream? donor, out bool donorTaken, out bool created)
     {
         FileEntry? existing;
-        List<DeferredMapping>? deferred = null;
         lock (s_gate)
         {
             created = !s_entries.TryGetValue(identity, out existing);
@@ -55,22 +54,11 @@ internal static class FileRegistry
                 }
 
                 s_entries.Add(identity, existing);
-                _ = s_deferred.Remove(identity, out deferred);
             }
         }
 
         if (created)
         {
-            if (deferred is not null)
-            {
-                // The entry is this process's presence now: the deferred streams' own presence would make a writer of this
-                // process count them as another process and keep it from trimming the file. Each maps at its next read.
-                foreach (DeferredMapping stream in deferred)
-                {
-                    stream.WithdrawPresence();
-                }
-            }
-
             donorTaken = donor is not null;
             return existing!;
         }
@@ -91,6 +79,32 @@ internal static class FileRegistry
         }
 
         return existing;
+    }
+
+    /// <summary>
+    /// Withdraws the presence of the read-only streams that read <paramref name="entry"/>'s file without a mapping, once a mapping
+    /// through the entry is attached: the entry is this process's presence from then on, and theirs would make a writer of this
+    /// process count them as another process and keep it from trimming the file. Each maps at its next read. Called only after
+    /// the attach succeeded, so that a mapping that fails leaves them reading through their own descriptors.
+    /// </summary>
+    internal static void WithdrawDeferred(FileEntry entry)
+    {
+        List<DeferredMapping>? deferred;
+        lock (s_gate)
+        {
+            if (s_deferred.Count == 0
+                || !s_entries.TryGetValue(entry.Identity, out FileEntry? current)
+                || current != entry
+                || !s_deferred.Remove(entry.Identity, out deferred))
+            {
+                return;
+            }
+        }
+
+        foreach (DeferredMapping stream in deferred)
+        {
+            stream.WithdrawPresence();
+        }
     }
 
     /// <summary>True if a handle of this process has the file <paramref name="identity"/> names open through an entry.</summary>

@@ -1,3 +1,4 @@
+using System;
 using System.IO;
 using Emmap.Streams.Native;
 
@@ -33,6 +34,37 @@ public sealed partial class MappedQueue
 
                 return;
             }
+        }
+    }
+
+    /// <summary>
+    /// Deletes the file (<see cref="QueueOptions.AutoUnlink"/>) while this instance still holds the queue (the owner word, or in
+    /// shared mode the open lock and its presence), so that an open waiting for it finds its file gone
+    /// (<see cref="ThrowIfDeleted"/>) instead of working on a file that is then deleted under it. Not on Windows, where a mapped
+    /// file cannot be deleted: there the file goes after the stream is closed. Never throws.
+    /// </summary>
+    private void UnlinkWhileHeld()
+    {
+        if (!OperatingSystem.IsWindows())
+        {
+            DeleteQuietly(_stream.Name);
+            _unlinked = true;
+        }
+    }
+
+    /// <summary>
+    /// Throws <see cref="FileNotFoundException"/> if the file an open by path holds was deleted since it was opened: the last
+    /// process to close the queue with <see cref="QueueOptions.AutoUnlink"/> deleted it while this open waited for the queue.
+    /// <see cref="Open(string, long, QueueOptions?)"/> then opens the path again. A queue over a caller's stream may be over a
+    /// file deleted on purpose, and is left alone.
+    /// </summary>
+    private void ThrowIfDeleted()
+    {
+        if (_byPath && !OperatingSystem.IsWindows() && NativeFile.GetStatus(LockFile, _stream.Name).Links == 0)
+        {
+            throw new FileNotFoundException(
+                $"The queue '{_stream.Name}' was deleted by the last process to close it (QueueOptions.AutoUnlink) while this open waited for it.",
+                _stream.Name);
         }
     }
 

@@ -222,10 +222,11 @@ public sealed partial class MappedQueue
     private TAccumulate PeekHeld<TAccumulate>(TAccumulate seed, QueueFolder<TAccumulate> folder)
     {
         TAccumulate accumulator = seed;
+        long count = WalkCount();
         int version = _version;
         long pos = _head;
         long phys = _headPhys;
-        for (long i = 0; i < _count; i++)
+        for (long i = 0; i < count; i++)
         {
             NextItem(ref pos, ref phys, out long itemPhys, out uint length, out uint crc, out long size);
             bool more = Visit(pos, itemPhys, length, crc, folder, ref accumulator);
@@ -278,8 +279,8 @@ public sealed partial class MappedQueue
     private TAccumulate PeekReverseHeld<TAccumulate>(TAccumulate seed, QueueFolder<TAccumulate> folder)
     {
         TAccumulate accumulator = seed;
+        int count = checked((int)WalkCount());
         int version = _version;
-        int count = checked((int)_count);
         long[] items = ArrayPool<long>.Shared.Rent(count * 4);
         try
         {
@@ -324,10 +325,10 @@ public sealed partial class MappedQueue
 
     private IEnumerable<byte[]> EnumerateForward()
     {
+        long remaining = WalkCount();
         int version = _version;
         long pos = _head;
         long phys = _headPhys;
-        long remaining = _count;
         while (remaining-- > 0)
         {
             ThrowIfChanged(version);
@@ -342,8 +343,8 @@ public sealed partial class MappedQueue
 
     private IEnumerable<byte[]> EnumerateBackward()
     {
+        int count = checked((int)WalkCount());
         int version = _version;
-        int count = checked((int)_count);
         long[] items = new long[count * 4];
         Locate(items, count);
         for (int i = count - 1; i >= 0; i--)

@@ -60,6 +60,7 @@ public sealed partial class MappedQueue
         if (writable)
         {
             AcquireOwnership();
+            ThrowIfDeleted();
         }
 
         if (writable && _ownsStream && _view.Length > slot.FileSize)
@@ -248,7 +249,7 @@ public sealed partial class MappedQueue
             _trustedCheckpoint = false;
             if (_slot.IsExactCheckpoint)
             {
-                WriteSlot(_slot with { Sequence = _slot.Sequence + 1, Head = _head, Tail = _tail, Count = _count, Flags = 0, LastItem = 0 });
+                FlipSlot(_slot with { Sequence = _slot.Sequence + 1, Head = _head, Tail = _tail, Count = _count, Flags = 0, LastItem = 0 });
             }
         }
         catch (IOException)
@@ -310,6 +311,21 @@ public sealed partial class MappedQueue
     }
 
     /// <summary>
+    /// The number of items a walk over all of them (the peeks and the enumerations) visits: a count taken on trust is checked by
+    /// a recount first, as the walk reads every record anyway, so that a count too high never walks past the tail and one too
+    /// low never hides items.
+    /// </summary>
+    private long WalkCount()
+    {
+        if (_trustedCheckpoint)
+        {
+            Recount();
+        }
+
+        return _count;
+    }
+
+    /// <summary>
     /// The trusted count disagrees with the records: scan from the head as recovery does, keep what checks out (repairing the
     /// header if the scan stopped before the tail), and stop trusting.
     /// </summary>
@@ -335,7 +351,7 @@ public sealed partial class MappedQueue
     /// <summary>Writes the recovered cursors: a checkpoint slot first, then the hot words.</summary>
     private unsafe void Repair()
     {
-        WriteSlot(_slot with { Sequence = _slot.Sequence + 1, Head = _head, Tail = _tail, Count = _count, Flags = 0, LastItem = 0 });
+        FlipSlot(_slot with { Sequence = _slot.Sequence + 1, Head = _head, Tail = _tail, Count = _count, Flags = 0, LastItem = 0 });
         CrashPoints.Hit(CrashPoints.RecoverFlipped);
         MappedAccess access = _view.BeginAccess();
         byte* b = access.Pointer;

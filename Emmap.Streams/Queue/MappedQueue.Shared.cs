@@ -32,6 +32,7 @@ public sealed partial class MappedQueue
         RangeLocks.Lock(LockFile, OpenLockByte, shared: false, _stream.Name);
         try
         {
+            ThrowIfDeleted();
             RangeLocks.RegisterPresence(LockFile, PresenceByte, _stream.Name);
             _presenceRegistered = true;
             if (RangeLocks.OthersPresent(LockFile, PresenceByte, _stream.Name))
@@ -64,7 +65,7 @@ public sealed partial class MappedQueue
         {
             if (_slot.Version != QueueLayout.SharedVersion)
             {
-                WriteSlot(_slot with { Sequence = _slot.Sequence + 1, Version = QueueLayout.SharedVersion, Head = _head, Tail = _tail, Count = _count, Flags = 0, LastItem = 0 });
+                FlipSlot(_slot with { Sequence = _slot.Sequence + 1, Version = QueueLayout.SharedVersion, Head = _head, Tail = _tail, Count = _count, Flags = 0, LastItem = 0 });
             }
 
             MappedAccess access = _view.BeginAccess();
@@ -118,8 +119,8 @@ public sealed partial class MappedQueue
 
     /// <summary>
     /// Leaves the session (in <see cref="Dispose"/>): under the open lock, the last process to leave writes a checkpoint, as a
-    /// single-process close does, and may delete the file (<see cref="QueueOptions.AutoUnlink"/>); then this process withdraws
-    /// its presence. Presence goes last because a single-process open checks presence, not the open lock: withdrawn earlier, it
+    /// single-process close does, and deletes the file if <see cref="QueueOptions.AutoUnlink"/> is set (an open waiting for the
+    /// lock then finds its file gone and opens the path again); then this process withdraws its presence. Presence goes last because a single-process open checks presence, not the open lock: withdrawn earlier, it
     /// would let such an open in while the header slot is still being written, and both would write the same slot.
     /// </summary>
     private void CloseShared()
@@ -141,6 +142,11 @@ public sealed partial class MappedQueue
                     finally
                     {
                         ExitBoth();
+                    }
+
+                    if (_autoUnlink)
+                    {
+                        UnlinkWhileHeld();
                     }
                 }
             }

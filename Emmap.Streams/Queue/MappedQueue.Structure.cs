@@ -57,7 +57,8 @@ public sealed partial class MappedQueue
 
     private bool EraseHeld()
     {
-        if (_count != 0)
+        // The cursors, not the count, say whether there is anything to erase: a count taken on trust may say 0 over items.
+        if (_head != _tail)
         {
             long oldHead = _head;
             long oldHeadPhys = _headPhys;
@@ -262,10 +263,12 @@ public sealed partial class MappedQueue
     /// <summary>
     /// Commits <paramref name="next"/> to the inactive header slot and makes it the active one. A slot is written in two halves
     /// (a crash between them leaves a slot whose checksum fails, so the other slot stays in force). In durable modes the header
-    /// is flushed; if that fails the slot's previous bytes are put back and nothing changes.
+    /// is flushed; if that fails the slot's previous bytes are put back and nothing changes. Every slot goes through
+    /// <see cref="Decodable"/> first, whatever the write (checkpoint, growth, shrink, repair).
     /// </summary>
     private unsafe void FlipSlot(QueueSlot next)
     {
+        next = Decodable(next);
         int target = _activeSlotOffset == QueueLayout.SlotAOffset ? QueueLayout.SlotBOffset : QueueLayout.SlotAOffset;
         Span<byte> image = stackalloc byte[QueueLayout.SlotSize];
         Span<byte> previous = stackalloc byte[QueueLayout.SlotSize];
@@ -306,9 +309,6 @@ public sealed partial class MappedQueue
         UpdatePushEnd();
         _version++;
     }
-
-    /// <summary>A checkpoint-only slot write (same geometry).</summary>
-    private void WriteSlot(QueueSlot next) => FlipSlot(Decodable(next));
 
     /// <summary>
     /// The slot as written: a count the decoder refuses (below 0, or more items than the cursors leave room for) can only come

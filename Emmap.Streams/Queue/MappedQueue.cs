@@ -94,6 +94,12 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
     private bool _presenceRegistered;
     private bool _closedLast;
 
+    // Whether the close has deleted the file already (AutoUnlink, while this instance still held the queue).
+    private bool _unlinked;
+
+    // Whether Open(path) made this instance (and opens the path again if the file it opened was deleted meanwhile).
+    private readonly bool _byPath;
+
     // Whether Load took the count from a clean close's exact checkpoint instead of scanning (and so has not checked the
     // records' checksums yet: a pop does, and a damaged record withdraws the trust for the next open), and whether a scan is
     // required regardless (Verify).
@@ -107,8 +113,10 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
     private bool _wakeItemWaiters;
     private bool _wakeSpaceWaiters;
 
-    private MappedQueue(MappedFileStream stream, bool ownsStream, QueueOptions options, long formatSize, IProgress<long>? scanProgress = null, bool fullScan = false)
+    private MappedQueue(
+        MappedFileStream stream, bool ownsStream, QueueOptions options, long formatSize, IProgress<long>? scanProgress = null, bool fullScan = false, bool byPath = false)
     {
+        _byPath = byPath;
         _scanProgress = scanProgress;
         _fullScan = fullScan;
         _stream = stream;
@@ -271,7 +279,12 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
 
             try
             {
-                return new MappedQueue(stream, ownsStream: true, o, formatSize: 0);
+                return new MappedQueue(stream, ownsStream: true, o, formatSize: 0, byPath: true);
+            }
+            catch (FileNotFoundException) when (!o.ReadOnly && attempt < 3)
+            {
+                // Deleted by the last process to close it (AutoUnlink) while this open waited for it: open the path again.
+                stream.Dispose();
             }
             catch
             {
@@ -425,6 +438,11 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
         }
         finally
         {
+            if (_autoUnlink && _ownerWord != 0 && !_multiProcess)
+            {
+                UnlinkWhileHeld();
+            }
+
             ReleaseOwnership();
             WithdrawPresence();
             Unregister();
@@ -434,7 +452,7 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
                 _stream.Dispose();
             }
 
-            if (_autoUnlink && (!_multiProcess || _closedLast))
+            if (_autoUnlink && !_unlinked && (!_multiProcess || _closedLast))
             {
                 DeleteQuietly(_stream.Name);
             }
@@ -456,7 +474,7 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
             if (_slot.Head != _head || _slot.Tail != _tail || _slot.Count != _count || _slot.Flags != flags || _slot.LastItem != last)
             {
                 // Count and last item are exact here: the next open can take them instead of scanning every record.
-                WriteSlot(_slot with
+                FlipSlot(_slot with
                 {
                     Sequence = _slot.Sequence + 1,
                     Head = _head,

@@ -32,6 +32,9 @@ internal sealed class MappedPipeReader : PipeReader
 {
     private const int SegmentSize = 1 << 30;
 
+    // The stream is held only to keep it reachable while the reader lives: the view refers to its stream weakly, and a stream
+    // nobody else references would otherwise be finalized, and its view disposed, under a reader still in use.
+    private readonly MappedFileStream _stream;
     private readonly MappedView _view;
     private readonly long _endPosition;
     private readonly int _window;
@@ -57,8 +60,9 @@ internal sealed class MappedPipeReader : PipeReader
     private CancellationTokenSource? _wake;
     private PeriodicTimer? _timer;
 
-    internal MappedPipeReader(MappedView view, long position, MappedPipeReaderOptions options)
+    internal MappedPipeReader(MappedFileStream stream, MappedView view, long position, MappedPipeReaderOptions options)
     {
+        _stream = stream;
         _view = view;
         _consumed = position;
         _end = position;
