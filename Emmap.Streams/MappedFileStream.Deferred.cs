@@ -1,4 +1,5 @@
 using System;
+using System.IO;
 using System.Threading;
 using Emmap.Streams.Mapping;
 
@@ -43,11 +44,41 @@ public sealed partial class MappedFileStream
     }
 
     /// <summary>
-    /// A read the fast path did not complete on a stream whose mapping is deferred: served from the file, or -1 when the stream
-    /// must map it first.
+    /// A read the fast path did not complete on a stream whose mapping is deferred: served from the file, or -1 when the read goes
+    /// through the mapping, which is then made. A mapping that fails (no descriptor or address space left, the file's permissions
+    /// changed since the open) leaves the stream as it was, so the read is served from the stream's own open, as a
+    /// <see cref="FileStream"/>'s would be, as long as nothing stops the stream from reading that way; the mapping is tried again
+    /// <see cref="DeferredMapping.ReadsBeforeMapping"/> reads later.
     /// </summary>
-    private int ReadDeferred(long position, Span<byte> buffer) =>
-        Volatile.Read(ref _view) is null && _deferred is { } deferred ? deferred.Read(position, buffer) : -1;
+    private int ReadDeferred(long position, Span<byte> buffer)
+    {
+        if (Volatile.Read(ref _view) is not null || _deferred is not { } deferred)
+        {
+            return -1;
+        }
+
+        int read = deferred.Read(position, buffer);
+        if (read >= 0)
+        {
+            return read;
+        }
+
+        try
+        {
+            _ = MapDeferred();
+            return -1;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            read = deferred.ReadAfterFailedMapping(position, buffer);
+            if (read < 0)
+            {
+                throw;
+            }
+
+            return read;
+        }
+    }
 
     /// <summary>Maps the file of a deferred stream, once: the first caller maps, the others wait for it under the gate.</summary>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>

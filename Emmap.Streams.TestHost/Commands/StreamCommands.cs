@@ -29,6 +29,10 @@ namespace Emmap.Streams.TestHost;
 /// each record is ID and its sequence number (little-endian 32-bit each) followed by the byte ID repeated; prints "done".
 /// With <c>--crash</c> it kills itself with SIGKILL at the K-th visit of POINT; with <c>--pause</c> it prints "paused" there
 /// and waits to be killed.</item>
+/// <item><c>stream-read-no-descriptors PATH COUNT SIZE</c>: opens PATH read-only twice, as a <see cref="MappedFileStream"/> and as a
+/// <see cref="FileStream"/>, takes every file descriptor the process has left (Linux), then reads COUNT ranges of SIZE bytes
+/// spread over the file from both; prints "same N" when all N reads agree, otherwise the first that differs or fails (after a
+/// line for the same reads of a copy of PATH, made first with descriptors to spare).</item>
 /// </list>
 /// </summary>
 internal static class StreamCommands
@@ -41,6 +45,7 @@ internal static class StreamCommands
         "stream-view-write" => ViewWrite(args[1], args[2], args.Length > 3 ? args[3] : "shared"),
         "stream-append" => Append(args),
         "stream-full-disk-view" => FullDiskView(args[1], args[2]),
+        "stream-read-no-descriptors" => ReadWithoutDescriptors(args[1], (int)Parse(args[2]), (int)Parse(args[3])),
         _ => null,
     };
 
@@ -68,6 +73,58 @@ internal static class StreamCommands
         int read = stream.ReadAt(position, buffer);
         Console.WriteLine(Encoding.UTF8.GetString(buffer, 0, read));
         return 0;
+    }
+
+    private static int ReadWithoutDescriptors(string path, int count, int size)
+    {
+        // A first pass over a copy loads and compiles everything the reads need: loading an assembly takes a descriptor too.
+        string copy = path + ".warm-up";
+        File.Copy(path, copy, overwrite: true);
+        using (var warmMapped = MappedFileStream.Open(copy))
+        using (var warmFile = new FileStream(copy, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0))
+        {
+            Console.WriteLine($"warm-up: {CompareReads(warmMapped, warmFile, count, size)}");
+        }
+
+        using var mapped = MappedFileStream.Open(path);
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+        string outcome;
+        using (DescriptorLimit.Exhaust())
+        {
+            outcome = CompareReads(mapped, file, count, size);
+        }
+
+        // Printed once the descriptors are back: the console opens its output lazily.
+        Console.WriteLine(outcome);
+        return 0;
+    }
+
+    private static string CompareReads(MappedFileStream mapped, FileStream file, int count, int size)
+    {
+        long length = file.Length;
+        byte[] expected = new byte[size];
+        byte[] actual = new byte[size];
+        for (int read = 0; read < count; read++)
+        {
+            long position = length * read / count;
+            int fromFile = RandomAccess.Read(file.SafeFileHandle, expected, position);
+            int fromMapped;
+            try
+            {
+                fromMapped = mapped.ReadAt(position, actual);
+            }
+            catch (IOException e)
+            {
+                return $"read {read} failed: {e.Message}";
+            }
+
+            if (fromMapped != fromFile || !expected.AsSpan(0, fromFile).SequenceEqual(actual.AsSpan(0, fromMapped)))
+            {
+                return $"read {read} differs: {fromMapped} bytes against {fromFile}";
+            }
+        }
+
+        return $"same {count}";
     }
 
     private static int Session(string path, string sharing)

@@ -121,6 +121,46 @@ public sealed class MappedFileStreamDeferredMappingTests
     }
 
     [Test]
+    public void Read_WhenMappingTheFileFails_IsServedFromTheStreamsOwnOpenAndTheMappingIsTriedAgainLater()
+    {
+        // As a FileStream keeps reading when the system is short of descriptors or address space, so does the stream: only
+        // calls that need mapped memory report the failure.
+        using var stream = MappedFileStream.Open(_path);
+        byte[] buffer = new byte[100];
+        using (FaultInjection.Install(point => point == FaultPoint.Map ? 12 : 0))
+        {
+            for (int read = 0; read < 3 * DeferredMapping.ReadsBeforeMapping; read++)
+            {
+                stream.ReadAt(read * 300, buffer).ShouldBe(buffer.Length);
+                buffer.ShouldBe(_content.AsSpan(read * 300, buffer.Length).ToArray());
+            }
+
+            stream.ReadExactlyAt(FileLength - buffer.Length, buffer);
+            buffer.ShouldBe(_content.AsSpan(FileLength - buffer.Length).ToArray());
+            stream.Seek(-10, SeekOrigin.End);
+            stream.Read(buffer).ShouldBe(10);
+            stream.Length.ShouldBe(FileLength);
+            Should.Throw<IOException>(() => stream.ReadDirect(0, 10));
+            ProcessMaps.Maps(_path).ShouldBeFalse();
+        }
+
+        for (int read = 0; read <= DeferredMapping.ReadsBeforeMapping; read++)
+        {
+            stream.ReadAt(read, buffer).ShouldBe(buffer.Length);
+        }
+
+        ProcessMaps.Maps(_path).ShouldBeTrue("the mapping was tried again and made");
+        buffer.ShouldBe(_content.AsSpan(DeferredMapping.ReadsBeforeMapping, buffer.Length).ToArray());
+    }
+
+    [Test]
+    public void Read_InAProcessWithNoDescriptorLeft_ReadsWhatAFileStreamReads()
+    {
+        // Mapping the file needs a descriptor of its own; a FileStream's reads need none.
+        ChildHost.Run("stream-read-no-descriptors", _path, "40", "100").Split('\n').ShouldBe(["warm-up: same 40", "same 40"]);
+    }
+
+    [Test]
     public void Open_ReadOnly_RefusesWritesAndReportsDisposalWithoutMapping()
     {
         var stream = MappedFileStream.Open(_path);

@@ -194,6 +194,17 @@ internal sealed class DeferredMapping
     }
 
     /// <summary>
+    /// Reads as <see cref="Read"/> does after the stream's mapping failed, and counts the reads before the next try from 0 again:
+    /// -1 if the stream may no longer read through its own descriptor (the caller then reports the mapping's failure).
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
+    internal int ReadAfterFailedMapping(long position, Span<byte> buffer)
+    {
+        _ = Interlocked.Exchange(ref _reads, 0);
+        return Read(position, buffer);
+    }
+
+    /// <summary>
     /// Gets the length of the data as <c>FileStream.Length</c> does, from the file's size, if no process using the library
     /// writes the file and no handle of this process maps it; false when the stream must map the file to learn it.
     /// </summary>
