@@ -461,13 +461,46 @@ public sealed class MappedFileStreamDeferredMappingTests
     [Test]
     public void Open_ReadOnlyWhileAWritableOpenOfThisProcessWaitsForTheSizeLock_BothComplete()
     {
+        // The read-only open holds the shared size lock; a writable open of this process builds the file's entry under the
+        // registry's lock and waits for the exclusive size lock. The read-only open must not then wait for the registry's lock.
+        (MappedFileStream reader, MappedFileStream writer) = OpenWhileAWritableOpenWaitsForTheSizeLock(during: null);
+        using (reader)
+        using (writer)
+        {
+            byte[] buffer = new byte[4];
+            reader.ReadAt(0, buffer).ShouldBe(4);
+            buffer.ShouldBe(_content.AsSpan(0, 4).ToArray());
+            writer.Length.ShouldBe(FileLength);
+        }
+    }
+
+    [Test]
+    public void ReadAt_OfAnotherFileWhileAnOpenOfThisProcessWaitsForASizeLock_DoesNotWait()
+    {
+        // The waiting open holds the registry's lock; a deferred read looks in the registry twice, and must not wait for it.
+        string other = _directory.File("other.bin");
+        File.WriteAllBytes(other, _content);
+        using var bystander = MappedFileStream.Open(other);
+        byte[] buffer = new byte[64];
+        bool readWithoutWaiting = false;
+        (MappedFileStream reader, MappedFileStream writer) = OpenWhileAWritableOpenWaitsForTheSizeLock(during: () =>
+            readWithoutWaiting = Task.Run(() => bystander.ReadAt(100, buffer)).Wait(TimeSpan.FromSeconds(10)));
+        reader.Dispose();
+        writer.Dispose();
+
+        readWithoutWaiting.ShouldBeTrue("the read waited for the open");
+        buffer.ShouldBe(_content.AsSpan(100, buffer.Length).ToArray());
+        ProcessMaps.Maps(other).ShouldBeFalse();
+    }
+
+    // A read-only open of the file stops while it holds the shared size lock; a writable open of this process starts then and
+    // waits for the exclusive size lock, holding the registry's lock. While both wait, `during` runs; then both must complete.
+    private (MappedFileStream Reader, MappedFileStream Writer) OpenWhileAWritableOpenWaitsForTheSizeLock(Action? during)
+    {
         ulong inode = NativeFile.TryGetStatus(_path)!.Value.Identity.Inode;
         MappedFileStream? writer = null;
         MappedFileStream? reader = null;
         Exception? failure = null;
-
-        // The read-only open holds the shared size lock; a writable open of this process builds the file's entry under the
-        // registry's lock and waits for the exclusive size lock. The read-only open must not then wait for the registry's lock.
         var writerThread = new Thread(() =>
         {
             try
@@ -488,6 +521,7 @@ public sealed class MappedFileStreamDeferredMappingTests
                     CrashPoints.Hook = null;
                     writerThread.Start();
                     SpinWait.SpinUntil(() => FileLocks.WaiterExists(inode), TimeSpan.FromSeconds(10)).ShouldBeTrue("the writer waits for the size lock");
+                    during?.Invoke();
                 }
             };
             try
@@ -504,22 +538,19 @@ public sealed class MappedFileStreamDeferredMappingTests
             }
         }) { IsBackground = true };
 
-        try
-        {
-            readerThread.Start();
-            readerThread.Join(TimeSpan.FromSeconds(30)).ShouldBeTrue("the read-only open waited for good");
-            writerThread.Join(TimeSpan.FromSeconds(30)).ShouldBeTrue("the writable open waited for good");
-            failure.ShouldBeNull();
-            byte[] buffer = new byte[4];
-            reader!.ReadAt(0, buffer).ShouldBe(4);
-            buffer.ShouldBe(_content.AsSpan(0, 4).ToArray());
-            writer!.Length.ShouldBe(FileLength);
-        }
-        finally
+        readerThread.Start();
+        bool readerDone = readerThread.Join(TimeSpan.FromSeconds(30));
+        bool writerDone = writerThread.Join(TimeSpan.FromSeconds(30));
+        if (!readerDone || !writerDone || failure is not null)
         {
             reader?.Dispose();
             writer?.Dispose();
+            readerDone.ShouldBeTrue("the read-only open waited for good");
+            writerDone.ShouldBeTrue("the writable open waited for good");
+            failure.ShouldBeNull();
         }
+
+        return (reader!, writer!);
     }
 
     [Test]

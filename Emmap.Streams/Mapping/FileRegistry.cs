@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.IO;
 using System.Threading;
@@ -13,7 +14,9 @@ namespace Emmap.Streams.Mapping;
 internal static class FileRegistry
 {
     private static readonly Lock s_gate = new();
-    private static readonly Dictionary<FileIdentity, FileEntry> s_entries = [];
+    // Changed under s_gate only; read without it by Contains, which a deferred stream asks twice per read: so those reads never
+    // wait behind an open that holds the gate while its new entry waits for another process's size lock.
+    private static readonly ConcurrentDictionary<FileIdentity, FileEntry> s_entries = new();
 
     // Read-only streams of files no entry maps yet, holding presence through their own descriptors (see DeferredMapping).
     private static readonly Dictionary<FileIdentity, List<DeferredMapping>> s_deferred = [];
@@ -53,7 +56,7 @@ internal static class FileRegistry
                     throw;
                 }
 
-                s_entries.Add(identity, existing);
+                s_entries[identity] = existing;
             }
         }
 
@@ -108,13 +111,7 @@ internal static class FileRegistry
     }
 
     /// <summary>True if a handle of this process has the file <paramref name="identity"/> names open through an entry.</summary>
-    internal static bool Contains(FileIdentity identity)
-    {
-        lock (s_gate)
-        {
-            return s_entries.ContainsKey(identity);
-        }
-    }
+    internal static bool Contains(FileIdentity identity) => s_entries.ContainsKey(identity);
 
     /// <summary>
     /// Records a read-only stream that reads <paramref name="deferred"/>'s file without a mapping, so that an entry made for the
@@ -170,7 +167,7 @@ internal static class FileRegistry
             close = --entry.Refs == 0;
             if (close)
             {
-                s_entries.Remove(entry.Identity);
+                _ = s_entries.TryRemove(entry.Identity, out _);
             }
         }
 
@@ -189,9 +186,7 @@ internal static class FileRegistry
     {
         lock (s_gate)
         {
-            var result = new FileEntry[s_entries.Count];
-            s_entries.Values.CopyTo(result, 0);
-            return result;
+            return [.. s_entries.Values];
         }
     }
 }
