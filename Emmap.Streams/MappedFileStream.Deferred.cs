@@ -70,6 +70,13 @@ public sealed partial class MappedFileStream
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
+            if (Volatile.Read(ref _view) is not null || FileRegistry.Contains(deferred.Identity))
+            {
+                // Mapped meanwhile (this stream, or another handle of this process, whose entry this stream can map through):
+                // the read goes through the mapping, which the caller asks for again.
+                return -1;
+            }
+
             read = deferred.ReadAfterFailedMapping(position, buffer);
             if (read < 0)
             {

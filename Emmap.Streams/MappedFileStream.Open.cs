@@ -305,6 +305,17 @@ public sealed partial class MappedFileStream
         return new FileStream(fullPath, open);
     }
 
+    /// <summary>
+    /// Changes the file's length for an open (under the entry's gate). The read-only streams of this process that read the file
+    /// without a mapping give up their presence first: it would count as another process's, and the change would then zero a
+    /// cut in place and keep the page, where the file alone with this process is cut at once.
+    /// </summary>
+    private static void SetLengthForOpen(FileEntry entry, long length)
+    {
+        FileRegistry.WithdrawDeferred(entry);
+        entry.SetFileLength(length);
+    }
+
     private static OpenedMapping Attach(
         FileEntry entry,
         FileStream? ownFile,
@@ -325,7 +336,7 @@ public sealed partial class MappedFileStream
             entry.Refresh(checkDisk: !newEntry);
             if (!created && o.Mode is FileMode.Truncate or FileMode.Create)
             {
-                entry.SetFileLength(0);
+                SetLengthForOpen(entry, 0);
             }
 
             long current = entry.LogicalLength;
@@ -338,7 +349,7 @@ public sealed partial class MappedFileStream
                 {
                     if (writable)
                     {
-                        entry.SetFileLength(wanted);
+                        SetLengthForOpen(entry, wanted);
                     }
                     else if (o.Fit)
                     {
@@ -352,7 +363,7 @@ public sealed partial class MappedFileStream
                 long wanted = Math.Max(o.Size, end);
                 if (fresh && writable && wanted > current)
                 {
-                    entry.SetFileLength(wanted);
+                    SetLengthForOpen(entry, wanted);
                     current = entry.LogicalLength;
                 }
 
@@ -376,7 +387,7 @@ public sealed partial class MappedFileStream
                         throw FitNeedsWrite(fullPath, current, end);
                     }
 
-                    entry.SetFileLength(end);
+                    SetLengthForOpen(entry, end);
                 }
                 else if (end < current)
                 {

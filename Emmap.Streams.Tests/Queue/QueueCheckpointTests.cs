@@ -125,13 +125,8 @@ public sealed class QueueCheckpointTests
         string path = Fill("forged-high.queue", 10);
         ForgeCheckpointCount(path, 15);
 
-        using MappedQueue queue = MappedQueue.Open(path, 4096);
-        queue.CountFromCheckpoint.ShouldBeTrue();
-        for (long id = 0; id < 10; id++)
-        {
-            QueueItems.Check(queue.Pop()).ShouldBe(id);
-        }
-
+        using MappedQueue queue = OpenOnTrust(path);
+        PopsInOrder(queue, first: 0, count: 10);
         queue.Count.ShouldBe(0);
         queue.IsEmpty.ShouldBeTrue();
         queue.PeekBack().ShouldBeNull("the last item was popped");
@@ -193,19 +188,32 @@ public sealed class QueueCheckpointTests
         string path = Fill("forged-walk.queue", 10);
         ForgeCheckpointCount(path, forgedCount);
         long[] ids = [.. Enumerable.Range(0, 10).Select(i => (long)i)];
-        using (MappedQueue queue = MappedQueue.Open(path, 4096))
-        {
-            queue.CountFromCheckpoint.ShouldBeTrue();
-            queue.Enumerate().Select(item => QueueItems.Check(item)).ShouldBe(ids);
-            queue.EnumerateReverse().Select(item => QueueItems.Check(item)).ShouldBe(ids.Reverse());
-            queue.Peek(0, static (ReadOnlySpan<byte> _, ref int visited) => ++visited > 0).ShouldBe(10);
-            queue.PeekReverse(0, static (ReadOnlySpan<byte> _, ref int visited) => ++visited > 0).ShouldBe(10);
-            queue.Count.ShouldBe(10);
-        }
+        using MappedQueue queue = OpenOnTrust(path);
+        queue.Enumerate().Select(item => QueueItems.Check(item)).ShouldBe(ids);
+        queue.EnumerateReverse().Select(item => QueueItems.Check(item)).ShouldBe(ids.Reverse());
+        queue.Peek(0, static (ReadOnlySpan<byte> _, ref int visited) => ++visited > 0).ShouldBe(10);
+        queue.PeekReverse(0, static (ReadOnlySpan<byte> _, ref int visited) => ++visited > 0).ShouldBe(10);
+        queue.Push(QueueItems.Make(10, 64));
+        queue.EnumerateReverse().Select(item => QueueItems.Check(item)).First().ShouldBe(10);
+        PopsInOrder(queue, first: 0, count: 11);
+        queue.Pop().ShouldBeNull();
+    }
 
-        MappedQueue.Verify(path).IsIntact.ShouldBeTrue("the close stated the count the records hold");
-        using MappedQueue reopened = MappedQueue.Open(path, 4096);
-        reopened.Count.ShouldBe(10);
+    [Test]
+    public void Enumerate_AndPeekWithARecordDamagedAfterCleanClose_ThrowAndLeaveTheItemsBeforeIt()
+    {
+        // The count comes from the checkpoint, so nothing has read the records yet: a walk that reaches the damaged one throws,
+        // as a pop would, and changes nothing.
+        string path = Fill("damaged-walk.queue", 10);
+        Damage(path, 4);
+        using MappedQueue queue = OpenOnTrust(path);
+        Should.Throw<InvalidDataException>(() => queue.Enumerate().ToList());
+        Should.Throw<InvalidDataException>(() => queue.EnumerateReverse().ToList());
+        Should.Throw<InvalidDataException>(() => queue.Peek(0, static (ReadOnlySpan<byte> _, ref int visited) => ++visited > 0));
+        Should.Throw<InvalidDataException>(() => queue.PeekReverse(0, static (ReadOnlySpan<byte> _, ref int visited) => ++visited > 0));
+        queue.Peek(0, static (ReadOnlySpan<byte> _, ref int visited) => ++visited < 2).ShouldBe(2, "a walk that stops before the damage sees no damage");
+        PopsInOrder(queue, first: 0, count: 4);
+        Should.Throw<InvalidDataException>(() => queue.Pop());
     }
 
     [Test]
@@ -413,6 +421,29 @@ public sealed class QueueCheckpointTests
         }
 
         return path;
+    }
+
+    // Opens the queue and checks that it took its count from the checkpoint.
+    private static MappedQueue OpenOnTrust(string path)
+    {
+        MappedQueue queue = MappedQueue.Open(path, 4096);
+        bool trusted = queue.CountFromCheckpoint;
+        if (!trusted)
+        {
+            queue.Dispose();
+        }
+
+        trusted.ShouldBeTrue("the open took the count from the checkpoint");
+        return queue;
+    }
+
+    // Pops `count` items and checks that they are `first`, `first + 1`, and so on.
+    private static void PopsInOrder(MappedQueue queue, long first, long count)
+    {
+        for (long id = first; id < first + count; id++)
+        {
+            QueueItems.Check(queue.Pop()).ShouldBe(id);
+        }
     }
 
     // Flips a payload byte of item `item` (64-byte items take 80 bytes from offset 1024).

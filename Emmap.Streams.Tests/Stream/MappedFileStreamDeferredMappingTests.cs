@@ -121,6 +121,40 @@ public sealed class MappedFileStreamDeferredMappingTests
     }
 
     [Test]
+    public void Open_TruncateInThisProcessWhileADeferredReaderIsOpen_CutsTheFileAtOnce()
+    {
+        // The reader's presence is this process's: it must not make the open zero the file in place, as for another process.
+        using var reader = MappedFileStream.Open(_path);
+        reader.ReadAt(0, new byte[16]).ShouldBe(16);
+        using (var writer = MappedFileStream.Open(_path, new MapOptions { Mode = FileMode.Truncate, Access = FileAccess.ReadWrite }))
+        {
+            writer.Length.ShouldBe(0);
+            SizeOnDisk.Of(_path).ShouldBe(0);
+        }
+
+        reader.Length.ShouldBe(0);
+        reader.ReadAt(0, new byte[16]).ShouldBe(0);
+        SharedFileState.PageExists(NativeFile.TryGetStatus(_path)!.Value.Identity).ShouldBeFalse();
+    }
+
+    [Test]
+    public void Open_TruncateThatFailsAfterTheCutWhileADeferredReaderIsOpen_LeavesNoPageAndNoZeros()
+    {
+        using var reader = MappedFileStream.Open(_path);
+        reader.ReadAt(0, new byte[16]).ShouldBe(16);
+        using (FaultInjection.Install(point => point == FaultPoint.Allocate ? 28 : 0))
+        {
+            Should.Throw<IOException>(() =>
+                MappedFileStream.Open(_path, new MapOptions { Mode = FileMode.Truncate, Access = FileAccess.ReadWrite, Size = 8 * 4096 }).Dispose());
+        }
+
+        SizeOnDisk.Of(_path).ShouldBe(0, "the cut was made, not zeros in its place");
+        SharedFileState.PageExists(NativeFile.TryGetStatus(_path)!.Value.Identity).ShouldBeFalse();
+        reader.ReadAt(100, new byte[64]).ShouldBe(0);
+        reader.Length.ShouldBe(0);
+    }
+
+    [Test]
     public void Read_WhenMappingTheFileFails_IsServedFromTheStreamsOwnOpenAndTheMappingIsTriedAgainLater()
     {
         // As a FileStream keeps reading when the system is short of descriptors or address space, so does the stream: only
@@ -151,6 +185,47 @@ public sealed class MappedFileStreamDeferredMappingTests
 
         ProcessMaps.Maps(_path).ShouldBeTrue("the mapping was tried again and made");
         buffer.ShouldBe(_content.AsSpan(DeferredMapping.ReadsBeforeMapping, buffer.Length).ToArray());
+    }
+
+    [Test]
+    public void Read_WhoseMappingFailsWhileAnotherHandleOfThisProcessMapsTheFile_ReadsThroughThatMapping()
+    {
+        using var stream = MappedFileStream.Open(_path);
+        byte[] buffer = new byte[100];
+        for (int read = 0; read < DeferredMapping.ReadsBeforeMapping; read++)
+        {
+            stream.ReadAt(read, buffer).ShouldBe(buffer.Length);
+        }
+
+        // The stream's mapping made the file's entry; another thread opens a window of the file through that entry, and then
+        // the stream's mapping fails. The entry stays, with the window's mapping, and the read goes through it.
+        FileIdentity identity = NativeFile.TryGetStatus(_path)!.Value.Identity;
+        MappedFileStream? window = null;
+        Thread? other = null;
+        using (FaultInjection.Install(point =>
+        {
+            if (point != FaultPoint.Map || other is not null)
+            {
+                return 0;
+            }
+
+            FileEntry entry = FileRegistry.Snapshot().Single(e => e.Identity == identity);
+            other = new Thread(() => window = MappedFileStream.Open(_path, 0, 100)) { IsBackground = true };
+            other.Start();
+            SpinWait.SpinUntil(() => Volatile.Read(ref entry.Refs) == 2, TimeSpan.FromSeconds(10)).ShouldBeTrue("the window's open takes the entry");
+            return 12;
+        }))
+        {
+            stream.ReadAt(5000, buffer).ShouldBe(buffer.Length);
+        }
+
+        other.ShouldNotBeNull();
+        other.Join(TimeSpan.FromSeconds(30)).ShouldBeTrue();
+        using (window)
+        {
+            buffer.ShouldBe(_content.AsSpan(5000, buffer.Length).ToArray());
+            ProcessMaps.Maps(_path).ShouldBeTrue();
+        }
     }
 
     [Test]

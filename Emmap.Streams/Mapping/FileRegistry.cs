@@ -87,8 +87,9 @@ internal static class FileRegistry
     /// <summary>
     /// Withdraws the presence of the read-only streams that read <paramref name="entry"/>'s file without a mapping, once a mapping
     /// through the entry is attached: the entry is this process's presence from then on, and theirs would make a writer of this
-    /// process count them as another process and keep it from trimming the file. Each maps at its next read. Called only after
-    /// the attach succeeded, so that a mapping that fails leaves them reading through their own descriptors.
+    /// process count them as another process and keep it from trimming the file. Each maps at its next read. Called once the
+    /// attach succeeded, or before the open changes the file's length, not earlier: a mapping that fails before it changed
+    /// anything leaves them reading through their own descriptors.
     /// </summary>
     internal static void WithdrawDeferred(FileEntry entry)
     {

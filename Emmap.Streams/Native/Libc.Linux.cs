@@ -17,6 +17,9 @@ internal static unsafe partial class Libc
     /// <summary><c>STATX_BASIC_STATS</c>.</summary>
     internal const uint StatXBasicStats = 0x7ff;
 
+    /// <summary><c>STATX_NLINK</c>: the link count was filled in.</summary>
+    internal const uint StatXLinkCount = 0x4;
+
     /// <summary><c>STATX_BTIME</c>.</summary>
     internal const uint StatXBirthTime = 0x800;
 

@@ -88,7 +88,7 @@ internal static unsafe partial class NativeFile
         return new FileStatus(
             new FileIdentity(device, inode, birth),
             *(ushort*)(buffer + Libc.StatXModeOffset),
-            *(uint*)(buffer + Libc.StatXNlinkOffset),
+            (mask & Libc.StatXLinkCount) != 0 ? *(uint*)(buffer + Libc.StatXNlinkOffset) : FileStatus.UnknownLinks,
             *(long*)(buffer + Libc.StatXSizeOffset));
     }
 }

@@ -222,13 +222,11 @@ public sealed partial class MappedQueue
     private TAccumulate PeekHeld<TAccumulate>(TAccumulate seed, QueueFolder<TAccumulate> folder)
     {
         TAccumulate accumulator = seed;
-        long count = WalkCount();
         int version = _version;
         long pos = _head;
         long phys = _headPhys;
-        for (long i = 0; i < count; i++)
+        while (TryNextItem(ref pos, ref phys, out long itemPhys, out uint length, out uint crc, out long size))
         {
-            NextItem(ref pos, ref phys, out long itemPhys, out uint length, out uint crc, out long size);
             bool more = Visit(pos, itemPhys, length, crc, folder, ref accumulator);
             ThrowIfChanged(version);
             if (!more)
@@ -279,7 +277,7 @@ public sealed partial class MappedQueue
     private TAccumulate PeekReverseHeld<TAccumulate>(TAccumulate seed, QueueFolder<TAccumulate> folder)
     {
         TAccumulate accumulator = seed;
-        int count = checked((int)WalkCount());
+        int count = WalkCount();
         int version = _version;
         long[] items = ArrayPool<long>.Shared.Rent(count * 4);
         try
@@ -325,14 +323,17 @@ public sealed partial class MappedQueue
 
     private IEnumerable<byte[]> EnumerateForward()
     {
-        long remaining = WalkCount();
         int version = _version;
         long pos = _head;
         long phys = _headPhys;
-        while (remaining-- > 0)
+        while (true)
         {
             ThrowIfChanged(version);
-            NextItem(ref pos, ref phys, out long itemPhys, out uint length, out uint crc, out long size);
+            if (!TryNextItem(ref pos, ref phys, out long itemPhys, out uint length, out uint crc, out long size))
+            {
+                break;
+            }
+
             byte[] item = CopyItem(pos, itemPhys, length, crc);
             Advance(ref pos, ref phys, itemPhys, size);
             yield return item;
@@ -343,7 +344,7 @@ public sealed partial class MappedQueue
 
     private IEnumerable<byte[]> EnumerateBackward()
     {
-        int count = checked((int)WalkCount());
+        int count = WalkCount();
         int version = _version;
         long[] items = new long[count * 4];
         Locate(items, count);
@@ -374,9 +375,22 @@ public sealed partial class MappedQueue
     /// From <paramref name="pos"/>, skips markers (without committing anything) to the next item; on return <paramref name="pos"/>
     /// is the item's position and <paramref name="itemPhys"/> its offset.
     /// </summary>
-    private unsafe void NextItem(ref long pos, ref long phys, out long itemPhys, out uint length, out uint crc, out long size)
+    private void NextItem(ref long pos, ref long phys, out long itemPhys, out uint length, out uint crc, out long size)
     {
-        while (true)
+        if (!TryNextItem(ref pos, ref phys, out itemPhys, out length, out crc, out size))
+        {
+            throw Corrupt(pos, phys, "a record's header does not check out");
+        }
+    }
+
+    /// <summary>
+    /// As <see cref="NextItem"/>, or <see langword="false"/> once <paramref name="pos"/> reaches the tail. The walks over every
+    /// item end at the tail, not after as many items as the count says: a count taken on trust from a checkpoint may be wrong,
+    /// and such a walk then neither stops short of the tail nor reads past it.
+    /// </summary>
+    private unsafe bool TryNextItem(ref long pos, ref long phys, out long itemPhys, out uint length, out uint crc, out long size)
+    {
+        while (pos != _tail)
         {
             MappedAccess access = _view.BeginAccess();
             RecordKind kind = ReadRecord(access.Pointer, pos, phys, _tail, _ringEnd, out length, out crc, out size);
@@ -384,7 +398,7 @@ public sealed partial class MappedQueue
             if (kind == RecordKind.Item)
             {
                 itemPhys = phys;
-                return;
+                return true;
             }
 
             if (kind == RecordKind.Invalid)
@@ -394,6 +408,35 @@ public sealed partial class MappedQueue
 
             Advance(ref pos, ref phys, phys, size);
         }
+
+        itemPhys = phys;
+        length = 0;
+        crc = 0;
+        size = 0;
+        return false;
+    }
+
+    /// <summary>
+    /// The number of items a walk from the tail visits (it locates them all first): the count, or while the count is taken on
+    /// trust, the items whose headers lie between the head and the tail (their checksums are checked as they are visited).
+    /// </summary>
+    private int WalkCount()
+    {
+        if (!_trustedCheckpoint)
+        {
+            return checked((int)_count);
+        }
+
+        int count = 0;
+        long pos = _head;
+        long phys = _headPhys;
+        while (TryNextItem(ref pos, ref phys, out long itemPhys, out _, out _, out long size))
+        {
+            count = checked(count + 1);
+            Advance(ref pos, ref phys, itemPhys, size);
+        }
+
+        return count;
     }
 
     private void Advance(ref long pos, ref long phys, long fromPhys, long size)

@@ -311,21 +311,6 @@ public sealed partial class MappedQueue
     }
 
     /// <summary>
-    /// The number of items a walk over all of them (the peeks and the enumerations) visits: a count taken on trust is checked by
-    /// a recount first, as the walk reads every record anyway, so that a count too high never walks past the tail and one too
-    /// low never hides items.
-    /// </summary>
-    private long WalkCount()
-    {
-        if (_trustedCheckpoint)
-        {
-            Recount();
-        }
-
-        return _count;
-    }
-
-    /// <summary>
     /// The trusted count disagrees with the records: scan from the head as recovery does, keep what checks out (repairing the
     /// header if the scan stopped before the tail), and stop trusting.
     /// </summary>

@@ -229,7 +229,8 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="initialSize"/> is less than 4096, or an option is out of range.</exception>
-    /// <exception cref="FileNotFoundException">The file does not exist and <see cref="QueueOptions.ReadOnly"/> is set.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist and <see cref="QueueOptions.ReadOnly"/> is set, or it was deleted
+    /// each of the four times this open made or opened it (by other processes closing it with <see cref="QueueOptions.AutoUnlink"/>).</exception>
     /// <exception cref="InvalidDataException">The file is not a queue, or is damaged beyond recovery.</exception>
     /// <exception cref="IOException">Another live process has the queue open, the queue is already open in this process, or an I/O error occurred.</exception>
     /// <remarks>
