@@ -704,6 +704,21 @@ public sealed class MappedQueueTests
     }
 
     [Test]
+    [LinuxOnly("on Windows a file that is open cannot be renamed over")]
+    public void Dispose_AutoUnlinkAfterAnotherFileWasRenamedOverThePath_KeepsThatFile()
+    {
+        var queue = MappedQueue.Open(QueuePath, 4096, new QueueOptions { AutoUnlink = true });
+        queue.Push(Text("x"));
+        string replacement = QueuePath + ".new";
+        File.WriteAllText(replacement, "not the queue");
+        File.Move(replacement, QueuePath, overwrite: true);
+
+        queue.Dispose();
+
+        File.ReadAllText(QueuePath).ShouldBe("not the queue");
+    }
+
+    [Test]
     public void Dispose_Twice_IsHarmlessAndLaterCallsThrow()
     {
         var queue = MappedQueue.Open(QueuePath, 4096);

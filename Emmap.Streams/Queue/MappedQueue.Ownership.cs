@@ -41,14 +41,20 @@ public sealed partial class MappedQueue
     /// Deletes the file (<see cref="QueueOptions.AutoUnlink"/>) while this instance still holds the queue (the owner word, or in
     /// shared mode the open lock and its presence), so that an open waiting for it finds its file gone
     /// (<see cref="ThrowIfDeleted"/>) instead of working on a file that is then deleted under it. Not on Windows, where a mapped
-    /// file cannot be deleted: there the file goes after the stream is closed. Never throws.
+    /// file cannot be deleted: there the file goes after the stream is closed. Only the queue's own file is deleted: a file put
+    /// at the path in its place (renamed over it, or made again after it was deleted) stays. Never throws.
     /// </summary>
     private void UnlinkWhileHeld()
     {
-        if (!OperatingSystem.IsWindows())
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        _unlinked = true;
+        if (NativeFile.TryGetStatus(_stream.Name) is { } status && status.Identity == _view.Entry.Identity)
         {
             DeleteQuietly(_stream.Name);
-            _unlinked = true;
         }
     }
 
