@@ -48,7 +48,8 @@ public sealed partial class MappedFileStream
     /// through the mapping, which is then made. A mapping that fails (no descriptor or address space left, the file's permissions
     /// changed since the open) leaves the stream as it was, so the read is served from the stream's own open, as a
     /// <see cref="FileStream"/>'s would be, as long as nothing stops the stream from reading that way; the mapping is tried again
-    /// <see cref="DeferredMapping.ReadsBeforeMapping"/> reads later.
+    /// <see cref="DeferredMapping.ReadsBeforeMapping"/> reads later. A mapping that fails while another handle of this process
+    /// holds the file's entry is tried once more, through that entry.
     /// </summary>
     private int ReadDeferred(long position, Span<byte> buffer)
     {
@@ -63,27 +64,36 @@ public sealed partial class MappedFileStream
             return read;
         }
 
-        try
+        for (int attempt = 1; ; attempt++)
         {
-            _ = MapDeferred();
-            return -1;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            if (Volatile.Read(ref _view) is not null || FileRegistry.Contains(deferred.Identity))
+            try
             {
-                // Mapped meanwhile (this stream, or another handle of this process, whose entry this stream can map through):
-                // the read goes through the mapping, which the caller asks for again.
+                _ = MapDeferred();
                 return -1;
             }
-
-            read = deferred.ReadAfterFailedMapping(position, buffer);
-            if (read < 0)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                throw;
-            }
+                if (Volatile.Read(ref _view) is not null)
+                {
+                    // Mapped meanwhile, by another read of this stream: the read goes through the mapping.
+                    return -1;
+                }
 
-            return read;
+                if (attempt == 1 && FileRegistry.Contains(deferred.Identity))
+                {
+                    // Another handle of this process has the file's entry, or is making it: the stream can map through it. Once
+                    // more only, as that open may fail too; the read is then served from the stream's own open if it still may.
+                    continue;
+                }
+
+                read = deferred.ReadAfterFailedMapping(position, buffer);
+                if (read < 0)
+                {
+                    throw;
+                }
+
+                return read;
+            }
         }
     }
 

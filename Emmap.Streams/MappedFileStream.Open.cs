@@ -197,6 +197,14 @@ public sealed partial class MappedFileStream
         }
         catch
         {
+            if (writable)
+            {
+                // A writable entry may have made the file's page. The read-only streams of this process that read without a
+                // mapping would count as another process at its close and keep the page after everything is gone; they map at
+                // their next read instead.
+                FileRegistry.WithdrawDeferred(entry);
+            }
+
             // A donated descriptor is the entry's: it closes with the entry.
             Abandon(donated ? null : ownFile, fullPath, owned);
             throw;

@@ -1,5 +1,6 @@
 using System;
 using System.Buffers.Binary;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using Emmap.Streams.Testing;
@@ -214,6 +215,88 @@ public sealed class QueueCheckpointTests
         queue.Peek(0, static (ReadOnlySpan<byte> _, ref int visited) => ++visited < 2).ShouldBe(2, "a walk that stops before the damage sees no damage");
         PopsInOrder(queue, first: 0, count: 4);
         Should.Throw<InvalidDataException>(() => queue.Pop());
+    }
+
+    [Test]
+    public void PeekReverse_AndEnumerateReverseOverARecordDamagedAfterCleanClose_ThrowBeforeReturningAnyItem()
+    {
+        // The items after the damaged record are lost at the next open: a walk from the tail must not hand them out first.
+        string path = Fill("damaged-reverse.queue", 10);
+        Damage(path, 4);
+        using MappedQueue queue = OpenOnTrust(path);
+        int visited = 0;
+        Should.Throw<InvalidDataException>(() => queue.PeekReverse(0, (ReadOnlySpan<byte> _, ref int seen) =>
+        {
+            visited++;
+            return true;
+        }));
+        visited.ShouldBe(0);
+        var yielded = new List<byte[]>();
+        Should.Throw<InvalidDataException>(() =>
+        {
+            foreach (byte[] item in queue.EnumerateReverse())
+            {
+                yielded.Add(item);
+            }
+        });
+        yielded.ShouldBeEmpty();
+        PopsInOrder(queue, first: 0, count: 4);
+        Should.Throw<InvalidDataException>(() => queue.Pop());
+    }
+
+    [Test]
+    public void CountAndIsEmpty_ReadDuringAWalkWithACheckpointCountOfZero_LeaveTheWalkGoing()
+    {
+        // Reading the count checks a count taken on trust against the records; that changes no item, so a walk in progress goes on.
+        string path = Fill("forged-zero-walk.queue", 10);
+        ForgeCheckpointCount(path, 0);
+        using MappedQueue queue = OpenOnTrust(path);
+        var counts = new List<long>();
+        queue.Peek(0, (ReadOnlySpan<byte> _, ref int visited) =>
+        {
+            counts.Add(queue.Count);
+            return ++visited > 0;
+        }).ShouldBe(10);
+        counts.ShouldAllBe(count => count == 10);
+
+        string other = Fill("forged-zero-enumerate.queue", 10);
+        ForgeCheckpointCount(other, 0);
+        using MappedQueue reopened = OpenOnTrust(other);
+        var ids = new List<long>();
+        foreach (byte[] item in reopened.Enumerate())
+        {
+            reopened.IsEmpty.ShouldBeFalse();
+            ids.Add(QueueItems.Check(item));
+        }
+
+        ids.ShouldBe(Enumerable.Range(0, 10).Select(i => (long)i));
+    }
+
+    [TestCase(8)]
+    [TestCase(12)]
+    public void EnumerateAndPeekBothWays_InASharedSessionWhosePushedWordIsWrong_VisitEveryItemAndReportNoDamage(long pushed)
+    {
+        // No checksum covers the shared count words: a walk goes by the records between the head and the tail, both ways.
+        string path = Fill("shared-walk.queue", 0);
+        using MappedQueue queue = MappedQueue.Open(path, 4096, new QueueOptions { MultiProcess = true });
+        for (int i = 0; i < 10; i++)
+        {
+            queue.Push(QueueItems.Make(i, 64));
+        }
+
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite))
+        {
+            byte[] word = new byte[8];
+            BinaryPrimitives.WriteInt64LittleEndian(word, pushed);
+            file.WriteAt(QueueLayout.PushedOffset, word);
+        }
+
+        long[] ids = [.. Enumerable.Range(0, 10).Select(i => (long)i)];
+        queue.Enumerate().Select(item => QueueItems.Check(item)).ShouldBe(ids);
+        queue.EnumerateReverse().Select(item => QueueItems.Check(item)).ShouldBe(ids.Reverse());
+        queue.Peek(0, static (ReadOnlySpan<byte> _, ref int visited) => ++visited > 0).ShouldBe(10);
+        queue.PeekReverse(0, static (ReadOnlySpan<byte> _, ref int visited) => ++visited > 0).ShouldBe(10);
+        BinaryPrimitives.ReadInt64LittleEndian(ReadShared(path).AsSpan(QueueLayout.DamageSeenOffset)).ShouldBe(0);
     }
 
     [Test]

@@ -155,6 +155,31 @@ public sealed class MappedFileStreamDeferredMappingTests
     }
 
     [Test]
+    public void Open_WritableThatFailsBeforeChangingTheLengthWhileADeferredReaderIsOpen_LeavesNoPageOnceAllIsClosed()
+    {
+        FileIdentity identity = NativeFile.TryGetStatus(_path)!.Value.Identity;
+        var reader = MappedFileStream.Open(_path);
+        try
+        {
+            reader.ReadAt(0, new byte[16]).ShouldBe(16);
+            using (FaultInjection.Install(point => point == FaultPoint.Map ? 12 : 0))
+            {
+                Should.Throw<IOException>(() =>
+                    MappedFileStream.Open(_path, new MapOptions { Mode = FileMode.Open, Access = FileAccess.ReadWrite }).Dispose());
+            }
+
+            // Disposed without another read: a read would see the page and map, and the mapping's close would delete it.
+        }
+        finally
+        {
+            reader.Dispose();
+        }
+
+        SizeOnDisk.Of(_path).ShouldBe(FileLength);
+        SharedFileState.PageExists(identity).ShouldBeFalse("no handle of the file is left, in this process or any other");
+    }
+
+    [Test]
     public void Read_WhenMappingTheFileFails_IsServedFromTheStreamsOwnOpenAndTheMappingIsTriedAgainLater()
     {
         // As a FileStream keeps reading when the system is short of descriptors or address space, so does the stream: only
@@ -188,14 +213,89 @@ public sealed class MappedFileStreamDeferredMappingTests
     }
 
     [Test]
+    public void Read_WhoseMappingFailsWhileAnotherOpenOfThisProcessFailsToo_IsServedFromTheStreamsOwnOpen()
+    {
+        using MappedFileStream stream = OpenReadToTheMapping();
+        byte[] buffer = new byte[100];
+
+        // The stream's mapping made the file's entry and fails while another thread's open holds the entry, so the stream tries
+        // again through it. The other open's mapping fails too, and the stream's second try fails after the other open has gone.
+        // Nothing maps the file then, and nothing stops the stream from reading through its own open. Both mappings run under the
+        // entry's lock: if the stream's second try gets it first, it gives it up until the other open has tried.
+        FileIdentity identity = NativeFile.TryGetStatus(_path)!.Value.Identity;
+        Thread reader = Thread.CurrentThread;
+        FileEntry? entry = null;
+        Thread? other = null;
+        Exception? otherFailure = null;
+        int readerMaps = 0;
+        using var otherMapped = new ManualResetEventSlim();
+        using (FaultInjection.Install(point =>
+        {
+            if (point != FaultPoint.Map)
+            {
+                return 0;
+            }
+
+            if (Thread.CurrentThread != reader)
+            {
+                // The stream has failed once and waits for the entry's lock, or inside its second try.
+                SpinWait.SpinUntil(() => (reader.ThreadState & ThreadState.WaitSleepJoin) != 0, TimeSpan.FromSeconds(10)).ShouldBeTrue();
+                otherMapped.Set();
+                return 12;
+            }
+
+            if (++readerMaps == 1)
+            {
+                entry = FileRegistry.Snapshot().Single(e => e.Identity == identity);
+                other = new Thread(() =>
+                {
+                    try
+                    {
+                        MappedFileStream.Open(_path, 0, 100).Dispose();
+                    }
+                    catch (IOException e)
+                    {
+                        otherFailure = e;
+                    }
+                })
+                { IsBackground = true };
+                other.Start();
+                SpinWait.SpinUntil(() => Volatile.Read(ref entry.Refs) == 2, TimeSpan.FromSeconds(10)).ShouldBeTrue("the other open takes the entry");
+                return 12;
+            }
+
+            FileRegistry.Snapshot().Single(e => e.Identity == identity).ShouldBeSameAs(entry);
+            if (!otherMapped.IsSet)
+            {
+                // The stream took the lock first: it gives it up until the other open has tried.
+                entry!.Gate.Exit();
+                entry.Gate.IsHeldByCurrentThread.ShouldBeFalse();
+                bool mapped = otherMapped.Wait(TimeSpan.FromSeconds(10));
+                entry.Gate.Enter();
+                mapped.ShouldBeTrue("the other open maps");
+            }
+
+            // The other open lets go of the entry without its lock.
+            other!.Join(TimeSpan.FromSeconds(30)).ShouldBeTrue();
+            return 12;
+        }))
+        {
+            stream.ReadAt(5000, buffer).ShouldBe(buffer.Length);
+        }
+
+        readerMaps.ShouldBe(2, "the stream tried again through the other open's entry");
+        otherFailure.ShouldBeOfType<IOException>();
+        buffer.ShouldBe(_content.AsSpan(5000, buffer.Length).ToArray());
+        ProcessMaps.Maps(_path).ShouldBeFalse();
+        stream.ReadAt(6000, buffer).ShouldBe(buffer.Length);
+        buffer.ShouldBe(_content.AsSpan(6000, buffer.Length).ToArray());
+    }
+
+    [Test]
     public void Read_WhoseMappingFailsWhileAnotherHandleOfThisProcessMapsTheFile_ReadsThroughThatMapping()
     {
-        using var stream = MappedFileStream.Open(_path);
+        using MappedFileStream stream = OpenReadToTheMapping();
         byte[] buffer = new byte[100];
-        for (int read = 0; read < DeferredMapping.ReadsBeforeMapping; read++)
-        {
-            stream.ReadAt(read, buffer).ShouldBe(buffer.Length);
-        }
 
         // The stream's mapping made the file's entry; another thread opens a window of the file through that entry, and then
         // the stream's mapping fails. The entry stays, with the window's mapping, and the read goes through it.
@@ -727,4 +827,17 @@ public sealed class MappedFileStreamDeferredMappingTests
 
     // Opens the file with FileShare.None and closes it: throws IOException while any stream holds its sharing lock.
     private void OpenAlone() => new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.None).Dispose();
+
+    // Opens the file read-only and reads it through its own open until the next read maps it.
+    private MappedFileStream OpenReadToTheMapping()
+    {
+        MappedFileStream stream = MappedFileStream.Open(_path);
+        byte[] buffer = new byte[100];
+        for (int read = 0; read < DeferredMapping.ReadsBeforeMapping; read++)
+        {
+            stream.ReadAt(read, buffer).ShouldBe(buffer.Length);
+        }
+
+        return stream;
+    }
 }

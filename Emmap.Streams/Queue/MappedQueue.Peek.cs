@@ -417,12 +417,15 @@ public sealed partial class MappedQueue
     }
 
     /// <summary>
-    /// The number of items a walk from the tail visits (it locates them all first): the count, or while the count is taken on
-    /// trust, the items whose headers lie between the head and the tail (their checksums are checked as they are visited).
+    /// The number of items a walk from the tail visits (it locates them all first). That is the count where the count is this
+    /// process's own, over records it has checked; otherwise the items whose records lie between the head and the tail, with
+    /// their payloads checked: a count taken on trust from a checkpoint, or read from the header words that processes share,
+    /// may be wrong, and records that no scan has checked since the open may be damaged. A walk from the tail then reports a
+    /// damaged record before it returns any item after it (those items are lost at the next open), as a walk from the head does.
     /// </summary>
     private int WalkCount()
     {
-        if (!_trustedCheckpoint)
+        if (!_trustedCheckpoint && !_multiProcess && !_damageSeen)
         {
             return checked((int)_count);
         }
@@ -430,13 +433,25 @@ public sealed partial class MappedQueue
         int count = 0;
         long pos = _head;
         long phys = _headPhys;
-        while (TryNextItem(ref pos, ref phys, out long itemPhys, out _, out _, out long size))
+        while (TryNextItem(ref pos, ref phys, out long itemPhys, out uint length, out uint crc, out long size))
         {
+            CheckPayload(pos, itemPhys, length, crc);
             count = checked(count + 1);
             Advance(ref pos, ref phys, itemPhys, size);
         }
 
         return count;
+    }
+
+    private unsafe void CheckPayload(long pos, long phys, uint length, uint crc)
+    {
+        MappedAccess access = _view.BeginAccess();
+        bool intact = QueueChecksum.Record(length, pos, new ReadOnlySpan<byte>(access.Pointer + phys + QueueLayout.RecordHeaderSize, (int)length)) == crc;
+        _view.EndAccess(access);
+        if (!intact)
+        {
+            throw Corrupt(pos, phys, "the item's checksum does not match");
+        }
     }
 
     private void Advance(ref long pos, ref long phys, long fromPhys, long size)

@@ -320,9 +320,10 @@ public sealed partial class MappedQueue
         ScanResult scan = Scan(_slot, _head, _tail, Math.Min(_view.Length, _slot.FileSize), progress: null);
         _count = scan.Count;
         _lastPos = scan.LastItem;
-        _version++;
         if (scan.End != _tail)
         {
+            // Only a cut changes the items: a recount that keeps them all leaves a walk in progress valid.
+            _version++;
             _tail = scan.End;
             _tailPhys = scan.EndPhys;
             UpdatePushEnd();
