@@ -123,6 +123,7 @@ public sealed partial class MappedFileStream
             MappedView view = OpenDeferred(deferred, _options, out bool newEntry);
             view.Bind(this);
             Volatile.Write(ref _view, view);
+            deferred.MarkMapped();
 
             // The file's entry is present for this process now, through its own descriptor. When this mapping created the entry,
             // that descriptor takes the stream's sharing lock too, and the stream's own open closes: one descriptor per file, as

@@ -244,6 +244,29 @@ public sealed class QueueCheckpointTests
         Should.Throw<InvalidDataException>(() => queue.Pop());
     }
 
+    [TestCase(0, 6)]
+    [TestCase(3, 8)]
+    public void PopsAndPurge_AfterAWalkFoundDamageUnderACheckpointCountTooLow_KeepEveryItemBeforeTheDamage(long forgedCount, int damaged)
+    {
+        // The walk's damage report must not make the unchecked count the queue's own: the items before the damage are intact.
+        string path = Fill("damaged-low-count.queue", 10);
+        ForgeCheckpointCount(path, forgedCount);
+        Damage(path, damaged);
+        using (MappedQueue queue = OpenOnTrust(path))
+        {
+            Should.Throw<InvalidDataException>(() => queue.Enumerate().ToList());
+            queue.IsEmpty.ShouldBeFalse();
+            PopsInOrder(queue, first: 0, count: 2);
+            queue.Purge();
+            PopsInOrder(queue, first: 2, count: damaged - 2);
+            queue.Pop().ShouldBeNull();
+            queue.Push(QueueItems.Make(100, 64));
+        }
+
+        using MappedQueue reopened = MappedQueue.Open(path, 4096);
+        reopened.Enumerate().Select(item => QueueItems.Check(item)).ShouldBe([100L]);
+    }
+
     [Test]
     public void CountAndIsEmpty_ReadDuringAWalkWithACheckpointCountOfZero_LeaveTheWalkGoing()
     {
@@ -321,6 +344,36 @@ public sealed class QueueCheckpointTests
 
         reopened.Count.ShouldBe(0);
         reopened.PeekBack().ShouldBeNull("every item was popped");
+        reopened.Pop().ShouldBeNull();
+    }
+
+    [Test]
+    public void PurgeAndPeekFront_InASharedSessionWhosePushedWordIsTooLow_ReportDamageAndDropNoItem()
+    {
+        // The words say the queue is empty once 8 of its 10 items are popped: a purge must not drop the other two.
+        string path = Fill("shared-low.queue", 0);
+        using (MappedQueue queue = MappedQueue.Open(path, 4096, new QueueOptions { MultiProcess = true }))
+        {
+            for (int i = 0; i < 10; i++)
+            {
+                queue.Push(QueueItems.Make(i, 64));
+            }
+
+            using (var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite))
+            {
+                byte[] word = new byte[8];
+                BinaryPrimitives.WriteInt64LittleEndian(word, 8);
+                file.WriteAt(QueueLayout.PushedOffset, word);
+            }
+
+            PopsInOrder(queue, first: 0, count: 8);
+            Should.Throw<InvalidDataException>(() => queue.Purge());
+            Should.Throw<InvalidDataException>(() => queue.PeekFront());
+            queue.Enumerate().Select(item => QueueItems.Check(item)).ShouldBe([8L, 9L]);
+        }
+
+        using MappedQueue reopened = MappedQueue.Open(path, 4096);
+        PopsInOrder(reopened, first: 8, count: 2);
         reopened.Pop().ShouldBeNull();
     }
 

@@ -180,6 +180,55 @@ public sealed class MappedFileStreamDeferredMappingTests
     }
 
     [Test]
+    public void Read_WhileMappingFailsAfterAWritableOpenOfThisProcessFailed_IsServedFromTheStreamsOwnOpen()
+    {
+        // The failed open withdrew the stream's presence (its entry made the page); with the entry and the page gone, the
+        // stream takes it back as its open did, and reads on through its own descriptor while mapping still fails.
+        FileIdentity identity = NativeFile.TryGetStatus(_path)!.Value.Identity;
+        using var reader = MappedFileStream.Open(_path);
+        byte[] buffer = new byte[64];
+        reader.ReadAt(0, buffer).ShouldBe(buffer.Length);
+        using (FaultInjection.Install(point => point == FaultPoint.Map ? 12 : 0))
+        {
+            Should.Throw<IOException>(() =>
+                MappedFileStream.Open(_path, new MapOptions { Mode = FileMode.Open, Access = FileAccess.ReadWrite }).Dispose());
+            SharedFileState.PageExists(identity).ShouldBeFalse();
+            for (int read = 0; read < 3; read++)
+            {
+                reader.ReadAt(4000 + (read * 100), buffer).ShouldBe(buffer.Length);
+                buffer.ShouldBe(_content.AsSpan(4000 + (read * 100), buffer.Length).ToArray());
+            }
+
+            reader.Length.ShouldBe(FileLength);
+            ProcessMaps.Maps(_path).ShouldBeFalse();
+        }
+
+        // The stream's presence holds again: a writer of this process withdraws it before it cuts the file, as at the open.
+        using (var writer = MappedFileStream.Open(_path, new MapOptions { Mode = FileMode.Truncate, Access = FileAccess.ReadWrite }))
+        {
+            SizeOnDisk.Of(_path).ShouldBe(0);
+        }
+
+        reader.ReadAt(0, buffer).ShouldBe(0);
+        SharedFileState.PageExists(identity).ShouldBeFalse();
+    }
+
+    [Test]
+    public void Read_WhileMappingFailsAfterAnotherHandleOfThisProcessMappedTheFileAndClosed_IsServedFromTheStreamsOwnOpen()
+    {
+        using var reader = MappedFileStream.Open(_path);
+        byte[] buffer = new byte[64];
+        reader.ReadAt(0, buffer).ShouldBe(buffer.Length);
+        MappedFileStream.Open(_path, 0, 100).Dispose();
+        using (FaultInjection.Install(point => point == FaultPoint.Map ? 12 : 0))
+        {
+            reader.ReadAt(5000, buffer).ShouldBe(buffer.Length);
+            buffer.ShouldBe(_content.AsSpan(5000, buffer.Length).ToArray());
+            ProcessMaps.Maps(_path).ShouldBeFalse();
+        }
+    }
+
+    [Test]
     public void Read_WhenMappingTheFileFails_IsServedFromTheStreamsOwnOpenAndTheMappingIsTriedAgainLater()
     {
         // As a FileStream keeps reading when the system is short of descriptors or address space, so does the stream: only

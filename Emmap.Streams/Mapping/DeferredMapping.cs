@@ -20,7 +20,9 @@ namespace Emmap.Streams.Mapping;
 /// (surplus zeros) in the file then, because a writer creates the page before it grows the file and the last one deletes it
 /// only after trimming the file to its length, both under the exclusive size lock. The descriptor takes the presence lock
 /// before that read and keeps it, so no process using the library truncates the file (and could grow surplus over the
-/// known bytes) while the stream is open: a writer that comes later sees a process present, as it sees a mapping reader.</para>
+/// known bytes) while the stream is open: a writer that comes later sees a process present, as it sees a mapping reader.
+/// An entry of this process takes the presence over (the stream's is withdrawn); a stream whose mapping then fails takes it
+/// back with the same checks once no entry and no page is left.</para>
 /// <para><b>Threads.</b> Reads run concurrently (<c>pread</c> on a descriptor the runtime keeps open while a read uses it). A
 /// refresh of the known length, the mapping and the disposal take <see cref="Gate"/>, because the descriptor's locks are
 /// one owner for all threads.</para>
@@ -33,8 +35,12 @@ internal sealed class DeferredMapping
     private long _length;
     private int _reads;
     private bool _disposed;
+    // 0 while the presence lock is withdrawn; otherwise the number of the period it has been held in, so that a read can tell
+    // it held for the whole read, not given up and taken back meanwhile (see TryReclaimPresence).
     private int _present = 1;
     private bool _handedOver;
+    private bool _mapped;
+    private int _period = 1;
 
     private DeferredMapping(SafeFileHandle handle, string path, FileIdentity identity, string pagePath, long length)
     {
@@ -148,7 +154,8 @@ internal sealed class DeferredMapping
     internal int Read(long position, Span<byte> buffer)
     {
         ObjectDisposedException.ThrowIf(IsDisposed, typeof(MappedFileStream));
-        if (Interlocked.Increment(ref _reads) > ReadsBeforeMapping || !IsPresent || FileRegistry.Contains(Identity))
+        int presence = Volatile.Read(ref _present);
+        if (Interlocked.Increment(ref _reads) > ReadsBeforeMapping || presence == 0 || FileRegistry.Contains(Identity))
         {
             // A handle of this process maps the file now: its length is this process's at once, as for every other handle.
             return -1;
@@ -188,20 +195,92 @@ internal sealed class DeferredMapping
         // when the read ended: writers make their page or entry before they change the file. Otherwise the read is made again
         // through the mapping, which sees the length every handle agrees on. The presence is looked at last: while it holds, no
         // writer's page can go (the stream counts as another process), and it is given up only after the flag is cleared, so a
-        // stream still present after the other two looks was present for the whole read, and no writer's session or entry ended
-        // unseen in between.
-        return FileRegistry.Contains(Identity) || SharedFileState.PageExists(PagePath) || !IsPresent ? -1 : total;
+        // stream still present after the other two looks, in the same period as when the read began, was present for the whole
+        // read, and no writer's session or entry ended unseen in between.
+        return FileRegistry.Contains(Identity) || SharedFileState.PageExists(PagePath) || Volatile.Read(ref _present) != presence ? -1 : total;
     }
 
     /// <summary>
-    /// Reads as <see cref="Read"/> does after the stream's mapping failed, and counts the reads before the next try from 0 again:
-    /// -1 if the stream may no longer read through its own descriptor (the caller then reports the mapping's failure).
+    /// Reads as <see cref="Read"/> does after the stream's mapping failed, and counts the reads before the next try from 0 again.
+    /// A stream whose presence was withdrawn (a handle of this process mapped the file, or a writable open of this process
+    /// changed its length or failed) takes it back first if it can, as its open took it: -1 if the stream may not read through
+    /// its own descriptor (the caller then reports the mapping's failure).
     /// </summary>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     internal int ReadAfterFailedMapping(long position, Span<byte> buffer)
     {
         _ = Interlocked.Exchange(ref _reads, 0);
-        return Read(position, buffer);
+        return IsPresent || TryReclaimPresence() ? Read(position, buffer) : -1;
+    }
+
+    /// <summary>Records that the stream mapped the file (under the gate): its presence, once withdrawn, is never taken back.</summary>
+    internal void MarkMapped() => Volatile.Write(ref _mapped, true);
+
+    /// <summary>
+    /// Takes the presence lock back once no handle of this process has the file's entry and no process using the library writes
+    /// the file: the checks of the open, under the shared size lock, so the size read then is the length again. A new period of
+    /// presence begins, and a read that began in an earlier one is made again.
+    /// </summary>
+    private bool TryReclaimPresence()
+    {
+        lock (Gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, typeof(MappedFileStream));
+            if (IsPresent)
+            {
+                return true;
+            }
+
+            if (!OperatingSystem.IsLinux() || _mapped || _handedOver || FileRegistry.Contains(Identity))
+            {
+                return false;
+            }
+
+            try
+            {
+                RangeLocks.LockSharedAndRegister(Handle, SharedFileState.LockRangeStart, Path);
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+
+            bool writerless = false;
+            try
+            {
+                if (!SharedFileState.PageExists(PagePath))
+                {
+                    Volatile.Write(ref _length, NativeFile.GetStatus(Handle, Path).Size);
+                    writerless = true;
+                }
+            }
+            catch (IOException)
+            {
+                // No look at the file: the stream maps, and reports what that finds.
+            }
+            finally
+            {
+                RangeLocks.Unlock(Handle, SharedFileState.LockRangeStart);
+            }
+
+            if (!writerless)
+            {
+                RangeLocks.WithdrawPresence(Handle, SharedFileState.PresenceByte);
+                return false;
+            }
+
+            // Present before recorded: a withdrawal between the two finds the stream present and undoes both. The registry is
+            // asked only after the size lock is gone, as at the open, and refuses once an entry for the file exists.
+            _period = _period == int.MaxValue ? 1 : _period + 1;
+            Volatile.Write(ref _present, _period);
+            if (FileRegistry.TryAddDeferred(this))
+            {
+                return true;
+            }
+
+            WithdrawPresence();
+            return false;
+        }
     }
 
     /// <summary>

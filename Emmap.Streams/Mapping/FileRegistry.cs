@@ -21,6 +21,9 @@ internal static class FileRegistry
     // Read-only streams of files no entry maps yet, holding presence through their own descriptors (see DeferredMapping).
     private static readonly Dictionary<FileIdentity, List<DeferredMapping>> s_deferred = [];
 
+    // The number of files in s_deferred, written under s_gate: an open with none to withdraw does not wait for the gate.
+    private static int s_deferredFiles;
+
     /// <summary>
     /// Finds or creates the entry for the file <paramref name="identity"/> names and takes a reference for the caller. A new
     /// entry maps through <paramref name="donor"/>, the opener's own open of the file, when one is given (the entry then owns
@@ -88,21 +91,29 @@ internal static class FileRegistry
     /// Withdraws the presence of the read-only streams that read <paramref name="entry"/>'s file without a mapping, once a mapping
     /// through the entry is attached: the entry is this process's presence from then on, and theirs would make a writer of this
     /// process count them as another process and keep it from trimming the file. Each maps at its next read. Called once the
-    /// attach succeeded, or before the open changes the file's length, not earlier: a mapping that fails before it changed
-    /// anything leaves them reading through their own descriptors.
+    /// attach succeeded, before the open changes the file's length, or when a writable open fails; not earlier: a read-only
+    /// mapping that fails before it changed anything leaves them reading through their own descriptors. A stream of the file was
+    /// recorded before the entry was made (no stream is recorded once it exists), so when none is recorded now, none of this
+    /// file can be, and the call returns without the registry's lock.
     /// </summary>
     internal static void WithdrawDeferred(FileEntry entry)
     {
+        if (Volatile.Read(ref s_deferredFiles) == 0)
+        {
+            return;
+        }
+
         List<DeferredMapping>? deferred;
         lock (s_gate)
         {
-            if (s_deferred.Count == 0
-                || !s_entries.TryGetValue(entry.Identity, out FileEntry? current)
+            if (!s_entries.TryGetValue(entry.Identity, out FileEntry? current)
                 || current != entry
                 || !s_deferred.Remove(entry.Identity, out deferred))
             {
                 return;
             }
+
+            Volatile.Write(ref s_deferredFiles, s_deferred.Count);
         }
 
         foreach (DeferredMapping stream in deferred)
@@ -131,6 +142,7 @@ internal static class FileRegistry
             {
                 streams = [];
                 s_deferred.Add(deferred.Identity, streams);
+                Volatile.Write(ref s_deferredFiles, s_deferred.Count);
             }
 
             streams.Add(deferred);
@@ -146,6 +158,7 @@ internal static class FileRegistry
             if (s_deferred.TryGetValue(deferred.Identity, out List<DeferredMapping>? streams) && streams.Remove(deferred) && streams.Count == 0)
             {
                 _ = s_deferred.Remove(deferred.Identity);
+                Volatile.Write(ref s_deferredFiles, s_deferred.Count);
             }
         }
     }

@@ -245,8 +245,9 @@ public sealed partial class MappedQueue
                 return;
             }
 
+            // A count taken on trust stays so: nothing has checked it, and taken as the queue's own it would let a pop, a
+            // purge or a push drop the intact items before the damage.
             _damageSeen = true;
-            _trustedCheckpoint = false;
             if (_slot.IsExactCheckpoint)
             {
                 FlipSlot(_slot with { Sequence = _slot.Sequence + 1, Head = _head, Tail = _tail, Count = _count, Flags = 0, LastItem = 0 });
@@ -262,10 +263,26 @@ public sealed partial class MappedQueue
     /// from a checkpoint (nothing has checked it against the records): then the records are looked at first, and a count the
     /// records contradict is replaced by a full recount, as recovery would have done. So a wrong checkpoint can hide nothing
     /// that a push, a purge or growth would then overwrite. A count above 0 stands while the last item is not popped; once the head
-    /// has passed it, every item is gone whatever the count says, and the records decide.
+    /// has passed it, every item is gone whatever the count says, and the records decide. In shared mode the count comes from
+    /// the pushed and popped words, which no checksum covers: a count of 0 with records left between the cursors is checked
+    /// too, and one the records contradict is reported as damage (the words cannot be recounted while other processes use
+    /// them) rather than taken for an empty queue whose items would then be dropped.
     /// </summary>
-    private unsafe bool NoItems()
+    private bool NoItems()
     {
+        if (_multiProcess)
+        {
+            if (_count != 0 || _head == _tail || OnlyMarkersToTail())
+            {
+                return _count == 0;
+            }
+
+            WithdrawTrust();
+            throw new InvalidDataException(
+                $"The queue '{_stream.Name}' is damaged: its shared counts ({_pushed} pushed, {_popped} popped) say it is empty, but items " +
+                $"lie between its head ({_head}) and its tail ({_tail}). Close it in every process; the next open recounts its items.");
+        }
+
         if (!_trustedCheckpoint)
         {
             return _count == 0;
@@ -276,6 +293,20 @@ public sealed partial class MappedQueue
             return false;
         }
 
+        if (OnlyMarkersToTail() && _count == 0)
+        {
+            // Confirmed by the records: from here on the count is the queue's own.
+            _trustedCheckpoint = false;
+            return true;
+        }
+
+        Recount();
+        return _count == 0;
+    }
+
+    /// <summary>Whether the records between the head and the tail are all skip markers (their headers only are read).</summary>
+    private unsafe bool OnlyMarkersToTail()
+    {
         long pos = _head;
         long phys = _headPhys;
         bool onlyMarkers = true;
@@ -292,15 +323,7 @@ public sealed partial class MappedQueue
         }
 
         _view.EndAccess(access);
-        if (onlyMarkers && _count == 0)
-        {
-            // Confirmed by the records: from here on the count is the queue's own.
-            _trustedCheckpoint = false;
-            return true;
-        }
-
-        Recount();
-        return _count == 0;
+        return onlyMarkers;
     }
 
     /// <summary>The count while it is taken on trust from a checkpoint: checked against the records first, as <see cref="NoItems"/> does.</summary>

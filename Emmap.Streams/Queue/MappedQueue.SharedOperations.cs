@@ -388,7 +388,7 @@ public sealed partial class MappedQueue
         EnterBoth(reentrancyChecked: true);
         try
         {
-            if (_count == 0)
+            if (NoItems())
             {
                 PurgeCore();
             }
