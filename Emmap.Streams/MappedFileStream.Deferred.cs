@@ -87,7 +87,7 @@ public sealed partial class MappedFileStream
                 }
 
                 read = deferred.ReadAfterFailedMapping(position, buffer);
-                if (read < 0)
+                if (read < 0 && Volatile.Read(ref _view) is null)
                 {
                     throw;
                 }

@@ -307,19 +307,14 @@ public sealed class QueueCheckpointTests
             queue.Push(QueueItems.Make(i, 64));
         }
 
-        using (var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite))
-        {
-            byte[] word = new byte[8];
-            BinaryPrimitives.WriteInt64LittleEndian(word, pushed);
-            file.WriteAt(QueueLayout.PushedOffset, word);
-        }
+        WriteWord(path, QueueLayout.PushedOffset, pushed);
 
         long[] ids = [.. Enumerable.Range(0, 10).Select(i => (long)i)];
         queue.Enumerate().Select(item => QueueItems.Check(item)).ShouldBe(ids);
         queue.EnumerateReverse().Select(item => QueueItems.Check(item)).ShouldBe(ids.Reverse());
         queue.Peek(0, static (ReadOnlySpan<byte> _, ref int visited) => ++visited > 0).ShouldBe(10);
         queue.PeekReverse(0, static (ReadOnlySpan<byte> _, ref int visited) => ++visited > 0).ShouldBe(10);
-        BinaryPrimitives.ReadInt64LittleEndian(ReadShared(path).AsSpan(QueueLayout.DamageSeenOffset)).ShouldBe(0);
+        ReadWord(path, QueueLayout.DamageSeenOffset).ShouldBe(0);
     }
 
     [Test]
@@ -359,12 +354,7 @@ public sealed class QueueCheckpointTests
                 queue.Push(QueueItems.Make(i, 64));
             }
 
-            using (var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite))
-            {
-                byte[] word = new byte[8];
-                BinaryPrimitives.WriteInt64LittleEndian(word, 8);
-                file.WriteAt(QueueLayout.PushedOffset, word);
-            }
+            WriteWord(path, QueueLayout.PushedOffset, 8);
 
             PopsInOrder(queue, first: 0, count: 8);
             Should.Throw<InvalidDataException>(() => queue.Purge());
@@ -375,6 +365,36 @@ public sealed class QueueCheckpointTests
         using MappedQueue reopened = MappedQueue.Open(path, 4096);
         PopsInOrder(reopened, first: 8, count: 2);
         reopened.Pop().ShouldBeNull();
+    }
+
+    [Test]
+    public void PopAndPurge_InASharedSessionWhosePushedWordIsTooLow_ReturnsTheItemItPopped()
+    {
+        // This process last saw the tail after 8 items (another process pushed 9 and 10 since), and the pushed word says 8. The
+        // purge after the 8th pop finds items past that tail: the damage is reported, and the pop stands.
+        string path = _dir.File("shared-pop-purge.queue");
+        using MappedQueue queue = MappedQueue.Open(path, 4096, new QueueOptions { MultiProcess = true });
+        for (int i = 0; i < 8; i++)
+        {
+            queue.Push(QueueItems.Make(i, 600));
+        }
+
+        long eighthTail = ReadWord(path, QueueLayout.TailWordOffset);
+        queue.Push(QueueItems.Make(8, 600));
+        queue.Push(QueueItems.Make(9, 600));
+        long tenthTail = ReadWord(path, QueueLayout.TailWordOffset);
+        WriteWord(path, QueueLayout.TailWordOffset, eighthTail);
+        WriteWord(path, QueueLayout.PushedOffset, 8);
+        queue.Count.ShouldBe(8);
+        WriteWord(path, QueueLayout.TailWordOffset, tenthTail);
+
+        for (long id = 0; id < 8; id++)
+        {
+            QueueItems.Check(queue.PopAndPurge()).ShouldBe(id);
+        }
+
+        queue.Enumerate().Select(item => QueueItems.Check(item)).ShouldBe([8L, 9L]);
+        ReadWord(path, QueueLayout.DamageSeenOffset).ShouldBe(1, "the contradicted count was reported");
     }
 
     [Test]
@@ -604,6 +624,17 @@ public sealed class QueueCheckpointTests
         BinaryPrimitives.WriteInt64LittleEndian(slot[(word * 8)..], value);
         BinaryPrimitives.WriteUInt64LittleEndian(slot[120..], QueueChecksum.Slot(slot));
         File.WriteAllBytes(path, bytes);
+    }
+
+    private static long ReadWord(string path, int offset) => BinaryPrimitives.ReadInt64LittleEndian(ReadShared(path).AsSpan(offset));
+
+    // Writes a header word in place, as another process (or a fault) would, while the queue is open.
+    private static void WriteWord(string path, int offset, long value)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+        byte[] word = new byte[8];
+        BinaryPrimitives.WriteInt64LittleEndian(word, value);
+        file.WriteAt(offset, word);
     }
 
     private static byte[] ReadShared(string path)

@@ -113,6 +113,13 @@ internal sealed class DeferredMapping
             }
             finally
             {
+                if (!deferrable)
+                {
+                    // Given up before the size lock, as a closing entry gives up its own: a writer's entry closing next must
+                    // not take this open for another process.
+                    RangeLocks.WithdrawPresence(handle, presence);
+                }
+
                 RangeLocks.Unlock(handle, SharedFileState.LockRangeStart);
             }
 
@@ -260,12 +267,18 @@ internal sealed class DeferredMapping
             }
             finally
             {
+                if (!writerless)
+                {
+                    // Given up before the size lock: a writer's entry closing next must not take this stream for another
+                    // process and keep its page and its surplus.
+                    RangeLocks.WithdrawPresence(Handle, SharedFileState.PresenceByte);
+                }
+
                 RangeLocks.Unlock(Handle, SharedFileState.LockRangeStart);
             }
 
             if (!writerless)
             {
-                RangeLocks.WithdrawPresence(Handle, SharedFileState.PresenceByte);
                 return false;
             }
 

@@ -388,9 +388,15 @@ public sealed partial class MappedQueue
         EnterBoth(reentrancyChecked: true);
         try
         {
-            if (NoItems())
+            // After a committed pop: a count the records contradict is reported through the damage word, never thrown, so
+            // the pop stands.
+            if (_count == 0 && (_head == _tail || OnlyMarkersToTail()))
             {
                 PurgeCore();
+            }
+            else if (_count == 0)
+            {
+                WithdrawTrust();
             }
         }
         finally
