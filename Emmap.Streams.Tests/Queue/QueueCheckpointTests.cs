@@ -268,6 +268,24 @@ public sealed class QueueCheckpointTests
     }
 
     [Test]
+    public void PeekBack_AfterAWalkFoundDamageUnderACheckpointCount_ThrowsRatherThanReturnAnItemPastTheDamage()
+    {
+        // The next open keeps items 0..3 only: item 9 must not be handed out as the newest.
+        string path = Fill("damaged-peek-back.queue", 10);
+        Damage(path, 4);
+        using (MappedQueue queue = OpenOnTrust(path))
+        {
+            Should.Throw<InvalidDataException>(() => queue.Enumerate().ToList());
+            Should.Throw<InvalidDataException>(() => queue.PeekBack());
+            Should.Throw<InvalidDataException>(() => queue.TryPeekBack(0, static (ReadOnlySpan<byte> item, int _) => item.Length, out _));
+            PopsInOrder(queue, first: 0, count: 4);
+        }
+
+        using MappedQueue reopened = MappedQueue.Open(path, 4096);
+        reopened.PeekBack().ShouldBeNull("the items before the damage were popped; the rest is gone");
+    }
+
+    [Test]
     public void CountAndIsEmpty_ReadDuringAWalkWithACheckpointCountOfZero_LeaveTheWalkGoing()
     {
         // Reading the count checks a count taken on trust against the records; that changes no item, so a walk in progress goes on.

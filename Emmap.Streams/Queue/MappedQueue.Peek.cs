@@ -56,6 +56,13 @@ public sealed partial class MappedQueue
 
     private unsafe long LocateLast(out uint length, out uint crc)
     {
+        if (_damageSeen && _trustedCheckpoint)
+        {
+            // Damage was seen under a count that nothing has checked: the last item may lie past it, and the next open would
+            // drop it. The records from the head are checked first, as a walk from the tail checks them.
+            _ = WalkCount();
+        }
+
         if (_lastPos < _head || _lastPos >= _tail)
         {
             // Never reached with a count the records agree with (NoItems looked first): the position is not the queue's.
