@@ -342,11 +342,7 @@ public sealed class QueueCheckpointTests
         string path = Fill("shared-count.queue", 3);
         using (MappedQueue queue = MappedQueue.Open(path, 4096, new QueueOptions { MultiProcess = true }))
         {
-            using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
-            byte[] word = new byte[8];
-            file.ReadAt(QueueLayout.PushedOffset, word);
-            BinaryPrimitives.WriteInt64LittleEndian(word, BinaryPrimitives.ReadInt64LittleEndian(word) + 1);
-            file.WriteAt(QueueLayout.PushedOffset, word);
+            WriteWord(path, QueueLayout.PushedOffset, ReadWord(path, QueueLayout.PushedOffset) + 1);
         }
 
         using MappedQueue reopened = MappedQueue.Open(path, 4096);

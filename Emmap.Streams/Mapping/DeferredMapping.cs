@@ -255,11 +255,7 @@ internal sealed class DeferredMapping
             bool writerless = false;
             try
             {
-                if (!SharedFileState.PageExists(PagePath))
-                {
-                    Volatile.Write(ref _length, NativeFile.GetStatus(Handle, Path).Size);
-                    writerless = true;
-                }
+                writerless = TryReadLengthWithoutWriter();
             }
             catch (IOException)
             {
@@ -385,13 +381,12 @@ internal sealed class DeferredMapping
 
             try
             {
-                if (SharedFileState.PageExists(PagePath))
+                if (!TryReadLengthWithoutWriter())
                 {
                     return false;
                 }
 
-                known = NativeFile.GetStatus(Handle, Path).Size;
-                Volatile.Write(ref _length, known);
+                known = Volatile.Read(ref _length);
                 return true;
             }
             finally
@@ -399,5 +394,20 @@ internal sealed class DeferredMapping
                 RangeLocks.Unlock(Handle, SharedFileState.LockRangeStart);
             }
         }
+    }
+
+    /// <summary>
+    /// Under the shared size lock: takes the file's size as the length if no process using the library writes the file (it has
+    /// no page, so nobody holds growth capacity in it); false otherwise.
+    /// </summary>
+    private bool TryReadLengthWithoutWriter()
+    {
+        if (SharedFileState.PageExists(PagePath))
+        {
+            return false;
+        }
+
+        Volatile.Write(ref _length, NativeFile.GetStatus(Handle, Path).Size);
+        return true;
     }
 }

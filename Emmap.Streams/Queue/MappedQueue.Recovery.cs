@@ -272,7 +272,7 @@ public sealed partial class MappedQueue
     {
         if (_multiProcess)
         {
-            if (_count != 0 || _head == _tail || OnlyMarkersToTail())
+            if (!SharedCountContradicted())
             {
                 return _count == 0;
             }
@@ -303,6 +303,9 @@ public sealed partial class MappedQueue
         Recount();
         return _count == 0;
     }
+
+    /// <summary>Whether, in shared mode, the words' count says 0 while an item lies between the head and the tail.</summary>
+    private bool SharedCountContradicted() => _count == 0 && _head != _tail && !OnlyMarkersToTail();
 
     /// <summary>Whether the records between the head and the tail are all skip markers (their headers only are read).</summary>
     private unsafe bool OnlyMarkersToTail()

@@ -390,13 +390,13 @@ public sealed partial class MappedQueue
         {
             // After a committed pop: a count the records contradict is reported through the damage word, never thrown, so
             // the pop stands.
-            if (_count == 0 && (_head == _tail || OnlyMarkersToTail()))
+            if (SharedCountContradicted())
             {
-                PurgeCore();
+                WithdrawTrust();
             }
             else if (_count == 0)
             {
-                WithdrawTrust();
+                PurgeCore();
             }
         }
         finally
