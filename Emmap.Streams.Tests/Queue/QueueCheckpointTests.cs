@@ -412,6 +412,109 @@ public sealed class QueueCheckpointTests
     }
 
     [Test]
+    public void CountAndAChannelReadersWait_InASharedSessionWhosePushedWordIsTooLow_ReportDamageInsteadOfAnEmptyQueue()
+    {
+        // After 8 of 10 pops the words say the queue is empty. A count of 0 would make a channel reader wait beside the last
+        // two items for good: both report the damage, and the items stay.
+        string path = _dir.File("shared-low-count.queue");
+        using (var queue = new ConcurrentMappedQueue(MappedQueue.Open(path, 4096, new QueueOptions { MultiProcess = true })))
+        {
+            for (int i = 0; i < 10; i++)
+            {
+                queue.Enqueue(QueueItems.Make(i, 64));
+            }
+
+            WriteWord(path, QueueLayout.PushedOffset, 8);
+            for (long id = 0; id < 8; id++)
+            {
+                QueueItems.Check(queue.Dequeue()).ShouldBe(id);
+            }
+
+            Should.Throw<InvalidDataException>(() => queue.Count);
+            Should.Throw<InvalidDataException>(async () => await queue.Reader.WaitToReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+            ReadWord(path, QueueLayout.DamageSeenOffset).ShouldBe(1, "the contradicted count was reported");
+        }
+
+        using MappedQueue reopened = MappedQueue.Open(path, 4096);
+        PopsInOrder(reopened, first: 8, count: 2);
+    }
+
+    [Test]
+    public void Dequeue_AfterTheWriterCompletedInASharedSessionWhosePushedWordIsTooLow_ReturnsEveryItem()
+    {
+        // Once the writer is completed, each dequeue looks whether it drained the queue. From the 8th on, the words say 0 and
+        // then fewer than none: that look must not throw after the item was taken.
+        string path = _dir.File("shared-low-completed.queue");
+        using var queue = new ConcurrentMappedQueue(MappedQueue.Open(path, 4096, new QueueOptions { MultiProcess = true }));
+        for (int i = 0; i < 10; i++)
+        {
+            queue.Enqueue(QueueItems.Make(i, 64));
+        }
+
+        WriteWord(path, QueueLayout.PushedOffset, 8);
+        queue.Writer.TryComplete().ShouldBeTrue();
+        for (long id = 0; id < 10; id++)
+        {
+            QueueItems.Check(queue.Dequeue()).ShouldBe(id);
+        }
+
+        queue.Dequeue().ShouldBeNull();
+        ReadWord(path, QueueLayout.DamageSeenOffset).ShouldBe(1, "the contradicted count was reported");
+    }
+
+    [Test]
+    public void PopAndPurge_OfTheLastItemInASharedSessionWhosePushedWordIsTooHigh_ReturnsTheItemItPopped()
+    {
+        // The queue has grown, so draining it purges, and the purge takes both locks, which check the words against the cursors:
+        // 13 pushed with the head at the tail. That is reported through the damage word; the pop stands.
+        string path = _dir.File("shared-high-purge.queue");
+        using MappedQueue queue = MappedQueue.Open(path, 4096, new QueueOptions { MultiProcess = true });
+        for (int i = 0; i < 10; i++)
+        {
+            queue.Push(QueueItems.Make(i, 600));
+        }
+
+        queue.GetMetadata().FileSize.ShouldBeGreaterThan(4096, "the queue grew");
+        WriteWord(path, QueueLayout.PushedOffset, 13);
+        for (long id = 0; id < 10; id++)
+        {
+            QueueItems.Check(queue.PopAndPurge()).ShouldBe(id);
+        }
+
+        ReadWord(path, QueueLayout.DamageSeenOffset).ShouldBe(1, "the contradicted count was reported");
+        queue.Pop().ShouldBeNull();
+    }
+
+    [Test]
+    public void PopAndPurge_WhoseRecountAfterThePopFailsToWriteTheHeader_ReturnsTheItemItPopped()
+    {
+        // The slot says 1 item; the records hold 3, the last damaged at rest. Popping item 0 brings the count taken on trust to
+        // 0 with an item left, so the purge recounts, cuts the queue at the damage and writes the header, whose flush fails.
+        string path = Fill("forged-purge-repair.queue", 3);
+        Damage(path, 2);
+        ForgeCheckpointCount(path, 1);
+        using MappedQueue queue = MappedQueue.Open(path, 4096, new QueueOptions { Durability = QueueDurability.Always });
+        queue.CountFromCheckpoint.ShouldBeTrue();
+        bool repairing = false;
+        CrashPoints.Hook = point => repairing |= point == CrashPoints.FlipTorn;
+        try
+        {
+            using (FaultInjection.Install(point => repairing && point == FaultPoint.Sync ? 5 : 0))
+            {
+                QueueItems.Check(queue.PopAndPurge()).ShouldBe(0);
+            }
+        }
+        finally
+        {
+            CrashPoints.Hook = null;
+        }
+
+        repairing.ShouldBeTrue("the purge recounted and wrote the header");
+        QueueItems.Check(queue.Pop()).ShouldBe(1);
+        queue.Pop().ShouldBeNull();
+    }
+
+    [Test]
     public void PopAndPurge_CheckpointCountTooLow_PurgesOnlyWhenRecordsAreGone()
     {
         // The slot says 3 items; the records hold 10. The pop that brings the trusted count to 0 must not purge (which would move

@@ -330,12 +330,32 @@ public sealed partial class MappedQueue
         StoreHead(_head + size);
         CommittedPop(size);
         sink.Committed();
-        if (purge && NoItems())
+        if (purge)
         {
-            PurgeCore();
+            PurgeAfterPop();
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Purges after a committed pop if that left the queue empty. Never throws: the pop stands, and an exception would take its
+    /// item from the caller. A count taken on trust is checked against the records here, and the recount's header write may
+    /// fail; the queue in memory is right either way, and a crash before the next header write leads to a scanning open.
+    /// </summary>
+    private void PurgeAfterPop()
+    {
+        try
+        {
+            if (NoItems())
+            {
+                PurgeCore();
+            }
+        }
+        catch (IOException)
+        {
+            // Purging only gives space back.
+        }
     }
 
     /// <summary>

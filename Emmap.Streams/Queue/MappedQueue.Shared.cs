@@ -211,8 +211,12 @@ public sealed partial class MappedQueue
         }
     }
 
-    /// <summary>The exact count at an instant: both locks held, nothing changes.</summary>
-    private long SharedCount() => Shared(this, static q => q._count);
+    /// <summary>
+    /// The exact count at an instant: both locks held, nothing changes. A count of 0 with items between the cursors (the words
+    /// no checksum covers say too few were pushed) is reported as damage, as a peek reports it, rather than read as an empty
+    /// queue: a consumer waiting for the count to rise would wait beside items it never looks for.
+    /// </summary>
+    private long SharedCount() => Shared(this, static q => q.NoItems() ? 0 : q._count);
 
     private unsafe long ReadShared(int offset)
     {

@@ -110,6 +110,7 @@ public sealed partial class MappedQueue
         _count = _pushed - _popped;
         if (_count < 0 || _count > (_tail - _head) / QueueLayout.RecordAlignment)
         {
+            WithdrawTrust();
             ExitHead();
             throw new InvalidDataException(
                 $"The queue '{_stream.Name}' is damaged: its shared counts ({_pushed} pushed, {_popped} popped) disagree with its cursors " +

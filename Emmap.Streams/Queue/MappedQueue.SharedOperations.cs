@@ -376,7 +376,9 @@ public sealed partial class MappedQueue
 
     /// <summary>
     /// After a pop drained the queue (as far as the head lock could see): purges it if that gives space back. Checked against
-    /// this process's copy of the geometry first, so a queue at its initial size never takes the second lock for it.
+    /// this process's copy of the geometry first, so a queue at its initial size never takes the second lock for it. Never
+    /// throws: it follows a committed pop, whose item an exception would take from the caller, and a purge only gives space
+    /// back. Words the cursors contradict are reported through the damage word instead.
     /// </summary>
     private void PurgeIfGrownShared()
     {
@@ -385,7 +387,16 @@ public sealed partial class MappedQueue
             return;
         }
 
-        EnterBoth(reentrancyChecked: true);
+        try
+        {
+            EnterBoth(reentrancyChecked: true);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException)
+        {
+            // Counts the cursors contradict (the damage word is set) or a geometry that could not be mapped: no purge.
+            return;
+        }
+
         try
         {
             // After a committed pop: a count the records contradict is reported through the damage word, never thrown, so

@@ -203,6 +203,23 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Whether the queue is empty, for bookkeeping that follows a committed change (the thread-safe wrapper's): false when the
+    /// count cannot be had (counts the cursors contradict, a recount whose header write failed), so the change that came first
+    /// is never reported as failed. The next operation on the queue reports what stopped the count.
+    /// </summary>
+    internal bool IsKnownEmpty()
+    {
+        try
+        {
+            return Count == 0;
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Gets whether the queue holds no items (emmap <c>is_empty/1</c>).</summary>
     /// <value><see langword="true"/> when <see cref="Count"/> is 0.</value>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>

@@ -476,7 +476,7 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
             space = _spaceWaiters;
             _itemWaiters = null;
             _spaceWaiters = null;
-            drained = _queue.Count == 0;
+            drained = _queue.IsKnownEmpty();
         }
 
         items?.TrySetResult();
@@ -514,12 +514,15 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
             waiters.TrySetResult();
         }
 
-        if (!_queue.IsShared && _queue.Count == 0)
+        // After a committed removal nothing may throw: a count that cannot be had counts as not empty. A shared queue's count
+        // takes both of its locks, so it is looked at only once the writer is completed.
+        bool empty = (!_queue.IsShared || _writerCompleted) && _queue.IsKnownEmpty();
+        if (!_queue.IsShared && empty)
         {
             _knownEmpty = true;
         }
 
-        if (_writerCompleted && _queue.Count == 0)
+        if (_writerCompleted && empty)
         {
             CompleteDrained();
         }
