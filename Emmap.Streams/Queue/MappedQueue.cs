@@ -193,6 +193,10 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
 
     /// <summary>Gets the number of items (emmap <c>length/1</c>, which walks the file; here it is a field).</summary>
     /// <value>The item count, in O(1).</value>
+    /// <exception cref="InvalidDataException">In a <see cref="QueueOptions.MultiProcess"/> session, the shared count words
+    /// contradict the cursors (no checksum covers them); the items stay, and the next open recounts them.</exception>
+    /// <exception cref="IOException">A count taken on trust from the checkpoint was found wrong, and writing the recounted header
+    /// failed.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
     public long Count
     {
@@ -222,6 +226,8 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
 
     /// <summary>Gets whether the queue holds no items (emmap <c>is_empty/1</c>).</summary>
     /// <value><see langword="true"/> when <see cref="Count"/> is 0.</value>
+    /// <exception cref="InvalidDataException">As for <see cref="Count"/>.</exception>
+    /// <exception cref="IOException">As for <see cref="Count"/>.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
     public bool IsEmpty => Count == 0;
 

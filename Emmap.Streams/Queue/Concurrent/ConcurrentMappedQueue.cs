@@ -79,6 +79,9 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
 
     /// <summary>Gets the number of items.</summary>
     /// <value>The item count.</value>
+    /// <exception cref="InvalidDataException">As for <see cref="MappedQueue.Count"/>: a shared session's count words contradict
+    /// the cursors.</exception>
+    /// <exception cref="IOException">As for <see cref="MappedQueue.Count"/>.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
     public long Count
     {
