@@ -342,81 +342,108 @@ public sealed partial class MappedFileStream
         {
             // A new entry has just read the shared state and the size on disk.
             entry.Refresh(checkDisk: !newEntry);
-            if (!created && o.Mode is FileMode.Truncate or FileMode.Create)
-            {
-                SetLengthForOpen(entry, 0);
-            }
 
-            long current = entry.LogicalLength;
-            bool fresh = created || current == 0;
-            long limit = long.MaxValue;
-            if (wholeFile)
+            // The shared mapping first: making it is what fails (no address space, too many mappings), and a failure then has
+            // changed nothing. A length the open changes afterwards goes through it, as any size change does, so a growth
+            // whose mapping fails is undone, and a cut is made safely under any handle of this process.
+            MappingState? state = o.Sharing == MapSharing.Shared ? entry.AttachShared() : null;
+            try
             {
-                long wanted = fresh || o.Fit ? o.Size : 0;
-                if (wanted > current)
+                long limit = SetLengthsForOpen(entry, fullPath, offset, length, wholeFile, writable, created, o);
+                state ??= entry.AttachPrivate(entry.LogicalLength);
+                var view = new MappedView(state, fullPath, wholeFile ? 0 : offset, limit, readable, writable, o.FixedSize, o.MaxIncrementSize);
+                return new OpenedMapping
                 {
-                    if (writable)
-                    {
-                        SetLengthForOpen(entry, wanted);
-                    }
-                    else if (o.Fit)
-                    {
-                        throw FitNeedsWrite(fullPath, current, wanted);
-                    }
-                }
+                    View = view,
+                    OwnFile = ownFile,
+                    Readable = readable,
+                    Existed = !created,
+                    AppendStart = o.Mode == FileMode.Append ? view.CachedLength : -1,
+                    Options = o,
+                };
             }
-            else
+            catch
             {
-                long end = length == 0 ? 0 : offset + length;
-                long wanted = Math.Max(o.Size, end);
-                if (fresh && writable && wanted > current)
+                if (state is not null)
+                {
+                    state.Handles--;
+                    state.Release();
+                }
+
+                throw;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Makes the file's length what the open asks (truncation, a new file's size, <see cref="MapOptions.Fit"/>) and checks a
+    /// window against it, under the entry's gate; returns the window's end, or <see cref="long.MaxValue"/> when it follows
+    /// the data's end.
+    /// </summary>
+    private static long SetLengthsForOpen(
+        FileEntry entry, string fullPath, long offset, long length, bool wholeFile, bool writable, bool created, MapOptions o)
+    {
+        if (!created && o.Mode is FileMode.Truncate or FileMode.Create)
+        {
+            SetLengthForOpen(entry, 0);
+        }
+
+        long current = entry.LogicalLength;
+        bool fresh = created || current == 0;
+        if (wholeFile)
+        {
+            long wanted = fresh || o.Fit ? o.Size : 0;
+            if (wanted > current)
+            {
+                if (writable)
                 {
                     SetLengthForOpen(entry, wanted);
-                    current = entry.LogicalLength;
                 }
-
-                if (length == 0)
+                else if (o.Fit)
                 {
-                    if (offset >= current && offset != 0)
-                    {
-                        throw new IOException($"Offset {offset} is at or past the end of '{fullPath}' ({current} bytes).");
-                    }
-                }
-                else if (end > current)
-                {
-                    if (!o.Fit)
-                    {
-                        throw new IOException(
-                            $"The window [{offset}, {end}) reaches past the end of '{fullPath}' ({current} bytes); set MapOptions.Fit to grow the file.");
-                    }
-
-                    if (!writable)
-                    {
-                        throw FitNeedsWrite(fullPath, current, end);
-                    }
-
-                    SetLengthForOpen(entry, end);
-                }
-                else if (end < current)
-                {
-                    limit = end;
+                    throw FitNeedsWrite(fullPath, current, wanted);
                 }
             }
 
-            MappingState state = o.Sharing == MapSharing.Shared
-                ? entry.AttachShared()
-                : entry.AttachPrivate(entry.LogicalLength);
-            var view = new MappedView(state, fullPath, wholeFile ? 0 : offset, limit, readable, writable, o.FixedSize, o.MaxIncrementSize);
-            return new OpenedMapping
-            {
-                View = view,
-                OwnFile = ownFile,
-                Readable = readable,
-                Existed = !created,
-                AppendStart = o.Mode == FileMode.Append ? view.CachedLength : -1,
-                Options = o,
-            };
+            return long.MaxValue;
         }
+
+        long end = length == 0 ? 0 : offset + length;
+        long wantedSize = Math.Max(o.Size, end);
+        if (fresh && writable && wantedSize > current)
+        {
+            SetLengthForOpen(entry, wantedSize);
+            current = entry.LogicalLength;
+        }
+
+        if (length == 0)
+        {
+            if (offset >= current && offset != 0)
+            {
+                throw new IOException($"Offset {offset} is at or past the end of '{fullPath}' ({current} bytes).");
+            }
+        }
+        else if (end > current)
+        {
+            if (!o.Fit)
+            {
+                throw new IOException(
+                    $"The window [{offset}, {end}) reaches past the end of '{fullPath}' ({current} bytes); set MapOptions.Fit to grow the file.");
+            }
+
+            if (!writable)
+            {
+                throw FitNeedsWrite(fullPath, current, end);
+            }
+
+            SetLengthForOpen(entry, end);
+        }
+        else if (end < current)
+        {
+            return end;
+        }
+
+        return long.MaxValue;
     }
 
     /// <summary>

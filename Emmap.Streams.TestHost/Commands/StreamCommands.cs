@@ -33,6 +33,9 @@ namespace Emmap.Streams.TestHost;
 /// <see cref="FileStream"/>, takes every file descriptor the process has left (Linux), then reads COUNT ranges of SIZE bytes
 /// spread over the file from both; prints "same N" when all N reads agree, otherwise the first that differs or fails (after a
 /// line for the same reads of a copy of PATH, made first with descriptors to spare).</item>
+/// <item><c>stream-write-small-files PATH LIMIT</c>: lets the process make no file larger than LIMIT bytes (Linux), maps PATH
+/// read-write, writes one byte, disposes the stream and prints "written": the file's shared page cannot be sized, so the
+/// process keeps the file's state to itself.</item>
 /// </list>
 /// </summary>
 internal static class StreamCommands
@@ -46,6 +49,7 @@ internal static class StreamCommands
         "stream-append" => Append(args),
         "stream-full-disk-view" => FullDiskView(args[1], args[2]),
         "stream-read-no-descriptors" => ReadWithoutDescriptors(args[1], (int)Parse(args[2]), (int)Parse(args[3])),
+        "stream-write-small-files" => WriteWithSmallFiles(args[1], Parse(args[2])),
         _ => null,
     };
 
@@ -96,6 +100,18 @@ internal static class StreamCommands
 
         // Printed once the descriptors are back: the console opens its output lazily.
         Console.WriteLine(outcome);
+        return 0;
+    }
+
+    private static int WriteWithSmallFiles(string path, long limit)
+    {
+        using (FileSizeLimit.Lower(limit))
+        {
+            using var stream = MappedFileStream.Open(path, new MapOptions { Access = FileAccess.ReadWrite });
+            stream.WriteAt(0, "x"u8);
+        }
+
+        Console.WriteLine("written");
         return 0;
     }
 

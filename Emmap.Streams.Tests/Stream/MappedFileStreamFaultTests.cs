@@ -31,7 +31,16 @@ public sealed class MappedFileStreamFaultTests
     }
 
     [TearDown]
-    public void TearDown() => _directory.Dispose();
+    public void TearDown()
+    {
+        if (!OperatingSystem.IsWindows() && File.Exists(_path))
+        {
+            // A page a failed test left behind.
+            File.Delete(PageOfPath());
+        }
+
+        _directory.Dispose();
+    }
 
     [Test]
     public void Write_PastTheEndOnAFullDisk_ThrowsIOExceptionAndChangesNothing()
@@ -252,7 +261,137 @@ public sealed class MappedFileStreamFaultTests
         stream.ReadAt(2 * 4096, new byte[8]).ShouldBe(8);
     }
 
+    [Test]
+    public void Open_WritableOverAReadOnlyMappingFailsToMap_LaterWritableStreamsStillWriteTheFile()
+    {
+        File.WriteAllBytes(_path, new byte[8192]);
+        using (var reader = MappedFileStream.Open(_path, 0, 0))
+        {
+            reader.ReadByte().ShouldBe(0);
+            using (FaultInjection.Install(point => point == FaultPoint.Map ? OutOfMemory : 0))
+            {
+                Should.Throw<IOException>(() => MappedFileStream.Open(_path, new MapOptions { Access = FileAccess.ReadWrite }));
+            }
+
+            using var writer = MappedFileStream.Open(_path, new MapOptions { Access = FileAccess.ReadWrite });
+            writer.WriteAt(0, "written"u8);
+            writer.Flush();
+            Bytes(reader, 0, 7).ShouldBe("written"u8.ToArray());
+        }
+
+        File.ReadAllBytes(_path)[..7].ShouldBe("written"u8.ToArray(), "a write through a read-write stream reaches the file");
+    }
+
+    [Test]
+    [LinuxOnly("counts descriptors in /proc/self/fd and looks for the file's page in /dev/shm")]
+    public void Open_WritableOverAReadOnlyMappingFailsToMap_LeavesNoDescriptorSharingLockOrPageOnceDisposed()
+    {
+        File.WriteAllBytes(_path, new byte[8192]);
+        string page = PageOfPath();
+        using (var reader = MappedFileStream.Open(_path, 0, 0))
+        {
+            reader.ReadByte().ShouldBe(0);
+            using (FaultInjection.Install(point => point == FaultPoint.Map ? OutOfMemory : 0))
+            {
+                Should.Throw<IOException>(() => MappedFileStream.Open(_path, new MapOptions { Access = FileAccess.ReadWrite }));
+            }
+
+            reader.ReadByte().ShouldBe(0, "the reader goes on");
+        }
+
+        ProcessMaps.OpenDescriptors(_path).ShouldBe(0, "every stream is disposed");
+        Should.NotThrow(() => new FileStream(_path, FileMode.Open, FileAccess.ReadWrite, FileShare.None).Dispose(), "no stream holds the file any more");
+        File.Exists(page).ShouldBeFalse("the only process of the file closed it");
+    }
+
+    [Test]
+    [LinuxOnly("limits the size of the files a child process may make, and looks for the file's page in /dev/shm")]
+    public void Open_WhenThePageCannotBeSized_LeavesNoPageBehind()
+    {
+        File.WriteAllBytes(_path, new byte[100]);
+        string page = PageOfPath();
+
+        ChildHost.Run("stream-write-small-files", _path, "2048").ShouldBe("written");
+
+        File.ReadAllBytes(_path)[0].ShouldBe((byte)'x', "the process kept the file's state to itself and wrote");
+        File.Exists(page).ShouldBeFalse("the page could not be sized, so it was never used");
+    }
+
+    [Test]
+    public void Open_FitGrowthThatFailsToMap_ThrowsIOExceptionAndLeavesTheFile()
+    {
+        File.WriteAllBytes(_path, [1, 2, 3]);
+        var before = FileSnapshot.Take(_path);
+
+        using (FaultInjection.Install(point => point == FaultPoint.Map ? OutOfMemory : 0))
+        {
+            Should.Throw<IOException>(() => MappedFileStream.Open(_path, new MapOptions { Access = FileAccess.ReadWrite, Size = 8192, Fit = true }));
+        }
+
+        before.ShouldBeUnchanged();
+    }
+
+    [Test]
+    public void Open_TruncateThatFailsToMap_ThrowsIOExceptionAndKeepsTheData()
+    {
+        File.WriteAllBytes(_path, [1, 2, 3]);
+        var before = FileSnapshot.Take(_path);
+
+        using (FaultInjection.Install(point => point == FaultPoint.Map ? OutOfMemory : 0))
+        {
+            Should.Throw<IOException>(() => MappedFileStream.Open(_path, new MapOptions { Mode = FileMode.Truncate, Access = FileAccess.ReadWrite, Size = 4096 }));
+        }
+
+        before.ShouldBeUnchanged();
+    }
+
+    [Test]
+    public void SetLength_ShorterThatFailsToMap_EitherThrowsAndChangesNothingOrShrinks()
+    {
+        using var stream = Create(8192);
+        stream.WriteAt(5000, "kept"u8);
+        stream.WriteAt(50, "head"u8);
+
+        Exception? failure = null;
+        using (FaultInjection.Install(point => point == FaultPoint.Map ? OutOfMemory : 0))
+        {
+            try
+            {
+                stream.SetLength(100);
+            }
+            catch (Exception ex)
+            {
+                failure = ex;
+            }
+        }
+
+        if (failure is null)
+        {
+            stream.Length.ShouldBe(100);
+            stream.ReadAt(5000, new byte[4]).ShouldBe(0);
+            stream.Flush();
+            new FileInfo(_path).Length.ShouldBe(100, "the truncation that had to wait is made at the next flush");
+        }
+        else
+        {
+            failure.ShouldBeOfType<IOException>();
+            stream.Length.ShouldBe(8192);
+            Bytes(stream, 5000, 4).ShouldBe("kept"u8.ToArray());
+        }
+
+        Bytes(stream, 50, 4).ShouldBe("head"u8.ToArray());
+    }
+
     private static IDisposable DiskFull() => FaultInjection.Install(point => point == FaultPoint.Allocate ? NoSpace : 0);
+
+    private static byte[] Bytes(MappedFileStream stream, long position, int count)
+    {
+        byte[] bytes = new byte[count];
+        stream.ReadAt(position, bytes).ShouldBe(count);
+        return bytes;
+    }
+
+    private string PageOfPath() => Emmap.Streams.Mapping.SharedFileState.PagePath(Emmap.Streams.Native.NativeFile.TryGetStatus(_path)!.Value.Identity);
 
     private MappedFileStream Create(long size) =>
         MappedFileStream.Open(_path, new MapOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Size = size });

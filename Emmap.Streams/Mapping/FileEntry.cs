@@ -119,18 +119,23 @@ internal sealed partial class FileEntry
 
                 mapped.MoveTo(region);
             }
-
-            _shared.Upgrade(handle);
-            _file = file;
-            _handle = handle;
-            Writable = true;
-            if (!Platform.IsWindows && Shared is { } shared)
+            else if (Shared is { } shared)
             {
-                // Same pages, now shared with the file: MAP_FIXED replaces the copy-on-write mapping in one step.
-                shared.Region.ShareWrites(handle, Path);
-                foreach (Region retired in shared.Retired)
+                try
                 {
-                    retired.ShareWrites(handle, Path);
+                    // Same pages, now shared with the file: MAP_FIXED replaces the copy-on-write mapping in one step. First,
+                    // because it is the step that fails (no address space, too many mappings): a read-only entry never
+                    // wrote to its pages, so a region already replaced reads the same bytes, and the entry stays as it was.
+                    shared.Region.ShareWrites(handle, Path);
+                    foreach (Region retired in shared.Retired)
+                    {
+                        retired.ShareWrites(handle, Path);
+                    }
+                }
+                catch
+                {
+                    file.Dispose();
+                    throw;
                 }
             }
 
@@ -140,6 +145,24 @@ internal sealed partial class FileEntry
                 NativeFile.SetSharingLock(handle, held: true);
             }
 
+            try
+            {
+                _shared.Upgrade(handle);
+            }
+            catch
+            {
+                if (_holdsSharingLock)
+                {
+                    NativeFile.SetSharingLock(handle, held: false);
+                }
+
+                file.Dispose();
+                throw;
+            }
+
+            _file = file;
+            _handle = handle;
+            Writable = true;
             old.Dispose();
         }
     }
@@ -269,6 +292,7 @@ internal sealed partial class FileEntry
         {
             Refresh(checkDisk: false);
             long current = Volatile.Read(ref _shared.Length);
+            bool cutFailed = false;
             if (length > current)
             {
                 EnsureCapacity(length, length);
@@ -280,13 +304,20 @@ internal sealed partial class FileEntry
             else if (length < current)
             {
                 Volatile.Write(ref _shared.Length, length);
-                if (Shared is { } shared && shared.Cut(length))
+                if (Shared is { } shared && shared.Cut(length) && !TryCutSharedAt(length))
                 {
-                    CutSharedAt(length);
+                    // Pages past the new end still map the file, so it must not be truncated under them (an access that
+                    // raced with the cut would fault). The shrink stands: the cut bytes are zeroed below, as for a
+                    // truncation that waits, and the trim is retried at the next flush or close.
+                    cutFailed = true;
+                    _pendingTrim = true;
                 }
             }
 
-            TryTrim(length, solo);
+            if (!cutFailed)
+            {
+                TryTrim(length, solo);
+            }
             if (length < current && Volatile.Read(ref _shared.Physical) > length)
             {
                 // The truncation waits (a private mapping here, or another process): the cut bytes read as zeros meanwhile,
@@ -781,6 +812,20 @@ internal sealed partial class FileEntry
             {
                 retired.CutFileAt(end, Path);
             }
+        }
+    }
+
+    // Cuts the shared mapping's pages past end; false, with the length already lowered, if they could not all be replaced.
+    private bool TryCutSharedAt(long end)
+    {
+        try
+        {
+            CutSharedAt(end);
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
         }
     }
 

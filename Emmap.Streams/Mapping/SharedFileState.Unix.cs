@@ -142,17 +142,13 @@ internal sealed unsafe partial class SharedFileState
             return null;
         }
 
-        SafeFileHandle file;
-        try
-        {
-            file = File.OpenHandle(
-                _pagePath, create ? FileMode.OpenOrCreate : FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        SafeFileHandle? file = OpenPageFile(create, out bool created);
+        if (file is null)
         {
             return null;
         }
 
+        byte* page = null;
         try
         {
             FileStatus status = NativeFile.GetStatus(file, _pagePath);
@@ -167,7 +163,7 @@ internal sealed unsafe partial class SharedFileState
                 NativeFile.Grow(file, status.Size, PageSize, _pagePath, injectable: false);
             }
 
-            byte* page = Mmap.MapShared(file, PageSize, _pagePath);
+            page = Mmap.MapShared(file, PageSize, _pagePath);
             if (OperatingSystem.IsLinux())
             {
                 // A shared lock that lives as long as the mapping (the mapping keeps the open file description), so that an
@@ -180,8 +176,49 @@ internal sealed unsafe partial class SharedFileState
         }
         catch (IOException)
         {
-            // No room in /dev/shm, or a page this process may not grow: stay process-local.
+            // No room in /dev/shm, or a page this process may not grow: stay process-local, and leave nothing behind. A page this
+            // call made is its own (pages are made under the exclusive size lock), so no other process can be using it.
+            if (page != null)
+            {
+                Mmap.Release(page, PageSize);
+            }
+
+            if (created)
+            {
+                _ = Libc.Unlink(_pagePath);
+            }
+
             file.Dispose();
+            return null;
+        }
+    }
+
+    // Opens the page file, making it if allowed, and says whether this call made it; null when it does not exist or cannot be
+    // opened.
+    private SafeFileHandle? OpenPageFile(bool create, out bool created)
+    {
+        created = false;
+        const FileShare Share = FileShare.ReadWrite | FileShare.Delete;
+        try
+        {
+            if (create)
+            {
+                try
+                {
+                    SafeFileHandle made = File.OpenHandle(_pagePath, FileMode.CreateNew, FileAccess.ReadWrite, Share);
+                    created = true;
+                    return made;
+                }
+                catch (IOException) when (File.Exists(_pagePath))
+                {
+                    // Another process's page: open it.
+                }
+            }
+
+            return File.OpenHandle(_pagePath, FileMode.Open, FileAccess.ReadWrite, Share);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
             return null;
         }
     }

@@ -170,15 +170,53 @@ internal sealed unsafe partial class SharedFileState
             RangeLocks.WithdrawPresence(old, s_presenceByte);
         }
 
-        _lockFile = dataFile;
-        _writable = true;
         if (_pageIsLocal && old is not null)
         {
-            // A read-only process had no page: now that it may write, share one.
-            NativeMemory.Free(_page);
-            _page = null;
+            // A read-only process had no page: now that it may write, share one. The old descriptor's presence goes first, or
+            // the join would take it for another process's.
+            UpgradeLocalPage(dataFile, old);
+            return;
+        }
+
+        _lockFile = dataFile;
+        _writable = true;
+    }
+
+    // Upgrade of a Linux process that kept the state to itself: joins (or makes) the page through the read-write descriptor. If
+    // the join fails, the process keeps its own page and its presence, through the read-only descriptor, as before.
+    private void UpgradeLocalPage(SafeFileHandle dataFile, SafeFileHandle old)
+    {
+        byte* local = _page;
+        RangeLocks.WithdrawPresence(old, s_presenceByte);
+        _page = null;
+        try
+        {
             Join(dataFile, writable: true);
         }
+        catch
+        {
+            if (_page != null && _page != local)
+            {
+                if (_pageIsLocal)
+                {
+                    NativeMemory.Free(_page);
+                }
+                else
+                {
+                    ReleasePage(_page);
+                }
+            }
+
+            RangeLocks.WithdrawPresence(dataFile, s_presenceByte);
+            _page = local;
+            _pageIsLocal = true;
+            _lockFile = old;
+            _writable = false;
+            RangeLocks.RegisterPresence(old, s_presenceByte, _dataPath);
+            throw;
+        }
+
+        NativeMemory.Free(local);
     }
 
     /// <summary>
