@@ -24,10 +24,27 @@ public sealed partial class MappedQueue
     /// <summary>Reads the committed head word without any lock: it moves when some process pops.</summary>
     internal long HeadWord => ReadShared(QueueLayout.HeadWordOffset);
 
+    /// <summary>Reads the event word that <see cref="WaitForOtherProcesses(bool, long, bool, long, uint)"/> sleeps on: it moves at every wake.</summary>
+    internal unsafe uint EventWord
+    {
+        get
+        {
+            MappedAccess access = _view.BeginAccess();
+            uint value = Volatile.Read(ref *(uint*)(access.Pointer + QueueLayout.EventOffset));
+            EndHeaderAccess(access);
+            return value;
+        }
+    }
+
+    /// <summary>As the overload with a seen event word, reading the word itself: an interrupt before this call may be lost.</summary>
+    internal void WaitForOtherProcesses(bool items, long observedTail, bool space, long observedHead) =>
+        WaitForOtherProcesses(items, observedTail, space, observedHead, EventWord);
+
     /// <summary>
     /// Shared mode: blocks the calling thread until some process pushes past <paramref name="observedTail"/> (with
     /// <paramref name="items"/>) or pops past <paramref name="observedHead"/> (with <paramref name="space"/>), or until
-    /// <see cref="InterruptWaiters"/>; it may also return early, so the caller checks again. Does not poll: the thread sleeps
+    /// <see cref="InterruptWaiters"/> (one since <paramref name="seen"/>, the <see cref="EventWord"/> the caller read before it
+    /// decided what to wait for, is not lost); it may also return early, so the caller checks again. Does not poll: the thread sleeps
     /// on the event word (a futex; on Windows a named semaphore, see SharedWaits) after raising the waiter flags, and the process whose commit it waits for wakes it.
     /// </summary>
     /// <remarks>
@@ -36,12 +53,11 @@ public sealed partial class MappedQueue
     /// the event word and wakes it; the wait compares the event word with the value read before the flags, so a wake that comes
     /// first is not lost. Safe from a thread other than the one using the queue (it touches only the header).
     /// </remarks>
-    internal unsafe void WaitForOtherProcesses(bool items, long observedTail, bool space, long observedHead)
+    internal unsafe void WaitForOtherProcesses(bool items, long observedTail, bool space, long observedHead, uint seen)
     {
         MappedAccess access = _view.BeginAccess();
         byte* b = access.Pointer;
         uint* word = (uint*)(b + QueueLayout.EventOffset);
-        uint seen = Volatile.Read(ref *word);
         if (items)
         {
             Interlocked.Exchange(ref *(int*)(b + QueueLayout.ItemWaitersOffset), 1);
@@ -64,7 +80,7 @@ public sealed partial class MappedQueue
 
     private static int WaitSlotOf(int lockOffset) => lockOffset == QueueLayout.HeadLockOffset ? HeadLockWaitSlot : TailLockWaitSlot;
 
-    /// <summary>Wakes every thread, in any process, sleeping in <see cref="WaitForOtherProcesses"/> (they check again and sleep on).</summary>
+    /// <summary>Wakes every thread, in any process, sleeping in <see cref="WaitForOtherProcesses(bool, long, bool, long, uint)"/> (they check again and sleep on).</summary>
     internal unsafe void InterruptWaiters()
     {
         MappedAccess access = _view.BeginAccess();

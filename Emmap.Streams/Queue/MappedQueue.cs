@@ -209,8 +209,9 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
 
     /// <summary>
     /// Whether the queue is empty, for bookkeeping that follows a committed change (the thread-safe wrapper's): false when the
-    /// count cannot be had (counts the cursors contradict, a recount whose header write failed), so the change that came first
-    /// is never reported as failed. The next operation on the queue reports what stopped the count.
+    /// count cannot be had (counts the cursors contradict, a recount whose header write failed, a shared queue's count asked
+    /// for inside a handler that holds its locks), so the change that came first is never reported as failed. The next
+    /// operation on the queue reports what stopped the count.
     /// </summary>
     internal bool IsKnownEmpty()
     {
@@ -218,7 +219,7 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
         {
             return Count == 0;
         }
-        catch (Exception ex) when (ex is InvalidDataException or IOException)
+        catch (Exception ex) when (ex is InvalidDataException or IOException or InvalidOperationException)
         {
             return false;
         }

@@ -35,6 +35,11 @@ public sealed partial class ConcurrentMappedQueue
         else
         {
             _watchRequested!.Set();
+            if ((_itemWaiters is not null && !_watchingItems) || (_spaceWaiters is not null && !_watchingSpace))
+            {
+                // The watcher sleeps on the event word for the other kind of commit only: wake it, so it looks for this one too.
+                _queue.InterruptWaiters();
+            }
         }
     }
 
@@ -50,6 +55,7 @@ public sealed partial class ConcurrentMappedQueue
             bool space;
             long tail;
             long head;
+            uint seen;
             lock (_gate)
             {
                 if (_disposed)
@@ -61,6 +67,11 @@ public sealed partial class ConcurrentMappedQueue
                 space = _spaceWaiters is not null;
                 tail = _observedTail;
                 head = _observedHead;
+                _watchingItems = items;
+                _watchingSpace = space;
+
+                // Read under the gate: a waiter of another kind that registers after this interrupts, which moves the word.
+                seen = items || space ? _queue.EventWord : 0;
             }
 
             try
@@ -71,7 +82,7 @@ public sealed partial class ConcurrentMappedQueue
                     continue;
                 }
 
-                _queue.WaitForOtherProcesses(items, tail, space, head);
+                _queue.WaitForOtherProcesses(items, tail, space, head, seen);
                 long nowTail = _queue.TailWord;
                 long nowHead = _queue.HeadWord;
                 lock (_gate)

@@ -105,9 +105,9 @@ public sealed partial class ConcurrentMappedQueue
                 return item;
             }
 
-            if (!await WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            if (!await WaitForReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                throw new System.Threading.Channels.ChannelClosedException();
+                throw ChannelClosed();
             }
         }
     }

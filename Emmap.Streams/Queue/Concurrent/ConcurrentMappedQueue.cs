@@ -56,6 +56,10 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
     private long _observedTail;
     private long _observedHead;
 
+    // What the watcher looks for while it sleeps (under the gate): a waiter of another kind must wake it.
+    private bool _watchingItems;
+    private bool _watchingSpace;
+
     /// <summary>Wraps <paramref name="queue"/>, which from now on must be used only through this instance.</summary>
     /// <param name="queue">The queue.</param>
     /// <param name="leaveOpen"><see langword="true"/> to leave <paramref name="queue"/> open when this instance is disposed.</param>
@@ -264,7 +268,56 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
     /// <exception cref="OperationCanceledException">The wait was canceled; nothing was removed.</exception>
     /// <exception cref="ChannelClosedException">The <see cref="Writer"/> was completed and the queue is empty.</exception>
     /// <exception cref="ObjectDisposedException">The queue was disposed.</exception>
-    public ValueTask<byte[]> DequeueAsync(CancellationToken cancellationToken = default) => Reader.ReadAsync(cancellationToken);
+    public ValueTask<byte[]> DequeueAsync(CancellationToken cancellationToken = default)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<byte[]>(cancellationToken);
+        }
+
+        try
+        {
+            if (TryDequeue(out byte[]? item))
+            {
+                return new ValueTask<byte[]>(item);
+            }
+        }
+        catch (Exception ex) when (ex is not (ChannelClosedException or OperationCanceledException))
+        {
+            return ValueTask.FromException<byte[]>(ex);
+        }
+
+        return DequeueCoreAsync(cancellationToken);
+    }
+
+    private async ValueTask<byte[]> DequeueCoreAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (!await WaitForReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                throw ChannelClosed();
+            }
+
+            if (TryDequeue(out byte[]? item))
+            {
+                return item;
+            }
+        }
+    }
+
+    /// <summary>As <see cref="WaitToReadAsync"/> for a read, which reports the writer's error wrapped, as a channel's read does.</summary>
+    private async ValueTask<bool> WaitForReadAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await WaitToReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsCompletionError(ex))
+        {
+            throw ChannelClosed();
+        }
+    }
 
     /// <summary>Returns a copy of the item at the head without removing it (emmap <c>inspect/1</c>).</summary>
     /// <returns>The item, or <see langword="null"/> when the queue is empty.</returns>
@@ -323,18 +376,25 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
     /// <see cref="MappedQueue"/> is disposed unless it was given with <c>leaveOpen</c>. For a durable queue this blocks until a flush
     /// to the device completes; <see cref="DisposeAsync"/> does not.
     /// </summary>
+    /// <exception cref="InvalidOperationException">Called from a handler the queue is running (inside its lock).</exception>
     public void Dispose()
     {
+        ThrowIfInsideHandler();
         if (BeginDispose())
         {
             // Outside the gate, which the watcher takes on its way out; no operation gets past the gate any more.
             StopWatching();
-            if (!_leaveOpen)
+            try
             {
-                _queue.Dispose();
+                if (!_leaveOpen)
+                {
+                    _queue.Dispose();
+                }
             }
-
-            FailWaiters();
+            finally
+            {
+                FailWaiters();
+            }
         }
     }
 
@@ -343,8 +403,10 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
     /// thread pool (see <see cref="MappedQueue.DisposeAsync"/>).
     /// </summary>
     /// <returns>A task that completes once the queue is closed.</returns>
+    /// <exception cref="InvalidOperationException">Called from a handler the queue is running (inside its lock).</exception>
     public async ValueTask DisposeAsync()
     {
+        ThrowIfInsideHandler();
         if (BeginDispose())
         {
             StopWatching();
@@ -373,6 +435,55 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
         return item is not null;
     }
 
+    /// <summary>A channel writer's <c>WriteAsync</c>: waits for space, and once the writer is completed fails as a channel's does.</summary>
+    internal ValueTask WriteForChannelAsync(ReadOnlyMemory<byte> item, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
+        }
+
+        try
+        {
+            if (TryEnqueueForChannel(item.Span))
+            {
+                return default;
+            }
+        }
+        catch (Exception ex)
+        {
+            return ValueTask.FromException(ex);
+        }
+
+        return WriteForChannelCoreAsync(item, cancellationToken);
+    }
+
+    private async ValueTask WriteForChannelCoreAsync(ReadOnlyMemory<byte> item, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            bool more;
+            try
+            {
+                more = await WaitToWriteAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (IsCompletionError(ex))
+            {
+                throw ChannelClosed();
+            }
+
+            if (!more)
+            {
+                throw ChannelClosed();
+            }
+
+            if (TryEnqueueForChannel(item.Span))
+            {
+                return;
+            }
+        }
+    }
+
     internal bool TryEnqueueForChannel(ReadOnlySpan<byte> item)
     {
         lock (_gate)
@@ -396,8 +507,14 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
         }
     }
 
-    /// <summary>Waits until an item is available (true) or the writer is completed and the queue empty (false).</summary>
-    internal async ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits until an item is available (true) or the writer is completed and the queue empty (false, or the error the writer
+    /// was completed with, as a channel's reader does). A canceled token cancels the call before anything is looked at.
+    /// </summary>
+    internal ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken) =>
+        cancellationToken.IsCancellationRequested ? ValueTask.FromCanceled<bool>(cancellationToken) : WaitToReadCoreAsync(cancellationToken);
+
+    private async ValueTask<bool> WaitToReadCoreAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -413,12 +530,9 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
 
                 if (_writerCompleted)
                 {
-                    if (_completionError is not null)
-                    {
-                        throw new ChannelClosedException(_completionError);
-                    }
-
-                    return false;
+                    // Drained, whoever drained it (another process's pops complete nothing here).
+                    CompleteDrained();
+                    return _completionError is { } error ? throw error : false;
                 }
 
                 _itemWaiters ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -431,10 +545,14 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
     }
 
     /// <summary>
-    /// Waits until space may be available (true) or the writer is completed (false). Items differ in size, so "space" means: no
-    /// channel write has failed for lack of room since the last pop.
+    /// Waits until space may be available (true) or the writer is completed (false, or the error it was completed with, as a
+    /// channel's writer does). Items differ in size, so "space" means: no channel write has failed for lack of room since the
+    /// last pop. A canceled token cancels the call before anything is looked at.
     /// </summary>
-    internal async ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken)
+    internal ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken) =>
+        cancellationToken.IsCancellationRequested ? ValueTask.FromCanceled<bool>(cancellationToken) : WaitToWriteCoreAsync(cancellationToken);
+
+    private async ValueTask<bool> WaitToWriteCoreAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -444,7 +562,7 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
                 ThrowIfDisposed();
                 if (_writerCompleted)
                 {
-                    return false;
+                    return _completionError is { } error ? throw error : false;
                 }
 
                 if (_fullAtPops != _pops)
@@ -473,13 +591,14 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
                 return false;
             }
 
+            // First: the count is what may fail (inside a handler), and nothing has changed yet.
+            drained = _queue.IsKnownEmpty();
             _writerCompleted = true;
             _completionError = error;
             items = _itemWaiters;
             space = _spaceWaiters;
             _itemWaiters = null;
             _spaceWaiters = null;
-            drained = _queue.IsKnownEmpty();
         }
 
         items?.TrySetResult();
@@ -539,7 +658,11 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
 
     private void CompleteDrained()
     {
-        if (_completionError is { } error)
+        if (_completionError is OperationCanceledException canceled)
+        {
+            _drained.TrySetCanceled(canceled.CancellationToken);
+        }
+        else if (_completionError is { } error)
         {
             _drained.TrySetException(error);
         }
@@ -584,4 +707,28 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    // A handler runs inside the gate: a dispose from there would wait for the watcher, which waits for the gate, and a shared
+    // queue's close would wait for the lock words the pop holds.
+    private void ThrowIfInsideHandler()
+    {
+        if (_gate.IsHeldByCurrentThread)
+        {
+            throw new InvalidOperationException("The queue cannot be disposed from a handler it is running; dispose it once the call returns.");
+        }
+    }
+
+    /// <summary>
+    /// What a read of a drained queue, or a channel write, throws once the writer is completed, as a channel does: a
+    /// <see cref="ChannelClosedException"/> with the writer's error inside, or the error itself if it is a cancellation.
+    /// </summary>
+    internal Exception ChannelClosed() => _completionError switch
+    {
+        null => new ChannelClosedException(),
+        OperationCanceledException canceled => canceled,
+        Exception error => new ChannelClosedException(error),
+    };
+
+    /// <summary>Whether <paramref name="exception"/> is the error the writer was completed with (rethrown by the waits).</summary>
+    internal bool IsCompletionError(Exception exception) => ReferenceEquals(exception, Volatile.Read(ref _completionError));
 }

@@ -19,6 +19,8 @@ internal sealed class QueueChannelReader(ConcurrentMappedQueue queue) : ChannelR
 
     public override bool TryRead([MaybeNullWhen(false)] out byte[] item) => queue.TryDequeueForChannel(out item);
 
+    public override ValueTask<byte[]> ReadAsync(CancellationToken cancellationToken = default) => queue.DequeueAsync(cancellationToken);
+
     public override bool TryPeek([MaybeNullWhen(false)] out byte[] item) => queue.TryPeekForChannel(out item);
 
     public override ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken = default) => queue.WaitToReadAsync(cancellationToken);

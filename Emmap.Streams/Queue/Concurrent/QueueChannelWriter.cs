@@ -13,4 +13,7 @@ internal sealed class QueueChannelWriter(ConcurrentMappedQueue queue) : ChannelW
     public override ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken = default) => queue.WaitToWriteAsync(cancellationToken);
 
     public override bool TryComplete(Exception? error = null) => queue.TryComplete(error);
+
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> item, CancellationToken cancellationToken = default) =>
+        queue.WriteForChannelAsync(item, cancellationToken);
 }

@@ -1,0 +1,164 @@
+using System;
+using System.Threading.Tasks;
+using Emmap.Streams.Tests.Queue.MultiProcess;
+using Emmap.Streams.Tests.Support;
+using Emmap.Streams.TestHost;
+using NUnit.Framework;
+using Shouldly;
+
+namespace Emmap.Streams.Tests.Queue;
+
+/// <summary>
+/// The thread-safe queue in shared mode: its waits wake for what other processes do, its reader completes however the queue
+/// was drained, and completing its writer from a handler the queue is running either completes it or changes nothing.
+/// </summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class ConcurrentMappedQueueSharedWaitTests
+{
+    private static readonly TimeSpan s_guard = TimeSpan.FromSeconds(10);
+    private TempDirectory _dir = null!;
+
+    [SetUp]
+    public void SetUp() => _dir = new TempDirectory();
+
+    [TearDown]
+    public void TearDown() => _dir.Dispose();
+
+    [Test]
+    public async Task ReaderCompletion_WriterCompletedThenAnotherProcessDrains_Completes()
+    {
+        string path = _dir.File("drain.queue");
+        using var queue = ConcurrentMappedQueue.Open(path, 65536, new QueueOptions { MultiProcess = true });
+        queue.Enqueue(QueueItems.Make(1, 64));
+        queue.Enqueue(QueueItems.Make(2, 64));
+        queue.Writer.TryComplete().ShouldBeTrue();
+
+        using (SharedChild consumer = SharedChild.Start("consumer", "queue-shared-consume", path, "--count", "2"))
+        {
+            consumer.ShouldFinish();
+        }
+
+        // The reader sees the end of the data, as a channel's reader does...
+        (await queue.Reader.WaitToReadAsync().AsTask().WaitAsync(s_guard)).ShouldBeFalse();
+        await foreach (byte[] _ in queue.Reader.ReadAllAsync())
+        {
+            Assert.Fail("no item is left");
+        }
+
+        // ...and a channel's Completion completes once the writer is done and the reader has found it empty.
+        await queue.Reader.Completion.WaitAsync(s_guard);
+    }
+
+    [Test]
+    public async Task WriterWaitToWriteAsync_AnotherProcessEmptiedTheQueueWhileAReaderWaits_ReturnsTrue()
+    {
+        string path = _dir.File("space.queue");
+        var options = new QueueOptions { MultiProcess = true, FixedSize = true };
+        using var queue = ConcurrentMappedQueue.Open(path, 4096, options);
+        long id = 0;
+        while (queue.Writer.TryWrite(QueueItems.Make(id, 64)))
+        {
+            id++;
+        }
+
+        // The write above failed for lack of room; another process then takes every item.
+        using (SharedChild consumer = SharedChild.Start("consumer", "queue-shared-consume", path, "--count", id.ToString(System.Globalization.CultureInfo.InvariantCulture), "--fixed", "--initial", "4096", "--quiet"))
+        {
+            consumer.ShouldFinish();
+        }
+
+        queue.Count.ShouldBe(0);
+
+        // A reader waits for items (the queue is empty), then the writer asks whether it may write.
+        ValueTask<bool> read = queue.Reader.WaitToReadAsync();
+        read.IsCompleted.ShouldBeFalse();
+
+        // Let the watcher thread, started for the reader, go to sleep on the queue's event word.
+        await Task.Delay(500);
+        bool writable = await queue.Writer.WaitToWriteAsync().AsTask().WaitAsync(s_guard);
+        writable.ShouldBeTrue();
+        queue.Writer.TryWrite(QueueItems.Make(id, 64)).ShouldBeTrue();
+        (await read.AsTask().WaitAsync(s_guard)).ShouldBeTrue();
+    }
+
+    [Test]
+    public void WriterTryComplete_FromAHandlerInSharedMode_EitherCompletesOrChangesNothing()
+    {
+        string path = _dir.File("handler.queue");
+        using var queue = ConcurrentMappedQueue.Open(path, 65536, new QueueOptions { MultiProcess = true });
+        queue.Enqueue(QueueItems.Make(1, 64));
+
+        // A consumer that completes the writer when it sees the item it handles.
+        Exception? thrown = null;
+        try
+        {
+            queue.TryDequeue(_ => queue.Writer.TryComplete(), out bool _);
+        }
+        catch (InvalidOperationException ex)
+        {
+            thrown = ex;
+        }
+
+        if (thrown is not null)
+        {
+            // The call failed, so the writer must still be open.
+            queue.Writer.TryComplete().ShouldBeTrue($"TryComplete threw {thrown.GetType().Name} but the writer was completed");
+        }
+    }
+
+    [Test]
+    public async Task Dispose_FromAHandlerWhileTheWatcherRuns_ThrowsAndLeavesTheItem()
+    {
+        string path = _dir.File("dispose-in-handler.queue");
+        var queue = ConcurrentMappedQueue.Open(path, 4096, new QueueOptions { MultiProcess = true, FixedSize = true });
+        long id = 0;
+        while (queue.TryEnqueue(QueueItems.Make(id, 200)))
+        {
+            id++;
+        }
+
+        // A producer waiting for space: the queue runs its watcher thread.
+        Task producer = queue.EnqueueAsync(QueueItems.Make(id, 200)).AsTask();
+        producer.IsCompleted.ShouldBeFalse();
+        Task<Exception?> inHandler = Task.Run(() =>
+        {
+            try
+            {
+                queue.TryDequeue(_ => { queue.Dispose(); return 0; }, out int _);
+                return null;
+            }
+            catch (Exception ex)
+            {
+                return ex;
+            }
+        });
+
+        (await inHandler.WaitAsync(s_guard)).ShouldBeOfType<InvalidOperationException>();
+        QueueItems.Check(queue.Dequeue()).ShouldBe(0, "the handler threw, so its item stayed");
+        await producer.WaitAsync(s_guard);
+        await queue.DisposeAsync();
+    }
+
+    [Test]
+    public async Task EnqueueAsync_WaitingWhileAHandlerCompletesTheWriter_GetsInAfterThePop()
+    {
+        string path = _dir.File("complete-in-handler.queue");
+        await using var queue = ConcurrentMappedQueue.Open(path, 4096, new QueueOptions { MultiProcess = true, FixedSize = true });
+        long id = 0;
+        while (queue.TryEnqueue(QueueItems.Make(id, 64)))
+        {
+            id++;
+        }
+
+        Task producer = queue.EnqueueAsync(QueueItems.Make(id, 64)).AsTask();
+        producer.IsCompleted.ShouldBeFalse();
+        queue.TryDequeue(_ => queue.Writer.TryComplete(), out bool completed).ShouldBeTrue();
+        completed.ShouldBeTrue();
+
+        // The pop made room for the waiting producer, and the writer stays completed.
+        await producer.WaitAsync(s_guard);
+        queue.Writer.TryComplete().ShouldBeFalse();
+        queue.Writer.TryWrite(QueueItems.Make(id + 1, 64)).ShouldBeFalse();
+    }
+}
