@@ -32,6 +32,7 @@ public sealed partial class MappedFileStream
         ArgumentOutOfRangeException.ThrowIfNegative(position);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         ThrowIfUnreadable();
+        View.RefreshIfShort(position, length);
         MappingState state = View.Pin();
         try
         {
@@ -62,6 +63,7 @@ public sealed partial class MappedFileStream
         ArgumentOutOfRangeException.ThrowIfNegative(position);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         ThrowIfUnreadable();
+        View.RefreshIfShort(position, length);
         MappingState state = View.Pin();
         try
         {
@@ -96,7 +98,14 @@ public sealed partial class MappedFileStream
         }
 
         ThrowIfUnreadable();
-        int count = (int)Math.Clamp(KnownLength - position, 0, length);
+        long known = KnownLength;
+        if (known - position < length)
+        {
+            // Past the end as this handle last saw it: look for other handles' and processes' growth, as ReadAt(Span) does.
+            known = Length;
+        }
+
+        int count = (int)Math.Clamp(known - position, 0, length);
         MemoryOwner<byte> copy = MemoryOwner<byte>.Allocate(count, AllocationMode.Default);
         try
         {

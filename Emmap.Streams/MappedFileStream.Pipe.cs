@@ -18,6 +18,7 @@ public sealed partial class MappedFileStream
     /// <returns>A reader that never owns the stream: completing it does not dispose the stream.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="position"/> is negative, or a value of
     /// <paramref name="options"/> is out of range (see <see cref="MappedPipeReaderOptions"/>).</exception>
+    /// <exception cref="NotSupportedException">The stream cannot read (it was opened write-only).</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     /// <remarks>
     /// <para><b>No copy.</b> <see cref="ReadResult.Buffer"/> aliases the mapping: usually one segment, since the unconsumed
@@ -51,7 +52,7 @@ public sealed partial class MappedFileStream
         ArgumentOutOfRangeException.ThrowIfNegative(position);
         options ??= new MappedPipeReaderOptions();
         options.Validate(nameof(options), position);
-        ThrowIfDisposed();
+        ThrowIfUnreadable();
         return new MappedPipeReader(this, View, position, options);
     }
 }

@@ -43,6 +43,23 @@ public sealed class MappedFileStreamDeferredMappingTests
     public void TearDown() => _directory.Dispose();
 
     [Test]
+    public void ReadAtOwner_AfterAnotherProgramAppends_ReturnsWhatReadAtIntoASpanReturns()
+    {
+        using var stream = MappedFileStream.Open(_path);
+        stream.ReadAt(0, new byte[10]).ShouldBe(10);
+        using (var file = new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite))
+        {
+            file.Write("tail"u8);
+        }
+
+        using IMemoryOwner<byte> owner = stream.ReadAt(FileLength, 100);
+        byte[] span = new byte[100];
+        stream.ReadAt(FileLength, span).ShouldBe(4);
+
+        owner.Memory.ToArray().ShouldBe("tail"u8.ToArray());
+    }
+
+    [Test]
     public void Open_ReadOnly_ServesTheFirstReadsFromTheFileThenMaps()
     {
         using var stream = MappedFileStream.Open(_path);

@@ -352,6 +352,36 @@ public sealed class MappedPipeReaderTests
     }
 
     [Test]
+    public async Task AsPipeReader_WriteOnlyStream_RefusesToReadAsAFileStreamPipeReaderDoes()
+    {
+        using (var file = new FileStream(_path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
+        {
+            PipeReader copying = PipeReader.Create(file, new StreamPipeReaderOptions(leaveOpen: true));
+            await Should.ThrowAsync<NotSupportedException>(async () => await copying.ReadAsync());
+            await copying.CompleteAsync();
+        }
+
+        using var stream = MappedFileStream.Open(_path, new MapOptions { Access = FileAccess.Write });
+        Should.Throw<NotSupportedException>(() => stream.ReadDirect(0, 10).Dispose());
+        Should.Throw<NotSupportedException>(() => stream.ReadSequence(0, 10).Dispose());
+
+        await Should.ThrowAsync<NotSupportedException>(async () =>
+        {
+            PipeReader reader = stream.AsPipeReader();
+            try
+            {
+                ReadResult result = await reader.ReadAsync();
+                result.Buffer.Length.ShouldBe(0, "a write-only stream must not hand out its bytes");
+            }
+            finally
+            {
+                await reader.CompleteAsync();
+            }
+        });
+        stream.LiveViewCount.ShouldBe(0);
+    }
+
+    [Test]
     public async Task TwoReaders_OverOneStream_AreIndependent()
     {
         using var stream = MappedFileStream.Open(_path);

@@ -55,4 +55,29 @@ public sealed class ViewCrossProcessTests
         child.Ask("show").ShouldBe("parent");
         child.ShouldExitWith(0);
     }
+
+    [Test]
+    public void Views_AfterAChildProcessAppends_SeeTheNewBytesAsReadAtDoes([Values] bool readOnly)
+    {
+        using var stream = MappedFileStream.Open(_path, new MapOptions { Access = readOnly ? FileAccess.Read : FileAccess.ReadWrite });
+        using (stream.ReadDirect(0, 1))
+        {
+        }
+
+        using var child = ChildHost.Start("stream-session", _path, "shared");
+        child.ReadLine().ShouldBe("ready");
+        child.Ask("append hello").ShouldBe("64");
+
+        using IMemoryOwner<byte> direct = stream.ReadDirect(64, 5);
+        using MappedSequenceOwner sequence = stream.ReadSequence(64, 5);
+        using IMemoryOwner<byte> copy = stream.ReadAt(64, 5);
+        byte[] span = new byte[5];
+        stream.ReadAt(64, span).ShouldBe(5);
+        span.ShouldBe("hello"u8.ToArray());
+
+        direct.Memory.ToArray().ShouldBe("hello"u8.ToArray());
+        sequence.Sequence.ToArray().ShouldBe("hello"u8.ToArray());
+        copy.Memory.ToArray().ShouldBe("hello"u8.ToArray());
+        child.ShouldExitWith(0);
+    }
 }

@@ -248,6 +248,15 @@ internal sealed unsafe partial class MappedView
         return state;
     }
 
+    /// <summary>Picks up other handles' and processes' changes when <c>[position, position + length)</c> reaches past the cached end (before a pin).</summary>
+    internal void RefreshIfShort(long position, long length)
+    {
+        if (CachedLength - position < length)
+        {
+            _ = Length;
+        }
+    }
+
     /// <summary>
     /// For a pinned view: the address and clipped length of <c>[position, position + length)</c>, or a zero length at or past
     /// the end. Never throws, so a caller that pinned first can always release.
