@@ -382,6 +382,37 @@ public sealed class MappedFileStreamFaultTests
         Bytes(stream, 50, 4).ShouldBe("head"u8.ToArray());
     }
 
+    [Test]
+    [LinuxOnly("grows a sparse file past the 1 GiB reservation so that the read-only mapping keeps a retired region")]
+    public void Open_WritableOverAReadOnlyMappingFailsOnARetiredRegion_ReadersStillFollowGrowth()
+    {
+        File.WriteAllBytes(_path, new byte[8192]);
+        using var first = MappedFileStream.Open(_path, 0, 0);
+        first.ReadByte().ShouldBe(0);
+        using (var file = new FileStream(_path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite))
+        {
+            file.SetLength(1536L << 20);
+        }
+
+        using var second = MappedFileStream.Open(_path, 0, 0);
+        second.Length.ShouldBe(1536L << 20);
+
+        int maps = 0;
+        using (FaultInjection.Install(point => point == FaultPoint.Map && ++maps >= 2 ? OutOfMemory : 0))
+        {
+            Should.Throw<IOException>(() => MappedFileStream.Open(_path, new MapOptions { Access = FileAccess.ReadWrite }));
+        }
+
+        using (var file = new FileStream(_path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite))
+        {
+            file.SetLength(1600L << 20);
+        }
+
+        using var third = MappedFileStream.Open(_path, 0, 0);
+        third.Length.ShouldBe(1600L << 20);
+        third.ReadAt((1600L << 20) - 8, new byte[8]).ShouldBe(8);
+    }
+
     private static IDisposable DiskFull() => FaultInjection.Install(point => point == FaultPoint.Allocate ? NoSpace : 0);
 
     private static byte[] Bytes(MappedFileStream stream, long position, int count)

@@ -119,34 +119,31 @@ internal sealed partial class FileEntry
 
                 mapped.MoveTo(region);
             }
-            else if (Shared is { } shared)
+
+            List<Region>? converted = null;
+            try
             {
-                try
+                if (!Platform.IsWindows && Shared is { } shared)
                 {
                     // Same pages, now shared with the file: MAP_FIXED replaces the copy-on-write mapping in one step. First,
                     // because it is the step that fails (no address space, too many mappings): a read-only entry never
-                    // wrote to its pages, so a region already replaced reads the same bytes, and the entry stays as it was.
+                    // wrote to its pages, so a region already replaced reads the same bytes.
+                    converted = [];
                     shared.Region.ShareWrites(handle, Path);
+                    converted.Add(shared.Region);
                     foreach (Region retired in shared.Retired)
                     {
                         retired.ShareWrites(handle, Path);
+                        converted.Add(retired);
                     }
                 }
-                catch
+
+                if (_holdsSharingLock)
                 {
-                    file.Dispose();
-                    throw;
+                    // The lock belongs to a stream still open: it moves to the new description before the old one closes.
+                    NativeFile.SetSharingLock(handle, held: true);
                 }
-            }
 
-            if (_holdsSharingLock)
-            {
-                // The lock belongs to a stream still open: it moves to the new description before the old one closes.
-                NativeFile.SetSharingLock(handle, held: true);
-            }
-
-            try
-            {
                 _shared.Upgrade(handle);
             }
             catch
@@ -154,6 +151,13 @@ internal sealed partial class FileEntry
                 if (_holdsSharingLock)
                 {
                     NativeFile.SetSharingLock(handle, held: false);
+                }
+
+                // The entry stays read-only: later growth of the regions already replaced maps privately through its
+                // read-only descriptor again, which reads the same bytes as their shared pages.
+                foreach (Region region in converted ?? [])
+                {
+                    region.Shared = false;
                 }
 
                 file.Dispose();

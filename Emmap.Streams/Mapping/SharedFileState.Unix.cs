@@ -194,32 +194,44 @@ internal sealed unsafe partial class SharedFileState
     }
 
     // Opens the page file, making it if allowed, and says whether this call made it; null when it does not exist or cannot be
-    // opened.
+    // opened. An existing page is opened without an exception; only a race with another process's make or delete costs one.
     private SafeFileHandle? OpenPageFile(bool create, out bool created)
     {
         created = false;
         const FileShare Share = FileShare.ReadWrite | FileShare.Delete;
         try
         {
-            if (create)
+            for (int attempt = 0; attempt < 3; attempt++)
             {
+                if (create && !PageFileExists(_pagePath))
+                {
+                    try
+                    {
+                        SafeFileHandle made = File.OpenHandle(_pagePath, FileMode.CreateNew, FileAccess.ReadWrite, Share);
+                        created = true;
+                        return made;
+                    }
+                    catch (IOException) when (File.Exists(_pagePath))
+                    {
+                        // Made by another process since the look: open it.
+                    }
+                }
+
                 try
                 {
-                    SafeFileHandle made = File.OpenHandle(_pagePath, FileMode.CreateNew, FileAccess.ReadWrite, Share);
-                    created = true;
-                    return made;
+                    return File.OpenHandle(_pagePath, FileMode.Open, FileAccess.ReadWrite, Share);
                 }
-                catch (IOException) when (File.Exists(_pagePath))
+                catch (FileNotFoundException) when (create)
                 {
-                    // Another process's page: open it.
+                    // Deleted by its last process since the look: make it.
                 }
             }
-
-            return File.OpenHandle(_pagePath, FileMode.Open, FileAccess.ReadWrite, Share);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return null;
+            // A page this process may not open: it keeps the state to itself.
         }
+
+        return null;
     }
 }

@@ -182,16 +182,17 @@ internal sealed unsafe partial class SharedFileState
         _writable = true;
     }
 
-    // Upgrade of a Linux process that kept the state to itself: joins (or makes) the page through the read-write descriptor. If
-    // the join fails, the process keeps its own page and its presence, through the read-only descriptor, as before.
+    // Upgrade of a Linux process that kept the state to itself: joins (or makes) the page through the read-write descriptor,
+    // whose presence replaces the read-only one's under the size lock, so no other process ever sees this one absent. If the
+    // join fails, the process keeps its own page and its presence, through the read-only descriptor, as before.
     private void UpgradeLocalPage(SafeFileHandle dataFile, SafeFileHandle old)
     {
         byte* local = _page;
-        RangeLocks.WithdrawPresence(old, s_presenceByte);
         _page = null;
+        _pageIsLocal = false;
         try
         {
-            Join(dataFile, writable: true);
+            Join(dataFile, writable: true, replaced: old);
         }
         catch
         {
@@ -364,8 +365,9 @@ internal sealed unsafe partial class SharedFileState
         }
     }
 
-    // Registers this process and attaches the page (creating it when this process may write), under the size lock.
-    private void Join(SafeFileHandle dataFile, bool writable)
+    // Registers this process and attaches the page (creating it when this process may write), under the size lock. The
+    // presence of a descriptor it replaces is withdrawn there, before the look for other processes, which it would count.
+    private void Join(SafeFileHandle dataFile, bool writable, SafeFileHandle? replaced = null)
     {
         _writable = writable;
         if (LocksOnDataFile)
@@ -386,6 +388,11 @@ internal sealed unsafe partial class SharedFileState
 
             try
             {
+                if (replaced is not null)
+                {
+                    RangeLocks.WithdrawPresence(replaced, s_presenceByte);
+                }
+
                 bool alone = !OthersPresent();
                 RangeLocks.RegisterPresence(dataFile, s_presenceByte, _dataPath);
                 _page = MapPage(create: writable, out SafeFileHandle? pageFile);

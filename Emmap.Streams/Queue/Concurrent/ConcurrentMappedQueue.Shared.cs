@@ -35,9 +35,11 @@ public sealed partial class ConcurrentMappedQueue
         else
         {
             _watchRequested!.Set();
-            if ((_itemWaiters is not null && !_watchingItems) || (_spaceWaiters is not null && !_watchingSpace))
+            bool onEventWord = _watchingItems || _watchingSpace;
+            if (onEventWord && ((_itemWaiters is not null && !_watchingItems) || (_spaceWaiters is not null && !_watchingSpace)))
             {
                 // The watcher sleeps on the event word for the other kind of commit only: wake it, so it looks for this one too.
+                // (An idle watcher waits for the request above, and a wake of the event word would wake every process's.)
                 _queue.InterruptWaiters();
             }
         }
@@ -56,26 +58,26 @@ public sealed partial class ConcurrentMappedQueue
             long tail;
             long head;
             uint seen;
-            lock (_gate)
-            {
-                if (_disposed)
-                {
-                    return;
-                }
-
-                items = _itemWaiters is not null;
-                space = _spaceWaiters is not null;
-                tail = _observedTail;
-                head = _observedHead;
-                _watchingItems = items;
-                _watchingSpace = space;
-
-                // Read under the gate: a waiter of another kind that registers after this interrupts, which moves the word.
-                seen = items || space ? _queue.EventWord : 0;
-            }
-
             try
             {
+                lock (_gate)
+                {
+                    if (_disposed)
+                    {
+                        return;
+                    }
+
+                    items = _itemWaiters is not null;
+                    space = _spaceWaiters is not null;
+                    tail = _observedTail;
+                    head = _observedHead;
+                    _watchingItems = items;
+                    _watchingSpace = space;
+
+                    // Read under the gate: a waiter of another kind that registers after this interrupts, which moves the word.
+                    seen = items || space ? _queue.EventWord : 0;
+                }
+
                 if (!items && !space)
                 {
                     _watchRequested!.WaitOne();
