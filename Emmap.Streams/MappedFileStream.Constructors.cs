@@ -218,6 +218,9 @@ public sealed partial class MappedFileStream
         return OpenCore(path, 0, 0, wholeFile: true, mapping, share, options, 0, null);
     }
 
+    // A FileStreamOptions value that FileStream refuses naming the constructor argument the option stands for.
+    private static ArgumentException OptionRefused(string message, string paramName) => new(message, paramName);
+
     private static OpenedMapping OpenLikeFileStream(string path, FileStreamOptions options)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -227,12 +230,12 @@ public sealed partial class MappedFileStream
         {
             if ((options.Access & FileAccess.Write) == 0)
             {
-                throw new ArgumentException("A preallocation size can be requested only with write access.", nameof(options));
+                throw OptionRefused("A preallocation size can be requested only with write access.", "access");
             }
 
             if (options.Mode is not (FileMode.Create or FileMode.CreateNew))
             {
-                throw new ArgumentException("A preallocation size can be requested only for new files (FileMode.Create, FileMode.CreateNew).", nameof(options));
+                throw OptionRefused("A preallocation size can be requested only for new files (FileMode.Create, FileMode.CreateNew).", "mode");
             }
         }
 

@@ -1,3 +1,4 @@
+using System;
 using Microsoft.Win32.SafeHandles;
 
 namespace Emmap.Streams.Native;
@@ -20,11 +21,33 @@ internal static unsafe partial class RangeLocks
         }
     }
 
+    // Takes the lock, at once or (wait) once the holders let go. A waiting lock is tried without waiting first: if it is refused
+    // because of a process-owned lock of this process (FileStream.Lock, fcntl, lockf: they report their process, where the
+    // library's open-file-description locks report -1), waiting could never end when the thread waiting holds it, so the
+    // call fails with EDEADLK instead.
     private static int LockLinux(SafeFileHandle file, long offset, short type, bool wait, long length = 1)
     {
         using DescriptorLease descriptor = DescriptorLease.Of(file);
         var request = new Libc.FileLock { Type = type, Whence = UnixConstants.SeekSet, Start = offset, Length = length };
-        while (Libc.ControlLock(descriptor.Value, wait ? Libc.OfdSetLockWait : Libc.OfdSetLock, &request) != 0)
+        int errno = Control(descriptor.Value, Libc.OfdSetLock, &request);
+        if (!wait || (errno != UnixConstants.ErrorAgain && errno != UnixConstants.ErrorAccess))
+        {
+            return errno;
+        }
+
+        var holder = new Libc.FileLock { Type = type, Whence = UnixConstants.SeekSet, Start = offset, Length = length };
+        if (Control(descriptor.Value, Libc.OfdGetLock, &holder) == 0 && holder.Type != Libc.LockNone && holder.ProcessId == Environment.ProcessId)
+        {
+            return UnixConstants.ErrorDeadlock;
+        }
+
+        return Control(descriptor.Value, Libc.OfdSetLockWait, &request);
+    }
+
+    // fcntl on a lock request, again after a signal; 0 or the errno.
+    private static int Control(int descriptor, int command, Libc.FileLock* request)
+    {
+        while (Libc.ControlLock(descriptor, command, request) != 0)
         {
             int errno = NativeErrors.LastError();
             if (errno != UnixConstants.ErrorInterrupted)

@@ -54,6 +54,12 @@ internal static class UnixConstants
     internal const int ErrorPermission = 1;
     internal const int ErrorNoEntry = 2;
     internal const int ErrorInterrupted = 4;
+
+    /// <summary><c>EAGAIN</c> on Linux (a lock refused without waiting).</summary>
+    internal const int ErrorAgain = 11;
+
+    /// <summary><c>EDEADLK</c> on Linux.</summary>
+    internal const int ErrorDeadlock = 35;
     internal const int ErrorAccess = 13;
     internal const int ErrorExists = 17;
     internal const int ErrorInvalid = 22;
