@@ -266,6 +266,25 @@ public sealed class AtomicExtensionsTests
     }
 
     [Test]
+    public void AtomicsAndCounters_OnAWriteOnlyStream_ThrowNotSupportedAndChangeNothing()
+    {
+        using (MappedFileStream cells = CreateCells())
+        {
+        }
+
+        byte[] before = File.ReadAllBytes(_path);
+        using (MappedFileStream s = MappedFileStream.Open(_path, new MapOptions { Access = FileAccess.Write }))
+        {
+            Should.Throw<NotSupportedException>(() => s.AtomicWrite(8, 0x0102030405060708));
+            Should.Throw<NotSupportedException>(() => s.AtomicAdd(8, 1));
+            Should.Throw<NotSupportedException>(() => s.AtomicRead(8));
+            Should.Throw<NotSupportedException>(() => s.AsCounters(0, leaveOpen: true));
+        }
+
+        File.ReadAllBytes(_path).ShouldBe(before);
+    }
+
+    [Test]
     public void Atomics_ReadOnlyStream_ModifyingOperationsThrowNotSupportedAndReadWorks([Values] AtomicOperation operation)
     {
         using (MappedFileStream writer = CreateCells())

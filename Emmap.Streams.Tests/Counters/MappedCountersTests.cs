@@ -241,6 +241,30 @@ public sealed class MappedCountersTests
     }
 
     [Test]
+    public void Open_ReadOnlyCountZeroOnMissingFile_ThrowsFileNotFoundAndCreatesNothing()
+    {
+        Should.Throw<FileNotFoundException>(() => MappedCounters.Open(_path, 0, new MappedCountersOptions { Access = FileAccess.Read }));
+
+        Directory.GetFileSystemEntries(_dir.Path).ShouldBeEmpty();
+    }
+
+    [Test]
+    public void Open_MissingFileWithA250ByteName_CreatesIt()
+    {
+        string path = _dir.File(new string('c', 250));
+        using (new FileStream(path, FileMode.CreateNew))
+        {
+        }
+
+        File.Delete(path);
+
+        using var counters = MappedCounters.Open(path, 1);
+
+        counters.Count.ShouldBe(1);
+        new FileInfo(path).Length.ShouldBe(24);
+    }
+
+    [Test]
     public void Open_ReadOnlySeesUpdatesOfAWriter()
     {
         using var writer = MappedCounters.Open(_path, 1);

@@ -413,6 +413,42 @@ public sealed class MappedFileStreamFaultTests
         third.ReadAt((1600L << 20) - 8, new byte[8]).ShouldBe(8);
     }
 
+    [Test]
+    [LinuxOnly("grows a sparse file past the 1 GiB reservation so that the read-only mapping keeps a retired region")]
+    public void Open_WritableOverAReadOnlyMappingFailsOnARetiredRegion_ReadOnlyViewWritesStayPrivate()
+    {
+        File.WriteAllBytes(_path, new byte[8192]);
+        using var first = MappedFileStream.Open(_path, 0, 0);
+        first.ReadByte().ShouldBe(0);
+        using (var file = new FileStream(_path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite))
+        {
+            file.SetLength(1536L << 20);
+        }
+
+        using var second = MappedFileStream.Open(_path, 0, 0);
+        second.Length.ShouldBe(1536L << 20);
+
+        int maps = 0;
+        using (FaultInjection.Install(point => point == FaultPoint.Map && ++maps == 2 ? OutOfMemory : 0))
+        {
+            Should.Throw<IOException>(() => MappedFileStream.Open(_path, new MapOptions { Access = FileAccess.ReadWrite }));
+        }
+
+        // A read-only stream's view is copy-on-write: its writes change this process's copy only.
+        using (IMemoryOwner<byte> view = first.ReadDirect(0, 4))
+        {
+            "XXXX"u8.CopyTo(view.Memory.Span);
+        }
+
+        byte[] onDisk = new byte[4];
+        using (var file = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+        {
+            file.ReadExactly(onDisk);
+        }
+
+        onDisk.ShouldBe(new byte[4]);
+    }
+
     private static IDisposable DiskFull() => FaultInjection.Install(point => point == FaultPoint.Allocate ? NoSpace : 0);
 
     private static byte[] Bytes(MappedFileStream stream, long position, int count)

@@ -19,7 +19,7 @@ namespace Emmap.Streams;
 /// killed; <see cref="MappedFileStream.Flush(bool)"/> with <see langword="true"/> makes it survive power loss.</para>
 /// <para><b>Errors.</b> <see cref="ArgumentOutOfRangeException"/> for a negative position or a cell past the end,
 /// <see cref="ArgumentException"/> for a misaligned cell, <see cref="NotSupportedException"/> for a modifying operation
-/// on a read-only stream, <see cref="ObjectDisposedException"/> after dispose. No operation allocates.</para>
+/// on a read-only stream and for every operation on a write-only one, <see cref="ObjectDisposedException"/> after dispose. No operation allocates.</para>
 /// </remarks>
 public static class AtomicExtensions
 {
@@ -31,7 +31,7 @@ public static class AtomicExtensions
     /// <exception cref="ArgumentNullException"><paramref name="stream"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The cell does not lie inside the stream.</exception>
     /// <exception cref="ArgumentException">The cell is not 8-byte aligned in the file.</exception>
-    /// <exception cref="NotSupportedException">The stream is read-only.</exception>
+    /// <exception cref="NotSupportedException">The stream is read-only or write-only (the operation reads the cell and writes it).</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     public static long AtomicAdd(this MappedFileStream stream, long position, long value) =>
         NotNull(stream).AtomicAddCore(position, value);
@@ -44,7 +44,7 @@ public static class AtomicExtensions
     /// <exception cref="ArgumentNullException"><paramref name="stream"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The cell does not lie inside the stream.</exception>
     /// <exception cref="ArgumentException">The cell is not 8-byte aligned in the file.</exception>
-    /// <exception cref="NotSupportedException">The stream is read-only.</exception>
+    /// <exception cref="NotSupportedException">The stream is read-only or write-only (the operation reads the cell and writes it).</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     public static long AtomicSubtract(this MappedFileStream stream, long position, long value) =>
         NotNull(stream).AtomicAddCore(position, unchecked(-value));
@@ -57,7 +57,7 @@ public static class AtomicExtensions
     /// <exception cref="ArgumentNullException"><paramref name="stream"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The cell does not lie inside the stream.</exception>
     /// <exception cref="ArgumentException">The cell is not 8-byte aligned in the file.</exception>
-    /// <exception cref="NotSupportedException">The stream is read-only.</exception>
+    /// <exception cref="NotSupportedException">The stream is read-only or write-only (the operation reads the cell and writes it).</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     public static long AtomicAnd(this MappedFileStream stream, long position, long value) =>
         NotNull(stream).AtomicUpdate(position, MappedView.AtomicOp.And, value);
@@ -70,7 +70,7 @@ public static class AtomicExtensions
     /// <exception cref="ArgumentNullException"><paramref name="stream"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The cell does not lie inside the stream.</exception>
     /// <exception cref="ArgumentException">The cell is not 8-byte aligned in the file.</exception>
-    /// <exception cref="NotSupportedException">The stream is read-only.</exception>
+    /// <exception cref="NotSupportedException">The stream is read-only or write-only (the operation reads the cell and writes it).</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     public static long AtomicOr(this MappedFileStream stream, long position, long value) =>
         NotNull(stream).AtomicUpdate(position, MappedView.AtomicOp.Or, value);
@@ -83,7 +83,7 @@ public static class AtomicExtensions
     /// <exception cref="ArgumentNullException"><paramref name="stream"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The cell does not lie inside the stream.</exception>
     /// <exception cref="ArgumentException">The cell is not 8-byte aligned in the file.</exception>
-    /// <exception cref="NotSupportedException">The stream is read-only.</exception>
+    /// <exception cref="NotSupportedException">The stream is read-only or write-only (the operation reads the cell and writes it).</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     public static long AtomicXor(this MappedFileStream stream, long position, long value) =>
         NotNull(stream).AtomicUpdate(position, MappedView.AtomicOp.Xor, value);
@@ -96,7 +96,7 @@ public static class AtomicExtensions
     /// <exception cref="ArgumentNullException"><paramref name="stream"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The cell does not lie inside the stream.</exception>
     /// <exception cref="ArgumentException">The cell is not 8-byte aligned in the file.</exception>
-    /// <exception cref="NotSupportedException">The stream is read-only.</exception>
+    /// <exception cref="NotSupportedException">The stream is read-only or write-only (the operation reads the cell and writes it).</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     public static long AtomicExchange(this MappedFileStream stream, long position, long value) =>
         NotNull(stream).AtomicUpdate(position, MappedView.AtomicOp.Exchange, value);
@@ -114,7 +114,7 @@ public static class AtomicExtensions
     /// <exception cref="ArgumentNullException"><paramref name="stream"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The cell does not lie inside the stream.</exception>
     /// <exception cref="ArgumentException">The cell is not 8-byte aligned in the file.</exception>
-    /// <exception cref="NotSupportedException">The stream is read-only.</exception>
+    /// <exception cref="NotSupportedException">The stream is read-only or write-only (the operation reads the cell and writes it).</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     public static long AtomicCompareExchange(this MappedFileStream stream, long position, long value, long comparand) =>
         NotNull(stream).AtomicCompareExchangeCore(position, value, comparand);
@@ -126,6 +126,7 @@ public static class AtomicExtensions
     /// <exception cref="ArgumentNullException"><paramref name="stream"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The cell does not lie inside the stream.</exception>
     /// <exception cref="ArgumentException">The cell is not 8-byte aligned in the file.</exception>
+    /// <exception cref="NotSupportedException">The stream is write-only.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     public static long AtomicRead(this MappedFileStream stream, long position) => NotNull(stream).AtomicReadCore(position);
 
@@ -136,7 +137,7 @@ public static class AtomicExtensions
     /// <exception cref="ArgumentNullException"><paramref name="stream"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The cell does not lie inside the stream.</exception>
     /// <exception cref="ArgumentException">The cell is not 8-byte aligned in the file.</exception>
-    /// <exception cref="NotSupportedException">The stream is read-only (emmap crashes the VM here).</exception>
+    /// <exception cref="NotSupportedException">The stream is read-only (emmap crashes the VM here), or write-only.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     public static void AtomicWrite(this MappedFileStream stream, long position, long value) =>
         NotNull(stream).AtomicWriteCore(position, value);

@@ -94,8 +94,8 @@ public sealed class MappedCounters : IDisposable
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is negative.</exception>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty; <see cref="MappedCountersOptions.Access"/> is not
-    /// <see cref="FileAccess.Read"/> or <see cref="FileAccess.ReadWrite"/>; <paramref name="count"/> is 0 and the file does not
-    /// exist; or the file has a different number of counters.</exception>
+    /// <see cref="FileAccess.Read"/> or <see cref="FileAccess.ReadWrite"/>; <paramref name="count"/> is 0 and a read-write open finds
+    /// no file; or the file has a different number of counters.</exception>
     /// <exception cref="FileNotFoundException">The access is <see cref="FileAccess.Read"/> and the file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file exists but is not a valid counter file; it is untouched.</exception>
     /// <exception cref="DirectoryNotFoundException">The directory of <paramref name="path"/> does not exist.</exception>
@@ -129,17 +129,18 @@ public sealed class MappedCounters : IDisposable
             }
             catch (FileNotFoundException missing)
             {
+                if (!writable)
+                {
+                    // A read-only open never creates: the file is simply missing, whatever the count.
+                    throw;
+                }
+
                 if (count == 0)
                 {
                     throw new ArgumentException(
                         $"'{fullPath}' does not exist, and a count of 0 (open with the file's own count) cannot create it; nothing was created.",
                         nameof(count),
                         missing);
-                }
-
-                if (!writable)
-                {
-                    throw;
                 }
 
                 if (attempt == MaxOpenAttempts)
@@ -314,7 +315,7 @@ public sealed class MappedCounters : IDisposable
     {
         // A full path that names a file always has a directory (the root itself was refused as a directory).
         string directory = System.IO.Path.GetDirectoryName(fullPath)!;
-        string temporary = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
+        string temporary = System.IO.Path.Combine(directory, $".emmap-counters.{Guid.NewGuid():N}.tmp");
         try
         {
             var fileOptions = new FileStreamOptions

@@ -153,11 +153,19 @@ internal sealed partial class FileEntry
                     NativeFile.SetSharingLock(handle, held: false);
                 }
 
-                // The entry stays read-only: later growth of the regions already replaced maps privately through its
-                // read-only descriptor again, which reads the same bytes as their shared pages.
+                // The entry stays read-only: the regions already replaced go back to copy-on-write through its read-only
+                // descriptor (the same bytes), so that writes through read-only views stay private and later growth maps
+                // through that descriptor. Should that fail too, the pages stay shared, and the region still grows privately.
                 foreach (Region region in converted ?? [])
                 {
-                    region.Shared = false;
+                    try
+                    {
+                        region.UnshareWrites(_handle, Path);
+                    }
+                    catch (IOException)
+                    {
+                        region.Shared = false;
+                    }
                 }
 
                 file.Dispose();

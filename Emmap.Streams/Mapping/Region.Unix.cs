@@ -27,6 +27,21 @@ internal sealed unsafe partial class Region
     }
 
     /// <summary>
+    /// Undoes <see cref="ShareWrites"/> for an upgrade that failed: re-maps the file-backed part copy-on-write through
+    /// <paramref name="file"/> (the read-only descriptor that stays), so that writes through views of read-only streams stay
+    /// private again. The pages read the same bytes either way.
+    /// </summary>
+    internal void UnshareWrites(SafeFileHandle file, string path)
+    {
+        if (FileBacked > 0)
+        {
+            Mmap.MapFile(Base, FileBacked, Protection, shared: false, file, 0, path);
+        }
+
+        Shared = false;
+    }
+
+    /// <summary>
     /// Takes every file page out of the mapping: the file is no longer mapped, and a racing access reads zeros. The
     /// address range itself stays reserved until finalization. (Windows releases the region instead, at once or in the
     /// finalizer: see <see cref="MappingState.DetachAll"/>.)

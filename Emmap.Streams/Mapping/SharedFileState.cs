@@ -399,6 +399,13 @@ internal sealed unsafe partial class SharedFileState
                 pageFile?.Dispose();
                 Attach(alone, RandomAccess.GetLength(dataFile));
             }
+            catch when (replaced is not null)
+            {
+                // The replaced descriptor stays: its presence comes back before the size lock goes, so no other process
+                // ever sees this one absent.
+                RangeLocks.RegisterPresence(replaced, s_presenceByte, _dataPath);
+                throw;
+            }
             finally
             {
                 Unlock();
