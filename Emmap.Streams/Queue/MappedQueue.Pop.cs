@@ -14,7 +14,9 @@ public sealed partial class MappedQueue
     /// <summary>Removes the item at the head and returns it (emmap <c>pop/1</c>).</summary>
     /// <returns>The item's bytes, or <see langword="null"/> when the queue is empty (emmap <c>nil</c>).</returns>
     /// <exception cref="InvalidDataException">The head record fails its checksum (the file was damaged after it was opened); the queue is unchanged.</exception>
-    /// <exception cref="IOException">A durable flush failed; the item stays in the queue.</exception>
+    /// <exception cref="IOException">A durable flush failed; the item stays in the queue. In a <see cref="QueueOptions.MultiProcess"/>
+    /// session a flush that fails after the commit is reported too, and its message says the item was popped: other
+    /// processes may already have seen the head move.</exception>
     /// <exception cref="NotSupportedException">The queue is read-only.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
     /// <remarks>Does not shrink the file; see <see cref="PopAndPurge"/>.</remarks>

@@ -14,7 +14,10 @@ public sealed partial class MappedQueue
     /// <param name="item">The item's bytes; an empty item is allowed.</param>
     /// <exception cref="QueueFullException">The queue is fixed-size and the item does not fit in its free space; nothing was written.</exception>
     /// <exception cref="ArgumentException">The queue is fixed-size and the item is larger than its whole ring, so it could never fit.</exception>
-    /// <exception cref="IOException">Growing the file failed (for example, the disk is full), or a durable flush failed; nothing was pushed.</exception>
+    /// <exception cref="IOException">Growing the file failed (for example, the disk is full), or a durable flush failed; nothing was pushed.
+    /// A growth made for the item before its flush failed stays (the items may already lie in the grown ring); a purge of the
+    /// drained queue gives the space back. In a <see cref="QueueOptions.MultiProcess"/> session a flush that fails after the
+    /// commit is reported too, and its message says the item was pushed: other processes may already have seen it.</exception>
     /// <exception cref="NotSupportedException">The queue is read-only.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
     /// <remarks>The record is written and then committed with one 8-byte store, so a crash at any point leaves the queue either
