@@ -45,6 +45,24 @@ public sealed class MappedQueueTests
     }
 
     [Test]
+    public void Open_MissingFileWithA250ByteName_CreatesIt()
+    {
+        string path = _dir.File(new string('q', 250));
+        using (new FileStream(path, FileMode.CreateNew))
+        {
+        }
+
+        File.Delete(path);
+
+        using var queue = MappedQueue.Open(path, 8192);
+
+        queue.Push(Text("a"));
+        Text(queue.Pop()).ShouldBe("a");
+        new FileInfo(path).Length.ShouldBe(8192);
+        Directory.GetFiles(_dir.Path).ShouldBe([path]);
+    }
+
+    [Test]
     public void Open_InitialSizeBelow4096_Throws()
     {
         Should.Throw<ArgumentOutOfRangeException>(() => MappedQueue.Open(QueuePath, 4095));

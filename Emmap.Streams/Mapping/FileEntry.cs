@@ -102,22 +102,20 @@ internal sealed partial class FileEntry
 
             FileStream old = _file;
             SafeFileHandle handle = file.SafeFileHandle;
-            if (Platform.IsWindows && Shared is { } mapped)
+            Region? remapped = null;
+            if (Platform.IsWindows && Shared is not null)
             {
-                // Views cannot be replaced in place: map the file again, shared and writable, and move there. The old region
-                // keeps its copy-on-write views for the views and racing accesses made on it.
-                Region region;
+                // Views cannot be replaced in place: map the file again, shared and writable; the state moves there once the
+                // upgrade has succeeded. The old region keeps its copy-on-write views for the views and racing accesses made on it.
                 try
                 {
-                    region = MapWholeFile(handle, PhysicalLength, writable: true, Path);
+                    remapped = MapWholeFile(handle, PhysicalLength, writable: true, Path);
                 }
                 catch
                 {
                     file.Dispose();
                     throw;
                 }
-
-                mapped.MoveTo(region);
             }
 
             List<Region>? converted = null;
@@ -168,8 +166,18 @@ internal sealed partial class FileEntry
                     }
                 }
 
+                // Windows: nothing has used the new region yet.
+                if (remapped is not null && OperatingSystem.IsWindows())
+                {
+                    remapped.ReleaseNow();
+                }
                 file.Dispose();
                 throw;
+            }
+
+            if (remapped is not null)
+            {
+                Shared!.MoveTo(remapped);
             }
 
             _file = file;

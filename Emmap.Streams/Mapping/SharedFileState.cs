@@ -208,12 +208,12 @@ internal sealed unsafe partial class SharedFileState
                 }
             }
 
+            // The join put the old descriptor's presence back before it let go of the size lock (or never withdrew it).
             RangeLocks.WithdrawPresence(dataFile, s_presenceByte);
             _page = local;
             _pageIsLocal = true;
             _lockFile = old;
             _writable = false;
-            RangeLocks.RegisterPresence(old, s_presenceByte, _dataPath);
             throw;
         }
 

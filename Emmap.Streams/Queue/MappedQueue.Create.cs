@@ -13,7 +13,7 @@ public sealed partial class MappedQueue
     private static void CreateFile(string fullPath, long initialSize, QueueOptions options)
     {
         string directory = System.IO.Path.GetDirectoryName(fullPath) ?? ".";
-        string temporary = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
+        string temporary = System.IO.Path.Combine(directory, $".emmap-queue.{Guid.NewGuid():N}.tmp");
         try
         {
             using (MappedFileStream stream = MappedFileStream.Open(temporary, new MapOptions
