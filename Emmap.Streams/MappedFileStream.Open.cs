@@ -345,12 +345,14 @@ public sealed partial class MappedFileStream
 
             // The shared mapping first: making it is what fails (no address space, too many mappings), and a failure then has
             // changed nothing. A length the open changes afterwards goes through it, as any size change does, so a growth
-            // whose mapping fails is undone, and a cut is made safely under any handle of this process.
-            MappingState? state = o.Sharing == MapSharing.Shared ? entry.AttachShared() : null;
+            // whose mapping fails is undone, and a cut is made safely under any handle of this process. Not on Windows,
+            // which truncates a file only while no view of it exists: there the length changes first, as before.
+            bool sharedFirst = o.Sharing == MapSharing.Shared && !Platform.IsWindows;
+            MappingState? state = sharedFirst ? entry.AttachShared() : null;
             try
             {
                 long limit = SetLengthsForOpen(entry, fullPath, offset, length, wholeFile, writable, created, o);
-                state ??= entry.AttachPrivate(entry.LogicalLength);
+                state ??= o.Sharing == MapSharing.Shared ? entry.AttachShared() : entry.AttachPrivate(entry.LogicalLength);
                 var view = new MappedView(state, fullPath, wholeFile ? 0 : offset, limit, readable, writable, o.FixedSize, o.MaxIncrementSize);
                 return new OpenedMapping
                 {

@@ -24,6 +24,11 @@ public sealed class AppendShareDifferentialTests
         [Values(FileShare.None, FileShare.Read, FileShare.ReadWrite | FileShare.Delete)] FileShare firstShare,
         [Values(FileShare.None, FileShare.Write, FileShare.ReadWrite | FileShare.Delete)] FileShare secondShare)
     {
+        if (OperatingSystem.IsWindows() && firstAccess == FileAccess.Write && secondShare == FileShare.Write)
+        {
+            Assert.Ignore("Windows: the first stream is write-only, which opens read-write, so a second open that denies read sharing fails (docs/filestream-parity.md, difference 15).");
+        }
+
         _twins.Seed(firstMode == FileMode.CreateNew ? null : "0123456789"u8.ToArray());
         string expected = Run(StreamKind.FileStream, firstMode, firstAccess, firstShare, secondShare);
         string actual = Run(StreamKind.Mapped, firstMode, firstAccess, firstShare, secondShare);
