@@ -400,22 +400,10 @@ public sealed class MappedFileStreamFaultTests
     [LinuxOnly("grows a sparse file past the 1 GiB reservation so that the read-only mapping keeps a retired region")]
     public void Open_WritableOverAReadOnlyMappingFailsOnARetiredRegion_ReadersStillFollowGrowth()
     {
-        File.WriteAllBytes(_path, new byte[8192]);
-        using var first = MappedFileStream.Open(_path, 0, 0);
-        first.ReadByte().ShouldBe(0);
-        using (var file = new FileStream(_path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite))
-        {
-            file.SetLength(1536L << 20);
-        }
-
-        using var second = MappedFileStream.Open(_path, 0, 0);
-        second.Length.ShouldBe(1536L << 20);
-
-        int maps = 0;
-        using (FaultInjection.Install(point => point == FaultPoint.Map && ++maps >= 2 ? OutOfMemory : 0))
-        {
-            Should.Throw<IOException>(() => MappedFileStream.Open(_path, new MapOptions { Access = FileAccess.ReadWrite }));
-        }
+        MappedFileStream[] readers = ReadersWithARetiredRegion();
+        using MappedFileStream first = readers[0];
+        using MappedFileStream second = readers[1];
+        FailWritableOpenFromTheSecondMap(everyMapAfter: true);
 
         using (var file = new FileStream(_path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite))
         {
@@ -431,22 +419,10 @@ public sealed class MappedFileStreamFaultTests
     [LinuxOnly("grows a sparse file past the 1 GiB reservation so that the read-only mapping keeps a retired region")]
     public void Open_WritableOverAReadOnlyMappingFailsOnARetiredRegion_ReadOnlyViewWritesStayPrivate()
     {
-        File.WriteAllBytes(_path, new byte[8192]);
-        using var first = MappedFileStream.Open(_path, 0, 0);
-        first.ReadByte().ShouldBe(0);
-        using (var file = new FileStream(_path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite))
-        {
-            file.SetLength(1536L << 20);
-        }
-
-        using var second = MappedFileStream.Open(_path, 0, 0);
-        second.Length.ShouldBe(1536L << 20);
-
-        int maps = 0;
-        using (FaultInjection.Install(point => point == FaultPoint.Map && ++maps == 2 ? OutOfMemory : 0))
-        {
-            Should.Throw<IOException>(() => MappedFileStream.Open(_path, new MapOptions { Access = FileAccess.ReadWrite }));
-        }
+        MappedFileStream[] readers = ReadersWithARetiredRegion();
+        using MappedFileStream first = readers[0];
+        using MappedFileStream second = readers[1];
+        FailWritableOpenFromTheSecondMap(everyMapAfter: false);
 
         // A read-only stream's view is copy-on-write: its writes change this process's copy only.
         using (IMemoryOwner<byte> view = first.ReadDirect(0, 4))
@@ -464,6 +440,42 @@ public sealed class MappedFileStreamFaultTests
     }
 
     private static IDisposable DiskFull() => FaultInjection.Install(point => point == FaultPoint.Allocate ? NoSpace : 0);
+
+    // Two read-only streams of a file mapped at 8 KiB and grown outside the library to 1.5 GiB, past the first 1 GiB reservation,
+    // so that their mapping keeps a retired region.
+    private MappedFileStream[] ReadersWithARetiredRegion()
+    {
+        File.WriteAllBytes(_path, new byte[8192]);
+        var first = MappedFileStream.Open(_path, 0, 0);
+        try
+        {
+            first.ReadByte().ShouldBe(0);
+            using (var file = new FileStream(_path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite))
+            {
+                file.SetLength(1536L << 20);
+            }
+
+            var second = MappedFileStream.Open(_path, 0, 0);
+            second.Length.ShouldBe(1536L << 20);
+            return [first, second];
+        }
+        catch
+        {
+            first.Dispose();
+            throw;
+        }
+    }
+
+    // A writable open of the file whose upgrade of the read-only mapping fails at its second mapping (a retired region), and
+    // with everyMapAfter at every mapping after it too (so that undoing the upgrade cannot map either).
+    private void FailWritableOpenFromTheSecondMap(bool everyMapAfter)
+    {
+        int maps = 0;
+        using (FaultInjection.Install(point => point == FaultPoint.Map && (++maps == 2 || (everyMapAfter && maps > 2)) ? OutOfMemory : 0))
+        {
+            Should.Throw<IOException>(() => MappedFileStream.Open(_path, new MapOptions { Access = FileAccess.ReadWrite }));
+        }
+    }
 
     private static byte[] Bytes(MappedFileStream stream, long position, int count)
     {

@@ -164,24 +164,24 @@ public sealed class RandomHandlesDifferentialTests
         switch (op)
         {
             case Operation.Write:
-                stream.Write(Data(a, b % 3_000));
+                stream.Write(RandomSequenceDifferentialTests.Data(a, b % 3_000));
                 return null;
             case Operation.WriteArray:
-                byte[] source = Data(a, b % 100);
+                byte[] source = RandomSequenceDifferentialTests.Data(a, b % 100);
                 stream.Write(source, a % 7, (b % 13) - 2);
                 return null;
             case Operation.WriteByte:
                 stream.WriteByte((byte)a);
                 return null;
             case Operation.WriteAsync:
-                return stream.WriteAsync(Data(a, b % 700).AsMemory(), new CancellationToken(canceled: a % 5 == 0)).AsTask();
+                return stream.WriteAsync(RandomSequenceDifferentialTests.Data(a, b % 700).AsMemory(), new CancellationToken(canceled: a % 5 == 0)).AsTask();
             case Operation.BeginWrite:
-                stream.EndWrite(stream.BeginWrite(Data(a, b % 50), 0, b % 50, null, null));
+                stream.EndWrite(stream.BeginWrite(RandomSequenceDifferentialTests.Data(a, b % 50), 0, b % 50, null, null));
                 return null;
             case Operation.Read:
-                return Read(new byte[b % 3_000], buffer => stream.Read(buffer.AsSpan()));
+                return RandomSequenceDifferentialTests.Read(new byte[b % 3_000], buffer => stream.Read(buffer.AsSpan()));
             case Operation.ReadArray:
-                return Read(new byte[b % 100], buffer => stream.Read(buffer, a % 7, (b % 13) - 2));
+                return RandomSequenceDifferentialTests.Read(new byte[b % 100], buffer => stream.Read(buffer, a % 7, (b % 13) - 2));
             case Operation.ReadByte:
                 return stream.ReadByte();
             case Operation.ReadAsync:
@@ -192,11 +192,11 @@ public sealed class RandomHandlesDifferentialTests
                     System.Threading.Tasks.TaskContinuationOptions.ExecuteSynchronously,
                     System.Threading.Tasks.TaskScheduler.Default).GetAwaiter().GetResult();
             case Operation.BeginRead:
-                return Read(new byte[b % 64], buffer => stream.EndRead(stream.BeginRead(buffer, 0, buffer.Length, null, null)));
+                return RandomSequenceDifferentialTests.Read(new byte[b % 64], buffer => stream.EndRead(stream.BeginRead(buffer, 0, buffer.Length, null, null)));
             case Operation.ReadExactly:
-                return Read(new byte[b % 64], buffer => { stream.ReadExactly(buffer); return buffer.Length; });
+                return RandomSequenceDifferentialTests.Read(new byte[b % 64], buffer => { stream.ReadExactly(buffer); return buffer.Length; });
             case Operation.ReadAtLeast:
-                return Read(new byte[b % 64], buffer => stream.ReadAtLeast(buffer, a % 65, throwOnEndOfStream: a % 2 == 0));
+                return RandomSequenceDifferentialTests.Read(new byte[b % 64], buffer => stream.ReadAtLeast(buffer, a % 65, throwOnEndOfStream: a % 2 == 0));
             case Operation.Seek:
                 return stream.Seek(a - 6_000, (SeekOrigin)(b % 3));
             case Operation.SeekFar:
@@ -229,23 +229,6 @@ public sealed class RandomHandlesDifferentialTests
                 stream.Dispose();
                 return null;
         }
-    }
-
-    private static string Read(byte[] buffer, Func<byte[], int> read)
-    {
-        int count = read(buffer);
-        return $"{count} {Convert.ToHexString(buffer)}";
-    }
-
-    private static byte[] Data(int seed, int length)
-    {
-        byte[] data = new byte[length];
-        for (int i = 0; i < data.Length; i++)
-        {
-            data[i] = (byte)(seed + (i * 31));
-        }
-
-        return data;
     }
 }
 

@@ -135,13 +135,13 @@ public sealed class RandomSequenceDifferentialTests
         }
     }
 
-    private static string Read(byte[] buffer, Func<byte[], int> read)
+    internal static string Read(byte[] buffer, Func<byte[], int> read)
     {
         int count = read(buffer);
         return $"{count} {Convert.ToHexString(buffer)}";
     }
 
-    private static byte[] Data(int seed, int length)
+    internal static byte[] Data(int seed, int length)
     {
         byte[] data = new byte[length];
         for (int i = 0; i < data.Length; i++)
