@@ -368,8 +368,7 @@ public sealed partial class MappedFileStream
             {
                 if (state is not null)
                 {
-                    state.Handles--;
-                    state.Release();
+                    state.ReleaseHandle();
                 }
 
                 throw;

@@ -105,7 +105,10 @@ public sealed partial class MappedFileStream : Stream
     /// <summary>Gets the number of live direct views (and pins) of this stream's mapping, which keep it mapped.</summary>
     /// <value>For <see cref="MapSharing.Shared"/> streams, the count covers every handle of the file in this process.</value>
     /// <remarks>A view that is never disposed keeps its mapping until the process exits; this count makes leaks visible.</remarks>
-    public int LiveViewCount => Volatile.Read(ref _view) is { } view ? Math.Max(0, view.State.ViewCount) : 0;
+    public int LiveViewCount =>
+        Volatile.Read(ref _view) is { } view ? view.State.ViewCount
+        : _deferred is { } deferred && FileRegistry.Find(deferred.Identity)?.Shared is { } shared ? shared.ViewCount
+        : 0;
 
     /// <inheritdoc/>
     public override bool CanRead => !IsDisposed && _readable;

@@ -1,7 +1,10 @@
 using System;
 using System.Buffers;
 using System.IO;
+using System.Runtime.CompilerServices;
+using System.Threading;
 using CommunityToolkit.HighPerformance.Buffers;
+using Microsoft.Win32.SafeHandles;
 
 namespace Emmap.Streams;
 
@@ -12,6 +15,10 @@ namespace Emmap.Streams;
 /// </summary>
 public static class StreamExtensions
 {
+    // FileStream.SafeFileHandle writes out the stream's write buffer before it returns; two threads doing that at once would both
+    // write it and both move the position. Positional calls on one FileStream take its handle one at a time.
+    private static readonly ConditionalWeakTable<FileStream, Lock> s_handleLocks = new();
+
     /// <summary>Reads bytes at <paramref name="position"/> into <paramref name="buffer"/>. The position of the stream is not advanced.</summary>
     /// <param name="stream">The stream to read from.</param>
     /// <param name="position">The position to read from.</param>
@@ -21,8 +28,10 @@ public static class StreamExtensions
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="position"/> is negative.</exception>
     /// <exception cref="NotSupportedException">The stream does not support seeking or reading.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
-    /// <remarks>Thread-safe on <see cref="MappedFileStream"/> and <see cref="FileStream"/>; on other streams it moves and restores
-    /// <see cref="Stream.Position"/>, so it is as thread-safe as the stream itself.</remarks>
+    /// <remarks>Thread-safe on <see cref="MappedFileStream"/>. On a <see cref="FileStream"/> it first writes out the stream's
+    /// buffered writes (as <see cref="FileStream.SafeFileHandle"/> does) and then reads the file, so it is safe beside other
+    /// positional calls on the stream, not beside the stream's own reads, writes, seeks or flushes, which are not thread-safe.
+    /// On other streams it moves and restores <see cref="Stream.Position"/>, so it is as thread-safe as the stream itself.</remarks>
     public static int ReadAt(this Stream stream, long position, Span<byte> buffer)
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -31,14 +40,16 @@ public static class StreamExtensions
             return mapped.ReadAt(position, buffer);
         }
 
+        ThrowIfDisposed(stream);
         ArgumentOutOfRangeException.ThrowIfNegative(position);
         EnsureSeekable(stream, forWrite: false);
         if (stream is FileStream file)
         {
+            SafeFileHandle handle = HandleOf(file);
             int total = 0;
             while (total < buffer.Length)
             {
-                int read = RandomAccess.Read(file.SafeFileHandle, buffer[total..], position + total);
+                int read = RandomAccess.Read(handle, buffer[total..], position + total);
                 if (read == 0)
                 {
                     break;
@@ -48,6 +59,12 @@ public static class StreamExtensions
             }
 
             return total;
+        }
+
+        if (position >= stream.Length)
+        {
+            // Nothing to read; and some streams cannot even be positioned there (a MemoryStream past int.MaxValue).
+            return 0;
         }
 
         long saved = stream.Position;
@@ -76,8 +93,10 @@ public static class StreamExtensions
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="position"/> is negative.</exception>
     /// <exception cref="NotSupportedException">The stream does not support seeking or reading.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
-    /// <remarks>Thread-safe on <see cref="MappedFileStream"/> and <see cref="FileStream"/>; on other streams it moves and restores
-    /// <see cref="Stream.Position"/>, so it is as thread-safe as the stream itself.</remarks>
+    /// <remarks>Thread-safe on <see cref="MappedFileStream"/>. On a <see cref="FileStream"/> it first writes out the stream's
+    /// buffered writes (as <see cref="FileStream.SafeFileHandle"/> does) and then reads the file, so it is safe beside other
+    /// positional calls on the stream, not beside the stream's own reads, writes, seeks or flushes, which are not thread-safe.
+    /// On other streams it moves and restores <see cref="Stream.Position"/>, so it is as thread-safe as the stream itself.</remarks>
     public static void ReadExactlyAt(this Stream stream, long position, Span<byte> buffer)
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -112,18 +131,28 @@ public static class StreamExtensions
             return;
         }
 
+        ThrowIfDisposed(stream);
         ArgumentOutOfRangeException.ThrowIfNegative(position);
         EnsureSeekable(stream, forWrite: true);
         if (stream is FileStream file)
         {
-            RandomAccess.Write(file.SafeFileHandle, data, position);
+            RandomAccess.Write(HandleOf(file), data, position);
             return;
         }
 
         long saved = stream.Position;
         try
         {
-            stream.Position = position;
+            try
+            {
+                stream.Position = position;
+            }
+            catch (ArgumentOutOfRangeException ex)
+            {
+                // The stream cannot reach the position (a MemoryStream past int.MaxValue): the stream is too long, as its Write says.
+                throw new IOException($"The stream cannot be written at position {position}: it cannot grow that long.", ex);
+            }
+
             stream.Write(data);
         }
         finally
@@ -155,6 +184,7 @@ public static class StreamExtensions
 
         ArgumentOutOfRangeException.ThrowIfNegative(position);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ThrowIfDisposed(stream);
         EnsureSeekable(stream, forWrite: false);
         int count = (int)Math.Min(length, Math.Max(0, stream.Length - position));
         MemoryOwner<byte> copy = MemoryOwner<byte>.Allocate(count, AllocationMode.Default);
@@ -170,11 +200,22 @@ public static class StreamExtensions
         }
     }
 
+    // A disposed stream can neither read, write nor seek; reported before the arguments, as RandomAccess and MappedFileStream do.
+    private static void ThrowIfDisposed(Stream stream) =>
+        ObjectDisposedException.ThrowIf(!stream.CanRead && !stream.CanWrite && !stream.CanSeek, stream);
+
+    private static SafeFileHandle HandleOf(FileStream file)
+    {
+        lock (s_handleLocks.GetValue(file, static _ => new Lock()))
+        {
+            return file.SafeFileHandle;
+        }
+    }
+
     private static void EnsureSeekable(Stream stream, bool forWrite)
     {
         if (!stream.CanSeek)
         {
-            ObjectDisposedException.ThrowIf(!stream.CanRead && !stream.CanWrite, stream);
             throw new NotSupportedException("Positional access needs a seekable stream.");
         }
 

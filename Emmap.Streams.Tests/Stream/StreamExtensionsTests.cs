@@ -2,6 +2,8 @@ using System;
 using System.Buffers;
 using System.IO;
 using System.IO.Compression;
+using System.Threading;
+using System.Threading.Tasks;
 using Emmap.Streams.Tests.Support;
 using NUnit.Framework;
 using Shouldly;
@@ -131,6 +133,63 @@ public sealed class StreamExtensionsTests
         Should.Throw<ObjectDisposedException>(() => stream.ReadAt(0, 1));
         Should.Throw<ObjectDisposedException>(() => stream.ReadExactlyAt(0, new byte[1].AsSpan()));
         Should.Throw<ObjectDisposedException>(() => stream.ReadExactlyAt(100, new byte[1].AsSpan()));
+    }
+
+    [Test]
+    public void ReadAtAndWriteAt_DisposedStreamAndNegativePosition_ReportTheDisposalFirst([Values] Kind kind)
+    {
+        Stream stream = Create(kind, "0123"u8);
+        stream.Dispose();
+
+        Should.Throw<ObjectDisposedException>(() => stream.ReadAt(-1, new byte[1].AsSpan()));
+        Should.Throw<ObjectDisposedException>(() => stream.WriteAt(-1, "x"u8));
+        Should.Throw<ObjectDisposedException>(() => stream.ReadExactlyAt(-1, new byte[1].AsSpan()));
+    }
+
+    [Test]
+    public void ReadAtAndWriteAt_MemoryStreamPastInt32Positions_ReadNothingAndRefuseToGrowThere()
+    {
+        using var memory = new MemoryStream();
+        memory.Write("0123456789"u8);
+        memory.Position = 3;
+        byte[] buffer = new byte[4];
+
+        memory.ReadAt(3_000_000_000L, buffer).ShouldBe(0);
+        Should.Throw<EndOfStreamException>(() => memory.ReadExactlyAt(3_000_000_000L, buffer.AsSpan()));
+        using (IMemoryOwner<byte> none = memory.ReadAt(3_000_000_000L, 4))
+        {
+            none.Memory.Length.ShouldBe(0);
+        }
+
+        Should.Throw<IOException>(() => memory.WriteAt(3_000_000_000L, "x"u8));
+
+        memory.Position.ShouldBe(3);
+        memory.ToArray().ShouldBe("0123456789"u8.ToArray());
+    }
+
+    [Test]
+    public void ReadAt_FileStreamWithBufferedWritesFromTwoThreads_WritesTheBufferOnce()
+    {
+        // FileStream.SafeFileHandle writes the buffer out first; two such flushes at once would each write it and move the position.
+        string path = _directory.File("flushed-once.bin");
+        for (int round = 0; round < 300; round++)
+        {
+            using var file = new FileStream(path, FileMode.Create, FileAccess.ReadWrite, FileShare.Read, bufferSize: 4096);
+            file.Write(new byte[3000]);
+            using var barrier = new Barrier(2);
+            void Read()
+            {
+                barrier.SignalAndWait();
+                file.ReadAt(0, new byte[16].AsSpan()).ShouldBe(16);
+            }
+
+            Task first = Task.Factory.StartNew(Read, TaskCreationOptions.LongRunning);
+            Task second = Task.Factory.StartNew(Read, TaskCreationOptions.LongRunning);
+            Task.WaitAll(first, second);
+
+            file.Flush();
+            (file.Position, file.Length).ShouldBe((3000L, 3000L), $"round {round}");
+        }
     }
 
     [Test]

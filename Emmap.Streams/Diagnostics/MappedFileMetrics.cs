@@ -22,23 +22,23 @@ internal static class MappedFileMetrics
     /// <summary>Makes sure the meter exists (called once, when the first stream type is initialised).</summary>
     internal static void Register() => _ = s_meter;
 
-    /// <summary>The number of direct views and pins alive in the process.</summary>
+    /// <summary>
+    /// The number of direct views and pins alive in the process. Takes no lock: an entry's gate is held across a size change,
+    /// which may wait for another process, and an observation must not wait with it.
+    /// </summary>
     internal static long CountLiveViews()
     {
         long views = 0;
         foreach (FileEntry entry in FileRegistry.Snapshot())
         {
-            lock (entry.Gate)
+            if (entry.Shared is { } shared)
             {
-                if (entry.Shared is { } shared)
-                {
-                    views += System.Math.Max(0, shared.ViewCount);
-                }
+                views += shared.ViewCount;
+            }
 
-                foreach (MappingState state in entry.Privates)
-                {
-                    views += System.Math.Max(0, state.ViewCount);
-                }
+            foreach (MappingState state in entry.Privates)
+            {
+                views += state.ViewCount;
             }
         }
 

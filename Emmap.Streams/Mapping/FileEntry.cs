@@ -30,7 +30,8 @@ internal sealed partial class FileEntry
     internal readonly Lock Gate = new();
     internal readonly FileIdentity Identity;
     internal readonly string Path;
-    internal readonly List<MappingState> Privates = [];
+    // Copied on change (under the gate), so that the metrics read it without the gate, which a size change holds while it waits.
+    private MappingState[] _privates = [];
 
     /// <summary>Registry references (one per live state, plus opens in progress); changes under the registry lock.</summary>
     internal int Refs;
@@ -71,6 +72,9 @@ internal sealed partial class FileEntry
         Writable = writable;
         _shared = SharedFileState.Open(identity, _handle, writable, path);
     }
+
+    /// <summary>The states of the <see cref="MapSharing.Private"/> handles (changes under the gate; a snapshot without it).</summary>
+    internal MappingState[] Privates => Volatile.Read(ref _privates);
 
     /// <summary>The state shared by all <see cref="MapSharing.Shared"/> handles, if any is open (under the gate).</summary>
     internal MappingState? Shared { get; private set; }
@@ -374,9 +378,8 @@ internal sealed partial class FileEntry
     /// <summary>Attaches a shared handle, creating the shared mapping if needed (under the gate).</summary>
     internal MappingState AttachShared()
     {
-        if (Shared is { } existing && existing.TryAddRef())
+        if (Shared is { } existing && existing.TryAddHandleRef())
         {
-            existing.Handles++;
             Refresh(checkDisk: false);
             return existing;
         }
@@ -389,7 +392,6 @@ internal sealed partial class FileEntry
         Region region = MapWholeFile(Handle, Volatile.Read(ref _shared.Physical), Writable, Path);
         var state = new MappingState(this, region, length, isPrivate: false);
         state.InitializeRef();
-        state.Handles = 1;
         FileRegistry.AddRef(this);
         Shared = state;
         return state;
@@ -404,9 +406,8 @@ internal sealed partial class FileEntry
         region.MapZerosTo(end, Path);
         var state = new MappingState(this, region, end, isPrivate: true);
         state.InitializeRef();
-        state.Handles = 1;
         FileRegistry.AddRef(this);
-        Privates.Add(state);
+        Volatile.Write(ref _privates, [.. _privates, state]);
         return state;
     }
 
@@ -449,7 +450,7 @@ internal sealed partial class FileEntry
         {
             if (state.IsPrivate)
             {
-                Privates.Remove(state);
+                Volatile.Write(ref _privates, Array.FindAll(_privates, other => other != state));
             }
             else if (ReferenceEquals(Shared, state))
             {

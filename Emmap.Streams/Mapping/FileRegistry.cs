@@ -195,12 +195,12 @@ internal static class FileRegistry
     private static FileStream Reopen(SafeFileHandle source, string path, bool writable) =>
         new(NativeFile.Reopen(source, path, writable), writable ? FileAccess.ReadWrite : FileAccess.Read, bufferSize: 0);
 
-    /// <summary>A copy of the live entries, for diagnostics.</summary>
-    internal static FileEntry[] Snapshot()
-    {
-        lock (s_gate)
-        {
-            return [.. s_entries.Values];
-        }
-    }
+    /// <summary>The entry of the file <paramref name="identity"/> names, if a handle of this process maps it; read without the lock.</summary>
+    internal static FileEntry? Find(FileIdentity identity) => s_entries.TryGetValue(identity, out FileEntry? entry) ? entry : null;
+
+    /// <summary>
+    /// A copy of the live entries, for diagnostics; taken without the registry's lock, which an open holds while its new entry waits
+    /// for another process's size lock.
+    /// </summary>
+    internal static FileEntry[] Snapshot() => [.. s_entries.Values];
 }

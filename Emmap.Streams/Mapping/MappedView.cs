@@ -464,7 +464,6 @@ internal sealed unsafe partial class MappedView
             PublishEnds();
             PublishCuts(-1);
             State.DetachView(this);
-            State.Handles--;
             if (Writable && !State.IsPrivate)
             {
                 try
@@ -483,7 +482,7 @@ internal sealed unsafe partial class MappedView
     }
 
     /// <summary>Releases the handle's reference on the mapping (after <see cref="Dispose"/>).</summary>
-    internal void Release() => State.Release();
+    internal void Release() => State.ReleaseHandle();
 
     /// <summary>Throws <see cref="ObjectDisposedException"/> once disposed.</summary>
     internal void ThrowIfDisposed()

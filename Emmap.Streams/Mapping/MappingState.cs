@@ -48,13 +48,14 @@ internal sealed unsafe partial class MappingState
     /// <summary>A number no other state of the process has (never 0), by which <see cref="AccessSlots"/> records accesses.</summary>
     internal readonly long Id = Interlocked.Increment(ref s_lastId);
 
-    /// <summary>Open handles attached to this state (changes under the gate).</summary>
-    internal int Handles;
+    private const long HandleRef = (1L << 32) + 1;
 
     private static long s_lastId;
 
     private readonly List<MappedView> _views = [];
-    private int _refs;
+    // The references on the mapping in one word, so that the views' count is read in one load: the low 32 bits count every
+    // reference, the high 32 bits the handles' (one per attached handle); the rest are direct views and pins.
+    private long _refs;
     private List<Region>? _retired;
     private CutHistory? _history;
 
@@ -67,19 +68,40 @@ internal sealed unsafe partial class MappingState
         IsPrivate = isPrivate;
     }
 
-    /// <summary>Live direct views and pins (an estimate outside the gate).</summary>
-    internal int ViewCount => Volatile.Read(ref _refs) - Volatile.Read(ref Handles);
+    /// <summary>Live direct views and pins, as of one moment.</summary>
+    internal int ViewCount
+    {
+        get
+        {
+            long refs = Volatile.Read(ref _refs);
+            return (int)(uint)refs - (int)(refs >>> 32);
+        }
+    }
 
     /// <summary>Regions this state has moved away from; still mapped for views made on them.</summary>
     internal IReadOnlyList<Region> Retired => (IReadOnlyList<Region>?)_retired ?? [];
 
-    /// <summary>Takes a reference unless the state has already been released.</summary>
-    internal bool TryAddRef()
+    /// <summary>Takes a reference for a direct view or pin unless the state has already been released.</summary>
+    internal bool TryAddRef() => TryAdd(1);
+
+    /// <summary>Takes a reference for a handle that attaches, unless the state has already been released (under the gate).</summary>
+    internal bool TryAddHandleRef() => TryAdd(HandleRef);
+
+    /// <summary>Takes the first reference of a new state, its first handle's.</summary>
+    internal void InitializeRef() => Volatile.Write(ref _refs, HandleRef);
+
+    /// <summary>Drops a view's or pin's reference; the last reference releases the mapping.</summary>
+    internal void Release() => Drop(1);
+
+    /// <summary>Drops a handle's reference, after the handle is disposed or failed to open; the last reference releases the mapping.</summary>
+    internal void ReleaseHandle() => Drop(HandleRef);
+
+    private bool TryAdd(long amount)
     {
-        int current = Volatile.Read(ref _refs);
-        while (current > 0)
+        long current = Volatile.Read(ref _refs);
+        while ((uint)current > 0)
         {
-            int seen = Interlocked.CompareExchange(ref _refs, current + 1, current);
+            long seen = Interlocked.CompareExchange(ref _refs, current + amount, current);
             if (seen == current)
             {
                 return true;
@@ -91,13 +113,9 @@ internal sealed unsafe partial class MappingState
         return false;
     }
 
-    /// <summary>Takes the first reference of a new state.</summary>
-    internal void InitializeRef() => Volatile.Write(ref _refs, 1);
-
-    /// <summary>Drops a reference; the last one releases the mapping.</summary>
-    internal void Release()
+    private void Drop(long amount)
     {
-        if (Interlocked.Decrement(ref _refs) == 0)
+        if ((uint)Interlocked.Add(ref _refs, -amount) == 0)
         {
             File.OnStateReleased(this);
         }
