@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.CommandLine;
 using System.CommandLine.Help;
+using System.CommandLine.Invocation;
 using System.IO;
 using System.Linq;
 using System.Text;
@@ -35,7 +36,16 @@ internal static class Program
         });
         try
         {
-            return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            // No response files: an argument starting with '@' is a file name like any other, never a list of more arguments.
+            ParseResult parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+            if (parsed.Action is ParseErrorAction parseError)
+            {
+                // A bad command line is one plain line on stderr per error, not the help text on stdout after it.
+                parseError.ShowHelp = false;
+                parseError.ShowTypoCorrections = false;
+            }
+
+            return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
 #pragma warning disable CA1031 // The last line of defence: whatever a command failed to foresee reaches the user as one plain line.
         catch (Exception ex)

@@ -23,4 +23,7 @@ internal static class ExitCodes
 
     /// <summary>Any other error (an I/O error, a queue open in another process, a failed demo step).</summary>
     public const int Failed = 7;
+
+    /// <summary>Stopped by Ctrl-C or SIGTERM (128 + SIGINT's number, as shells report it).</summary>
+    public const int Interrupted = 130;
 }

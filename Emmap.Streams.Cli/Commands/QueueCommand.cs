@@ -33,8 +33,8 @@ internal static class QueueCommand
         Items are pushed as UTF-8 text and printed as text when they are printable UTF-8, else as 0x and hexadecimal digits.
 
         Exit codes: 0 done; 1 bad command line; 2 no such file; 3 not a queue file (left untouched); 4 the queue is empty
-        (pop, peek); 5 verify found damage; 6 permission denied, or FILE is a directory; 7 any other error, such as the
-        queue being open in another process.
+        (pop, peek); 5 the queue is damaged (verify found damage, or the item pop or peek would return is damaged); 6
+        permission denied, or FILE is a directory; 7 any other error, such as the queue being open in another process.
         """;
 
     public static Command Create()
@@ -53,8 +53,10 @@ internal static class QueueCommand
         };
         initialSize.Validators.Add(option =>
         {
-            long value = option.GetValueOrDefault<long>();
-            if (value is < MinimumSize or > MaximumSize)
+            // A value that is no number at all is the parser's own error (a usage error, as this one is).
+            if (option.Tokens is [var token]
+                && long.TryParse(token.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out long value)
+                && value is < MinimumSize or > MaximumSize)
             {
                 option.AddError($"--initial-size must be from {MinimumSize} to {MaximumSize} bytes, not {value.ToString(CultureInfo.InvariantCulture)}.");
             }
@@ -134,14 +136,52 @@ internal static class QueueCommand
 
     private static int Pop(string path)
     {
+        // Look first, read-only: a damaged head is reported with the file untouched. A writable open whose pop meets the damage
+        // would close on a header that gives up the damaged item and every item behind it.
+        using (MappedQueue look = MappedQueue.Open(path, MinimumSize, new QueueOptions { ReadOnly = true }))
+        {
+            if (!TryPeekFront(look, "pop", out _, out int failure))
+            {
+                return failure;
+            }
+        }
+
         using MappedQueue queue = MappedQueue.Open(path, MinimumSize);
-        return Print(path, queue.PopAndPurge());
+        byte[]? item;
+        try
+        {
+            item = queue.PopAndPurge();
+        }
+        catch (InvalidDataException ex)
+        {
+            // Damage the look did not see (the file changed in between): the queue gives up the damaged items at its close.
+            return Fail("pop", ExitDamaged, $"{ex.Message} Run 'emmap queue FILE verify' for the whole report.");
+        }
+
+        return Print(path, item);
     }
 
     private static int Peek(string path)
     {
         using MappedQueue queue = MappedQueue.Open(path, MinimumSize, new QueueOptions { ReadOnly = true });
-        return Print(path, queue.PeekFront());
+        return TryPeekFront(queue, "peek", out byte[]? item, out int failure) ? Print(path, item) : failure;
+    }
+
+    // The head item of a read-only queue; false, with the damage reported, if it is damaged (the file is not changed).
+    private static bool TryPeekFront(MappedQueue queue, string verb, out byte[]? item, out int failure)
+    {
+        try
+        {
+            item = queue.PeekFront();
+            failure = ExitCodes.Ok;
+            return true;
+        }
+        catch (InvalidDataException ex)
+        {
+            item = null;
+            failure = Fail(verb, ExitDamaged, $"{ex.Message} The file was not changed; run 'emmap queue FILE verify' for the whole report.");
+            return false;
+        }
     }
 
     private static int Info(string path)

@@ -1,7 +1,11 @@
 using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
 using System.Linq;
 using System.Text.RegularExpressions;
 using NUnit.Framework;
+using Emmap.Streams.Tests.Support;
 using Shouldly;
 
 namespace Emmap.Streams.Tests.Cli;
@@ -24,6 +28,37 @@ public sealed partial class DemoCommandTests
         _demo.ExitCode.ShouldBe(0, _demo.ToString());
         _demo.Error.ShouldBeEmpty();
         _demo.Lines[^1].ShouldBe("Demo finished.");
+    }
+
+    [Test]
+    [LinuxOnly("sends SIGINT with kill(1)")]
+    public void Demo_Interrupted_StopsAfterTheStepAndDeletesItsFiles()
+    {
+        using Process demo = DotnetApp.Start(DotnetApp.Cli, ["demo"]);
+        demo.StandardInput.Close();
+        string first = demo.StandardOutput.ReadLine() ?? string.Empty; // "Emmap.Streams demo (temporary files in DIR)"
+        string directory = first[(first.IndexOf(" in ", StringComparison.Ordinal) + 4)..].TrimEnd(')');
+        Directory.Exists(directory).ShouldBeTrue(first);
+
+        using (Process kill = Process.Start("kill", ["-INT", demo.Id.ToString(CultureInfo.InvariantCulture)])!)
+        {
+            kill.WaitForExit();
+        }
+
+        _ = demo.StandardOutput.ReadToEnd();
+        string errors = demo.StandardError.ReadToEnd();
+        demo.WaitForExit(60_000).ShouldBeTrue();
+
+        bool left = Directory.Exists(directory);
+        if (left)
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+
+        left.ShouldBeFalse($"the demo left {directory} (exit code {demo.ExitCode})");
+        demo.ExitCode.ShouldBe(130, errors);
+        errors.ShouldContain("interrupted");
+        errors.ShouldNotContain("   at ");
     }
 
     [Test]

@@ -289,6 +289,50 @@ public sealed class QueueCommandTests
     }
 
     [Test]
+    public void Push_InitialSizeThatIsNoNumber_IsAUsageErrorAndCreatesNothing([Values("abc", "99999999999999999999", "4k")] string size)
+    {
+        CliResult result = Emmap("push", "x", "--initial-size", size);
+
+        result.ExitCode.ShouldBe(Usage, result.ToString());
+        File.Exists(QueuePath).ShouldBeFalse();
+    }
+
+    [Test]
+    public void Push_FileNameStartingWithAt_IsThatFileNotAListOfArguments()
+    {
+        string elsewhere = _dir.File("elsewhere.queue");
+        string listing = _dir.File("listing");
+        File.WriteAllText(listing, elsewhere + "\n");
+
+        // "@" + an absolute path names a file under a directory "@" of the working directory, which does not exist.
+        CliResult result = EmmapCli.Run("queue", "@" + listing, "push", "hi");
+
+        File.Exists(elsewhere).ShouldBeFalse($"the command wrote to a file named inside '{listing}':\n{result}");
+        result.ExitCode.ShouldBe(Missing, result.ToString());
+    }
+
+    [Test]
+    public void PopAndPeek_DamagedHead_ReportTheDamageAndLeaveTheFileAsItWas([Values("pop", "peek")] string verb)
+    {
+        using (var queue = MappedQueue.Open(QueuePath, 4096))
+        {
+            queue.Push("hello"u8);
+            queue.Push("world"u8);
+        }
+
+        byte[] bytes = SharedFile.ReadAllBytes(QueuePath);
+        bytes[1024 + 16] ^= 0x01; // the first item's payload: its CRC32C no longer matches
+        File.WriteAllBytes(QueuePath, bytes);
+
+        CliResult result = Emmap(verb);
+
+        result.ExitCode.ShouldBe(Damaged, result.ToString());
+        result.Error.ShouldContain("checksum");
+        result.Error.ShouldContain("not changed");
+        SharedFile.ReadAllBytes(QueuePath).ShouldBe(bytes);
+    }
+
+    [Test]
     public void Push_InitialSizeOutOfRange_IsAUsageErrorInPlainWords([Values("100", "4095", "-1", "17592186044417")] string size)
     {
         CliResult result = Emmap("push", "x", "--initial-size", size);
@@ -307,7 +351,8 @@ public sealed class QueueCommandTests
 
         queue.ExitCode.ShouldBe(0);
         queue.Output.ShouldContain("Exit codes: 0 done; 1 bad command line; 2 no such file; 3 not a queue file (left untouched); 4 the queue is empty");
-        queue.Output.ShouldContain("5 verify found damage; 6 permission denied, or FILE is a directory; 7 any other error");
+        queue.Output.ShouldContain("5 the queue is damaged (verify found damage, or the item pop or peek would return is damaged); 6");
+        queue.Output.ShouldContain("permission denied, or FILE is a directory; 7 any other error");
         queue.Output.ShouldContain("emmap queue <FILE> [command] [options]");
         counters.Output.ShouldContain("emmap counters <FILE> [command] [options]");
         EmmapCli.Run("queue", "f", "push", "--help").Output.ShouldContain("emmap queue <FILE> push <TEXT> [options]");

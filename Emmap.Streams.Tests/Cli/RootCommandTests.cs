@@ -36,4 +36,15 @@ public sealed class RootCommandTests
         result.ExitCode.ShouldBe(1, result.ToString());
         result.Error.ShouldContain("Required command was not provided.");
     }
+
+    [Test]
+    public void BadCommandLine_IsOneLineOnStderrAndNothingOnStdout()
+    {
+        CliResult result = EmmapCli.Run("counters", "some.counters", "read", "x", "3");
+
+        result.ExitCode.ShouldBe(1, result.ToString());
+        result.Output.ShouldBeEmpty(result.ToString());
+        result.Error.ShouldNotContain("Did you mean");
+        result.Error.Trim().Split('\n').Length.ShouldBeLessThanOrEqualTo(2, result.ToString());
+    }
 }
