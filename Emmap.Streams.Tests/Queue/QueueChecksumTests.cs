@@ -37,16 +37,6 @@ public sealed class QueueChecksumTests
     }
 
     [Test]
-    public void RecordWithZeros_EqualsRecordOfPayloadFollowedByZeros()
-    {
-        Check.Sample(
-            Gen.Select(s_record, Gen.Int[0, 40]),
-            (r, zeros) => QueueChecksum.RecordWithZeros(r.Field, r.Stamp, r.Payload, zeros)
-                .ShouldBe(QueueChecksum.Record(r.Field, r.Stamp, r.Payload.Concat(new byte[zeros]).ToArray())),
-            iter: 500);
-    }
-
-    [Test]
     public void Push_WritesRecordWhoseChecksumIsTheStandardCrc32C()
     {
         using var dir = new TempDirectory();

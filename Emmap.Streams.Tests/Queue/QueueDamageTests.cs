@@ -46,21 +46,99 @@ public sealed class QueueDamageTests
             File.WriteAllBytes(path, image[..length]);
             Exception? error = Catch(() => ReadAll(path, readOnly: length % 2 == 0), out List<long>? ids);
 
-            if (length < 128)
+            // Slot A is bytes [0, 128), and the high half of its last word (the checksum's) is always zero: a cut past 124 loses
+            // only zeros, which the open reads back as such.
+            if (length < 124)
             {
                 error.ShouldBeOfType<InvalidDataException>($"length {length}");
                 continue;
             }
 
             error.ShouldBeNull($"length {length}");
-            // A record survives if the cut bytes of it were zeros anyway (a reopened file reads zeros past the cut).
-            int whole = Enumerable.Range(0, 20).TakeWhile(i =>
-            {
-                int end = 1024 + (i * RecordSize) + 16 + ItemSize;
-                return end <= length || image.AsSpan(length, end - length).IndexOfAnyExcept((byte)0) < 0;
-            }).Count();
+            // A record survives if the file still has all of it: bytes past the cut are gone, even where they were zeros.
+            int whole = Enumerable.Range(0, 20).TakeWhile(i => 1024 + (i * RecordSize) + 16 + ItemSize <= length).Count();
             ids.ShouldBe(Enumerable.Range(0, whole).Select(i => (long)i), $"length {length}");
         }
+    }
+
+    [Test]
+    public void Open_FileCutInsideAnItemWhoseLostBytesWereZeros_DropsItAndReadsNothingPastTheEnd([Values] bool readOnly)
+    {
+        // The item's payload past the cut is all zeros: the checksum of the zeros a restored file reads would match.
+        string path = _dir.File("zero-tail.queue");
+        byte[] item = new byte[40_000];
+        item[0] = 42;
+        using (MappedQueue queue = MappedQueue.Open(path, 64 * 1024))
+        {
+            queue.Push("first"u8);
+            queue.Push(item);
+        }
+
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite))
+        {
+            file.SetLength(8192);
+        }
+
+        using MappedQueue reopened = MappedQueue.Open(path, 4096, new QueueOptions { ReadOnly = readOnly });
+
+        reopened.Count.ShouldBe(1);
+        reopened.PeekBack().ShouldBe("first"u8.ToArray());
+        reopened.Enumerate().Count().ShouldBe(1);
+    }
+
+    [Test]
+    public void Open_FileCutInsideTheSecondSlotsChecksumWord_RunsOnTheSizeItRestored()
+    {
+        string path = _dir.File("slot-cut.queue");
+        byte[] live;
+        using (MappedQueue queue = MappedQueue.Open(path, 4096))
+        {
+            for (int i = 0; i < 20; i++)
+            {
+                queue.Push(new byte[200]); // grows once to 8 KiB: written to slot B
+            }
+
+            queue.GetMetadata().FileSize.ShouldBe(8192);
+            live = SharedFile.ReadAllBytes(path); // as a crash leaves it
+        }
+
+        // Slot B ends at 640; its checksum word's high half is always zero, so a cut at 636 leaves it valid once zeros fill it.
+        File.WriteAllBytes(path, live[..636]);
+
+        using MappedQueue reopened = MappedQueue.Open(path, 4096);
+        for (int i = 0; i < 40; i++)
+        {
+            reopened.Push(new byte[200]);
+        }
+
+        reopened.GetMetadata().FileSize.ShouldBeLessThanOrEqualTo(new FileInfo(path).Length);
+        reopened.Count.ShouldBe(40);
+    }
+
+    [TestCase(1L << 44)]
+    [TestCase(1L << 33)]
+    public void Open_SlotNamingAFileFarLargerThanTheFile_IsRefusedAsDamagedAndLeavesTheFile(long forgedSize)
+    {
+        string path = _dir.File("forged.queue");
+        using (MappedQueue queue = MappedQueue.Open(path, 4096))
+        {
+            queue.Push(new byte[100]);
+        }
+
+        byte[] bytes = SharedFile.ReadAllBytes(path);
+        QueueSlotCodec.TryDecode(bytes.AsSpan(0, 128), out QueueSlot a).ShouldBe(QueueSlotCodec.Problem.None);
+        QueueSlotCodec.Problem problemB = QueueSlotCodec.TryDecode(bytes.AsSpan(512, 128), out QueueSlot b);
+        QueueSlot newest = problemB == QueueSlotCodec.Problem.None && b.Sequence > a.Sequence ? b : a;
+        QueueSlotCodec.Encode(
+            newest with { Sequence = newest.Sequence + 1, FileSize = forgedSize, RingSize = QueueLayout.RingSizeFor(forgedSize), Flags = 0, LastItem = 0 },
+            bytes.AsSpan(0, 128));
+        File.WriteAllBytes(path, bytes);
+
+        Should.Throw<InvalidDataException>(() => MappedQueue.Open(path, 4096).Dispose()).Message.ShouldContain("read-only");
+
+        SharedFile.ReadAllBytes(path).ShouldBe(bytes);
+        using MappedQueue readOnly = MappedQueue.Open(path, 4096, new QueueOptions { ReadOnly = true });
+        readOnly.Count.ShouldBe(1);
     }
 
     [Test]

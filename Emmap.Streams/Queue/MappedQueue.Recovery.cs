@@ -47,13 +47,15 @@ public sealed partial class MappedQueue
         }
 
         // A file shorter than its header says lost records: no checkpoint vouches for it, even once a writable open has given it
-        // its size back (the restored bytes read as zeros, which only a scan finds).
-        bool wasTruncated = _view.Length < slot.FileSize;
+        // its size back. Only records wholly inside the bytes it had are kept, by a read-only open (which restores nothing and
+        // must not read past the file's end) and a writable one alike.
+        long present = _view.Length;
+        bool wasTruncated = present < slot.FileSize;
         if (writable && wasTruncated)
         {
-            // Truncated behind our back: give the file its size again (the owner word included); the lost bytes read as zeros
-            // and fail their checks. A file in use by another writer is never shorter than its header says, so this disturbs none.
-            _stream.Resize(slot.FileSize);
+            // Truncated behind our back: give the file its size again (the owner word included). A file in use by another writer
+            // is never shorter than its header says, so this disturbs none.
+            RestoreSize(slot.FileSize);
         }
 
         // Ownership before trimming: bytes past the slot's size may be a growth in progress by another writer.
@@ -72,6 +74,13 @@ public sealed partial class MappedQueue
         // Re-read the words now that this instance owns the file.
         header = ReadHeader(_stream, _stream.Name);
         slot = header.Slot;
+        if (writable && _view.Length < slot.FileSize)
+        {
+            // A slot the first read did not choose names a larger file: the queue must never run on a ring the file lacks.
+            wasTruncated = true;
+            RestoreSize(slot.FileSize);
+        }
+
         _slot = slot;
         _activeSlotOffset = header.SlotOffset;
         _ringSize = slot.RingSize;
@@ -80,7 +89,7 @@ public sealed partial class MappedQueue
         long head = header.HotValid ? header.HotHead : slot.Head;
         long tail = header.HotValid ? header.HotTail : slot.Tail;
         _loadedLength = _view.Length;
-        long readable = Math.Min(_loadedLength, slot.FileSize);
+        long readable = Math.Min(Math.Min(_loadedLength, present), slot.FileSize);
         ScanResult scan;
         _loadedTrustable = !wasTruncated && CanTrustCheckpoint(header, readable, writable);
         if (!_fullScan && !_multiProcess && _loadedTrustable)
@@ -382,7 +391,10 @@ public sealed partial class MappedQueue
         Span<byte> header = stackalloc byte[QueueLayout.HeaderSize];
         header.Clear();
         int read = stream.ReadAt(0, header);
-        ReadOnlySpan<byte> bytes = header[..read];
+
+        // Slots are decoded from the header as a restored file reads it, zeros past a cut, so that a slot cut inside bytes that
+        // were zeros anyway is chosen before the file's size is restored as after (the choice sets the size to restore).
+        ReadOnlySpan<byte> bytes = header;
         QueueSlotCodec.Problem a = QueueSlotCodec.TryDecode(Slice(bytes, QueueLayout.SlotAOffset), out QueueSlot slotA);
         QueueSlotCodec.Problem b = QueueSlotCodec.TryDecode(Slice(bytes, QueueLayout.SlotBOffset), out QueueSlot slotB);
         QueueSlot slot;
@@ -447,8 +459,7 @@ public sealed partial class MappedQueue
             ring = new RingReader(_view.Entry, _window, readable);
             while (pos < tail)
             {
-                // Past the end of a truncated file (a read-only open does not restore its size) the ring reads zeros, as a
-                // writable open will make them, so both opens recover the same records.
+                // Past the end of a truncated file the ring reads zeros, which are no record.
                 RecordKind kind = ReadRecord(
                     ring.At(phys, QueueLayout.RecordHeaderSize), pos, 0, tail, ringEnd - phys, out uint length, out uint crc, out long size);
                 if (kind == RecordKind.Invalid)
@@ -458,6 +469,13 @@ public sealed partial class MappedQueue
 
                 if (kind == RecordKind.Item)
                 {
+                    if (phys + QueueLayout.RecordHeaderSize + length > readable)
+                    {
+                        // Past the bytes the file has (cut short): not a record, even if the lost bytes were zeros. The readers
+                        // go through the mapping, which ends with the file.
+                        break;
+                    }
+
                     uint sum;
                     if (length <= RingReader.Capacity - QueueLayout.RecordHeaderSize)
                     {
@@ -468,8 +486,7 @@ public sealed partial class MappedQueue
                     {
                         // Longer than the reader's buffer: checked in place, through the mapping.
                         long payload = phys + QueueLayout.RecordHeaderSize;
-                        long present = Math.Clamp(readable - payload, 0, length);
-                        sum = QueueChecksum.RecordWithZeros(length, pos, new ReadOnlySpan<byte>(b + payload, (int)present), length - present);
+                        sum = QueueChecksum.Record(length, pos, new ReadOnlySpan<byte>(b + payload, (int)length));
                     }
 
                     if (sum != crc)
@@ -530,6 +547,32 @@ public sealed partial class MappedQueue
 
         return new InvalidDataException(
             $"'{name}' is damaged beyond recovery: neither header slot is valid (slot A: {a}, slot B: {b}).");
+    }
+
+    /// <summary>
+    /// Gives a file cut short its header's size again, unless the header names far more than the file has: a checksummed
+    /// slot is no licence to reserve disk space without bound (a forged or damaged one could name terabytes). Such a file is
+    /// refused with <see cref="InvalidDataException"/> and left as it is; a read-only open still reads the items it holds.
+    /// </summary>
+    private void RestoreSize(long size)
+    {
+        long length = _view.Length;
+        if (size - length > Math.Max(length, MaxRestoredGrowth))
+        {
+            throw new InvalidDataException(
+                $"'{_stream.Name}' has {length} bytes but its header names {size}: it was cut short by more than a writable open " +
+                "restores. Open it read-only to read the items it still holds, or extend the file to that size to recover it.");
+        }
+
+        try
+        {
+            _stream.Resize(size);
+        }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            // The file system cannot hold a file that large (EFBIG): the header is not this file's.
+            throw new InvalidDataException($"'{_stream.Name}' names a size of {size} bytes in its header, which the file system cannot hold.", ex);
+        }
     }
 
     private void TryTruncate(long size)

@@ -42,6 +42,9 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
     // Open for writing in shared mode: every operation leaves the single-process fast paths for the shared ones.
     private const int StateShared = 4;
 
+    // How far beyond a file cut short a writable open restores its header's size at most (or double the file, if more).
+    private const long MaxRestoredGrowth = 64L << 20;
+
     private static readonly Lock s_openGate = new();
     // Queues open for writing in this process. Weak, so that a queue that was never disposed stops counting once collected.
     private static readonly Dictionary<(object File, long Offset), WeakReference<MappedQueue>> s_open = [];

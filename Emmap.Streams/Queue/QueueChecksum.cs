@@ -23,28 +23,6 @@ internal static class QueueChecksum
         return ~Append(crc, payload);
     }
 
-    /// <summary>
-    /// The checksum of a record whose payload is <paramref name="present"/> followed by <paramref name="zeros"/> zero bytes (the
-    /// part of a truncated file past its end, which reads as zeros once the file's size is restored).
-    /// </summary>
-    internal static uint RecordWithZeros(uint lengthField, long stamp, ReadOnlySpan<byte> present, long zeros)
-    {
-        uint crc = BitOperations.Crc32C(uint.MaxValue, lengthField);
-        crc = BitOperations.Crc32C(crc, (ulong)stamp);
-        crc = Append(crc, present);
-        for (; zeros >= 8; zeros -= 8)
-        {
-            crc = BitOperations.Crc32C(crc, 0UL);
-        }
-
-        for (; zeros > 0; zeros--)
-        {
-            crc = BitOperations.Crc32C(crc, (byte)0);
-        }
-
-        return ~crc;
-    }
-
     /// <summary>The checksum of a header slot: its first 15 words.</summary>
     internal static uint Slot(ReadOnlySpan<byte> slot)
     {
