@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using Emmap.Streams.Tests.Support;
 using NUnit.Framework;
 using Shouldly;
@@ -97,10 +98,11 @@ public sealed class FileShareDifferentialTests
         _twins.Seed(s_content);
         string path = _twins.PathOf(kind);
         string temporary = path + ".delete-on-close";
-        OpenAndDrop(kind, path, FileOptions.None);
-        OpenAndDrop(kind, temporary, FileOptions.DeleteOnClose);
+        // Held in an array until the check, so that no collection before it can take them; then the slots are cleared.
+        Stream?[] dropped = OpenBoth(kind, path, temporary);
         Should.Throw<IOException>(() => new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite).Dispose());
         File.Exists(temporary).ShouldBeTrue();
+        Array.Clear(dropped);
 
         for (int round = 0; round < 2; round++)
         {
@@ -240,13 +242,17 @@ public sealed class FileShareDifferentialTests
         }
     }
 
-    // Opens the file with FileShare.None and drops the stream without disposing it; not inlined, so no local keeps it alive.
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    private static void OpenAndDrop(StreamKind kind, string path, FileOptions options)
+    // Opens both files with FileShare.None, in a method of its own, so that no local of the test's frame refers to the streams (Debug builds keep locals alive).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Stream?[] OpenBoth(StreamKind kind, string path, string deleteOnClose) =>
+        [Open(kind, path, FileOptions.None), Open(kind, deleteOnClose, FileOptions.DeleteOnClose)];
+
+    private static Stream Open(StreamKind kind, string path, FileOptions options)
     {
         Stream stream = kind == StreamKind.FileStream
             ? new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 4096, options)
             : new MappedFileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 4096, options);
         stream.ReadByte();
+        return stream;
     }
 }
