@@ -58,14 +58,22 @@ public sealed partial class MappedFileStream
         ReadExactlySlow(position, buffer);
     }
 
-    /// <summary>Writes all of <paramref name="data"/> at <paramref name="position"/>, growing the file if it ends past the data.</summary>
+    /// <summary>
+    /// Writes all of <paramref name="data"/> at <paramref name="position"/>, growing the file if it ends past the data. A
+    /// write that raced a cut is done again under the gate (<see cref="MappedView.WriteAgain"/>).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private unsafe void WriteCore(long position, ReadOnlySpan<byte> data)
     {
         if (MappedAccess.TryBeginWrite(this, position, data.Length, out MappedAccess access))
         {
             MappedCopy.Copy(ref *access.Pointer, ref MemoryMarshal.GetReference(data), (uint)data.Length);
-            MappedAccess.EndWrite(this);
+            Testing.CrashPoints.Hit(Testing.CrashPoints.WriteCopied);
+            if (!access.End(this))
+            {
+                View.WriteAgain(position, data);
+            }
+
             return;
         }
 

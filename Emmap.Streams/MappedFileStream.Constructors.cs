@@ -34,7 +34,7 @@ public sealed partial class MappedFileStream
     /// <exception cref="UnauthorizedAccessException">The path is a directory, or the file's permissions do not allow the access
     /// (a writable mapping needs permission to read the file as well).</exception>
     /// <exception cref="NotSupportedException">The path names a pipe, a socket or a device, which cannot be memory-mapped.</exception>
-    /// <exception cref="PlatformNotSupportedException">The platform is not Linux or macOS.</exception>
+    /// <exception cref="PlatformNotSupportedException">The platform is neither Linux, macOS nor Windows 10 1803 or later, or the CPU is big-endian.</exception>
     /// <remarks>See <see cref="MappedFileStream(string, FileMode, FileAccess, FileShare, int, FileOptions)"/>.</remarks>
     public MappedFileStream(string path, FileMode mode)
         : this(path, mode, mode == FileMode.Append ? FileAccess.Write : FileAccess.ReadWrite, DefaultShare, DefaultBufferSize, FileOptions.None)
@@ -57,7 +57,7 @@ public sealed partial class MappedFileStream
     /// file with <see cref="FileShare.None"/>, or an I/O error occurred.</exception>
     /// <exception cref="UnauthorizedAccessException">The path is a directory, or the file's permissions do not allow the access.</exception>
     /// <exception cref="NotSupportedException">The path names a pipe, a socket or a device, which cannot be memory-mapped.</exception>
-    /// <exception cref="PlatformNotSupportedException">The platform is not Linux or macOS.</exception>
+    /// <exception cref="PlatformNotSupportedException">The platform is neither Linux, macOS nor Windows 10 1803 or later, or the CPU is big-endian.</exception>
     /// <remarks>See <see cref="MappedFileStream(string, FileMode, FileAccess, FileShare, int, FileOptions)"/>.</remarks>
     public MappedFileStream(string path, FileMode mode, FileAccess access)
         : this(path, mode, access, DefaultShare, DefaultBufferSize, FileOptions.None)
@@ -81,7 +81,7 @@ public sealed partial class MappedFileStream
     /// with another opener's, or an I/O error occurred.</exception>
     /// <exception cref="UnauthorizedAccessException">The path is a directory, or the file's permissions do not allow the access.</exception>
     /// <exception cref="NotSupportedException">The path names a pipe, a socket or a device, which cannot be memory-mapped.</exception>
-    /// <exception cref="PlatformNotSupportedException">The platform is not Linux or macOS.</exception>
+    /// <exception cref="PlatformNotSupportedException">The platform is neither Linux, macOS nor Windows 10 1803 or later, or the CPU is big-endian.</exception>
     /// <remarks>See <see cref="MappedFileStream(string, FileMode, FileAccess, FileShare, int, FileOptions)"/>.</remarks>
     public MappedFileStream(string path, FileMode mode, FileAccess access, FileShare share)
         : this(path, mode, access, share, DefaultBufferSize, FileOptions.None)
@@ -105,7 +105,7 @@ public sealed partial class MappedFileStream
     /// with another opener's, or an I/O error occurred.</exception>
     /// <exception cref="UnauthorizedAccessException">The path is a directory, or the file's permissions do not allow the access.</exception>
     /// <exception cref="NotSupportedException">The path names a pipe, a socket or a device, which cannot be memory-mapped.</exception>
-    /// <exception cref="PlatformNotSupportedException">The platform is not Linux or macOS.</exception>
+    /// <exception cref="PlatformNotSupportedException">The platform is neither Linux, macOS nor Windows 10 1803 or later, or the CPU is big-endian.</exception>
     /// <remarks>See <see cref="MappedFileStream(string, FileMode, FileAccess, FileShare, int, FileOptions)"/>.</remarks>
     public MappedFileStream(string path, FileMode mode, FileAccess access, FileShare share, int bufferSize)
         : this(path, mode, access, share, bufferSize, FileOptions.None)
@@ -130,7 +130,7 @@ public sealed partial class MappedFileStream
     /// with another opener's, or an I/O error occurred.</exception>
     /// <exception cref="UnauthorizedAccessException">The path is a directory, or the file's permissions do not allow the access.</exception>
     /// <exception cref="NotSupportedException">The path names a pipe, a socket or a device, which cannot be memory-mapped.</exception>
-    /// <exception cref="PlatformNotSupportedException">The platform is not Linux or macOS.</exception>
+    /// <exception cref="PlatformNotSupportedException">The platform is neither Linux, macOS nor Windows 10 1803 or later, or the CPU is big-endian.</exception>
     /// <remarks>See <see cref="MappedFileStream(string, FileMode, FileAccess, FileShare, int, FileOptions)"/>.</remarks>
     public MappedFileStream(string path, FileMode mode, FileAccess access, FileShare share, int bufferSize, bool useAsync)
         : this(path, mode, access, share, bufferSize, useAsync ? FileOptions.Asynchronous : FileOptions.None)
@@ -156,7 +156,7 @@ public sealed partial class MappedFileStream
     /// with another opener's, or an I/O error occurred.</exception>
     /// <exception cref="UnauthorizedAccessException">The path is a directory, or the file's permissions do not allow the access.</exception>
     /// <exception cref="NotSupportedException">The path names a pipe, a socket or a device, which cannot be memory-mapped.</exception>
-    /// <exception cref="PlatformNotSupportedException">The platform is not Linux or macOS.</exception>
+    /// <exception cref="PlatformNotSupportedException">The platform is neither Linux, macOS nor Windows 10 1803 or later, or the CPU is big-endian.</exception>
     /// <remarks>
     /// <para>The file is opened with exactly these arguments first, so that every check, exception and sharing conflict is
     /// <see cref="FileStream"/>'s own, then mapped whole and shared. New files get <see cref="FileStream"/>'s permissions
@@ -186,7 +186,7 @@ public sealed partial class MappedFileStream
     /// opener's, the preallocation does not fit on the disk, or an I/O error occurred.</exception>
     /// <exception cref="UnauthorizedAccessException">The path is a directory, or the file's permissions do not allow the access.</exception>
     /// <exception cref="NotSupportedException">The path names a pipe, a socket or a device, which cannot be memory-mapped.</exception>
-    /// <exception cref="PlatformNotSupportedException">The platform is not Linux or macOS.</exception>
+    /// <exception cref="PlatformNotSupportedException">The platform is neither Linux, macOS nor Windows 10 1803 or later, or the CPU is big-endian.</exception>
     /// <remarks>See <see cref="MappedFileStream(string, FileMode, FileAccess, FileShare, int, FileOptions)"/>.</remarks>
     public MappedFileStream(string path, FileStreamOptions options)
         : this(OpenLikeFileStream(path, options))

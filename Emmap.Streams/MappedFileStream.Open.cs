@@ -30,7 +30,7 @@ public sealed partial class MappedFileStream
     /// path names a pipe, a socket or a device.</exception>
     /// <exception cref="UnauthorizedAccessException">The path is a directory, or the file's permissions do not allow the access
     /// (a writable mapping needs permission to read the file as well).</exception>
-    /// <exception cref="PlatformNotSupportedException">The platform is not Linux or macOS.</exception>
+    /// <exception cref="PlatformNotSupportedException">The platform is neither Linux, macOS nor Windows 10 1803 or later, or the CPU is big-endian.</exception>
     /// <remarks>
     /// An existing non-empty file is mapped whole, whatever its length; <see cref="MapOptions.Size"/> is the length a file gets
     /// when this open creates it, truncates it or finds it empty (with <see cref="MapOptions.Fit"/>, also a shorter file's new length).
@@ -64,7 +64,7 @@ public sealed partial class MappedFileStream
     /// <exception cref="NotSupportedException"><see cref="MapOptions.Fit"/> would have to grow the file but access is read-only, or the
     /// path names a pipe, a socket or a device.</exception>
     /// <exception cref="UnauthorizedAccessException">The path is a directory, or the file cannot be opened with the requested access.</exception>
-    /// <exception cref="PlatformNotSupportedException">The platform is not Linux or macOS.</exception>
+    /// <exception cref="PlatformNotSupportedException">The platform is neither Linux, macOS nor Windows 10 1803 or later, or the CPU is big-endian.</exception>
     /// <remarks>
     /// The window must lie inside the file, unless the file is new, truncated or empty and the stream can write (then the file
     /// is extended to the window's end, or <see cref="MapOptions.Size"/> if larger) or <see cref="MapOptions.Fit"/> is set (then

@@ -73,13 +73,17 @@ internal static class CountersCommand
         create.SetAction(result =>
         {
             string path = result.GetValue(file)!;
+            int wanted = result.GetValue(count);
             bool existed = File.Exists(path);
-            return Execute(path, result.GetValue(count), writable: true, counters =>
+            if (existed && !CanWrite(path))
             {
-                string counted = counters.Count == 1 ? "1 counter" : $"{counters.Count.ToString(CultureInfo.InvariantCulture)} counters";
-                Console.WriteLine(existed ? $"'{counters.Path}' already has {counted}; left as it was" : $"created '{counters.Path}' with {counted}, all 0");
-                return ExitOk;
-            });
+                // Nothing to create: a user who may only read the file learns whether it has the count, as a writer would.
+                return Execute(path, 0, writable: false, counters => counters.Count == wanted
+                    ? ReportCreated(counters, existed: true)
+                    : Fail(ExitCountMismatch, $"'{counters.Path}' already has {counters.Count} counters, not {wanted}; the file was not changed."));
+            }
+
+            return Execute(path, wanted, writable: true, counters => ReportCreated(counters, existed));
         });
         command.Subcommands.Add(create);
 
@@ -134,13 +138,40 @@ internal static class CountersCommand
             {
                 if (at < 0 || at >= counters.Count)
                 {
-                    return Fail(ExitIndex, $"counter index {at} is out of range: '{counters.Path}' has {counters.Count} counters (0 to {counters.Count - 1}).");
+                    string has = counters.Count == 0 ? "no counters" : $"{counters.Count} counters (0 to {counters.Count - 1})";
+                    return Fail(ExitIndex, $"counter index {at} is out of range: '{counters.Path}' has {has}.");
                 }
 
                 return Print(action(counters, at, operandValue));
             });
         });
         return command;
+    }
+
+    private static int ReportCreated(MappedCounters counters, bool existed)
+    {
+        string counted = counters.Count == 1 ? "1 counter" : $"{counters.Count.ToString(CultureInfo.InvariantCulture)} counters";
+        Console.WriteLine(existed ? $"'{counters.Path}' already has {counted}; left as it was" : $"created '{counters.Path}' with {counted}, all 0");
+        return ExitOk;
+    }
+
+    // Whether this user may open the existing file for writing (a counter file is never written by this check).
+    private static bool CanWrite(string path)
+    {
+        try
+        {
+            using var probe = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+            return true;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
+        catch (IOException)
+        {
+            // Let the open itself report it.
+            return true;
+        }
     }
 
     private static int List(string path) => Execute(path, 0, writable: false, static counters =>

@@ -1,8 +1,8 @@
 namespace Emmap.Streams.Cli.Commands;
 
 /// <summary>
-/// The exit codes every command shares; each command's help lists these and its own (2 to 6 mean the same thing wherever
-/// they apply). A message on stderr always says what went wrong.
+/// The exit codes every command shares; each command's help lists these and its own, 4 and 5, which differ between
+/// commands. A message on stderr always says what went wrong.
 /// </summary>
 internal static class ExitCodes
 {

@@ -197,6 +197,50 @@ public sealed class CountersCommandTests
     }
 
     [Test]
+    public void Verbs_IndexOnAFileWithNoCounters_SaysItHasNone()
+    {
+        byte[] header = new byte[16];
+        "EMMAP01\n"u8.CopyTo(header);
+        File.WriteAllBytes(_path, header);
+
+        CliResult result = EmmapCli.Run("counters", _path, "read", "0");
+
+        result.ExitCode.ShouldBe(IndexOutOfRange, result.ToString());
+        result.Error.ShouldContain("has no counters");
+        result.Error.ShouldNotContain("-1");
+    }
+
+    [Test]
+    [LinuxOnly("makes the file immutable with chattr, which even root cannot open for writing")]
+    public void Create_ExistingFileThatThisUserCannotWrite_ComparesTheCountReadOnly([Values(2, 3)] int count)
+    {
+        WriteCounters(5, 6);
+        byte[] before = SharedFile.ReadAllBytes(_path);
+        SetImmutable(_path, true);
+        try
+        {
+            CliResult result = EmmapCli.Run("counters", _path, "create", count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+            if (count == 2)
+            {
+                result.ExitCode.ShouldBe(0, result.ToString());
+                result.Lines.ShouldBe(new[] { $"'{_path}' already has 2 counters; left as it was" });
+            }
+            else
+            {
+                result.ExitCode.ShouldBe(CountMismatch, result.ToString());
+                result.Error.ShouldContain("already has 2 counters, not 3");
+            }
+        }
+        finally
+        {
+            SetImmutable(_path, false);
+        }
+
+        SharedFile.ReadAllBytes(_path).ShouldBe(before);
+    }
+
+    [Test]
     public void Verbs_Directory_ExitWithDenied()
     {
         CliResult result = EmmapCli.Run("counters", _dir.Path, "list");
@@ -289,5 +333,15 @@ public sealed class CountersCommandTests
     {
         using var counters = MappedCounters.Open(_path, 0);
         return Enumerable.Range(0, counters.Count).Select(counters.Read).ToArray();
+    }
+
+    private static void SetImmutable(string path, bool immutable)
+    {
+        using var chattr = System.Diagnostics.Process.Start("chattr", [immutable ? "+i" : "-i", path])!;
+        chattr.WaitForExit();
+        if (chattr.ExitCode != 0)
+        {
+            Assert.Ignore("chattr cannot change the immutable flag on this file system.");
+        }
     }
 }

@@ -123,6 +123,178 @@ public sealed class AccessProtocolTests
     }
 
     [Test]
+    public void WriteAt_RangeCutWhileTheCopyRan_IsDoneAgainAfterTheCut([Values] MapSharing sharing)
+    {
+        using var stream = MappedFileStream.Open(_path, new MapOptions { Access = FileAccess.ReadWrite, Sharing = sharing });
+        using var other = sharing == MapSharing.Shared ? OpenWritable() : null;
+        MappedFileStream shrinker = other ?? stream;
+        byte[] data = Enumerable.Repeat((byte)0xEE, 64).ToArray();
+
+        // Between the copy and its check, the range is cut away: the copy may have landed in swapped-out pages or past the
+        // new end, where a later growth could bring part of it back.
+        int thread = Environment.CurrentManagedThreadId;
+        CrashPoints.Hook = point =>
+        {
+            if (point == CrashPoints.WriteCopied && Environment.CurrentManagedThreadId == thread)
+            {
+                CrashPoints.Hook = null;
+                shrinker.SetLength(Page + 50);
+            }
+        };
+        try
+        {
+            stream.WriteAt(Page + 100, data);
+        }
+        finally
+        {
+            CrashPoints.Hook = null;
+        }
+
+        stream.Length.ShouldBe(Page + 100 + data.Length, "the write was done again after the cut, as a pwrite after a truncation");
+        byte[] back = new byte[data.Length + 50];
+        stream.ReadExactlyAt(Page + 50, back);
+        back.AsSpan(0, 50).ToArray().ShouldAllBe(b => b == 0, "the gap the write left after the cut reads zeros");
+        back.AsSpan(50).ToArray().ShouldBe(data);
+    }
+
+    [Test]
+    public void WriteAt_RangeCutWhileTheCopyRan_OnAHandleDisposedMeanwhile_ReturnsAndIsNotDoneAgain()
+    {
+        var stream = OpenWritable();
+        using var other = OpenWritable();
+        CrashPoints.Hook = point =>
+        {
+            if (point == CrashPoints.WriteCopied)
+            {
+                CrashPoints.Hook = null;
+                other.SetLength(Page);
+                stream.Dispose();
+            }
+        };
+        try
+        {
+            stream.WriteAt(Page + 100, new byte[] { 1, 2, 3 });
+        }
+        finally
+        {
+            CrashPoints.Hook = null;
+            stream.Dispose();
+        }
+
+        other.Length.ShouldBe(Page, "the write came before its handle's close, and the cut discarded it");
+    }
+
+    [Test]
+    public unsafe void Growth_AfterAShrinkToTheMiddleOfAPage_ZeroesWhatALateUpdateLeftPastTheNewEnd([Values] bool onTmpfs)
+    {
+        // tmpfs keeps bytes stored past the end of a file in its last page and shows them again when the file grows.
+        if (onTmpfs && !Directory.Exists("/dev/shm"))
+        {
+            Assert.Ignore("no tmpfs at /dev/shm here");
+        }
+
+        string path = onTmpfs ? $"/dev/shm/emmap-tests-{Guid.NewGuid():N}.bin" : _path;
+        File.WriteAllBytes(path, Enumerable.Repeat(Data, 2 * Page).ToArray());
+        try
+        {
+            using var stream = MappedFileStream.Open(path, new MapOptions { Access = FileAccess.ReadWrite });
+            using var other = MappedFileStream.Open(path, new MapOptions { Access = FileAccess.ReadWrite });
+
+            // An update past its range check when the shrink truncates the file in the middle of the cell's page: it lands
+            // in the page's tail past the new end (still mapped), sees the erasing cut, and is refused as out of range.
+            MappedAccess.TryBeginUpdate(stream, Page + 64, sizeof(long), out MappedAccess access).ShouldBeTrue();
+            other.SetLength(Page + 8);
+            Interlocked.Add(ref *(long*)access.Pointer, 5);
+            access.End(stream).ShouldBeFalse();
+            stream.View.RangeUntouched(access.Cuts, Page + 64, sizeof(long)).ShouldBeFalse("the update is refused, as if it came after the cut");
+
+            other.SetLength(2 * Page);
+            stream.AtomicRead(Page + 64).ShouldBe(0, "a refused update left nothing behind for a growth to bring back");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Test]
+    public void Growth_AfterAShrinkUnderALiveView_ReadsZerosWhereTheViewWrotePastTheNewEnd(
+        [Values] MapSharing sharing, [Values] bool bySetLength)
+    {
+        if (sharing == MapSharing.Shared && !Directory.Exists("/dev/shm"))
+        {
+            Assert.Ignore("no tmpfs at /dev/shm here");
+        }
+
+        // A shared mapping shows the bytes again only where the file system keeps them past the end (tmpfs); a private
+        // handle's own pages keep them anywhere.
+        string path = sharing == MapSharing.Shared ? $"/dev/shm/emmap-tests-{Guid.NewGuid():N}.bin" : _path;
+        File.WriteAllBytes(path, Enumerable.Repeat(Data, 2 * Page).ToArray());
+        try
+        {
+            using var stream = MappedFileStream.Open(path, new MapOptions { Access = FileAccess.ReadWrite, Sharing = sharing });
+            using (var view = stream.ReadDirect(Page, 100))
+            {
+                stream.SetLength(Page + 8);
+                view.Memory.Span[64] = 0xEE;
+            }
+
+            if (bySetLength)
+            {
+                stream.SetLength(2 * Page);
+            }
+            else
+            {
+                stream.WriteAt(Page + 200, new byte[] { 1 });
+            }
+
+            byte[] gap = new byte[192];
+            stream.ReadExactlyAt(Page + 8, gap);
+            gap.ShouldAllBe(b => b == 0, "bytes past the end when the file grew read as zeros, whatever a view stored there");
+        }
+        finally
+        {
+            if (sharing == MapSharing.Shared)
+            {
+                File.Delete(path);
+            }
+        }
+    }
+
+    [Test]
+    public void WriteAt_LargeWriteRacingAShrinkAndARegrowth_IsAllBeforeTheCutOrAllAfterIt()
+    {
+        const int size = 32 << 20;
+        using var stream = OpenWritable();
+        using var other = OpenWritable();
+        byte[] data = Enumerable.Repeat((byte)0xEE, size).ToArray();
+        byte[] tail = new byte[size - Page];
+        for (int round = 0; round < 6; round++)
+        {
+            stream.SetLength(0);
+            stream.SetLength(size);
+            stream.WriteAt(0, new byte[size]);
+            using var start = new Barrier(2);
+            Task writer = Task.Run(() =>
+            {
+                start.SignalAndWait();
+                stream.WriteAt(0, data);
+            });
+            start.SignalAndWait();
+            Thread.Sleep(round);
+            other.SetLength(Page);
+            other.SetLength(size);
+            writer.Wait();
+
+            stream.ReadExactlyAt(Page, tail);
+            byte first = tail[0];
+            first.ShouldBeOneOf((byte)0, (byte)0xEE);
+            int differing = tail.AsSpan().IndexOfAnyExcept(first);
+            differing.ShouldBe(-1, $"round {round}: the write's cut tail came back from offset {Page + differing} on");
+        }
+    }
+
+    [Test]
     public void ReadAtAndReadExactlyAt_RangeCutWhileTheCopyRan_KeepOnlyWhatIsStillData([Values] bool exactly)
     {
         using var stream = OpenWritable();

@@ -75,7 +75,7 @@ public sealed class MappedCounters : IDisposable
     /// <exception cref="DirectoryNotFoundException">The directory of <paramref name="path"/> does not exist.</exception>
     /// <exception cref="UnauthorizedAccessException">The file or its directory cannot be accessed.</exception>
     /// <exception cref="IOException">An I/O error occurred, for example no space to create the file.</exception>
-    /// <exception cref="PlatformNotSupportedException">The platform is not Linux or macOS.</exception>
+    /// <exception cref="PlatformNotSupportedException">The platform is neither Linux, macOS nor Windows 10 1803 or later, or the CPU is big-endian.</exception>
     /// <remarks>
     /// <para>Creation is atomic: the header is written into a temporary file next to <paramref name="path"/>, which is then
     /// linked into place only if nothing is there yet. Another thread or process opening the file at the same moment
@@ -101,7 +101,7 @@ public sealed class MappedCounters : IDisposable
     /// <exception cref="DirectoryNotFoundException">The directory of <paramref name="path"/> does not exist.</exception>
     /// <exception cref="UnauthorizedAccessException">The file or its directory cannot be accessed.</exception>
     /// <exception cref="IOException">An I/O error occurred.</exception>
-    /// <exception cref="PlatformNotSupportedException">The platform is not Linux or macOS.</exception>
+    /// <exception cref="PlatformNotSupportedException">The platform is neither Linux, macOS nor Windows 10 1803 or later, or the CPU is big-endian.</exception>
     /// <remarks>With <see cref="FileAccess.Read"/>, <see cref="Read"/> works and every update throws <see cref="NotSupportedException"/>.</remarks>
     public static MappedCounters Open(string path, int count, MappedCountersOptions? options)
     {

@@ -286,6 +286,7 @@ internal sealed partial class FileEntry
                 if (fileOffset > length)
                 {
                     ZeroCutBytes(length, fileOffset);
+                    ClearTail(shared, length, fileOffset);
                 }
 
                 // Bytes past the length that a crash could leave behind are covered by the high-water mark before they exist.
@@ -321,6 +322,10 @@ internal sealed partial class FileEntry
             {
                 EnsureCapacity(length, length);
                 ZeroCutBytes(current, length);
+                if (Shared is { } grown)
+                {
+                    ClearTail(grown, current, length);
+                }
                 RaiseHighWater(length);
                 Volatile.Write(ref _shared.Length, length);
                 Shared?.Grow(length);
@@ -431,6 +436,7 @@ internal sealed partial class FileEntry
         if (end > current)
         {
             EnsurePrivateCapacity(state, end);
+            ClearTail(state, current, end);
             state.Grow(end);
         }
         else if (state.Cut(end))
@@ -725,6 +731,22 @@ internal sealed partial class FileEntry
         if (end > from)
         {
             NativeFile.ZeroRange(Handle, from, end - from, Path);
+        }
+    }
+
+    /// <summary>
+    /// Clears <c>[from, to)</c> as far as the page that holds <paramref name="from"/> goes, before a growth from the end of the
+    /// data at <paramref name="from"/> publishes those bytes (under the gate, with the pages mapped). They lie past the data
+    /// but share a page with it, so a shrink to <paramref name="from"/> left them mapped: a write or atomic update that raced
+    /// the shrink, or a direct view, may have stored into them since, and some file systems (tmpfs) keep such bytes past the
+    /// end of a file and show them again when it grows.
+    /// </summary>
+    internal static unsafe void ClearTail(MappingState state, long from, long to)
+    {
+        long end = Math.Min(to, Region.RoundUpToPage(from));
+        if (end > from)
+        {
+            new Span<byte>(MappedAccess.BeginExclusive(state, from, end - from), (int)(end - from)).Clear();
         }
     }
 

@@ -182,19 +182,6 @@ internal readonly unsafe ref struct MappedAccess
     }
 
     /// <summary>
-    /// Ends a plain write begun on <paramref name="stream"/>'s copy, whose outcome does not depend on the check (a write that
-    /// raced with a cut happened before it, and the cut discarded what it cut): keeps the stream, and so its mapping,
-    /// reachable until here, with no load.
-    /// </summary>
-    /// <param name="stream">The stream the access began on.</param>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void EndWrite(MappedFileStream stream)
-    {
-        ExitSlot();
-        GC.KeepAlive(stream);
-    }
-
-    /// <summary>
     /// Ends an access begun on a stream's copy that touched nothing after all (the caller found it cannot use the pointer):
     /// no check is needed, only the record of the access is dropped.
     /// </summary>

@@ -593,14 +593,34 @@ internal sealed unsafe partial class MappedView
         lock (Entry.Gate)
         {
             ThrowIfDisposed();
-            if (State.IsPrivate)
-            {
-                return WritePrivate(fileOffset, data, append) - Offset;
-            }
-
-            return Entry.WriteShared(this, fileOffset, data, append) - Offset;
+            return WriteLocked(fileOffset, data, append) - Offset;
         }
     }
+
+    /// <summary>
+    /// Does again, under the gate, a write inside the data whose end check saw a cut. Its bytes may have landed in pages that
+    /// a shrink swapped out, in the tail of a page past the new end, or, if the file grew back meanwhile, in the grown pages:
+    /// written again in full, it takes effect after the cut, as a <c>pwrite</c> after a truncation does (extending the file
+    /// if it now ends before the range), and none of its bytes are left half there. A handle disposed meanwhile returns: the
+    /// write came before its close.
+    /// </summary>
+    /// <param name="position">The first byte, relative to the handle's position 0.</param>
+    /// <param name="data">The bytes.</param>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal void WriteAgain(long position, ReadOnlySpan<byte> data)
+    {
+        lock (Entry.Gate)
+        {
+            if (!IsDisposed)
+            {
+                _ = WriteLocked(Offset + position, data, append: false);
+            }
+        }
+    }
+
+    // Under the gate: a write at `fileOffset`, past the data or not; returns the file offset written at.
+    private long WriteLocked(long fileOffset, ReadOnlySpan<byte> data, bool append) =>
+        State.IsPrivate ? WritePrivate(fileOffset, data, append) : Entry.WriteShared(this, fileOffset, data, append);
 
     // Under the gate: a private handle's data lives in its own pages only.
     private long WritePrivate(long fileOffset, ReadOnlySpan<byte> data, bool append)
@@ -616,6 +636,7 @@ internal sealed unsafe partial class MappedView
         {
             CheckCanGrowTo(end, length);
             Entry.EnsurePrivateCapacity(State, end);
+            FileEntry.ClearTail(State, length, fileOffset);
         }
 
         data.CopyTo(new Span<byte>(MappedAccess.BeginExclusive(State, fileOffset, data.Length), data.Length));

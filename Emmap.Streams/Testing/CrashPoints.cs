@@ -80,6 +80,9 @@ internal static class CrashPoints
     /// <summary>A positional read has copied its bytes and not yet checked that no cut raced with the copy.</summary>
     internal const string ReadCopied = "read.copied";
 
+    /// <summary>A write inside the data has copied its bytes and not yet checked that no cut raced with the copy.</summary>
+    internal const string WriteCopied = "write.copied";
+
     /// <summary>A read of a stream that has not mapped its file yet has passed its checks and not yet read the file.</summary>
     internal const string DeferredRead = "deferred.read";
 
