@@ -1,5 +1,8 @@
 using System;
+using System.Threading;
 using System.Threading.Tasks;
+using Emmap.Streams.TestHost;
+using Emmap.Streams.Testing;
 using Emmap.Streams.Tests.Support;
 using NUnit.Framework;
 using Shouldly;
@@ -52,5 +55,39 @@ public sealed class ConcurrentMappedQueueWatcherWakeTests
         // Each push moves the event word once if the watcher had gone to sleep on it; an interrupt of an idle watcher would
         // move it once more per wait.
         (inner.EventWord - before).ShouldBeLessThanOrEqualTo(5u);
+    }
+
+    [Test]
+    public async Task WaitToReadAsync_AfterTheWatcherFailedToSleep_IsStillWokenByAnotherProcessesPush([Values] bool forSpace)
+    {
+        string path = _dir.File("failed.queue");
+        var options = new QueueOptions { MultiProcess = true, FixedSize = forSpace };
+        using var inner = MappedQueue.Open(path, 4096, options);
+        using var queue = new ConcurrentMappedQueue(inner, leaveOpen: true);
+        if (forSpace)
+        {
+            for (long id = 0; inner.TryPush(QueueItems.Make(id, 64)); id++)
+            {
+            }
+        }
+
+        // The watcher starts inside the scope, so its first sleep fails with an I/O error; later ones go through.
+        int failures = 0;
+        Task wait;
+        using (FaultInjection.Install(point => point == FaultPoint.Wait && Interlocked.Increment(ref failures) == 1 ? 5 : 0))
+        {
+            wait = forSpace ? queue.EnqueueAsync(new byte[64]).AsTask() : queue.Reader.WaitToReadAsync().AsTask();
+            await Task.Delay(300);
+        }
+
+        failures.ShouldBeGreaterThanOrEqualTo(1, "the watcher tried to sleep");
+        // Another process pops or pushes one item; only the watcher can wake this process's waiter for it.
+        QueueChildResult child = forSpace
+            ? QueueChild.Run("queue-shared-consume", path, "--count", "1", "--fixed", "--quiet")
+            : QueueChild.Run("queue-shared-produce", path, "1", "1", "--quiet");
+        child.Finished.ShouldBeTrue(child.Errors);
+
+        (await Task.WhenAny(wait, Task.Delay(TimeSpan.FromSeconds(10)))).ShouldBe(wait, "a watcher that failed once must not leave the waiters to sleep forever");
+        await wait;
     }
 }

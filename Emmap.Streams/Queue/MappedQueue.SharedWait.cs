@@ -1,6 +1,7 @@
 using System.Threading;
 using Emmap.Streams.Mapping;
 using Emmap.Streams.Native;
+using Emmap.Streams.Testing;
 
 namespace Emmap.Streams;
 
@@ -70,6 +71,13 @@ public sealed partial class MappedQueue
 
         bool moved = (items && Volatile.Read(ref *(long*)(b + QueueLayout.TailWordOffset)) != observedTail)
             || (space && Volatile.Read(ref *(long*)(b + QueueLayout.HeadWordOffset)) != observedHead);
+        int injected = FaultInjection.Check(FaultPoint.Wait);
+        if (injected != 0)
+        {
+            EndHeaderAccess(access);
+            throw NativeErrors.IOError(injected, "Waiting for another process's commit", Path);
+        }
+
         if (!moved)
         {
             _ = _waits!.Wait(EventWaitSlot, word, seen, timeoutMilliseconds: -1);

@@ -14,4 +14,7 @@ internal enum FaultPoint
 
     /// <summary>Writing dirty pages back (<c>msync</c>, <c>fsync</c>).</summary>
     Sync,
+
+    /// <summary>Sleeping until another process commits to a shared queue.</summary>
+    Wait,
 }

@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Threading;
+using System.Threading.Tasks;
 
 namespace Emmap.Streams;
 
@@ -28,7 +29,7 @@ public sealed partial class ConcurrentMappedQueue
         _observedHead = head;
         if (_watcher is null)
         {
-            _watchRequested = new AutoResetEvent(false);
+            _watchRequested ??= new AutoResetEvent(false);
             _watcher = new Thread(Watch) { IsBackground = true, Name = "Emmap.Streams queue watcher" };
             _watcher.Start();
         }
@@ -108,9 +109,32 @@ public sealed partial class ConcurrentMappedQueue
             }
             catch (Exception ex) when (ex is ObjectDisposedException or IOException)
             {
-                // The queue is going away; the waiters learn it from their own calls.
+                // The queue is going away, or reading its words or sleeping on them failed. Either way the waiters look again
+                // with calls of their own, which report the failure if it lasts; the next one to wait starts a new watcher.
+                WakeWaitersAfterFailure();
                 return;
             }
+        }
+    }
+
+    /// <summary>The watcher ends on a failure: completes every waiter and lets the next registration start a watcher again.</summary>
+    private void WakeWaitersAfterFailure()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                // The dispose completes the waiters and waits for this thread.
+                return;
+            }
+
+            _watcher = null;
+            TaskCompletionSource? items = _itemWaiters;
+            TaskCompletionSource? space = _spaceWaiters;
+            _itemWaiters = null;
+            _spaceWaiters = null;
+            items?.TrySetResult();
+            space?.TrySetResult();
         }
     }
 
