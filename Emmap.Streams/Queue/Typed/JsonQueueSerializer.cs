@@ -17,13 +17,19 @@ internal sealed class JsonQueueSerializer<T> : IQueueSerializer<T>
     [ThreadStatic]
     private static JsonQueueSerializer<T>? s_threadWriterOwner;
 
+    // What JsonSerializerOptions.MaxDepth = 0 means.
+    private const int DefaultMaxDepth = 64;
+
     private readonly JsonTypeInfo<T> _typeInfo;
     private readonly JsonWriterOptions _writerOptions;
 
     internal JsonQueueSerializer(JsonTypeInfo<T> typeInfo)
     {
         _typeInfo = typeInfo;
-        _writerOptions = new JsonWriterOptions { Encoder = typeInfo.Options.Encoder, SkipValidation = true };
+        // The reader's depth limit, also for the writer (whose own default is 1000): an item nested deeper than a pop could
+        // read is refused at the push, as JsonSerializer refuses it with the same options.
+        int maxDepth = typeInfo.Options.MaxDepth == 0 ? DefaultMaxDepth : typeInfo.Options.MaxDepth;
+        _writerOptions = new JsonWriterOptions { Encoder = typeInfo.Options.Encoder, MaxDepth = maxDepth, SkipValidation = true };
     }
 
     public void Serialize(T item, IBufferWriter<byte> destination)

@@ -54,12 +54,12 @@ public sealed class MappedQueue<T> : IDisposable, IAsyncDisposable
     /// <summary>Gets the number of items.</summary>
     /// <value>The item count, in O(1).</value>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
-    public long Count => _queue.Count;
+    public long Count => Live.Count;
 
     /// <summary>Gets whether the queue holds no items.</summary>
     /// <value><see langword="true"/> when <see cref="Count"/> is 0.</value>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
-    public bool IsEmpty => _queue.IsEmpty;
+    public bool IsEmpty => Live.IsEmpty;
 
     /// <summary>Appends <paramref name="item"/> at the tail (emmap <c>push/2</c>).</summary>
     /// <param name="item">The item.</param>
@@ -131,7 +131,7 @@ public sealed class MappedQueue<T> : IDisposable, IAsyncDisposable
     /// <exception cref="InvalidDataException">The record fails its checksum or does not deserialize; the queue is unchanged.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
     public bool TryPop([MaybeNullWhen(false)] out T item) =>
-        _queue.TryPop(_serializer, static (bytes, serializer) => serializer.Deserialize(bytes), out item);
+        Live.TryPop(_serializer, static (bytes, serializer) => serializer.Deserialize(bytes), out item);
 
     /// <summary>Removes the item at the head if there is one, purging the queue when it becomes empty (emmap <c>pop_and_purge/1</c>).</summary>
     /// <param name="item">The item, or the default when the queue was empty.</param>
@@ -139,7 +139,7 @@ public sealed class MappedQueue<T> : IDisposable, IAsyncDisposable
     /// <exception cref="InvalidDataException">The record fails its checksum or does not deserialize; the queue is unchanged.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
     public bool TryPopAndPurge([MaybeNullWhen(false)] out T item) =>
-        _queue.TryPopAndPurge(_serializer, static (bytes, serializer) => serializer.Deserialize(bytes), out item);
+        Live.TryPopAndPurge(_serializer, static (bytes, serializer) => serializer.Deserialize(bytes), out item);
 
     /// <summary>
     /// Calls <paramref name="handler"/> with the item at the head and removes it only if the handler returns normally
@@ -155,7 +155,7 @@ public sealed class MappedQueue<T> : IDisposable, IAsyncDisposable
     public bool TryPop<TResult>(Func<T, TResult> handler, [MaybeNullWhen(false)] out TResult result)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        return _queue.TryPop((_serializer, handler), static (bytes, s) => s.handler(s._serializer.Deserialize(bytes)), out result);
+        return Live.TryPop((_serializer, handler), static (bytes, s) => s.handler(s._serializer.Deserialize(bytes)), out result);
     }
 
     /// <summary>Reads the item at the head without removing it (emmap <c>peek_front/1</c>).</summary>
@@ -164,7 +164,7 @@ public sealed class MappedQueue<T> : IDisposable, IAsyncDisposable
     /// <exception cref="InvalidDataException">The record fails its checksum or does not deserialize.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
     public bool TryPeekFront([MaybeNullWhen(false)] out T item) =>
-        _queue.TryPeekFront(_serializer, static (bytes, serializer) => serializer.Deserialize(bytes), out item);
+        Live.TryPeekFront(_serializer, static (bytes, serializer) => serializer.Deserialize(bytes), out item);
 
     /// <summary>Reads the item at the tail without removing it (emmap <c>peek_back/1</c>).</summary>
     /// <param name="item">The item, or the default when the queue is empty.</param>
@@ -172,29 +172,17 @@ public sealed class MappedQueue<T> : IDisposable, IAsyncDisposable
     /// <exception cref="InvalidDataException">The record fails its checksum or does not deserialize.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
     public bool TryPeekBack([MaybeNullWhen(false)] out T item) =>
-        _queue.TryPeekBack(_serializer, static (bytes, serializer) => serializer.Deserialize(bytes), out item);
+        Live.TryPeekBack(_serializer, static (bytes, serializer) => serializer.Deserialize(bytes), out item);
 
     /// <summary>Enumerates the items from head to tail without removing them (emmap <c>peek/3</c>).</summary>
     /// <returns>The items, oldest first.</returns>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
-    public IEnumerable<T> Enumerate()
-    {
-        foreach (byte[] bytes in _queue.Enumerate())
-        {
-            yield return _serializer.Deserialize(bytes);
-        }
-    }
+    public IEnumerable<T> Enumerate() => Deserialized(Live.Enumerate());
 
     /// <summary>Enumerates the items from tail to head without removing them (emmap <c>rpeek/3</c>).</summary>
     /// <returns>The items, newest first.</returns>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
-    public IEnumerable<T> EnumerateReverse()
-    {
-        foreach (byte[] bytes in _queue.EnumerateReverse())
-        {
-            yield return _serializer.Deserialize(bytes);
-        }
-    }
+    public IEnumerable<T> EnumerateReverse() => Deserialized(Live.EnumerateReverse());
 
     /// <summary>
     /// Pops items while <paramref name="folder"/> says to go on, threading an accumulator through (emmap <c>pop/3</c>); the item for
@@ -210,7 +198,7 @@ public sealed class MappedQueue<T> : IDisposable, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(folder);
         IQueueSerializer<T> serializer = _serializer;
-        return _queue.PopWhile(seed, (ReadOnlySpan<byte> bytes, ref TAccumulate accumulator) =>
+        return Live.PopWhile(seed, (ReadOnlySpan<byte> bytes, ref TAccumulate accumulator) =>
         {
             (bool go, TAccumulate next) = folder(serializer.Deserialize(bytes), accumulator);
             accumulator = next;
@@ -221,21 +209,21 @@ public sealed class MappedQueue<T> : IDisposable, IAsyncDisposable
     /// <summary>Purges the queue if it is empty (emmap <c>purge/1</c>).</summary>
     /// <returns><see langword="true"/> if it was empty.</returns>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
-    public bool Purge() => _queue.Purge();
+    public bool Purge() => Live.Purge();
 
     /// <summary>Removes every item (emmap <c>erase/1</c>).</summary>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
-    public void Erase() => _queue.Erase();
+    public void Erase() => Live.Erase();
 
     /// <summary>Returns the queue's structure (emmap <c>metadata/1</c>).</summary>
     /// <returns>The metadata.</returns>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
-    public QueueMetadata GetMetadata() => _queue.GetMetadata();
+    public QueueMetadata GetMetadata() => Live.GetMetadata();
 
     /// <summary>Writes the queue back; durably with <paramref name="flushToDisk"/> (emmap <c>flush/1</c>).</summary>
     /// <param name="flushToDisk">Whether to wait until the data is on the device.</param>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
-    public void Flush(bool flushToDisk = false) => _queue.Flush(flushToDisk);
+    public void Flush(bool flushToDisk = false) => Live.Flush(flushToDisk);
 
     /// <summary>
     /// Closes the queue (unless it was given with <c>leaveOpen</c>) and returns the pooled buffer. With <see cref="QueueDurability.Batched"/> or
@@ -268,6 +256,24 @@ public sealed class MappedQueue<T> : IDisposable, IAsyncDisposable
         _disposed = true;
         _buffer.Dispose();
         return _leaveOpen ? ValueTask.CompletedTask : _queue.DisposeAsync();
+    }
+
+    // The byte queue, for a member that must refuse once this instance is disposed (also when the byte queue was left open).
+    private MappedQueue Live
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _queue;
+        }
+    }
+
+    private IEnumerable<T> Deserialized(IEnumerable<byte[]> records)
+    {
+        foreach (byte[] bytes in records)
+        {
+            yield return _serializer.Deserialize(bytes);
+        }
     }
 
     private ReadOnlySpan<byte> Serialize(T item)

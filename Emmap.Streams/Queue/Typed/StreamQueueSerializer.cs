@@ -59,6 +59,13 @@ internal sealed class StreamQueueSerializer<T> : IQueueSerializer<T>
 
     public unsafe T Deserialize(ReadOnlySpan<byte> data)
     {
+        if (data.IsEmpty)
+        {
+            // An empty span pins to a null pointer, which UnmanagedMemoryStream refuses: an empty item reads as an empty stream.
+            using var empty = new MemoryStream([], writable: false);
+            return _deserialize(empty);
+        }
+
         fixed (byte* start = data)
         {
             using var source = new UnmanagedMemoryStream(start, data.Length);

@@ -1,0 +1,109 @@
+using System;
+using System.Text.Json.Nodes;
+using Emmap.Streams.Tests.Support;
+using NUnit.Framework;
+using Shouldly;
+
+namespace Emmap.Streams.Tests.Queue;
+
+/// <summary>Edges of the typed queue layer: every item that goes in comes out, and a disposed typed queue refuses every call.</summary>
+[TestFixture]
+public sealed class TypedQueueEdgeTests
+{
+    private TempDirectory _dir = null!;
+
+    [SetUp]
+    public void SetUp() => _dir = new TempDirectory();
+
+    [TearDown]
+    public void TearDown() => _dir.Dispose();
+
+    private string QueuePath => _dir.File("typed.queue");
+
+    // A stream serializer whose items may be empty: an empty string writes no bytes.
+    private static readonly IQueueSerializer<string> s_text = QueueSerializer.FromStream<string>(
+        static (stream, item) => stream.Write(System.Text.Encoding.UTF8.GetBytes(item)),
+        static stream =>
+        {
+            byte[] bytes = new byte[stream.Length];
+            stream.ReadExactly(bytes);
+            return System.Text.Encoding.UTF8.GetString(bytes);
+        });
+
+    [Test]
+    public void FromStream_EmptyItem_PopsBackAsAnEmptyItem()
+    {
+        using MappedQueue<string> queue = MappedQueue.Open(QueuePath, 4096, s_text);
+        queue.Push(string.Empty);
+        queue.Push("next");
+
+        queue.TryPop(out string? first).ShouldBeTrue();
+        first.ShouldBe(string.Empty);
+        queue.TryPop(out string? second).ShouldBeTrue();
+        second.ShouldBe("next");
+    }
+
+    [Test]
+    public void FromStream_EmptyItem_DeserializeOfNoBytesCallsTheDelegate()
+    {
+        s_text.Deserialize(ReadOnlySpan<byte>.Empty).ShouldBe(string.Empty);
+    }
+
+    [Test]
+    public void ConcurrentTryDequeue_FromStreamEmptyItem_IsAnItem()
+    {
+        using ConcurrentMappedQueue queue = ConcurrentMappedQueue.Open(QueuePath, 4096);
+        queue.Enqueue(string.Empty, s_text);
+
+        queue.TryDequeue(s_text, out string? item).ShouldBeTrue();
+        item.ShouldBe(string.Empty);
+    }
+
+    [Test]
+    public void TryPop_AfterTypedDisposeWithLeaveOpen_ThrowsObjectDisposedAndPopsNothing()
+    {
+        using MappedQueue bytes = MappedQueue.Open(QueuePath, 4096);
+        var typed = new MappedQueue<int>(bytes, QueueSerializer.Unmanaged<int>(), leaveOpen: true);
+        typed.Push(1);
+        typed.Dispose();
+
+        Should.Throw<ObjectDisposedException>(() => typed.Push(2));
+        Should.Throw<ObjectDisposedException>(() => typed.TryPop(out _));
+        Should.Throw<ObjectDisposedException>(() => typed.TryPopAndPurge(out _));
+        Should.Throw<ObjectDisposedException>(() => typed.TryPop(static item => item, out _));
+        Should.Throw<ObjectDisposedException>(() => typed.TryPeekFront(out _));
+        Should.Throw<ObjectDisposedException>(() => typed.TryPeekBack(out _));
+        Should.Throw<ObjectDisposedException>(() => typed.Enumerate());
+        Should.Throw<ObjectDisposedException>(() => typed.EnumerateReverse());
+        Should.Throw<ObjectDisposedException>(() => typed.PopWhile(0, static (_, sum) => (true, sum)));
+        Should.Throw<ObjectDisposedException>(() => typed.Count);
+        Should.Throw<ObjectDisposedException>(() => typed.IsEmpty);
+        Should.Throw<ObjectDisposedException>(() => typed.Purge());
+        Should.Throw<ObjectDisposedException>(() => typed.Erase());
+        Should.Throw<ObjectDisposedException>(() => typed.GetMetadata());
+        Should.Throw<ObjectDisposedException>(() => typed.Flush());
+        bytes.Count.ShouldBe(1, "the byte queue it was given stays open and keeps its item");
+    }
+
+    [Test]
+    public void Json_NodeNestedDeeperThanAPopCouldRead_IsRefusedAtThePush()
+    {
+        // Nested deeper than JsonSerializerOptions.Default.MaxDepth (64) but within Utf8JsonWriter's default (1000).
+        JsonNode node = new JsonArray();
+        for (int i = 0; i < 100; i++)
+        {
+            node = new JsonArray(node);
+        }
+
+        // System.Text.Json with the same (default) options refuses to write it: its writer gets the options' MaxDepth.
+        Should.Throw<Exception>(() => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes<JsonNode?>(node));
+
+        using MappedQueue<JsonNode?> queue = MappedQueue.Open(QueuePath, 4096, QueueSerializer.Json<JsonNode?>());
+        queue.Push(new JsonArray(new JsonArray()));
+        Should.Throw<Exception>(() => queue.Push(node));
+
+        queue.Count.ShouldBe(1, "the refused item left nothing in the queue");
+        queue.TryPop(out JsonNode? item).ShouldBeTrue();
+        item!.ToJsonString().ShouldBe("[[]]");
+    }
+}
