@@ -1,5 +1,6 @@
 using System;
 using System.Text.Json.Nodes;
+using System.Threading.Tasks;
 using Emmap.Streams.Tests.Support;
 using NUnit.Framework;
 using Shouldly;
@@ -105,5 +106,22 @@ public sealed class TypedQueueEdgeTests
         queue.Count.ShouldBe(1, "the refused item left nothing in the queue");
         queue.TryPop(out JsonNode? item).ShouldBeTrue();
         item!.ToJsonString().ShouldBe("[[]]");
+    }
+
+    [Test]
+    public void DequeueAsyncOfT_TokenCanceledAlready_CancelsAndRemovesNothing_AsTheByteFormDoes()
+    {
+        using ConcurrentMappedQueue queue = ConcurrentMappedQueue.Open(QueuePath, 4096);
+        queue.Enqueue("waiting", s_text);
+        using var cancel = new System.Threading.CancellationTokenSource();
+        cancel.Cancel();
+
+        ValueTask<string> typed = queue.DequeueAsync(s_text, cancel.Token);
+        ValueTask<byte[]> bytes = queue.DequeueAsync(cancel.Token);
+
+        typed.IsCanceled.ShouldBeTrue();
+        bytes.IsCanceled.ShouldBeTrue();
+        queue.Count.ShouldBe(1, "neither canceled call removed the item");
+        Should.Throw<ArgumentNullException>(new Action(() => queue.DequeueAsync<string>(null!).AsTask()), "the argument is checked at the call");
     }
 }

@@ -95,9 +95,17 @@ public sealed partial class ConcurrentMappedQueue
     /// <exception cref="OperationCanceledException">The wait was canceled; nothing was removed.</exception>
     /// <exception cref="System.Threading.Channels.ChannelClosedException">The <see cref="Writer"/> was completed and the queue is empty.</exception>
     /// <exception cref="ObjectDisposedException">The queue was disposed.</exception>
-    public async ValueTask<T> DequeueAsync<T>(IQueueSerializer<T> serializer, CancellationToken cancellationToken = default)
+    public ValueTask<T> DequeueAsync<T>(IQueueSerializer<T> serializer, CancellationToken cancellationToken = default)
     {
+        // As the byte form: the argument is checked at the call, and a token canceled already cancels even when an item waits.
         ArgumentNullException.ThrowIfNull(serializer);
+        return cancellationToken.IsCancellationRequested
+            ? ValueTask.FromCanceled<T>(cancellationToken)
+            : DequeueCoreAsync(serializer, cancellationToken);
+    }
+
+    private async ValueTask<T> DequeueCoreAsync<T>(IQueueSerializer<T> serializer, CancellationToken cancellationToken)
+    {
         while (true)
         {
             if (TryDequeue(serializer, out T? item))
