@@ -68,13 +68,13 @@ public sealed class MappedQueue<T> : IDisposable, IAsyncDisposable
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
     public void Push(T item)
     {
+        MappedQueue queue = Live;
         if (_streaming is not null)
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
             RecyclableMemoryStream pooled = _streaming.SerializePooled(item);
             try
             {
-                _queue.Push(pooled.GetReadOnlySequence());
+                queue.Push(pooled.GetReadOnlySequence());
             }
             finally
             {
@@ -86,7 +86,7 @@ public sealed class MappedQueue<T> : IDisposable, IAsyncDisposable
 
         try
         {
-            _queue.Push(Serialize(item));
+            queue.Push(Serialize(item));
         }
         finally
         {
@@ -101,13 +101,13 @@ public sealed class MappedQueue<T> : IDisposable, IAsyncDisposable
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
     public bool TryPush(T item)
     {
+        MappedQueue queue = Live;
         if (_streaming is not null)
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
             RecyclableMemoryStream pooled = _streaming.SerializePooled(item);
             try
             {
-                return _queue.TryPush(pooled.GetReadOnlySequence());
+                return queue.TryPush(pooled.GetReadOnlySequence());
             }
             finally
             {
@@ -117,7 +117,7 @@ public sealed class MappedQueue<T> : IDisposable, IAsyncDisposable
 
         try
         {
-            return _queue.TryPush(Serialize(item));
+            return queue.TryPush(Serialize(item));
         }
         finally
         {
@@ -278,7 +278,6 @@ public sealed class MappedQueue<T> : IDisposable, IAsyncDisposable
 
     private ReadOnlySpan<byte> Serialize(T item)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
         _serializer.Serialize(item, _buffer);
         return _buffer.WrittenSpan;
     }
