@@ -702,8 +702,8 @@ public sealed class MappedFileStreamDeferredMappingTests
     [Test]
     public void Open_ReadOnlyWhileAWritableOpenOfThisProcessWaitsForTheSizeLock_BothComplete()
     {
-        // The read-only open holds the shared size lock; a writable open of this process builds the file's entry under the
-        // registry's lock and waits for the exclusive size lock. The read-only open must not then wait for the registry's lock.
+        // The read-only open holds the shared size lock; a writable open of this process makes the file's entry and waits for
+        // the exclusive size lock. The read-only open must not then wait for anything that open holds.
         (MappedFileStream reader, MappedFileStream writer) = OpenWhileAWritableOpenWaitsForTheSizeLock(during: null);
         using (reader)
         using (writer)
@@ -718,7 +718,7 @@ public sealed class MappedFileStreamDeferredMappingTests
     [Test]
     public void ReadAt_OfAnotherFileWhileAnOpenOfThisProcessWaitsForASizeLock_DoesNotWait()
     {
-        // The waiting open holds the registry's lock; a deferred read looks in the registry twice, and must not wait for it.
+        // A deferred read looks in the registry twice, and must not wait for an open of another file.
         string other = _directory.File("other.bin");
         File.WriteAllBytes(other, _content);
         using var bystander = MappedFileStream.Open(other);
@@ -735,7 +735,7 @@ public sealed class MappedFileStreamDeferredMappingTests
     }
 
     // A read-only open of the file stops while it holds the shared size lock; a writable open of this process starts then and
-    // waits for the exclusive size lock, holding the registry's lock. While both wait, `during` runs; then both must complete.
+    // waits for the exclusive size lock while it makes the file's entry. While both wait, `during` runs; then both must complete.
     private (MappedFileStream Reader, MappedFileStream Writer) OpenWhileAWritableOpenWaitsForTheSizeLock(Action? during)
     {
         ulong inode = NativeFile.TryGetStatus(_path)!.Value.Identity.Inode;
@@ -797,8 +797,8 @@ public sealed class MappedFileStreamDeferredMappingTests
     [Test]
     public void Open_ReadOnlyAndWritableFromTwoThreadsAtOnce_NeitherWaitsForTheOther()
     {
-        // A read-only open looks for writers under the shared size lock while a writable open of this process builds the
-        // file's entry under the registry's lock and waits for the exclusive size lock: neither may wait for the other's lock.
+        // A read-only open looks for writers under the shared size lock while a writable open of this process makes the
+        // file's entry and waits for the exclusive size lock: neither may wait for the other's lock.
         const int Rounds = 200;
         using var start = new Barrier(2);
         Exception? failure = null;

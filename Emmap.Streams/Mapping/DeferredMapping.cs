@@ -123,8 +123,8 @@ internal sealed class DeferredMapping
                 RangeLocks.Unlock(handle, SharedFileState.LockRangeStart);
             }
 
-            // The registry is asked only after the size lock is gone: a writable open of this process holds the registry's lock
-            // while its entry waits for the exclusive size lock, so asking under the shared one would deadlock both. A writer of
+            // The registry is asked only after the size lock is gone: a writable open of this process making the file's entry
+            // waits for the exclusive size lock, and no lock of the process is waited for while a size lock is held. A writer of
             // this process makes its page under that exclusive lock, so the page look above already saw any writer that was
             // there. The registry keeps the stream from here on, so an entry made later withdraws its presence.
             if (deferrable)

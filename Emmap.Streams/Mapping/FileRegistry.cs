@@ -14,9 +14,12 @@ namespace Emmap.Streams.Mapping;
 internal static class FileRegistry
 {
     private static readonly Lock s_gate = new();
-    // Changed under s_gate only; read without it by Contains, which a deferred stream asks twice per read: so those reads never
-    // wait behind an open that holds the gate while its new entry waits for another process's size lock.
+    // Changed under s_gate only; read without it by Contains, which a deferred stream asks twice per read, so those reads never
+    // wait for the gate.
     private static readonly ConcurrentDictionary<FileIdentity, FileEntry> s_entries = new();
+
+    // The files whose entry an open is making outside s_gate (see Make), each with the event the other opens of the file wait on.
+    private static readonly Dictionary<FileIdentity, ManualResetEventSlim> s_making = [];
 
     // Read-only streams of files no entry maps yet, holding presence through their own descriptors (see DeferredMapping).
     private static readonly Dictionary<FileIdentity, List<DeferredMapping>> s_deferred = [];
@@ -29,46 +32,43 @@ internal static class FileRegistry
     /// entry maps through <paramref name="donor"/>, the opener's own open of the file, when one is given (the entry then owns
     /// it and <paramref name="donorTaken"/> is true), else through a second descriptor of <paramref name="source"/>. An
     /// existing entry that cannot write yet adopts a second, read-write descriptor for a writable opener; otherwise nothing
-    /// is opened.
+    /// is opened. A new entry is made outside the registry's lock (<see cref="Make"/>); an open of the same file meanwhile
+    /// waits for it, an open of another file does not.
     /// </summary>
     internal static FileEntry Acquire(
         string path, FileIdentity identity, bool writable, SafeFileHandle source, FileStream? donor, out bool donorTaken, out bool created)
     {
         FileEntry? existing;
-        lock (s_gate)
+        while (true)
         {
-            created = !s_entries.TryGetValue(identity, out existing);
-            if (!created)
+            ManualResetEventSlim? making;
+            lock (s_gate)
             {
-                existing!.Refs++;
-            }
-            else
-            {
-                FileStream file = donor ?? Reopen(source, path, writable);
-                try
+                if (s_entries.TryGetValue(identity, out existing))
                 {
-                    existing = new FileEntry(identity, path, file, writable, holdsSharingLock: donor is not null) { Refs = 1 };
-                }
-                catch
-                {
-                    if (donor is null)
-                    {
-                        file.Dispose();
-                    }
-
-                    throw;
+                    existing.Refs++;
+                    break;
                 }
 
-                s_entries[identity] = existing;
+                if (!s_making.TryGetValue(identity, out making))
+                {
+                    s_making.Add(identity, new ManualResetEventSlim());
+                }
             }
+
+            if (making is null)
+            {
+                created = true;
+                donorTaken = donor is not null;
+                return Make(path, identity, writable, source, donor);
+            }
+
+            // Another open of this process is making the file's entry, which may wait for another process's size lock: wait
+            // for it, then look again (it may have failed, or the file may have been closed since).
+            making.Wait();
         }
 
-        if (created)
-        {
-            donorTaken = donor is not null;
-            return existing!;
-        }
-
+        created = false;
         donorTaken = false;
         try
         {
@@ -191,6 +191,50 @@ internal static class FileRegistry
         }
     }
 
+    /// <summary>
+    /// Makes the entry of a file no entry maps, outside the registry's lock, so that opens of other files never wait behind
+    /// this one while its entry waits for another process's size lock; then publishes it with one reference, or, if making it
+    /// failed, nothing. Either way the opens of the same file that waited for it look again.
+    /// </summary>
+    private static FileEntry Make(string path, FileIdentity identity, bool writable, SafeFileHandle source, FileStream? donor)
+    {
+        FileEntry? entry = null;
+        try
+        {
+            FileStream file = donor ?? Reopen(source, path, writable);
+            try
+            {
+                entry = new FileEntry(identity, path, file, writable, holdsSharingLock: donor is not null) { Refs = 1 };
+            }
+            catch
+            {
+                if (donor is null)
+                {
+                    file.Dispose();
+                }
+
+                throw;
+            }
+        }
+        finally
+        {
+            ManualResetEventSlim? making;
+            lock (s_gate)
+            {
+                if (entry is not null)
+                {
+                    s_entries[identity] = entry;
+                }
+
+                _ = s_making.Remove(identity, out making);
+            }
+
+            making?.Set();
+        }
+
+        return entry;
+    }
+
     // The mapping's own descriptor, without a sharing lock; read-write for a writable mapping.
     private static FileStream Reopen(SafeFileHandle source, string path, bool writable) =>
         new(NativeFile.Reopen(source, path, writable), writable ? FileAccess.ReadWrite : FileAccess.Read, bufferSize: 0);
@@ -199,8 +243,8 @@ internal static class FileRegistry
     internal static FileEntry? Find(FileIdentity identity) => s_entries.TryGetValue(identity, out FileEntry? entry) ? entry : null;
 
     /// <summary>
-    /// A copy of the live entries, for diagnostics; taken without the registry's lock, which an open holds while its new entry waits
-    /// for another process's size lock.
+    /// A copy of the live entries, for diagnostics; taken without the registry's lock, so an observation never waits for an
+    /// open or a close.
     /// </summary>
     internal static FileEntry[] Snapshot() => [.. s_entries.Values];
 }

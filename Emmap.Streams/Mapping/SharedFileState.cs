@@ -388,6 +388,7 @@ internal sealed unsafe partial class SharedFileState
 
             try
             {
+                Testing.CrashPoints.Hit(Testing.CrashPoints.EntryJoining);
                 if (replaced is not null)
                 {
                     RangeLocks.WithdrawPresence(replaced, s_presenceByte);
@@ -439,6 +440,7 @@ internal sealed unsafe partial class SharedFileState
 
             try
             {
+                Testing.CrashPoints.Hit(Testing.CrashPoints.EntryJoining);
                 bool alone = !OthersPresent();
                 RangeLocks.RegisterPresence(pageFile, s_presenceByte, _dataPath);
                 Attach(alone, RandomAccess.GetLength(dataFile));

@@ -89,6 +89,9 @@ internal static class CrashPoints
     /// <summary>The last process of a shared queue session is leaving and has not yet written its checkpoint.</summary>
     internal const string SharedClosing = "shared.closing";
 
+    /// <summary>A file's new entry (or one that upgrades) holds the file's size lock and has looked at nothing yet.</summary>
+    internal const string EntryJoining = "entry.joining";
+
     /// <summary>A read-only open has taken the shared size lock to look for writers and not yet let it go.</summary>
     internal const string DeferredOpenLocked = "deferred.open";
 
