@@ -343,17 +343,35 @@ public sealed partial class MappedFileStream
             // A new entry has just read the shared state and the size on disk.
             entry.Refresh(checkDisk: !newEntry);
 
-            // The shared mapping first: making it is what fails (no address space, too many mappings), and a failure then has
-            // changed nothing. A length the open changes afterwards goes through it, as any size change does, so a growth
-            // whose mapping fails is undone, and a cut is made safely under any handle of this process. Not on Windows,
-            // which truncates a file only while no view of it exists: there the length changes first, as before.
-            bool sharedFirst = o.Sharing == MapSharing.Shared && !Platform.IsWindows;
-            MappingState? state = sharedFirst ? entry.AttachShared() : null;
+            // Every check first, so an open that is refused has changed nothing.
+            OpenLengths lengths = PlanLengths(entry, fullPath, offset, length, wholeFile, writable, created, o);
+
+            // Then the mapping: making it is what fails (no address space, too many mappings), and a failure then has changed
+            // nothing. A shared mapping maps the file as it is; a length the open changes afterwards goes through it, as any
+            // size change does, so a growth whose mapping fails is undone, and a cut is made safely under any handle of this
+            // process. A private mapping is made as the file will be after the open: the bytes the open keeps map the file, the
+            // rest are its own zero pages (what the file will hold there), so it maps nothing a cut would take away. Not on
+            // Windows, which truncates a file only while no view of it exists: there the length changes first, as before.
+            MappingState? state = Platform.IsWindows
+                ? null
+                : o.Sharing == MapSharing.Shared
+                    ? entry.AttachShared()
+                    : entry.AttachPrivate(lengths.Length, fileEnd: lengths.Truncate ? 0 : entry.LogicalLength);
             try
             {
-                long limit = SetLengthsForOpen(entry, fullPath, offset, length, wholeFile, writable, created, o);
+                if (lengths.Truncate)
+                {
+                    SetLengthForOpen(entry, 0);
+                }
+
+                if (lengths.Length > entry.LogicalLength)
+                {
+                    SetLengthForOpen(entry, lengths.Length);
+                }
+
                 state ??= o.Sharing == MapSharing.Shared ? entry.AttachShared() : entry.AttachPrivate(entry.LogicalLength);
-                var view = new MappedView(state, fullPath, wholeFile ? 0 : offset, limit, readable, writable, o.FixedSize, o.MaxIncrementSize);
+                var view = new MappedView(
+                    state, fullPath, wholeFile ? 0 : offset, lengths.Limit, readable, writable, o.FixedSize, o.MaxIncrementSize);
                 return new OpenedMapping
                 {
                     View = view,
@@ -377,19 +395,15 @@ public sealed partial class MappedFileStream
     }
 
     /// <summary>
-    /// Makes the file's length what the open asks (truncation, a new file's size, <see cref="MapOptions.Fit"/>) and checks a
-    /// window against it, under the entry's gate; returns the window's end, or <see cref="long.MaxValue"/> when it follows
-    /// the data's end.
+    /// Works out, under the entry's gate and without changing anything, what the open makes of the file's length (truncation,
+    /// a new file's size, <see cref="MapOptions.Fit"/>) and checks a window against that length; throws what the open must
+    /// refuse.
     /// </summary>
-    private static long SetLengthsForOpen(
+    private static OpenLengths PlanLengths(
         FileEntry entry, string fullPath, long offset, long length, bool wholeFile, bool writable, bool created, MapOptions o)
     {
-        if (!created && o.Mode is FileMode.Truncate or FileMode.Create)
-        {
-            SetLengthForOpen(entry, 0);
-        }
-
-        long current = entry.LogicalLength;
+        bool truncate = !created && o.Mode is FileMode.Truncate or FileMode.Create;
+        long current = truncate ? 0 : entry.LogicalLength;
         bool fresh = created || current == 0;
         if (wholeFile)
         {
@@ -398,7 +412,7 @@ public sealed partial class MappedFileStream
             {
                 if (writable)
                 {
-                    SetLengthForOpen(entry, wanted);
+                    current = wanted;
                 }
                 else if (o.Fit)
                 {
@@ -406,15 +420,14 @@ public sealed partial class MappedFileStream
                 }
             }
 
-            return long.MaxValue;
+            return new OpenLengths(truncate, current, long.MaxValue);
         }
 
         long end = length == 0 ? 0 : offset + length;
         long wantedSize = Math.Max(o.Size, end);
         if (fresh && writable && wantedSize > current)
         {
-            SetLengthForOpen(entry, wantedSize);
-            current = entry.LogicalLength;
+            current = wantedSize;
         }
 
         if (length == 0)
@@ -437,14 +450,14 @@ public sealed partial class MappedFileStream
                 throw FitNeedsWrite(fullPath, current, end);
             }
 
-            SetLengthForOpen(entry, end);
+            current = end;
         }
         else if (end < current)
         {
-            return end;
+            return new OpenLengths(truncate, current, end);
         }
 
-        return long.MaxValue;
+        return new OpenLengths(truncate, current, long.MaxValue);
     }
 
     /// <summary>
@@ -538,4 +551,10 @@ public sealed partial class MappedFileStream
         {
         }
     }
+
+    /// <summary>What an open makes of the file's length: whether it truncates first, the length after, and the window's end.</summary>
+    /// <param name="Truncate">True if the open cuts the file to 0 first (<see cref="FileMode.Truncate"/>, <see cref="FileMode.Create"/>).</param>
+    /// <param name="Length">The file's length once the open is done (it only grows the file after any truncation).</param>
+    /// <param name="Limit">The window's end, or <see cref="long.MaxValue"/> when the stream follows the end of the data.</param>
+    private readonly record struct OpenLengths(bool Truncate, long Length, long Limit);
 }

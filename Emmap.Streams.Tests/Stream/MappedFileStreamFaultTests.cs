@@ -2,6 +2,7 @@ using System;
 using System.Buffers;
 using System.IO;
 using System.Linq;
+using System.Runtime.Versioning;
 using Emmap.Streams.Testing;
 using Emmap.Streams.Tests.Support;
 using NUnit.Framework;
@@ -236,6 +237,66 @@ public sealed class MappedFileStreamFaultTests
         stream.WriteAt(8000, new byte[100]);
         stream.AtomicAdd(8184, 5).ShouldBe(0);
         stream.AtomicRead(8184).ShouldBe(5);
+    }
+
+    [TestCase(FileMode.Create, 4096L)]
+    [TestCase(FileMode.Truncate, 4096L)]
+    [UnsupportedOSPlatform("windows")]
+    public void Open_PrivateThatTruncatesFailsToMap_ThrowsIOExceptionAndLeavesTheFile(FileMode mode, long size)
+    {
+        File.WriteAllBytes(_path, Enumerable.Range(0, 10_000).Select(i => (byte)(i % 251)).ToArray());
+        var before = FileSnapshot.Take(_path);
+
+        using (FaultInjection.Install(point => point == FaultPoint.Map ? OutOfMemory : 0))
+        {
+            Should.Throw<IOException>(() => MappedFileStream.Open(
+                _path, new MapOptions { Mode = mode, Access = FileAccess.ReadWrite, Sharing = MapSharing.Private, Size = size }));
+        }
+
+        before.ShouldBeUnchanged();
+        using var stream = MappedFileStream.Open(
+            _path, new MapOptions { Mode = mode, Access = FileAccess.ReadWrite, Sharing = MapSharing.Private, Size = size });
+        stream.Length.ShouldBe(size);
+        Bytes(stream, 0, (int)size).ShouldAllBe(b => b == 0);
+        SizeOnDisk.Of(_path).ShouldBe(size);
+    }
+
+    [Test]
+    [UnsupportedOSPlatform("windows")]
+    public void Open_PrivateThatSizesAnEmptyFileFailsToMap_ThrowsIOExceptionAndLeavesItEmpty()
+    {
+        File.WriteAllBytes(_path, []);
+
+        using (FaultInjection.Install(point => point == FaultPoint.Map ? OutOfMemory : 0))
+        {
+            Should.Throw<IOException>(() => MappedFileStream.Open(
+                _path, new MapOptions { Access = FileAccess.ReadWrite, Sharing = MapSharing.Private, Size = 8192 }));
+        }
+
+        SizeOnDisk.Of(_path).ShouldBe(0);
+    }
+
+    [Test]
+    public void Open_PrivateThatGrowsTheFile_ReadsTheKeptBytesAndZerosAfterThem()
+    {
+        byte[] content = Enumerable.Range(0, 5000).Select(i => (byte)((i % 250) + 1)).ToArray();
+        File.WriteAllBytes(_path, content);
+
+        using var stream = MappedFileStream.Open(
+            _path, new MapOptions { Access = FileAccess.ReadWrite, Sharing = MapSharing.Private, Size = 3 * 4096, Fit = true });
+
+        stream.Length.ShouldBe(3 * 4096);
+        Bytes(stream, 0, 5000).ShouldBe(content);
+        Bytes(stream, 5000, (3 * 4096) - 5000).ShouldAllBe(b => b == 0);
+        stream.WriteAt(100, "private"u8);
+        stream.WriteAt(9000, "private"u8);
+        Bytes(stream, 9000, 7).ShouldBe("private"u8.ToArray());
+        stream.Dispose();
+
+        byte[] onDisk = File.ReadAllBytes(_path);
+        onDisk.Length.ShouldBe(3 * 4096);
+        onDisk[..5000].ShouldBe(content, "a private handle's writes never reach the file");
+        onDisk[5000..].ShouldAllBe(b => b == 0);
     }
 
     [Test]

@@ -403,11 +403,18 @@ internal sealed partial class FileEntry
     }
 
     /// <summary>Attaches a private (copy-on-write) handle whose data ends at <paramref name="end"/> (under the gate).</summary>
-    internal MappingState AttachPrivate(long end)
+    internal MappingState AttachPrivate(long end) => AttachPrivate(end, end);
+
+    /// <summary>
+    /// Attaches a private (copy-on-write) handle whose data ends at <paramref name="end"/>, with the file mapped up to
+    /// <paramref name="fileEnd"/> and its own zero pages after that: an open that is about to cut or grow the file maps it
+    /// first as it will be (under the gate).
+    /// </summary>
+    internal MappingState AttachPrivate(long end, long fileEnd)
     {
         long physical = Volatile.Read(ref _shared.Physical);
         Region region = Region.Reserve(Math.Max(end, physical), Protection, shared: false);
-        region.MapFileTo(Math.Min(end, physical), Handle, Path);
+        region.MapFileTo(Math.Min(Math.Min(fileEnd, end), physical), Handle, Path);
         region.MapZerosTo(end, Path);
         var state = new MappingState(this, region, end, isPrivate: true);
         state.InitializeRef();
