@@ -316,12 +316,14 @@ public sealed partial class MappedFileStream
     /// <summary>
     /// Changes the file's length for an open (under the entry's gate). The read-only streams of this process that read the file
     /// without a mapping give up their presence first: it would count as another process's, and the change would then zero a
-    /// cut in place and keep the page, where the file alone with this process is cut at once.
+    /// cut in place and keep the page, where the file alone with this process is cut at once. With <paramref name="growOnly"/>
+    /// (an initial size, <see cref="MapOptions.Fit"/>), the length only grows: the open looked at the length without the size
+    /// lock, and another process may have written past it since.
     /// </summary>
-    private static void SetLengthForOpen(FileEntry entry, long length)
+    private static void SetLengthForOpen(FileEntry entry, long length, bool growOnly = false)
     {
         FileRegistry.WithdrawDeferred(entry);
-        entry.SetFileLength(length);
+        entry.SetFileLength(length, growOnly);
     }
 
     private static OpenedMapping Attach(
@@ -364,9 +366,9 @@ public sealed partial class MappedFileStream
                     SetLengthForOpen(entry, 0);
                 }
 
-                if (lengths.Length > entry.LogicalLength)
+                if (lengths.Grows)
                 {
-                    SetLengthForOpen(entry, lengths.Length);
+                    SetLengthForOpen(entry, lengths.Length, growOnly: true);
                 }
 
                 state ??= o.Sharing == MapSharing.Shared ? entry.AttachShared() : entry.AttachPrivate(entry.LogicalLength);
@@ -405,6 +407,7 @@ public sealed partial class MappedFileStream
         bool truncate = !created && o.Mode is FileMode.Truncate or FileMode.Create;
         long current = truncate ? 0 : entry.LogicalLength;
         bool fresh = created || current == 0;
+        bool grows = false;
         if (wholeFile)
         {
             long wanted = fresh || o.Fit ? o.Size : 0;
@@ -413,6 +416,7 @@ public sealed partial class MappedFileStream
                 if (writable)
                 {
                     current = wanted;
+                    grows = true;
                 }
                 else if (o.Fit)
                 {
@@ -420,7 +424,7 @@ public sealed partial class MappedFileStream
                 }
             }
 
-            return new OpenLengths(truncate, current, long.MaxValue);
+            return new OpenLengths(truncate, grows, current, long.MaxValue);
         }
 
         long end = length == 0 ? 0 : offset + length;
@@ -428,6 +432,7 @@ public sealed partial class MappedFileStream
         if (fresh && writable && wantedSize > current)
         {
             current = wantedSize;
+            grows = true;
         }
 
         if (length == 0)
@@ -451,13 +456,14 @@ public sealed partial class MappedFileStream
             }
 
             current = end;
+            grows = true;
         }
         else if (end < current)
         {
-            return new OpenLengths(truncate, current, end);
+            return new OpenLengths(truncate, grows, current, end);
         }
 
-        return new OpenLengths(truncate, current, long.MaxValue);
+        return new OpenLengths(truncate, grows, current, long.MaxValue);
     }
 
     /// <summary>
@@ -552,9 +558,10 @@ public sealed partial class MappedFileStream
         }
     }
 
-    /// <summary>What an open makes of the file's length: whether it truncates first, the length after, and the window's end.</summary>
+    /// <summary>What an open makes of the file's length: whether it truncates first, whether it grows it then, and to what.</summary>
     /// <param name="Truncate">True if the open cuts the file to 0 first (<see cref="FileMode.Truncate"/>, <see cref="FileMode.Create"/>).</param>
-    /// <param name="Length">The file's length once the open is done (it only grows the file after any truncation).</param>
+    /// <param name="Grows">True if the open grows the file to <paramref name="Length"/> (an initial size, <see cref="MapOptions.Fit"/>).</param>
+    /// <param name="Length">The file's length once the open is done, as the open saw it.</param>
     /// <param name="Limit">The window's end, or <see cref="long.MaxValue"/> when the stream follows the end of the data.</param>
-    private readonly record struct OpenLengths(bool Truncate, long Length, long Limit);
+    private readonly record struct OpenLengths(bool Truncate, bool Grows, long Length, long Limit);
 }

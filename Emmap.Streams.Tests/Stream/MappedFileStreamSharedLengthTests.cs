@@ -152,6 +152,43 @@ public sealed class MappedFileStreamSharedLengthTests
         }
     }
 
+    [TestCase(FileAccess.Read)]
+    [TestCase(FileAccess.ReadWrite)]
+    public void Open_WhileAnotherProcessShrinksTheFile_NeverGrowsItBack(FileAccess access)
+    {
+        // The open looks at the length, then another process shrinks the file while the open maps it. An open that asks
+        // for no size must leave the length the other process set; a read-only one may not change it at all.
+        File.WriteAllBytes(_path, new byte[3 * 4096]);
+        using var shrinker = ChildHost.Start("stream-session", _path);
+        shrinker.ReadLine().ShouldBe("ready");
+        bool shrunk = false;
+        CrashPoints.Hook = point =>
+        {
+            if (point == CrashPoints.AttachLengthRead && !shrunk)
+            {
+                shrunk = true;
+                shrinker.Send("setlength 4096");
+                shrinker.ReadLine().ShouldBe("ok");
+            }
+        };
+        MappedFileStream stream;
+        try
+        {
+            stream = MappedFileStream.Open(_path, new MapOptions { Mode = FileMode.Open, Access = access });
+        }
+        finally
+        {
+            CrashPoints.Hook = null;
+        }
+
+        using (stream)
+        {
+            shrunk.ShouldBeTrue("the other process shrank the file in the middle of the open");
+            stream.Length.ShouldBe(4096);
+            shrinker.Ask("length").ShouldBe("4096");
+        }
+    }
+
     [Test]
     public void Open_WhileTheOnlyOtherProcessIsKilledInTheMiddleOfAnAppend_CompletesAndSeesOnlyPublishedData()
     {

@@ -309,14 +309,23 @@ internal sealed partial class FileEntry
         }
     }
 
-    /// <summary>Sets the file's length to <paramref name="length"/>, growing or shrinking it (under the gate).</summary>
-    internal void SetFileLength(long length)
+    /// <summary>
+    /// Sets the file's length to <paramref name="length"/>, growing or shrinking it (under the gate). With
+    /// <paramref name="growOnly"/> (an open's initial size), a length the file has reached by the time the size lock is held,
+    /// through another process's growth meanwhile, is left as it is.
+    /// </summary>
+    internal void SetFileLength(long length, bool growOnly = false)
     {
         bool solo = EnterSizeChange();
         try
         {
             Refresh(checkDisk: false);
             long current = Volatile.Read(ref _shared.Length);
+            if (growOnly && length <= current)
+            {
+                return;
+            }
+
             bool cutFailed = false;
             if (length > current)
             {
