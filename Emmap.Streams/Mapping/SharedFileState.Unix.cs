@@ -136,12 +136,30 @@ internal sealed unsafe partial class SharedFileState
     private byte* MapPageUnix(bool create, out SafeFileHandle? pageFile)
     {
         pageFile = null;
-        if (!create && !PageFileExists(_pagePath))
+        for (int attempt = 0; attempt < 3; attempt++)
         {
-            // The usual answer for a read-only process: one look, most often remembered, instead of an exception.
-            return null;
+            if (!create && !PageFileExists(_pagePath))
+            {
+                // The usual answer for a read-only process: one look, most often remembered, instead of an exception.
+                return null;
+            }
+
+            byte* page = TryMapPageFile(create, out bool deleted, out pageFile);
+            if (!deleted)
+            {
+                return page;
+            }
         }
 
+        return null;
+    }
+
+    // One try of MapPageUnix; `deleted` when the page it opened was deleted by the last process to close before this one held
+    // its lock on it (see DeletePageUnlessMapped): the caller looks again.
+    private byte* TryMapPageFile(bool create, out bool deleted, out SafeFileHandle? pageFile)
+    {
+        pageFile = null;
+        deleted = false;
         SafeFileHandle? file = OpenPageFile(create, out bool created);
         if (file is null)
         {
@@ -169,6 +187,13 @@ internal sealed unsafe partial class SharedFileState
                 // A shared lock that lives as long as the mapping (the mapping keeps the open file description), so that an
                 // abandoned page can be told from a page in use without keeping a descriptor (see CollectOrphans).
                 RangeLocks.RegisterPresence(file, s_sizeLockByte, _pagePath);
+                if (NativeFile.GetStatus(file, _pagePath).Links == 0)
+                {
+                    Mmap.Release(page, PageSize);
+                    file.Dispose();
+                    deleted = true;
+                    return null;
+                }
             }
 
             pageFile = file;
@@ -190,6 +215,27 @@ internal sealed unsafe partial class SharedFileState
 
             file.Dispose();
             return null;
+        }
+    }
+
+    // Linux, at the last close, after this process's own mapping of the page is gone: deletes the page unless another process
+    // maps it. Every mapping holds a shared lock on the page's size-lock byte for as long as it lives (MapPageUnix), so the
+    // page goes only while this exclusive lock finds none; a process that opened it meanwhile waits for this lock, then finds
+    // the page deleted and looks again. A read-only process closes under the shared size lock, which another read-only process
+    // may hold at the same time to join.
+    private void DeletePageUnlessMapped()
+    {
+        try
+        {
+            using SafeFileHandle file = File.OpenHandle(_pagePath, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+            if (RangeLocks.TryLock(file, s_sizeLockByte, _pagePath))
+            {
+                _ = Libc.Unlink(_pagePath);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Gone already, or a page this process cannot open: the next process to close alone deletes it.
         }
     }
 

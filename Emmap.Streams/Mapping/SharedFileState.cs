@@ -340,11 +340,19 @@ internal sealed unsafe partial class SharedFileState
         {
             NativeMemory.Free(_page);
         }
+        else if (last && OperatingSystem.IsLinux())
+        {
+            // This process's mapping goes first, and with it its lock on the page: the page is deleted only if no other
+            // process maps it (a read-only one may have joined under the shared size lock since this one looked).
+            ReleasePage(_page);
+            DeletePageUnlessMapped();
+        }
         else
         {
             if (last && !Platform.IsWindows)
             {
-                // Windows: the named memory disappears with its last view.
+                // Windows: the named memory disappears with its last view. macOS: every lock is exclusive, so no process
+                // joins while this one holds the size lock.
                 _ = Libc.Unlink(_pagePath);
             }
 
