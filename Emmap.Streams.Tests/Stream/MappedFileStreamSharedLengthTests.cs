@@ -262,6 +262,24 @@ public sealed class MappedFileStreamSharedLengthTests
     }
 
     [Test]
+    public void Append_AfterAnotherProcessShrankTheFile_WritesAtTheNewEndWithNoGap()
+    {
+        File.WriteAllBytes(_path, Enumerable.Repeat((byte)'a', 8192).ToArray());
+        using var stream = Open();
+        stream.Length.ShouldBe(8192);
+        using var child = ChildHost.Start("stream-session", _path, "shared");
+        child.ReadLine().ShouldBe("ready");
+        child.Ask("setlength 100").ShouldBe("ok");
+
+        // The append takes the end as every process agrees on it under the size lock, not the end this handle last saw.
+        stream.Append("tail"u8).ShouldBe(100);
+        stream.Length.ShouldBe(104);
+        child.Ask("length").ShouldBe("104");
+        child.Ask("read 96 8").ShouldBe("aaaatail");
+        child.ShouldExitWith(0);
+    }
+
+    [Test]
     public void Close_OneProcessClosesWhileAnotherKeepsAppending_NothingTheOtherWroteIsTrimmed()
     {
         // The case: A appends (5,376 bytes, capacity 8,192); B opens and appends up to 9,472; A closes; B appends again.

@@ -167,7 +167,12 @@ internal sealed unsafe partial class MappedView
 
     /// <summary>Appends <paramref name="data"/> at the end of the data, atomically for every handle and process.</summary>
     /// <returns>The position the data was written at.</returns>
-    internal long Append(ReadOnlySpan<byte> data) => WriteSlow(Clip(Volatile.Read(ref State.Length)), data, append: true);
+    /// <remarks>
+    /// The end is taken under the gate and the size lock, after picking up other handles' and processes' changes (at the
+    /// window's start when the data ends before it): an end read before, from this handle's copy, may be one that a shrink
+    /// has cut since, and appending there would leave a gap.
+    /// </remarks>
+    internal long Append(ReadOnlySpan<byte> data) => WriteSlow(0, data, append: true);
 
     /// <summary>Sets the length of the data in the window (a whole-file or open-ended window only).</summary>
     internal void SetLength(long length)
