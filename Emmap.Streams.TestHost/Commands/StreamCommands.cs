@@ -19,8 +19,9 @@ namespace Emmap.Streams.TestHost;
 /// <c>read POSITION COUNT</c> (a copy), <c>write POSITION TEXT</c>, <c>append TEXT</c> (prints the position),
 /// <c>setlength N</c>, <c>flush</c>, <c>view POSITION COUNT</c> (takes a direct view and keeps it), <c>show</c> (the view's
 /// bytes now), <c>length</c>, <c>close</c> (disposes the view and the stream, prints "closed"), and <c>crash POINT</c>, which
-/// makes the process kill itself with SIGKILL the next time it reaches crash point POINT (see CrashPoints). Bytes are printed
-/// as Latin-1 text with NUL as '.'.</item>
+/// makes the process kill itself with SIGKILL the next time it reaches crash point POINT (see CrashPoints), and
+/// <c>pause POINT</c>, which makes the command that next reaches POINT print "paused" there and wait for a line on stdin
+/// before it goes on (holding whatever it holds at that point). Bytes are printed as Latin-1 text with NUL as '.'.</item>
 /// <item><c>stream-full-disk-view PATH FILLER</c>: on a small file system, takes a view over the upper two thirds of a new file,
 /// shrinks the file under the view, fills the file system up (FILLER), then writes through the whole view and tries to
 /// grow the file back; prints one line per step. A fault would end the process with SIGBUS instead.</item>
@@ -205,6 +206,19 @@ internal static class StreamCommands
                             if (name == point)
                             {
                                 SelfKill.Now();
+                            }
+                        };
+                        Answer("armed");
+                        break;
+                    case "pause":
+                        string pausePoint = words[1];
+                        CrashPoints.Hook = name =>
+                        {
+                            if (name == pausePoint)
+                            {
+                                CrashPoints.Hook = null;
+                                Answer("paused");
+                                _ = Console.ReadLine();
                             }
                         };
                         Answer("armed");

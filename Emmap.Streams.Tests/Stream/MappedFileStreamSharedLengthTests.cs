@@ -280,6 +280,34 @@ public sealed class MappedFileStreamSharedLengthTests
     }
 
     [Test]
+    [LinuxOnly("tells the open waits for the size lock from /proc/locks")]
+    public void Open_WithASizeForAnEmptyFileWhileAnotherProcessAppends_NeverCutsWhatTheOtherWrote()
+    {
+        File.WriteAllBytes(_path, []);
+        using var first = Open();
+        using var child = ChildHost.Start("stream-session", _path, "shared");
+        child.ReadLine().ShouldBe("ready");
+
+        // The other process is halfway through an append: the bytes are copied, the new length not yet published, and it
+        // holds the size lock. The open finds the file empty and waits for the lock to give it its initial size.
+        child.Ask("pause extend.copied").ShouldBe("armed");
+        string appended = new('c', 6000);
+        child.Ask("append " + appended).ShouldBe("paused");
+        Task<MappedFileStream> open = Task.Run(() => MappedFileStream.Open(
+            _path, new MapOptions { Mode = FileMode.Open, Access = FileAccess.ReadWrite, Size = 4096 }));
+        SpinWait.SpinUntil(() => FileLocks.WaiterExists(_path), s_bounded).ShouldBeTrue("the open waits for the size lock");
+
+        // The append completes: the file is no longer empty when the open gets the lock.
+        child.Ask("go").ShouldBe("0");
+        open.Wait(s_bounded).ShouldBeTrue();
+        using MappedFileStream second = open.Result;
+        second.Length.ShouldBe(appended.Length, "an initial size is for an empty file; it never cuts data");
+        child.Ask("length").ShouldBe(Text(appended.Length));
+        child.Ask("read 5990 10").ShouldBe(new string('c', 10));
+        child.ShouldExitWith(0);
+    }
+
+    [Test]
     public void Close_OneProcessClosesWhileAnotherKeepsAppending_NothingTheOtherWroteIsTrimmed()
     {
         // The case: A appends (5,376 bytes, capacity 8,192); B opens and appends up to 9,472; A closes; B appends again.
