@@ -244,8 +244,15 @@ public sealed partial class MappedFileStream : Stream
     {
         ArgumentOutOfRangeException.ThrowIfNegative(newSize);
         MappedView view = WritableView();
-        long target = newSize == 0 ? view.Growth.Next(view.Length) : newSize;
-        SetLength(target);
+        if (newSize != 0)
+        {
+            SetLength(newSize);
+            return view.CachedLength;
+        }
+
+        // Grown from the length seen here, which another thread or process may have passed by the time the size lock is held:
+        // automatic growth then leaves the length as it is, never cutting what was written meanwhile.
+        ChangeLength(view.Growth.Next(view.Length), growOnly: true);
         return view.CachedLength;
     }
 
@@ -258,7 +265,10 @@ public sealed partial class MappedFileStream : Stream
     /// <see cref="FileMode.Append"/> stream was opened, or the file could not be grown; nothing changes.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     /// <remarks>See <see cref="Resize"/>. If <see cref="Position"/> is past the new end it moves to it.</remarks>
-    public override void SetLength(long value)
+    public override void SetLength(long value) => ChangeLength(value, growOnly: false);
+
+    // With growOnly (automatic growth), a length the file has reached by the time the size lock is held is left as it is.
+    private void ChangeLength(long value, bool growOnly)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(value);
         MappedView view = WritableView();
@@ -269,16 +279,17 @@ public sealed partial class MappedFileStream : Stream
 
         try
         {
-            view.SetLength(value);
+            view.SetLength(value, growOnly);
         }
         catch (IOException ex) when (ex.HResult == Native.UnixConstants.ErrorFileTooLarge)
         {
             throw new ArgumentOutOfRangeException(nameof(value), value, "The length is too large for the file system.");
         }
 
-        if (_position > value)
+        long end = growOnly ? Math.Max(value, view.CachedLength) : value;
+        if (_position > end)
         {
-            _position = value;
+            _position = end;
         }
     }
 

@@ -308,6 +308,31 @@ public sealed class MappedFileStreamSharedLengthTests
     }
 
     [Test]
+    [LinuxOnly("tells the resize waits for the size lock from /proc/locks")]
+    public void Resize_AutomaticGrowthWhileAnotherProcessAppends_NeverCutsWhatTheOtherWrote()
+    {
+        File.WriteAllBytes(_path, new byte[100]);
+        using var stream = Open();
+        using var child = ChildHost.Start("stream-session", _path, "shared");
+        child.ReadLine().ShouldBe("ready");
+
+        // The other process is halfway through an append, holding the size lock; the automatic growth takes the length it
+        // grows from (100) and waits for the lock.
+        child.Ask("pause extend.copied").ShouldBe("armed");
+        string appended = new('c', 6000);
+        child.Ask("append " + appended).ShouldBe("paused");
+        Task<long> resize = Task.Run(() => stream.Resize());
+        SpinWait.SpinUntil(() => FileLocks.WaiterExists(_path), s_bounded).ShouldBeTrue("the resize waits for the size lock");
+
+        child.Ask("go").ShouldBe("100");
+        resize.Wait(s_bounded).ShouldBeTrue();
+        resize.Result.ShouldBe(100 + appended.Length, "automatic growth never shrinks the file");
+        child.Ask("length").ShouldBe(Text(100 + appended.Length));
+        child.Ask("read 6090 10").ShouldBe(new string('c', 10));
+        child.ShouldExitWith(0);
+    }
+
+    [Test]
     public void Close_OneProcessClosesWhileAnotherKeepsAppending_NothingTheOtherWroteIsTrimmed()
     {
         // The case: A appends (5,376 bytes, capacity 8,192); B opens and appends up to 9,472; A closes; B appends again.

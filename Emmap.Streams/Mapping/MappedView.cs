@@ -174,8 +174,11 @@ internal sealed unsafe partial class MappedView
     /// </remarks>
     internal long Append(ReadOnlySpan<byte> data) => WriteSlow(0, data, append: true);
 
-    /// <summary>Sets the length of the data in the window (a whole-file or open-ended window only).</summary>
-    internal void SetLength(long length)
+    /// <summary>
+    /// Sets the length of the data in the window (a whole-file or open-ended window only). With <paramref name="growOnly"/>, a
+    /// length the data has reached by then (through another thread or process) is left as it is.
+    /// </summary>
+    internal void SetLength(long length, bool growOnly = false)
     {
         ThrowIfCannotWrite();
         lock (Entry.Gate)
@@ -183,6 +186,11 @@ internal sealed unsafe partial class MappedView
             ThrowIfDisposed();
             Refresh();
             long current = CachedLength;
+            if (growOnly && length <= current)
+            {
+                return;
+            }
+
             if (_fixedSize || WindowEnd != long.MaxValue)
             {
                 if (length == current)
@@ -209,7 +217,7 @@ internal sealed unsafe partial class MappedView
             }
             else
             {
-                Entry.SetFileLength(Offset + length);
+                Entry.SetFileLength(Offset + length, growOnly);
             }
         }
     }
