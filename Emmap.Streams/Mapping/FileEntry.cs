@@ -268,6 +268,14 @@ internal sealed partial class FileEntry
     internal unsafe long WriteShared(MappedView view, long fileOffset, ReadOnlySpan<byte> data, bool append)
     {
         MappingState shared = Shared!;
+        long start = append ? Math.Max(fileOffset, Volatile.Read(ref _shared.Length)) : fileOffset;
+        if (start + data.Length > Volatile.Read(ref _shared.Physical))
+        {
+            // The write grows the file on disk: first adopt what a program that does not use the library appended since the
+            // last look (as Length does), so that the gap is not zeroed over its bytes nor the file later trimmed below them.
+            Refresh(checkDisk: true);
+        }
+
         bool solo = EnterSizeChange();
         try
         {
