@@ -192,6 +192,7 @@ public sealed partial class MappedFileStream
         try
         {
             OpenedMapping opened = Attach(entry, donated ? null : ownFile, fullPath, offset, length, wholeFile, readable, writable, created, newEntry, options);
+            opened.DeleteOnClose = DeletesOnClose(fileOptions);
             FileRegistry.WithdrawDeferred(entry);
             return opened;
         }
@@ -294,7 +295,7 @@ public sealed partial class MappedFileStream
             Mode = mode,
             Access = access,
             Share = share,
-            Options = fileOptions,
+            Options = DeletesOnClose(fileOptions) ? fileOptions & ~FileOptions.DeleteOnClose : fileOptions,
             PreallocationSize = preallocationSize,
             BufferSize = 0,
         };
@@ -480,6 +481,14 @@ public sealed partial class MappedFileStream
 
         Native.Windows.WindowsFeatures.ThrowIfNoPlaceholders();
     }
+
+    /// <summary>
+    /// Whether the stream, not its own open, deletes the file at its close: on Unix, where <see cref="FileStream"/> deletes a
+    /// <see cref="FileOptions.DeleteOnClose"/> file by its path when its handle closes, so that an open refused after the file was
+    /// opened (a mapping that may not read it) leaves it. Windows deletes it with the last handle, which other openers must allow.
+    /// </summary>
+    private static bool DeletesOnClose(FileOptions fileOptions) =>
+        (fileOptions & FileOptions.DeleteOnClose) != 0 && !OperatingSystem.IsWindows();
 
     private static NotSupportedException NotRegular(string fullPath) =>
         new($"'{fullPath}' is not a regular file (a pipe, a socket or a device), so it cannot be memory-mapped.");

@@ -54,6 +54,9 @@ public sealed partial class MappedFileStream : Stream
 
     // FileMode.Append: the length at open, below which the stream may not seek or truncate; -1 otherwise.
     private readonly long _appendStart;
+
+    // FileOptions.DeleteOnClose on Unix: the stream deletes its file when it is closed, as FileStream's handle does.
+    private readonly bool _deleteOnClose;
     private long _position;
 
     private MappedFileStream(OpenedMapping opened)
@@ -62,6 +65,7 @@ public sealed partial class MappedFileStream : Stream
         _readable = opened.Readable;
         _ownFile = opened.OwnFile;
         _appendStart = opened.AppendStart;
+        _deleteOnClose = opened.DeleteOnClose;
         _position = Math.Max(0, opened.AppendStart);
         Existed = opened.Existed;
         if (opened.View is not { } view)
@@ -328,7 +332,7 @@ public sealed partial class MappedFileStream : Stream
 
         try
         {
-            if (_options.AutoUnlink)
+            if (_options.AutoUnlink || _deleteOnClose)
             {
                 try
                 {
@@ -336,7 +340,8 @@ public sealed partial class MappedFileStream : Stream
                 }
                 catch (IOException)
                 {
-                    // Already gone or not deletable: AutoUnlink is best effort, as emmap's unlink.
+                    // Already gone or not deletable: AutoUnlink is best effort, as emmap's unlink, and FileStream ignores a
+                    // DeleteOnClose file it cannot delete.
                 }
                 catch (UnauthorizedAccessException)
                 {

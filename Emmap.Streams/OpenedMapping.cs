@@ -33,4 +33,10 @@ internal sealed class OpenedMapping
 
     /// <summary>Gets the options the stream reports (a private copy).</summary>
     internal required MapOptions Options { get; init; }
+
+    /// <summary>
+    /// Gets or sets whether the stream deletes its file when it is closed (<see cref="FileOptions.DeleteOnClose"/> on Unix, where the
+    /// stream deletes it rather than its own open, so that an open that fails after opening the file leaves it in place).
+    /// </summary>
+    internal bool DeleteOnClose { get; set; }
 }

@@ -148,6 +148,32 @@ public sealed class PathAndPermissionDifferentialTests
         SharedFile.ReadAllBytes(path).ShouldBe(new byte[] { 1, 2, 3 }, "a refused Create truncates nothing");
     }
 
+    [TestCase(FileMode.Open)]
+    [TestCase(FileMode.OpenOrCreate)]
+    [TestCase(FileMode.Create)]
+    public void Open_WriteOnlyPermissionWithDeleteOnClose_ThrowsUnauthorizedAccessAndLeavesTheFile(FileMode mode)
+    {
+        if (OrdinaryPermissions.Unavailable is { } reason)
+        {
+            Assert.Ignore($"File permissions cannot be enforced here: {reason}.");
+        }
+
+        string path = _directory.File("write-only-delete-on-close.bin");
+        File.WriteAllBytes(path, [1, 2, 3]);
+        File.SetUnixFileMode(path, UnixFileMode.UserWrite);
+
+        OrdinaryPermissions.Run(() =>
+        {
+            // A FileStream opens it, and deletes it only when it is closed; a refused open never had the file to close.
+            Should.Throw<UnauthorizedAccessException>(
+                () => new MappedFileStream(path, mode, FileAccess.Write, FileShare.ReadWrite, 4096, FileOptions.DeleteOnClose));
+        });
+
+        File.Exists(path).ShouldBeTrue("a refused open deletes nothing");
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        SharedFile.ReadAllBytes(path).ShouldBe(new byte[] { 1, 2, 3 }, "a refused open changes nothing");
+    }
+
     [Test]
     public void Open_DirectoryWithoutWritePermission_CreatingThrowsUnauthorizedAccessAsFileStream()
     {
