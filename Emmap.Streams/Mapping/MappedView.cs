@@ -206,6 +206,13 @@ internal sealed unsafe partial class MappedView
                 ThrowHelper.ThrowBoundedWindow(Path, Offset, WindowEnd - Offset);
             }
 
+            if (length == current && Offset + length > Volatile.Read(ref State.Length))
+            {
+                // A window whose data ends before it (another handle shrank the file below its start) keeps its length 0:
+                // nothing to grow, and the file outside the window is left as it is.
+                return;
+            }
+
             if (length > MappedLimits.MaxFileSize - Offset)
             {
                 ThrowHelper.ThrowFileTooLarge(Path, Offset + length);
