@@ -66,6 +66,19 @@ public sealed partial class MappedFileStream
 
     private void WriteAtCore(long position, IReadOnlyList<ReadOnlyMemory<byte>> buffers)
     {
+        long total = 0;
+        for (int i = 0; i < buffers.Count; i++)
+        {
+            total += buffers[i].Length;
+        }
+
+        if (total > 0 && total > KnownLength - position)
+        {
+            // Past the end: a handle that may not grow so far (a bounded window, a fixed size) refuses the whole write before
+            // its first buffer is stored, so that the exception leaves the file as it was.
+            WriteTarget.CheckCanWrite(position, total);
+        }
+
         long written = 0;
         for (int i = 0; i < buffers.Count; i++)
         {

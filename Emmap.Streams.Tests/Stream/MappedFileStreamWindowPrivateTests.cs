@@ -167,4 +167,34 @@ public sealed class MappedFileStreamWindowPrivateTests
         fixedHandle.WriteAt((4 * Page) - 1, "y"u8);
         shared.Length.ShouldBe(4 * Page);
     }
+
+    [Test]
+    public void WriteAt_GatherPastTheEndOfAFixedSizeHandle_ThrowsAndWritesNothing()
+    {
+        using var fixedHandle = MappedFileStream.Open(_path, new MapOptions { Access = FileAccess.ReadWrite, FixedSize = true });
+        ReadOnlyMemory<byte>[] buffers = [new byte[] { 1, 2, 3 }, new byte[] { 4, 5, 6 }];
+
+        Should.Throw<IOException>(() => fixedHandle.WriteAt((3 * Page) - 4, buffers));
+
+        fixedHandle.Length.ShouldBe(3 * Page);
+        byte[] read = new byte[4];
+        fixedHandle.ReadAt((3 * Page) - 4, read).ShouldBe(4);
+        read.ShouldAllBe(b => b == 0x5A);
+    }
+
+    [Test]
+    public void WriteAt_GatherPastTheEndOfABoundedWindow_ThrowsAndWritesNothing()
+    {
+        using var shared = MappedFileStream.Open(_path, s_shared);
+        using var window = MappedFileStream.Open(_path, Page, Page, s_shared);
+        ReadOnlyMemory<byte>[] buffers = [new byte[] { 1, 2, 3 }, new byte[] { 4, 5, 6 }];
+
+        Should.Throw<IOException>(() => window.WriteAt(Page - 4, buffers));
+        Should.Throw<IOException>(() => window.WriteAtAsync(Page - 4, buffers).AsTask().GetAwaiter().GetResult());
+
+        byte[] read = new byte[4];
+        shared.ReadAt((2 * Page) - 4, read).ShouldBe(4);
+        read.ShouldAllBe(b => b == 0x5A);
+        shared.Length.ShouldBe(3 * Page);
+    }
 }

@@ -248,6 +248,38 @@ internal sealed unsafe partial class MappedView
         }
     }
 
+    /// <summary>
+    /// Throws what a write of <paramref name="count"/> bytes at <paramref name="position"/> would throw for the handle's own
+    /// limits (the largest position, a bounded window's end, a fixed size), before any of it is stored.
+    /// </summary>
+    internal void CheckCanWrite(long position, long count)
+    {
+        ThrowIfCannotWrite();
+        if (position > MappedLimits.MaxFileSize - Offset - count)
+        {
+            ThrowHelper.ThrowPositionTooLarge(nameof(position));
+        }
+
+        long end = Offset + position + count;
+        if (end > WindowEnd)
+        {
+            ThrowHelper.ThrowBoundedWindow(Path, Offset, WindowEnd - Offset);
+        }
+
+        if (_fixedSize)
+        {
+            lock (Entry.Gate)
+            {
+                Refresh();
+                long length = Volatile.Read(ref State.Length);
+                if (end > length)
+                {
+                    ThrowHelper.ThrowFixedSize(Path, Clip(length));
+                }
+            }
+        }
+    }
+
     /// <summary>Takes a reference on the mapping for a direct view; throws (holding nothing) once the handle is disposed.</summary>
     internal MappingState Pin()
     {
