@@ -197,4 +197,19 @@ public sealed class MappedFileStreamWindowPrivateTests
         read.ShouldAllBe(b => b == 0x5A);
         shared.Length.ShouldBe(3 * Page);
     }
+
+    [Test]
+    public void SetLength_PrivateGrowsBackOverPagesAViewWroteAfterTheShrink_ReadsZeros()
+    {
+        using var mine = MappedFileStream.Open(_path, s_private);
+        using IMemoryOwner<byte> view = mine.ReadDirect(0, 3 * Page);
+
+        mine.SetLength(100);
+        view.Memory.Span[(2 * Page)..].Fill(0x77);
+        mine.SetLength(3 * Page);
+
+        byte[] read = new byte[3 * Page];
+        mine.ReadAt(0, read).ShouldBe(3 * Page);
+        read[100..].ShouldAllBe(b => b == 0);
+    }
 }

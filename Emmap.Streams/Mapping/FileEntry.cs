@@ -440,6 +440,23 @@ internal sealed partial class FileEntry
         return state;
     }
 
+    /// <summary>
+    /// Before a private state's data grows from <paramref name="from"/> to <paramref name="to"/> (under the gate): swaps fresh
+    /// zero pages in for the whole pages past the page that holds <paramref name="from"/> that the mapping already has (they
+    /// were data before a shrink). Stores made there after the shrink — through a direct view, or by a write or atomic update
+    /// racing it — stay in a private mapping's own pages, where a shared mapping maps the file again, so the growth would
+    /// show them as data. <see cref="ClearTail"/> clears the page that holds <paramref name="from"/>.
+    /// </summary>
+    internal void ClearPrivateGrowth(MappingState state, long from, long to)
+    {
+        long pageEnd = Region.RoundUpToPage(from);
+        long accessible = (long)state.Region.Accessible;
+        if (to > pageEnd && accessible > pageEnd)
+        {
+            state.Region.ZeroFrom(pageEnd, Math.Min(to, accessible), Path);
+        }
+    }
+
     /// <summary>Makes a private state's pages reach <paramref name="end"/> without publishing a new length (under the gate).</summary>
     internal void EnsurePrivateCapacity(MappingState state, long end)
     {
@@ -459,6 +476,7 @@ internal sealed partial class FileEntry
         long current = Volatile.Read(ref state.Length);
         if (end > current)
         {
+            ClearPrivateGrowth(state, current, end);
             EnsurePrivateCapacity(state, end);
             ClearTail(state, current, end);
             state.Grow(end);
