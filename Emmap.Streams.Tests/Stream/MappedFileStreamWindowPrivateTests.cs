@@ -212,4 +212,55 @@ public sealed class MappedFileStreamWindowPrivateTests
         mine.ReadAt(0, read).ShouldBe(3 * Page);
         read[100..].ShouldAllBe(b => b == 0);
     }
+
+    [Test]
+    public void Reads_OnAWindowAndAPrivateHandleWhileASharedHandleShrinksAndGrows_SeeOnlyDataOrZeros()
+    {
+        using var shared = MappedFileStream.Open(_path, s_shared);
+        using var window = MappedFileStream.Open(_path, Page + 3, 0, s_shared);
+        using var mine = MappedFileStream.Open(_path, s_private);
+        using var stop = new System.Threading.CancellationTokenSource(TimeSpan.FromSeconds(1));
+        var random = new Random(7);
+        string? failure = null;
+
+        void Check(ReadOnlySpan<byte> bytes, string what)
+        {
+            foreach (byte b in bytes)
+            {
+                if (b is not (0x5A or 0))
+                {
+                    failure ??= $"{what} read {b:X2}";
+                }
+            }
+        }
+
+        var readers = new[] { window, mine }.Select(stream => System.Threading.Tasks.Task.Run(() =>
+        {
+            byte[] buffer = new byte[3 * Page];
+            while (!stop.IsCancellationRequested)
+            {
+                int read = stream.ReadAt(0, buffer);
+                Check(buffer.AsSpan(0, read), "ReadAt");
+                using (IMemoryOwner<byte> view = stream.ReadDirect(0, 3 * Page))
+                {
+                    Check(view.Memory.Span, "ReadDirect");
+                }
+
+                stream.Position = 0;
+                if (stream.ReadLine() is { } line)
+                {
+                    Check(line, "ReadLine");
+                }
+            }
+        })).ToArray();
+
+        while (!stop.IsCancellationRequested)
+        {
+            shared.SetLength(random.Next(0, 3 * Page));
+            shared.SetLength(3 * Page);
+        }
+
+        System.Threading.Tasks.Task.WaitAll(readers);
+        failure.ShouldBeNull();
+    }
 }
