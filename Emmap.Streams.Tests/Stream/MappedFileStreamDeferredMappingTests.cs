@@ -155,6 +155,48 @@ public sealed class MappedFileStreamDeferredMappingTests
     }
 
     [Test]
+    public void Open_ReadOnlyWhileAWriterOfThisProcessComesAndGoes_LeavesTheFileTrimmedAndNoPage()
+    {
+        // The read-only open has looked for writers and let the size lock go; before it returns, a writer of this process opens,
+        // grows the file (capacity past the length) and closes. The reader's presence must not count as another process's then:
+        // the writer is the last to close, trims the file and deletes its page.
+        FileIdentity identity = NativeFile.TryGetStatus(_path)!.Value.Identity;
+        long written = -1;
+        CrashPoints.Hook = point =>
+        {
+            if (point == CrashPoints.DeferredOpenUnlocked)
+            {
+                CrashPoints.Hook = null;
+                Task writing = Task.Run(() =>
+                {
+                    using var writer = MappedFileStream.Open(_path, new MapOptions { Access = FileAccess.ReadWrite });
+                    written = writer.Append("tail"u8);
+                });
+                writing.Wait(TimeSpan.FromSeconds(30)).ShouldBeTrue("the writer finished");
+            }
+        };
+        MappedFileStream reader;
+        try
+        {
+            reader = MappedFileStream.Open(_path);
+        }
+        finally
+        {
+            CrashPoints.Hook = null;
+        }
+
+        using (reader)
+        {
+            written.ShouldBe(FileLength);
+            SizeOnDisk.Of(_path).ShouldBe(FileLength + 4, "the writer was the last to close: it trimmed its capacity");
+            SharedFileState.PageExists(identity).ShouldBeFalse("the writer was the last to close: it deleted its page");
+        }
+
+        SizeOnDisk.Of(_path).ShouldBe(FileLength + 4);
+        SharedFileState.PageExists(identity).ShouldBeFalse();
+    }
+
+    [Test]
     public void Open_TruncateThatFailsAfterTheCutWhileADeferredReaderIsOpen_LeavesNoPageAndNoZeros()
     {
         using var reader = MappedFileStream.Open(_path);

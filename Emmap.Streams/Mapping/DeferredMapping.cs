@@ -110,6 +110,21 @@ internal sealed class DeferredMapping
                 }
 
                 Testing.CrashPoints.Hit(Testing.CrashPoints.DeferredOpenLocked);
+
+                // Recorded before the size lock goes: a writer of this process joins the file under the exclusive size lock, so
+                // its entry either exists now (and the registry refuses) or is made after this and withdraws the stream's
+                // presence when it attaches. Recorded after the size lock, a writer could open, grow the file and close in
+                // between, taking this presence for another process's: it would neither trim the file nor delete its page.
+                // The registry's lock may be asked for here: whoever holds it waits for nothing.
+                if (deferrable)
+                {
+                    var deferred = new DeferredMapping(handle, path, status.Identity, pagePath!, status.Size);
+                    deferrable = FileRegistry.TryAddDeferred(deferred);
+                    if (deferrable)
+                    {
+                        created = deferred;
+                    }
+                }
             }
             finally
             {
@@ -123,18 +138,7 @@ internal sealed class DeferredMapping
                 RangeLocks.Unlock(handle, SharedFileState.LockRangeStart);
             }
 
-            // The registry is asked only after the size lock is gone: a writable open of this process making the file's entry
-            // waits for the exclusive size lock, and no lock of the process is waited for while a size lock is held. A writer of
-            // this process makes its page under that exclusive lock, so the page look above already saw any writer that was
-            // there. The registry keeps the stream from here on, so an entry made later withdraws its presence.
-            if (deferrable)
-            {
-                var deferred = new DeferredMapping(handle, path, status.Identity, pagePath!, status.Size);
-                if (FileRegistry.TryAddDeferred(deferred))
-                {
-                    created = deferred;
-                }
-            }
+            Testing.CrashPoints.Hit(Testing.CrashPoints.DeferredOpenUnlocked);
         }
         catch (IOException)
         {
@@ -256,6 +260,19 @@ internal sealed class DeferredMapping
             try
             {
                 writerless = TryReadLengthWithoutWriter();
+                if (writerless)
+                {
+                    // Present before recorded: a withdrawal between the two finds the stream present and undoes both. Recorded
+                    // before the size lock goes, as at the open, so that a writer of this process that comes next withdraws the
+                    // presence; the registry refuses once an entry for the file exists.
+                    _period = _period == int.MaxValue ? 1 : _period + 1;
+                    Volatile.Write(ref _present, _period);
+                    if (!FileRegistry.TryAddDeferred(this))
+                    {
+                        Volatile.Write(ref _present, 0);
+                        writerless = false;
+                    }
+                }
             }
             catch (IOException)
             {
@@ -273,22 +290,7 @@ internal sealed class DeferredMapping
                 RangeLocks.Unlock(Handle, SharedFileState.LockRangeStart);
             }
 
-            if (!writerless)
-            {
-                return false;
-            }
-
-            // Present before recorded: a withdrawal between the two finds the stream present and undoes both. The registry is
-            // asked only after the size lock is gone, as at the open, and refuses once an entry for the file exists.
-            _period = _period == int.MaxValue ? 1 : _period + 1;
-            Volatile.Write(ref _present, _period);
-            if (FileRegistry.TryAddDeferred(this))
-            {
-                return true;
-            }
-
-            WithdrawPresence();
-            return false;
+            return writerless;
         }
     }
 

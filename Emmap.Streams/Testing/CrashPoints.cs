@@ -95,6 +95,9 @@ internal static class CrashPoints
     /// <summary>A read-only open has taken the shared size lock to look for writers and not yet let it go.</summary>
     internal const string DeferredOpenLocked = "deferred.open";
 
+    /// <summary>A read-only open that may read without a mapping has let the shared size lock go and not yet returned.</summary>
+    internal const string DeferredOpenUnlocked = "deferred.open.unlocked";
+
     /// <summary>Every queue point, for tests that visit each one.</summary>
     internal static readonly string[] All =
     [
