@@ -150,6 +150,54 @@ public sealed class FileRegistryTests
         reader.ReadByte().ShouldBe(5);
     }
 
+    [Test]
+    [LinuxOnly("open file description locks stand in for another process's presence and size lock")]
+    public void Open_ReadOnlyWhileTheLastHandleOfAWritableEntryCloses_LeavesTheFileTrimmedAndNoPage()
+    {
+        // Another process keeps this process's writer from trimming its capacity, and leaves just as the last handle of the file
+        // here is released: the registry has forgotten the entry, which is not closed yet. A read-only open of the same file
+        // comes then. Both are this process, and the other is gone: the file must end at its length with no page left, as when
+        // this process closes alone.
+        FileIdentity identity = NativeFile.TryGetStatus(_busy)!.Value.Identity;
+        using SafeFileHandle otherFile = File.OpenHandle(_busy, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        var writer = MappedFileStream.Open(_busy, new MapOptions { Access = FileAccess.ReadWrite });
+        writer.Append([1, 2, 3, 4]).ShouldBe(4096);
+        SharedFileState other = SharedFileState.Open(identity, otherFile, writable: false, _busy);
+        Task<MappedFileStream>? opening = null;
+        CrashPoints.Hook = point =>
+        {
+            if (point == CrashPoints.EntryClosing)
+            {
+                CrashPoints.Hook = null;
+                other.Close(last: false);
+                opening = Task.Run(() => MappedFileStream.Open(_busy));
+                _ = SpinWait.SpinUntil(() => opening.IsCompleted, TimeSpan.FromSeconds(2));
+            }
+        };
+        try
+        {
+            writer.Dispose();
+        }
+        finally
+        {
+            CrashPoints.Hook = null;
+            other.Close(last: false);
+        }
+
+        opening.ShouldNotBeNull("the close released the entry");
+        opening.Wait(s_patience).ShouldBeTrue("the open finished");
+        using (MappedFileStream reader = opening.Result)
+        {
+            reader.Length.ShouldBe(4100);
+            byte[] tail = new byte[4];
+            reader.ReadAt(4096, tail).ShouldBe(4);
+            tail.ShouldBe(new byte[] { 1, 2, 3, 4 });
+        }
+
+        SizeOnDisk.Of(_busy).ShouldBe(4100, "the capacity was given back");
+        SharedFileState.PageExists(identity).ShouldBeFalse("no handle of the file is left");
+    }
+
     private Task<MappedFileStream> OpenBusy() =>
         Task.Factory.StartNew(
             () => MappedFileStream.Open(_busy, new MapOptions { Access = FileAccess.ReadWrite }),

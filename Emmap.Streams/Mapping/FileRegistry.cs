@@ -18,7 +18,8 @@ internal static class FileRegistry
     // wait for the gate.
     private static readonly ConcurrentDictionary<FileIdentity, FileEntry> s_entries = new();
 
-    // The files whose entry an open is making outside s_gate (see Make), each with the event the other opens of the file wait on.
+    // The files whose entry an open is making (see Make) or whose last entry is closing (see Release) outside s_gate, each with the
+    // event the other opens of the file wait on.
     private static readonly Dictionary<FileIdentity, ManualResetEventSlim> s_making = [];
 
     // Read-only streams of files no entry maps yet, holding presence through their own descriptors (see DeferredMapping).
@@ -63,8 +64,8 @@ internal static class FileRegistry
                 return Make(path, identity, writable, source, donor);
             }
 
-            // Another open of this process is making the file's entry, which may wait for another process's size lock: wait
-            // for it, then look again (it may have failed, or the file may have been closed since).
+            // Another open of this process is making the file's entry, or its last handle is closing it, which may wait for another
+            // process's size lock: wait for it, then look again (it may have failed, or the file may have been closed since).
             making.Wait();
         }
 
@@ -172,22 +173,44 @@ internal static class FileRegistry
         }
     }
 
-    /// <summary>Drops a reference; the last one closes the descriptor.</summary>
+    /// <summary>
+    /// Drops a reference; the last one closes the entry, outside the registry's lock. The opens of the file meanwhile wait for
+    /// the close, as for an entry being made: a new entry that joined before the close looked for other processes would count
+    /// as one, and the close would neither trim the file nor delete its page, which a read-only entry closing last cannot do.
+    /// </summary>
     internal static void Release(FileEntry entry)
     {
-        bool close;
+        ManualResetEventSlim? closing = null;
         lock (s_gate)
         {
-            close = --entry.Refs == 0;
-            if (close)
+            if (--entry.Refs == 0)
             {
                 _ = s_entries.TryRemove(entry.Identity, out _);
+
+                // No open makes an entry of the file while it has one, so none is being made now.
+                closing = new ManualResetEventSlim();
+                s_making.Add(entry.Identity, closing);
             }
         }
 
-        if (close)
+        if (closing is null)
         {
+            return;
+        }
+
+        try
+        {
+            Testing.CrashPoints.Hit(Testing.CrashPoints.EntryClosing);
             entry.Close();
+        }
+        finally
+        {
+            lock (s_gate)
+            {
+                _ = s_making.Remove(entry.Identity);
+            }
+
+            closing.Set();
         }
     }
 

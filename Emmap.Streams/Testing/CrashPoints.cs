@@ -92,6 +92,9 @@ internal static class CrashPoints
     /// <summary>A file's new entry (or one that upgrades) holds the file's size lock and has looked at nothing yet.</summary>
     internal const string EntryJoining = "entry.joining";
 
+    /// <summary>The last reference to a file's entry in the process is gone: the registry has forgotten the entry, which is not closed yet.</summary>
+    internal const string EntryClosing = "entry.closing";
+
     /// <summary>A read-only open has taken the shared size lock to look for writers and not yet let it go.</summary>
     internal const string DeferredOpenLocked = "deferred.open";
 
