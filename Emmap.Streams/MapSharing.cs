@@ -12,7 +12,8 @@ public enum MapSharing
     /// <summary>
     /// Copy-on-write: writes stay in this handle's own pages and reach neither the file nor any other
     /// mapping (emmap <c>private</c>). The file's length may still change when the open itself must
-    /// size a new or empty file.
+    /// size a new or empty file. The handle's pages stay in the address range reserved at its open (at least twice
+    /// the file's size): growing past it throws <see cref="System.IO.IOException"/>.
     /// </summary>
     Private = 1,
 }
