@@ -177,14 +177,7 @@ public sealed class MappedFileStreamWindowModelTests
                         break;
                     }
 
-                    int newline = Array.IndexOf(rest, (byte)'\n');
-                    byte[] expected = newline >= 0 ? rest[..(newline + 1)] : rest;
-                    if (expected.Length >= 2 && expected[^1] == '\n' && expected[^2] == '\r')
-                    {
-                        expected = [.. expected[..^2], (byte)'\n'];
-                    }
-
-                    line.ShouldBe(expected, where);
+                    line.ShouldBe(ExpectedLine(rest, out int newline), where);
                     stream.Position.ShouldBe(position + (newline >= 0 ? newline + 1 : rest.Length), where);
                     break;
                 }
@@ -333,14 +326,7 @@ public sealed class MappedFileStreamWindowModelTests
                         break;
                     }
 
-                    int newline = Array.IndexOf(rest, (byte)'\n');
-                    byte[] expected = newline >= 0 ? rest[..(newline + 1)] : rest;
-                    if (expected.Length >= 2 && expected[^1] == '\n' && expected[^2] == '\r')
-                    {
-                        expected = [.. expected[..^2], (byte)'\n'];
-                    }
-
-                    line.ShouldBe(expected, where);
+                    line.ShouldBe(ExpectedLine(rest, out _), where);
                     break;
                 }
 
@@ -393,6 +379,15 @@ public sealed class MappedFileStreamWindowModelTests
         window.Dispose();
         shared.Dispose();
         File.ReadAllBytes(path).ShouldBe(original);
+    }
+
+    // What ReadLine returns from `rest`: up to and with the first '\n' (a "\r\n" ending as '\n'), or all of it; `newline` is
+    // the index of that '\n' in `rest`, or -1.
+    private static byte[] ExpectedLine(byte[] rest, out int newline)
+    {
+        newline = Array.IndexOf(rest, (byte)'\n');
+        byte[] expected = newline >= 0 ? rest[..(newline + 1)] : rest;
+        return expected.Length >= 2 && expected[^1] == '\n' && expected[^2] == '\r' ? [.. expected[..^2], (byte)'\n'] : expected;
     }
 
     private static byte[] Slice(List<byte> model, long from, long count) =>

@@ -441,33 +441,31 @@ internal sealed partial class FileEntry
     }
 
     /// <summary>
-    /// Before a private state's data grows from <paramref name="from"/> to <paramref name="to"/> (under the gate): swaps fresh
-    /// zero pages in for the whole pages past the page that holds <paramref name="from"/> that the mapping already has (they
-    /// were data before a shrink). Stores made there after the shrink — through a direct view, or by a write or atomic update
-    /// racing it — stay in a private mapping's own pages, where a shared mapping maps the file again, so the growth would
-    /// show them as data. <see cref="ClearTail"/> clears the page that holds <paramref name="from"/>.
+    /// Before a private state's data grows from <paramref name="from"/> to <paramref name="to"/> (under the gate): makes its pages
+    /// reach <paramref name="to"/> and reads zeros in all of <c>[from, to)</c>, without publishing a new length. The whole pages
+    /// past the page that holds <paramref name="from"/> that the mapping already has (they were data before a shrink) get fresh
+    /// zero pages: stores made there after the shrink — through a direct view, or by a write or atomic update racing it — stay
+    /// in a private mapping's own pages, where a shared mapping maps the file again, so the growth would show them as data.
+    /// The rest of the page that holds <paramref name="from"/> is cleared (<see cref="ClearTail"/>).
     /// </summary>
-    internal void ClearPrivateGrowth(MappingState state, long from, long to)
-    {
-        long pageEnd = Region.RoundUpToPage(from);
-        long accessible = (long)state.Region.Accessible;
-        if (to > pageEnd && accessible > pageEnd)
-        {
-            state.Region.ZeroFrom(pageEnd, Math.Min(to, accessible), Path);
-        }
-    }
-
-    /// <summary>Makes a private state's pages reach <paramref name="end"/> without publishing a new length (under the gate).</summary>
-    internal void EnsurePrivateCapacity(MappingState state, long end)
+    internal void PreparePrivateGrowth(MappingState state, long from, long to)
     {
         Region region = state.Region;
-        if (!region.CanHold(end))
+        if (!region.CanHold(to))
         {
             throw new IOException(
-                $"A private mapping of '{Path}' cannot grow to {end} bytes: its address reservation holds {region.Reserved} bytes.");
+                $"A private mapping of '{Path}' cannot grow to {to} bytes: its address reservation holds {region.Reserved} bytes.");
         }
 
-        region.MapZerosTo(end, Path);
+        long pageEnd = Region.RoundUpToPage(from);
+        long accessible = (long)region.Accessible;
+        if (to > pageEnd && accessible > pageEnd)
+        {
+            region.ZeroFrom(pageEnd, Math.Min(to, accessible), Path);
+        }
+
+        region.MapZerosTo(to, Path);
+        ClearTail(state, from, to);
     }
 
     /// <summary>Makes a private state's data end at <paramref name="end"/>, in its own pages only (under the gate).</summary>
@@ -476,9 +474,7 @@ internal sealed partial class FileEntry
         long current = Volatile.Read(ref state.Length);
         if (end > current)
         {
-            ClearPrivateGrowth(state, current, end);
-            EnsurePrivateCapacity(state, end);
-            ClearTail(state, current, end);
+            PreparePrivateGrowth(state, current, end);
             state.Grow(end);
         }
         else if (state.Cut(end))

@@ -180,7 +180,7 @@ internal static class FileRegistry
     /// </summary>
     internal static void Release(FileEntry entry)
     {
-        ManualResetEventSlim? closing = null;
+        bool closing = false;
         lock (s_gate)
         {
             if (--entry.Refs == 0)
@@ -188,12 +188,12 @@ internal static class FileRegistry
                 _ = s_entries.TryRemove(entry.Identity, out _);
 
                 // No open makes an entry of the file while it has one, so none is being made now.
-                closing = new ManualResetEventSlim();
-                s_making.Add(entry.Identity, closing);
+                s_making.Add(entry.Identity, new ManualResetEventSlim());
+                closing = true;
             }
         }
 
-        if (closing is null)
+        if (!closing)
         {
             return;
         }
@@ -205,12 +205,7 @@ internal static class FileRegistry
         }
         finally
         {
-            lock (s_gate)
-            {
-                _ = s_making.Remove(entry.Identity);
-            }
-
-            closing.Set();
+            EndWait(entry.Identity, made: null);
         }
     }
 
@@ -241,21 +236,28 @@ internal static class FileRegistry
         }
         finally
         {
-            ManualResetEventSlim? making;
-            lock (s_gate)
-            {
-                if (entry is not null)
-                {
-                    s_entries[identity] = entry;
-                }
-
-                _ = s_making.Remove(identity, out making);
-            }
-
-            making?.Set();
+            EndWait(identity, entry);
         }
 
         return entry;
+    }
+
+    // Ends the wait of the opens of the file `identity` names for an entry being made or closed: publishes the entry made, if
+    // any, and wakes them to look again.
+    private static void EndWait(FileIdentity identity, FileEntry? made)
+    {
+        ManualResetEventSlim? waiting;
+        lock (s_gate)
+        {
+            if (made is not null)
+            {
+                s_entries[identity] = made;
+            }
+
+            _ = s_making.Remove(identity, out waiting);
+        }
+
+        waiting?.Set();
     }
 
     // The mapping's own descriptor, without a sharing lock; read-write for a writable mapping.

@@ -687,9 +687,7 @@ internal sealed unsafe partial class MappedView
         if (end > length)
         {
             CheckCanGrowTo(end, length);
-            Entry.ClearPrivateGrowth(State, length, end);
-            Entry.EnsurePrivateCapacity(State, end);
-            FileEntry.ClearTail(State, length, fileOffset);
+            Entry.PreparePrivateGrowth(State, length, end);
         }
 
         data.CopyTo(new Span<byte>(MappedAccess.BeginExclusive(State, fileOffset, data.Length), data.Length));
