@@ -176,6 +176,24 @@ public sealed class CutProtocolEdgeTests
     }
 
     [Test]
+    public void WaitingTruncation_OvertakenByARegrowth_IsDroppedAtTheNextRelease()
+    {
+        using var shared = OpenWritable();
+        Streams.Mapping.FileEntry entry = shared.View.Entry;
+        using (MappedFileStream.Open(_path, new MapOptions { Access = FileAccess.ReadWrite, Sharing = MapSharing.Private }))
+        {
+            // The private handle maps the file's pages, so the shrink's truncation waits; the regrowth then needs them again.
+            shared.SetLength(100);
+            entry.PendingTrim.ShouldBeTrue();
+            shared.SetLength(2 * Page);
+        }
+
+        // With nothing left to cut, no later release, flush or close takes the size lock again for it.
+        entry.PendingTrim.ShouldBeFalse("the file is no longer than its data");
+        new FileInfo(_path).Length.ShouldBe(2 * Page);
+    }
+
+    [Test]
     [UnsupportedOSPlatform("windows")] // Windows truncates a mapped file only at the last close (docs/lifetime-and-concurrency.md).
     public void ReleaseOfADirectView_AfterATruncationThatFailed_RetriesIt()
     {

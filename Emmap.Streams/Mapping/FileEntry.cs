@@ -800,8 +800,15 @@ internal sealed partial class FileEntry
     // past it; otherwise leaves the truncation pending (the last process to close, or a later flush, does it).
     private void TryTrim(long target, bool solo)
     {
-        if (!Writable || Volatile.Read(ref _shared.Physical) <= target)
+        if (!Writable)
         {
+            return;
+        }
+
+        if (Volatile.Read(ref _shared.Physical) <= target)
+        {
+            // Nothing past the data to cut (a regrowth overtook a waiting truncation): no later release retries it.
+            _pendingTrim = false;
             return;
         }
 
