@@ -28,6 +28,28 @@ public sealed class MappedFileStreamDiskFullTests
     }
 
     [Test]
+    public void WritePastTheEnd_OnANearlyFullDisk_GrowsByTheDataAloneAsFileStreamWould()
+    {
+        using SmallFileSystem disk = SmallFileSystem.Mount(256);
+        using var stream = MappedFileStream.Open(disk.File("data.bin"), new MapOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Size = 64 * 1024 });
+        disk.FillUp();
+        using (var filler = new FileStream(disk.File("filler"), FileMode.Open, FileAccess.Write))
+        {
+            // About 32 KiB free: room for the data, not for the growth policy's doubling of the file to 128 KiB.
+            filler.SetLength(filler.Length - (32 * 1024));
+        }
+
+        byte[] data = Enumerable.Repeat((byte)7, 8 * 1024).ToArray();
+        stream.WriteAt(64 * 1024, data);
+        stream.Append(data).ShouldBe(72 * 1024);
+
+        stream.Length.ShouldBe(80 * 1024);
+        byte[] read = new byte[16 * 1024];
+        stream.ReadAt(64 * 1024, read).ShouldBe(read.Length);
+        read.ShouldAllBe(b => b == 7);
+    }
+
+    [Test]
     public void WritePastTheEnd_OnAFullDisk_ThrowsIOExceptionAndKeepsEverything()
     {
         using SmallFileSystem disk = SmallFileSystem.Mount(128);

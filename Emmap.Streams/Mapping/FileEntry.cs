@@ -727,7 +727,19 @@ internal sealed partial class FileEntry
             Volatile.Write(ref _shared.Pending, target);
             try
             {
-                NativeFile.Grow(Handle, physical, target, Path);
+                try
+                {
+                    NativeFile.Grow(Handle, physical, target, Path);
+                }
+                catch (IOException) when (target > required)
+                {
+                    // The growth policy's surplus does not fit on the disk, but the data may: reserve what the write needs
+                    // only, as a FileStream write would. A failure here is the write's own.
+                    target = required;
+                    Volatile.Write(ref _shared.Pending, target);
+                    NativeFile.Grow(Handle, physical, target, Path);
+                }
+
                 CrashPoints.Hit(CrashPoints.GrowReserved);
                 try
                 {
