@@ -145,6 +145,34 @@ public sealed class QueueDurabilityTests
     }
 
     [Test]
+    public void Flush_ToDiskAfterABatchedFlushFailed_ReportsTheFailureOnce()
+    {
+        int failNext = 0;
+        int failed = 0;
+        using var _ = FaultInjection.Install(point =>
+        {
+            if (point == FaultPoint.Sync && Interlocked.Exchange(ref failNext, 0) == 1)
+            {
+                Interlocked.Increment(ref failed);
+                return 5;
+            }
+
+            return 0;
+        });
+        using var queue = MappedQueue.Open(_dir.File("fb.queue"), 4096, new QueueOptions { Durability = QueueDurability.Batched });
+        Volatile.Write(ref failNext, 1);
+        queue.Push(QueueItems.Make(1, 10));
+        WaitFor(() => Volatile.Read(ref failed) == 1).ShouldBeTrue();
+        WaitFor(() => queue.BatchFailurePending).ShouldBeTrue();
+
+        // A later sync that succeeds does not cover pages whose write-back failed: no durable point may be claimed over them.
+        Should.Throw<IOException>(() => queue.Flush(flushToDisk: true)).Message.ShouldContain("batched");
+        queue.BatchFailurePending.ShouldBeFalse();
+        queue.Flush(flushToDisk: true);
+        queue.Count.ShouldBe(1);
+    }
+
+    [Test]
     public void Flush_ToDisk_Syncs()
     {
         int syncs = 0;

@@ -392,7 +392,8 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
     /// <param name="flushToDisk"><see langword="false"/> to schedule write-back; <see langword="true"/> for a durable flush,
     /// which also completes any pending <see cref="QueueDurability.Batched"/> group.</param>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
-    /// <exception cref="IOException">The write-back failed.</exception>
+    /// <exception cref="IOException">The write-back failed; or, with <paramref name="flushToDisk"/>, a
+    /// <see cref="QueueDurability.Batched"/> group flush had failed since the last report of it (reported once).</exception>
     public void Flush(bool flushToDisk = false)
     {
         ThrowIfDisposed();
@@ -403,6 +404,9 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
 
         if (flushToDisk)
         {
+            // A group flush that failed left pages whose write-back may be lost, which a sync that succeeds now would not
+            // bring back: this durable point cannot be claimed, so the failure is reported (once) instead.
+            ReportBatchFailure();
             Interlocked.Exchange(ref _batchBytes, 0);
         }
 
@@ -415,7 +419,8 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
     /// unless the stream was given with <c>leaveOpen</c>, disposes it.
     /// </summary>
     /// <remarks>Safe to call more than once. Closing never loses committed items; errors while writing the checkpoint are ignored
-    /// (the cursors themselves are already in the file).</remarks>
+    /// (the cursors themselves are already in the file), and so is a failure of the final durable flush: call
+    /// <see cref="Flush(bool)"/> with <see langword="true"/> first to learn whether everything reached the device.</remarks>
     public void Dispose()
     {
         int previous = Interlocked.Exchange(ref _state, StateDisposed);
