@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.IO;
+using System.Runtime.Versioning;
 using System.Threading;
 using System;
 
@@ -170,6 +171,39 @@ public sealed class QueueDurabilityTests
         queue.BatchFailurePending.ShouldBeFalse();
         queue.Flush(flushToDisk: true);
         queue.Count.ShouldBe(1);
+    }
+
+    [Test]
+    [UnsupportedOSPlatform("windows")] // Windows publishes a new file by a move, which NTFS journals with the file.
+    public void Open_NewQueueOrCounterFile_SyncsTheDirectoryOnceTheFileIsLinkedIn()
+    {
+        int syncs = 0;
+        using var _ = FaultInjection.Install(point =>
+        {
+            if (point == FaultPoint.SyncDirectory)
+            {
+                Interlocked.Increment(ref syncs);
+            }
+
+            return 0;
+        });
+
+        // Power loss after a new file's contents were synced could otherwise leave its directory without the name.
+        using (MappedQueue.Open(_dir.File("d.queue"), 4096))
+        {
+        }
+
+        syncs.ShouldBe(1);
+        using (MappedQueue.Open(_dir.File("d.queue"), 4096))
+        {
+        }
+
+        syncs.ShouldBe(1, "an existing queue publishes nothing");
+        using (MappedCounters.Open(_dir.File("d.counters"), 4))
+        {
+        }
+
+        syncs.ShouldBe(2);
     }
 
     [Test]

@@ -73,6 +73,9 @@ internal static unsafe partial class Libc
     [LibraryImport(LibraryName, EntryPoint = "link", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int Link(string existingPath, string newPath);
 
+    [LibraryImport(LibraryName, EntryPoint = "fsync", SetLastError = true)]
+    internal static partial int SyncFile(int fd);
+
     [LibraryImport(LibraryName, EntryPoint = "flock", SetLastError = true)]
     internal static partial int Flock(int fd, int operation);
 

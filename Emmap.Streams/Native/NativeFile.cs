@@ -155,7 +155,8 @@ internal static unsafe partial class NativeFile
 
     /// <summary>
     /// Publishes <paramref name="temporaryPath"/> under <paramref name="path"/> atomically and only if
-    /// nothing exists there yet. Returns false when <paramref name="path"/> already exists.
+    /// nothing exists there yet. Returns false when <paramref name="path"/> already exists. On Unix the directory is then
+    /// synced, so that the new name survives power loss along with the file's synced contents.
     /// </summary>
     internal static bool TryPublish(string temporaryPath, string path)
     {
@@ -164,19 +165,43 @@ internal static unsafe partial class NativeFile
             return TryPublishByMove(temporaryPath, path);
         }
 
+        bool published;
         if (Libc.Link(temporaryPath, path) == 0)
         {
-            return true;
+            published = true;
         }
-
-        int errno = NativeErrors.LastError();
-        if (errno == UnixConstants.ErrorExists)
+        else if (NativeErrors.LastError() == UnixConstants.ErrorExists)
         {
             return false;
         }
+        else
+        {
+            // File systems without hard links: fall back to a checked rename.
+            published = TryPublishByMove(temporaryPath, path);
+        }
 
-        // File systems without hard links: fall back to a checked rename.
-        return TryPublishByMove(temporaryPath, path);
+        if (published)
+        {
+            SyncDirectoryOf(path);
+        }
+
+        return published;
+    }
+
+    // Best effort: the name is in place either way, and a directory this process may not read cannot be opened to sync it.
+    private static void SyncDirectoryOf(string path)
+    {
+        int fd = OpenRetrying(System.IO.Path.GetDirectoryName(path) ?? ".", UnixConstants.OpenReadOnly | UnixConstants.OpenCloseOnExec);
+        if (fd < 0)
+        {
+            return;
+        }
+
+        using var directory = new SafeFileHandle(fd, ownsHandle: true);
+        if (FaultInjection.Check(FaultPoint.SyncDirectory) == 0)
+        {
+            _ = Libc.SyncFile(fd);
+        }
     }
 
     /// <summary>

@@ -17,4 +17,7 @@ internal enum FaultPoint
 
     /// <summary>Sleeping until another process commits to a shared queue.</summary>
     Wait,
+
+    /// <summary>Syncing a directory after a new queue or counter file was linked into it (Unix; best effort).</summary>
+    SyncDirectory,
 }
