@@ -485,6 +485,31 @@ public sealed class QueueCheckpointTests
         queue.Pop().ShouldBeNull();
     }
 
+    [TestCase(8)]
+    [TestCase(13)]
+    public void PopWhile_DrainingASharedSessionWhosePushedWordIsWrong_ReturnsEveryItemItPopped(long pushed)
+    {
+        // The fold pops every item by the cursors, then purges as emmap does. The purge takes both locks, which check the words
+        // against the cursors: that is reported through the damage word, and the fold's pops stand.
+        string path = _dir.File("shared-popwhile.queue");
+        using MappedQueue queue = MappedQueue.Open(path, 4096, new QueueOptions { MultiProcess = true });
+        for (int i = 0; i < 10; i++)
+        {
+            queue.Push(QueueItems.Make(i, 64));
+        }
+
+        WriteWord(path, QueueLayout.PushedOffset, pushed);
+        List<long> popped = queue.PopWhile(new List<long>(), static (ReadOnlySpan<byte> item, ref List<long> ids) =>
+        {
+            ids.Add(QueueItems.Check(item));
+            return true;
+        });
+
+        popped.ShouldBe(Enumerable.Range(0, 10).Select(i => (long)i));
+        ReadWord(path, QueueLayout.DamageSeenOffset).ShouldBe(1, "the contradicted count was reported");
+        queue.Pop().ShouldBeNull();
+    }
+
     [Test]
     public void PopAndPurge_WhoseRecountAfterThePopFailsToWriteTheHeader_ReturnsTheItemItPopped()
     {

@@ -239,7 +239,9 @@ public sealed partial class MappedQueue
     /// <summary>
     /// Pops items from the head while <paramref name="folder"/> returns <see langword="true"/>, threading an accumulator through
     /// (emmap <c>pop/3</c>). When the folder returns <see langword="false"/>, that item stays in the queue. When the fold runs out of
-    /// items, the queue is purged as emmap does.
+    /// items, the queue is purged as emmap does; once the fold has popped an item, that purge never throws (the accumulator holds
+    /// what the pops took), and in a <see cref="QueueOptions.MultiProcess"/> session count words the cursors contradict are
+    /// reported through the damage word instead, as after <see cref="PopAndPurge"/>.
     /// </summary>
     /// <typeparam name="TAccumulate">The accumulator's type.</typeparam>
     /// <param name="seed">The initial accumulator.</param>
@@ -255,13 +257,23 @@ public sealed partial class MappedQueue
     {
         ArgumentNullException.ThrowIfNull(folder);
         var sink = new FoldSink<TAccumulate>(folder, seed);
+        bool popped = false;
         while (PopCore(ref sink, purge: false))
         {
+            popped = true;
         }
 
         if (!sink.Halted)
         {
-            Purge();
+            try
+            {
+                Purge();
+            }
+            catch (Exception ex) when (popped && ex is InvalidDataException or IOException)
+            {
+                // The pops stand, and only the accumulator holds what they took. A purge only gives space back; counts the cursors
+                // contradict have set the damage word already (the next open recounts).
+            }
         }
 
         return sink.Accumulator;
