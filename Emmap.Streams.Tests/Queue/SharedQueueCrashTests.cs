@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using System.Threading.Tasks;
 using Emmap.Streams.Tests.Queue.MultiProcess;
 using Emmap.Streams.Tests.Support;
 using Emmap.Streams.TestHost;
@@ -84,6 +85,53 @@ public sealed class SharedQueueCrashTests
         second.ExitCode.ShouldBe(137, $"the second producer was to die right after taking the lock over: {second.Errors}");
 
         RunSurvivors(path, first, holder, "chained takeover", second);
+    }
+
+    [Test]
+    public async Task WaitForAnotherProcess_ItIsKilledBetweenItsCommitAndItsWake_CompletesAnyway([Values] bool forSpace)
+    {
+        // A process waiting for items (or for space) sleeps on the event word until a committer wakes it. The committer here
+        // dies right after its commit, before it looks for waiters to wake: the waiter must still see the commit.
+        string path = _dir.File(forSpace ? "space-wake.queue" : "item-wake.queue");
+        using var queue = ConcurrentMappedQueue.Open(path, 4096, new QueueOptions { MultiProcess = true, FixedSize = forSpace });
+        long id = 0;
+        Task wait;
+        SharedChild victim;
+        if (forSpace)
+        {
+            while (queue.TryEnqueue(QueueItems.Make(id, 64)))
+            {
+                id++;
+            }
+
+            wait = queue.EnqueueAsync(QueueItems.Make(id, 64)).AsTask();
+            await Task.Delay(500);
+            victim = SharedChild.Start(
+                "consumer", "queue-shared-consume", path, "--count", "1", "--fixed", "--initial", "4096", "--crash", "pop.committed", "1");
+        }
+        else
+        {
+            wait = queue.DequeueAsync().AsTask();
+            await Task.Delay(500);
+            victim = SharedChild.Start("producer", "queue-shared-produce", path, "3", "1", "--initial", "4096", "--crash", "shared.committed", "1");
+        }
+
+        using (victim)
+        {
+            victim.WaitForExit();
+            victim.ExitCode.ShouldBe(137, victim.Errors);
+        }
+
+        wait.IsCompleted.ShouldBeFalse("the wait began before the other process committed");
+        await wait.WaitAsync(TimeSpan.FromSeconds(10));
+        if (forSpace)
+        {
+            queue.Count.ShouldBe(id, "one item was popped by the killed consumer and one pushed by the wait");
+        }
+        else
+        {
+            QueueItems.Check(((Task<byte[]>)wait).Result).ShouldBe(3 * SharedQueueCommands.ProducerStride);
+        }
     }
 
     /// <summary>

@@ -13,6 +13,10 @@ public sealed partial class MappedQueue
     private const int TailLockWaitSlot = 2;
     private const int WaitSlots = 3;
 
+    // The longest sleep on the event word before the words are looked at again: a committer killed between its commit and its
+    // wake (or inside the wake) never advances the event word, and no lock it held tells anyone.
+    private const int CommitCheckMilliseconds = 100;
+
     // Shared mode: the waits on the header's words across processes (open while the queue is).
     private SharedWaits? _waits;
 
@@ -52,35 +56,40 @@ public sealed partial class MappedQueue
     /// The flags are raised with a full fence before the cursors are read; a commit stores its cursor with a full fence before
     /// it reads the flags. So either this thread sees the new cursor and does not sleep, or the committer sees the flag, advances
     /// the event word and wakes it; the wait compares the event word with the value read before the flags, so a wake that comes
-    /// first is not lost. Safe from a thread other than the one using the queue (it touches only the header).
+    /// first is not lost. A committer killed after its commit and before its wake wakes no one: so a sleep lasts at most
+    /// <see cref="CommitCheckMilliseconds"/>, after which the flags are raised again and the cursors looked at once more. Safe from
+    /// a thread other than the one using the queue (it touches only the header).
     /// </remarks>
     internal unsafe void WaitForOtherProcesses(bool items, long observedTail, bool space, long observedHead, uint seen)
     {
         MappedAccess access = _view.BeginAccess();
         byte* b = access.Pointer;
         uint* word = (uint*)(b + QueueLayout.EventOffset);
-        if (items)
+        while (true)
         {
-            Interlocked.Exchange(ref *(int*)(b + QueueLayout.ItemWaitersOffset), 1);
-        }
+            if (items)
+            {
+                Interlocked.Exchange(ref *(int*)(b + QueueLayout.ItemWaitersOffset), 1);
+            }
 
-        if (space)
-        {
-            Interlocked.Exchange(ref *(int*)(b + QueueLayout.SpaceWaitersOffset), 1);
-        }
+            if (space)
+            {
+                Interlocked.Exchange(ref *(int*)(b + QueueLayout.SpaceWaitersOffset), 1);
+            }
 
-        bool moved = (items && Volatile.Read(ref *(long*)(b + QueueLayout.TailWordOffset)) != observedTail)
-            || (space && Volatile.Read(ref *(long*)(b + QueueLayout.HeadWordOffset)) != observedHead);
-        int injected = FaultInjection.Check(FaultPoint.Wait);
-        if (injected != 0)
-        {
-            EndHeaderAccess(access);
-            throw NativeErrors.IOError(injected, "Waiting for another process's commit", Path);
-        }
+            bool moved = (items && Volatile.Read(ref *(long*)(b + QueueLayout.TailWordOffset)) != observedTail)
+                || (space && Volatile.Read(ref *(long*)(b + QueueLayout.HeadWordOffset)) != observedHead);
+            int injected = FaultInjection.Check(FaultPoint.Wait);
+            if (injected != 0)
+            {
+                EndHeaderAccess(access);
+                throw NativeErrors.IOError(injected, "Waiting for another process's commit", Path);
+            }
 
-        if (!moved)
-        {
-            _ = _waits!.Wait(EventWaitSlot, word, seen, timeoutMilliseconds: -1);
+            if (moved || _waits!.Wait(EventWaitSlot, word, seen, CommitCheckMilliseconds) != Futex.WaitResult.TimedOut)
+            {
+                break;
+            }
         }
 
         EndHeaderAccess(access);
