@@ -125,6 +125,43 @@ public sealed class SharedQueueTests
     }
 
     [Test]
+    public void Open_InThisProcessWhileItsPreviousQueueCloses_KeepsOtherOpensOut([Values] bool shared)
+    {
+        // One thread closes the process's queue while another opens it again. The new queue must keep the file once the old one
+        // is gone: a single-process open in another process is refused while it is open.
+        string path = _dir.File("reopen.queue");
+        QueueOptions options = shared ? s_shared : new QueueOptions();
+        MappedQueue first = MappedQueue.Open(path, 4096, options);
+        first.Push(QueueItems.Make(1, 64));
+        Task<MappedQueue>? reopening = null;
+        string closing = shared ? CrashPoints.SharedClosing : CrashPoints.FlipWritten;
+        CrashPoints.Hook = point =>
+        {
+            if (point == closing)
+            {
+                CrashPoints.Hook = null;
+                reopening = Task.Run(() => MappedQueue.Open(path, 4096, options));
+                _ = reopening.Wait(TimeSpan.FromMilliseconds(500));
+            }
+        };
+        try
+        {
+            first.Dispose();
+        }
+        finally
+        {
+            CrashPoints.Hook = null;
+        }
+
+        reopening.ShouldNotBeNull("the close reached its checkpoint");
+        using MappedQueue second = reopening.Wait(s_hangGuard) ? reopening.Result : throw new TimeoutException("the second open hung");
+        QueueChildResult single = QueueChild.Run("queue-open", path);
+        single.Finished.ShouldBeFalse(string.Join('\n', single.Lines));
+        single.Errors.ShouldContain(shared ? "shared mode" : "is open in process");
+        QueueItems.Check(second.Pop()).ShouldBe(1);
+    }
+
+    [Test]
     [LinuxOnly("the waiter is found in /proc/locks; on Windows a mapped file is deleted only after its last close")]
     public void Open_SharedWhileTheLastProcessClosesWithAutoUnlink_UsesTheQueueAtThePathAndLosesNothing()
     {

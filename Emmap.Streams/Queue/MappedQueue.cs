@@ -536,27 +536,46 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
     /// <summary>Whether a damaged record was found in this session (then the next open must scan).</summary>
     private bool DamageSeen() => _multiProcess ? ReadShared(QueueLayout.DamageSeenOffset) != 0 : _damageSeen;
 
+    /// <summary>
+    /// Enters this instance in the process's table of open queues. A queue of this process still closing (disposed, not yet
+    /// unregistered) is waited for: it holds the queue through locks of the file's descriptor, which this process shares, so an
+    /// open meanwhile would pass them, and the close's release of them (the owner word, the shared-mode presence) would then
+    /// release this instance's hold too.
+    /// </summary>
     private void Register()
     {
-        lock (s_openGate)
+        while (true)
         {
-            if (s_open.TryGetValue(_key, out WeakReference<MappedQueue>? existing)
-                && existing.TryGetTarget(out MappedQueue? other)
-                && Volatile.Read(ref other._state) != StateDisposed)
+            lock (s_openGate)
             {
-                throw new IOException(
-                    $"The queue '{_stream.Name}' is already open in this process. Share one MappedQueue (or a ConcurrentMappedQueue) instead of opening it twice.");
-            }
-
-            if (s_open.Count >= 64)
-            {
-                foreach ((object File, long Offset) key in s_open.Where(e => !e.Value.TryGetTarget(out _)).Select(e => e.Key).ToList())
+                bool closing = false;
+                if (s_open.TryGetValue(_key, out WeakReference<MappedQueue>? existing) && existing.TryGetTarget(out MappedQueue? other))
                 {
-                    s_open.Remove(key);
+                    if (Volatile.Read(ref other._state) != StateDisposed)
+                    {
+                        throw new IOException(
+                            $"The queue '{_stream.Name}' is already open in this process. Share one MappedQueue (or a ConcurrentMappedQueue) instead of opening it twice.");
+                    }
+
+                    closing = true;
+                }
+
+                if (!closing)
+                {
+                    if (s_open.Count >= 64)
+                    {
+                        foreach ((object File, long Offset) key in s_open.Where(e => !e.Value.TryGetTarget(out _)).Select(e => e.Key).ToList())
+                        {
+                            s_open.Remove(key);
+                        }
+                    }
+
+                    s_open[_key] = new WeakReference<MappedQueue>(this);
+                    break;
                 }
             }
 
-            s_open[_key] = new WeakReference<MappedQueue>(this);
+            Thread.Sleep(1);
         }
 
         _registered = true;
