@@ -39,7 +39,9 @@ public sealed partial class MappedQueue
     }
 
     /// <summary>Removes every item and purges the queue (emmap <c>erase/1</c>).</summary>
-    /// <exception cref="IOException">A durable flush failed; the items stay in the queue.</exception>
+    /// <exception cref="IOException">A durable flush failed; the items stay in the queue. In a <see cref="QueueOptions.MultiProcess"/>
+    /// session the erase is committed before its header is flushed (other processes may act on it at once), so it stands, and
+    /// the exception says it may not survive power loss.</exception>
     /// <exception cref="NotSupportedException">The queue is read-only.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
     /// <remarks>One store of the head word drops all items at once, so a crash leaves either all of them or none.</remarks>
