@@ -116,25 +116,7 @@ public sealed class QueueDurabilityTests
     [Test]
     public void Push_BatchedFlushFailed_NextChangeReportsItOnce()
     {
-        int failNext = 0;
-        int failed = 0;
-        using var _ = FaultInjection.Install(point =>
-        {
-            if (point == FaultPoint.Sync && Interlocked.Exchange(ref failNext, 0) == 1)
-            {
-                Interlocked.Increment(ref failed);
-                return 5;
-            }
-
-            return 0;
-        });
-        using var queue = MappedQueue.Open(_dir.File("b.queue"), 4096, new QueueOptions { Durability = QueueDurability.Batched });
-        Volatile.Write(ref failNext, 1);
-        queue.Push(QueueItems.Make(1, 10));
-        WaitFor(() => Volatile.Read(ref failed) == 1).ShouldBeTrue();
-
-        // The hook counts the failure before the flush throws; the timer thread records it a moment later.
-        WaitFor(() => queue.BatchFailurePending).ShouldBeTrue();
+        using MappedQueue queue = OpenWithAFailedGroupFlush("b.queue");
         long count = queue.Count;
 
         IOException error = Should.Throw<IOException>(() => queue.Push(QueueItems.Make(2, 10)));
@@ -148,23 +130,7 @@ public sealed class QueueDurabilityTests
     [Test]
     public void Flush_ToDiskAfterABatchedFlushFailed_ReportsTheFailureOnce()
     {
-        int failNext = 0;
-        int failed = 0;
-        using var _ = FaultInjection.Install(point =>
-        {
-            if (point == FaultPoint.Sync && Interlocked.Exchange(ref failNext, 0) == 1)
-            {
-                Interlocked.Increment(ref failed);
-                return 5;
-            }
-
-            return 0;
-        });
-        using var queue = MappedQueue.Open(_dir.File("fb.queue"), 4096, new QueueOptions { Durability = QueueDurability.Batched });
-        Volatile.Write(ref failNext, 1);
-        queue.Push(QueueItems.Make(1, 10));
-        WaitFor(() => Volatile.Read(ref failed) == 1).ShouldBeTrue();
-        WaitFor(() => queue.BatchFailurePending).ShouldBeTrue();
+        using MappedQueue queue = OpenWithAFailedGroupFlush("fb.queue");
 
         // A later sync that succeeds does not cover pages whose write-back failed: no durable point may be claimed over them.
         Should.Throw<IOException>(() => queue.Flush(flushToDisk: true)).Message.ShouldContain("batched");
@@ -218,6 +184,31 @@ public sealed class QueueDurabilityTests
         queue.Flush(flushToDisk: true);
 
         syncs.ShouldBeGreaterThan(before);
+    }
+
+    // A Batched queue holding one item, whose group flush failed: the failure is recorded and not yet reported.
+    private MappedQueue OpenWithAFailedGroupFlush(string name)
+    {
+        int failNext = 0;
+        int failed = 0;
+        using var _ = FaultInjection.Install(point =>
+        {
+            if (point == FaultPoint.Sync && Interlocked.Exchange(ref failNext, 0) == 1)
+            {
+                Interlocked.Increment(ref failed);
+                return 5;
+            }
+
+            return 0;
+        });
+        MappedQueue queue = MappedQueue.Open(_dir.File(name), 4096, new QueueOptions { Durability = QueueDurability.Batched });
+        Volatile.Write(ref failNext, 1);
+        queue.Push(QueueItems.Make(1, 10));
+        WaitFor(() => Volatile.Read(ref failed) == 1).ShouldBeTrue();
+
+        // The hook counts the failure before the flush throws; the timer thread records it a moment later.
+        WaitFor(() => queue.BatchFailurePending).ShouldBeTrue();
+        return queue;
     }
 
     private static bool WaitFor(Func<bool> condition)
