@@ -106,6 +106,7 @@ public sealed class SharedQueueCrashTests
 
             wait = queue.EnqueueAsync(QueueItems.Make(id, 64)).AsTask();
             await Task.Delay(500);
+            wait.IsCompleted.ShouldBeFalse("the queue is full, so the enqueue waits");
             victim = SharedChild.Start(
                 "consumer", "queue-shared-consume", path, "--count", "1", "--fixed", "--initial", "4096", "--crash", "pop.committed", "1");
         }
@@ -113,6 +114,7 @@ public sealed class SharedQueueCrashTests
         {
             wait = queue.DequeueAsync().AsTask();
             await Task.Delay(500);
+            wait.IsCompleted.ShouldBeFalse("the queue is empty, so the dequeue waits");
             victim = SharedChild.Start("producer", "queue-shared-produce", path, "3", "1", "--initial", "4096", "--crash", "shared.committed", "1");
         }
 
@@ -122,7 +124,7 @@ public sealed class SharedQueueCrashTests
             victim.ExitCode.ShouldBe(137, victim.Errors);
         }
 
-        wait.IsCompleted.ShouldBeFalse("the wait began before the other process committed");
+        // Nothing woke the waiter: it sees the commit at its next look at the cursor words.
         await wait.WaitAsync(TimeSpan.FromSeconds(10));
         if (forSpace)
         {
