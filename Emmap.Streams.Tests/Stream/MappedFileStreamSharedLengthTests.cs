@@ -285,14 +285,9 @@ public sealed class MappedFileStreamSharedLengthTests
     {
         File.WriteAllBytes(_path, []);
         using var first = Open();
-        using var child = ChildHost.Start("stream-session", _path, "shared");
-        child.ReadLine().ShouldBe("ready");
 
-        // The other process is halfway through an append: the bytes are copied, the new length not yet published, and it
-        // holds the size lock. The open finds the file empty and waits for the lock to give it its initial size.
-        child.Ask("pause extend.copied").ShouldBe("armed");
-        string appended = new('c', 6000);
-        child.Ask("append " + appended).ShouldBe("paused");
+        // The open finds the file empty and waits for the size lock to give it its initial size.
+        using ChildHost child = StartAnAppendThatHoldsTheSizeLock(out string appended);
         Task<MappedFileStream> open = Task.Run(() => MappedFileStream.Open(
             _path, new MapOptions { Mode = FileMode.Open, Access = FileAccess.ReadWrite, Size = 4096 }));
         SpinWait.SpinUntil(() => FileLocks.WaiterExists(_path), s_bounded).ShouldBeTrue("the open waits for the size lock");
@@ -313,14 +308,9 @@ public sealed class MappedFileStreamSharedLengthTests
     {
         File.WriteAllBytes(_path, new byte[100]);
         using var stream = Open();
-        using var child = ChildHost.Start("stream-session", _path, "shared");
-        child.ReadLine().ShouldBe("ready");
 
-        // The other process is halfway through an append, holding the size lock; the automatic growth takes the length it
-        // grows from (100) and waits for the lock.
-        child.Ask("pause extend.copied").ShouldBe("armed");
-        string appended = new('c', 6000);
-        child.Ask("append " + appended).ShouldBe("paused");
+        // The automatic growth takes the length it grows from (100) and waits for the size lock.
+        using ChildHost child = StartAnAppendThatHoldsTheSizeLock(out string appended);
         Task<long> resize = Task.Run(() => stream.Resize());
         SpinWait.SpinUntil(() => FileLocks.WaiterExists(_path), s_bounded).ShouldBeTrue("the resize waits for the size lock");
 
@@ -519,6 +509,26 @@ public sealed class MappedFileStreamSharedLengthTests
 
         child.ShouldExitWith(0);
         new FileInfo(_path).Length.ShouldBe(100);
+    }
+
+    // Another process halfway through an append of 6,000 bytes: they are copied, the new length is not yet published, and it
+    // holds the size lock until it is told "go".
+    private ChildHost StartAnAppendThatHoldsTheSizeLock(out string appended)
+    {
+        ChildHost child = ChildHost.Start("stream-session", _path, "shared");
+        try
+        {
+            child.ReadLine().ShouldBe("ready");
+            child.Ask("pause extend.copied").ShouldBe("armed");
+            appended = new string('c', 6000);
+            child.Ask("append " + appended).ShouldBe("paused");
+            return child;
+        }
+        catch
+        {
+            child.Dispose();
+            throw;
+        }
     }
 
     private MappedFileStream Open() =>

@@ -724,22 +724,9 @@ internal sealed partial class FileEntry
         long physical = Volatile.Read(ref _shared.Physical);
         if (required > physical)
         {
-            Volatile.Write(ref _shared.Pending, target);
             try
             {
-                try
-                {
-                    NativeFile.Grow(Handle, physical, target, Path);
-                }
-                catch (IOException) when (target > required)
-                {
-                    // The growth policy's surplus does not fit on the disk, but the data may: reserve what the write needs
-                    // only, as a FileStream write would. A failure here is the write's own.
-                    target = required;
-                    Volatile.Write(ref _shared.Pending, target);
-                    NativeFile.Grow(Handle, physical, target, Path);
-                }
-
+                target = ReserveBlocks(physical, required, target);
                 CrashPoints.Hit(CrashPoints.GrowReserved);
                 try
                 {
@@ -772,6 +759,25 @@ internal sealed partial class FileEntry
         }
 
         MapShared(Math.Max(required, Volatile.Read(ref _shared.Physical)));
+    }
+
+    // Grows the file on disk from `physical` to `target`, announcing the growth in the shared words first; when the growth
+    // policy's surplus does not fit on the disk, to `required` only, as a FileStream write would (a failure then is the
+    // write's own). Returns the new size on disk.
+    private long ReserveBlocks(long physical, long required, long target)
+    {
+        Volatile.Write(ref _shared.Pending, target);
+        try
+        {
+            NativeFile.Grow(Handle, physical, target, Path);
+            return target;
+        }
+        catch (IOException) when (target > required)
+        {
+            Volatile.Write(ref _shared.Pending, required);
+            NativeFile.Grow(Handle, physical, required, Path);
+            return required;
+        }
     }
 
     // Bytes in [from, to) may still hold what a shrink cut off (up to the high-water mark): zero them, keeping their blocks.
