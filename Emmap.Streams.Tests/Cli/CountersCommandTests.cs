@@ -207,7 +207,9 @@ public sealed class CountersCommandTests
 
         result.ExitCode.ShouldBe(IndexOutOfRange, result.ToString());
         result.Error.ShouldContain("has no counters");
-        result.Error.ShouldNotContain("-1");
+
+        // No range of valid indexes that ends at -1; the file's path (a random name) is left out of the look.
+        result.Error.Replace(_path, "file", StringComparison.Ordinal).ShouldNotContain("-1");
     }
 
     [Test]
