@@ -85,6 +85,55 @@ public sealed class SharedQueueTests
     }
 
     [Test]
+    public void Open_JoiningWhileTwoRewritesTearBothHeaderSlots_ReadsTheHeaderAgain()
+    {
+        // A joining open reads the header without the session's locks. Each rewrite of a slot (a growth, a shrink, a
+        // checkpoint) writes the older one, so the read finds at most one slot torn, unless two rewrites overtake it. Here
+        // both slots are unreadable at the first read, as two such rewrites leave them, and whole again before the next.
+        string path = _dir.File("join.queue");
+        using SharedChild holder = SharedChild.Start("holder", "queue-shared-hold", path);
+        holder.WaitUntilReady();
+        using var raw = new MappedFileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+        byte[] slots = new byte[QueueLayout.HeaderSize];
+        raw.ReadExactlyAt(0, slots);
+        int reads = 0;
+        CrashPoints.Hook = point =>
+        {
+            if (point != CrashPoints.SharedJoining)
+            {
+                return;
+            }
+
+            reads++;
+            foreach (int slot in (int[])[QueueLayout.SlotAOffset, QueueLayout.SlotBOffset])
+            {
+                byte[] bytes = slots.AsSpan(slot, QueueLayout.SlotSize).ToArray();
+                if (reads == 1)
+                {
+                    bytes[16] ^= 0xFF;
+                }
+
+                raw.WriteAt(slot, bytes);
+            }
+        };
+        try
+        {
+            using MappedQueue joined = MappedQueue.Open(path, 4096, s_shared);
+            joined.Push(QueueItems.Make(5, 64));
+            QueueItems.Check(joined.Pop()).ShouldBe(5);
+        }
+        finally
+        {
+            CrashPoints.Hook = null;
+        }
+
+        reads.ShouldBe(2, "the first read found both slots torn, the second found them whole");
+        holder.Send("close");
+        holder.ShouldFinish();
+        MappedQueue.Verify(path).IsIntact.ShouldBeTrue();
+    }
+
+    [Test]
     public void Open_SingleProcessWhileTheLastSharedProcessWritesItsCheckpoint_ThrowsAndTheCheckpointStands()
     {
         string path = _dir.File("closing.queue");

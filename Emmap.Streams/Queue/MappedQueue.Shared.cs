@@ -10,6 +10,9 @@ namespace Emmap.Streams;
 
 public sealed partial class MappedQueue
 {
+    /// <summary>How many times an open that joins a session reads the header before it calls it damaged.</summary>
+    private const int JoinReads = 4;
+
     /// <summary>The state a writable queue is in when nothing is wrong: <see cref="StateShared"/> in shared mode.</summary>
     private int WritableState => _multiProcess ? StateShared : StateOpen;
 
@@ -104,17 +107,45 @@ public sealed partial class MappedQueue
     /// <summary>Joins a running session: the newest valid header slot, which the session made version 2.</summary>
     private void JoinSession()
     {
-        HeaderState header = ReadHeader(_stream, _stream.Name);
-        if (header.Slot.Version != QueueLayout.SharedVersion)
-        {
-            throw new InvalidDataException(
-                $"'{_stream.Name}' is open in shared mode in another process, yet its header is not version {QueueLayout.SharedVersion}: it was changed by something else.");
-        }
+        HeaderState header = ReadSessionHeader();
 
         // The geometry may change before this process takes a lock (nothing stops another process from growing the file
         // meanwhile): so none is trusted until then. The first operation, under a lock, reads the generation and then the slots.
         ApplyGeometry(header.Slot, header.SlotOffset);
         _generation = long.MinValue;
+    }
+
+    /// <summary>
+    /// Reads the header of a running session without its locks. The other processes go on meanwhile, and each rewrite of a slot
+    /// (a growth, a shrink, a checkpoint) writes the older one, so a read that finds one slot torn takes the other. Only a read
+    /// that two rewrites overtake finds both torn (or the older slot of the version before the session): it reads again, after
+    /// the rewrites have had time to finish. A header that stays unreadable through <see cref="JoinReads"/> reads is damaged.
+    /// </summary>
+    private HeaderState ReadSessionHeader()
+    {
+        for (int read = 1; ; read++)
+        {
+            CrashPoints.Hit(CrashPoints.SharedJoining);
+            try
+            {
+                HeaderState header = ReadHeader(_stream, _stream.Name);
+                if (header.Slot.Version == QueueLayout.SharedVersion)
+                {
+                    return header;
+                }
+
+                if (read == JoinReads)
+                {
+                    throw new InvalidDataException(
+                        $"'{_stream.Name}' is open in shared mode in another process, yet its header is not version {QueueLayout.SharedVersion}: it was changed by something else.");
+                }
+            }
+            catch (InvalidDataException) when (read < JoinReads)
+            {
+            }
+
+            Thread.Sleep(1);
+        }
     }
 
     /// <summary>

@@ -86,6 +86,9 @@ internal static class CrashPoints
     /// <summary>A read of a stream that has not mapped its file yet has passed its checks and not yet read the file.</summary>
     internal const string DeferredRead = "deferred.read";
 
+    /// <summary>A shared open has found other processes in the session and is about to read the header (each time it reads it).</summary>
+    internal const string SharedJoining = "shared.joining";
+
     /// <summary>The last process of a shared queue session is leaving and has not yet written its checkpoint.</summary>
     internal const string SharedClosing = "shared.closing";
 
