@@ -3,6 +3,7 @@ using System.IO;
 using System.Runtime.Versioning;
 using System.Threading;
 using System;
+using System.Linq;
 
 using Emmap.Streams.TestHost;
 using Emmap.Streams.Testing;
@@ -36,6 +37,55 @@ public sealed class QueueDurabilityTests
         queue.Pop();
 
         syncs.ShouldBe(afterOpen);
+    }
+
+    [Test]
+    public void Grow_InSharedModeWithoutDurability_SyncsTheMovedRecordsBeforeTheSlotThatPointsAtThem()
+    {
+        // Another process may have pushed the moved records in Always mode: once the new slot reaches the device without
+        // them, a power loss would lose items that process was told are durable.
+        int syncs = 0;
+        using var _ = FaultInjection.Install(point => { if (point == FaultPoint.Sync) { Interlocked.Increment(ref syncs); } return 0; });
+        using var queue = MappedQueue.Open(_dir.File("g.queue"), 4096, new QueueOptions { MultiProcess = true });
+        for (int i = 0; i < 30; i++)
+        {
+            queue.Push(QueueItems.Make(i, 64));
+        }
+
+        for (int i = 0; i < 25; i++)
+        {
+            queue.Pop();
+        }
+
+        for (int i = 30; i < 55; i++)
+        {
+            queue.Push(QueueItems.Make(i, 64));
+        }
+
+        int? syncsAtCopied = null;
+        bool copied = false;
+        CrashPoints.Hook = point =>
+        {
+            copied |= point == CrashPoints.GrowCopying;
+            if (point == CrashPoints.GrowCopied)
+            {
+                syncsAtCopied = syncs;
+            }
+        };
+        int before = syncs;
+        try
+        {
+            queue.Push(QueueItems.Make(55, 2048));
+        }
+        finally
+        {
+            CrashPoints.Hook = null;
+        }
+
+        copied.ShouldBeTrue("the items wrapped, so the growth moved some of them");
+        syncsAtCopied.ShouldNotBeNull();
+        syncsAtCopied.Value.ShouldBeGreaterThan(before, "the moved records are synced before the new slot is written");
+        queue.Enumerate().Select(item => QueueItems.Check(item)).ShouldBe(Enumerable.Range(25, 31).Select(i => (long)i));
     }
 
     [Test]

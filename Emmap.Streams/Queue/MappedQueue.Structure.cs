@@ -214,7 +214,10 @@ public sealed partial class MappedQueue
             Copy(copyFrom, copyTo, half);
             CrashPoints.Hit(CrashPoints.GrowCopying);
             Copy(copyFrom + half, copyTo + half, copyLength - half);
-            if (_durability != QueueDurability.None)
+
+            // The slot below makes the copy the only place of the records it moves. In shared mode they may be another
+            // process's, acknowledged in a durable mode, so the copy reaches the device first whatever this process's mode.
+            if (_durability != QueueDurability.None || _multiProcess)
             {
                 _view.Sync(copyTo, copyLength, wait: true);
             }
