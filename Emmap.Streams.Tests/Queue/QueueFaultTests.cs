@@ -140,6 +140,53 @@ public sealed class QueueFaultTests
     }
 
     [Test]
+    public void TryPush_OnANearlyFullDisk_GrowsByWhatTheItemNeedsWhereDoublingDoesNotFit([Values] bool wrapped)
+    {
+        using SmallFileSystem disk = SmallFileSystem.Mount(256);
+        string path = disk.File("near.queue");
+        long first = 0;
+        long next = 0;
+        using (var queue = MappedQueue.Open(path, 64 * 1024))
+        {
+            if (wrapped)
+            {
+                // The items then wrap around the ring's end, so a growth moves some of them.
+                for (; next < 50; next++)
+                {
+                    queue.Push(QueueItems.Make(next, 1000));
+                }
+
+                for (; first < 40; first++)
+                {
+                    QueueItems.Check(queue.Pop()).ShouldBe(first);
+                }
+            }
+        }
+
+        disk.FillUp();
+        using (var filler = new FileStream(disk.File("filler"), FileMode.Open, FileAccess.Write))
+        {
+            // About 32 KiB free: room for more items, not for the growth policy's doubling of the file to 128 KiB.
+            filler.SetLength(filler.Length - (32 * 1024));
+        }
+
+        using (var queue = MappedQueue.Open(path, 64 * 1024))
+        {
+            while (queue.TryPush(QueueItems.Make(next, 1000)))
+            {
+                next++;
+            }
+
+            queue.GetMetadata().FileSize.ShouldBeInRange(64 * 1024 + 1, 128 * 1024 - 1);
+        }
+
+        // The initial ring holds about 64 items of 1 KiB; growth by the items alone takes about 30 more.
+        (next - first).ShouldBeGreaterThan(80);
+        using var reopened = MappedQueue.Open(path, 64 * 1024);
+        reopened.Enumerate().Select(item => QueueItems.Check(item)).ShouldBe(Enumerable.Range((int)first, (int)(next - first)).Select(i => (long)i));
+    }
+
+    [Test]
     public void TryPush_IOErrorOtherThanNoSpace_Throws()
     {
         using var queue = MappedQueue.Open(_dir.File("eio.queue"), 4096);

@@ -4,6 +4,7 @@ using System.IO;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using Emmap.Streams.Mapping;
+using Emmap.Streams.Native;
 using Emmap.Streams.Testing;
 
 namespace Emmap.Streams;
@@ -157,7 +158,7 @@ public sealed partial class MappedQueue
                     return false;
                 }
             }
-            catch (IOException ex) when (spaceErrorsAreFull && IsNoSpace(ex))
+            catch (IOException ex) when (spaceErrorsAreFull && NativeErrors.IsNoSpace(ex))
             {
                 return false;
             }
@@ -351,7 +352,4 @@ public sealed partial class MappedQueue
 
         ReportBatchFailure();
     }
-
-    private static bool IsNoSpace(IOException ex) =>
-        ex.HResult is 28 /* ENOSPC */ or 122 /* EDQUOT (Linux) */ or 69 /* EDQUOT (macOS) */ or 27 /* EFBIG */;
 }

@@ -2,12 +2,16 @@ using System;
 using System.IO;
 using System.Threading;
 using Emmap.Streams.Mapping;
+using Emmap.Streams.Native;
 using Emmap.Streams.Testing;
 
 namespace Emmap.Streams;
 
 public sealed partial class MappedQueue
 {
+    /// <summary>The unit of a growth by what a record needs only, when the growth policy's size does not fit on the disk.</summary>
+    private const long LeastGrowthUnit = 4096;
+
     /// <summary>
     /// If the queue is empty, gives back the space it grew into: the file shrinks to its initial size (emmap <c>purge/1</c>).
     /// </summary>
@@ -150,76 +154,46 @@ public sealed partial class MappedQueue
     /// Grows the file so that a record of <paramref name="size"/> bytes fits, Tape-style: extend the file, copy the part of the
     /// ring that must move into the new space, then commit a header slot with the new geometry. Until that slot is written the
     /// old geometry stays fully valid (nothing inside the old ring is modified), and logical positions do not change, so the
-    /// cursor words are right under both geometries. Returns false for a fixed-size queue.
+    /// cursor words are right under both geometries. The file grows by the growth policy, or, when that does not fit on the
+    /// disk, by what the record needs only. Returns false for a fixed-size queue.
     /// </summary>
-    private unsafe bool TryGrow(long size)
+    private bool TryGrow(long size)
     {
         if (_fixedSize)
         {
             return false;
         }
 
-        long used = _tail - _head;
-        long hp = _headPhys;
-        long oldEnd = _ringEnd;
-        long target;
-        long newBase;
-        long copyFrom = 0;
-        long copyTo = 0;
-        long copyLength = 0;
-        if (NoItems())
+        GrowthPlan plan = PlanGrowth(size, least: false);
+        try
         {
-            // Empty: map the head to the ring start of the larger ring; nothing moves.
-            target = FileSizeFor(size);
-            newBase = _head;
+            _stream.Resize(plan.Target);
         }
-        else if (hp + used <= oldEnd)
+        catch (IOException ex) when (NativeErrors.IsNoSpace(ex))
         {
-            // The items do not wrap: they keep their place and the ring simply gets longer after them.
-            target = FileSizeFor((hp - QueueLayout.RingStart) + used + size);
-            newBase = _head - (hp - QueueLayout.RingStart);
-        }
-        else
-        {
-            // The items wrap: either copy the wrapped part (at the ring start) to the old end, or copy the head part
-            // (up to the old end) to the new end. Take the one that needs the smaller file, then the smaller copy.
-            long headPart = oldEnd - hp;
-            long wrappedPart = used - headPart;
-            long tape = FileSizeFor(_ringSize + wrappedPart + size);
-            long move = FileSizeFor(Math.Max(used + size, _ringSize + headPart));
-            if (tape < move || (tape == move && wrappedPart <= headPart))
+            GrowthPlan least = PlanGrowth(size, least: true);
+            if (least.Target >= plan.Target)
             {
-                target = tape;
-                copyFrom = QueueLayout.RingStart;
-                copyTo = oldEnd;
-                copyLength = wrappedPart;
-                newBase = _head - (hp - QueueLayout.RingStart);
+                throw;
             }
-            else
-            {
-                target = move;
-                long newRing = QueueLayout.RingSizeFor(move);
-                copyFrom = hp;
-                copyTo = QueueLayout.RingStart + newRing - headPart;
-                copyLength = headPart;
-                newBase = _head + headPart - newRing;
-            }
+
+            plan = least;
+            _stream.Resize(plan.Target);
         }
 
-        _stream.Resize(target);
         CrashPoints.Hit(CrashPoints.GrowExtended);
-        if (copyLength > 0)
+        if (plan.CopyLength > 0)
         {
-            long half = copyLength / 2 / QueueLayout.RecordAlignment * QueueLayout.RecordAlignment;
-            Copy(copyFrom, copyTo, half);
+            long half = plan.CopyLength / 2 / QueueLayout.RecordAlignment * QueueLayout.RecordAlignment;
+            Copy(plan.CopyFrom, plan.CopyTo, half);
             CrashPoints.Hit(CrashPoints.GrowCopying);
-            Copy(copyFrom + half, copyTo + half, copyLength - half);
+            Copy(plan.CopyFrom + half, plan.CopyTo + half, plan.CopyLength - half);
 
             // The slot below makes the copy the only place of the records it moves. In shared mode they may be another
             // process's, acknowledged in a durable mode, so the copy reaches the device first whatever this process's mode.
             if (_durability != QueueDurability.None || _multiProcess)
             {
-                _view.Sync(copyTo, copyLength, wait: true);
+                _view.Sync(plan.CopyTo, plan.CopyLength, wait: true);
             }
         }
 
@@ -227,9 +201,9 @@ public sealed partial class MappedQueue
         FlipSlot(_slot with
         {
             Sequence = _slot.Sequence + 1,
-            FileSize = target,
-            RingSize = QueueLayout.RingSizeFor(target),
-            Base = newBase,
+            FileSize = plan.Target,
+            RingSize = QueueLayout.RingSizeFor(plan.Target),
+            Base = plan.NewBase,
             Head = _head,
             Tail = _tail,
             Count = _count,
@@ -240,8 +214,47 @@ public sealed partial class MappedQueue
         return true;
     }
 
-    /// <summary>The file size the growth policy reaches from the current size so that the ring holds <paramref name="ringBytes"/>.</summary>
-    private long FileSizeFor(long ringBytes)
+    /// <summary>
+    /// Works out a growth that makes room for a record of <paramref name="size"/> bytes: the new file size and what moves. The
+    /// sizes follow the growth policy, or with <paramref name="least"/> are the least that hold the ring's items and the record.
+    /// </summary>
+    private GrowthPlan PlanGrowth(long size, bool least)
+    {
+        long used = _tail - _head;
+        long hp = _headPhys;
+        long oldEnd = _ringEnd;
+        if (NoItems())
+        {
+            // Empty: map the head to the ring start of the larger ring; nothing moves.
+            return new GrowthPlan(FileSizeFor(size, least), _head, 0, 0, 0);
+        }
+
+        if (hp + used <= oldEnd)
+        {
+            // The items do not wrap: they keep their place and the ring simply gets longer after them.
+            return new GrowthPlan(FileSizeFor((hp - QueueLayout.RingStart) + used + size, least), _head - (hp - QueueLayout.RingStart), 0, 0, 0);
+        }
+
+        // The items wrap: either copy the wrapped part (at the ring start) to the old end, or copy the head part (up to the
+        // old end) to the new end. Take the one that needs the smaller file, then the smaller copy.
+        long headPart = oldEnd - hp;
+        long wrappedPart = used - headPart;
+        long tape = FileSizeFor(_ringSize + wrappedPart + size, least);
+        long move = FileSizeFor(Math.Max(used + size, _ringSize + headPart), least);
+        if (tape < move || (tape == move && wrappedPart <= headPart))
+        {
+            return new GrowthPlan(tape, _head - (hp - QueueLayout.RingStart), QueueLayout.RingStart, oldEnd, wrappedPart);
+        }
+
+        long newRing = QueueLayout.RingSizeFor(move);
+        return new GrowthPlan(move, _head + headPart - newRing, hp, QueueLayout.RingStart + newRing - headPart, headPart);
+    }
+
+    /// <summary>
+    /// The file size whose ring holds <paramref name="ringBytes"/>: the growth policy's next size from the current one, or with
+    /// <paramref name="least"/> the least whole number of pages.
+    /// </summary>
+    private long FileSizeFor(long ringBytes, bool least)
     {
         long required = QueueLayout.RingStart + ringBytes;
         if (required > QueueLayout.MaxFileSize)
@@ -249,7 +262,8 @@ public sealed partial class MappedQueue
             throw new IOException($"The queue '{_stream.Name}' cannot grow to {required} bytes: the limit is {QueueLayout.MaxFileSize} bytes.");
         }
 
-        return Math.Min(_growth.NextCapacity(_slot.FileSize, required), QueueLayout.MaxFileSize);
+        long target = least ? (required + LeastGrowthUnit - 1) & ~(LeastGrowthUnit - 1) : _growth.NextCapacity(_slot.FileSize, required);
+        return Math.Min(target, QueueLayout.MaxFileSize);
     }
 
     private unsafe void Copy(long from, long to, long length)

@@ -61,7 +61,9 @@ internal static class WindowsConstants
     internal const int ErrorDiskFull = 112;
     internal const int ErrorCallNotImplemented = 120;
     internal const int ErrorAlreadyExists = 183;
+    internal const int ErrorFileTooLarge = 223;
     internal const int ErrorIOPending = 997;
     internal const int ErrorFileInvalid = 1006;
     internal const int ErrorUserMappedFile = 1224;
+    internal const int ErrorDiskQuotaExceeded = 1295;
 }
