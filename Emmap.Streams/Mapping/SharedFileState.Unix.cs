@@ -255,7 +255,7 @@ internal sealed unsafe partial class SharedFileState
                     {
                         SafeFileHandle made = File.OpenHandle(_pagePath, FileMode.CreateNew, FileAccess.ReadWrite, Share);
                         created = true;
-                        return made;
+                        return WithoutSharingLock(made);
                     }
                     catch (IOException) when (File.Exists(_pagePath))
                     {
@@ -265,7 +265,7 @@ internal sealed unsafe partial class SharedFileState
 
                 try
                 {
-                    return File.OpenHandle(_pagePath, FileMode.Open, FileAccess.ReadWrite, Share);
+                    return WithoutSharingLock(File.OpenHandle(_pagePath, FileMode.Open, FileAccess.ReadWrite, Share));
                 }
                 catch (FileNotFoundException) when (create)
                 {
@@ -279,5 +279,20 @@ internal sealed unsafe partial class SharedFileState
         }
 
         return null;
+    }
+
+    // macOS keeps its lockf locks on the page's descriptor, and there a flock and a record lock of the same file conflict
+    // whoever holds them (xnu keeps both kinds on one list per vnode, and a flock is owned by its open file, never by the
+    // process): the shared flock the BCL takes on every open with a FileShare other than None would block this process's own
+    // exclusive record locks on the page forever, and make every other process's look for presence find one. The page has
+    // no sharing to enforce, so the flock goes at once. Linux keeps the two kinds apart, and locks on the data file anyway.
+    private static SafeFileHandle WithoutSharingLock(SafeFileHandle page)
+    {
+        if (OperatingSystem.IsMacOS())
+        {
+            NativeFile.SetSharingLock(page, held: false);
+        }
+
+        return page;
     }
 }
