@@ -93,6 +93,14 @@ internal sealed partial class FileEntry
 
     internal SafeFileHandle Handle => _handle;
 
+    /// <summary>
+    /// Gets the descriptor that byte-range locks of the file's users (a shared-mode queue) go to: the data file's own on Linux
+    /// and Windows; on macOS the shared page's, as the entry's size and presence locks do, because there a record lock of the
+    /// data file conflicts with the shared <c>flock</c> every stream of it holds (this process's own included). The data
+    /// file's descriptor when there is no page (the state is kept in process memory).
+    /// </summary>
+    internal SafeFileHandle LockHandle => _shared.PageLockFile ?? _handle;
+
     /// <summary>Takes over <paramref name="file"/> if it allows more than the current descriptor, else closes it.</summary>
     internal void Adopt(FileStream file, bool writable)
     {

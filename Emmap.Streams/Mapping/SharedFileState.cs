@@ -269,6 +269,13 @@ internal sealed unsafe partial class SharedFileState
         }
     }
 
+    /// <summary>
+    /// Gets the descriptor of the page when the state's locks live there (macOS), else <see langword="null"/>: the file other
+    /// record locks of the data file go to on macOS, where the data file's own descriptors carry the shared <c>flock</c> of
+    /// every stream that has it open, which conflicts with any record lock of the same file.
+    /// </summary>
+    internal SafeFileHandle? PageLockFile => _ownsLockFile ? _lockFile : null;
+
     /// <summary>True if another live process has the file open (through this library).</summary>
     internal bool OthersPresent() => _lockFile is not null && RangeLocks.OthersPresent(_lockFile, s_presenceByte, _dataPath);
 

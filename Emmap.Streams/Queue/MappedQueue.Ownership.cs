@@ -66,7 +66,7 @@ public sealed partial class MappedQueue
     /// </summary>
     private void ThrowIfDeleted()
     {
-        if (_byPath && !OperatingSystem.IsWindows() && NativeFile.GetStatus(LockFile, _stream.Name).Links == 0)
+        if (_byPath && !OperatingSystem.IsWindows() && NativeFile.GetStatus(_view.Entry.Handle, _stream.Name).Links == 0)
         {
             throw new FileNotFoundException(
                 $"The queue '{_stream.Name}' was deleted by the last process to close it (QueueOptions.AutoUnlink) while this open waited for it.",

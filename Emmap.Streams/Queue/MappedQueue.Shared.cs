@@ -22,7 +22,8 @@ public sealed partial class MappedQueue
     /// <summary>Where shared-mode processes announce themselves (a shared lock; the kernel drops it when the process dies).</summary>
     private long PresenceByte => _lockBase + 2;
 
-    private SafeFileHandle LockFile => _view.Entry.Handle;
+    // The queue's locks: on the data file's descriptor, except on macOS, where they go to the shared page's (see FileEntry.LockHandle).
+    private SafeFileHandle LockFile => _view.Entry.LockHandle;
 
     /// <summary>
     /// Opens in shared mode (docs/queue-format.md, "Shared mode"). Under the open lock, announces this process, then either
