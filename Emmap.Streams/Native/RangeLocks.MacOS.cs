@@ -29,8 +29,18 @@ internal static unsafe partial class RangeLocks
         return 0;
     }
 
-    // F_TEST over every presence byte (length 0: to the end of the file's offsets); this process's own locks never count.
-    private static int TestMacOS(SafeFileHandle file, long presenceStart, out bool others)
+    /// <summary>
+    /// How many presence bytes follow a presence start on macOS: one per possible process id, 0 to <c>PID_MAX</c> (99999, xnu
+    /// <c>bsd/sys/proc_internal.h</c>). The test covers these and nothing after them: lock bytes of other users of the same
+    /// file start further on (a queue in the next window of the file, 2^17 bytes on), and a lock there is no presence.
+    /// </summary>
+    internal const long MacOSPresenceBytes = 99_999 + 1;
+
+    /// <summary>
+    /// F_TEST over the presence bytes that follow <paramref name="presenceStart"/>: <paramref name="others"/> is true if another
+    /// process holds a lock on one; this process's own locks never count. Returns 0 or the errno.
+    /// </summary>
+    internal static int TestMacOS(SafeFileHandle file, long presenceStart, out bool others)
     {
         using DescriptorLease descriptor = DescriptorLease.Of(file);
         int fd = descriptor.Value;
@@ -40,7 +50,7 @@ internal static unsafe partial class RangeLocks
             return NativeErrors.LastError();
         }
 
-        if (Libc.LockRecord(fd, Libc.LockfTest, 0) == 0)
+        if (Libc.LockRecord(fd, Libc.LockfTest, MacOSPresenceBytes) == 0)
         {
             return 0;
         }
