@@ -94,5 +94,11 @@ internal static partial class ProcessStamp
         {
             return null;
         }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            // macOS reads the start time with proc_pidinfo(PROC_PIDTASKALLINFO), which the system refuses for another user's
+            // process (and has nothing for a zombie): cannot tell, so assume it runs rather than steal its queue, as on Linux.
+            return Unknown;
+        }
     }
 }
