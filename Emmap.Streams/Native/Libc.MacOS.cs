@@ -42,6 +42,19 @@ internal static unsafe partial class Libc
     [LibraryImport(LibraryName, EntryPoint = "stat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int PathStatusArm64(string path, byte* buffer);
 
+    /// <summary>
+    /// <c>F_FULLFSYNC</c> (xnu <c>bsd/sys/fcntl.h</c>): fsync, then ask the drive to write its cache to permanent storage,
+    /// which a plain <c>fsync</c> does not on macOS.
+    /// </summary>
+    internal const int FullSync = 51;
+
+    /// <summary>
+    /// <c>fcntl(fd, cmd)</c> for a command that takes no argument (<c>F_FULLFSYNC</c>): only the fixed arguments are passed,
+    /// as a C caller passes them, so the variadic call is sound on arm64 too.
+    /// </summary>
+    [LibraryImport(LibraryName, EntryPoint = "fcntl", SetLastError = true)]
+    internal static partial int ControlWithoutArgument(int fd, int command);
+
     [LibraryImport(LibraryName, EntryPoint = "lseek", SetLastError = true)]
     internal static partial long Seek(int fd, long offset, int whence);
 

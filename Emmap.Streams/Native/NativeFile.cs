@@ -200,7 +200,12 @@ internal static unsafe partial class NativeFile
         using var directory = new SafeFileHandle(fd, ownsHandle: true);
         if (FaultInjection.Check(FaultPoint.SyncDirectory) == 0)
         {
-            _ = Libc.SyncFile(fd);
+            // macOS: fsync leaves the entry in the drive's cache; F_FULLFSYNC writes it out, as FileStream.Flush(true) does for the
+            // file's contents there. fsync where the file system refuses it.
+            if (!OperatingSystem.IsMacOS() || Libc.ControlWithoutArgument(fd, Libc.FullSync) != 0)
+            {
+                _ = Libc.SyncFile(fd);
+            }
         }
     }
 
