@@ -15,8 +15,9 @@ internal static unsafe partial class Futex
             return WaitResult.Changed;
         }
 
-        // 0 waits forever; with ULF_NO_ERRNO a timeout returns -ETIMEDOUT, a word that changed first returns at once.
-        uint timeout = timeoutMilliseconds < 0 ? 0 : (uint)System.Math.Max(1, timeoutMilliseconds) * 1000;
+        // 0 waits forever; with ULF_NO_ERRNO a timeout returns -ETIMEDOUT, a word that changed first returns at once. The
+        // timeout is in microseconds, a 32-bit count: a longer wait ends after the largest (about 71 minutes).
+        uint timeout = timeoutMilliseconds < 0 ? 0 : (uint)System.Math.Min(System.Math.Max(1L, timeoutMilliseconds) * 1000, uint.MaxValue);
         int result = Libc.UlockWait(Libc.UlockCompareAndWaitShared | Libc.UlockNoErrno, address, expected, timeout);
         return result == -ErrorTimedOutMacOS ? WaitResult.TimedOut : WaitResult.Woken;
     }
