@@ -172,7 +172,7 @@ public sealed partial class MappedQueue
         catch (IOException ex) when (NativeErrors.IsNoSpace(ex))
         {
             GrowthPlan least = PlanGrowth(size, least: true);
-            if (least.Target >= plan.Target)
+            if (least.Target >= plan.Target || least.Target <= _slot.FileSize)
             {
                 throw;
             }
