@@ -9,8 +9,8 @@ namespace Emmap.Streams.Native.Windows;
 
 /// <summary>
 /// File-level operations of the Windows backend, the counterpart of <see cref="NativeFile"/>: sizing with disk
-/// space reserved up front, file identity, durable flush and byte-range locks. Handles must be synchronous
-/// (opened without <see cref="FileOptions.Asynchronous"/>), as <see cref="File.OpenHandle"/> makes them by default.
+/// space reserved up front, file identity, durable flush and byte-range locks. Handles may be synchronous or open for
+/// overlapped I/O (<see cref="FileOptions.Asynchronous"/>, which .NET binds to the thread pool's completion port).
 /// </summary>
 [SupportedOSPlatform("windows")]
 internal static class WindowsFile
@@ -155,17 +155,25 @@ internal static class WindowsFile
         }
 
         // A handle opened for overlapped I/O reports a lock it has to wait for as pending; its completion signals an event of
-        // its own (the handle itself is signalled by any I/O on it). The OVERLAPPED is a local of this frame, so it stays put
-        // until the wait below is over.
+        // its own (the handle itself is signalled by any I/O on it). .NET binds such a handle to the thread pool's completion
+        // port when it opens it, and the system would queue a completion packet there for this OVERLAPPED, which the pool
+        // would then read as one of its own after this frame is gone: the low-order bit of the event handle keeps the packet
+        // from being queued (GetQueuedCompletionStatus), as .NET's own synchronous I/O on such handles does. The OVERLAPPED is
+        // a local of this frame, so it stays put until the wait below is over.
         using var completed = new ManualResetEvent(false);
-        overlapped.Event = completed.SafeWaitHandle.DangerousGetHandle();
+        overlapped.Event = completed.SafeWaitHandle.DangerousGetHandle() | 1;
         if (Kernel32.LockFileEx(file, flags, 0, (uint)length, (uint)((ulong)length >> 32), ref overlapped))
         {
             return true;
         }
 
-        return WindowsErrors.LastError() == WindowsConstants.ErrorIOPending
-            && Kernel32.GetOverlappedResult(file, ref overlapped, out _, wait: true);
+        if (WindowsErrors.LastError() != WindowsConstants.ErrorIOPending)
+        {
+            return false;
+        }
+
+        _ = completed.WaitOne();
+        return Kernel32.GetOverlappedResult(file, ref overlapped, out _, wait: false);
     }
 
     private static Overlapped At(long offset) => new()
