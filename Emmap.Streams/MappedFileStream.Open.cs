@@ -180,8 +180,12 @@ public sealed partial class MappedFileStream
             // when that descriptor can map (read-write for a writable mapping): one descriptor per file, and its sharing lock
             // lasts as long as the entry. Otherwise the mapping has its own descriptor, without a sharing lock, read-write
             // for a writable mapping, opened only if the file has no entry that can serve this open yet.
+            // On Windows an asynchronous open that shares too little for a descriptor of the mapping's own gives its own too (see
+            // FileRegistry.Reopen).
             bool mayDonate = share == MapShare && fileOptions == FileOptions.None && (!writable || readable);
-            entry = FileRegistry.Acquire(fullPath, status.Identity, writable, ownHandle, mayDonate ? ownFile : null, out donated, out newEntry);
+            entry = FileRegistry.Acquire(
+                fullPath, status.Identity, writable, ownHandle, mayDonate ? ownFile : null, out donated, out newEntry,
+                fallback: OperatingSystem.IsWindows() && !mayDonate ? ownFile : null);
         }
         catch
         {

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.IO;
@@ -34,10 +35,19 @@ internal static class FileRegistry
     /// it and <paramref name="donorTaken"/> is true), else through a second descriptor of <paramref name="source"/>. An
     /// existing entry that cannot write yet adopts a second, read-write descriptor for a writable opener; otherwise nothing
     /// is opened. A new entry is made outside the registry's lock (<see cref="Make"/>); an open of the same file meanwhile
-    /// waits for it, an open of another file does not.
+    /// waits for it, an open of another file does not. On Windows, <paramref name="fallback"/> is the opener's own open when it
+    /// is asynchronous: the entry takes it (and <paramref name="donorTaken"/> is true) where a descriptor of its own cannot be
+    /// opened (see <see cref="Reopen"/>).
     /// </summary>
     internal static FileEntry Acquire(
-        string path, FileIdentity identity, bool writable, SafeFileHandle source, FileStream? donor, out bool donorTaken, out bool created)
+        string path,
+        FileIdentity identity,
+        bool writable,
+        SafeFileHandle source,
+        FileStream? donor,
+        out bool donorTaken,
+        out bool created,
+        FileStream? fallback = null)
     {
         FileEntry? existing;
         while (true)
@@ -60,8 +70,7 @@ internal static class FileRegistry
             if (making is null)
             {
                 created = true;
-                donorTaken = donor is not null;
-                return Make(path, identity, writable, source, donor);
+                return Make(path, identity, writable, source, donor, fallback, out donorTaken);
             }
 
             // Another open of this process is making the file's entry, or its last handle is closing it, which may wait for another
@@ -76,7 +85,7 @@ internal static class FileRegistry
             // An entry never loses write access once it has it, so a writable one needs nothing more.
             if (writable && !existing.Writable)
             {
-                existing.Adopt(Reopen(source, path, writable), writable);
+                existing.Adopt(Reopen(source, path, writable, fallback, out donorTaken), writable);
             }
         }
         catch
@@ -214,19 +223,21 @@ internal static class FileRegistry
     /// this one while its entry waits for another process's size lock; then publishes it with one reference, or, if making it
     /// failed, nothing. Either way the opens of the same file that waited for it look again.
     /// </summary>
-    private static FileEntry Make(string path, FileIdentity identity, bool writable, SafeFileHandle source, FileStream? donor)
+    private static FileEntry Make(
+        string path, FileIdentity identity, bool writable, SafeFileHandle source, FileStream? donor, FileStream? fallback, out bool donorTaken)
     {
         FileEntry? entry = null;
         try
         {
-            FileStream file = donor ?? Reopen(source, path, writable);
+            donorTaken = donor is not null;
+            FileStream file = donor ?? Reopen(source, path, writable, fallback, out donorTaken);
             try
             {
-                entry = new FileEntry(identity, path, file, writable, holdsSharingLock: donor is not null) { Refs = 1 };
+                entry = new FileEntry(identity, path, file, writable, holdsSharingLock: donorTaken) { Refs = 1 };
             }
             catch
             {
-                if (donor is null)
+                if (!donorTaken)
                 {
                     file.Dispose();
                 }
@@ -260,9 +271,27 @@ internal static class FileRegistry
         waiting?.Set();
     }
 
-    // The mapping's own descriptor, without a sharing lock; read-write for a writable mapping.
-    private static FileStream Reopen(SafeFileHandle source, string path, bool writable) =>
-        new(NativeFile.Reopen(source, path, writable), writable ? FileAccess.ReadWrite : FileAccess.Read, bufferSize: 0);
+    // The mapping's own descriptor, without a sharing lock; read-write for a writable mapping. On Windows, when the opener's own
+    // handle is open for overlapped I/O and shares too little for a handle of the mapping's own, the opener's own open itself
+    // (`fallback`, then `taken`): a duplicate of that handle is the same file object, which .NET has already bound to the thread
+    // pool's completion port, so a FileStream or a RandomAccess call over the duplicate would fail to bind it a second time.
+    private static FileStream Reopen(SafeFileHandle source, string path, bool writable, FileStream? fallback, out bool taken)
+    {
+        taken = false;
+        FileAccess access = writable ? FileAccess.ReadWrite : FileAccess.Read;
+        if (OperatingSystem.IsWindows() && fallback is not null && source.IsAsync)
+        {
+            if (NativeFile.TryReopenSeparately(source, path, writable) is { } separate)
+            {
+                return new FileStream(separate, access, bufferSize: 0);
+            }
+
+            taken = true;
+            return fallback;
+        }
+
+        return new(NativeFile.Reopen(source, path, writable), access, bufferSize: 0);
+    }
 
     /// <summary>The entry of the file <paramref name="identity"/> names, if a handle of this process maps it; read without the lock.</summary>
     internal static FileEntry? Find(FileIdentity identity) => s_entries.TryGetValue(identity, out FileEntry? entry) ? entry : null;

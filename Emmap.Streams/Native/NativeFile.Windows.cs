@@ -90,6 +90,29 @@ internal static partial class NativeFile
     [SupportedOSPlatform("windows")]
     private static SafeFileHandle ReopenWindows(SafeFileHandle file, string path, bool writable)
     {
+        if (TryReopenSeparately(file, path, writable) is { } reopened)
+        {
+            return reopened;
+        }
+
+        if (!Kernel32.DuplicateHandle(
+            Kernel32.CurrentProcess, file, Kernel32.CurrentProcess, out SafeFileHandle duplicate, 0, false, WindowsConstants.DuplicateSameAccess))
+        {
+            int error = WindowsErrors.LastError();
+            duplicate.Dispose();
+            throw WindowsErrors.IOError(error, "Duplicating the file handle for mapping", path);
+        }
+
+        return duplicate;
+    }
+
+    /// <summary>
+    /// The new handle of <see cref="ReopenWindows"/>, or null where only a duplicate of <paramref name="file"/> can serve: the
+    /// sharing of the stream's own handle (or the file's permissions) keep a handle of the mapping's own out.
+    /// </summary>
+    [SupportedOSPlatform("windows")]
+    internal static SafeFileHandle? TryReopenSeparately(SafeFileHandle file, string path, bool writable)
+    {
         SafeFileHandle? reopened = null;
         try
         {
@@ -106,17 +129,8 @@ internal static partial class NativeFile
         catch (Exception ex) when (ex is IOException { HResult: var hresult } && IsSharingViolation(hresult) || ex is UnauthorizedAccessException)
         {
             reopened?.Dispose();
+            return null;
         }
-
-        if (!Kernel32.DuplicateHandle(
-            Kernel32.CurrentProcess, file, Kernel32.CurrentProcess, out SafeFileHandle duplicate, 0, false, WindowsConstants.DuplicateSameAccess))
-        {
-            int error = WindowsErrors.LastError();
-            duplicate.Dispose();
-            throw WindowsErrors.IOError(error, "Duplicating the file handle for mapping", path);
-        }
-
-        return duplicate;
     }
 
     private static bool IsSharingViolation(int hresult) =>
