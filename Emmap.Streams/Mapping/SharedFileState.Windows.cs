@@ -8,8 +8,8 @@ namespace Emmap.Streams.Mapping;
 
 /// <summary>
 /// The Windows half of <see cref="SharedFileState"/>: the page is named shared memory, <c>Local\emmap-…-state</c>, named
-/// after the data file's volume serial number, file index and creation time; the locks are <c>LockFileEx</c> locks on the data
-/// file's own handle, from 2^62 on, as on Linux.
+/// after the data file's volume serial number and file index (see <see cref="WindowsFile.GetIdentity"/>); the locks are
+/// <c>LockFileEx</c> locks on the data file's own handle, from 2^62 on, as on Linux.
 /// </summary>
 /// <remarks>
 /// Named memory rather than a file: it needs no folder that every user may write (the temporary folder is per user), it
