@@ -34,31 +34,42 @@ public sealed partial class DemoCommandTests
     [LinuxOnly("sends SIGINT with kill(1)")]
     public void Demo_Interrupted_StopsAfterTheStepAndDeletesItsFiles()
     {
-        using Process demo = DotnetApp.Start(DotnetApp.Cli, ["demo"]);
-        demo.StandardInput.Close();
-        string first = demo.StandardOutput.ReadLine() ?? string.Empty; // "Emmap.Streams demo (temporary files in DIR)"
-        string directory = first[(first.IndexOf(" in ", StringComparison.Ordinal) + 4)..].TrimEnd(')');
-        Directory.Exists(directory).ShouldBeTrue(first);
-
-        using (Process kill = Process.Start("kill", ["-INT", demo.Id.ToString(CultureInfo.InvariantCulture)])!)
+        // The signal is sent once the demo has said where its files are. On a busy machine the demo can finish all its steps
+        // before the signal arrives: that run says nothing about an interruption, so the demo runs again.
+        for (int attempt = 1; ; attempt++)
         {
-            kill.WaitForExit();
+            using Process demo = DotnetApp.Start(DotnetApp.Cli, ["demo"]);
+            demo.StandardInput.Close();
+            string first = demo.StandardOutput.ReadLine() ?? string.Empty; // "Emmap.Streams demo (temporary files in DIR)"
+            string directory = first[(first.IndexOf(" in ", StringComparison.Ordinal) + 4)..].TrimEnd(')');
+            Directory.Exists(directory).ShouldBeTrue(first);
+
+            using (Process kill = Process.Start("kill", ["-INT", demo.Id.ToString(CultureInfo.InvariantCulture)])!)
+            {
+                kill.WaitForExit();
+            }
+
+            string output = demo.StandardOutput.ReadToEnd();
+            string errors = demo.StandardError.ReadToEnd();
+            demo.WaitForExit(60_000).ShouldBeTrue();
+
+            bool left = Directory.Exists(directory);
+            if (left)
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+
+            left.ShouldBeFalse($"the demo left {directory} (exit code {demo.ExitCode})");
+            if (demo.ExitCode == 0 && output.TrimEnd().EndsWith("Demo finished.", StringComparison.Ordinal) && attempt < 5)
+            {
+                continue;
+            }
+
+            demo.ExitCode.ShouldBe(130, errors);
+            errors.ShouldContain("interrupted");
+            errors.ShouldNotContain("   at ");
+            return;
         }
-
-        _ = demo.StandardOutput.ReadToEnd();
-        string errors = demo.StandardError.ReadToEnd();
-        demo.WaitForExit(60_000).ShouldBeTrue();
-
-        bool left = Directory.Exists(directory);
-        if (left)
-        {
-            Directory.Delete(directory, recursive: true);
-        }
-
-        left.ShouldBeFalse($"the demo left {directory} (exit code {demo.ExitCode})");
-        demo.ExitCode.ShouldBe(130, errors);
-        errors.ShouldContain("interrupted");
-        errors.ShouldNotContain("   at ");
     }
 
     [Test]
