@@ -84,4 +84,7 @@ internal static unsafe partial class Libc
 
     [LibraryImport(LibraryName, EntryPoint = "unlink", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int Unlink(string path);
+
+    [LibraryImport(LibraryName, EntryPoint = "kill", SetLastError = true)]
+    internal static partial int Kill(int pid, int signal);
 }

@@ -16,7 +16,7 @@ internal static partial class ProcessStamp
     /// <summary>A start stamp that could not be read: the process is assumed to run.</summary>
     private const uint Unknown = uint.MaxValue;
 
-    private static readonly Lazy<long> s_current = new(() => Make(Environment.ProcessId, StartStamp(Environment.ProcessId) ?? 0));
+    private static readonly Lazy<long> s_current = new(() => Make(Environment.ProcessId, StartStamp(Environment.ProcessId, "/proc") ?? 0));
 
     /// <summary>The word of this process (never 0).</summary>
     internal static long Current => s_current.Value;
@@ -24,7 +24,13 @@ internal static partial class ProcessStamp
     internal static int ProcessId(long word) => (int)(uint)word;
 
     /// <summary>True if the process named by <paramref name="word"/> still runs (a zombie counts as gone).</summary>
-    internal static bool IsAlive(long word)
+    internal static bool IsAlive(long word) => IsAlive(word, "/proc");
+
+    /// <summary>
+    /// <see cref="IsAlive(long)"/> with the process table read from <paramref name="procDirectory"/> on Linux, so that a table
+    /// that does not show the process (mounted with <c>hidepid=2</c>, where other users' processes have no entry) can be tried.
+    /// </summary>
+    internal static bool IsAlive(long word, string procDirectory)
     {
         int pid = ProcessId(word);
         if (pid <= 0)
@@ -32,13 +38,13 @@ internal static partial class ProcessStamp
             return false;
         }
 
-        uint? stamp = StartStamp(pid);
+        uint? stamp = StartStamp(pid, procDirectory);
         return stamp is { } actual && (actual == Unknown || actual == (uint)(word >>> 32));
     }
 
     private static long Make(int pid, uint stamp) => ((long)stamp << 32) | (uint)pid;
 
-    private static uint? StartStamp(int pid)
+    private static uint? StartStamp(int pid, string procDirectory)
     {
         if (OperatingSystem.IsWindows())
         {
@@ -50,15 +56,14 @@ internal static partial class ProcessStamp
             string text;
             try
             {
-                text = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
+                text = File.ReadAllText($"{procDirectory}/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
             }
-            catch (FileNotFoundException)
+            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
             {
-                return null;
-            }
-            catch (DirectoryNotFoundException)
-            {
-                return null;
+                // No entry: gone, or hidden (/proc mounted with hidepid=2 shows no other user's process, and a container may
+                // have no /proc at all). The kernel still knows the process: kill(pid, 0) fails with ESRCH only if none has
+                // the id; a live process of another user gives EPERM. Cannot read its stamp, so assume it runs.
+                return Libc.Kill(pid, 0) != 0 && NativeErrors.LastError() == UnixConstants.ErrorNoProcess ? null : Unknown;
             }
             catch (IOException)
             {

@@ -53,6 +53,9 @@ internal static class UnixConstants
 
     internal const int ErrorPermission = 1;
     internal const int ErrorNoEntry = 2;
+
+    /// <summary><c>ESRCH</c>: no such process, the same on both.</summary>
+    internal const int ErrorNoProcess = 3;
     internal const int ErrorInterrupted = 4;
 
     /// <summary><c>EAGAIN</c> on Linux (a lock refused without waiting).</summary>
