@@ -213,12 +213,12 @@ public sealed class CountersCommandTests
     }
 
     [Test]
-    [LinuxOnly("makes the file immutable with chattr, which even root cannot open for writing")]
+    [LinuxOnly("makes the file read-only, and immutable with chattr for root, whom file modes do not stop")]
     public void Create_ExistingFileThatThisUserCannotWrite_ComparesTheCountReadOnly([Values(2, 3)] int count)
     {
         WriteCounters(5, 6);
         byte[] before = SharedFile.ReadAllBytes(_path);
-        SetImmutable(_path, true);
+        MakeUnwritable(_path, true);
         try
         {
             CliResult result = EmmapCli.Run("counters", _path, "create", count.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -236,7 +236,7 @@ public sealed class CountersCommandTests
         }
         finally
         {
-            SetImmutable(_path, false);
+            MakeUnwritable(_path, false);
         }
 
         SharedFile.ReadAllBytes(_path).ShouldBe(before);
@@ -335,6 +335,20 @@ public sealed class CountersCommandTests
     {
         using var counters = MappedCounters.Open(_path, 0);
         return Enumerable.Range(0, counters.Count).Select(counters.Read).ToArray();
+    }
+
+    // A user that file modes apply to cannot write a file of mode 0444; root can, so for root the file is made immutable.
+    private static void MakeUnwritable(string path, bool unwritable)
+    {
+        if (!OperatingSystem.IsWindows() && Environment.UserName != "root")
+        {
+            File.SetUnixFileMode(path, unwritable
+                ? UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead
+                : UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+            return;
+        }
+
+        SetImmutable(path, unwritable);
     }
 
     private static void SetImmutable(string path, bool immutable)
