@@ -22,7 +22,7 @@ public sealed partial class MappedQueue
     /// <summary>Where shared-mode processes announce themselves (a shared lock; the kernel drops it when the process dies).</summary>
     private long PresenceByte => _lockBase + 2;
 
-    // The queue's locks: on the data file's descriptor, except on macOS, where they go to the shared page's (see FileEntry.LockHandle).
+    /// <summary>Where the queue's locks go: the data file's descriptor, except on macOS (see <see cref="FileEntry.LockHandle"/>).</summary>
     private SafeFileHandle LockFile => _view.Entry.LockHandle;
 
     /// <summary>
