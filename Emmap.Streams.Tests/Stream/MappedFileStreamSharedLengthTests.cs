@@ -462,6 +462,31 @@ public sealed class MappedFileStreamSharedLengthTests
         inUsePages.ShouldAllBe(page => File.Exists(page), "a page that a process maps stays, even if its file was deleted");
     }
 
+    [Test]
+    [LinuxOnly("checks the page files in /dev/shm; Windows keeps the shared words in named memory, which goes with its last process")]
+    public void SharedPage_ProcessesKilledThenTheFileRenamed_IsKeptAndTheCapacityIsNoData()
+    {
+        File.WriteAllBytes(_path, new byte[4096]);
+        using (var child = ChildHost.Start("stream-session", _path, "shared"))
+        {
+            child.ReadLine().ShouldBe("ready");
+            child.Ask("append x").ShouldBe("4096");
+            child.Kill();
+        }
+
+        new FileInfo(_path).Length.ShouldBeGreaterThan(4097, "the killed writer left its growth's capacity in the file");
+        string[] pages = PagesOf(_path);
+        string rotated = _directory.File("rotated.bin");
+        File.Move(_path, rotated);
+        File.WriteAllBytes(_path, new byte[10]);
+
+        Emmap.Streams.Mapping.SharedFileState.CollectOrphans();
+
+        pages.ShouldAllBe(page => File.Exists(page), "the file lives on under another name");
+        using var reopened = MappedFileStream.Open(rotated, new MapOptions { Access = FileAccess.Read });
+        reopened.Length.ShouldBe(4097, "the page still says where the data ends");
+    }
+
     private static string[] PagesOf(string path)
     {
         var identity = Emmap.Streams.Native.NativeFile.TryGetStatus(path)!.Value.Identity;

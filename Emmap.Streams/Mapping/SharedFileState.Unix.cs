@@ -16,14 +16,15 @@ internal sealed unsafe partial class SharedFileState
 {
     /// <summary>
     /// Deletes pages that no process maps and whose data file is gone (their processes were killed, then the file was
-    /// deleted): nothing could ever use them again. Best effort, bounded, never throws. A page of a file that still exists is
-    /// kept: it may carry a truncation its last process could not make.
+    /// deleted): nothing could ever use them again. Best effort, bounded, never throws. A page of a file that still exists, under
+    /// its name or renamed within its directory, is kept: it may carry a truncation its last process could not make.
     /// </summary>
     internal static void CollectOrphans()
     {
         try
         {
             int examined = 0;
+            int searchBudget = 10_000;
             foreach (string page in Directory.EnumerateFiles(PageDirectory(), "emmap-*"))
             {
                 if (++examined > 1000)
@@ -31,7 +32,7 @@ internal sealed unsafe partial class SharedFileState
                     return;
                 }
 
-                if (IsOrphan(page))
+                if (IsOrphan(page, ref searchBudget))
                 {
                     _ = Libc.Unlink(page);
                 }
@@ -43,7 +44,7 @@ internal sealed unsafe partial class SharedFileState
         }
     }
 
-    private static bool IsOrphan(string pagePath)
+    private static bool IsOrphan(string pagePath, ref int searchBudget)
     {
         SafeFileHandle file;
         try
@@ -82,8 +83,46 @@ internal sealed unsafe partial class SharedFileState
                 System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(page[DeviceOffset..]),
                 System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(page[InodeOffset..]),
                 System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(page[BirthOffset..]));
-            return status is null || status.Value.Identity != recorded;
+            return (status is null || status.Value.Identity != recorded) && !LivesBeside(dataPath, recorded, ref searchBudget);
         }
+    }
+
+    /// <summary>
+    /// True if a file of the directory that held <paramref name="dataPath"/> is the file <paramref name="recorded"/> names: the
+    /// file was renamed (a log rotated, a file saved over another) after its processes were killed, and its page may still
+    /// hold the length that makes the capacity past it no data. Looks at most <paramref name="budget"/> names in all; when the
+    /// budget runs out the page is kept, and a later process looks again.
+    /// </summary>
+    private static bool LivesBeside(string dataPath, FileIdentity recorded, ref int budget)
+    {
+        string? directory = System.IO.Path.GetDirectoryName(dataPath);
+        if (string.IsNullOrEmpty(directory) || !Directory.Exists(directory))
+        {
+            return false;
+        }
+
+        try
+        {
+            foreach (string entry in Directory.EnumerateFiles(directory))
+            {
+                if (--budget < 0)
+                {
+                    return true;
+                }
+
+                if (NativeFile.TryGetStatus(entry)?.Identity == recorded)
+                {
+                    return true;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A directory this process may not list: the file could be there.
+            return true;
+        }
+
+        return false;
     }
 
     private static string PageDirectory()
