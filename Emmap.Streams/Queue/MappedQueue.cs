@@ -485,7 +485,7 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
                 _stream.Dispose();
             }
 
-            if (_autoUnlink && !_unlinked && (!_multiProcess || _closedLast))
+            if (_autoUnlink && !_unlinked && !_options.ReadOnly && (!_multiProcess || _closedLast))
             {
                 DeleteQuietly(_stream.Name);
             }

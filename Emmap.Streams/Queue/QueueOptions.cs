@@ -29,6 +29,7 @@ public sealed class QueueOptions
 
     /// <summary>Gets or sets whether the file is deleted when the queue is disposed (emmap <c>auto_unlink</c>).</summary>
     /// <value>Default <see langword="false"/>.</value>
+    /// <remarks>A <see cref="ReadOnly"/> open never deletes the file: it inspects a queue that another process may own.</remarks>
     public bool AutoUnlink { get; set; }
 
     /// <summary>
