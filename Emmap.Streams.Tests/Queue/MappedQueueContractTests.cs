@@ -467,4 +467,54 @@ public sealed class MappedQueueContractTests
 
         File.ReadAllBytes(QueuePath).ShouldBe(before);
     }
+
+    [Test]
+    public void TryPop_HandlerErasesAGrownQueue_ThrowsInvalidOperationAsInSharedMode([Values] bool shared)
+    {
+        using var queue = MappedQueue.Open(QueuePath, 4096, new QueueOptions { MultiProcess = shared });
+        for (int i = 0; i < 100; i++)
+        {
+            queue.Push(Item(i, 300));
+        }
+
+        Should.Throw<InvalidOperationException>(() => queue.TryPop(item => { queue.Erase(); return item.Length; }, out _));
+
+        queue.Count.ShouldBe(shared ? 100 : 0, "a shared queue refuses the erase; a single-process one did it, and the pop was not committed");
+        queue.Push(Item(7, 10));
+        queue.Pop().ShouldBe(shared ? Item(0, 300) : Item(7, 10));
+    }
+
+    [Test]
+    public void TryPop_HandlerDisposesTheQueue_ThrowsInvalidOperationAndTheItemStays([Values] bool shared)
+    {
+        var options = new QueueOptions { MultiProcess = shared };
+        using (var queue = MappedQueue.Open(QueuePath, 4096, options))
+        {
+            queue.Push([1]);
+            Should.Throw<InvalidOperationException>(() => queue.TryPopAndPurge(item => { queue.Dispose(); return item.Length; }, out _));
+        }
+
+        using var reopened = MappedQueue.Open(QueuePath, 4096, options);
+        reopened.Pop().ShouldBe(new byte[] { 1 });
+    }
+
+    [Test]
+    public void TryPeekFrontAndBack_ReaderChangesTheQueue_ThrowInvalidOperationAsInSharedMode([Values] bool shared)
+    {
+        using var queue = MappedQueue.Open(QueuePath, 4096, new QueueOptions { MultiProcess = shared });
+        for (int i = 0; i < 100; i++)
+        {
+            queue.Push(Item(i, 300));
+        }
+
+        Should.Throw<InvalidOperationException>(() => queue.TryPeekFront(0, (item, _) => queue.Pop()!.Length, out _));
+        Should.Throw<InvalidOperationException>(() => queue.TryPeekBack(0, (item, _) => { queue.Push([1]); return 0; }, out _));
+        Should.Throw<InvalidOperationException>(() => queue.Peek(0, (ReadOnlySpan<byte> item, ref int seen) => { queue.Erase(); return true; }));
+        while (queue.Count < 100)
+        {
+            queue.Push(Item(1, 300));
+        }
+
+        Should.Throw<InvalidOperationException>(() => queue.TryPeekFront(0, (item, _) => { queue.Erase(); return 0; }, out _));
+    }
 }

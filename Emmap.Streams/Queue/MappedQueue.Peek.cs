@@ -83,6 +83,7 @@ public sealed partial class MappedQueue
 
     private unsafe TResult Read<TState, TResult>(long pos, long phys, uint length, uint crc, TState state, Func<ReadOnlySpan<byte>, TState, TResult> reader)
     {
+        int version = _version;
         MappedAccess access = _view.BeginAccess();
         ReadOnlySpan<byte> mapped = new(access.Pointer + phys + QueueLayout.RecordHeaderSize, (int)length);
         if (QueueChecksum.Record(length, pos, mapped) != crc)
@@ -102,7 +103,7 @@ public sealed partial class MappedQueue
             throw;
         }
 
-        _view.EndAccess(access);
+        EndCallbackAccess(access, version);
         return result;
     }
 
@@ -115,6 +116,7 @@ public sealed partial class MappedQueue
     /// <returns><see langword="true"/> if the queue had an item; <see langword="false"/> when it is empty.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="reader"/> is <see langword="null"/>.</exception>
     /// <exception cref="InvalidDataException">The record fails its checksum; the reader is not called.</exception>
+    /// <exception cref="InvalidOperationException">The reader changed the queue.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
     public bool TryPeekFront<TState, TResult>(TState state, Func<ReadOnlySpan<byte>, TState, TResult> reader, [MaybeNullWhen(false)] out TResult result)
     {
@@ -160,6 +162,7 @@ public sealed partial class MappedQueue
     /// <returns><see langword="true"/> if the queue had an item; <see langword="false"/> when it is empty.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="reader"/> is <see langword="null"/>.</exception>
     /// <exception cref="InvalidDataException">The record fails its checksum; the reader is not called.</exception>
+    /// <exception cref="InvalidOperationException">The reader changed the queue.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
     public bool TryPeekBack<TState, TResult>(TState state, Func<ReadOnlySpan<byte>, TState, TResult> reader, [MaybeNullWhen(false)] out TResult result)
     {
@@ -483,6 +486,7 @@ public sealed partial class MappedQueue
 
     private unsafe bool Visit<TAccumulate>(long pos, long phys, uint length, uint crc, QueueFolder<TAccumulate> folder, ref TAccumulate accumulator)
     {
+        int version = _version;
         MappedAccess access = _view.BeginAccess();
         ReadOnlySpan<byte> mapped = new(access.Pointer + phys + QueueLayout.RecordHeaderSize, (int)length);
         if (QueueChecksum.Record(length, pos, mapped) != crc)
@@ -502,8 +506,25 @@ public sealed partial class MappedQueue
             throw;
         }
 
-        _view.EndAccess(access);
+        EndCallbackAccess(access, version);
         return more;
+    }
+
+    /// <summary>
+    /// Ends the access around a caller's reader or folder. One that changed or disposed the queue is reported as such, before
+    /// the access is checked: an erase or purge of a grown queue shrinks the mapping, which would otherwise read as a shrink
+    /// by another handle.
+    /// </summary>
+    private void EndCallbackAccess(in MappedAccess access, int version)
+    {
+        if (_version != version || _state == StateDisposed)
+        {
+            access.EndUnchecked();
+            ThrowIfChanged(version);
+            return;
+        }
+
+        _view.EndAccess(access);
     }
 
     private void ThrowIfChanged(int version)
@@ -511,7 +532,7 @@ public sealed partial class MappedQueue
         ThrowIfDisposed();
         if (version != _version)
         {
-            throw new InvalidOperationException("The queue was changed during the enumeration or fold.");
+            throw new InvalidOperationException("The queue was changed during the enumeration, fold or peek.");
         }
     }
 }

@@ -329,15 +329,23 @@ public sealed partial class MappedQueue
             throw;
         }
 
+        if (_version != version || _state == StateDisposed)
+        {
+            // Looked at before the access ends: a handler that erased or purged a grown queue has shrunk the mapping, and one
+            // that disposed the queue has closed it; either would otherwise be reported as a shrink by someone else.
+            access.EndUnchecked();
+            if (accepted)
+            {
+                throw new InvalidOperationException("The queue was changed or disposed by the handler called during a pop; the pop was not committed.");
+            }
+
+            return false;
+        }
+
         _view.EndAccess(access);
         if (!accepted)
         {
             return false;
-        }
-
-        if (_version != version || _state == StateDisposed)
-        {
-            throw new InvalidOperationException("The queue was changed or disposed by the handler called during a pop; the pop was not committed.");
         }
 
         CrashPoints.Hit(CrashPoints.PopRead);
