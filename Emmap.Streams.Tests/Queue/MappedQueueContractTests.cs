@@ -212,7 +212,7 @@ public sealed class MappedQueueContractTests
         queue.GetMetadata().FileSize.ShouldBe(grown);
         queue.Purge().ShouldBeTrue();
         queue.GetMetadata().FileSize.ShouldBe(4096);
-        new FileInfo(QueuePath).Length.ShouldBe(4096);
+        SizeOnDisk.ShouldBeWhileMapped(QueuePath, 4096);
     }
 
     [Test]

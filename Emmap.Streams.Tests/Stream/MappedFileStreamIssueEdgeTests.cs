@@ -81,16 +81,18 @@ public sealed class MappedFileStreamIssueEdgeTests
         byte[] content = new byte[8300];
         "ab\r\ncd\r\n"u8.CopyTo(content.AsSpan(8094));
         File.WriteAllBytes(_path, content);
-        using var stream = MappedFileStream.Open(
-            _path, 8094, 8, new MapOptions { Access = FileAccess.ReadWrite, Sharing = MapSharing.Private, Direct = true });
+        using (var stream = MappedFileStream.Open(
+            _path, 8094, 8, new MapOptions { Access = FileAccess.ReadWrite, Sharing = MapSharing.Private, Direct = true }))
+        {
+            byte[] first = stream.ReadLine()!;
+            stream.WriteAt(0, "zz"u8);
 
-        byte[] first = stream.ReadLine()!;
-        stream.WriteAt(0, "zz"u8);
+            first.ShouldBe("ab\n"u8.ToArray());
+            stream.ReadLine().ShouldBe("cd\n"u8.ToArray());
+            stream.ReadLine().ShouldBeNull();
+        }
 
-        first.ShouldBe("ab\n"u8.ToArray());
-        stream.ReadLine().ShouldBe("cd\n"u8.ToArray());
-        stream.ReadLine().ShouldBeNull();
-        File.ReadAllBytes(_path).ShouldBe(content);
+        File.ReadAllBytes(_path).ShouldBe(content, "a private stream's writes never reach the file");
     }
 
     [Test]
