@@ -120,6 +120,20 @@ public sealed class ConcurrentMappedQueueContractTests
     }
 
     [Test]
+    public async Task EnqueueAsync_TokenCanceledBeforeTheCall_EnqueuesNothingThoughThereIsSpace()
+    {
+        using var queue = ConcurrentMappedQueue.Open(QueuePath, 4096);
+        using var cancel = new CancellationTokenSource();
+        await cancel.CancelAsync();
+
+        ValueTask enqueue = queue.EnqueueAsync(new byte[] { 1 }, cancel.Token);
+
+        enqueue.IsCanceled.ShouldBeTrue("as ChannelWriter.WriteAsync and DequeueAsync are with a canceled token");
+        await Should.ThrowAsync<OperationCanceledException>(async () => await enqueue);
+        queue.Count.ShouldBe(0);
+    }
+
+    [Test]
     public async Task EnqueueAsync_CanceledWhileWaitingForSpace_PushesNothingLater()
     {
         using var queue = ConcurrentMappedQueue.Open(QueuePath, 4096, new QueueOptions { FixedSize = true });

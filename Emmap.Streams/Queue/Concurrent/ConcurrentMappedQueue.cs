@@ -153,12 +153,14 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
 
     /// <summary>Appends <paramref name="item"/>, waiting for space while a fixed-size queue is full.</summary>
     /// <param name="item">The item's bytes.</param>
-    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <param name="cancellationToken">Cancels the wait. A token canceled before the call enqueues nothing, even with space free, as
+    /// <see cref="ChannelWriter{T}.WriteAsync"/> and <see cref="DequeueAsync(CancellationToken)"/> do.</param>
     /// <returns>A task that completes when the item is in the queue.</returns>
     /// <exception cref="OperationCanceledException">The wait was canceled; nothing was enqueued.</exception>
     /// <exception cref="ObjectDisposedException">The queue was disposed.</exception>
     public async ValueTask EnqueueAsync(ReadOnlyMemory<byte> item, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         while (true)
         {
             Task wait;
