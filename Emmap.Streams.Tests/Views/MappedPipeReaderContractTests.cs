@@ -68,16 +68,7 @@ public sealed class MappedPipeReaderContractTests
         reader.AdvanceTo(first.Buffer.End);
 
         stream.WriteAt(_data.Length, new byte[] { 1, 2, 3 });
-        while (true)
-        {
-            ReadResult result = await reader.ReadAsync();
-            read += result.Buffer.Length;
-            reader.AdvanceTo(result.Buffer.End);
-            if (result.IsCompleted)
-            {
-                break;
-            }
-        }
+        read += await ReadToEnd(reader);
 
         read.ShouldBe(_data.Length + 3);
         await reader.CompleteAsync();
@@ -229,6 +220,15 @@ public sealed class MappedPipeReaderContractTests
             appender.Write("tail"u8);
         }
 
+        read += await ReadToEnd(reader);
+
+        read.ShouldBe(_data.Length + 4);
+        await reader.CompleteAsync();
+    }
+
+    private static async Task<long> ReadToEnd(PipeReader reader)
+    {
+        long read = 0;
         while (true)
         {
             ReadResult result = await reader.ReadAsync();
@@ -236,11 +236,8 @@ public sealed class MappedPipeReaderContractTests
             reader.AdvanceTo(result.Buffer.End);
             if (result.IsCompleted)
             {
-                break;
+                return read;
             }
         }
-
-        read.ShouldBe(_data.Length + 4);
-        await reader.CompleteAsync();
     }
 }
