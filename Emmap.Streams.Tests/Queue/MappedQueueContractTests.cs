@@ -34,6 +34,18 @@ public sealed class MappedQueueContractTests
     }
 
     [Test]
+    public void Open_InAMissingDirectory_ThrowsWhatFileStreamThrowsNamingTheQueuePath()
+    {
+        string path = _dir.File("missing/q.queue");
+        Exception expected = Should.Throw<DirectoryNotFoundException>(() => new FileStream(path, FileMode.OpenOrCreate).Dispose());
+
+        var thrown = Should.Throw<DirectoryNotFoundException>(() => MappedQueue.Open(path, 4096).Dispose());
+
+        thrown.Message.ShouldBe(expected.Message);
+        Directory.Exists(_dir.File("missing")).ShouldBeFalse();
+    }
+
+    [Test]
     public void Push_EmptyItem_IsAnItemInEveryPopAndPeekForm()
     {
         using var queue = MappedQueue.Open(QueuePath, 4096);

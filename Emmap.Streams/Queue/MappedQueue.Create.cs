@@ -31,6 +31,11 @@ public sealed partial class MappedQueue
 
             _ = NativeFile.TryPublish(temporary, fullPath);
         }
+        catch (DirectoryNotFoundException e)
+        {
+            // The temporary file's name is an inner detail: report the queue's path, as FileStream would.
+            throw new DirectoryNotFoundException($"Could not find a part of the path '{fullPath}'.", e);
+        }
         finally
         {
             DeleteQuietly(temporary);
