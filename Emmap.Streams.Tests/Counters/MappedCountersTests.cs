@@ -401,6 +401,16 @@ public sealed class MappedCountersTests
     }
 
     [Test]
+    public void CountAndPath_AfterDispose_StayTheValuesReadAtOpen()
+    {
+        var counters = MappedCounters.Open(_path, 3);
+        counters.Dispose();
+
+        counters.Count.ShouldBe(3);
+        counters.Path.ShouldBe(Path.GetFullPath(_path));
+    }
+
+    [Test]
     public void Flush_ToDisk_KeepsValuesInTheFile()
     {
         using var counters = MappedCounters.Open(_path, 2);

@@ -52,7 +52,8 @@ public sealed class MappedCounters : IDisposable
     }
 
     /// <summary>Gets the number of counters.</summary>
-    /// <value>The count stored in the file's header; indexes run from 0 to <c>Count - 1</c>.</value>
+    /// <value>The count stored in the file's header; indexes run from 0 to <c>Count - 1</c>. Read once at open, so it stays
+    /// readable after <see cref="Dispose"/>, as <see cref="Path"/> does.</value>
     public int Count => _count;
 
     /// <summary>Gets the full path of the counter file.</summary>
