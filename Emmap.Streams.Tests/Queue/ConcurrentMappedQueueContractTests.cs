@@ -24,6 +24,24 @@ public sealed class ConcurrentMappedQueueContractTests
     private string QueuePath => _dir.File("q.queue");
 
     [Test]
+    public async Task Writer_OverAReadOnlyQueue_RefusesWithNotSupportedAndTheFileKeepsItsItems()
+    {
+        using (var owner = ConcurrentMappedQueue.Open(QueuePath, 4096))
+        {
+            owner.Enqueue([1, 2, 3]);
+        }
+
+        using var queue = ConcurrentMappedQueue.Open(QueuePath, 4096, new QueueOptions { ReadOnly = true });
+
+        Should.Throw<NotSupportedException>(() => queue.Writer.TryWrite(new byte[] { 9 }));
+        await Should.ThrowAsync<NotSupportedException>(async () => await queue.Writer.WriteAsync(new byte[] { 9 }));
+        Should.Throw<NotSupportedException>(() => queue.Enqueue([9]));
+        queue.Count.ShouldBe(1);
+        queue.Reader.TryPeek(out byte[]? front).ShouldBeTrue();
+        front.ShouldBe(new byte[] { 1, 2, 3 });
+    }
+
+    [Test]
     public async Task EveryDequeueForm_DrainingAGrownQueue_ShrinksItToTheInitialSize()
     {
         using var queue = ConcurrentMappedQueue.Open(QueuePath, 4096);

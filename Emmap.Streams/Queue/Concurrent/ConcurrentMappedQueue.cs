@@ -78,7 +78,9 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
     public ChannelReader<byte[]> Reader { get; }
 
     /// <summary>Gets a channel writer over the queue: <c>TryWrite</c> enqueues, <c>WriteAsync</c> waits for space in a fixed-size queue.</summary>
-    /// <value>The writer. Completing it affects only this instance: the file keeps its items.</value>
+    /// <value>The writer. Completing it affects only this instance: the file keeps its items. Over a queue opened with
+    /// <see cref="QueueOptions.ReadOnly"/>, its writes throw <see cref="NotSupportedException"/>, as the queue's pushes do
+    /// (a false from <c>TryWrite</c> would read as a full queue).</value>
     public ChannelWriter<ReadOnlyMemory<byte>> Writer { get; }
 
     /// <summary>Gets the number of items.</summary>
