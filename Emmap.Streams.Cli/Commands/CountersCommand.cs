@@ -214,9 +214,9 @@ internal static class CountersCommand
         {
             return Fail(ExitMissing, ex.Message);
         }
-        catch (DirectoryNotFoundException ex)
+        catch (DirectoryNotFoundException)
         {
-            return Fail(ExitMissing, ex.Message);
+            return Fail(ExitMissing, $"the directory of '{path}' does not exist.");
         }
         catch (InvalidDataException ex)
         {
