@@ -160,7 +160,8 @@ internal static class CountersCommand
     {
         try
         {
-            using var probe = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+            // Read-write, as the writable open will be: a write-only open of a named pipe would wait for a reader.
+            using var probe = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
             return true;
         }
         catch (UnauthorizedAccessException)
