@@ -46,6 +46,37 @@ public sealed class MappedQueueContractTests
     }
 
     [Test]
+    [LinuxOnly("makes a named pipe with mkfifo")]
+    public void Open_NamedPipeOrDevice_ThrowsNotARegularFileNotAnEmptyQueue([Values(false, true)] bool readOnly)
+    {
+        string fifo = _dir.File("q.fifo");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", fifo))
+        {
+            mkfifo.WaitForExit();
+            mkfifo.ExitCode.ShouldBe(0);
+        }
+
+        foreach (string path in new[] { fifo, "/dev/null" })
+        {
+            var thrown = Should.Throw<NotSupportedException>(() => MappedQueue.Open(path, 4096, new QueueOptions { ReadOnly = readOnly }).Dispose());
+            thrown.Message.ShouldContain("not a regular file", customMessage: path);
+        }
+
+        Directory.GetFileSystemEntries(_dir.Path).ShouldBe(new[] { fifo });
+    }
+
+    [Test]
+    public void Open_EmptyFile_ThrowsInvalidDataAndLeavesItEmpty([Values(false, true)] bool readOnly)
+    {
+        File.WriteAllBytes(QueuePath, []);
+
+        var thrown = Should.Throw<InvalidDataException>(() => MappedQueue.Open(QueuePath, 4096, new QueueOptions { ReadOnly = readOnly }).Dispose());
+
+        thrown.Message.ShouldBe($"'{QueuePath}' is empty, so it is not a queue.");
+        new FileInfo(QueuePath).Length.ShouldBe(0);
+    }
+
+    [Test]
     public void Push_EmptyItem_IsAnItemInEveryPopAndPeekForm()
     {
         using var queue = MappedQueue.Open(QueuePath, 4096);

@@ -283,11 +283,6 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
                 CreateFile(fullPath, initialSize, o);
             }
 
-            if (new FileInfo(fullPath) is { Exists: true, Length: 0 })
-            {
-                throw new InvalidDataException($"'{fullPath}' is empty, so it is not a queue.");
-            }
-
             MappedFileStream stream;
             try
             {
@@ -307,6 +302,12 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
 
             try
             {
+                if (stream.Length == 0)
+                {
+                    // Checked once open, so that a pipe or a device gets the stream's "not a regular file" instead.
+                    throw new InvalidDataException($"'{fullPath}' is empty, so it is not a queue.");
+                }
+
                 return new MappedQueue(stream, ownsStream: true, o, formatSize: 0, byPath: true);
             }
             catch (FileNotFoundException) when (!o.ReadOnly && attempt < 3)
