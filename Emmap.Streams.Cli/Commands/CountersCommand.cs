@@ -211,6 +211,11 @@ internal static class CountersCommand
         {
             return Fail(ExitCountMismatch, $"'{path}' already has {CountOf(path)} counters, not {createCount}; the file was not changed.");
         }
+        catch (FileNotFoundException) when (createCount == 0)
+        {
+            // A dangling symbolic link: File.Exists saw the link, the open found no file behind it.
+            return Fail(ExitMissing, $"'{path}' does not exist (create it with: emmap counters FILE create COUNT).");
+        }
         catch (FileNotFoundException ex)
         {
             return Fail(ExitMissing, ex.Message);

@@ -283,6 +283,7 @@ internal static class QueueCommand
         >= 1L << 30 => $"{(count / (double)(1L << 30)).ToString("0.#", CultureInfo.InvariantCulture)} GiB",
         >= 1L << 20 => $"{(count / (double)(1L << 20)).ToString("0.#", CultureInfo.InvariantCulture)} MiB",
         >= 1L << 10 => $"{(count / 1024.0).ToString("0.#", CultureInfo.InvariantCulture)} KiB",
+        1 => "1 byte",
         _ => $"{count.ToString(CultureInfo.InvariantCulture)} bytes",
     };
 

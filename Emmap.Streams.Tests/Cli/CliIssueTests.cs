@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.IO;
+using System.Runtime.Versioning;
 using System.Text;
 using Emmap.Streams.Tests.Support;
 using NUnit.Framework;
@@ -161,6 +162,40 @@ public sealed class CliIssueTests
         result.Output.ShouldBeEmpty();
         result.Error.ShouldBe($"emmap counters: '{fifo}' is not a regular file (a pipe, a socket or a device), so it cannot be memory-mapped.\n");
         Directory.GetFileSystemEntries(_dir.Path).ShouldBe(new[] { fifo });
+    }
+
+    [Test]
+    [LinuxOnly("makes a named pipe with mkfifo")]
+    public void Queue_NamedPipe_IsRefusedAsNotARegularFileNotAsAnEmptyQueue([Values("info", "pop", "push")] string verb)
+    {
+        string fifo = _dir.File("queue.fifo");
+        using (Process mkfifo = Process.Start("mkfifo", fifo))
+        {
+            mkfifo.WaitForExit();
+            mkfifo.ExitCode.ShouldBe(0);
+        }
+
+        CliResult result = verb == "push" ? EmmapCli.Run("queue", fifo, verb, "x") : EmmapCli.Run("queue", fifo, verb);
+
+        result.ExitCode.ShouldBe(7, result.ToString());
+        result.Output.ShouldBeEmpty();
+        result.Error.ShouldBe($"emmap queue {verb}: '{fifo}' is not a regular file (a pipe, a socket or a device), so it cannot be memory-mapped.\n");
+        Directory.GetFileSystemEntries(_dir.Path).ShouldBe(new[] { fifo });
+    }
+
+    [Test]
+    [UnsupportedOSPlatform("windows")]
+    public void CountersReadingVerbs_DanglingSymbolicLink_SayTheFileDoesNotExist([Values("list", "read")] string verb)
+    {
+        string link = _dir.File("link.counters");
+        File.CreateSymbolicLink(link, _dir.File("nowhere.counters"));
+
+        CliResult result = verb == "read" ? EmmapCli.Run("counters", link, verb, "0") : EmmapCli.Run("counters", link, verb);
+
+        result.ExitCode.ShouldBe(Missing, result.ToString());
+        result.Output.ShouldBeEmpty();
+        result.Error.ShouldBe($"emmap counters: '{link}' does not exist (create it with: emmap counters FILE create COUNT).\n");
+        File.Exists(_dir.File("nowhere.counters")).ShouldBeFalse();
     }
 
     private static void NoStackTrace(CliResult result)

@@ -110,6 +110,21 @@ public sealed class QueueCommandTests
     }
 
     [Test]
+    public void Verify_OneItemOfOneByte_CountsThemInTheSingular()
+    {
+        using (var queue = MappedQueue.Open(QueuePath, 4096))
+        {
+            queue.Push([42]);
+        }
+
+        (int code, string output, _) = Emmap("verify");
+
+        code.ShouldBe(0);
+        output.ShouldContain("  1 item and 1 byte of payload checked against their CRC32C\n");
+        output.ShouldContain("opening takes its count (1 item) without scanning.");
+    }
+
+    [Test]
     public void Verify_DamagedRecord_ReportsItAndExitsNonZeroWithoutRepairing()
     {
         using (var queue = MappedQueue.Open(QueuePath, 4096))

@@ -104,7 +104,7 @@ public sealed partial class MappedQueue
 
         if (_loadedTrustable)
         {
-            notes.Add($"The header is a clean close's exact checkpoint: opening takes its count ({header.Slot.Count} items) without scanning.");
+            notes.Add($"The header is a clean close's exact checkpoint: opening takes its count ({header.Slot.Count} {(header.Slot.Count == 1 ? "item" : "items")}) without scanning.");
             if (_loadedScan.End != _loadedTail || _loadedScan.Count != header.Slot.Count || (_loadedScan.Count != 0 && _loadedScan.LastItem != header.Slot.LastItem))
             {
                 problems.Add(
