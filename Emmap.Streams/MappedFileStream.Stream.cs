@@ -121,6 +121,16 @@ public sealed partial class MappedFileStream
         }
 
         (byte[] line, long consumed) = view.ReadInPlace(_position, int.MaxValue, 0, static (data, _) => CopyLine(data));
+        if (consumed > 0 && line[^1] != (byte)'\n')
+        {
+            // The line ran to the end this handle last saw: another process may have appended the rest of it since.
+            view.RefreshIfShort(_position, consumed + 1);
+            if (view.CachedLength - _position > consumed)
+            {
+                (line, consumed) = view.ReadInPlace(_position, int.MaxValue, 0, static (data, _) => CopyLine(data));
+            }
+        }
+
         if (consumed == 0)
         {
             return null;
