@@ -385,6 +385,40 @@ public sealed class AccessProtocolTests
     }
 
     [Test]
+    public void PipeReaderRead_StreamDisposedRightAfterThePin_ReturnsTheDataAndKeepsTheMappingUntilTheReaderIsDone()
+    {
+        var stream = OpenWritable();
+        System.IO.Pipelines.PipeReader reader = stream.AsPipeReader();
+        CrashPoints.Hook = point =>
+        {
+            if (point == CrashPoints.ViewPinned)
+            {
+                CrashPoints.Hook = null;
+                stream.Dispose();
+            }
+        };
+        System.IO.Pipelines.ReadResult result;
+        try
+        {
+            reader.TryRead(out result).ShouldBeTrue();
+        }
+        finally
+        {
+            CrashPoints.Hook = null;
+        }
+
+        result.Buffer.Length.ShouldBe(2 * Page, "the pin came before the dispose: the read shows the data, as a direct view does");
+        result.Buffer.ToArray().ShouldAllBe(b => b == Data);
+        ProcessMaps.Maps(_path).ShouldBeTrue();
+        reader.AdvanceTo(result.Buffer.End);
+        Should.Throw<ObjectDisposedException>(() => reader.TryRead(out _));
+        reader.Complete();
+        MappedFileMetrics.CountLiveViews().ShouldBe(0);
+        ProcessMaps.Maps(_path).ShouldBeFalse("the reader held the last reference: nothing stays mapped after it");
+        ProcessMaps.OpenDescriptors(_path).ShouldBe(0);
+    }
+
+    [Test]
     public void Dispose_ZeroPagesCannotBeMappedAtTheLastClose_TheFileIsNotTruncatedUnderThePagesLeftMapped()
     {
         var stream = OpenWritable();

@@ -71,7 +71,7 @@ internal static class CrashPoints
     /// </summary>
     internal const string AttachLengthRead = "attach.length";
 
-    /// <summary>A direct view has taken its reference on the mapping and not yet computed its address.</summary>
+    /// <summary>A direct view or a pipe reader has taken its reference on the mapping and not yet computed its address.</summary>
     internal const string ViewPinned = "view.pinned";
 
     /// <summary>An atomic operation has changed its cell and not yet checked that no cut raced with it.</summary>

@@ -241,6 +241,12 @@ internal sealed class MappedPipeReader : PipeReader
 
         long newEnd = Math.Min(target, available);
         bool grew = newEnd > _end && Expose(newEnd);
+        if (!grew && _view.IsDisposed)
+        {
+            // Disposed after the check at the read's start: nothing was shown, which is not the end of the data.
+            ThrowDisposed();
+        }
+
         if (_end >= _endPosition || (!_follow && (!grew || _end >= available)))
         {
             _ended = true;
@@ -263,6 +269,8 @@ internal sealed class MappedPipeReader : PipeReader
             {
                 ThrowDisposed();
             }
+
+            Testing.CrashPoints.Hit(Testing.CrashPoints.ViewPinned);
         }
 
         byte* start = _view.ViewAddress(_consumed, newEnd - _consumed, out long count);
