@@ -173,6 +173,11 @@ public sealed class AccessProtocolIssueTests
     [Test]
     public void Open_DanglingSymbolicLink_OpenThrowsFileNotFoundAndOpenOrCreateMakesTheTarget()
     {
+        if (TestPlatform.IsWine)
+        {
+            Assert.Ignore("Wine makes a Unix symbolic link, which its own file functions do not see while it dangles.");
+        }
+
         string target = _directory.File("target.bin");
         string link = _directory.File("link.bin");
         File.CreateSymbolicLink(link, target);
@@ -198,6 +203,11 @@ public sealed class AccessProtocolIssueTests
     [Test]
     public void Open_CountersAndQueueThroughADanglingLink_NeitherSpinsNorBlocks()
     {
+        if (TestPlatform.IsWine)
+        {
+            Assert.Ignore("Wine makes a Unix symbolic link, which its own file functions do not see while it dangles.");
+        }
+
         string counterLink = _directory.File("counters-link");
         string queueLink = _directory.File("queue-link");
         File.CreateSymbolicLink(counterLink, _directory.File("counters-target"));
