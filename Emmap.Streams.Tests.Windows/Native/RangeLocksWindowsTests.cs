@@ -1,6 +1,7 @@
 using System.IO;
 using System.Runtime.Versioning;
 using Emmap.Streams.Native;
+using Emmap.Streams.Native.Windows;
 using Emmap.Streams.Tests.Support;
 using Emmap.Streams.Tests.Windows.Support;
 using Microsoft.Win32.SafeHandles;
@@ -47,6 +48,23 @@ public sealed class RangeLocksWindowsTests
 
         RangeLocks.OthersPresent(first, Presence, _path).ShouldBeFalse();
         RangeLocks.OthersPresent(second, Presence, _path).ShouldBeFalse();
+    }
+
+    [Test]
+    public void RegisterPresence_WhileAnotherHandleTestsForOthers_WaitsForTheTestInsteadOfFailing()
+    {
+        using SafeFileHandle tester = ViewMemory.Open(_path);
+        using SafeFileHandle registrant = ViewMemory.Open(_path);
+
+        // Another process's test for others locks the whole presence range but its own bytes for an instant: here, held
+        // by another handle until the registration has had to wait for it.
+        WindowsFile.Lock(tester, Presence + 1, (1L << 32) + 4, exclusive: true, _path);
+        using var released = new System.Threading.Timer(_ => WindowsFile.Unlock(tester, Presence + 1, (1L << 32) + 4, _path), null, 100, System.Threading.Timeout.Infinite);
+
+        RangeLocks.RegisterPresence(registrant, Presence, _path);
+
+        long ownFirstSlot = Presence + 1 + (uint)System.Environment.ProcessId;
+        WindowsFile.TryLock(tester, ownFirstSlot, 1, exclusive: true, _path).ShouldBeFalse("the registration holds this process's first presence slot");
     }
 
     [Test]

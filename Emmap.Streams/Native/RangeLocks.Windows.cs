@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Runtime.Versioning;
+using System.Threading;
 using Emmap.Streams.Native.Windows;
 using Microsoft.Win32.SafeHandles;
 
@@ -53,17 +54,31 @@ internal static partial class RangeLocks
         }
     }
 
+    /// <summary>
+    /// How long a registration retries when all of this process's slots are locked. Another process's test for others
+    /// (<see cref="OthersPresentWindows"/>) locks the whole range but its own bytes for an instant; only four handles of
+    /// this process holding all four slots keep them locked for longer.
+    /// </summary>
+    private const long PresenceRetryMilliseconds = 1000;
+
     [SupportedOSPlatform("windows")]
     private static void RegisterPresenceWindows(SafeFileHandle file, long presenceStart, string path)
     {
         long own = OwnPresenceByte(presenceStart);
-        for (int slot = 0; slot < PresenceSlots; slot++)
+        long started = Environment.TickCount64;
+        do
         {
-            if (WindowsFile.TryLock(file, own + slot, 1, exclusive: true, path))
+            for (int slot = 0; slot < PresenceSlots; slot++)
             {
-                return;
+                if (WindowsFile.TryLock(file, own + slot, 1, exclusive: true, path))
+                {
+                    return;
+                }
             }
+
+            Thread.Sleep(1);
         }
+        while (Environment.TickCount64 - started < PresenceRetryMilliseconds);
 
         throw new IOException($"Registering with the coordination block failed for '{path}': this process holds every presence slot of the file.");
     }
