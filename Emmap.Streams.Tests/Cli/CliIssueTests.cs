@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.IO;
 using System.Runtime.Versioning;
 using System.Text;
@@ -149,12 +148,7 @@ public sealed class CliIssueTests
     [LinuxOnly("makes a named pipe with mkfifo")]
     public void Counters_NamedPipe_IsRefusedAtOnceWithoutWaitingForAReader([Values("create", "inc")] string verb)
     {
-        string fifo = _dir.File("counters.fifo");
-        using (Process mkfifo = Process.Start("mkfifo", fifo))
-        {
-            mkfifo.WaitForExit();
-            mkfifo.ExitCode.ShouldBe(0);
-        }
+        string fifo = NamedPipe.Make(_dir.File("counters.fifo"));
 
         CliResult result = EmmapCli.Run("counters", fifo, verb, verb == "create" ? "2" : "0");
 
@@ -168,12 +162,7 @@ public sealed class CliIssueTests
     [LinuxOnly("makes a named pipe with mkfifo")]
     public void Queue_NamedPipe_IsRefusedAsNotARegularFileNotAsAnEmptyQueue([Values("info", "pop", "push")] string verb)
     {
-        string fifo = _dir.File("queue.fifo");
-        using (Process mkfifo = Process.Start("mkfifo", fifo))
-        {
-            mkfifo.WaitForExit();
-            mkfifo.ExitCode.ShouldBe(0);
-        }
+        string fifo = NamedPipe.Make(_dir.File("queue.fifo"));
 
         CliResult result = verb == "push" ? EmmapCli.Run("queue", fifo, verb, "x") : EmmapCli.Run("queue", fifo, verb);
 

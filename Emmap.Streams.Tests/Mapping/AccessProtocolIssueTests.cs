@@ -229,12 +229,7 @@ public sealed class AccessProtocolIssueTests
     [LinuxOnly("makes a FIFO with mkfifo")]
     public void Open_CountersAndQueueOnAFifo_ThrowAtOnceWithoutBlocking()
     {
-        string fifo = _directory.File("fifo");
-        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", fifo))
-        {
-            mkfifo.WaitForExit();
-            mkfifo.ExitCode.ShouldBe(0);
-        }
+        string fifo = NamedPipe.Make(_directory.File("fifo"));
 
         Task<Exception?> counters = Task.Run(() => Record(() => MappedCounters.Open(fifo, 0, new MappedCountersOptions { Access = FileAccess.Read }).Dispose()));
         counters.Wait(TimeSpan.FromSeconds(10)).ShouldBeTrue("opening counters on a FIFO must not block");
