@@ -34,6 +34,7 @@ internal static class Program
             ["counters"] = "Create, list, read and change a persistent counter file.",
             ["queue"] = "Push, pop, peek, inspect and verify a persistent queue file.",
         });
+        VersionAlone(root);
         try
         {
             // No response files: an argument starting with '@' is a file name like any other, never a list of more arguments.
@@ -84,5 +85,12 @@ internal static class Program
     {
         HelpOption help = root.Options.OfType<HelpOption>().First();
         help.Action = new RootHelpAction(root, help.Action!, summaries);
+    }
+
+    /// <summary>Refuses <c>--version</c> with other arguments, as every command refuses extra ones.</summary>
+    private static void VersionAlone(RootCommand root)
+    {
+        VersionOption version = root.Options.OfType<VersionOption>().First();
+        version.Action = new VersionOnlyAction(version.Action!);
     }
 }

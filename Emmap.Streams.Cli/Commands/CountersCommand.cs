@@ -234,7 +234,8 @@ internal static class CountersCommand
         }
         catch (NotSupportedException ex)
         {
-            return Fail(ExitDenied, ex.Message);
+            // Not a regular file (a pipe, a socket or a device): neither denied nor missing, so "any other error", as for a queue.
+            return Fail(ExitIo, ex.Message);
         }
         catch (IOException ex)
         {

@@ -17,6 +17,18 @@ public sealed class RootCommandTests
         result.Output.ShouldStartWith(typeof(MappedFileStream).Assembly.GetName().Version!.ToString(3));
     }
 
+    [TestCase("--version", "extra")]
+    [TestCase("extra", "--version")]
+    [TestCase("--version", "counters")]
+    public void Version_WithAnythingElseOnTheLine_IsAUsageErrorThatPrintsNoVersion(string first, string second)
+    {
+        CliResult result = EmmapCli.Run(first, second);
+
+        result.ExitCode.ShouldBe(1, result.ToString());
+        result.Output.ShouldBeEmpty(result.ToString());
+        result.Error.ShouldContain("'--version' cannot be combined with other arguments or options.");
+    }
+
     [Test]
     public void Help_ListsEachCommandOnOneLineAndTheSharedExitCodes()
     {
