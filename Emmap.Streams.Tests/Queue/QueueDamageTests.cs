@@ -41,7 +41,7 @@ public sealed class QueueDamageTests
         });
         string path = _dir.File("t.queue");
 
-        for (int length = 0; length <= image.Length; length++)
+        foreach (int length in CutLengths(image.Length))
         {
             File.WriteAllBytes(path, image[..length]);
             Exception? error = Catch(() => ReadAll(path, readOnly: length % 2 == 0), out List<long>? ids);
@@ -147,9 +147,11 @@ public sealed class QueueDamageTests
         byte[] image = Build(4096, Wrapped);
         string path = _dir.File("t.queue");
         int opened = 0;
+        int tried = 0;
 
-        for (int length = 0; length <= image.Length; length++)
+        foreach (int length in CutLengths(image.Length))
         {
+            tried++;
             File.WriteAllBytes(path, image[..length]);
             if (Catch(() => ReadAll(path, readOnly: false), out List<long>? ids) is { } error)
             {
@@ -162,7 +164,7 @@ public sealed class QueueDamageTests
             ids!.Distinct().Count().ShouldBe(ids!.Count);
         }
 
-        opened.ShouldBeGreaterThan(image.Length / 2);
+        opened.ShouldBeGreaterThan(tried / 2);
     }
 
     [Test]
@@ -207,7 +209,9 @@ public sealed class QueueDamageTests
         int invalid = 0;
         int shortened = 0;
 
-        for (int trial = 0; trial < 3000; trial++)
+        // Fewer under Wine, where each open costs several times as much: the recovery is the same code on every system.
+        int trials = TestPlatform.IsWine ? 1000 : 3000;
+        for (int trial = 0; trial < trials; trial++)
         {
             byte[] damaged = (byte[])image.Clone();
             int flips = random.Next(1, 4);
@@ -249,7 +253,7 @@ public sealed class QueueDamageTests
             }
         }
 
-        TestContext.Out.WriteLine($"{invalid} of 3000 damaged files refused, {shortened} opened with fewer items.");
+        TestContext.Out.WriteLine($"{invalid} of {trials} damaged files refused, {shortened} opened with fewer items.");
         invalid.ShouldBeGreaterThan(0);
         shortened.ShouldBeGreaterThan(0);
     }
@@ -418,6 +422,22 @@ public sealed class QueueDamageTests
         queue.Dispose();
         File.Delete(path);
         return image;
+    }
+
+    /// <summary>
+    /// The lengths to cut an image of <paramref name="imageLength"/> bytes at: every one from 0 to the whole image; under Wine,
+    /// where each open costs several times as much, every fifth and the whole image (the recovery is the same code on every
+    /// system, and 5 is prime to the record size, so the cuts still fall at every place in a record across the image).
+    /// </summary>
+    private static IEnumerable<int> CutLengths(int imageLength)
+    {
+        int step = TestPlatform.IsWine ? 5 : 1;
+        for (int length = 0; length < imageLength; length += step)
+        {
+            yield return length;
+        }
+
+        yield return imageLength;
     }
 
     private static byte[] ReadShared(string path)
