@@ -4,6 +4,7 @@ using System.Runtime.Versioning;
 using Emmap.Streams.Mapping;
 using Emmap.Streams.Native;
 using Emmap.Streams.Native.Windows;
+using Emmap.Streams.Testing;
 using Emmap.Streams.Tests.Support;
 using Emmap.Streams.Tests.Windows.Support;
 using Microsoft.Win32.SafeHandles;
@@ -54,6 +55,30 @@ public sealed unsafe class RegionWindowsTests
         WindowsMemory.Query((nint)region.Base).State.ShouldBe(WindowsConstants.MemStateFree);
         WindowsMemory.Query((nint)region.Base + (3 * s_granule)).State.ShouldBe(WindowsConstants.MemStateFree);
         WindowsFile.TrySetEndOfFile(file, 100).ShouldBe(0);
+    }
+
+    [Test]
+    public void MapFileTo_FailedAndItsPieceCouldNotBeJoinedBack_ReleaseNowStillFreesTheWholeReservation()
+    {
+        ViewMemory.CreatePatterned(_path, s_granule);
+        using SafeFileHandle file = ViewMemory.Open(_path, FileAccess.Read);
+        Region region = Region.Reserve(s_granule, 0, shared: true);
+
+        // A shared region maps read-write views, which a read-only handle cannot give: the map fails after the split, and
+        // the piece it split off cannot be joined back either.
+        using (FaultInjection.Install(point => point == FaultPoint.Coalesce ? 5 : 0))
+        {
+            Should.Throw<IOException>(() => region.MapFileTo(s_granule, file, _path));
+        }
+
+        region.ReleaseNow();
+
+        for (nuint at = 0; at < region.Reserved;)
+        {
+            MemoryBasicInformation info = WindowsMemory.Query((nint)region.Base + (nint)at);
+            info.State.ShouldBe(WindowsConstants.MemStateFree, $"the reservation's byte {at} is still reserved after the release");
+            at += info.RegionSize;
+        }
     }
 
     [Test]

@@ -154,7 +154,8 @@ internal sealed unsafe partial class Region
         }
         catch (System.IO.IOException)
         {
-            // Two placeholders stay where there was one: the next growth moves to a new region if this one cannot split.
+            // Two placeholders stay where there was one: the next growth moves to a new region if this one cannot split, and
+            // the release frees both (ReleaseTailWindows).
         }
     }
 
@@ -183,11 +184,35 @@ internal sealed unsafe partial class Region
             _ = segment.IsView ? WindowsMemory.TryUnmapView(address) : WindowsMemory.TryReleasePlaceholder(address);
         }
 
-        if (Accessible < Reserved)
-        {
-            _ = WindowsMemory.TryReleasePlaceholder((nint)(Base + Accessible));
-        }
-
+        ReleaseTailWindows();
         return true;
+    }
+
+    // Frees the placeholders of [Accessible, Reserved): one, or several where a growth failed and its piece could not be
+    // joined back (GiveBackPlaceholder). Each piece is freed whole from its start, then reads as free; nothing else can be
+    // reserved inside this reservation, so every reserved range met here is one of its pieces.
+    [SupportedOSPlatform("windows")]
+    private void ReleaseTailWindows()
+    {
+        nuint at = Accessible;
+        while (at < Reserved && WindowsMemory.TryQuery((nint)(Base + at), out MemoryBasicInformation info) && info.RegionSize != 0)
+        {
+            if (info.State == WindowsConstants.MemStateReserve)
+            {
+                if (!WindowsMemory.TryReleasePlaceholder((nint)(Base + at)))
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            if (info.State != WindowsConstants.MemStateFree)
+            {
+                return;
+            }
+
+            at += info.RegionSize;
+        }
     }
 }

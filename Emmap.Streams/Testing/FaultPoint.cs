@@ -20,4 +20,7 @@ internal enum FaultPoint
 
     /// <summary>Syncing a directory after a new queue or counter file was linked into it (Unix; best effort).</summary>
     SyncDirectory,
+
+    /// <summary>Joining address placeholders back into one after a failed growth (Windows).</summary>
+    Coalesce,
 }

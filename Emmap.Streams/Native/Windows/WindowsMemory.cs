@@ -3,6 +3,7 @@ using System.IO;
 using System.Runtime.CompilerServices;
 using System.Runtime.Versioning;
 using System.Threading;
+using Emmap.Streams.Testing;
 using Microsoft.Win32.SafeHandles;
 
 namespace Emmap.Streams.Native.Windows;
@@ -99,6 +100,12 @@ internal static class WindowsMemory
     /// <summary>Joins the adjacent placeholders that exactly cover <c>[address, address + length)</c> into one.</summary>
     internal static void CoalescePlaceholders(nint address, nuint length)
     {
+        int injected = FaultInjection.Check(FaultPoint.Coalesce);
+        if (injected != 0)
+        {
+            throw NativeErrors.IOError(injected, "Coalescing placeholders", null);
+        }
+
         if (!Kernel32.VirtualFree(address, length, WindowsConstants.MemRelease | WindowsConstants.MemCoalescePlaceholders))
         {
             throw WindowsErrors.IOError(WindowsErrors.LastError(), "Coalescing placeholders", null);
@@ -154,6 +161,10 @@ internal static class WindowsMemory
             Thread.Sleep(Math.Min(1 << Math.Min(attempt, 6), 64));
         }
     }
+
+    /// <summary>As <see cref="Query"/>, without throwing: false if the system could not say.</summary>
+    internal static bool TryQuery(nint address, out MemoryBasicInformation info) =>
+        Kernel32.VirtualQuery(address, out info, (nuint)Unsafe.SizeOf<MemoryBasicInformation>()) != 0;
 
     /// <summary>What the system says about the pages at <paramref name="address"/> (<c>VirtualQuery</c>).</summary>
     internal static MemoryBasicInformation Query(nint address)
