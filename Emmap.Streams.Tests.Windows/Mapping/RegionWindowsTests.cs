@@ -58,7 +58,7 @@ public sealed unsafe class RegionWindowsTests
     }
 
     [Test]
-    public void MapFileTo_FailedAndItsPieceCouldNotBeJoinedBack_ReleaseNowStillFreesTheWholeReservation()
+    public void MapFileTo_FailedAndItsPieceCouldNotBeJoinedBack_TheNextGrowthMovesAndReleaseNowFreesTheWholeReservation()
     {
         ViewMemory.CreatePatterned(_path, s_granule);
         using SafeFileHandle file = ViewMemory.Open(_path, FileAccess.Read);
@@ -71,6 +71,7 @@ public sealed unsafe class RegionWindowsTests
             Should.Throw<IOException>(() => region.MapFileTo(s_granule, file, _path));
         }
 
+        region.CanMapFileTo(s_granule).ShouldBeFalse("the rest of the reservation is in two pieces: a growth must move to a new region");
         region.ReleaseNow();
 
         for (nuint at = 0; at < region.Reserved;)

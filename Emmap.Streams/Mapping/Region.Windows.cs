@@ -41,7 +41,7 @@ internal sealed unsafe partial class Region
 
     [SupportedOSPlatform("windows10.0.17134")]
     private bool CanMapFileInPlaceWindows(long end) =>
-        end <= _fileMapped || (_fileMapped % (long)WindowsMemory.Granularity == 0 && (nuint)_fileMapped == Accessible);
+        end <= _fileMapped || (_fileMapped % (long)WindowsMemory.Granularity == 0 && (nuint)_fileMapped == Accessible && !_tailSplit);
 
     [SupportedOSPlatform("windows10.0.17134")]
     private void MapFileToWindows(long end, SafeFileHandle file, string path)
@@ -154,8 +154,9 @@ internal sealed unsafe partial class Region
         }
         catch (System.IO.IOException)
         {
-            // Two placeholders stay where there was one: the next growth moves to a new region if this one cannot split, and
-            // the release frees both (ReleaseTailWindows).
+            // Two placeholders stay where there was one: the next growth of the file moves to a new region
+            // (CanMapFileInPlaceWindows), and the release frees both (ReleaseTailWindows).
+            _tailSplit = true;
         }
     }
 

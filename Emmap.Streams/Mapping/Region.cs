@@ -76,8 +76,11 @@ internal sealed unsafe partial class Region
     internal bool Shared;
 
     // Windows: the file views and zero-page blocks that fill [0, Accessible), in address order. The rest of the reservation
-    // is one placeholder.
+    // is one placeholder, or two after a failed growth whose piece could not be joined back (then _tailSplit is set).
     private readonly List<RegionSegment>? _segments;
+
+    // Windows: the rest of the reservation is in two placeholders, so it cannot be split for a growth in place any more.
+    private bool _tailSplit;
 
     // Windows: the bytes of the file the views map, from offset 0. The next view starts here, which Windows allows only at
     // a multiple of the allocation granularity (64 KiB).
