@@ -435,6 +435,29 @@ public sealed class MappedFileStreamSharedLengthTests
     }
 
     [Test]
+    public void ReadOnlyProcessClosesLast_AfterAWriterLeftCapacity_TrimsTheFileToItsLengthAsTheWritersCloseWould()
+    {
+        File.WriteAllBytes(_path, Enumerable.Repeat((byte)'r', 100).ToArray());
+        byte[] written = Enumerable.Range(0, 5000).Select(i => (byte)(i % 251)).ToArray();
+        using var reader = ChildHost.Start("stream-session", _path, "readonly");
+        reader.ReadLine().ShouldBe("ready");
+
+        using (var writer = Open())
+        {
+            writer.Seek(0, SeekOrigin.End);
+            writer.Write(written);
+        }
+
+        new FileInfo(_path).Length.ShouldBeGreaterThan(5100, "the writer closed first: the reader still maps the file, so its capacity stays");
+        reader.Ask("length").ShouldBe("5100");
+        reader.Ask("close").ShouldBe("closed");
+        reader.ShouldExitWith(0);
+
+        new FileInfo(_path).Length.ShouldBe(5100, "the last process to close trims the file, even one that only read it");
+        File.ReadAllBytes(_path).ShouldBe([.. Enumerable.Repeat((byte)'r', 100), .. written], "a plain reader sees no zeros past the data");
+    }
+
+    [Test]
     [LinuxOnly("checks the page files in /dev/shm; Windows keeps the shared words in named memory, which goes with its last process")]
     public void SharedPage_ProcessesKilledThenTheFileDeleted_IsCollectedAndAPageInUseIsNot()
     {

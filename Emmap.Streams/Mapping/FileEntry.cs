@@ -560,9 +560,16 @@ internal sealed partial class FileEntry
                     {
                         Truncate(Volatile.Read(ref _shared.Length));
                     }
-                    else if (Platform.IsWindows && !Writable && Volatile.Read(ref _shared.Physical) > Volatile.Read(ref _shared.Length))
+                    else if (!Writable && Volatile.Read(ref _shared.Physical) > Volatile.Read(ref _shared.Length))
                     {
-                        TrimAsLastReaderWindows(Volatile.Read(ref _shared.Length));
+                        if (Platform.IsWindows)
+                        {
+                            TrimAsLastReaderWindows(Volatile.Read(ref _shared.Length));
+                        }
+                        else if (_mayTruncate)
+                        {
+                            TrimAsLastReader(Volatile.Read(ref _shared.Length));
+                        }
                     }
 
                     // The page may go once the file on disk says all it says; a truncation still owed (by a process that
@@ -857,6 +864,35 @@ internal sealed partial class FileEntry
             // The data is intact and correct; only surplus bytes stay on disk. Retried later.
             _pendingTrim = true;
         }
+    }
+
+    /// <summary>
+    /// Under the size lock, alone, with this process's pages detached: a read-only process is the last to close a file whose
+    /// size on disk is past its length (capacity or a shrink that a writer could not give back while this process mapped the
+    /// file). It trims the file as the writer would have, through a second descriptor that can write, if the file's
+    /// permissions allow one; otherwise the zeros past the length stay on disk until the next process that writes the file
+    /// closes it alone, and every process using the library keeps reading the length.
+    /// </summary>
+    private void TrimAsLastReader(long target)
+    {
+        SafeFileHandle writable;
+        try
+        {
+            writable = NativeFile.Reopen(Handle, Path, writable: true);
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return;
+        }
+
+        using (writable)
+        {
+            CrashPoints.Hit(CrashPoints.TrimLocked);
+            NativeFile.Truncate(writable, target, Path);
+        }
+
+        Volatile.Write(ref _shared.Physical, target);
+        Volatile.Write(ref _shared.HighWater, target);
     }
 
     private void Truncate(long target)
