@@ -225,6 +225,34 @@ public sealed class EmmapSpecAuditTests
         stream.ReadByte().ShouldBe('a');
     }
 
+    // §4.1 applied to emmap_queue: a queue handle that is never closed is auto-unlinked by emmap's resource destructor. Here
+    // QueueOptions.AutoUnlink acts in Dispose only (recorded in the mapping): an abandoned queue keeps its file and its items.
+    [Test]
+    public void QueueAutoUnlink_QueueNeverDisposed_KeepsTheFileAndItsItems()
+    {
+        string file = _dir.File("abandoned.bin");
+
+        PushAndAbandon(file);
+        for (int i = 0; i < 3; i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+
+        File.Exists(file).ShouldBeTrue();
+        using MappedQueue reopened = MappedQueue.Open(file, 4096, new QueueOptions { AutoUnlink = true });
+        reopened.Pop().ShouldBe("left"u8.ToArray());
+        reopened.Dispose();
+        File.Exists(file).ShouldBeFalse();
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void PushAndAbandon(string file)
+    {
+        MappedQueue queue = MappedQueue.Open(file, 4096, new QueueOptions { AutoUnlink = true });
+        queue.Push("left"u8);
+    }
+
     // §6.3 step 2: emmap reopens an existing queue only with Size equal to the file size (else "File ... has different
     // size"); here an existing queue opens as it is, whatever initialSize, and keeps the initial size it was created with.
     [Test]
