@@ -253,6 +253,26 @@ public sealed class EmmapSpecAuditTests
         queue.Push("left"u8);
     }
 
+    // §1.2 {chmod, Mode}, default 8#600, which emmap_queue:open/3 passes through to emmap:open: a new queue file gets 0600, or
+    // the mode given.
+    [Test]
+    [LinuxOnly("checks Unix permission bits (QueueOptions.UnixCreateMode)")]
+    public void QueueOpen_NewFile_GetsOwnerOnlyPermissionsOrTheModeGiven()
+    {
+        string plain = _dir.File("plain.bin");
+        string shared = _dir.File("shared.bin");
+        var groupReadable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead;
+
+        MappedQueue.Open(plain, 4096).Dispose();
+        MappedQueue.Open(shared, 4096, new QueueOptions { UnixCreateMode = groupReadable }).Dispose();
+
+        if (!OperatingSystem.IsWindows())
+        {
+            File.GetUnixFileMode(plain).ShouldBe(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            File.GetUnixFileMode(shared).ShouldBe(groupReadable);
+        }
+    }
+
     // §6.3 step 2: emmap reopens an existing queue only with Size equal to the file size (else "File ... has different
     // size"); here an existing queue opens as it is, whatever initialSize, and keeps the initial size it was created with.
     [Test]
