@@ -452,7 +452,8 @@ public sealed partial class MappedFileStream
             if (!o.Fit)
             {
                 throw new IOException(
-                    $"The window [{offset}, {end}) reaches past the end of '{fullPath}' ({current} bytes); set MapOptions.Fit to grow the file.");
+                    $"The window [{offset}, {end}) reaches past the end of '{fullPath}' ({current} bytes); " +
+                    (writable ? "set MapOptions.Fit to grow the file." : "a read-only stream cannot grow the file."));
             }
 
             if (!writable)

@@ -38,6 +38,36 @@ public sealed class EmmapSpecAuditTests
         return MappedFileStream.Open(_path, options ?? new MapOptions { Access = FileAccess.ReadWrite });
     }
 
+    // §1.4: "file exists but is empty (size 0), Length L > 0 | file stretched to L (needs write), exist=>true" (open/4).
+    [Test]
+    public void OpenWindow_ExistingEmptyFileWritable_IsStretchedToTheWindowEndAndReportsExisted()
+    {
+        File.WriteAllBytes(_path, []);
+
+        using (MappedFileStream stream = MappedFileStream.Open(_path, 0, 64, new MapOptions { Access = FileAccess.ReadWrite }))
+        {
+            stream.Existed.ShouldBeTrue();
+            stream.Length.ShouldBe(64);
+        }
+
+        File.ReadAllBytes(_path).ShouldBe(new byte[64]);
+    }
+
+    // §1.4 with a read-only window on an empty file: emmap fails (ftruncate on an O_RDONLY descriptor); here the window reaches
+    // past the end, an IOException that writes nothing and does not send the caller to Fit, which needs write access.
+    [Test]
+    public void OpenWindow_ExistingEmptyFileReadOnly_ThrowsIOExceptionWithoutSuggestingFit()
+    {
+        File.WriteAllBytes(_path, []);
+
+        string message = Should.Throw<IOException>(() => MappedFileStream.Open(_path, 0, 64)).Message;
+
+        message.ShouldContain("read-only");
+        message.ShouldNotContain("Fit");
+        new FileInfo(_path).Length.ShouldBe(0);
+        Should.Throw<NotSupportedException>(() => MappedFileStream.Open(_path, 0, 64, new MapOptions { Fit = true }));
+    }
+
     // §2.1: "If Pos + Len > size, Len is clipped to size - Pos [verified: pread(M,10,100) on 16 bytes → 6 bytes]."
     [Test]
     public void ReadAt_RangeCrossingTheEnd_IsClippedToTheEnd([Values] bool direct)
