@@ -204,7 +204,7 @@ public sealed class EmmapSpecAuditTests
 
         stream.SetLength(0);
         stream.Length.ShouldBe(0);
-        new FileInfo(_path).Length.ShouldBe(0);
+        SizeOnDisk.ShouldBeWhileMapped(_path, 0);
     }
 
     // §4.1: "if auto_unlink, unlink(path) immediately [...]; the path is forgotten so it happens once. Closing twice → ok."
