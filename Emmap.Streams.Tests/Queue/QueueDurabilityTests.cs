@@ -164,6 +164,127 @@ public sealed class QueueDurabilityTests
     }
 
     [Test]
+    public void Push_BatchedBytesReached_GroupFlushStartsWithoutWaitingForTheInterval()
+    {
+        int syncs = 0;
+        using var _ = FaultInjection.Install(point => { if (point == FaultPoint.Sync) { Interlocked.Increment(ref syncs); } return 0; });
+        var options = new QueueOptions { Durability = QueueDurability.Batched, BatchInterval = TimeSpan.FromMinutes(1), BatchBytes = 4096 };
+        using var queue = MappedQueue.Open(_dir.File("bb.queue"), 65536, options);
+        int before = Volatile.Read(ref syncs);
+
+        // Below BatchBytes the group flush waits for the interval (a minute here).
+        queue.Push(new byte[100]);
+        Thread.Sleep(200);
+        Volatile.Read(ref syncs).ShouldBe(before, "a push below BatchBytes started the group flush before its interval");
+
+        // Reaching BatchBytes starts it at once.
+        queue.Push(new byte[4000]);
+        WaitFor(() => Volatile.Read(ref syncs) > before).ShouldBeTrue("BatchBytes were pushed but no group flush started");
+    }
+
+    [TestCase(QueueDurability.Batched)]
+    [TestCase(QueueDurability.Always)]
+    public void Grow_InDurableMode_SyncsTheMovedRecordsBeforeTheSlotThatPointsAtThem(QueueDurability durability)
+    {
+        // The new slot makes the copy the only place of the records it moves: a power loss that finds the slot on the device
+        // without them would lose items that were durable before the growth.
+        int syncs = 0;
+        using var _ = FaultInjection.Install(point => { if (point == FaultPoint.Sync) { Interlocked.Increment(ref syncs); } return 0; });
+        using var queue = MappedQueue.Open(_dir.File("gd.queue"), 4096, new QueueOptions { Durability = durability });
+        FillWrapped(queue);
+
+        int? syncsAtCopied = null;
+        int? syncsAtTorn = null;
+        bool copied = false;
+        CrashPoints.Hook = point =>
+        {
+            copied |= point == CrashPoints.GrowCopying;
+            if (point == CrashPoints.GrowCopied)
+            {
+                syncsAtCopied = Volatile.Read(ref syncs);
+            }
+            else if (point == CrashPoints.FlipTorn && syncsAtCopied is not null)
+            {
+                syncsAtTorn ??= Volatile.Read(ref syncs);
+            }
+        };
+        int before = Volatile.Read(ref syncs);
+        try
+        {
+            queue.Push(QueueItems.Make(55, 2048));
+        }
+        finally
+        {
+            CrashPoints.Hook = null;
+        }
+
+        copied.ShouldBeTrue("the items wrapped, so the growth moved some of them");
+        syncsAtCopied.ShouldNotBeNull();
+        syncsAtCopied.Value.ShouldBeGreaterThan(before, "the moved records are synced before the new slot is written");
+        syncsAtTorn.ShouldNotBeNull();
+        queue.Enumerate().Select(item => QueueItems.Check(item)).ShouldBe(Enumerable.Range(25, 31).Select(i => (long)i));
+    }
+
+    [TestCase(QueueDurability.Batched)]
+    [TestCase(QueueDurability.Always)]
+    public void Dispose_InDurableMode_SyncsTheRecordsBeforeTheCheckpointThatVouchesForThem(QueueDurability durability)
+    {
+        // A clean close writes an exact checkpoint that the next open takes instead of checking the records; on the device
+        // without the records it would vouch for items a power loss took.
+        int syncs = 0;
+        using var _ = FaultInjection.Install(point => { if (point == FaultPoint.Sync) { Interlocked.Increment(ref syncs); } return 0; });
+        var options = new QueueOptions { Durability = durability, BatchInterval = TimeSpan.FromMinutes(1) };
+        string path = _dir.File("cd.queue");
+        var queue = MappedQueue.Open(path, 4096, options);
+        for (int i = 0; i < 5; i++)
+        {
+            queue.Push(QueueItems.Make(i, 64));
+        }
+
+        int? syncsAtSlot = null;
+        CrashPoints.Hook = point =>
+        {
+            if (point == CrashPoints.FlipTorn)
+            {
+                syncsAtSlot ??= Volatile.Read(ref syncs);
+            }
+        };
+        int before = Volatile.Read(ref syncs);
+        try
+        {
+            queue.Dispose();
+        }
+        finally
+        {
+            CrashPoints.Hook = null;
+        }
+
+        syncsAtSlot.ShouldNotBeNull("the close wrote a checkpoint");
+        syncsAtSlot.Value.ShouldBeGreaterThan(before, "the records are synced before the checkpoint slot is written");
+        Volatile.Read(ref syncs).ShouldBeGreaterThan(syncsAtSlot.Value, "the checkpoint is synced before Dispose returns");
+        using var reopened = MappedQueue.Open(path, 4096);
+        reopened.CountFromCheckpoint.ShouldBeTrue();
+        reopened.Count.ShouldBe(5);
+    }
+
+    [Test]
+    public void Dispose_None_DoesNotFlush()
+    {
+        int syncs = 0;
+        using var _ = FaultInjection.Install(point => { if (point == FaultPoint.Sync) { Interlocked.Increment(ref syncs); } return 0; });
+        string path = _dir.File("cn.queue");
+        var queue = MappedQueue.Open(path, 4096);
+        queue.Push(QueueItems.Make(1, 64));
+        int before = Volatile.Read(ref syncs);
+
+        queue.Dispose();
+
+        Volatile.Read(ref syncs).ShouldBe(before);
+        using var reopened = MappedQueue.Open(path, 4096);
+        QueueItems.Check(reopened.Pop()).ShouldBe(1);
+    }
+
+    [Test]
     public void Push_BatchedFlushFailed_NextChangeReportsItOnce()
     {
         using MappedQueue queue = OpenWithAFailedGroupFlush("b.queue");
@@ -234,6 +355,25 @@ public sealed class QueueDurabilityTests
         queue.Flush(flushToDisk: true);
 
         syncs.ShouldBeGreaterThan(before);
+    }
+
+    // Items 25-54 of 64 bytes in a 4 KiB queue, wrapped around the ring's end, so that the next growth moves some of them.
+    private static void FillWrapped(MappedQueue queue)
+    {
+        for (int i = 0; i < 30; i++)
+        {
+            queue.Push(QueueItems.Make(i, 64));
+        }
+
+        for (int i = 0; i < 25; i++)
+        {
+            queue.Pop();
+        }
+
+        for (int i = 30; i < 55; i++)
+        {
+            queue.Push(QueueItems.Make(i, 64));
+        }
     }
 
     // A Batched queue holding one item, whose group flush failed: the failure is recorded and not yet reported.
