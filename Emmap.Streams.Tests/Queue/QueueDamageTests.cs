@@ -259,6 +259,63 @@ public sealed class QueueDamageTests
     }
 
     [Test]
+    public void Open_RecordForgedWithAValidChecksum_NeverHangsNorSizesAnAllocationNorReturnsIt(
+        [Values] bool cleanClose, [Values(0u, 0x7FFF_FFFFu, 0xFFFF_FFFFu)] uint skipOrLength)
+    {
+        // A checksum catches damage, not a forger, who can recompute it. The length field is still never trusted: a marker that
+        // skips nothing (a reader that loops on it hangs), one that skips past the tail, and an item longer than the ring all
+        // stop the queue there, as damage does.
+        byte[] image = Build(4096, queue =>
+        {
+            for (int i = 0; i < 10; i++)
+            {
+                queue.Push(QueueItems.Make(i, ItemSize));
+            }
+        });
+        if (!cleanClose)
+        {
+            image = WithoutExactCheckpoint(image);
+        }
+
+        uint length = skipOrLength == 0xFFFF_FFFFu ? (uint)QueueLayout.MaxItemLength : QueueLayout.MarkerFlag | skipOrLength;
+        int record = 1024 + (5 * RecordSize);
+        long stamp = BinaryPrimitives.ReadInt64LittleEndian(image.AsSpan(record + 8));
+        BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(record), length);
+        BinaryPrimitives.WriteUInt32LittleEndian(image.AsSpan(record + 4), QueueChecksum.Record(length, stamp, default));
+        string path = WriteImage(image);
+
+        var popped = new List<long>();
+        long allocated = 0;
+        var run = System.Threading.Tasks.Task.Run(() =>
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            using (var queue = MappedQueue.Open(path, 4096))
+            {
+                try
+                {
+                    while (queue.Pop() is { } item)
+                    {
+                        popped.Add(QueueItems.Check(item));
+                    }
+                }
+                catch (InvalidDataException)
+                {
+                    // Found at the pop when the open took the clean close's checkpoint instead of scanning.
+                }
+            }
+
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        });
+
+        run.Wait(TimeSpan.FromSeconds(20)).ShouldBeTrue("the queue hung on the forged record");
+        popped.ShouldBe(Enumerable.Range(0, 5).Select(i => (long)i));
+        allocated.ShouldBeLessThan(1 << 20);
+        using var reopened = MappedQueue.Open(path, 4096);
+        reopened.Count.ShouldBe(0);
+        reopened.Pop().ShouldBeNull();
+    }
+
+    [Test]
     public void Pop_RecordDamagedAfterOpen_ThrowsInvalidDataAndKeepsQueue()
     {
         string path = _dir.File("p.queue");
