@@ -182,6 +182,29 @@ public sealed class QueueDurabilityTests
         WaitFor(() => Volatile.Read(ref syncs) > before).ShouldBeTrue("BatchBytes were pushed but no group flush started");
     }
 
+    [Test]
+    public void Pop_BatchedBytesReachedByPushesAndPops_GroupFlushStartsWithoutWaitingForTheInterval()
+    {
+        int syncs = 0;
+        using var _ = FaultInjection.Install(point => { if (point == FaultPoint.Sync) { Interlocked.Increment(ref syncs); } return 0; });
+        var options = new QueueOptions { Durability = QueueDurability.Batched, BatchInterval = TimeSpan.FromMinutes(1), BatchBytes = 4096 };
+        using var queue = MappedQueue.Open(_dir.File("bp.queue"), 65536, options);
+        int before = Volatile.Read(ref syncs);
+
+        // Three records of 1024 bytes pushed: 3072 bytes, below BatchBytes.
+        for (int i = 0; i < 3; i++)
+        {
+            queue.Push(new byte[1008]);
+        }
+
+        Thread.Sleep(200);
+        Volatile.Read(ref syncs).ShouldBe(before, "3 KiB pushed started the group flush before its interval");
+
+        // A pop of one record brings the bytes changed since the last flush to BatchBytes: pops need their flush too.
+        queue.Pop();
+        WaitFor(() => Volatile.Read(ref syncs) > before).ShouldBeTrue("BatchBytes were pushed and popped but no group flush started");
+    }
+
     [TestCase(QueueDurability.Batched)]
     [TestCase(QueueDurability.Always)]
     public void Grow_InDurableMode_SyncsTheMovedRecordsBeforeTheSlotThatPointsAtThem(QueueDurability durability)

@@ -47,7 +47,7 @@ public sealed class QueueOptions
     /// <value>Default <see cref="DefaultBatchInterval"/> (2 ms).</value>
     public TimeSpan BatchInterval { get; set; } = DefaultBatchInterval;
 
-    /// <summary>Gets or sets how many pushed bytes make a <see cref="QueueDurability.Batched"/> flush start at once.</summary>
+    /// <summary>Gets or sets how many bytes of records pushed or popped since the last flush make a <see cref="QueueDurability.Batched"/> flush start at once.</summary>
     /// <value>Default <see cref="DefaultBatchBytes"/> (1 MiB).</value>
     public long BatchBytes { get; set; } = DefaultBatchBytes;
 
