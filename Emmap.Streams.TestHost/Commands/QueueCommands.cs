@@ -17,6 +17,8 @@ namespace Emmap.Streams.TestHost;
 /// markers, shrinking, repositioning an empty queue, erase.</item>
 /// <item><c>queue-open PATH [OPTIONS]</c>: opens (and so recovers) the queue, prints its item count, closes it.</item>
 /// <item><c>queue-hold PATH</c>: opens the queue, prints <c>ready</c>, waits for a line on stdin, closes it.</item>
+/// <item><c>queue-handler-kill PATH [OPTIONS]</c>: pops with a handler (at least once) that prints <c>H id</c> and then kills the
+/// process with SIGKILL, before the pop can commit.</item>
 /// </list>
 /// Options: <c>--crash POINT K</c> kills the process with SIGKILL at the K-th time it reaches crash point POINT
 /// (<c>any</c> matches every point); <c>--durability None|Batched|Always</c>; <c>--fixed</c> for a fixed-size queue; <c>--shared</c>
@@ -33,6 +35,7 @@ internal static class QueueCommands
         "queue-script" => Script(args),
         "queue-open" => OpenOnly(args),
         "queue-hold" => Hold(args[1]),
+        "queue-handler-kill" => HandlerKill(args),
         _ => SharedQueueCommands.Run(args),
     };
 
@@ -190,6 +193,23 @@ internal static class QueueCommands
         using MappedQueue queue = MappedQueue.Open(path, 4096);
         Console.WriteLine("ready");
         _ = Console.ReadLine();
+        return 0;
+    }
+
+    private static int HandlerKill(string[] args)
+    {
+        using MappedQueue queue = OpenQueue(args[1], args);
+        Console.WriteLine("ready");
+        _ = queue.TryPop(
+            static item =>
+            {
+                Console.WriteLine($"H {QueueItems.Check(item)}");
+                Console.Out.Flush();
+                SelfKill.Now();
+                return 0;
+            },
+            out int _);
+        Console.WriteLine("done");
         return 0;
     }
 

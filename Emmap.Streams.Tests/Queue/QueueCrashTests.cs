@@ -154,6 +154,32 @@ public sealed class QueueCrashTests
 
     [Test]
     [LinuxOnly("checks that the child died of SIGKILL (exit code 137)")]
+    public void TryPop_ConsumerKilledInsideTheHandler_ItemStaysAtTheHeadForTheNextConsumer([Values] bool shared)
+    {
+        // At least once: the head moves only after the handler returns normally, so a consumer killed while it handles an item
+        // leaves the item for the next one.
+        string path = _dir.File("handler.queue");
+        var options = new QueueOptions { MultiProcess = shared };
+        using (var queue = MappedQueue.Open(path, 4096, options))
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                queue.Push(QueueItems.Make(i, 50));
+            }
+        }
+
+        QueueChildResult child = QueueChild.Run(shared ? ["queue-handler-kill", path, "--shared"] : ["queue-handler-kill", path]);
+
+        child.Killed.ShouldBeTrue(child.Errors);
+        child.Lines.ShouldContain("H 0", child.Errors);
+        using var reopened = MappedQueue.Open(path, 4096, options);
+        reopened.Count.ShouldBe(3);
+        reopened.TryPop(static item => QueueItems.Check(item), out long id).ShouldBeTrue();
+        id.ShouldBe(0);
+    }
+
+    [Test]
+    [LinuxOnly("checks that the child died of SIGKILL (exit code 137)")]
     public void Open_WhileAnotherProcessOwnsQueue_ThrowsUntilOwnerDies()
     {
         string path = _dir.File("owned.queue");
