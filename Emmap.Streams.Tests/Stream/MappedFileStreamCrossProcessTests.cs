@@ -93,6 +93,20 @@ public sealed class MappedFileStreamCrossProcessTests
         child.ShouldExitWith(0);
     }
 
+    [Test]
+    public void WriteAt_WriterKilledWithoutFlushOrDispose_TheBytesAreInTheFile()
+    {
+        // A shared mapping's stores are in the page cache at once: killing the writer loses none of them, with no flush.
+        using var child = ChildHost.Start("stream-write", _path, "5", "survives the kill", "shared");
+        child.ReadLine().ShouldBe("written");
+
+        child.Kill();
+
+        byte[] bytes = File.ReadAllBytes(_path);
+        bytes.Length.ShouldBe(128);
+        Encoding.UTF8.GetString(bytes, 5, 17).ShouldBe("survives the kill");
+    }
+
     private static string Read(MappedFileStream stream, long position, int count)
     {
         byte[] buffer = new byte[count];
