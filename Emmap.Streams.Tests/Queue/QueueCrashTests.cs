@@ -178,6 +178,27 @@ public sealed class QueueCrashTests
         id.ShouldBe(0);
     }
 
+    [TestCase("grow.extended")]
+    [TestCase("grow.copied")]
+    [LinuxOnly("checks that the child died of SIGKILL (exit code 137)")]
+    public void Open_AfterAProcessKilledInsideGrowth_TrimsTheSurplusBytes(string point)
+    {
+        string path = _dir.File("grown.queue");
+        QueueChildResult child = QueueChild.Run("queue-script", path, "0", "--crash", point, "1");
+        child.Killed.ShouldBeTrue(child.Errors);
+        long killedAt = new FileInfo(path).Length;
+
+        long slotSize;
+        using (var queue = MappedQueue.Open(path, 4096))
+        {
+            slotSize = queue.GetMetadata().FileSize;
+        }
+
+        killedAt.ShouldBeGreaterThan(slotSize, "the growth had extended the file before its slot");
+        new FileInfo(path).Length.ShouldBe(slotSize);
+        VerifyReopen(path, [], firstId: 0, child);
+    }
+
     [Test]
     [LinuxOnly("checks that the child died of SIGKILL (exit code 137)")]
     public void Open_WhileAnotherProcessOwnsQueue_ThrowsUntilOwnerDies()
