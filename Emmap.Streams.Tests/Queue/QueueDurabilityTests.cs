@@ -291,6 +291,32 @@ public sealed class QueueDurabilityTests
     }
 
     [Test]
+    public void Dispose_BatchedFinalFlushFailsOrAFailureWaits_DoesNotThrowAndKeepsTheItems()
+    {
+        string path = _dir.File("df.queue");
+        MappedQueue queue = OpenWithAFailedGroupFlush("df.queue");
+        queue.BatchFailurePending.ShouldBeTrue();
+        int attempts = 0;
+        using (FaultInjection.Install(point =>
+        {
+            if (point == FaultPoint.Sync)
+            {
+                Interlocked.Increment(ref attempts);
+                return 5;
+            }
+
+            return 0;
+        }))
+        {
+            Should.NotThrow(queue.Dispose);
+        }
+
+        attempts.ShouldBeGreaterThan(0, "the close tried its durable flush");
+        using var reopened = MappedQueue.Open(path, 4096);
+        QueueItems.Check(reopened.Pop()).ShouldBe(1);
+    }
+
+    [Test]
     public void Dispose_None_DoesNotFlush()
     {
         int syncs = 0;
