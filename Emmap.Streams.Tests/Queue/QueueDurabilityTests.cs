@@ -145,6 +145,33 @@ public sealed class QueueDurabilityTests
     }
 
     [Test]
+    public void Push_SharedAlways_RecordFlushFailsBeforeTheCommitAndNothingIsPushed_HeaderFlushFailsAfterItAndTheItemStays()
+    {
+        using var queue = MappedQueue.Open(_dir.File("sa.queue"), 4096, new QueueOptions { MultiProcess = true, Durability = QueueDurability.Always });
+        queue.Push(QueueItems.Make(1, 20));
+
+        // The first sync of a push is its record's, before the tail word commits it.
+        using (FailNthSync(1))
+        {
+            Should.Throw<IOException>(() => queue.Push(QueueItems.Make(2, 20)));
+        }
+
+        queue.Count.ShouldBe(1);
+        QueueItems.Check(queue.PeekBack()).ShouldBe(1);
+
+        // The next is the header's, after the commit, which other processes may already have acted on: the push stands.
+        IOException error;
+        using (FailNthSync(2))
+        {
+            error = Should.Throw<IOException>(() => queue.Push(QueueItems.Make(3, 20)));
+        }
+
+        error.Message.ShouldContain("may not survive power loss");
+        queue.Count.ShouldBe(2);
+        queue.Enumerate().Select(item => QueueItems.Check(item)).ShouldBe([1L, 3L]);
+    }
+
+    [Test]
     public void Push_Batched_ReturnsAtOnceAndAFlushFollows()
     {
         int syncs = 0;
@@ -423,6 +450,12 @@ public sealed class QueueDurabilityTests
         {
             queue.Push(QueueItems.Make(i, 64));
         }
+    }
+
+    private static IDisposable FailNthSync(int n)
+    {
+        int seen = 0;
+        return FaultInjection.Install(point => point == FaultPoint.Sync && Interlocked.Increment(ref seen) == n ? 5 : 0);
     }
 
     // A Batched queue holding one item, whose group flush failed: the failure is recorded and not yet reported.
