@@ -47,20 +47,7 @@ public sealed class QueueDurabilityTests
         int syncs = 0;
         using var _ = FaultInjection.Install(point => { if (point == FaultPoint.Sync) { Interlocked.Increment(ref syncs); } return 0; });
         using var queue = MappedQueue.Open(_dir.File("g.queue"), 4096, new QueueOptions { MultiProcess = true });
-        for (int i = 0; i < 30; i++)
-        {
-            queue.Push(QueueItems.Make(i, 64));
-        }
-
-        for (int i = 0; i < 25; i++)
-        {
-            queue.Pop();
-        }
-
-        for (int i = 30; i < 55; i++)
-        {
-            queue.Push(QueueItems.Make(i, 64));
-        }
+        FillWrapped(queue);
 
         int? syncsAtCopied = null;
         bool copied = false;
