@@ -190,8 +190,9 @@ internal sealed unsafe partial class Region
     }
 
     // Frees the placeholders of [Accessible, Reserved): one, or several where a growth failed and its piece could not be
-    // joined back (GiveBackPlaceholder). Each piece is freed whole from its start, then reads as free; nothing else can be
-    // reserved inside this reservation, so every reserved range met here is one of its pieces.
+    // joined back (GiveBackPlaceholder). It only moves forward, so every range it asks about is still this reservation's
+    // (freed address space may be taken by any other allocation at once): each piece is freed whole from its start, and the
+    // walk goes on past the size the system gave for it.
     [SupportedOSPlatform("windows")]
     private void ReleaseTailWindows()
     {
@@ -204,11 +205,8 @@ internal sealed unsafe partial class Region
                 {
                     return;
                 }
-
-                continue;
             }
-
-            if (info.State != WindowsConstants.MemStateFree)
+            else if (info.State != WindowsConstants.MemStateFree)
             {
                 return;
             }
