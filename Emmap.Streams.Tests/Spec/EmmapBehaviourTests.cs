@@ -10,11 +10,11 @@ using Shouldly;
 namespace Emmap.Streams.Tests.Spec;
 
 /// <summary>
-/// Single statements of emmap-spec.md that no other fixture pins: each test names the section it checks, and either
+/// Single statements of the emmap 2.1.3 behaviour (emmap-spec.md) that no other fixture pins: each test names the section it checks, and either
 /// reproduces emmap's behaviour or the difference docs/emmap-mapping.md records.
 /// </summary>
 [TestFixture]
-public sealed class EmmapSpecAuditTests
+public sealed class EmmapBehaviourTests
 {
     private TempDirectory _dir = null!;
     private string _path = null!;
