@@ -10,8 +10,8 @@ using Shouldly;
 namespace Emmap.Streams.Tests.Spec;
 
 /// <summary>
-/// Single statements of the emmap 2.1.3 behaviour (emmap-spec.md) that no other fixture pins: each test names the section it checks, and either
-/// reproduces emmap's behaviour or the difference docs/emmap-mapping.md records.
+/// Single statements of emmap 2.1.3's behaviour (emmap-spec.md) that no other fixture pins: each test names the section
+/// it checks, and either reproduces emmap's behaviour or the difference docs/emmap-mapping.md records.
 /// </summary>
 [TestFixture]
 public sealed class EmmapBehaviourTests
