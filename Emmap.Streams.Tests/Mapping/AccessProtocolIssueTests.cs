@@ -182,7 +182,7 @@ public sealed class AccessProtocolIssueTests
         string link = _directory.File("link.bin");
         File.CreateSymbolicLink(link, target);
 
-        Task<Exception?> open = Task.Run(() => Record(() => MappedFileStream.Open(link, new MapOptions { Mode = FileMode.Open }).Dispose()));
+        Task<Exception?> open = Task.Run(() => Thrown.By(() => MappedFileStream.Open(link, new MapOptions { Mode = FileMode.Open }).Dispose()));
         open.Wait(TimeSpan.FromSeconds(10)).ShouldBeTrue("an open of a dangling link must not spin");
         open.Result.ShouldBeOfType<FileNotFoundException>();
         File.Exists(target).ShouldBeFalse();
@@ -213,8 +213,8 @@ public sealed class AccessProtocolIssueTests
         File.CreateSymbolicLink(counterLink, _directory.File("counters-target"));
         File.CreateSymbolicLink(queueLink, _directory.File("queue-target"));
 
-        Task<Exception?> counters = Task.Run(() => Record(() => MappedCounters.Open(counterLink, 2).Dispose()));
-        Task<Exception?> queue = Task.Run(() => Record(() => MappedQueue.Open(queueLink, 64 * 1024).Dispose()));
+        Task<Exception?> counters = Task.Run(() => Thrown.By(() => MappedCounters.Open(counterLink, 2).Dispose()));
+        Task<Exception?> queue = Task.Run(() => Thrown.By(() => MappedQueue.Open(queueLink, 64 * 1024).Dispose()));
         counters.Wait(TimeSpan.FromSeconds(10)).ShouldBeTrue("counters through a dangling link must not spin");
         queue.Wait(TimeSpan.FromSeconds(10)).ShouldBeTrue("a queue through a dangling link must not spin");
         counters.Result.ShouldBeOfType<IOException>().Message.ShouldContain("dangling symbolic link");
@@ -231,28 +231,15 @@ public sealed class AccessProtocolIssueTests
     {
         string fifo = NamedPipe.Make(_directory.File("fifo"));
 
-        Task<Exception?> counters = Task.Run(() => Record(() => MappedCounters.Open(fifo, 0, new MappedCountersOptions { Access = FileAccess.Read }).Dispose()));
+        Task<Exception?> counters = Task.Run(() => Thrown.By(() => MappedCounters.Open(fifo, 0, new MappedCountersOptions { Access = FileAccess.Read }).Dispose()));
         counters.Wait(TimeSpan.FromSeconds(10)).ShouldBeTrue("opening counters on a FIFO must not block");
         counters.Result.ShouldBeOfType<NotSupportedException>();
 
         foreach (bool readOnly in new[] { true, false })
         {
-            Task<Exception?> queue = Task.Run(() => Record(() => MappedQueue.Open(fifo, 4096, new QueueOptions { ReadOnly = readOnly }).Dispose()));
+            Task<Exception?> queue = Task.Run(() => Thrown.By(() => MappedQueue.Open(fifo, 4096, new QueueOptions { ReadOnly = readOnly }).Dispose()));
             queue.Wait(TimeSpan.FromSeconds(10)).ShouldBeTrue("opening a queue on a FIFO must not block");
             queue.Result.ShouldBeOfType<NotSupportedException>().Message.ShouldContain("not a regular file");
-        }
-    }
-
-    private static Exception? Record(Action action)
-    {
-        try
-        {
-            action();
-            return null;
-        }
-        catch (Exception ex)
-        {
-            return ex;
         }
     }
 

@@ -207,7 +207,7 @@ public sealed class QueueCrashTests
         MappedQueue.Open(path, 4096).Dispose();
         Exception? whileHeld = null;
 
-        QueueChildResult holder = QueueChild.Run(["queue-hold", path], TimeSpan.Zero, () => whileHeld = Record(() => MappedQueue.Open(path, 4096).Dispose()));
+        QueueChildResult holder = QueueChild.Run(["queue-hold", path], TimeSpan.Zero, () => whileHeld = Thrown.By(() => MappedQueue.Open(path, 4096).Dispose()));
 
         holder.Killed.ShouldBeTrue(holder.Errors);
         whileHeld.ShouldBeOfType<IOException>().Message.ShouldContain("open in process");
@@ -234,19 +234,6 @@ public sealed class QueueCrashTests
 
         holder.Killed.ShouldBeTrue(holder.Errors);
         seen.ShouldBe(7);
-    }
-
-    private static Exception? Record(Action action)
-    {
-        try
-        {
-            action();
-            return null;
-        }
-        catch (Exception ex)
-        {
-            return ex;
-        }
     }
 
     /// <summary>Reopens the queue after <paramref name="child"/> was killed and checks it against the child's acknowledgements.</summary>

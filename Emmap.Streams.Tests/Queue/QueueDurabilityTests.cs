@@ -44,35 +44,8 @@ public sealed class QueueDurabilityTests
     {
         // Another process may have pushed the moved records in Always mode: once the new slot reaches the device without
         // them, a power loss would lose items that process was told are durable.
-        int syncs = 0;
-        using var _ = FaultInjection.Install(point => { if (point == FaultPoint.Sync) { Interlocked.Increment(ref syncs); } return 0; });
-        using var queue = MappedQueue.Open(_dir.File("g.queue"), 4096, new QueueOptions { MultiProcess = true });
-        FillWrapped(queue);
-
-        int? syncsAtCopied = null;
-        bool copied = false;
-        CrashPoints.Hook = point =>
-        {
-            copied |= point == CrashPoints.GrowCopying;
-            if (point == CrashPoints.GrowCopied)
-            {
-                syncsAtCopied = syncs;
-            }
-        };
-        int before = syncs;
-        try
-        {
-            queue.Push(QueueItems.Make(55, 2048));
-        }
-        finally
-        {
-            CrashPoints.Hook = null;
-        }
-
-        copied.ShouldBeTrue("the items wrapped, so the growth moved some of them");
-        syncsAtCopied.ShouldNotBeNull();
-        syncsAtCopied.Value.ShouldBeGreaterThan(before, "the moved records are synced before the new slot is written");
-        queue.Enumerate().Select(item => QueueItems.Check(item)).ShouldBe(Enumerable.Range(25, 31).Select(i => (long)i));
+        GrowWrappedAndCheckTheMovedRecordsAreSyncedBeforeTheSlot(
+            _dir.File("g.queue"), new QueueOptions { MultiProcess = true }, slotFlipSeen: false);
     }
 
     [Test]
@@ -225,41 +198,8 @@ public sealed class QueueDurabilityTests
     {
         // The new slot makes the copy the only place of the records it moves: a power loss that finds the slot on the device
         // without them would lose items that were durable before the growth.
-        int syncs = 0;
-        using var _ = FaultInjection.Install(point => { if (point == FaultPoint.Sync) { Interlocked.Increment(ref syncs); } return 0; });
-        using var queue = MappedQueue.Open(_dir.File("gd.queue"), 4096, new QueueOptions { Durability = durability });
-        FillWrapped(queue);
-
-        int? syncsAtCopied = null;
-        int? syncsAtTorn = null;
-        bool copied = false;
-        CrashPoints.Hook = point =>
-        {
-            copied |= point == CrashPoints.GrowCopying;
-            if (point == CrashPoints.GrowCopied)
-            {
-                syncsAtCopied = Volatile.Read(ref syncs);
-            }
-            else if (point == CrashPoints.FlipTorn && syncsAtCopied is not null)
-            {
-                syncsAtTorn ??= Volatile.Read(ref syncs);
-            }
-        };
-        int before = Volatile.Read(ref syncs);
-        try
-        {
-            queue.Push(QueueItems.Make(55, 2048));
-        }
-        finally
-        {
-            CrashPoints.Hook = null;
-        }
-
-        copied.ShouldBeTrue("the items wrapped, so the growth moved some of them");
-        syncsAtCopied.ShouldNotBeNull();
-        syncsAtCopied.Value.ShouldBeGreaterThan(before, "the moved records are synced before the new slot is written");
-        syncsAtTorn.ShouldNotBeNull();
-        queue.Enumerate().Select(item => QueueItems.Check(item)).ShouldBe(Enumerable.Range(25, 31).Select(i => (long)i));
+        GrowWrappedAndCheckTheMovedRecordsAreSyncedBeforeTheSlot(
+            _dir.File("gd.queue"), new QueueOptions { Durability = durability }, slotFlipSeen: true);
     }
 
     [TestCase(QueueDurability.Batched)]
@@ -418,6 +358,52 @@ public sealed class QueueDurabilityTests
         queue.Flush(flushToDisk: true);
 
         syncs.ShouldBeGreaterThan(before);
+    }
+
+    // Grows a wrapped queue (FillWrapped) with one push: the records the growth moves are synced before the slot that points
+    // at them is written (and, if slotFlipSeen, that slot's write is seen after the copy).
+    private static void GrowWrappedAndCheckTheMovedRecordsAreSyncedBeforeTheSlot(
+        string path, QueueOptions options, bool slotFlipSeen)
+    {
+        int syncs = 0;
+        using var _ = FaultInjection.Install(point => { if (point == FaultPoint.Sync) { Interlocked.Increment(ref syncs); } return 0; });
+        using var queue = MappedQueue.Open(path, 4096, options);
+        FillWrapped(queue);
+
+        int? syncsAtCopied = null;
+        int? syncsAtTorn = null;
+        bool copied = false;
+        CrashPoints.Hook = point =>
+        {
+            copied |= point == CrashPoints.GrowCopying;
+            if (point == CrashPoints.GrowCopied)
+            {
+                syncsAtCopied = Volatile.Read(ref syncs);
+            }
+            else if (point == CrashPoints.FlipTorn && syncsAtCopied is not null)
+            {
+                syncsAtTorn ??= Volatile.Read(ref syncs);
+            }
+        };
+        int before = Volatile.Read(ref syncs);
+        try
+        {
+            queue.Push(QueueItems.Make(55, 2048));
+        }
+        finally
+        {
+            CrashPoints.Hook = null;
+        }
+
+        copied.ShouldBeTrue("the items wrapped, so the growth moved some of them");
+        syncsAtCopied.ShouldNotBeNull();
+        syncsAtCopied.Value.ShouldBeGreaterThan(before, "the moved records are synced before the new slot is written");
+        if (slotFlipSeen)
+        {
+            syncsAtTorn.ShouldNotBeNull();
+        }
+
+        queue.Enumerate().Select(item => QueueItems.Check(item)).ShouldBe(Enumerable.Range(25, 31).Select(i => (long)i));
     }
 
     // Items 25-54 of 64 bytes in a 4 KiB queue, wrapped around the ring's end, so that the next growth moves some of them.
