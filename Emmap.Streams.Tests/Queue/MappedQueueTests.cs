@@ -1,5 +1,6 @@
 using System;
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
@@ -406,8 +407,9 @@ public sealed class MappedQueueTests
     }
 
     [Test]
-    public void Push_Fixed8KiB_HoldsMoreThan40ItemsOf100Bytes()
+    public void Push_Fixed8KiB_Holds56ItemsOf100Bytes()
     {
+        // A 7 KiB ring after the 1 KiB header; a 100-byte item takes a 128-byte record.
         using var queue = MappedQueue.Open(QueuePath, 8192, new QueueOptions { FixedSize = true });
         int pushed = 0;
         while (queue.TryPush(new byte[100]))
@@ -415,7 +417,7 @@ public sealed class MappedQueueTests
             pushed++;
         }
 
-        pushed.ShouldBeGreaterThanOrEqualTo(40);
+        pushed.ShouldBe(56);
     }
 
     [Test]
@@ -653,6 +655,34 @@ public sealed class MappedQueueTests
         one.UsedBytes.ShouldBe(32);
         popped.Head.ShouldBe(one.Tail);
         popped.FreeBytes.ShouldBe(popped.RingSize);
+    }
+
+    [Test]
+    public void PushAndPop_StoreLogicalPositionsInTheCursorWordsAndOpenStoresItsProcessInTheOwnerWord()
+    {
+        byte[] open;
+        using (var queue = MappedQueue.Open(QueuePath, 4096))
+        {
+            queue.Push(new byte[10]);
+            queue.Push(new byte[100]);
+            queue.Pop();
+            open = SharedFile.ReadAllBytes(QueuePath);
+        }
+
+        byte[] closed = SharedFile.ReadAllBytes(QueuePath);
+
+        BinaryPrimitives.ReadInt64LittleEndian(open.AsSpan(256)).ShouldBe(32, "the head word");
+        BinaryPrimitives.ReadInt64LittleEndian(open.AsSpan(320)).ShouldBe(32 + 128, "the tail word");
+        BinaryPrimitives.ReadUInt32LittleEndian(open.AsSpan(384)).ShouldBe((uint)Environment.ProcessId, "the owner word's low half");
+        BinaryPrimitives.ReadInt64LittleEndian(closed.AsSpan(384)).ShouldBe(0, "the close gives the owner word back");
+        foreach (byte[] bytes in new[] { open, closed })
+        {
+            // Version 1 writes nothing else in the header: the reserved lines and the bytes after slot B stay zero.
+            foreach ((int from, int to) in new[] { (128, 256), (264, 320), (328, 384), (392, 512), (640, 1024) })
+            {
+                bytes.AsSpan(from, to - from).IndexOfAnyExcept((byte)0).ShouldBe(-1, $"bytes {from}-{to}");
+            }
+        }
     }
 
     [Test]
