@@ -102,6 +102,30 @@ public sealed class QueueFaultTests
     }
 
     [Test]
+    public void Push_DiskWithoutRoomForThePolicysGrowth_GrowsByWhatTheItemNeedsInWholePages()
+    {
+        string path = _dir.File("tight.queue");
+        using var queue = MappedQueue.Open(path, 65536);
+        for (int i = 0; i < 504; i++)
+        {
+            // 504 records of 128 bytes fill the 64512-byte ring.
+            queue.Push(QueueItems.Make(i, 100));
+        }
+
+        int allocations = 0;
+        using (FaultInjection.Install(point => point == FaultPoint.Allocate && allocations++ == 0 ? ENOSPC : 0))
+        {
+            queue.Push(QueueItems.Make(504, 100));
+        }
+
+        // The policy's doubling to 128 KiB found no room; the 128-byte record needs one more page.
+        allocations.ShouldBe(2);
+        queue.GetMetadata().FileSize.ShouldBe(65536 + 4096);
+        new FileInfo(path).Length.ShouldBe(65536 + 4096);
+        Enumerable.Range(0, 505).Select(_ => QueueItems.Check(queue.Pop())).ShouldBe(Enumerable.Range(0, 505).Select(i => (long)i));
+    }
+
+    [Test]
     public void Push_DiskFullDuringGrowth_ThrowsIOExceptionAndItemsStillPop()
     {
         string path = _dir.File("full.queue");
