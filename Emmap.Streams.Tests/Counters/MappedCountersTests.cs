@@ -172,8 +172,9 @@ public sealed class MappedCountersTests
         Should.Throw<DirectoryNotFoundException>(() => MappedCounters.Open(Path.Combine(_dir.Path, "no-such-dir", "c.bin"), 1));
 
     [Test]
-    public void Open_PathIsADirectory_ThrowsUnauthorizedAccess() =>
-        Should.Throw<UnauthorizedAccessException>(() => MappedCounters.Open(_dir.Path, 1)).Message.ShouldContain("directory");
+    public void Open_PathIsADirectory_ThrowsUnauthorizedAccess([Values(0, 1)] int count, [Values(FileAccess.ReadWrite, FileAccess.Read)] FileAccess access) =>
+        Should.Throw<UnauthorizedAccessException>(() => MappedCounters.Open(_dir.Path, count, new MappedCountersOptions { Access = access }))
+            .Message.ShouldContain("directory");
 
     [Test]
     public void Open_DanglingSymbolicLink_ThrowsIOExceptionAndLeavesNoTemporaryFile()
