@@ -142,6 +142,30 @@ public sealed class QueueDamageTests
     }
 
     [Test]
+    public void AsQueue_FileCutShortInAStreamThatCannotGrow_IsRefusedAsDamagedAndLeavesTheFile()
+    {
+        string path = _dir.File("cut-fixed.queue");
+        using (MappedQueue queue = MappedQueue.Open(path, 4096))
+        {
+            for (int i = 0; i < 30; i++)
+            {
+                queue.Push(QueueItems.Make(i, 100)); // grows once to 8 KiB
+            }
+        }
+
+        byte[] cut = SharedFile.ReadAllBytes(path)[..6144];
+        File.WriteAllBytes(path, cut);
+        using var stream = MappedFileStream.Open(path, new MapOptions { Access = FileAccess.ReadWrite, FixedSize = true });
+
+        // The header names 8192 bytes; a fixed-size stream cannot be given them back.
+        Should.Throw<InvalidDataException>(() => stream.AsQueue(leaveOpen: true)).Message.ShouldContain("read-only");
+
+        SharedFile.ReadAllBytes(path).ShouldBe(cut);
+        using MappedQueue readOnly = stream.AsQueue(new QueueOptions { ReadOnly = true }, leaveOpen: true);
+        readOnly.Enumerate().Select(item => QueueItems.Check(item)).ShouldBe(Enumerable.Range(0, 30).Select(i => (long)i));
+    }
+
+    [Test]
     public void Open_TruncatedWrappedQueue_ReturnsOnlyUnalteredItemsInOrder()
     {
         byte[] image = Build(4096, Wrapped);

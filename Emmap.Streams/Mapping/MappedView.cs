@@ -42,6 +42,9 @@ internal sealed unsafe partial class MappedView
     private long _writeLimit;
     private int _disposed;
 
+    /// <summary>Gets whether the handle may change the file's length: it is neither fixed-size nor a bounded window.</summary>
+    internal bool CanChangeLength => !_fixedSize && WindowEnd == long.MaxValue;
+
     internal MappedView(MappingState state, string path, long offset, long windowEnd, bool readable, bool writable, bool fixedSize, long maxIncrement)
     {
         State = state;

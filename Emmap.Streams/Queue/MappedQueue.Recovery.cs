@@ -552,7 +552,9 @@ public sealed partial class MappedQueue
     /// <summary>
     /// Gives a file cut short its header's size again, unless the header names far more than the file has: a checksummed
     /// slot is no licence to reserve disk space without bound (a forged or damaged one could name terabytes). Such a file is
-    /// refused with <see cref="InvalidDataException"/> and left as it is; a read-only open still reads the items it holds.
+    /// refused with <see cref="InvalidDataException"/> and left as it is; a read-only open still reads the items it holds. So
+    /// is a file cut short in a stream that cannot change its length (<see cref="MapOptions.FixedSize"/>, a bounded
+    /// window).
     /// </summary>
     private void RestoreSize(long size)
     {
@@ -562,6 +564,14 @@ public sealed partial class MappedQueue
             throw new InvalidDataException(
                 $"'{_stream.Name}' has {length} bytes but its header names {size}: it was cut short by more than a writable open " +
                 "restores. Open it read-only to read the items it still holds, or extend the file to that size to recover it.");
+        }
+
+        if (!_view.CanChangeLength)
+        {
+            throw new InvalidDataException(
+                $"'{_stream.Name}' has {length} bytes but its header names {size}: it was cut short, and this stream cannot be given " +
+                "its size back (MapOptions.FixedSize, or a bounded window). Open it read-only to read the items it still holds, " +
+                "or open it with a stream that can grow to recover it.");
         }
 
         try
