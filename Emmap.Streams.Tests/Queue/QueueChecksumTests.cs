@@ -184,6 +184,39 @@ public sealed class QueueChecksumTests
         queue.Pop().ShouldBeNull();
     }
 
+    [TestCase("no magic", "is not an Emmap.Streams queue")]
+    [TestCase("version 3", "a format version this library does not read")]
+    [TestCase("bad checksum", "is damaged beyond recovery")]
+    public void Open_NoValidSlot_ThrowsInvalidDataSayingWhyAndLeavesTheFile(string slotA, string message)
+    {
+        // Slot B is all zeros (no magic); slot A is what the case says.
+        byte[] file = new byte[4096];
+        long[] words = [0x3145_5545_5551_4D45, 1L | (1024L << 32), 1, 4096, 1024, 3072, 0, 0, 0, 0, 4096, 1, 0, 0, 0];
+        if (slotA == "no magic")
+        {
+            words[0] = BinaryPrimitives.ReadInt64LittleEndian("EMQUEUE0"u8);
+        }
+        else if (slotA == "version 3")
+        {
+            words[1] = 3L | (1024L << 32);
+        }
+
+        WriteSlot(file, 0, words);
+        if (slotA == "bad checksum")
+        {
+            file[120] ^= 1;
+        }
+
+        using var dir = new TempDirectory();
+        string path = dir.File("no-slot.queue");
+        File.WriteAllBytes(path, file);
+
+        Should.Throw<InvalidDataException>(() => MappedQueue.Open(path, 4096)).Message.ShouldContain(message);
+        Should.Throw<InvalidDataException>(() => MappedQueue.Open(path, 4096, new QueueOptions { ReadOnly = true })).Message.ShouldContain(message);
+
+        File.ReadAllBytes(path).ShouldBe(file);
+    }
+
     private static long[] Words(byte[] file, int offset) =>
         Enumerable.Range(0, 16).Select(i => BinaryPrimitives.ReadInt64LittleEndian(file.AsSpan(offset + (8 * i)))).ToArray();
 
