@@ -818,6 +818,25 @@ public sealed class MappedQueueTests
     }
 
     [Test]
+    public void AsQueue_WindowThatEndsBeforeTheFile_IsFixedSizeAndReportsFull()
+    {
+        // A queue in the first 8 KiB of a 16 KiB file: the window cannot change length, so the queue cannot grow.
+        File.WriteAllBytes(QueuePath, new byte[16384]);
+        using var queue = MappedFileStream.Open(QueuePath, 0, 8192, new MapOptions { Access = FileAccess.ReadWrite }).AsQueue();
+
+        queue.IsFixedSize.ShouldBeTrue();
+        int pushed = 0;
+        while (queue.TryPush(new byte[100]))
+        {
+            pushed++;
+        }
+
+        pushed.ShouldBe(56);
+        Should.Throw<QueueFullException>(() => queue.Push(new byte[100]));
+        new FileInfo(QueuePath).Length.ShouldBe(16384);
+    }
+
+    [Test]
     public void AsQueue_FixedSizeStream_NeverGrows()
     {
         var map = new MapOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Size = 4096, FixedSize = true };

@@ -126,7 +126,8 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
         _view = stream.View;
         _ownsStream = ownsStream;
         _options = options;
-        _fixedSize = options.FixedSize || stream.Options.FixedSize;
+        // A stream that cannot change its length (fixed-size, or a window that ends before its file does) cannot grow the queue.
+        _fixedSize = options.FixedSize || stream.Options.FixedSize || !stream.View.CanChangeLength;
         _autoUnlink = options.AutoUnlink;
         _durability = options.Durability;
         _window = stream.View.Offset;
@@ -239,7 +240,8 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
     /// <value><see langword="true"/> for an inspection-only queue.</value>
     public bool IsReadOnly => _options.ReadOnly;
 
-    /// <summary>Gets whether the file keeps its size (<see cref="QueueOptions.FixedSize"/>, or a fixed-size stream).</summary>
+    /// <summary>Gets whether the file keeps its size (<see cref="QueueOptions.FixedSize"/>, a fixed-size stream, or a window that
+    /// ends before the end of its file).</summary>
     /// <value><see langword="true"/> if a push that does not fit fails instead of growing the file.</value>
     public bool IsFixedSize => _fixedSize;
 

@@ -23,7 +23,8 @@ public static class QueueStreamExtensions
     /// <exception cref="IOException">Another live process owns the queue, or it is already open in this process.</exception>
     /// <exception cref="ObjectDisposedException"><paramref name="stream"/> is disposed.</exception>
     /// <remarks>Formatting an existing stream in place is not atomic the way <see cref="MappedQueue.Open(string, long, QueueOptions?)"/>'s
-    /// creation is; a queue over a stream whose <see cref="MapOptions.FixedSize"/> is set never grows.</remarks>
+    /// creation is; a queue over a stream whose <see cref="MapOptions.FixedSize"/> is set, or over a window that ends before the end
+    /// of its file, never grows: a push that does not fit reports the queue full.</remarks>
     public static MappedQueue AsQueue(this MappedFileStream stream, QueueOptions? options = null, bool leaveOpen = false) =>
         MappedQueue.Over(stream, options, leaveOpen);
 }
