@@ -45,6 +45,47 @@ public sealed class QueueCheckpointTests
     }
 
     [Test]
+    public void Dispose_OfAQueueOpenedAndClosedWithoutAChange_WritesNothing()
+    {
+        string path = Fill("unchanged.queue", 20);
+        byte[] closed = ReadShared(path);
+
+        using (MappedQueue queue = MappedQueue.Open(path, 4096))
+        {
+            queue.Count.ShouldBe(20);
+            QueueItems.Check(queue.PeekFront()).ShouldBe(0);
+        }
+
+        // The active slot says the same already: no slot is written (not even its sequence moves), and no other byte changes.
+        ReadShared(path).ShouldBe(closed);
+    }
+
+    [Test]
+    public void Push_ThatGrowsAQueueOpenedOnTrust_WritesASlotThatIsNoExactCheckpoint()
+    {
+        string path = Fill("grown.queue", 20);
+        byte[] live;
+        using (MappedQueue queue = OpenOnTrust(path))
+        {
+            for (int i = 20; i < 60; i++)
+            {
+                queue.Push(QueueItems.Make(i, 64));
+            }
+
+            queue.GetMetadata().FileSize.ShouldBeGreaterThan(4096);
+            live = ReadShared(path);
+        }
+
+        // The growth's slot clears the flags (bit 1 with them) and the last item word.
+        QueueSlotCodec.TryDecode(live.AsSpan(0, 128), out QueueSlot a).ShouldBe(QueueSlotCodec.Problem.None);
+        QueueSlotCodec.TryDecode(live.AsSpan(512, 128), out QueueSlot b).ShouldBe(QueueSlotCodec.Problem.None);
+        QueueSlot newest = a.Sequence > b.Sequence ? a : b;
+        newest.FileSize.ShouldBeGreaterThan(4096);
+        newest.Flags.ShouldBe(0);
+        newest.LastItem.ShouldBe(0);
+    }
+
+    [Test]
     public void Open_AfterCrash_ScansEveryRecord()
     {
         string path = _dir.File("crash.queue");
