@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
 using System.Diagnostics.CodeAnalysis;
 
@@ -36,8 +37,9 @@ public sealed partial class MappedFileStream
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="position"/> is negative, or the writes would end past the largest file offset.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="buffers"/> is <see langword="null"/>.</exception>
     /// <exception cref="NotSupportedException">The stream is read-only.</exception>
-    /// <exception cref="System.IO.IOException">A write would grow a stream that cannot grow, or growing failed; as with
-    /// <see cref="System.IO.RandomAccess"/>, the buffers before it are written.</exception>
+    /// <exception cref="System.IO.IOException">The writes would grow a stream that cannot grow, or growing failed; nothing is
+    /// written (unless the buffers hold more than <see cref="Array.MaxLength"/> bytes together: then, as with
+    /// <see cref="System.IO.RandomAccess"/>, the buffers before the one that could not grow the file are written).</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     /// <remarks>Thread-safe but not atomic: a concurrent reader may see some buffers written and not yet others.</remarks>
     public void WriteAt(long position, IReadOnlyList<ReadOnlyMemory<byte>> buffers)
@@ -77,6 +79,10 @@ public sealed partial class MappedFileStream
             // Past the end: a handle that may not grow so far (a bounded window, a fixed size) refuses the whole write before
             // its first buffer is stored, so that the exception leaves the file as it was.
             WriteTarget.CheckCanWrite(position, total);
+            if (total <= Array.MaxLength && WriteGrowingAtOnce(position, buffers, (int)total))
+            {
+                return;
+            }
         }
 
         long written = 0;
@@ -96,6 +102,48 @@ public sealed partial class MappedFileStream
             WriteCore(position + written, data);
             written += data.Length;
         }
+    }
+
+    /// <summary>
+    /// A gather write that grows the file, as one write of the buffers' bytes joined: the growth either makes room for all of
+    /// them or fails before any is stored (a disk with room for the first buffers only must not keep them).
+    /// </summary>
+    /// <returns>False if fewer than two buffers hold bytes (one write of the one buffer does the same without a copy).</returns>
+    private bool WriteGrowingAtOnce(long position, IReadOnlyList<ReadOnlyMemory<byte>> buffers, int total)
+    {
+        int nonEmpty = 0;
+        for (int i = 0; i < buffers.Count && nonEmpty < 2; i++)
+        {
+            if (!buffers[i].IsEmpty)
+            {
+                nonEmpty++;
+            }
+        }
+
+        if (nonEmpty < 2)
+        {
+            return false;
+        }
+
+        byte[] joined = ArrayPool<byte>.Shared.Rent(total);
+        try
+        {
+            int at = 0;
+            for (int i = 0; i < buffers.Count; i++)
+            {
+                ReadOnlySpan<byte> data = buffers[i].Span;
+                data.CopyTo(joined.AsSpan(at));
+                at += data.Length;
+            }
+
+            WriteCore(position, joined.AsSpan(0, total));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(joined);
+        }
+
+        return true;
     }
 
     /// <summary>The checks of a positional call, in <see cref="System.IO.RandomAccess"/>'s order: disposal, then the position, then the buffers.</summary>

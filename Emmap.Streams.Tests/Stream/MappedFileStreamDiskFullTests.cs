@@ -1,3 +1,4 @@
+using System;
 using System.IO;
 using System.Linq;
 using Emmap.Streams.Tests.Support;
@@ -69,5 +70,25 @@ public sealed class MappedFileStreamDiskFullTests
         stream.WriteAt(100, new byte[] { 2 });
         File.Delete(disk.File("filler"));
         stream.Append(new byte[64 * 1024]).ShouldBe(4096);
+    }
+
+    [Test]
+    public void GatherWritePastTheEnd_WithRoomForTheFirstBufferOnly_ThrowsIOExceptionAndWritesNoBuffer()
+    {
+        using SmallFileSystem disk = SmallFileSystem.Mount(128);
+        using var stream = MappedFileStream.Open(disk.File("data.bin"), new MapOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Size = 4096 });
+        stream.WriteAt(0, Enumerable.Repeat((byte)1, 4096).ToArray());
+        disk.FillUp();
+        using (var filler = new FileStream(disk.File("filler"), FileMode.Open, FileAccess.Write))
+        {
+            // About 8 KiB free: room for the first buffer, not for both.
+            filler.SetLength(filler.Length - (8 * 1024));
+        }
+
+        ReadOnlyMemory<byte>[] buffers = [Enumerable.Repeat((byte)2, 4096).ToArray(), new byte[64 * 1024]];
+        Should.Throw<IOException>(() => stream.WriteAt(4096, buffers));
+
+        stream.Length.ShouldBe(4096, "a call that throws changed nothing");
+        stream.ReadAt(4096, new byte[1]).ShouldBe(0);
     }
 }
