@@ -1,3 +1,4 @@
+using System;
 using System.IO;
 using Emmap.Streams.Mapping;
 using Emmap.Streams.Native;
@@ -98,6 +99,24 @@ public sealed class SharedPageLifetimeTests
         }
 
         SharedFileState.PageExists(identity).ShouldBeFalse();
+    }
+
+    [Test]
+    public void Open_AWriterMakesThePage_EveryUserMayReadAndWriteIt()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        FileIdentity identity = NativeFile.TryGetStatus(_path)!.Value.Identity;
+        using (Open())
+        {
+            // 0666 whatever the umask: a process of another user who may open the data file must be able to join the page.
+            File.GetUnixFileMode(SharedFileState.PagePath(identity)).ShouldBe(
+                UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite |
+                UnixFileMode.OtherRead | UnixFileMode.OtherWrite);
+        }
     }
 
     private static long ReadWord(ref long word) => System.Threading.Volatile.Read(ref word);
