@@ -262,6 +262,23 @@ public sealed class MappedFileStreamSharedLengthTests
     }
 
     [Test]
+    public void Seek_FromTheEndAfterAnotherProcessShrankOrGrewTheFile_CountsFromTheEndItLeft()
+    {
+        File.WriteAllBytes(_path, new byte[4096]);
+        using var stream = Open();
+        stream.Length.ShouldBe(4096);
+        using var child = ChildHost.Start("stream-session", _path, "shared");
+        child.ReadLine().ShouldBe("ready");
+
+        child.Ask("setlength 1000").ShouldBe("ok");
+        stream.Seek(0, SeekOrigin.End).ShouldBe(1000, "the seek is the first call after the other process's shrink");
+
+        child.Ask("append abc").ShouldBe("1000");
+        stream.Seek(-1, SeekOrigin.End).ShouldBe(1002, "the seek is the first call after the other process's append");
+        child.ShouldExitWith(0);
+    }
+
+    [Test]
     public void Append_AfterAnotherProcessShrankTheFile_WritesAtTheNewEndWithNoGap()
     {
         File.WriteAllBytes(_path, Enumerable.Repeat((byte)'a', 8192).ToArray());
