@@ -110,6 +110,44 @@ public sealed class MappedFileStreamDeferredMappingTests
         stream.LiveViewCount.ShouldBe(0);
     }
 
+    public enum MappingCall
+    {
+        ReadSequence,
+        AsPipeReader,
+        AtomicRead,
+        Capacity,
+    }
+
+    [Test]
+    public void Open_ReadOnly_EachOtherCallThatNeedsMappedMemoryMapsTheFile([Values] MappingCall call)
+    {
+        using var stream = MappedFileStream.Open(_path);
+        stream.ReadAt(0, new byte[1]).ShouldBe(1);
+        ProcessMaps.Maps(_path).ShouldBeFalse();
+
+        switch (call)
+        {
+            case MappingCall.ReadSequence:
+                using (MappedSequenceOwner sequence = stream.ReadSequence(4096, 64))
+                {
+                    sequence.Sequence.ToArray().ShouldBe(_content.AsSpan(4096, 64).ToArray());
+                }
+
+                break;
+            case MappingCall.AsPipeReader:
+                stream.AsPipeReader(4096).Complete();
+                break;
+            case MappingCall.AtomicRead:
+                stream.AtomicRead(4096).ShouldBe(BitConverter.ToInt64(_content, 4096));
+                break;
+            default:
+                stream.Capacity.ShouldBeGreaterThanOrEqualTo(FileLength);
+                break;
+        }
+
+        ProcessMaps.Maps(_path).ShouldBeTrue($"{call} needs mapped memory");
+    }
+
     [Test]
     public void Mapping_ThatFails_LeavesEveryDeferredStreamOfTheFileReadingThroughItsOwnOpen()
     {
