@@ -214,6 +214,29 @@ public sealed class CutProtocolEdgeTests
         new FileInfo(_path).Length.ShouldBe(Page, "the release of the view retried the waiting truncation");
     }
 
+    [Test]
+    [LinuxOnly("Windows swaps no zero pages in at a shrink: its truncation waits for the last close in any case")]
+    public void SetLength_ZeroPagesCannotBeMapped_ShrinksZeroesTheCutBytesAndTruncatesAtTheNextFlush()
+    {
+        using var stream = OpenWritable();
+        using (FaultInjection.Install(point => point == FaultPoint.Map ? 12 : 0))
+        {
+            stream.SetLength(100);
+        }
+
+        stream.Length.ShouldBe(100, "the shrink stands");
+        new FileInfo(_path).Length.ShouldBe(2 * Page, "file pages past the new end are still mapped: no truncation under them");
+        using (var plain = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+        {
+            byte[] cut = new byte[(2 * Page) - 100];
+            RandomAccess.Read(plain.SafeFileHandle, cut, 100).ShouldBe(cut.Length);
+            cut.ShouldAllBe(b => b == 0, "the cut bytes are zeroed in place");
+        }
+
+        stream.Flush();
+        new FileInfo(_path).Length.ShouldBe(100, "the flush swapped the zero pages in and truncated the file");
+    }
+
     private static void OnceAt(string name, Action action)
     {
         int thread = Environment.CurrentManagedThreadId;
