@@ -1,4 +1,5 @@
 using System.IO;
+using System.Linq;
 using System.Text;
 using Emmap.Streams.Tests.Support;
 using NUnit.Framework;
@@ -120,5 +121,26 @@ public sealed class MappedFileStreamCrossProcessTests
         string answer = child.ReadLine();
         child.ShouldExitWith(0);
         return answer;
+    }
+
+    [Test]
+    [LinuxOnly("another program truncates a mapped file; Windows refuses to truncate a file while it is mapped")]
+    public void Length_AfterAnotherProgramTruncatedTheFileUnderAView_SwapsTheLostPagesOutAndTheViewReadsZeros()
+    {
+        File.WriteAllBytes(_path, Enumerable.Repeat((byte)'a', 3 * 4096).ToArray());
+        using var child = ChildHost.Start("stream-session", _path, "shared");
+        child.ReadLine().ShouldBe("ready");
+        child.Ask("view 8192 4").ShouldBe("ok");
+        child.Ask("show").ShouldBe("aaaa");
+
+        using (var plain = new FileStream(_path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
+        {
+            plain.SetLength(4096);
+        }
+
+        // Touching the view now would be a SIGBUS; the next Length notices the truncation and swaps the lost pages out first.
+        child.Ask("length").ShouldBe("4096");
+        child.Ask("show").ShouldBe("....", "the view's pages past the new end are zero pages, not a fault");
+        child.ShouldExitWith(0);
     }
 }
