@@ -7,6 +7,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using Emmap.Streams.Mapping;
+using Emmap.Streams.Native;
 using Emmap.Streams.Testing;
 using Emmap.Streams.Tests.Support;
 using NUnit.Framework;
@@ -107,6 +108,30 @@ public sealed class MappedFileStreamSharedLengthTests
         mine.Length.ShouldBe(2 * RecordSize);
         mine.Dispose();
         SharedFile.ReadAllBytes(_path).ShouldBe([.. Record(0, 0), .. Record(1, 0)]);
+    }
+
+    [Test]
+    [LinuxOnly("holds the size lock through an open file description lock of its own")]
+    public void Append_ByAProcessAloneOnTheFile_DoesNotTakeTheSizeLock()
+    {
+        const long SizeLockByte = 1L << 62;
+        File.WriteAllBytes(_path, Record(0, 0));
+        using var stream = Open();
+        stream.Append(Record(1, 0)).ShouldBe(RecordSize);
+
+        // Held by another open file description: a size change that took the lock would wait for it.
+        using Microsoft.Win32.SafeHandles.SafeFileHandle holder = File.OpenHandle(_path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+        RangeLocks.Lock(holder, SizeLockByte, shared: false, _path);
+        try
+        {
+            Task<long> append = Task.Run(() => stream.Append(Record(1, 1)));
+            append.Wait(s_bounded).ShouldBeTrue("a process alone on the file appends without the size lock");
+            append.Result.ShouldBe(2 * RecordSize);
+        }
+        finally
+        {
+            RangeLocks.Unlock(holder, SizeLockByte);
+        }
     }
 
     [Test]
