@@ -135,6 +135,36 @@ public sealed class MappedFileStreamSharedLengthTests
     }
 
     [Test]
+    [LinuxOnly("holds the size lock through an open file description lock of its own, and tells the append waits from /proc/locks")]
+    public void Append_AfterAnotherProcessOpenedTheFile_TakesTheSizeLock()
+    {
+        const long SizeLockByte = 1L << 62;
+        File.WriteAllBytes(_path, Record(0, 0));
+        using var stream = Open();
+        stream.Append(Record(1, 0)).ShouldBe(RecordSize);
+        using var child = ChildHost.Start("stream-session", _path, "shared");
+        child.ReadLine().ShouldBe("ready");
+
+        using Microsoft.Win32.SafeHandles.SafeFileHandle holder = File.OpenHandle(_path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+        RangeLocks.Lock(holder, SizeLockByte, shared: false, _path);
+        Task<long> append = Task.Run(() => stream.Append(Record(1, 1)));
+        try
+        {
+            SpinWait.SpinUntil(() => FileLocks.WaiterExists(_path), s_bounded).ShouldBeTrue("the other process's open took solo mode away");
+            append.IsCompleted.ShouldBeFalse();
+        }
+        finally
+        {
+            RangeLocks.Unlock(holder, SizeLockByte);
+        }
+
+        append.Wait(s_bounded).ShouldBeTrue();
+        append.Result.ShouldBe(2 * RecordSize);
+        child.Ask("length").ShouldBe(Text(3 * RecordSize));
+        child.ShouldExitWith(0);
+    }
+
+    [Test]
     public void Open_WhileAnotherProcessGrowsTheFile_MapsEveryByteOfTheLengthItTakes()
     {
         // A read-only first open in this process racing another process's append: the open reads the shared length, the
