@@ -529,6 +529,34 @@ public sealed class MappedFileStreamSharedLengthTests
         File.ReadAllBytes(_path).ShouldBe([.. Enumerable.Repeat((byte)'r', 100), .. written], "a plain reader sees no zeros past the data");
     }
 
+    [TestCase(false, 8192)]
+    [TestCase(true, 4097)]
+    [LinuxOnly("deletes the file's page in /dev/shm, as a machine crash loses it")]
+    public void Open_AfterTheWriterWasKilledAndThePageLost_TakesTheSizeOnDiskAsTheLength(bool flushedFirst, long expected)
+    {
+        File.WriteAllBytes(_path, new byte[4096]);
+        using (var child = ChildHost.Start("stream-session", _path, "shared"))
+        {
+            child.ReadLine().ShouldBe("ready");
+            child.Ask("append x").ShouldBe("4096");
+            if (flushedFirst)
+            {
+                child.Ask("flush").ShouldBe("ok");
+            }
+
+            child.Kill();
+        }
+
+        foreach (string page in PagesOf(_path))
+        {
+            File.Delete(page);
+        }
+
+        // Without the page, the growth capacity a writer had not given back reads as zeros at the end of the data.
+        using var stream = Open();
+        stream.Length.ShouldBe(expected);
+    }
+
     [Test]
     [LinuxOnly("checks the page files in /dev/shm; Windows keeps the shared words in named memory, which goes with its last process")]
     public void SharedPage_ProcessesKilledThenTheFileDeleted_IsCollectedAndAPageInUseIsNot()
