@@ -1,5 +1,4 @@
 using System;
-using System.Buffers;
 using System.Collections.Generic;
 using System.Diagnostics.CodeAnalysis;
 
@@ -38,10 +37,10 @@ public sealed partial class MappedFileStream
     /// <exception cref="ArgumentNullException"><paramref name="buffers"/> is <see langword="null"/>.</exception>
     /// <exception cref="NotSupportedException">The stream is read-only.</exception>
     /// <exception cref="System.IO.IOException">The writes would grow a stream that cannot grow, or growing failed; nothing is
-    /// written (unless the buffers hold more than <see cref="Array.MaxLength"/> bytes together: then, as with
-    /// <see cref="System.IO.RandomAccess"/>, the buffers before the one that could not grow the file are written).</exception>
+    /// written.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
-    /// <remarks>Thread-safe but not atomic: a concurrent reader may see some buffers written and not yet others.</remarks>
+    /// <remarks>Thread-safe but not atomic: a concurrent reader may see some buffers written and not yet others. A write that
+    /// grows the file stores its last buffer first, which grows the file for all of them.</remarks>
     public void WriteAt(long position, IReadOnlyList<ReadOnlyMemory<byte>> buffers)
     {
         ValidatePositional(position, buffers);
@@ -77,16 +76,29 @@ public sealed partial class MappedFileStream
         if (total > 0 && total > KnownLength - position)
         {
             // Past the end: a handle that may not grow so far (a bounded window, a fixed size) refuses the whole write before
-            // its first buffer is stored, so that the exception leaves the file as it was.
+            // its first buffer is stored, and the last buffer is written first, at the end of the range: its write grows the
+            // file for all of them, so a growth that fails (a full disk) leaves the file as it was. The others then land inside
+            // the length, where a write is a copy that cannot fail.
             WriteTarget.CheckCanWrite(position, total);
-            if (total <= Array.MaxLength && WriteGrowingAtOnce(position, buffers, (int)total))
+            int last = buffers.Count - 1;
+            while (buffers[last].IsEmpty)
             {
-                return;
+                last--;
             }
+
+            WriteCore(position + total - buffers[last].Length, buffers[last].Span);
+            WriteInOrder(position, buffers, last);
+            return;
         }
 
+        WriteInOrder(position, buffers, buffers.Count);
+    }
+
+    /// <summary>Writes the first <paramref name="count"/> buffers one after the other from <paramref name="position"/>.</summary>
+    private void WriteInOrder(long position, IReadOnlyList<ReadOnlyMemory<byte>> buffers, int count)
+    {
         long written = 0;
-        for (int i = 0; i < buffers.Count; i++)
+        for (int i = 0; i < count; i++)
         {
             ReadOnlySpan<byte> data = buffers[i].Span;
             if (data.IsEmpty)
@@ -102,48 +114,6 @@ public sealed partial class MappedFileStream
             WriteCore(position + written, data);
             written += data.Length;
         }
-    }
-
-    /// <summary>
-    /// A gather write that grows the file, as one write of the buffers' bytes joined: the growth either makes room for all of
-    /// them or fails before any is stored (a disk with room for the first buffers only must not keep them).
-    /// </summary>
-    /// <returns>False if fewer than two buffers hold bytes (one write of the one buffer does the same without a copy).</returns>
-    private bool WriteGrowingAtOnce(long position, IReadOnlyList<ReadOnlyMemory<byte>> buffers, int total)
-    {
-        int nonEmpty = 0;
-        for (int i = 0; i < buffers.Count && nonEmpty < 2; i++)
-        {
-            if (!buffers[i].IsEmpty)
-            {
-                nonEmpty++;
-            }
-        }
-
-        if (nonEmpty < 2)
-        {
-            return false;
-        }
-
-        byte[] joined = ArrayPool<byte>.Shared.Rent(total);
-        try
-        {
-            int at = 0;
-            for (int i = 0; i < buffers.Count; i++)
-            {
-                ReadOnlySpan<byte> data = buffers[i].Span;
-                data.CopyTo(joined.AsSpan(at));
-                at += data.Length;
-            }
-
-            WriteCore(position, joined.AsSpan(0, total));
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(joined);
-        }
-
-        return true;
     }
 
     /// <summary>The checks of a positional call, in <see cref="System.IO.RandomAccess"/>'s order: disposal, then the position, then the buffers.</summary>
