@@ -86,6 +86,13 @@ public sealed class HandleAccessTests
         CanRead(stream, (2 * Page) - 63, 64).ShouldBeFalse();
         CanRead(stream, (2 * Page) - 64, 64).ShouldBeTrue();
         CanRead(stream, long.MaxValue, 64).ShouldBeFalse();
+        CanRead(stream, long.MaxValue - 10, int.MaxValue).ShouldBeFalse("position + count must not wrap around");
+        CanWrite(stream, long.MaxValue, int.MaxValue).ShouldBeFalse();
+        CanRead(stream, 0, int.MaxValue).ShouldBeFalse();
+        CanRead(stream, 2 * Page, 0).ShouldBeTrue("an empty range at the end is inside the data");
+        CanRead(stream, (2 * Page) + 1, 0).ShouldBeFalse();
+        CanUpdate(stream, (2 * Page) - 8, 8).ShouldBeTrue();
+        CanUpdate(stream, (2 * Page) - 7, 8).ShouldBeFalse();
     }
 
     [Test]
