@@ -114,23 +114,16 @@ public sealed class MappedFileStreamSharedLengthTests
     [LinuxOnly("holds the size lock through an open file description lock of its own")]
     public void Append_ByAProcessAloneOnTheFile_DoesNotTakeTheSizeLock()
     {
-        const long SizeLockByte = 1L << 62;
         File.WriteAllBytes(_path, Record(0, 0));
         using var stream = Open();
         stream.Append(Record(1, 0)).ShouldBe(RecordSize);
 
         // Held by another open file description: a size change that took the lock would wait for it.
-        using Microsoft.Win32.SafeHandles.SafeFileHandle holder = File.OpenHandle(_path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
-        RangeLocks.Lock(holder, SizeLockByte, shared: false, _path);
-        try
+        using (new HeldSizeLock(_path))
         {
             Task<long> append = Task.Run(() => stream.Append(Record(1, 1)));
             append.Wait(s_bounded).ShouldBeTrue("a process alone on the file appends without the size lock");
             append.Result.ShouldBe(2 * RecordSize);
-        }
-        finally
-        {
-            RangeLocks.Unlock(holder, SizeLockByte);
         }
     }
 
@@ -138,24 +131,18 @@ public sealed class MappedFileStreamSharedLengthTests
     [LinuxOnly("holds the size lock through an open file description lock of its own, and tells the append waits from /proc/locks")]
     public void Append_AfterAnotherProcessOpenedTheFile_TakesTheSizeLock()
     {
-        const long SizeLockByte = 1L << 62;
         File.WriteAllBytes(_path, Record(0, 0));
         using var stream = Open();
         stream.Append(Record(1, 0)).ShouldBe(RecordSize);
         using var child = ChildHost.Start("stream-session", _path, "shared");
         child.ReadLine().ShouldBe("ready");
 
-        using Microsoft.Win32.SafeHandles.SafeFileHandle holder = File.OpenHandle(_path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
-        RangeLocks.Lock(holder, SizeLockByte, shared: false, _path);
-        Task<long> append = Task.Run(() => stream.Append(Record(1, 1)));
-        try
+        Task<long> append;
+        using (new HeldSizeLock(_path))
         {
+            append = Task.Run(() => stream.Append(Record(1, 1)));
             SpinWait.SpinUntil(() => FileLocks.WaiterExists(_path), s_bounded).ShouldBeTrue("the other process's open took solo mode away");
             append.IsCompleted.ShouldBeFalse();
-        }
-        finally
-        {
-            RangeLocks.Unlock(holder, SizeLockByte);
         }
 
         append.Wait(s_bounded).ShouldBeTrue();
@@ -686,4 +673,23 @@ public sealed class MappedFileStreamSharedLengthTests
             Access = FileAccess.ReadWrite,
             Size = File.Exists(_path) ? 0 : 4096,
         });
+
+    /// <summary>Holds a file's size lock through an open file description of its own (Linux), until disposed.</summary>
+    private sealed class HeldSizeLock : IDisposable
+    {
+        private const long SizeLockByte = 1L << 62;
+        private readonly Microsoft.Win32.SafeHandles.SafeFileHandle _holder;
+
+        internal HeldSizeLock(string path)
+        {
+            _holder = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+            RangeLocks.Lock(_holder, SizeLockByte, shared: false, path);
+        }
+
+        public void Dispose()
+        {
+            RangeLocks.Unlock(_holder, SizeLockByte);
+            _holder.Dispose();
+        }
+    }
 }
