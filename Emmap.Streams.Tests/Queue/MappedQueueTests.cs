@@ -251,6 +251,60 @@ public sealed class MappedQueueTests
     }
 
     [Test]
+    public void PeekReverseAndEnumerateReverse_OverSeveralBlocksOfAWrappedQueue_VisitEveryItemTailToHead()
+    {
+        // More items than one block of the walk from the tail, in a fixed ring that has wrapped, so that blocks start
+        // anywhere in the ring and markers lie inside them.
+        int total = (2 * MappedQueue.ReverseBlock) + 7;
+        using var queue = MappedQueue.Open(QueuePath, 512 * 1024, new QueueOptions { FixedSize = true });
+        var model = new Queue<int>();
+        for (int i = 0; i < 10_000; i++)
+        {
+            // 32 bytes a record: the head and the tail move 320 KB into the ring, so the pushes below wrap.
+            queue.Push(BitConverter.GetBytes(i));
+            BitConverter.ToInt32(queue.Pop()!).ShouldBe(i);
+        }
+
+        for (int i = 0; i < total; i++)
+        {
+            queue.Push(BitConverter.GetBytes(i));
+            model.Enqueue(i);
+        }
+
+        int[] expected = [.. model.Reverse()];
+        List<int> visited = queue.PeekReverse(new List<int>(), (ReadOnlySpan<byte> item, ref List<int> acc) =>
+        {
+            acc.Add(BitConverter.ToInt32(item));
+            return true;
+        });
+        visited.ShouldBe(expected);
+        queue.EnumerateReverse().Select(item => BitConverter.ToInt32(item)).ShouldBe(expected);
+
+        // A folder that halts inside a middle block stops there.
+        int halted = queue.PeekReverse(0, (ReadOnlySpan<byte> item, ref int acc) => ++acc < MappedQueue.ReverseBlock + 10);
+        halted.ShouldBe(MappedQueue.ReverseBlock + 10);
+    }
+
+    [Test]
+    public void EnumerateReverse_QueueChangedAfterTheLastBlock_ThrowsInvalidOperationBeforeTheNextBlock()
+    {
+        using var queue = MappedQueue.Open(QueuePath, 4096);
+        for (int i = 0; i < MappedQueue.ReverseBlock + 5; i++)
+        {
+            queue.Push(BitConverter.GetBytes(i));
+        }
+
+        using IEnumerator<byte[]> items = queue.EnumerateReverse().GetEnumerator();
+        for (int i = 0; i < 5; i++)
+        {
+            items.MoveNext().ShouldBeTrue();
+        }
+
+        queue.Pop().ShouldNotBeNull();
+        Should.Throw<InvalidOperationException>(() => items.MoveNext());
+    }
+
+    [Test]
     public void Enumerate_BothDirections_YieldCopiesInOrder()
     {
         using var queue = MappedQueue.Open(QueuePath, 4096);

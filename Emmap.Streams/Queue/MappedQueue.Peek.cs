@@ -10,6 +10,9 @@ namespace Emmap.Streams;
 
 public sealed partial class MappedQueue
 {
+    /// <summary>The items a walk from the tail locates at a time (see <see cref="MarkBlocks"/>).</summary>
+    internal const int ReverseBlock = 4096;
+
     /// <summary>Returns a copy of the item at the head without removing it (emmap <c>peek_front/1</c>).</summary>
     /// <returns>The item's bytes, or <see langword="null"/> when the queue is empty.</returns>
     /// <exception cref="InvalidDataException">The record fails its checksum.</exception>
@@ -262,8 +265,9 @@ public sealed partial class MappedQueue
     /// <exception cref="InvalidOperationException">The folder changed the queue.</exception>
     /// <exception cref="InvalidDataException">A record fails its checksum.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
-    /// <remarks>Records link forwards only, so this first walks the queue once to find the records (one pooled array of
-    /// positions), then visits them backwards.</remarks>
+    /// <remarks>Records link forwards only, so this first walks the queue once, marking where every block of 4,096 items
+    /// starts, then locates one block at a time from the tail and visits its items backwards: memory stays bounded by a block
+    /// plus 16 bytes per 4,096 items, whatever the queue holds.</remarks>
     public TAccumulate PeekReverse<TAccumulate>(TAccumulate seed, QueueFolder<TAccumulate> folder)
     {
         ArgumentNullException.ThrowIfNull(folder);
@@ -289,17 +293,23 @@ public sealed partial class MappedQueue
         TAccumulate accumulator = seed;
         int count = WalkCount();
         int version = _version;
-        long[] items = ArrayPool<long>.Shared.Rent(count * 4);
+        long[] marks = MarkBlocks(count);
+        long[] items = ArrayPool<long>.Shared.Rent(4 * Math.Min(count, ReverseBlock));
         try
         {
-            Locate(items, count);
-            for (int i = count - 1; i >= 0; i--)
+            for (int block = (marks.Length / 2) - 1; block >= 0; block--)
             {
-                bool more = Visit(items[4 * i], items[(4 * i) + 1], (uint)items[(4 * i) + 2], (uint)items[(4 * i) + 3], folder, ref accumulator);
-                ThrowIfChanged(version);
-                if (!more)
+                int first = block * ReverseBlock;
+                int n = Math.Min(ReverseBlock, count - first);
+                Locate(items, marks[2 * block], marks[(2 * block) + 1], n);
+                for (int i = n - 1; i >= 0; i--)
                 {
-                    break;
+                    bool more = Visit(items[4 * i], items[(4 * i) + 1], (uint)items[(4 * i) + 2], (uint)items[(4 * i) + 3], folder, ref accumulator);
+                    ThrowIfChanged(version);
+                    if (!more)
+                    {
+                        return accumulator;
+                    }
                 }
             }
         }
@@ -356,20 +366,55 @@ public sealed partial class MappedQueue
     {
         int count = WalkCount();
         int version = _version;
-        long[] items = new long[count * 4];
-        Locate(items, count);
-        for (int i = count - 1; i >= 0; i--)
+        long[] marks = MarkBlocks(count);
+        long[] items = new long[4 * Math.Min(count, ReverseBlock)];
+        for (int block = (marks.Length / 2) - 1; block >= 0; block--)
         {
+            // The caller ran between the items: the block is located only in the queue the walk began on.
             ThrowIfChanged(version);
-            yield return CopyItem(items[4 * i], items[(4 * i) + 1], (uint)items[(4 * i) + 2], (uint)items[(4 * i) + 3]);
+            int first = block * ReverseBlock;
+            int n = Math.Min(ReverseBlock, count - first);
+            Locate(items, marks[2 * block], marks[(2 * block) + 1], n);
+            for (int i = n - 1; i >= 0; i--)
+            {
+                ThrowIfChanged(version);
+                yield return CopyItem(items[4 * i], items[(4 * i) + 1], (uint)items[(4 * i) + 2], (uint)items[(4 * i) + 3]);
+            }
         }
     }
 
-    /// <summary>Fills <paramref name="items"/> with (position, offset, length, checksum) of the first <paramref name="count"/> items.</summary>
-    private void Locate(long[] items, int count)
+    /// <summary>
+    /// Walks the first <paramref name="count"/> items once and returns the cursor (position, offset) before every
+    /// <see cref="ReverseBlock"/>-th of them, so that a walk from the tail locates one block at a time: records link forwards
+    /// only, and locating every item at once would take 32 bytes per item (gigabytes for a queue of a hundred million).
+    /// </summary>
+    private long[] MarkBlocks(int count)
     {
+        int blocks = (count / ReverseBlock) + (count % ReverseBlock == 0 ? 0 : 1);
+        long[] marks = new long[2 * blocks];
         long pos = _head;
         long phys = _headPhys;
+        for (int i = 0; i < count; i++)
+        {
+            if (i % ReverseBlock == 0)
+            {
+                marks[2 * (i / ReverseBlock)] = pos;
+                marks[(2 * (i / ReverseBlock)) + 1] = phys;
+            }
+
+            NextItem(ref pos, ref phys, out long itemPhys, out _, out _, out long size);
+            Advance(ref pos, ref phys, itemPhys, size);
+        }
+
+        return marks;
+    }
+
+    /// <summary>
+    /// Fills <paramref name="items"/> with (position, offset, length, checksum) of the <paramref name="count"/> items from the
+    /// cursor (<paramref name="pos"/>, <paramref name="phys"/>).
+    /// </summary>
+    private void Locate(long[] items, long pos, long phys, int count)
+    {
         for (int i = 0; i < count; i++)
         {
             NextItem(ref pos, ref phys, out long itemPhys, out uint length, out uint crc, out long size);
