@@ -194,7 +194,7 @@ internal sealed unsafe partial class MappedView
                 return;
             }
 
-            if (_fixedSize || WindowEnd != long.MaxValue)
+            if (!CanChangeLength)
             {
                 if (length == current)
                 {

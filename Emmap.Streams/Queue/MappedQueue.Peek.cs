@@ -299,10 +299,7 @@ public sealed partial class MappedQueue
         {
             for (int block = (marks.Length / 2) - 1; block >= 0; block--)
             {
-                int first = block * ReverseBlock;
-                int n = Math.Min(ReverseBlock, count - first);
-                Locate(items, marks[2 * block], marks[(2 * block) + 1], n);
-                for (int i = n - 1; i >= 0; i--)
+                for (int i = LocateBlock(items, marks, block, count) - 1; i >= 0; i--)
                 {
                     bool more = Visit(items[4 * i], items[(4 * i) + 1], (uint)items[(4 * i) + 2], (uint)items[(4 * i) + 3], folder, ref accumulator);
                     ThrowIfChanged(version);
@@ -372,10 +369,7 @@ public sealed partial class MappedQueue
         {
             // The caller ran between the items: the block is located only in the queue the walk began on.
             ThrowIfChanged(version);
-            int first = block * ReverseBlock;
-            int n = Math.Min(ReverseBlock, count - first);
-            Locate(items, marks[2 * block], marks[(2 * block) + 1], n);
-            for (int i = n - 1; i >= 0; i--)
+            for (int i = LocateBlock(items, marks, block, count) - 1; i >= 0; i--)
             {
                 ThrowIfChanged(version);
                 yield return CopyItem(items[4 * i], items[(4 * i) + 1], (uint)items[(4 * i) + 2], (uint)items[(4 * i) + 3]);
@@ -410,12 +404,15 @@ public sealed partial class MappedQueue
     }
 
     /// <summary>
-    /// Fills <paramref name="items"/> with (position, offset, length, checksum) of the <paramref name="count"/> items from the
-    /// cursor (<paramref name="pos"/>, <paramref name="phys"/>).
+    /// Fills <paramref name="items"/> with (position, offset, length, checksum) of the items of block <paramref name="block"/>
+    /// (of <paramref name="count"/> items in all), from its mark; returns how many it holds.
     /// </summary>
-    private void Locate(long[] items, long pos, long phys, int count)
+    private int LocateBlock(long[] items, long[] marks, int block, int count)
     {
-        for (int i = 0; i < count; i++)
+        int n = Math.Min(ReverseBlock, count - (block * ReverseBlock));
+        long pos = marks[2 * block];
+        long phys = marks[(2 * block) + 1];
+        for (int i = 0; i < n; i++)
         {
             NextItem(ref pos, ref phys, out long itemPhys, out uint length, out uint crc, out long size);
             items[4 * i] = pos;
@@ -424,6 +421,8 @@ public sealed partial class MappedQueue
             items[(4 * i) + 3] = crc;
             Advance(ref pos, ref phys, itemPhys, size);
         }
+
+        return n;
     }
 
     /// <summary>

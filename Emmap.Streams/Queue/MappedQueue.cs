@@ -127,7 +127,7 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
         _ownsStream = ownsStream;
         _options = options;
         // A stream that cannot change its length (fixed-size, or a window that ends before its file does) cannot grow the queue.
-        _fixedSize = options.FixedSize || stream.Options.FixedSize || !stream.View.CanChangeLength;
+        _fixedSize = options.FixedSize || !_view.CanChangeLength;
         _autoUnlink = options.AutoUnlink;
         _durability = options.Durability;
         _window = stream.View.Offset;
