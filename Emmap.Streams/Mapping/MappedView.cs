@@ -450,7 +450,23 @@ internal sealed unsafe partial class MappedView
         return BeginAccessAgain();
     }
 
-    /// <summary>The second try of <see cref="BeginAccess"/>, after the length changed under the first; throws if it fails too.</summary>
+    /// <summary>
+    /// Begins an access, as <see cref="BeginAccess()"/> does, for a layer whose structure spans the view's first
+    /// <paramref name="count"/> bytes: throws <see cref="System.IO.IOException"/> if the data is shorter, which only another
+    /// handle or program shrinking the file underneath the layer makes it, so that nothing is written into the cut range.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal MappedAccess BeginAccess(long count)
+    {
+        if (!MappedAccess.TryBegin(State, Offset, Volatile.Read(ref _limit), 0, count, out MappedAccess access))
+        {
+            ThrowShorterThan(count);
+        }
+
+        return access;
+    }
+
+    /// <summary>The second try of <see cref="BeginAccess()"/>, after the length changed under the first; throws if it fails too.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private MappedAccess BeginAccessAgain()
     {
@@ -463,8 +479,16 @@ internal sealed unsafe partial class MappedView
         return access;
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowShorterThan(long count)
+    {
+        ThrowIfDisposed();
+        throw new System.IO.IOException(
+            $"'{Path}' holds fewer than the {count} bytes in use at offset {Offset}: the file was shrunk by another handle or program.");
+    }
+
     /// <summary>
-    /// Ends an access begun with <see cref="BeginAccess"/>: throws if any cut happened meanwhile. The layer owns the file, so
+    /// Ends an access begun with <see cref="BeginAccess()"/>: throws if any cut happened meanwhile. The layer owns the file, so
     /// a cut means another handle or program shrank it underneath: what was read may not be data, what was written may be lost.
     /// </summary>
     internal void EndAccess(in MappedAccess access)
@@ -479,7 +503,7 @@ internal sealed unsafe partial class MappedView
     }
 
     /// <summary>
-    /// Checks an access begun with <see cref="BeginAccess"/> that goes on: throws as <see cref="EndAccess"/> does if a cut
+    /// Checks an access begun with <see cref="BeginAccess()"/> that goes on: throws as <see cref="EndAccess"/> does if a cut
     /// happened since it began, and leaves it open otherwise.
     /// </summary>
     internal void CheckAccess(in MappedAccess access)

@@ -46,7 +46,7 @@ public sealed partial class MappedQueue
         }
 
         long phys = _headPhys;
-        MappedAccess access = _view.BeginAccess();
+        MappedAccess access = BeginRingAccess();
         byte* b = access.Pointer;
         byte* record = b + phys;
         ulong word = *(ulong*)record;
@@ -83,7 +83,11 @@ public sealed partial class MappedQueue
         CrashPoints.Hit(CrashPoints.PopRead);
         long newHead = _head + size;
         Volatile.Write(ref *(long*)(b + QueueLayout.HeadWordOffset), newHead);
-        _view.EndAccess(access);
+        if (!EndCommit(access, QueueLayout.HeaderSize))
+        {
+            ThrowCut("pop");
+        }
+
         CommittedPop(size);
         destination.Advance((int)length);
         return true;
@@ -120,7 +124,7 @@ public sealed partial class MappedQueue
         }
 
         Span<byte> target = destination[..(int)length];
-        MappedAccess access = _view.BeginAccess();
+        MappedAccess access = BeginRingAccess();
         new ReadOnlySpan<byte>(access.Pointer + phys + QueueLayout.RecordHeaderSize, (int)length).CopyTo(target);
         _view.EndAccess(access);
         if (QueueChecksum.Record(length, _head, target) != crc)
@@ -316,7 +320,7 @@ public sealed partial class MappedQueue
         }
 
         int version = _version;
-        MappedAccess access = _view.BeginAccess();
+        MappedAccess access = BeginRingAccess();
         bool accepted;
         try
         {
@@ -426,9 +430,12 @@ public sealed partial class MappedQueue
 
     private unsafe void StoreHead(long head)
     {
-        MappedAccess access = _view.BeginAccess();
+        MappedAccess access = _view.BeginAccess(QueueLayout.HeaderSize);
         Volatile.Write(ref *(long*)(access.Pointer + QueueLayout.HeadWordOffset), head);
-        _view.EndAccess(access);
+        if (!EndCommit(access, QueueLayout.HeaderSize))
+        {
+            ThrowCut("pop");
+        }
     }
 
     /// <summary>Updates the in-memory state after the head word was stored past a record of <paramref name="size"/> bytes, then applies durability.</summary>

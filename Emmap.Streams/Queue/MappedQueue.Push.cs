@@ -216,12 +216,16 @@ public sealed partial class MappedQueue
     {
         long stamp = _tail;
         long markerPhys = phys;
-        MappedAccess access = _view.BeginAccess();
+        MappedAccess access = BeginRingAccess();
         byte* b = access.Pointer;
         WriteRecord(b, ref phys, ref stamp, ref item, skip);
         long newTail = stamp + size;
         Volatile.Write(ref *(long*)(b + QueueLayout.TailWordOffset), newTail);
-        _view.EndAccess(access);
+        if (!EndCommit(access, Math.Max(markerPhys + QueueLayout.RecordHeaderSize, phys + size)))
+        {
+            UndoCutPush(_tail);
+        }
+
         CrashPoints.Hit(CrashPoints.PushCommitted);
 
         long oldTail = _tail;
@@ -306,7 +310,12 @@ public sealed partial class MappedQueue
             Volatile.Write(ref *(long*)(b + QueueLayout.HeadWordOffset), next);
         }
 
-        _view.EndAccess(access);
+        // Either cursor state is an empty queue, so only a cut of the header words undoes the move.
+        if (!EndCommit(access, QueueLayout.HeaderSize))
+        {
+            ThrowCut("move of the empty queue's cursors");
+        }
+
         _head = next;
         _tail = next;
         _headPhys = QueueLayout.RingStart;
@@ -322,9 +331,12 @@ public sealed partial class MappedQueue
 
     private unsafe void StoreTail(long tail)
     {
-        MappedAccess access = _view.BeginAccess();
+        MappedAccess access = _view.BeginAccess(QueueLayout.HeaderSize);
         Volatile.Write(ref *(long*)(access.Pointer + QueueLayout.TailWordOffset), tail);
-        _view.EndAccess(access);
+        if (!EndCommit(access, QueueLayout.HeaderSize))
+        {
+            ThrowCut("push");
+        }
     }
 
     private void ThrowFull(int length) =>
