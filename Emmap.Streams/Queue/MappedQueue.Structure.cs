@@ -138,9 +138,11 @@ public sealed partial class MappedQueue
                 CrashPoints.Hit(CrashPoints.ShrinkTruncated);
             }
 
-            if (_tailPhys != QueueLayout.RingStart)
+            if (_tailPhys != QueueLayout.RingStart && _ringEnd - _tailPhys <= QueueLayout.MaxMarkerSkip)
             {
-                // As emmap resets its offsets: the next items start at the ring start, with the whole ring ahead of them.
+                // As emmap resets its offsets: the next items start at the ring start, with the whole ring ahead of them. Not
+                // where the rest of a ring of over 32 GiB is more than one marker can skip: the queue is empty, and the next
+                // pushes wrap with markers of their own size.
                 Reposition();
             }
         }

@@ -114,6 +114,9 @@ internal static class QueueLayout
     /// <summary>Set in a record's length field when the record is a skip marker instead of an item.</summary>
     internal const uint MarkerFlag = 0x8000_0000;
 
+    /// <summary>The most bytes one skip marker skips: its length field holds 31 bits of <see cref="RecordAlignment"/> units.</summary>
+    internal const long MaxMarkerSkip = (long)~MarkerFlag * RecordAlignment;
+
     /// <summary>The largest item, in bytes (the largest .NET array).</summary>
     internal const int MaxItemLength = 0x7FFF_FFC7;
 
