@@ -68,6 +68,33 @@ public sealed class QueueShrunkUnderneathTests
         queue.Count.ShouldBe(1);
     }
 
+    [TestCase(PopForm.Pop)]
+    [TestCase(PopForm.PopInto)]
+    [TestCase(PopForm.Handler)]
+    public void PopsPastTheFirstItem_FileShrunkIntoTheRingBeforehand_ThrowIOExceptionAndLeaveTheItem(PopForm form)
+    {
+        using MappedQueue queue = MappedQueue.Open(_path, FileSize);
+        queue.Push(QueueItems.Make(1, 64));
+        queue.Push(QueueItems.Make(2, 64));
+        QueueItems.Check(queue.Pop()).ShouldBe(1);
+        using MappedFileStream other = OpenOther();
+        other.SetLength(QueueLayout.HeaderSize);
+        byte[] buffer = new byte[64];
+        bool handled = false;
+
+        Action pop = form switch
+        {
+            PopForm.Pop => () => queue.Pop(),
+            PopForm.PopInto => () => queue.PopInto(buffer, out _),
+            _ => () => queue.TryPop(item => handled = true, out _),
+        };
+        Should.Throw<IOException>(pop).Message.ShouldContain("shrunk");
+
+        handled.ShouldBeFalse("no handler sees bytes of a cut range");
+        queue.Count.ShouldBe(1);
+        ReadHeadWord(other).ShouldBe(QueueLayout.RecordSize(64));
+    }
+
     [Test]
     public void Push_CutThroughItsRecordAfterTheTailWordWasStored_ThrowsAndPutsTheTailWordBack()
     {
@@ -131,6 +158,13 @@ public sealed class QueueShrunkUnderneathTests
 
         writer.WrittenCount.ShouldBe(0);
         queue.Count.ShouldBe(1);
+    }
+
+    public enum PopForm
+    {
+        Pop,
+        PopInto,
+        Handler,
     }
 
     private static long ReadTailWord(MappedFileStream stream) => ReadWord(stream, QueueLayout.TailWordOffset);

@@ -401,7 +401,7 @@ public sealed partial class MappedQueue
                 return false;
             }
 
-            MappedAccess access = _view.BeginAccess();
+            MappedAccess access = BeginRingAccess();
             RecordKind kind = ReadRecord(access.Pointer, _head, phys, _tail, _ringEnd, out length, out crc, out size);
             _view.EndAccess(access);
             if (kind == RecordKind.Item)
