@@ -129,6 +129,58 @@ public sealed class MappedFileStreamBadInputTests
         yield return Case("AtomicAdd", s => s.AtomicAdd(0, 1));
     }
 
+    /// <summary>
+    /// A disposed stream and a negative argument at once: the positional copies and the atomics report as
+    /// <see cref="RandomAccess"/> does (the handle, then the offset); the views, the ranged flush and the <c>Stream</c>
+    /// members as <see cref="FileStream"/>'s own members do (the arguments first).
+    /// </summary>
+    public static IEnumerable<TestCaseData> DisposedWithANegativeArgument()
+    {
+        byte[] buffer = new byte[8];
+        Type disposed = typeof(ObjectDisposedException);
+        Type argument = typeof(ArgumentOutOfRangeException);
+        yield return Order("ReadAt(-1, span)", disposed, s => s.ReadAt(-1, buffer.AsSpan()));
+        yield return Order("ReadExactlyAt(-1, span)", disposed, s => s.ReadExactlyAt(-1, buffer.AsSpan()));
+        yield return Order("WriteAt(-1, data)", disposed, s => s.WriteAt(-1, buffer));
+        yield return Order("ReadAtAsync(-1, memory)", disposed, s => s.ReadAtAsync(-1, buffer.AsMemory()).AsTask());
+        yield return Order("WriteAtAsync(-1, memory)", disposed, s => s.WriteAtAsync(-1, buffer.AsMemory()).AsTask());
+        yield return Order("AtomicRead(-1)", disposed, s => s.AtomicRead(-1));
+        yield return Order("AtomicAdd(-1, 1)", disposed, s => s.AtomicAdd(-1, 1));
+        yield return Order("ReadAt(-1, length)", argument, s => s.ReadAt(-1, 4));
+        yield return Order("ReadDirect(-1, 1)", argument, s => s.ReadDirect(-1, 1));
+        yield return Order("ReadSequence(-1, 1)", argument, s => s.ReadSequence(-1, 1));
+        yield return Order("Flush(-1, 1, false)", argument, s => s.Flush(-1, 1, false));
+        yield return Order("SetLength(-1)", argument, s => s.SetLength(-1));
+        yield return Order("Position = -1", argument, s => s.Position = -1);
+        yield return Order("Read(buffer, -1, 1)", argument, s => s.Read(buffer, -1, 1));
+    }
+
+    [TestCaseSource(nameof(DisposedWithANegativeArgument))]
+    public void Member_DisposedAndGivenANegativeArgument_ReportsWhatTheBclTypeItMirrorsReportsFirst(Type expected, Action<MappedFileStream> call)
+    {
+        var stream = MappedFileStream.Open(_path, new MapOptions { Access = FileAccess.ReadWrite });
+        stream.Dispose();
+
+        Exception thrown = Should.Throw<Exception>(() => call(stream));
+
+        thrown.GetType().ShouldBe(expected);
+    }
+
+    [Test]
+    public void Bcl_DisposedAndGivenANegativeArgument_RandomAccessReportsTheHandleAndFileStreamTheArgument()
+    {
+        using var handle = File.OpenHandle(_path, FileMode.Open, FileAccess.ReadWrite);
+        handle.Dispose();
+        var file = new FileStream(_path, FileMode.Open, FileAccess.ReadWrite);
+        file.Dispose();
+
+        Should.Throw<ObjectDisposedException>(() => RandomAccess.Read(handle, new byte[8], -1));
+        Should.Throw<ObjectDisposedException>(() => RandomAccess.Write(handle, new byte[8], -1));
+        Should.Throw<ArgumentOutOfRangeException>(() => file.SetLength(-1));
+        Should.Throw<ArgumentOutOfRangeException>(() => file.Position = -1);
+        Should.Throw<ArgumentOutOfRangeException>(() => file.Read(new byte[8], -1, 1));
+    }
+
     [TestCaseSource(nameof(NegativeArguments))]
     public void Member_NegativeArgument_ThrowsArgumentOutOfRangeAndLeavesTheFile(Action<MappedFileStream> call)
     {
@@ -261,6 +313,12 @@ public sealed class MappedFileStreamBadInputTests
         none.ShouldBeUnchanged();
         existing.ShouldBeUnchanged();
     }
+
+    private static TestCaseData Order(string name, Type expected, Action<MappedFileStream> call) =>
+        new TestCaseData(expected, call).SetArgDisplayNames(name);
+
+    private static TestCaseData Order(string name, Type expected, Func<MappedFileStream, object?> call) =>
+        new TestCaseData(expected, new Action<MappedFileStream>(s => DisposeResult(call(s)))).SetArgDisplayNames(name);
 
     private static TestCaseData Case(string name, Action<MappedFileStream> call) => new TestCaseData(call).SetArgDisplayNames(name);
 
