@@ -461,6 +461,45 @@ public sealed class MappedQueueTests
     }
 
     [Test]
+    public void GetMetadataAndVerify_AfterPopsAndAWrap_GiveTheFileOffsetsOfHeadAndTailAndThePayloadBytesChecked()
+    {
+        // A 3 KiB ring from offset 1024; a 64-byte item takes an 80-byte record.
+        using (var queue = MappedQueue.Open(QueuePath, 4096, new QueueOptions { FixedSize = true }))
+        {
+            for (int i = 0; i < 30; i++)
+            {
+                queue.Push(QueueItems.Make(i, 64));
+            }
+
+            for (int i = 0; i < 20; i++)
+            {
+                QueueItems.Check(queue.Pop()).ShouldBe(i);
+            }
+
+            // Eight more records end at 4064; the ninth does not fit before 4096, so a 32-byte skip marker sends it and the
+            // tenth to the ring start.
+            for (int i = 30; i < 40; i++)
+            {
+                queue.Push(QueueItems.Make(i, 64));
+            }
+
+            QueueMetadata metadata = queue.GetMetadata();
+            metadata.HeadOffset.ShouldBe(1024 + (20 * 80));
+            metadata.TailOffset.ShouldBe(1024 + (2 * 80));
+            metadata.Head.ShouldBe(20 * 80);
+            metadata.Tail.ShouldBe((38 * 80) + 32 + (2 * 80));
+            metadata.Count.ShouldBe(20);
+        }
+
+        QueueVerification verification = MappedQueue.Verify(QueuePath);
+
+        verification.IsIntact.ShouldBeTrue();
+        verification.ItemsChecked.ShouldBe(20);
+        verification.BytesChecked.ShouldBe(20 * 64, "payload bytes only: no record header, padding or skip marker");
+        verification.Metadata!.Value.HeadOffset.ShouldBe(1024 + (20 * 80));
+    }
+
+    [Test]
     public void Push_Fixed8KiB_Holds56ItemsOf100Bytes()
     {
         // A 7 KiB ring after the 1 KiB header; a 100-byte item takes a 128-byte record.
