@@ -5,6 +5,7 @@ using System.Linq;
 using System.Threading.Tasks;
 using Emmap.Streams.Diagnostics;
 using Emmap.Streams.Testing;
+using Emmap.Streams.Tests.Queue;
 using Emmap.Streams.Tests.Support;
 using NUnit.Framework;
 using Shouldly;
@@ -124,7 +125,7 @@ public sealed class AccessProtocolIssueTests
         using var stream = OpenWritable();
         using var other = OpenWritable();
         stream.AtomicWrite(Page, 7);
-        CutAtTheFirst(CrashPoints.AtomicApplied, () => other.SetLength(Page));
+        QueueCrashPointSwitch.RunOnceAt(CrashPoints.AtomicApplied, () => other.SetLength(Page));
 
         Should.Throw<ArgumentOutOfRangeException>(() => stream.AtomicCompareExchange(Page, 99, 7));
 
@@ -139,7 +140,7 @@ public sealed class AccessProtocolIssueTests
     {
         using var stream = OpenWritable();
         using var other = OpenWritable();
-        CutAtTheFirst(CrashPoints.AtomicApplied, () =>
+        QueueCrashPointSwitch.RunOnceAt(CrashPoints.AtomicApplied, () =>
         {
             other.SetLength(Page);
             other.SetLength(2 * Page);
@@ -160,7 +161,7 @@ public sealed class AccessProtocolIssueTests
         counters.Increment(3, 5);
         using var other = MappedFileStream.Open(path, new MapOptions { Access = FileAccess.ReadWrite });
         long full = other.Length;
-        CutAtTheFirst(CrashPoints.AtomicApplied, () => other.SetLength(full - 8));
+        QueueCrashPointSwitch.RunOnceAt(CrashPoints.AtomicApplied, () => other.SetLength(full - 8));
 
         Should.Throw<ArgumentOutOfRangeException>(() => counters.Increment(3));
 
@@ -241,20 +242,6 @@ public sealed class AccessProtocolIssueTests
             queue.Wait(TimeSpan.FromSeconds(10)).ShouldBeTrue("opening a queue on a FIFO must not block");
             queue.Result.ShouldBeOfType<NotSupportedException>().Message.ShouldContain("not a regular file");
         }
-    }
-
-    // Runs cut once, on this thread, the first time it reaches point.
-    private static void CutAtTheFirst(string point, Action cut)
-    {
-        int thread = Environment.CurrentManagedThreadId;
-        CrashPoints.Hook = name =>
-        {
-            if (name == point && Environment.CurrentManagedThreadId == thread)
-            {
-                CrashPoints.Hook = null;
-                cut();
-            }
-        };
     }
 
     private MappedFileStream OpenWritable() => MappedFileStream.Open(_path, new MapOptions { Access = FileAccess.ReadWrite });

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Runtime.Versioning;
 using Emmap.Streams.Mapping;
 using Emmap.Streams.Testing;
+using Emmap.Streams.Tests.Queue;
 using Emmap.Streams.Tests.Support;
 using NUnit.Framework;
 using Shouldly;
@@ -47,7 +48,7 @@ public sealed class CutProtocolEdgeTests
         using var window = MappedFileStream.Open(_path, offset, 2 * Page - offset, new MapOptions { Access = FileAccess.ReadWrite });
         using var other = OpenWritable();
         byte[] data = Enumerable.Repeat((byte)0xEE, 64).ToArray();
-        OnceAt(CrashPoints.WriteCopied, () => other.SetLength(Page + 50));
+        QueueCrashPointSwitch.RunOnceAt(CrashPoints.WriteCopied, () => other.SetLength(Page + 50));
 
         window.WriteAt(Page, data);
 
@@ -64,7 +65,7 @@ public sealed class CutProtocolEdgeTests
         // The cell is file bytes [Page, Page + 8), position 0 of a window that starts at Page: the cut to Page erased it.
         using var window = MappedFileStream.Open(_path, Page, Page, new MapOptions { Access = FileAccess.ReadWrite });
         using var other = OpenWritable();
-        OnceAt(CrashPoints.AtomicApplied, () => other.SetLength(Page));
+        QueueCrashPointSwitch.RunOnceAt(CrashPoints.AtomicApplied, () => other.SetLength(Page));
 
         Should.Throw<ArgumentOutOfRangeException>(() => window.AtomicAdd(0, 1));
     }
@@ -74,7 +75,7 @@ public sealed class CutProtocolEdgeTests
     {
         using var stream = OpenWritable();
         using var other = OpenWritable();
-        OnceAt(CrashPoints.AtomicApplied, () => other.SetLength(Page));
+        QueueCrashPointSwitch.RunOnceAt(CrashPoints.AtomicApplied, () => other.SetLength(Page));
 
         stream.AtomicAdd(Page - 8, 5).ShouldBe(DataCell);
         stream.AtomicRead(Page - 8).ShouldBe(DataCell + 5, "a cut that starts at the cell's end leaves the cell alone");
@@ -85,7 +86,7 @@ public sealed class CutProtocolEdgeTests
     {
         using var stream = OpenWritable();
         using var other = OpenWritable();
-        OnceAt(CrashPoints.AtomicApplied, () => other.SetLength(Page));
+        QueueCrashPointSwitch.RunOnceAt(CrashPoints.AtomicApplied, () => other.SetLength(Page));
 
         stream.AtomicExchange(8, 7).ShouldBe(DataCell, "the exchange stood: done again it would return its own value");
         stream.AtomicRead(8).ShouldBe(7);
@@ -96,7 +97,7 @@ public sealed class CutProtocolEdgeTests
     {
         using var stream = OpenWritable();
         using var other = OpenWritable();
-        OnceAt(CrashPoints.AtomicApplied, () =>
+        QueueCrashPointSwitch.RunOnceAt(CrashPoints.AtomicApplied, () =>
         {
             other.SetLength(Page);
             other.SetLength(2 * Page);
@@ -148,7 +149,7 @@ public sealed class CutProtocolEdgeTests
         byte[] data = Enumerable.Repeat((byte)0xEE, 64).ToArray();
 
         // The write copies its bytes two pages past the end and fails before it publishes the length, as a crash would.
-        OnceAt(CrashPoints.ExtendCopied, () => throw new IOException("crashed"));
+        QueueCrashPointSwitch.RunOnceAt(CrashPoints.ExtendCopied, () => throw new IOException("crashed"));
         Should.Throw<IOException>(() => stream.WriteAt(3 * Page + 100, data));
         stream.Length.ShouldBe(2 * Page);
 
@@ -235,19 +236,6 @@ public sealed class CutProtocolEdgeTests
 
         stream.Flush();
         new FileInfo(_path).Length.ShouldBe(100, "the flush swapped the zero pages in and truncated the file");
-    }
-
-    private static void OnceAt(string name, Action action)
-    {
-        int thread = Environment.CurrentManagedThreadId;
-        CrashPoints.Hook = point =>
-        {
-            if (point == name && Environment.CurrentManagedThreadId == thread)
-            {
-                CrashPoints.Hook = null;
-                action();
-            }
-        };
     }
 
     private MappedFileStream OpenWritable() => MappedFileStream.Open(_path, new MapOptions { Access = FileAccess.ReadWrite });

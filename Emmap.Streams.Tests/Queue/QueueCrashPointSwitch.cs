@@ -46,5 +46,22 @@ public static class QueueCrashPointSwitch
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="action"/> once, on this thread, the first time it reaches <paramref name="point"/>, and lets the
+    /// operation go on: another handle's cut or write lands at that moment of the operation. Visits from other threads pass.
+    /// </summary>
+    public static void RunOnceAt(string point, Action action)
+    {
+        int thread = Environment.CurrentManagedThreadId;
+        CrashPoints.Hook = name =>
+        {
+            if (name == point && Environment.CurrentManagedThreadId == thread)
+            {
+                CrashPoints.Hook = null;
+                action();
+            }
+        };
+    }
+
     private sealed class StoppedAtCrashPointException(string point) : Exception($"Stopped at {point}.");
 }

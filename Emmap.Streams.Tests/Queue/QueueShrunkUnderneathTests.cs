@@ -104,7 +104,7 @@ public sealed class QueueShrunkUnderneathTests
         long tailBefore = ReadTailWord(other);
 
         // The second record lies at [1024 + 80, 1024 + 160): the cut to 1100 reaches it, and leaves the header.
-        OnceAt(CrashPoints.PushHeader, () => other.SetLength(1100));
+        QueueCrashPointSwitch.RunOnceAt(CrashPoints.PushHeader, () => other.SetLength(1100));
         Should.Throw<IOException>(() => queue.Push(QueueItems.Make(2, 64))).Message.ShouldContain("did not happen");
 
         queue.Count.ShouldBe(1);
@@ -118,7 +118,7 @@ public sealed class QueueShrunkUnderneathTests
         queue.Push(QueueItems.Make(1, 64));
         using MappedFileStream other = OpenOther();
 
-        OnceAt(CrashPoints.PushHeader, () => other.SetLength(2048));
+        QueueCrashPointSwitch.RunOnceAt(CrashPoints.PushHeader, () => other.SetLength(2048));
         queue.Push(QueueItems.Make(2, 64));
 
         queue.Count.ShouldBe(2);
@@ -137,7 +137,7 @@ public sealed class QueueShrunkUnderneathTests
         var writer = new ArrayBufferWriter<byte>();
 
         // The item was copied and its checksum checked before the cut: what the caller gets is what was pushed.
-        OnceAt(CrashPoints.PopRead, () => other.SetLength(QueueLayout.HeaderSize));
+        QueueCrashPointSwitch.RunOnceAt(CrashPoints.PopRead, () => other.SetLength(QueueLayout.HeaderSize));
         queue.TryPop(writer).ShouldBeTrue();
 
         QueueItems.Check(writer.WrittenSpan).ShouldBe(1);
@@ -153,7 +153,7 @@ public sealed class QueueShrunkUnderneathTests
         using MappedFileStream other = OpenOther();
         var writer = new ArrayBufferWriter<byte>();
 
-        OnceAt(CrashPoints.PopRead, () => other.SetLength(512));
+        QueueCrashPointSwitch.RunOnceAt(CrashPoints.PopRead, () => other.SetLength(512));
         Should.Throw<IOException>(() => queue.TryPop(writer));
 
         writer.WrittenCount.ShouldBe(0);
@@ -176,19 +176,6 @@ public sealed class QueueShrunkUnderneathTests
         Span<byte> word = stackalloc byte[sizeof(long)];
         stream.ReadExactlyAt(offset, word);
         return BinaryPrimitives.ReadInt64LittleEndian(word);
-    }
-
-    private static void OnceAt(string name, Action action)
-    {
-        int thread = Environment.CurrentManagedThreadId;
-        CrashPoints.Hook = point =>
-        {
-            if (point == name && Environment.CurrentManagedThreadId == thread)
-            {
-                CrashPoints.Hook = null;
-                action();
-            }
-        };
     }
 
     private MappedFileStream OpenOther() => MappedFileStream.Open(_path, new MapOptions { Access = FileAccess.ReadWrite });
