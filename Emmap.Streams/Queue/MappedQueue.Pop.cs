@@ -434,7 +434,7 @@ public sealed partial class MappedQueue
         Volatile.Write(ref *(long*)(access.Pointer + QueueLayout.HeadWordOffset), head);
         if (!EndCommit(access, QueueLayout.HeaderSize))
         {
-            ThrowCut("pop");
+            ThrowCut("move of the head");
         }
     }
 

@@ -335,7 +335,7 @@ public sealed partial class MappedQueue
         Volatile.Write(ref *(long*)(access.Pointer + QueueLayout.TailWordOffset), tail);
         if (!EndCommit(access, QueueLayout.HeaderSize))
         {
-            ThrowCut("push");
+            ThrowCut("move of the tail");
         }
     }
 
