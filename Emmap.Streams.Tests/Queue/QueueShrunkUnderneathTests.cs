@@ -2,6 +2,7 @@ using System;
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO;
+using System.Linq;
 using Emmap.Streams.TestHost;
 using Emmap.Streams.Testing;
 using Emmap.Streams.Tests.Support;
@@ -93,6 +94,25 @@ public sealed class QueueShrunkUnderneathTests
         ReadHeadWord(_other).ShouldBe(QueueLayout.RecordSize(64));
     }
 
+    [TestCase(PeekForm.PeekFront)]
+    [TestCase(PeekForm.PeekBack)]
+    [TestCase(PeekForm.Enumerate)]
+    public void Peeks_FileShrunkIntoTheRingBeforehand_ThrowIOExceptionSayingSoAndNotDamage(PeekForm form)
+    {
+        _queue.Push(QueueItems.Make(2, 64));
+        _other.SetLength(QueueLayout.HeaderSize);
+
+        Action peek = form switch
+        {
+            PeekForm.PeekFront => () => _queue.PeekFront(),
+            PeekForm.PeekBack => () => _queue.PeekBack(),
+            _ => () => _ = _queue.Enumerate().ToList(),
+        };
+        Should.Throw<IOException>(peek).Message.ShouldContain("shrunk");
+
+        _queue.Count.ShouldBe(2);
+    }
+
     [Test]
     public void Push_CutThroughItsRecordAfterTheTailWordWasStored_ThrowsAndPutsTheTailWordBack()
     {
@@ -143,6 +163,13 @@ public sealed class QueueShrunkUnderneathTests
 
         writer.WrittenCount.ShouldBe(0);
         _queue.Count.ShouldBe(1);
+    }
+
+    public enum PeekForm
+    {
+        PeekFront,
+        PeekBack,
+        Enumerate,
     }
 
     public enum PopForm

@@ -60,7 +60,11 @@ public sealed partial class MappedQueue
     /// <summary>The length field of a marker that skips <paramref name="skip"/> bytes.</summary>
     internal static uint MarkerField(long skip) => QueueLayout.MarkerFlag | (uint)(skip / QueueLayout.RecordAlignment);
 
-    private InvalidDataException Corrupt(long pos, long phys, string what)
+    /// <summary>
+    /// The exception for a record that fails its checks: <see cref="InvalidDataException"/> for damage, unless the record
+    /// is not damaged but gone or replaced (a read-only view whose owner moved on, a file shrunk under the ring).
+    /// </summary>
+    private Exception Corrupt(long pos, long phys, string what)
     {
         if (_state == StateReadOnly && LiveHeadPassed(pos) is { } liveHead)
         {
@@ -72,8 +76,16 @@ public sealed partial class MappedQueue
                 "open the queue again to read it as it is now.");
         }
 
+        if (_state != StateReadOnly && !_multiProcess && _view.CachedLength < _ringEnd)
+        {
+            // Not damage either: another handle or program shrank the file below the ring, and the record went with the cut.
+            return new IOException(
+                $"The queue file '{_stream.Name}' was shrunk by another handle or program to {_view.CachedLength} bytes, below the " +
+                $"end of its ring at {_ringEnd}: the record at logical position {pos} is no longer in the file.");
+        }
+
         WithdrawTrust();
-        return new($"The queue '{_stream.Name}' is damaged at logical position {pos} (file offset {_window + phys}): {what}. " +
+        return new InvalidDataException($"The queue '{_stream.Name}' is damaged at logical position {pos} (file offset {_window + phys}): {what}. " +
             "Nothing from the damaged record on is returned; reopening the queue keeps the items before it.");
     }
 
