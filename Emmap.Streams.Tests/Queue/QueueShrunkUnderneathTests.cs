@@ -59,6 +59,24 @@ public sealed class QueueShrunkUnderneathTests
     }
 
     [Test]
+    public void Push_ThatMustGrowTheFile_FileShrunkIntoTheRingBeforehand_ThrowsIOExceptionAndDoesNotGrowIt()
+    {
+        // 38 records of 80 bytes fill 3,040 of the ring's 3,072 bytes: the next push grows the file.
+        for (int i = 2; i <= 38; i++)
+        {
+            _queue.Push(QueueItems.Make(i, 64));
+        }
+
+        _other.SetLength(2048);
+
+        Should.Throw<IOException>(() => _queue.Push(QueueItems.Make(39, 64))).Message.ShouldContain("shrunk");
+
+        _other.Length.ShouldBe(2048);
+        _queue.Count.ShouldBe(38);
+        _queue.GetMetadata().FileSize.ShouldBe(FileSize);
+    }
+
+    [Test]
     public void TryPop_FileShrunkIntoTheRingBeforehand_ThrowsIOExceptionAndDeliversNothing()
     {
         _other.SetLength(QueueLayout.HeaderSize);

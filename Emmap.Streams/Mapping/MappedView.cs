@@ -479,6 +479,15 @@ internal sealed unsafe partial class MappedView
         return access;
     }
 
+    /// <summary>Throws as <see cref="BeginAccess(long)"/> does if the data is shorter than <paramref name="count"/> bytes.</summary>
+    internal void ThrowIfShorterThan(long count)
+    {
+        if (CachedLength < count)
+        {
+            ThrowShorterThan(count);
+        }
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void ThrowShorterThan(long count)
     {

@@ -108,6 +108,9 @@ public sealed partial class MappedQueue
 
         ThrowIfPositionsExhausted();
         ThrowIfNeverFits(item.Length, size);
+
+        // Before anything changes: a growth would extend a file shrunk under the ring, with zeros for the records it cut.
+        _view.ThrowIfShorterThan(_ringEnd);
         return PushLoop(ref item, size, spaceErrorsAreFull);
     }
 
