@@ -12,10 +12,10 @@ using Shouldly;
 namespace Emmap.Streams.Tests.Queue;
 
 /// <summary>
-/// A queue's file shrunk by another handle of the same process, before a push or a pop or while it runs. The queue owns its
-/// file, so this is misuse, but it must still end in a clear exception with nothing done, or in an operation that stands
-/// whole: never a push the call reports as failed although the tail word kept it, nor one that reports success for bytes that
-/// went with the cut.
+/// A queue's file shrunk by another handle of the same process, before a push, a pop or a peek, or while a push or a pop
+/// runs. The queue owns its file, so this is misuse, but it must still end in a clear exception with nothing done, or in an
+/// operation that stands whole: never a push the call reports as failed although the tail word kept it, nor one that reports
+/// success for bytes that went with the cut, nor a shrink reported as damage.
 /// </summary>
 [TestFixture]
 public sealed class QueueShrunkUnderneathTests
