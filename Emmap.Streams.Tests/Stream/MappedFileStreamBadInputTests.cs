@@ -318,12 +318,14 @@ public sealed class MappedFileStreamBadInputTests
         new TestCaseData(expected, call).SetArgDisplayNames(name);
 
     private static TestCaseData Order(string name, Type expected, Func<MappedFileStream, object?> call) =>
-        new TestCaseData(expected, new Action<MappedFileStream>(s => DisposeResult(call(s)))).SetArgDisplayNames(name);
+        Order(name, expected, Disposing(call));
 
     private static TestCaseData Case(string name, Action<MappedFileStream> call) => new TestCaseData(call).SetArgDisplayNames(name);
 
-    private static TestCaseData Case(string name, Func<MappedFileStream, object?> call) =>
-        new TestCaseData(new Action<MappedFileStream>(s => DisposeResult(call(s)))).SetArgDisplayNames(name);
+    private static TestCaseData Case(string name, Func<MappedFileStream, object?> call) => Case(name, Disposing(call));
+
+    /// <summary>The call, then the wait for or disposal of what it returned.</summary>
+    private static Action<MappedFileStream> Disposing(Func<MappedFileStream, object?> call) => s => DisposeResult(call(s));
 
     private static void DisposeResult(object? result)
     {

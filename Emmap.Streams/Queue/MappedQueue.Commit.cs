@@ -1,6 +1,5 @@
 using System.IO;
 using System.Runtime.CompilerServices;
-using System.Threading;
 using Emmap.Streams.Mapping;
 
 namespace Emmap.Streams;
@@ -24,6 +23,19 @@ public sealed partial class MappedQueue
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool EndCommit(in MappedAccess access, long writtenEnd) => access.End() || CutSpared(access.Cuts, writtenEnd);
 
+    /// <summary>
+    /// Ends an access whose commit wrote only header words (the cursors): throws, naming <paramref name="operation"/>, if a
+    /// racing cut took the header with them.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void EndHeaderCommit(in MappedAccess access, string operation)
+    {
+        if (!EndCommit(access, QueueLayout.HeaderSize))
+        {
+            ThrowCut(operation);
+        }
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private bool CutSpared(long cuts, long writtenEnd)
     {
@@ -36,13 +48,11 @@ public sealed partial class MappedQueue
     /// <paramref name="tail"/> while the file still holds the header, and the push is reported as not done.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private unsafe void UndoCutPush(long tail)
+    private void UndoCutPush(long tail)
     {
         try
         {
-            MappedAccess access = _view.BeginAccess(QueueLayout.HeaderSize);
-            Volatile.Write(ref *(long*)(access.Pointer + QueueLayout.TailWordOffset), tail);
-            _ = access.End();
+            StoreTail(tail);
         }
         catch (IOException)
         {

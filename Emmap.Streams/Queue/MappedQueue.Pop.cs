@@ -83,11 +83,7 @@ public sealed partial class MappedQueue
         CrashPoints.Hit(CrashPoints.PopRead);
         long newHead = _head + size;
         Volatile.Write(ref *(long*)(b + QueueLayout.HeadWordOffset), newHead);
-        if (!EndCommit(access, QueueLayout.HeaderSize))
-        {
-            ThrowCut("pop");
-        }
-
+        EndHeaderCommit(access, "pop");
         CommittedPop(size);
         destination.Advance((int)length);
         return true;
@@ -432,10 +428,7 @@ public sealed partial class MappedQueue
     {
         MappedAccess access = _view.BeginAccess(QueueLayout.HeaderSize);
         Volatile.Write(ref *(long*)(access.Pointer + QueueLayout.HeadWordOffset), head);
-        if (!EndCommit(access, QueueLayout.HeaderSize))
-        {
-            ThrowCut("move of the head");
-        }
+        EndHeaderCommit(access, "move of the head");
     }
 
     /// <summary>Updates the in-memory state after the head word was stored past a record of <paramref name="size"/> bytes, then applies durability.</summary>

@@ -314,10 +314,7 @@ public sealed partial class MappedQueue
         }
 
         // Either cursor state is an empty queue, so only a cut of the header words undoes the move.
-        if (!EndCommit(access, QueueLayout.HeaderSize))
-        {
-            ThrowCut("move of the empty queue's cursors");
-        }
+        EndHeaderCommit(access, "move of the empty queue's cursors");
 
         _head = next;
         _tail = next;
@@ -336,10 +333,7 @@ public sealed partial class MappedQueue
     {
         MappedAccess access = _view.BeginAccess(QueueLayout.HeaderSize);
         Volatile.Write(ref *(long*)(access.Pointer + QueueLayout.TailWordOffset), tail);
-        if (!EndCommit(access, QueueLayout.HeaderSize))
-        {
-            ThrowCut("move of the tail");
-        }
+        EndHeaderCommit(access, "move of the tail");
     }
 
     private void ThrowFull(int length) =>
