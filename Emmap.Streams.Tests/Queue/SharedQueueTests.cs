@@ -4,6 +4,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
+using System.Threading;
 using System.Threading.Tasks;
 using Emmap.Streams.Testing;
 using Emmap.Streams.Tests.Cli;
@@ -382,6 +383,54 @@ public sealed class SharedQueueTests
         verify.ExitCode.ShouldBe(0, verify.ToString());
         verify.Output.ShouldContain("OK");
         TestContext.Out.WriteLine($"{checks} verifications (up to {mostItems} items) while three processes used the queue; the CLI's:\n{verify.Output}");
+    }
+
+    [Test]
+    public void Verify_ThatReadTheHeaderWhileAShrinkCommittedItsSlot_ScansAgainAndReportsNoDamage()
+    {
+        // A shrink moves the generation word, writes its slot, then lowers the length. A snapshot that read the word after
+        // the move, the header before the slot was whole and the length once lowered saw the old slot's size in a shorter file.
+        string path = _dir.File("shrinking.queue");
+        using SharedChild holder = SharedChild.Start("holder", "queue-shared-hold", path, "--initial", "4096");
+        holder.WaitUntilReady();
+        using MappedQueue queue = MappedQueue.Open(path, 4096, s_shared);
+        queue.Push(QueueItems.Make(1, 64 * 1024));
+        QueueItems.Check(queue.Pop()).ShouldBe(1);
+        queue.GetMetadata().FileSize.ShouldBeGreaterThan(4096, "the large item grew the file");
+
+        int shrinking = Environment.CurrentManagedThreadId;
+        using var headerRead = new ManualResetEventSlim();
+        using var shrunk = new ManualResetEventSlim();
+        Task<QueueVerification>? verifying = null;
+        CrashPoints.Hook = name =>
+        {
+            if (name == CrashPoints.FlipTorn && Environment.CurrentManagedThreadId == shrinking && verifying is null)
+            {
+                verifying = Task.Factory.StartNew(() => MappedQueue.Verify(path), TaskCreationOptions.LongRunning);
+                headerRead.Wait(s_hangGuard).ShouldBeTrue("the verification should have read the header");
+            }
+            else if (name == CrashPoints.SnapshotHeaderRead && Environment.CurrentManagedThreadId != shrinking && !headerRead.IsSet)
+            {
+                headerRead.Set();
+                shrunk.Wait(s_hangGuard);
+            }
+        };
+        try
+        {
+            queue.Purge().ShouldBeTrue();
+        }
+        finally
+        {
+            CrashPoints.Hook = null;
+            shrunk.Set();
+        }
+
+        verifying.ShouldNotBeNull("the shrink should have written a slot");
+        verifying.Wait(s_hangGuard).ShouldBeTrue();
+        QueueVerification verification = verifying.Result;
+        verification.Notes.ShouldContain(note => note.Contains("snapshot", StringComparison.Ordinal));
+        verification.Problems.ShouldBeEmpty();
+        queue.GetMetadata().FileSize.ShouldBe(4096);
     }
 
     private static uint ReadVersion(string path)

@@ -144,6 +144,7 @@ public sealed partial class MappedQueue
             _activeSlotOffset = header.SlotOffset;
             _ringSize = slot.RingSize;
             _ringEnd = slot.RingEnd;
+            CrashPoints.Hit(CrashPoints.SnapshotHeaderRead);
             long length = _view.Length;
             ScanResult scan = Scan(slot, head, tail, Math.Min(length, slot.FileSize), _scanProgress);
             bool moved = ReadShared(QueueLayout.GenerationOffset) != generation

@@ -306,6 +306,13 @@ public sealed partial class MappedQueue
         image[..(QueueLayout.SlotSize / 2)].CopyTo(new Span<byte>(slot, QueueLayout.SlotSize / 2));
         CrashPoints.Hit(CrashPoints.FlipTorn);
         image[(QueueLayout.SlotSize / 2)..].CopyTo(new Span<byte>(slot + (QueueLayout.SlotSize / 2), QueueLayout.SlotSize / 2));
+        if (_multiProcess)
+        {
+            // And again once the slot is whole: a reader that takes no lock (a live snapshot) and finds the same generation
+            // before and after its reads saw no slot change under them, nor the lower length a shrink publishes after this.
+            _generation = Interlocked.Increment(ref *(long*)(access.Pointer + QueueLayout.GenerationOffset));
+        }
+
         _view.EndAccess(access);
         CrashPoints.Hit(CrashPoints.FlipWritten);
         if (_durability != QueueDurability.None)
@@ -317,6 +324,11 @@ public sealed partial class MappedQueue
             catch (IOException)
             {
                 _stream.WriteAt(target, previous);
+                if (_multiProcess)
+                {
+                    _generation = _stream.AtomicAddCore(QueueLayout.GenerationOffset, 1) + 1;
+                }
+
                 throw;
             }
         }

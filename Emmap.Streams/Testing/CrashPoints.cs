@@ -98,6 +98,12 @@ internal static class CrashPoints
     /// <summary>The last reference to a file's entry in the process is gone: the registry has forgotten the entry, which is not closed yet.</summary>
     internal const string EntryClosing = "entry.closing";
 
+    /// <summary>
+    /// A read-only open of a queue that other processes use in shared mode has read the header (slots and cursor words) for a
+    /// snapshot and not yet the file's length.
+    /// </summary>
+    internal const string SnapshotHeaderRead = "snapshot.header";
+
     /// <summary>A read-only open has taken the shared size lock to look for writers and not yet let it go.</summary>
     internal const string DeferredOpenLocked = "deferred.open";
 
