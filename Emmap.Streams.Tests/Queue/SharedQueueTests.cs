@@ -377,6 +377,15 @@ public sealed class SharedQueueTests
         }
 
         mostItems.ShouldBeGreaterThan(0, "the verifications should have found items to check");
+        foreach (SharedChild child in (SharedChild[])[producer, grower, consumer])
+        {
+            // Still at work, or done with it: a child that met damage (or any error) in the queue exits with another code.
+            if (child.HasExited)
+            {
+                child.ExitCode.ShouldBe(0, $"the {child.Role} failed: {child.Errors}");
+            }
+        }
+
         CliResult info = EmmapCli.Run("queue", path, "info");
         info.ExitCode.ShouldBe(0, info.ToString());
         CliResult verify = EmmapCli.Run("queue", path, "verify");
