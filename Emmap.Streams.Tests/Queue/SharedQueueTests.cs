@@ -439,7 +439,49 @@ public sealed class SharedQueueTests
         QueueVerification verification = verifying.Result;
         verification.Notes.ShouldContain(note => note.Contains("snapshot", StringComparison.Ordinal));
         verification.Problems.ShouldBeEmpty();
+        verification.Notes.ShouldNotContain(note => note.Contains("changed under", StringComparison.Ordinal), "the second scan saw nothing move");
         queue.GetMetadata().FileSize.ShouldBe(4096);
+    }
+
+    [Test]
+    public void Verify_WhenTheQueueMovesUnderEveryScan_StopsAfterItsRetriesAndSaysSo()
+    {
+        string path = _dir.File("restless.queue");
+        using SharedChild holder = SharedChild.Start("holder", "queue-shared-hold", path, "--initial", "4096");
+        holder.WaitUntilReady();
+        using (MappedQueue queue = MappedQueue.Open(path, 4096, s_shared))
+        {
+            queue.Push(QueueItems.Make(1, 64));
+        }
+
+        // Another handle moves the generation while each scan runs, as a process that grows and shrinks the queue without
+        // pause would.
+        using var raw = new MappedFileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+        int scans = 0;
+        CrashPoints.Hook = name =>
+        {
+            if (name == CrashPoints.SnapshotHeaderRead)
+            {
+                scans++;
+                raw.AtomicAdd(QueueLayout.GenerationOffset, 1);
+            }
+        };
+        QueueVerification verification;
+        try
+        {
+            verification = MappedQueue.Verify(path);
+        }
+        finally
+        {
+            CrashPoints.Hook = null;
+        }
+
+        scans.ShouldBe(MappedQueue.SnapshotRetries + 1);
+        verification.Notes.ShouldContain(note => note.Contains($"changed under each of {MappedQueue.SnapshotRetries + 1} scans", StringComparison.Ordinal));
+        verification.ItemsChecked.ShouldBe(1);
+        verification.Problems.ShouldBeEmpty();
+        holder.Send("close");
+        holder.ShouldFinish();
     }
 
     private static uint ReadVersion(string path)

@@ -10,6 +10,9 @@ namespace Emmap.Streams;
 
 public sealed partial class MappedQueue
 {
+    /// <summary>How many times a live snapshot scans again after a scan that the queue moved under (one more scan in all).</summary>
+    internal const int SnapshotRetries = 20;
+
     /// <summary>What a scan of the committed records found.</summary>
     /// <param name="End">The logical position after the last valid record (the recovered tail).</param>
     /// <param name="EndPhys">The physical offset of <paramref name="End"/>.</param>
@@ -128,8 +131,9 @@ public sealed partial class MappedQueue
     /// A read-only open of a queue that other processes are using in shared mode (<c>emmap queue FILE info|verify</c> on a live
     /// queue): takes the cursors, scans, and keeps the result only if nothing moved under the scan in a way that could fake
     /// damage: the geometry generation is unchanged, and if the scan stopped before the tail, the head has not passed the point
-    /// where it stopped (a record there may have been popped and its space reused meanwhile). Otherwise it scans again, up to 20
-    /// times; the result is a snapshot of a moving queue. Takes no lock and writes nothing.
+    /// where it stopped (a record there may have been popped and its space reused meanwhile). Otherwise it scans again, up to
+    /// <see cref="SnapshotRetries"/> times, pausing a millisecond before each scan after the third; the result is a snapshot of
+    /// a moving queue, and says so if even the last scan saw it move. Takes no lock and writes nothing.
     /// </summary>
     private void LoadLiveSnapshot()
     {
@@ -150,8 +154,14 @@ public sealed partial class MappedQueue
             bool moved = ReadShared(QueueLayout.GenerationOffset) != generation
                 || !header.HotValid
                 || (scan.End != tail && ReadShared(QueueLayout.HeadWordOffset) > scan.End);
-            if (moved && attempt < 20)
+            if (moved && attempt < SnapshotRetries)
             {
+                if (attempt >= 2)
+                {
+                    // The queue keeps moving: give the processor to whoever is in the middle of a change, so it can finish.
+                    Thread.Sleep(1);
+                }
+
                 continue;
             }
 
@@ -160,6 +170,7 @@ public sealed partial class MappedQueue
             _loadedTail = moved ? scan.End : tail;
             _loadedLength = length;
             _liveSnapshot = true;
+            _snapshotMoved = moved;
             _head = head;
             _headPhys = slot.PhysicalOf(head);
             _tail = scan.End;

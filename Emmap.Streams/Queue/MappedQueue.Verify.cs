@@ -11,6 +11,9 @@ public sealed partial class MappedQueue
     private ScanResult _loadedScan;
     private long _loadedTail;
     private bool _liveSnapshot;
+
+    // Set when the last scan of a live snapshot saw the queue move too (Verify's note says what that means).
+    private bool _snapshotMoved;
     private long _loadedLength;
     private bool _loadedTrustable;
 
@@ -76,6 +79,12 @@ public sealed partial class MappedQueue
         if (_liveSnapshot)
         {
             notes.Add("The queue is open in shared mode by other processes: this is a snapshot taken while they use it.");
+            if (_snapshotMoved)
+            {
+                notes.Add(
+                    $"The queue changed under each of {SnapshotRetries + 1} scans; this is the last one, and a problem it lists may be " +
+                    "a change in progress rather than damage: verify again.");
+            }
         }
         foreach ((string name, QueueSlotCodec.Problem problem) in new[] { ("A", header.SlotA), ("B", header.SlotB) })
         {
