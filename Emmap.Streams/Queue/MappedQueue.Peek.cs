@@ -291,10 +291,10 @@ public sealed partial class MappedQueue
     private TAccumulate PeekReverseHeld<TAccumulate>(TAccumulate seed, QueueFolder<TAccumulate> folder)
     {
         TAccumulate accumulator = seed;
-        int count = WalkCount();
+        long count = WalkCount();
         int version = _version;
         long[] marks = MarkBlocks(count);
-        long[] items = ArrayPool<long>.Shared.Rent(4 * Math.Min(count, ReverseBlock));
+        long[] items = ArrayPool<long>.Shared.Rent(4 * (int)Math.Min(count, ReverseBlock));
         try
         {
             for (int block = (marks.Length / 2) - 1; block >= 0; block--)
@@ -361,10 +361,10 @@ public sealed partial class MappedQueue
 
     private IEnumerable<byte[]> EnumerateBackward()
     {
-        int count = WalkCount();
+        long count = WalkCount();
         int version = _version;
         long[] marks = MarkBlocks(count);
-        long[] items = new long[4 * Math.Min(count, ReverseBlock)];
+        long[] items = new long[4 * (int)Math.Min(count, ReverseBlock)];
         for (int block = (marks.Length / 2) - 1; block >= 0; block--)
         {
             // The caller ran between the items: the block is located only in the queue the walk began on.
@@ -382,18 +382,19 @@ public sealed partial class MappedQueue
     /// <see cref="ReverseBlock"/>-th of them, so that a walk from the tail locates one block at a time: records link forwards
     /// only, and locating every item at once would take 32 bytes per item (gigabytes for a queue of a hundred million).
     /// </summary>
-    private long[] MarkBlocks(int count)
+    private long[] MarkBlocks(long count)
     {
-        int blocks = (count / ReverseBlock) + (count % ReverseBlock == 0 ? 0 : 1);
+        int blocks = checked((int)((count + ReverseBlock - 1) / ReverseBlock));
         long[] marks = new long[2 * blocks];
         long pos = _head;
         long phys = _headPhys;
-        for (int i = 0; i < count; i++)
+        for (long i = 0; i < count; i++)
         {
             if (i % ReverseBlock == 0)
             {
-                marks[2 * (i / ReverseBlock)] = pos;
-                marks[(2 * (i / ReverseBlock)) + 1] = phys;
+                int block = (int)(i / ReverseBlock);
+                marks[2 * block] = pos;
+                marks[(2 * block) + 1] = phys;
             }
 
             NextItem(ref pos, ref phys, out long itemPhys, out _, out _, out long size);
@@ -407,9 +408,9 @@ public sealed partial class MappedQueue
     /// Fills <paramref name="items"/> with (position, offset, length, checksum) of the items of block <paramref name="block"/>
     /// (of <paramref name="count"/> items in all), from its mark; returns how many it holds.
     /// </summary>
-    private int LocateBlock(long[] items, long[] marks, int block, int count)
+    private int LocateBlock(long[] items, long[] marks, int block, long count)
     {
-        int n = Math.Min(ReverseBlock, count - (block * ReverseBlock));
+        int n = (int)Math.Min(ReverseBlock, count - ((long)block * ReverseBlock));
         long pos = marks[2 * block];
         long phys = marks[(2 * block) + 1];
         for (int i = 0; i < n; i++)
@@ -477,20 +478,20 @@ public sealed partial class MappedQueue
     /// may be wrong, and records that no scan has checked since the open may be damaged. A walk from the tail then reports a
     /// damaged record before it returns any item after it (those items are lost at the next open), as a walk from the head does.
     /// </summary>
-    private int WalkCount()
+    private long WalkCount()
     {
         if (!_trustedCheckpoint && !_multiProcess && !_damageSeen)
         {
-            return checked((int)_count);
+            return _count;
         }
 
-        int count = 0;
+        long count = 0;
         long pos = _head;
         long phys = _headPhys;
         while (TryNextItem(ref pos, ref phys, out long itemPhys, out uint length, out uint crc, out long size))
         {
             CheckPayload(pos, itemPhys, length, crc);
-            count = checked(count + 1);
+            count++;
             Advance(ref pos, ref phys, itemPhys, size);
         }
 
