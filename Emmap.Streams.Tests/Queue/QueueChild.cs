@@ -40,11 +40,13 @@ public static class QueueChild
         var lines = new List<string>();
         var errors = new System.Text.StringBuilder();
         using var ready = new ManualResetEventSlim();
+        using var outputClosed = new ManualResetEventSlim();
         using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the test host.");
         process.OutputDataReceived += (_, e) =>
         {
             if (e.Data is null)
             {
+                outputClosed.Set();
                 return;
             }
 
@@ -71,7 +73,9 @@ public static class QueueChild
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        if ((killAfterReady is not null || whenReady is not null) && ready.Wait(s_timeout))
+        // A child that ends before it is ready closes its output, which ends the wait at once.
+        if ((killAfterReady is not null || whenReady is not null)
+            && WaitHandle.WaitAny([ready.WaitHandle, outputClosed.WaitHandle], s_timeout) == 0)
         {
             whenReady?.Invoke();
         }

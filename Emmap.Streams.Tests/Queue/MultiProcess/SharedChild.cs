@@ -93,10 +93,11 @@ public sealed class SharedChild : IDisposable
         }
     }
 
-    /// <summary>Waits until the child printed <c>ready</c> (or ended).</summary>
+    /// <summary>Waits until the child printed <c>ready</c> (or ended: its output closes, which also ends the wait).</summary>
     public void WaitUntilReady()
     {
-        if (!_ready.Wait(s_timeout) && !_process.HasExited)
+        bool signalled = WaitHandle.WaitAny([_ready.WaitHandle, _outputClosed.WaitHandle], s_timeout) != WaitHandle.WaitTimeout;
+        if (!signalled && !_process.HasExited)
         {
             throw new TimeoutException($"The {Role} did not get ready in time: {Errors}");
         }
