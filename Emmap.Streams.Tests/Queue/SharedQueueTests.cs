@@ -366,7 +366,7 @@ public sealed class SharedQueueTests
         {
             QueueVerification verification = MappedQueue.Verify(path);
             verification.IsQueue.ShouldBeTrue();
-            verification.Problems.ShouldBeEmpty();
+            verification.Problems.ShouldBeEmpty($"verification {checks + 1}, after {clock.ElapsedMilliseconds} ms; its notes: {string.Join(" ", verification.Notes)}");
             mostItems = Math.Max(mostItems, verification.ItemsChecked);
             using (MappedQueue inspector = MappedQueue.Open(path, 8192, new QueueOptions { ReadOnly = true }))
             {
