@@ -88,6 +88,22 @@ public sealed class QueueDurabilityTests
     }
 
     [Test]
+    public void Push_AlwaysGrowthHeaderFlushFails_TheSlotItWroteIsPutBack()
+    {
+        string path = _dir.File("g.queue");
+        using var queue = MappedQueue.Open(path, 4096, new QueueOptions { Durability = QueueDurability.Always });
+        using (FaultInjection.Install(point => point == FaultPoint.Sync ? 5 : 0))
+        {
+            Should.Throw<IOException>(() => queue.Push(QueueItems.Make(1, 8192)));
+        }
+
+        queue.Count.ShouldBe(0);
+        queue.GetMetadata().FileSize.ShouldBe(4096);
+        using var raw = new MappedFileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        MappedQueue.ReadHeader(raw, path).Slot.FileSize.ShouldBe(4096, "the newest valid slot is the one before the growth");
+    }
+
+    [Test]
     public void Pop_AlwaysFlushFails_ItemStaysAtHead()
     {
         using var queue = MappedQueue.Open(_dir.File("a.queue"), 4096, new QueueOptions { Durability = QueueDurability.Always });

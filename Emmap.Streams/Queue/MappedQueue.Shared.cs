@@ -89,7 +89,7 @@ public sealed partial class MappedQueue
             *(long*)(b + QueueLayout.DamageSeenOffset) = 0;
             Volatile.Write(ref *(long*)(b + QueueLayout.HeadWordOffset), _head);
             Volatile.Write(ref *(long*)(b + QueueLayout.TailWordOffset), _tail);
-            _generation = Interlocked.Increment(ref *(long*)(b + QueueLayout.GenerationOffset));
+            AdvanceGeneration(b);
             _view.EndAccess(access);
             if (_durability != QueueDurability.None)
             {

@@ -282,6 +282,13 @@ public sealed partial class MappedQueue
     }
 
     /// <summary>
+    /// Shared mode, holding both locks: moves the geometry generation at <paramref name="header"/> on and takes its new value,
+    /// so that the other processes re-read the slots at their next operation.
+    /// </summary>
+    private unsafe void AdvanceGeneration(byte* header) =>
+        _generation = Interlocked.Increment(ref *(long*)(header + QueueLayout.GenerationOffset));
+
+    /// <summary>
     /// Commits <paramref name="next"/> to the inactive header slot and makes it the active one. A slot is written in two halves
     /// (a crash between them leaves a slot whose checksum fails, so the other slot stays in force). In durable modes the header
     /// is flushed; if that fails the slot's previous bytes are put back and nothing changes. Every slot goes through
@@ -298,7 +305,7 @@ public sealed partial class MappedQueue
         if (_multiProcess)
         {
             // Holding both locks: the generation moves before the slot does, so every other process re-reads the slots.
-            _generation = Interlocked.Increment(ref *(long*)(access.Pointer + QueueLayout.GenerationOffset));
+            AdvanceGeneration(access.Pointer);
         }
 
         byte* slot = access.Pointer + target;
@@ -310,7 +317,7 @@ public sealed partial class MappedQueue
         {
             // And again once the slot is whole: a reader that takes no lock (a live snapshot) and finds the same generation
             // before and after its reads saw no slot change under them, nor the lower length a shrink publishes after this.
-            _generation = Interlocked.Increment(ref *(long*)(access.Pointer + QueueLayout.GenerationOffset));
+            AdvanceGeneration(access.Pointer);
         }
 
         _view.EndAccess(access);
@@ -323,12 +330,15 @@ public sealed partial class MappedQueue
             }
             catch (IOException)
             {
-                _stream.WriteAt(target, previous);
+                // The slot's previous bytes go back, and in shared mode the generation moves again, as after any slot write.
+                MappedAccess undo = _view.BeginAccess();
+                previous.CopyTo(new Span<byte>(undo.Pointer + target, QueueLayout.SlotSize));
                 if (_multiProcess)
                 {
-                    _generation = _stream.AtomicAddCore(QueueLayout.GenerationOffset, 1) + 1;
+                    AdvanceGeneration(undo.Pointer);
                 }
 
+                _view.EndAccess(undo);
                 throw;
             }
         }
