@@ -32,10 +32,13 @@ public sealed partial class MappedQueue
     /// <exception cref="ArgumentNullException"><paramref name="destination"/> is <see langword="null"/>.</exception>
     /// <exception cref="InvalidDataException">The head record fails its checksum; the queue is unchanged and nothing is appended.</exception>
     /// <exception cref="IOException">A durable flush failed; the item stays in the queue and nothing is appended.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="destination"/>'s <see cref="IBufferWriter{T}.GetSpan"/> changed or
+    /// disposed the queue; nothing is popped.</exception>
     /// <exception cref="NotSupportedException">The queue is read-only.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
     /// <remarks>The queue allocates nothing; the bytes are checked against the record's checksum after they are copied, so what
-    /// <paramref name="destination"/> receives is exactly what was pushed.</remarks>
+    /// <paramref name="destination"/> receives is exactly what was pushed. An exception from <paramref name="destination"/>
+    /// propagates and leaves the item at the head: thrown by <see cref="IBufferWriter{T}.Advance"/>, the pop is taken back.</remarks>
     [MethodImpl(MethodImplOptions.NoInlining)]
     public unsafe bool TryPop(IBufferWriter<byte> destination)
     {
@@ -60,10 +63,13 @@ public sealed partial class MappedQueue
         }
 
         Span<byte> target;
+        int version = _version;
         try
         {
-            // The caller's writer may throw (a full or broken buffer): the pop did not happen, and the access must not outlive it.
+            // The caller's writer may throw (a full or broken buffer), or pop from this queue itself: either way the pop did not
+            // happen, and the access must not outlive it.
             target = destination.GetSpan((int)length)[..(int)length];
+            ThrowIfChangedDuringPop(version);
         }
         catch
         {
@@ -85,7 +91,16 @@ public sealed partial class MappedQueue
         Volatile.Write(ref *(long*)(b + QueueLayout.HeadWordOffset), newHead);
         EndHeaderCommit(access, "pop");
         CommittedPop(size);
-        destination.Advance((int)length);
+        try
+        {
+            destination.Advance((int)length);
+        }
+        catch
+        {
+            PutBackAfterCallerFailed(stamp, phys);
+            throw;
+        }
+
         return true;
     }
 
@@ -336,7 +351,7 @@ public sealed partial class MappedQueue
             access.EndUnchecked();
             if (accepted)
             {
-                throw new InvalidOperationException("The queue was changed or disposed by the handler called during a pop; the pop was not committed.");
+                throw ChangedDuringPop();
             }
 
             return false;
@@ -349,9 +364,19 @@ public sealed partial class MappedQueue
         }
 
         CrashPoints.Hit(CrashPoints.PopRead);
-        StoreHead(_head + size);
+        long oldHead = _head;
+        StoreHead(oldHead + size);
         CommittedPop(size);
-        sink.Committed();
+        try
+        {
+            sink.Committed();
+        }
+        catch
+        {
+            PutBackAfterCallerFailed(oldHead, phys);
+            throw;
+        }
+
         if (purge)
         {
             PurgeAfterPop();
@@ -460,14 +485,59 @@ public sealed partial class MappedQueue
         catch (IOException)
         {
             // Not durable, so not acknowledged: the item goes back to the head.
-            StoreHead(oldHead);
-            _head = oldHead;
-            _headPhys = oldHeadPhys;
-            _count++;
-            _version++;
+            PutBack(oldHead, oldHeadPhys);
             throw;
         }
     }
+
+    /// <summary>
+    /// Puts the item just popped back at the head after the caller's code that was to receive it failed (a buffer writer's
+    /// <see cref="IBufferWriter{T}.Advance"/>): the pop did not happen. Nothing else used the queue since its head moved, since
+    /// a queue used by this process alone is used by one caller at a time. Under <see cref="QueueDurability.Always"/> the
+    /// put-back is flushed as the pop was.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void PutBackAfterCallerFailed(long oldHead, long oldHeadPhys)
+    {
+        PutBack(oldHead, oldHeadPhys);
+        if (_durability == QueueDurability.Always)
+        {
+            try
+            {
+                SyncHeader();
+            }
+            catch (IOException)
+            {
+                // The caller's exception is the one to report. The put-back is in the file (every later open reads it), and the
+                // next durable operation flushes the header with it.
+            }
+        }
+    }
+
+    /// <summary>Moves the head back to <paramref name="oldHead"/>, before the item a pop just committed.</summary>
+    private void PutBack(long oldHead, long oldHeadPhys)
+    {
+        StoreHead(oldHead);
+        _head = oldHead;
+        _headPhys = oldHeadPhys;
+        _count++;
+        _version++;
+    }
+
+    /// <summary>
+    /// Throws when caller's code called during a pop (a handler, a folder, a buffer writer) changed or disposed the queue since
+    /// <paramref name="version"/>: the pop is not committed.
+    /// </summary>
+    private void ThrowIfChangedDuringPop(int version)
+    {
+        if (_version != version || _state == StateDisposed)
+        {
+            throw ChangedDuringPop();
+        }
+    }
+
+    private static InvalidOperationException ChangedDuringPop() =>
+        new("The queue was changed or disposed by the caller's code called during a pop; the pop was not committed.");
 
     /// <summary>Applies durability after the head word moved.</summary>
     private void AfterHeadMoved(long bytes)

@@ -297,9 +297,9 @@ public sealed partial class MappedQueue
                 {
                     int version = _version;
                     accepted = sink.Accept(new ReadOnlySpan<byte>(b + phys + QueueLayout.RecordHeaderSize, (int)length), length, _head, crc, this, phys);
-                    if (accepted && (_version != version || _state == StateDisposed))
+                    if (accepted)
                     {
-                        throw new InvalidOperationException("The queue was changed or disposed by the handler called during a pop; the pop was not committed.");
+                        ThrowIfChangedDuringPop(version);
                     }
                 }
 
@@ -317,6 +317,9 @@ public sealed partial class MappedQueue
                 }
                 else
                 {
+                    // The item is handed over before the head moves: once it has, a producer may write over the record, so the pop
+                    // could not be taken back if the caller's writer threw.
+                    sink.Committed();
                     CrashPoints.Hit(CrashPoints.PopRead);
                     StoreHeadShared(b, _head + size, _popped + 1);
                     CrashPoints.Hit(CrashPoints.PopCommitted);
@@ -330,7 +333,6 @@ public sealed partial class MappedQueue
                 _version++;
                 if (popped != 0)
                 {
-                    sink.Committed();
                     break;
                 }
             }

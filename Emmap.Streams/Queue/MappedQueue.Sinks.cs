@@ -11,7 +11,7 @@ public sealed partial class MappedQueue
         /// <summary>Receives the mapped payload; returns whether to commit the pop. Throws to leave the item in the queue.</summary>
         public bool Accept(ReadOnlySpan<byte> mapped, uint length, long stamp, uint crc, MappedQueue queue, long phys);
 
-        /// <summary>Called once the pop is committed.</summary>
+        /// <summary>Hands the accepted item over: after the commit in a queue used by this process alone, just before it in shared mode.</summary>
         public void Committed();
     }
 
@@ -37,14 +37,21 @@ public sealed partial class MappedQueue
         }
     }
 
-    /// <summary>Copies the item into a buffer writer's span, checks the copy, and advances the writer once the pop is committed.</summary>
+    /// <summary>
+    /// Copies the item into a buffer writer's span and checks the copy; advances the writer once the pop is committed (a queue
+    /// used by this process alone, which puts the item back if that throws) or just before the commit (shared mode).
+    /// </summary>
     private struct WriterSink(IBufferWriter<byte> writer) : IPopSink
     {
         private int _length;
 
         public bool Accept(ReadOnlySpan<byte> mapped, uint length, long stamp, uint crc, MappedQueue queue, long phys)
         {
+            // The writer is the caller's code: checked before the mapped bytes are read, since a writer that purged the queue may
+            // have cut them.
+            int version = queue._version;
             Span<byte> target = writer.GetSpan(mapped.Length)[..mapped.Length];
+            queue.ThrowIfChangedDuringPop(version);
             mapped.CopyTo(target);
             if (QueueChecksum.Record(length, stamp, target) != crc)
             {

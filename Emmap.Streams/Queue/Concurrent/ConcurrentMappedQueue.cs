@@ -220,6 +220,7 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
     /// <exception cref="ArgumentNullException"><paramref name="destination"/> is <see langword="null"/>.</exception>
     /// <exception cref="InvalidDataException">The head record fails its checksum; the queue is unchanged.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    /// <remarks>An exception from <paramref name="destination"/> propagates and leaves the item at the head.</remarks>
     public bool TryDequeue(IBufferWriter<byte> destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
