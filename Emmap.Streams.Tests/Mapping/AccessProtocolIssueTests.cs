@@ -120,6 +120,39 @@ public sealed class AccessProtocolIssueTests
     }
 
     [Test]
+    public void ViewTakenBeforeTheMappingMoved_AfterAShrinkAndARegrowth_AliasesTheFileAgain()
+    {
+        using (var stream = OpenWritable())
+        {
+            using IMemoryOwner<byte> view = stream.ReadDirect(0, 2 * Page);
+            using MappedSequenceOwner sequence = stream.ReadSequence(Page, Page);
+
+            // Past the address range reserved at the open (1 GiB): the stream maps the file again in a larger one, and the
+            // views keep the old one.
+            stream.SetLength((1L << 30) + Page);
+            stream.SetLength(100);
+            view.Memory.Span[Page + 30] = 0x99;
+            stream.SetLength(2 * Page);
+
+            view.Memory.Span[..100].ToArray().ShouldAllBe(b => b == Data, "bytes below the cut are still the data");
+            view.Memory.Span[100..].ToArray().ShouldAllBe(b => b == 0, "neither the cut bytes nor a store into the cut range come back");
+            stream.WriteAt(Page + 10, [0x11]);
+            view.Memory.Span[Page + 10].ShouldBe((byte)0x11, "a write through the stream shows through the view");
+            sequence.Sequence.Slice(10, 1).FirstSpan[0].ShouldBe((byte)0x11);
+            view.Memory.Span[Page + 20] = 0x22;
+            byte[] read = new byte[1];
+            stream.ReadExactlyAt(Page + 20, read);
+            read[0].ShouldBe((byte)0x22, "a write through the view reaches the file");
+        }
+
+        byte[] file = File.ReadAllBytes(_path);
+        file.Length.ShouldBe(2 * Page);
+        file[Page + 10].ShouldBe((byte)0x11);
+        file[Page + 20].ShouldBe((byte)0x22);
+        file[Page + 30].ShouldBe((byte)0);
+    }
+
+    [Test]
     public void AtomicCompareExchange_CellCutWhileTheOperationRan_ThrowsAndTheRegrownCellWasNeverStored()
     {
         using var stream = OpenWritable();

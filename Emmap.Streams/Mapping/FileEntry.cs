@@ -619,13 +619,21 @@ internal sealed partial class FileEntry
         if (region.CanMapFileTo(end))
         {
             region.MapFileTo(end, Handle, Path);
-            return;
+        }
+        else
+        {
+            // Past the reservation (or, on Windows, past a view that ends off the 64 KiB grid): map the file again in a larger
+            // one. The old region keeps mapping the same file pages (shared, so coherent) for views and racing accesses until
+            // it is unreachable.
+            shared.MoveTo(MapWholeFile(Handle, end, Writable, Path));
         }
 
-        // Past the reservation (or, on Windows, past a view that ends off the 64 KiB grid): map the file again in a larger
-        // one. The old region keeps mapping the same file pages (shared, so coherent) for views and racing accesses until it
-        // is unreachable.
-        shared.MoveTo(MapWholeFile(Handle, end, Writable, Path));
+        // A cut replaced the file pages of the old regions too (CutSharedAt): they map the file again as far as they reach, so
+        // that views made on them see the file's bytes after a shrink and a regrowth, as views of the current region do.
+        foreach (Region retired in shared.Retired)
+        {
+            retired.MapFileAgainTo(end, Handle, Path);
+        }
     }
 
     // Starts a change of the shared sizes: lock-free if this process is solo, else under the size lock. While holding the

@@ -198,6 +198,19 @@ internal sealed unsafe partial class Region
         }
     }
 
+    /// <summary>
+    /// Maps the file again where <see cref="CutFileAt"/> put zero pages, up to <c>RoundUp(end)</c> but not past what was
+    /// ever accessible here: for a region that no longer grows, which only views and racing accesses made on it still use.
+    /// Nothing on Windows, where nothing is cut.
+    /// </summary>
+    internal void MapFileAgainTo(long end, SafeFileHandle file, string path)
+    {
+        if (!Platform.IsWindows)
+        {
+            MapFileToUnix(Math.Min(end, (long)Accessible), file, path);
+        }
+    }
+
     /// <summary>Makes <c>[0, RoundUp(end))</c> accessible, with zero pages past the file-backed part.</summary>
     internal void MapZerosTo(long end, string path)
     {
