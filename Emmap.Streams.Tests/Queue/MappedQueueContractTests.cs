@@ -46,6 +46,20 @@ public sealed class MappedQueueContractTests
     }
 
     [Test]
+    public void Verify_MissingFileOrDirectory_ThrowsWhatFileStreamThrowsAndCreatesNothing()
+    {
+        string missing = _dir.File("missing.queue");
+        Exception expected = Should.Throw<FileNotFoundException>(() => new FileStream(missing, FileMode.Open, FileAccess.Read).Dispose());
+        Should.Throw<FileNotFoundException>(() => MappedQueue.Verify(missing)).Message.ShouldBe(expected.Message);
+        File.Exists(missing).ShouldBeFalse();
+
+        string directory = _dir.File("directory");
+        Directory.CreateDirectory(directory);
+        expected = Should.Throw<UnauthorizedAccessException>(() => new FileStream(directory, FileMode.Open, FileAccess.Read).Dispose());
+        Should.Throw<UnauthorizedAccessException>(() => MappedQueue.Verify(directory)).Message.ShouldBe(expected.Message);
+    }
+
+    [Test]
     [LinuxOnly("makes a named pipe with mkfifo")]
     public void Open_NamedPipeOrDevice_ThrowsNotARegularFileNotAnEmptyQueue([Values(false, true)] bool readOnly)
     {

@@ -31,22 +31,22 @@ public sealed partial class MappedQueue
     /// <returns>The findings. A file that is not a queue gives a result whose <see cref="QueueVerification.IsQueue"/> is false.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="UnauthorizedAccessException">The path is a directory, or the file may not be read.</exception>
     /// <exception cref="IOException">The file cannot be read.</exception>
     public static QueueVerification Verify(string path, IProgress<long>? progress = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         string fullPath = System.IO.Path.GetFullPath(path);
-        if (!File.Exists(fullPath))
-        {
-            throw new FileNotFoundException($"Could not find file '{fullPath}'.", fullPath);
-        }
 
-        if (new FileInfo(fullPath).Length == 0)
+        // A missing file, a directory or a file that may not be read is refused by the open as a FileStream refuses it.
+        MappedFileStream stream = MappedFileStream.Open(
+            fullPath, new MapOptions { Mode = FileMode.Open, Access = FileAccess.Read, Sharing = MapSharing.Shared });
+        if (stream.Length == 0)
         {
+            stream.Dispose();
             return new QueueVerification(fullPath, null, ["The file is empty: it is not a queue."], [], 0, 0);
         }
 
-        MappedFileStream stream = MappedFileStream.Open(fullPath, new MapOptions { Access = FileAccess.Read, Sharing = MapSharing.Shared });
         MappedQueue queue;
         try
         {
