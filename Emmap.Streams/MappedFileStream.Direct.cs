@@ -25,9 +25,8 @@ public sealed partial class MappedFileStream
     /// this process's copy of the page (copy-on-write) and never reach the file; they do not fault. The read-only case holds
     /// while no stream of this process has the file open for writing: the streams of one file share its mapping, which is
     /// writable once any of them may write, and a write through a read-only stream's view then reaches the file. Past
-    /// the end of a shrink the view reads zeros, and writes there never reach the file, until the file grows back (after
-    /// a shrink made in this process and a growth made by another, until this process next looks at the length; see
-    /// docs/lifetime-and-concurrency.md).</para>
+    /// the end of a shrink the view reads zeros, and what is written there is never data, until the file grows back
+    /// (docs/lifetime-and-concurrency.md says when a growth by another process shows).</para>
     /// <para>The view pins the mapping: it stays valid after the stream is disposed and while the file grows; the
     /// mapping is released when the stream and its last view are gone. A view that is never disposed keeps its mapping
     /// until the process exits (see <see cref="LiveViewCount"/>). Disposing twice is harmless. Thread-safe.</para>

@@ -45,6 +45,35 @@ public sealed class MappedFileStreamCrossProcessTests
     }
 
     [Test]
+    public void View_AfterItsOwnShrinkAndARegrowthByAnotherProcess_AliasesTheFileWithoutALookAtTheLength(
+        [Values] bool disposeTheStream)
+    {
+        File.WriteAllBytes(_path, Enumerable.Repeat((byte)'a', 3 * 4096).ToArray());
+        var stream = MappedFileStream.Open(_path, new MapOptions { Access = FileAccess.ReadWrite });
+        using var view = stream.ReadDirect(0, 3 * 4096);
+        using var child = ChildHost.Start("stream-session", _path, "shared");
+        child.ReadLine().ShouldBe("ready");
+
+        stream.SetLength(100);
+        if (disposeTheStream)
+        {
+            // The view outlives its stream: nothing in this process looks at the length again.
+            stream.Dispose();
+        }
+
+        child.Ask("setlength 12288").ShouldBe("ok");
+        child.Ask("write 8192 hello").ShouldBe("ok");
+
+        Encoding.ASCII.GetString(view.Memory.Span.Slice(8192, 5)).ShouldBe("hello", "the view shows the other process's write");
+        view.Memory.Span[100..8192].ToArray().ShouldAllBe(b => b == 0, "the cut bytes came back as zeros");
+        view.Memory.Span[9000] = (byte)'Z';
+        child.Ask("read 9000 1").ShouldBe("Z", "a write through the view reaches the file");
+        stream.Dispose();
+        child.Ask("close").ShouldBe("closed");
+        child.ShouldExitWith(0);
+    }
+
+    [Test]
     public void Shared_ChildWritesAndExits_TheWriteStaysInTheFile()
     {
         string written = ChildHostWrite("persisted", "shared");
