@@ -362,9 +362,8 @@ internal sealed partial class FileEntry
                 // While another process has the file open, the truncation waits for it, and so do this process's pages: they
                 // go on mapping the file, whose cut bytes are zeroed in place below, as the other processes' pages do. A
                 // growth by another process then shows through this process's views at once, with no call here to notice
-                // it. Whoever truncates later swaps the pages out first (Truncate).
-                bool othersMap = !solo && _shared.OthersPresent();
-                if (Shared is { } shared && shared.Cut(length) && !othersMap && !TryCutSharedAt(length))
+                // it. Whoever truncates later swaps the pages out first (Truncate). Asked only when there are pages to cut.
+                if (Shared is { } shared && shared.Cut(length) && (solo || !_shared.OthersPresent()) && !TryCutSharedAt(length))
                 {
                     // Pages past the new end still map the file, so it must not be truncated under them (an access that
                     // raced with the cut would fault). The shrink stands: the cut bytes are zeroed below, as for a
