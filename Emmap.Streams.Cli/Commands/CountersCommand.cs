@@ -142,7 +142,8 @@ internal static class CountersCommand
                     return Fail(ExitIndex, $"counter index {at} is out of range: '{counters.Path}' has {has}.");
                 }
 
-                return Print(action(counters, at, operandValue));
+                long before = action(counters, at, operandValue);
+                return Print(before, writable ? $"counter {at} was changed (it held {before.ToString(CultureInfo.InvariantCulture)})" : null);
             });
         });
         return command;
@@ -151,7 +152,9 @@ internal static class CountersCommand
     private static int ReportCreated(MappedCounters counters, bool existed)
     {
         string counted = counters.Count == 1 ? "1 counter" : $"{counters.Count.ToString(CultureInfo.InvariantCulture)} counters";
-        Console.WriteLine(existed ? $"'{counters.Path}' already has {counted}; left as it was" : $"created '{counters.Path}' with {counted}, all 0");
+        StandardOutput.WriteLine(
+            existed ? $"'{counters.Path}' already has {counted}; left as it was" : $"created '{counters.Path}' with {counted}, all 0",
+            existed ? null : "the file was created");
         return ExitOk;
     }
 
@@ -177,12 +180,20 @@ internal static class CountersCommand
 
     private static int List(string path) => Execute(path, 0, writable: false, static counters =>
     {
-        using var output = new StreamWriter(Console.OpenStandardOutput());
-        for (int i = 0; i < counters.Count; i++)
+        // One buffered writer for what may be millions of lines; the file is only read, so a failed write changed nothing.
+        try
         {
-            output.Write(i.ToString(CultureInfo.InvariantCulture));
-            output.Write('\t');
-            output.WriteLine(counters.Read(i).ToString(CultureInfo.InvariantCulture));
+            using var output = new StreamWriter(Console.OpenStandardOutput());
+            for (int i = 0; i < counters.Count; i++)
+            {
+                output.Write(i.ToString(CultureInfo.InvariantCulture));
+                output.Write('\t');
+                output.WriteLine(counters.Read(i).ToString(CultureInfo.InvariantCulture));
+            }
+        }
+        catch (Exception ex) when (StandardOutput.IsOutputFailure(ex))
+        {
+            throw StandardOutput.Failure(ex, done: null);
         }
 
         return ExitOk;
@@ -206,6 +217,10 @@ internal static class CountersCommand
             var options = new MappedCountersOptions { Access = writable ? FileAccess.ReadWrite : FileAccess.Read };
             using MappedCounters counters = MappedCounters.Open(path, createCount, options);
             return body(counters);
+        }
+        catch (StandardOutputException ex)
+        {
+            return Fail(ExitIo, ex.Message);
         }
         catch (ArgumentException ex) when (ex.ParamName == "count")
         {
@@ -260,9 +275,9 @@ internal static class CountersCommand
         }
     }
 
-    private static int Print(long value)
+    private static int Print(long value, string? done = null)
     {
-        Console.WriteLine(value.ToString(CultureInfo.InvariantCulture));
+        StandardOutput.WriteLine(value.ToString(CultureInfo.InvariantCulture), done);
         return ExitOk;
     }
 

@@ -101,6 +101,10 @@ internal static class QueueCommand
         {
             return action(path);
         }
+        catch (StandardOutputException ex)
+        {
+            return Fail(verb, ExitCodes.Failed, ex.Message);
+        }
         catch (FileNotFoundException)
         {
             return Fail(verb, ExitCodes.Missing, $"'{path}' does not exist.");
@@ -130,7 +134,7 @@ internal static class QueueCommand
         using MappedQueue queue = MappedQueue.Open(path, initialSize);
         queue.Push(Encoding.UTF8.GetBytes(text));
         string created = existed ? string.Empty : $" (created the queue with {Bytes(initialSize)})";
-        Console.WriteLine($"pushed 1 item to '{path}'{created}; {Items(queue.Count)} in the queue");
+        StandardOutput.WriteLine($"pushed 1 item to '{path}'{created}; {Items(queue.Count)} in the queue", "the item was pushed");
         return ExitCodes.Ok;
     }
 
@@ -147,10 +151,11 @@ internal static class QueueCommand
         }
 
         using MappedQueue queue = MappedQueue.Open(path, MinimumSize);
-        byte[]? item;
+        bool popped;
         try
         {
-            item = queue.PopAndPurge();
+            // The item is printed before it leaves the queue: if standard output cannot take it, it stays at the head.
+            popped = queue.TryPopAndPurge(static item => { StandardOutput.WriteLine(Show(item.ToArray()), "the item stays in the queue"); return 0; }, out _);
         }
         catch (InvalidDataException ex)
         {
@@ -158,7 +163,7 @@ internal static class QueueCommand
             return Fail("pop", ExitDamaged, $"{ex.Message} Run 'emmap queue FILE verify' for the whole report.");
         }
 
-        return Print(path, item);
+        return popped ? ExitCodes.Ok : Fail(null, ExitEmpty, $"the queue '{path}' is empty.");
     }
 
     private static int Peek(string path)
@@ -188,13 +193,13 @@ internal static class QueueCommand
     {
         using MappedQueue queue = MappedQueue.Open(path, MinimumSize, new QueueOptions { ReadOnly = true });
         QueueMetadata m = queue.GetMetadata();
-        Console.WriteLine($"file:            {queue.Path}");
-        Console.WriteLine($"items:           {m.Count.ToString(CultureInfo.InvariantCulture)}");
-        Console.WriteLine($"file size:       {Bytes(m.FileSize)} (created with {Bytes(m.InitialSize)})");
-        Console.WriteLine($"ring:            {Bytes(m.RingSize)} at offset {m.RingOffset.ToString(CultureInfo.InvariantCulture)}, {Bytes(m.UsedBytes)} used, {Bytes(m.FreeBytes)} free");
-        Console.WriteLine($"head:            position {m.Head.ToString(CultureInfo.InvariantCulture)} (file offset {m.HeadOffset.ToString(CultureInfo.InvariantCulture)})");
-        Console.WriteLine($"tail:            position {m.Tail.ToString(CultureInfo.InvariantCulture)} (file offset {m.TailOffset.ToString(CultureInfo.InvariantCulture)})");
-        Console.WriteLine($"header sequence: {m.HeaderSequence.ToString(CultureInfo.InvariantCulture)}");
+        StandardOutput.WriteLine($"file:            {queue.Path}");
+        StandardOutput.WriteLine($"items:           {m.Count.ToString(CultureInfo.InvariantCulture)}");
+        StandardOutput.WriteLine($"file size:       {Bytes(m.FileSize)} (created with {Bytes(m.InitialSize)})");
+        StandardOutput.WriteLine($"ring:            {Bytes(m.RingSize)} at offset {m.RingOffset.ToString(CultureInfo.InvariantCulture)}, {Bytes(m.UsedBytes)} used, {Bytes(m.FreeBytes)} free");
+        StandardOutput.WriteLine($"head:            position {m.Head.ToString(CultureInfo.InvariantCulture)} (file offset {m.HeadOffset.ToString(CultureInfo.InvariantCulture)})");
+        StandardOutput.WriteLine($"tail:            position {m.Tail.ToString(CultureInfo.InvariantCulture)} (file offset {m.TailOffset.ToString(CultureInfo.InvariantCulture)})");
+        StandardOutput.WriteLine($"header sequence: {m.HeaderSequence.ToString(CultureInfo.InvariantCulture)}");
         return ExitCodes.Ok;
     }
 
@@ -213,25 +218,25 @@ internal static class QueueCommand
         QueueVerification report = MappedQueue.Verify(path, progress);
         if (!report.IsQueue)
         {
-            Console.WriteLine($"NOT A QUEUE: {report.Path}");
+            StandardOutput.WriteLine($"NOT A QUEUE: {report.Path}");
             foreach (string problem in report.Problems)
             {
-                Console.WriteLine($"  {problem}");
+                StandardOutput.WriteLine($"  {problem}");
             }
 
             return ExitCodes.Invalid;
         }
 
-        Console.WriteLine($"{(report.IsIntact ? "OK" : "DAMAGED")}: {report.Path}");
-        Console.WriteLine($"  {Items(report.ItemsChecked)} and {Bytes(report.BytesChecked)} of payload checked against their CRC32C");
+        StandardOutput.WriteLine($"{(report.IsIntact ? "OK" : "DAMAGED")}: {report.Path}");
+        StandardOutput.WriteLine($"  {Items(report.ItemsChecked)} and {Bytes(report.BytesChecked)} of payload checked against their CRC32C");
         foreach (string problem in report.Problems)
         {
-            Console.WriteLine($"  problem: {problem}");
+            StandardOutput.WriteLine($"  problem: {problem}");
         }
 
         foreach (string note in report.Notes)
         {
-            Console.WriteLine($"  note: {note}");
+            StandardOutput.WriteLine($"  note: {note}");
         }
 
         return report.IsIntact ? ExitCodes.Ok : ExitDamaged;
@@ -244,7 +249,7 @@ internal static class QueueCommand
             return Fail(null, ExitEmpty, $"the queue '{path}' is empty.");
         }
 
-        Console.WriteLine(Show(item));
+        StandardOutput.WriteLine(Show(item));
         return ExitCodes.Ok;
     }
 

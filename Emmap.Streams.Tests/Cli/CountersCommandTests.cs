@@ -34,6 +34,23 @@ public sealed class CountersCommandTests
     public void TearDown() => _dir.Dispose();
 
     [Test]
+    [LinuxOnly("sends standard output to /dev/full")]
+    public void IncAndRead_StandardOutputCannotBeWritten_FailWithExit7SayingWhatHappenedToTheFile()
+    {
+        EmmapCli.Run("counters", _path, "create", "1").ExitCode.ShouldBe(0);
+
+        CliResult inc = EmmapCli.RunWithFullOutput("counters", _path, "inc", "0");
+        CliResult read = EmmapCli.RunWithFullOutput("counters", _path, "read", "0");
+
+        inc.ExitCode.ShouldBe(7, inc.ToString());
+        inc.Error.ShouldContain("standard output could not be written");
+        inc.Error.ShouldContain("counter 0 was changed (it held 0)");
+        read.ExitCode.ShouldBe(7, read.ToString());
+        read.Error.ShouldContain("the file was not changed");
+        EmmapCli.Run("counters", _path, "read", "0").Output.ShouldBe("1\n");
+    }
+
+    [Test]
     public void Create_MissingFile_CreatesEmmapFileOfZeroCounters()
     {
         CliResult result = EmmapCli.Run("counters", _path, "create", "3");

@@ -12,9 +12,30 @@ internal static class EmmapCli
     // A guard against a hung command, not a timing assertion.
     private static readonly TimeSpan s_hangGuard = TimeSpan.FromMinutes(1);
 
-    public static CliResult Run(params string[] arguments)
+    public static CliResult Run(params string[] arguments) => Run(DotnetApp.StartInfo(DotnetApp.Cli, arguments), arguments);
+
+    /// <summary>Runs the command with its standard output sent to <c>/dev/full</c>, where every write fails (Linux).</summary>
+    public static CliResult RunWithFullOutput(params string[] arguments)
     {
-        using Process process = DotnetApp.Start(DotnetApp.Cli, arguments);
+        ProcessStartInfo direct = DotnetApp.StartInfo(DotnetApp.Cli, arguments);
+        var shell = new ProcessStartInfo("/bin/sh")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string argument in (string[])["-c", "exec \"$@\" > /dev/full", "sh", direct.FileName, .. direct.ArgumentList])
+        {
+            shell.ArgumentList.Add(argument);
+        }
+
+        return Run(shell, arguments);
+    }
+
+    private static CliResult Run(ProcessStartInfo start, string[] arguments)
+    {
+        using Process process = Process.Start(start) ?? throw new InvalidOperationException("Could not start emmap.");
         process.StandardInput.Close();
         Task<string> output = process.StandardOutput.ReadToEndAsync();
         Task<string> error = process.StandardError.ReadToEndAsync();

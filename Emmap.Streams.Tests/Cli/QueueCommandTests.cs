@@ -390,5 +390,32 @@ public sealed class QueueCommandTests
         return bytes;
     }
 
+    [Test]
+    [LinuxOnly("sends standard output to /dev/full")]
+    public void Pop_StandardOutputCannotBeWritten_FailsAndTheItemStays()
+    {
+        Emmap("push", "one").ExitCode.ShouldBe(0);
+        Emmap("push", "two").ExitCode.ShouldBe(0);
+
+        CliResult failed = EmmapCli.RunWithFullOutput("queue", QueuePath, "pop");
+
+        failed.ExitCode.ShouldBe(Failed, failed.ToString());
+        failed.Error.ShouldContain("standard output could not be written");
+        failed.Error.ShouldContain("the item stays in the queue");
+        Emmap("pop").Output.ShouldBe("one\n");
+        Emmap("pop").Output.ShouldBe("two\n");
+    }
+
+    [Test]
+    [LinuxOnly("sends standard output to /dev/full")]
+    public void Push_StandardOutputCannotBeWritten_FailsSayingTheItemWasPushed()
+    {
+        CliResult failed = EmmapCli.RunWithFullOutput("queue", QueuePath, "push", "one");
+
+        failed.ExitCode.ShouldBe(Failed, failed.ToString());
+        failed.Error.ShouldContain("the item was pushed");
+        Emmap("pop").Output.ShouldBe("one\n");
+    }
+
     private CliResult Emmap(params string[] args) => EmmapCli.Run(["queue", QueuePath, .. args]);
 }
