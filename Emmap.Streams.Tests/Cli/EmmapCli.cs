@@ -17,20 +17,17 @@ internal static class EmmapCli
     /// <summary>Runs the command with its standard output sent to <c>/dev/full</c>, where every write fails (Linux).</summary>
     public static CliResult RunWithFullOutput(params string[] arguments)
     {
-        ProcessStartInfo direct = DotnetApp.StartInfo(DotnetApp.Cli, arguments);
-        var shell = new ProcessStartInfo("/bin/sh")
+        // The same run, started through a shell that points its standard output at the device first.
+        ProcessStartInfo start = DotnetApp.StartInfo(DotnetApp.Cli, arguments);
+        string[] command = ["-c", "exec \"$@\" > /dev/full", "sh", start.FileName, .. start.ArgumentList];
+        start.FileName = "/bin/sh";
+        start.ArgumentList.Clear();
+        foreach (string argument in command)
         {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string argument in (string[])["-c", "exec \"$@\" > /dev/full", "sh", direct.FileName, .. direct.ArgumentList])
-        {
-            shell.ArgumentList.Add(argument);
+            start.ArgumentList.Add(argument);
         }
 
-        return Run(shell, arguments);
+        return Run(start, arguments);
     }
 
     private static CliResult Run(ProcessStartInfo start, string[] arguments)
