@@ -114,7 +114,8 @@ internal static class CountersCommand
         Argument<string> file, string name, string description, (string Name, long? Default)? operand, Func<MappedCounters, int, long, long> action)
     {
         var command = new Command(name, description);
-        var index = new Argument<int>("INDEX") { Description = "The counter, from 0." };
+        // Read as 64-bit, so that a number beyond int is a counter index out of range (exit code 5), not a parse error.
+        var index = new Argument<long>("INDEX") { Description = "The counter, from 0." };
         command.Arguments.Add(index);
         Argument<long>? value = null;
         if (operand is { } spec)
@@ -132,7 +133,7 @@ internal static class CountersCommand
         bool writable = operand is not null;
         command.SetAction(result =>
         {
-            int at = result.GetValue(index);
+            long at = result.GetValue(index);
             long operandValue = value is null ? 0 : result.GetValue(value);
             return Execute(result.GetValue(file)!, 0, writable, counters =>
             {
@@ -142,7 +143,7 @@ internal static class CountersCommand
                     return Fail(ExitIndex, $"counter index {at} is out of range: '{counters.Path}' has {has}.");
                 }
 
-                long before = action(counters, at, operandValue);
+                long before = action(counters, (int)at, operandValue);
                 return Print(before, writable ? $"counter {at} was changed (it held {before.ToString(CultureInfo.InvariantCulture)})" : null);
             });
         });
@@ -202,6 +203,11 @@ internal static class CountersCommand
     /// <summary>Opens the file (creating it only when <paramref name="createCount"/> is positive), runs <paramref name="body"/>, maps failures to exit codes.</summary>
     private static int Execute(string path, int createCount, bool writable, Func<MappedCounters, int> body)
     {
+        if (path.Length == 0)
+        {
+            return Fail(ExitUsage, "FILE must not be empty.");
+        }
+
         try
         {
             if (Directory.Exists(path))

@@ -87,6 +87,11 @@ internal static class QueueCommand
     /// <summary>Runs <paramref name="action"/> on an existing queue file (or, for push, any path) and maps failures to exit codes.</summary>
     private static int Run(string path, string verb, Func<string, int> action)
     {
+        if (path.Length == 0)
+        {
+            return Fail(verb, ExitCodes.Usage, "FILE must not be empty.");
+        }
+
         if (Directory.Exists(path))
         {
             return Fail(verb, ExitCodes.Denied, $"'{path}' is a directory, not a queue file.");

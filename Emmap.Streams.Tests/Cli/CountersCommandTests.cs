@@ -202,7 +202,7 @@ public sealed class CountersCommandTests
     }
 
     [Test]
-    public void Verbs_IndexOutOfRange_ExitWithIndexOutOfRangeAndChangeNothing([Values("-1", "2", "99")] string index)
+    public void Verbs_IndexOutOfRange_ExitWithIndexOutOfRangeAndChangeNothing([Values("-1", "2", "99", "2147483648", "-4294967296")] string index)
     {
         WriteCounters(1, 2);
 
@@ -308,6 +308,22 @@ public sealed class CountersCommandTests
         (result.Output + result.Error).ShouldNotContain("   at ");
         (result.Output + result.Error).ShouldNotContain("Exception");
         SharedFile.ReadAllText(_path).ShouldBe("garbage");
+    }
+
+    [Test]
+    public void Verbs_EmptyFile_ExitWithUsageAndCreateNothing([Values("list", "read", "create")] string verb)
+    {
+        string[] arguments = verb switch
+        {
+            "list" => ["counters", ""],
+            "read" => ["counters", "", "read", "0"],
+            _ => ["counters", "", "create", "2"],
+        };
+
+        CliResult result = EmmapCli.Run(arguments);
+
+        result.ExitCode.ShouldBe(Usage, result.ToString());
+        result.Error.ShouldContain("FILE must not be empty");
     }
 
     [Test]

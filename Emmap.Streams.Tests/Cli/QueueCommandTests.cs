@@ -287,6 +287,16 @@ public sealed class QueueCommandTests
     }
 
     [Test]
+    public void Verbs_EmptyFile_IsAUsageError([Values("push", "pop", "info")] string verb)
+    {
+        CliResult result = verb == "push" ? EmmapCli.Run("queue", "", "push", "x") : EmmapCli.Run("queue", "", verb);
+
+        result.ExitCode.ShouldBe(Usage, result.ToString());
+        result.Error.ShouldContain("FILE must not be empty");
+        NoStackTrace(result);
+    }
+
+    [Test]
     public void Verbs_ExtraArguments_AreRefusedAndChangeNothing([Values("push", "pop", "peek", "info", "verify")] string verb)
     {
         using (var queue = MappedQueue.Open(QueuePath, 4096))
