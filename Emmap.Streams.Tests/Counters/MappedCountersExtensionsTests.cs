@@ -101,7 +101,8 @@ public sealed class MappedCountersExtensionsTests
     {
         using MappedFileStream stream = CreateStream(40);
 
-        Should.Throw<InvalidDataException>(() => stream.AsCounters(2, leaveOpen: true));
+        Should.Throw<InvalidDataException>(() => stream.AsCounters(2, leaveOpen: true))
+            .Message.ShouldContain("it has 40 bytes, not the 32 of a block of 2 counters");
 
         SharedFile.ReadAllBytes(_path).ShouldBe(new byte[40]);
     }

@@ -272,6 +272,13 @@ public sealed class MappedCounters : IDisposable
             // The magic is published last (one atomic store), so a valid magic read first implies a valid count.
             BinaryPrimitives.WriteInt64LittleEndian(header, stream.AtomicRead(0));
             BinaryPrimitives.WriteInt64LittleEndian(header[CounterFileLayout.CountPosition..], stream.AtomicRead(CounterFileLayout.CountPosition));
+            if (formatBlank && count > 0 && length != CounterFileLayout.BlockSize(count) && header.IndexOfAnyExcept((byte)0) < 0)
+            {
+                // Say why a blank block was not formatted: its size.
+                throw new InvalidDataException(
+                    $"{source} is not a counter file: its header is all zeros, and it has {length} bytes, not the " +
+                    $"{CounterFileLayout.BlockSize(count)} of a block of {count} counters, so it was not formatted.");
+            }
         }
 
         int actual = CounterFileLayout.Validate(header, length, source);
