@@ -87,4 +87,55 @@ public sealed class ViewStreamExtensionsTests
         Should.Throw<ObjectDisposedException>(() => owner.Sequence);
         Should.Throw<ObjectDisposedException>(() => stream.ReadByte());
     }
+
+    [Test]
+    public void AsStream_ViewAndSequence_PositionReadAndWriteAtTheEdgesAsAMemoryStreamDoes([Values("view", "sequence")] string kind)
+    {
+        using var mapped = MappedFileStream.Open(_path, new MapOptions { Access = FileAccess.ReadWrite });
+        using Stream stream = kind == "sequence" ? mapped.ReadSequence(100, 50).AsStream() : mapped.ReadDirect(100, 50).AsStream();
+        bool writable = kind == "view";
+        using var model = new MemoryStream(_content[100..150], writable);
+        stream.CanWrite.ShouldBe(writable);
+
+        byte[] got = new byte[8];
+        byte[] expected = new byte[8];
+        foreach ((long offset, SeekOrigin origin) in new[] { (60L, SeekOrigin.Begin), (5L, SeekOrigin.End), (-20L, SeekOrigin.Current), (-1L, SeekOrigin.Begin) })
+        {
+            Outcome(() => stream.Seek(offset, origin)).ShouldBe(Outcome(() => model.Seek(offset, origin)), $"Seek({offset}, {origin})");
+            stream.Position.ShouldBe(model.Position);
+            Outcome(() => stream.Read(got)).ShouldBe(Outcome(() => model.Read(expected)));
+            got.ShouldBe(expected);
+            stream.Position.ShouldBe(model.Position);
+        }
+
+        Outcome(() => stream.Position = 1_000).ShouldBe(Outcome(() => model.Position = 1_000));
+        Outcome(() => stream.ReadByte()).ShouldBe(Outcome(() => model.ReadByte()));
+        Outcome(() => stream.Position = -1).ShouldBe(Outcome(() => model.Position = -1));
+        if (writable)
+        {
+            stream.Position = model.Position = 46;
+            Outcome(() => { stream.Write("12345"u8); return 0; }).ShouldBe(Outcome(() => { model.Write("12345"u8); return 0; }));
+            Outcome(() => { stream.Write("1234"u8); return 0; }).ShouldBe(Outcome(() => { model.Write("1234"u8); return 0; }));
+            stream.Position.ShouldBe(model.Position);
+            byte[] written = new byte[4];
+            mapped.ReadExactlyAt(146, written);
+            written.ShouldBe("1234"u8.ToArray());
+            stream.Position = model.Position = 70;
+            Outcome(() => { stream.Write("x"u8); return 0; }).ShouldBe(Outcome(() => { model.Write("x"u8); return 0; }));
+            mapped.Length.ShouldBe(_content.Length);
+        }
+    }
+
+    // What a call returned, or the type of what it threw.
+    private static string Outcome(Func<long> call)
+    {
+        try
+        {
+            return call().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception ex)
+        {
+            return ex.GetType().Name;
+        }
+    }
 }

@@ -24,14 +24,16 @@ public static class ViewStreamExtensions
     /// <remarks>
     /// <para>Reads see the mapped bytes as they are at the time of the read, so writes made to the file after the stream was created are
     /// visible. Writing through the stream writes the mapped bytes (on a writable, shared mapping: the file); the stream cannot grow.</para>
-    /// <para>The same as CommunityToolkit.HighPerformance's <c>AsStream</c>, offered here so that code importing only
-    /// <c>Emmap.Streams</c> has it; with both namespaces imported the call is not ambiguous.</para>
+    /// <para>The stream positions itself as a <see cref="MemoryStream"/> over a fixed buffer does: any position from 0 up may be set or
+    /// sought, and reads past the end return 0 bytes; a seek before the start throws <see cref="IOException"/>; a write that would pass
+    /// the end throws <see cref="NotSupportedException"/> and writes nothing. CommunityToolkit.HighPerformance's <c>AsStream</c>,
+    /// which refuses a position past the end, stays available; with both namespaces imported this call is not ambiguous.</para>
     /// </remarks>
     public static Stream AsStream<TView>(this TView view)
         where TView : IMemoryOwner<byte>
     {
         ArgumentNullException.ThrowIfNull(view);
-        return IMemoryOwnerExtensions.AsStream(view);
+        return new ViewStream(IMemoryOwnerExtensions.AsStream(view), owner: null);
     }
 
     /// <summary>
@@ -42,10 +44,12 @@ public static class ViewStreamExtensions
     /// <returns>A stream of <see cref="MappedSequenceOwner.Length"/> bytes, at position 0.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="owner"/> is <see langword="null"/>.</exception>
     /// <exception cref="ObjectDisposedException"><paramref name="owner"/> is disposed.</exception>
-    /// <remarks>Reads see the mapped bytes as they are at the time of the read; nothing is copied before.</remarks>
+    /// <remarks>Reads see the mapped bytes as they are at the time of the read; nothing is copied before. The stream positions
+    /// itself as a read-only <see cref="MemoryStream"/> does: any position from 0 up may be set or sought, reads past the end return
+    /// 0 bytes, and a seek before the start throws <see cref="IOException"/>.</remarks>
     public static Stream AsStream(this MappedSequenceOwner owner)
     {
         ArgumentNullException.ThrowIfNull(owner);
-        return new SequenceOwnerStream(owner, ReadOnlySequenceExtensions.AsStream(owner.Sequence));
+        return new ViewStream(ReadOnlySequenceExtensions.AsStream(owner.Sequence), owner);
     }
 }
