@@ -1,6 +1,7 @@
 using System.IO;
 using System.Runtime.CompilerServices;
 using Emmap.Streams.Mapping;
+using Emmap.Streams.Testing;
 
 namespace Emmap.Streams;
 
@@ -16,12 +17,15 @@ public sealed partial class MappedQueue
 
     /// <summary>
     /// Ends an access in which a commit word was stored, every byte the commit wrote lying below
-    /// <paramref name="writtenEnd"/>. True when no cut raced the access, or the cuts that did left those bytes (the commit
-    /// stands); false when a cut reached them, so what was written is not in the file.
+    /// <paramref name="writtenEnd"/>. True when no cut raced the access, or the cuts that did left those bytes, or the stream
+    /// was disposed during the access (the commit stands); false when a cut reached them, so what was written is not in the file.
     /// </summary>
-    /// <exception cref="System.ObjectDisposedException">The stream was disposed during the access.</exception>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool EndCommit(in MappedAccess access, long writtenEnd) => access.End() || CutSpared(access.Cuts, writtenEnd);
+    private bool EndCommit(in MappedAccess access, long writtenEnd)
+    {
+        CrashPoints.Hit(CrashPoints.CommitStored);
+        return access.End() || CutSpared(access.Cuts, writtenEnd);
+    }
 
     /// <summary>
     /// Ends an access whose commit wrote only header words (the cursors): throws, naming <paramref name="operation"/>, if a
@@ -39,8 +43,10 @@ public sealed partial class MappedQueue
     [MethodImpl(MethodImplOptions.NoInlining)]
     private bool CutSpared(long cuts, long writtenEnd)
     {
-        _view.ThrowIfDisposed();
-        return _view.RangeUntouched(cuts, 0, writtenEnd);
+        // A stream disposed by another thread during the commit (a queue made with leaveOpen): the commit stands, as a write
+        // racing a close does. It landed in the file, or, if that close was the file's last in the process, in the zero page
+        // swapped in, as if the close had come first. Throwing here would report as not done a commit the file may keep.
+        return _view.IsDisposed || _view.RangeUntouched(cuts, 0, writtenEnd);
     }
 
     /// <summary>

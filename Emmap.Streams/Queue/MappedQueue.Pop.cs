@@ -482,6 +482,10 @@ public sealed partial class MappedQueue
         {
             AfterHeadMoved(size);
         }
+        catch (ObjectDisposedException)
+        {
+            // The stream under the queue was disposed by another thread after the commit: the pop stands (see CutSpared).
+        }
         catch (IOException)
         {
             // Not durable, so not acknowledged: the item goes back to the head.

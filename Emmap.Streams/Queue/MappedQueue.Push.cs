@@ -271,6 +271,11 @@ public sealed partial class MappedQueue
             _view.Sync(phys, size, wait: true);
             SyncHeader();
         }
+        catch (ObjectDisposedException)
+        {
+            // The stream under the queue was disposed by another thread after the commit: the push stands (see CutSpared),
+            // and nothing can be flushed or taken back through a closed stream.
+        }
         catch (IOException)
         {
             // Not durable, so not acknowledged: take the item back out before reporting the failure.

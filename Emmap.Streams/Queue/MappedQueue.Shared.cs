@@ -195,6 +195,11 @@ public sealed partial class MappedQueue
         catch (InvalidDataException)
         {
         }
+        catch (ObjectDisposedException)
+        {
+            // The caller disposed the stream first (a queue made with leaveOpen): nothing can be written through it, and the
+            // next session recovers without the checkpoint.
+        }
     }
 
     /// <summary>Withdraws this process's presence, if announced. Never throws.</summary>

@@ -214,6 +214,10 @@ public sealed partial class MappedQueue
             {
                 SyncHeader();
             }
+            catch (ObjectDisposedException)
+            {
+                // The stream under the queue was disposed by another thread after the commit: the operation stands.
+            }
             catch (IOException ex)
             {
                 throw new IOException(

@@ -110,6 +110,12 @@ internal static class CrashPoints
     /// <summary>A read-only open that may read without a mapping has let the shared size lock go and not yet returned.</summary>
     internal const string DeferredOpenUnlocked = "deferred.open.unlocked";
 
+    /// <summary>
+    /// A push or pop of a queue used by this process alone has stored its commit word (the tail or the head) and not yet
+    /// ended its access to the mapping.
+    /// </summary>
+    internal const string CommitStored = "commit.stored";
+
     /// <summary>Every queue point, for tests that visit each one.</summary>
     internal static readonly string[] All =
     [
