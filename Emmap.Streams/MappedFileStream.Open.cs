@@ -368,6 +368,13 @@ public sealed partial class MappedFileStream
             {
                 if (lengths.Truncate)
                 {
+                    if (lengths.Grows && lengths.Length > entry.LogicalLength)
+                    {
+                        // The new length first, over the old bytes: a growth that fails (a full disk, a size past the file
+                        // system's limit) is undone and throws, so the open fails with the file as it was, not already emptied.
+                        SetLengthForOpen(entry, lengths.Length, growOnly: true);
+                    }
+
                     SetLengthForOpen(entry, 0);
                 }
 

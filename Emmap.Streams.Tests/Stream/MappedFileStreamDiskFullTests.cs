@@ -29,6 +29,25 @@ public sealed class MappedFileStreamDiskFullTests
     }
 
     [Test]
+    public void CreateOrTruncateOpen_ToASizeTheDiskCannotHold_ThrowsIOExceptionAndKeepsTheFile([Values(FileMode.Create, FileMode.Truncate)] FileMode mode)
+    {
+        using SmallFileSystem disk = SmallFileSystem.Mount(256);
+        string path = disk.File("data.bin");
+        byte[] content = Enumerable.Repeat((byte)0x5A, 64 * 1024).ToArray();
+        File.WriteAllBytes(path, content);
+        using var other = MappedFileStream.Open(path, new MapOptions { Access = FileAccess.ReadWrite });
+
+        Should.Throw<IOException>(() => MappedFileStream.Open(path, new MapOptions { Mode = mode, Access = FileAccess.ReadWrite, Size = 1024 * 1024 }));
+
+        other.Length.ShouldBe(content.Length);
+        SharedFile.ReadAllBytes(path).ShouldBe(content);
+        using var reopened = MappedFileStream.Open(path, new MapOptions { Mode = mode, Access = FileAccess.ReadWrite, Size = 128 * 1024 });
+        reopened.Length.ShouldBe(128 * 1024);
+        other.Length.ShouldBe(128 * 1024);
+        SharedFile.ReadAllBytes(path).ShouldAllBe(b => b == 0);
+    }
+
+    [Test]
     public void WritePastTheEnd_OnANearlyFullDisk_GrowsByTheDataAloneAsFileStreamWould()
     {
         using SmallFileSystem disk = SmallFileSystem.Mount(256);
