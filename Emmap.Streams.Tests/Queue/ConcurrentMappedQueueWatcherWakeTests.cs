@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Emmap.Streams.TestHost;
@@ -89,5 +90,39 @@ public sealed class ConcurrentMappedQueueWatcherWakeTests
 
         (await Task.WhenAny(wait, Task.Delay(TimeSpan.FromSeconds(10)))).ShouldBe(wait, "a watcher that failed once must not leave the waiters to sleep forever");
         await wait;
+    }
+
+    [Test]
+    public void SharedQueue_AbandonedAfterAWait_IsCollectedAndItsFileOpensAgain()
+    {
+        string path = _dir.File("abandoned.queue");
+
+        WeakReference abandoned = WaitOnceThenAbandon(path);
+
+        // The watcher goes idle once its last round ends; from then on nothing but the weak reference may hold the queue.
+        for (int i = 0; i < 50 && abandoned.IsAlive; i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            Thread.Sleep(100);
+        }
+
+        abandoned.IsAlive.ShouldBeFalse("an idle watcher thread kept the abandoned queue reachable");
+        using var reopened = ConcurrentMappedQueue.Open(path, 65536, new QueueOptions { MultiProcess = true });
+        reopened.TryDequeue(out byte[]? left).ShouldBeTrue();
+        left.ShouldBe(new byte[] { 2 });
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static WeakReference WaitOnceThenAbandon(string path)
+    {
+        var queue = ConcurrentMappedQueue.Open(path, 65536, new QueueOptions { MultiProcess = true });
+        Task<byte[]> waiting = queue.DequeueAsync().AsTask();
+        Thread.Sleep(100);
+        queue.Enqueue([1]);
+        waiting.Wait(TimeSpan.FromSeconds(10)).ShouldBeTrue();
+        waiting.Result.ShouldBe(new byte[] { 1 });
+        queue.Enqueue([2]);
+        return new WeakReference(queue);
     }
 }

@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -7,6 +8,22 @@ namespace Emmap.Streams;
 
 public sealed partial class ConcurrentMappedQueue
 {
+    /// <summary>How long an idle watcher sleeps before it looks whether its queue was collected.</summary>
+    private static readonly TimeSpan s_watcherIdleCheck = TimeSpan.FromSeconds(2);
+
+    /// <summary>What the watcher's round did.</summary>
+    private enum WatchStep
+    {
+        /// <summary>Waited for another process's commit (or was woken), and completed the waiters it concerns.</summary>
+        Watched,
+
+        /// <summary>Found no waiters.</summary>
+        Idle,
+
+        /// <summary>The queue is disposed or collected, or its words failed: the thread ends.</summary>
+        Stop,
+    }
+
     /// <summary>The tail word as waiters see it before they check for items (0 when the queue is not shared).</summary>
     private long ObserveTail() => _queue.IsShared ? _queue.TailWord : 0;
 
@@ -31,7 +48,7 @@ public sealed partial class ConcurrentMappedQueue
         {
             _watchRequested ??= new AutoResetEvent(false);
             _watcher = new Thread(Watch) { IsBackground = true, Name = "Emmap.Streams queue watcher" };
-            _watcher.Start();
+            _watcher.Start(new WatcherStart(new WeakReference<ConcurrentMappedQueue>(this), _watchRequested));
         }
         else
         {
@@ -49,71 +66,97 @@ public sealed partial class ConcurrentMappedQueue
     /// <summary>
     /// The watcher: while this process has waiters, sleeps on the queue's event word until another process commits past the
     /// cursors they saw, then completes them (they check again under the gate); with no waiters, sleeps until one registers.
+    /// Idle, it holds the queue only weakly, so a queue that is abandoned (never disposed) can be collected and its file opened
+    /// again, as without a watcher; the thread then ends within two seconds.
     /// </summary>
-    private void Watch()
+    private static void Watch(object? state)
     {
+        var (owner, requested) = (WatcherStart)state!;
         while (true)
         {
-            bool items;
-            bool space;
-            long tail;
-            long head;
-            uint seen;
-            try
+            switch (WatchOnce(owner))
             {
-                lock (_gate)
-                {
-                    if (_disposed)
+                case WatchStep.Stop:
+                    return;
+                case WatchStep.Idle:
+                    if (!requested.WaitOne(s_watcherIdleCheck) && !owner.TryGetTarget(out _))
                     {
                         return;
                     }
 
-                    items = _itemWaiters is not null;
-                    space = _spaceWaiters is not null;
-                    tail = _observedTail;
-                    head = _observedHead;
-                    _watchingItems = items;
-                    _watchingSpace = space;
-
-                    // Read under the gate: a waiter of another kind that registers after this interrupts, which moves the word.
-                    seen = items || space ? _queue.EventWord : 0;
-                }
-
-                if (!items && !space)
-                {
-                    _watchRequested!.WaitOne();
-                    continue;
-                }
-
-                _queue.WaitForOtherProcesses(items, tail, space, head, seen);
-                long nowTail = _queue.TailWord;
-                long nowHead = _queue.HeadWord;
-                lock (_gate)
-                {
-                    if (nowTail != _observedTail && _itemWaiters is { } itemWaiters)
-                    {
-                        _observedTail = nowTail;
-                        _itemWaiters = null;
-                        itemWaiters.TrySetResult();
-                    }
-
-                    if (nowHead != _observedHead && _spaceWaiters is { } spaceWaiters)
-                    {
-                        // Another process popped: what WaitToWriteAsync waits for, as a pop here would be.
-                        _observedHead = nowHead;
-                        _pops++;
-                        _spaceWaiters = null;
-                        spaceWaiters.TrySetResult();
-                    }
-                }
+                    break;
             }
-            catch (Exception ex) when (ex is ObjectDisposedException or IOException)
+        }
+    }
+
+    // Takes the queue strongly for one step only, so that no reference to it stays on the thread while it is idle.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static WatchStep WatchOnce(WeakReference<ConcurrentMappedQueue> owner) =>
+        owner.TryGetTarget(out ConcurrentMappedQueue? queue) ? queue.WatchStepOnce() : WatchStep.Stop;
+
+    /// <summary>One round of the watcher: stops once the queue is disposed or its words fail, is idle without waiters, else waits for another process.</summary>
+    private WatchStep WatchStepOnce()
+    {
+        bool items;
+        bool space;
+        long tail;
+        long head;
+        uint seen;
+        try
+        {
+            lock (_gate)
             {
-                // The queue is going away, or reading its words or sleeping on them failed. Either way the waiters look again
-                // with calls of their own, which report the failure if it lasts; the next one to wait starts a new watcher.
-                WakeWaitersAfterFailure();
-                return;
+                if (_disposed)
+                {
+                    return WatchStep.Stop;
+                }
+
+                items = _itemWaiters is not null;
+                space = _spaceWaiters is not null;
+                tail = _observedTail;
+                head = _observedHead;
+                _watchingItems = items;
+                _watchingSpace = space;
+
+                // Read under the gate: a waiter of another kind that registers after this interrupts, which moves the word.
+                seen = items || space ? _queue.EventWord : 0;
             }
+
+            if (!items && !space)
+            {
+                return WatchStep.Idle;
+            }
+
+            _queue.WaitForOtherProcesses(items, tail, space, head, seen);
+            long nowTail = _queue.TailWord;
+            long nowHead = _queue.HeadWord;
+            lock (_gate)
+            {
+                if (nowTail != _observedTail && _itemWaiters is { } itemWaiters)
+                {
+                    _observedTail = nowTail;
+                    _itemWaiters = null;
+                    itemWaiters.TrySetResult();
+                }
+
+                if (nowHead != _observedHead && _spaceWaiters is { } spaceWaiters)
+                {
+                    // Another process popped: what WaitToWriteAsync waits for, as a pop here would be.
+                    _observedHead = nowHead;
+                    _pops++;
+                    _spaceWaiters = null;
+                    spaceWaiters.TrySetResult();
+                }
+            }
+
+            return WatchStep.Watched;
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or IOException)
+        {
+            // The queue is going away, or reading its words or sleeping on them failed. Either way the waiters look again
+            // with calls of their own, which report the failure if it lasts; the next one to wait starts a new watcher.
+            WakeWaitersAfterFailure();
+            return WatchStep.Stop;
         }
     }
 
@@ -162,4 +205,7 @@ public sealed partial class ConcurrentMappedQueue
 
         _watchRequested.Dispose();
     }
+
+    /// <summary>What the watcher thread starts with: its queue, weakly, and the event by which waiters wake it.</summary>
+    private readonly record struct WatcherStart(WeakReference<ConcurrentMappedQueue> Owner, AutoResetEvent Requested);
 }
