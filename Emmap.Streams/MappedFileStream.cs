@@ -304,6 +304,21 @@ public sealed partial class MappedFileStream : Stream
     protected override void Dispose(bool disposing)
     {
         MappedView? view = _view;
+        if (disposing && view is null && _deferred is { } unmapped && unmapped.WriterCameSince())
+        {
+            // A writer of another process came while this stream read through its own descriptor, and may have left capacity
+            // past the length because this one was present: the stream maps the file to close as a mapped reader does, which
+            // trims the file and deletes its page if it is the last.
+            try
+            {
+                _ = MapDeferred();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
+            {
+                // The next process to close the file alone trims what is owed.
+            }
+        }
+
         if (_deferred is { } deferred)
         {
             lock (deferred.Gate)

@@ -239,12 +239,16 @@ public sealed class MappedFileStreamDeferredMappingTests
     {
         using var reader = MappedFileStream.Open(_path);
         reader.ReadAt(0, new byte[16]).ShouldBe(16);
-        using (FaultInjection.Install(point => point == FaultPoint.Allocate ? 28 : 0))
+
+        // The open grows the file to its new size before the cut, then again after it: the second growth fails.
+        int allocations = 0;
+        using (FaultInjection.Install(point => point == FaultPoint.Allocate && ++allocations == 2 ? 28 : 0))
         {
             Should.Throw<IOException>(() =>
                 MappedFileStream.Open(_path, new MapOptions { Mode = FileMode.Truncate, Access = FileAccess.ReadWrite, Size = 8 * 4096 }).Dispose());
         }
 
+        allocations.ShouldBe(2);
         SizeOnDisk.Of(_path).ShouldBe(0, "the cut was made, not zeros in its place");
         SharedFileState.PageExists(NativeFile.TryGetStatus(_path)!.Value.Identity).ShouldBeFalse();
         reader.ReadAt(100, new byte[64]).ShouldBe(0);

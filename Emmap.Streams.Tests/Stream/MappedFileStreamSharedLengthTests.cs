@@ -516,6 +516,33 @@ public sealed class MappedFileStreamSharedLengthTests
         File.ReadAllBytes(_path).ShouldBe([.. Enumerable.Repeat((byte)'r', 100), .. written], "a plain reader sees no zeros past the data");
     }
 
+    [Test]
+    [LinuxOnly("checks the page files in /dev/shm")]
+    public void ReadOnlyStreamClosesLast_WithoutALookAfterAWriterLeftCapacity_TrimsTheFileAndDeletesThePage([Values] bool mapped)
+    {
+        File.WriteAllBytes(_path, Enumerable.Repeat((byte)'r', 100).ToArray());
+        var reader = MappedFileStream.Open(_path);
+        if (mapped)
+        {
+            // Capacity needs the mapping: a stream that would read through its own descriptor first maps the file now.
+            reader.Capacity.ShouldBe(100);
+        }
+
+        using (var writer = ChildHost.Start("stream-session", _path, "shared"))
+        {
+            writer.ReadLine().ShouldBe("ready");
+            writer.Ask("append 12345").ShouldBe("100");
+            writer.Ask("close").ShouldBe("closed");
+            writer.ShouldExitWith(0);
+        }
+
+        new FileInfo(_path).Length.ShouldBeGreaterThan(105, "the writer closed first: the reader is present, so its capacity stays");
+        reader.Dispose();
+
+        new FileInfo(_path).Length.ShouldBe(105, "the last process to close trims the file, even a reader that never looked again");
+        PagesOf(_path).ShouldBeEmpty("the last process to close deletes the page");
+    }
+
     [TestCase(false, 8192)]
     [TestCase(true, 4097)]
     [LinuxOnly("deletes the file's page in /dev/shm, as a machine crash loses it")]

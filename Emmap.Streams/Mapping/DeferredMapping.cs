@@ -344,6 +344,13 @@ internal sealed class DeferredMapping
         Handle.Dispose();
     }
 
+    /// <summary>
+    /// Gets whether a process using the library has made the file's page since the open, while no handle of this process maps
+    /// the file and the stream is still present: a writer came and went through the page.
+    /// </summary>
+    internal bool WriterCameSince() =>
+        !IsDisposed && !HandedOver && IsPresent && !FileRegistry.Contains(Identity) && SharedFileState.PageExists(PagePath);
+
     /// <summary>Marks the deferred state disposed (under the gate); false if it already was.</summary>
     internal bool MarkDisposed()
     {

@@ -549,6 +549,21 @@ internal sealed partial class FileEntry
             _closed = true;
             if (!Writable && !_shared.IsShared)
             {
+                // A writer may have made the file's page since this read-only process opened the file, and closed while this
+                // one was present, leaving capacity past the length: join its page now, so that a last close trims the file and
+                // deletes the page, as it does for a reader that looked at the length since.
+                try
+                {
+                    _shared.TryJoinPage();
+                }
+                catch (IOException)
+                {
+                    // No page to join after all; the next process to close alone trims what is owed.
+                }
+            }
+
+            if (!Writable && !_shared.IsShared)
+            {
                 // A read-only process with its state in its own memory: no size to trim, no page to delete, no lock needed.
                 _shared.Close(last: false);
                 _file.Dispose();
