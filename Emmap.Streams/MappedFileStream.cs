@@ -199,7 +199,8 @@ public sealed partial class MappedFileStream : Stream
     /// </summary>
     /// <param name="position">The position to write at, relative to <see cref="Offset"/>.</param>
     /// <param name="data">The bytes to write.</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="position"/> is negative.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="position"/> is negative, or the write would end past the largest
+    /// file offset or the largest file the file system allows (as with <see cref="FileStream"/>). Nothing is written.</exception>
     /// <exception cref="NotSupportedException">The stream is read-only.</exception>
     /// <exception cref="IOException">The write would grow a stream that cannot grow (<see cref="MapOptions.FixedSize"/>, a
     /// window that does not reach the end of the file), or growing the file failed (for example, the disk is full). Nothing is written.</exception>
@@ -233,7 +234,8 @@ public sealed partial class MappedFileStream : Stream
     /// </summary>
     /// <param name="newSize">The new length, or 0 for automatic growth.</param>
     /// <returns>The new length.</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="newSize"/> is negative.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="newSize"/> is negative, or larger than the file system allows
+    /// (as <see cref="SetLength"/>); nothing changes.</exception>
     /// <exception cref="NotSupportedException">The stream is read-only.</exception>
     /// <exception cref="IOException">The stream cannot change length (<see cref="MapOptions.FixedSize"/> or a window that does not reach
     /// the end of the file), the new length would cut data that existed when a <see cref="FileMode.Append"/> stream was opened,
@@ -250,13 +252,13 @@ public sealed partial class MappedFileStream : Stream
         MappedView view = WritableView();
         if (newSize != 0)
         {
-            SetLength(newSize);
+            ChangeLength(newSize, growOnly: false, nameof(newSize));
             return view.CachedLength;
         }
 
         // Grown from the length seen here, which another thread or process may have passed by the time the size lock is held:
         // automatic growth then leaves the length as it is, never cutting what was written meanwhile.
-        ChangeLength(view.Growth.Next(view.Length), growOnly: true);
+        ChangeLength(view.Growth.Next(view.Length), growOnly: true, nameof(newSize));
         return view.CachedLength;
     }
 
@@ -269,12 +271,13 @@ public sealed partial class MappedFileStream : Stream
     /// <see cref="FileMode.Append"/> stream was opened, or the file could not be grown; nothing changes.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     /// <remarks>See <see cref="Resize"/>. If <see cref="Position"/> is past the new end it moves to it.</remarks>
-    public override void SetLength(long value) => ChangeLength(value, growOnly: false);
+    public override void SetLength(long value) => ChangeLength(value, growOnly: false, nameof(value));
 
     // With growOnly (automatic growth), a length the file has reached by the time the size lock is held is left as it is.
-    private void ChangeLength(long value, bool growOnly)
+    // parameterName names the caller's argument in the exceptions.
+    private void ChangeLength(long value, bool growOnly, string parameterName)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(value);
+        ArgumentOutOfRangeException.ThrowIfNegative(value, parameterName);
         MappedView view = WritableView();
         if (value < _appendStart)
         {
@@ -287,7 +290,7 @@ public sealed partial class MappedFileStream : Stream
         }
         catch (IOException ex) when (ex.HResult == Native.UnixConstants.ErrorFileTooLarge)
         {
-            throw new ArgumentOutOfRangeException(nameof(value), value, "The length is too large for the file system.");
+            throw new ArgumentOutOfRangeException(parameterName, value, "The length is too large for the file system.");
         }
 
         long end = growOnly ? Math.Max(value, view.CachedLength) : value;

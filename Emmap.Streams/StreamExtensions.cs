@@ -45,6 +45,12 @@ public static class StreamExtensions
         EnsureSeekable(stream, forWrite: false);
         if (stream is FileStream file)
         {
+            // Nothing lies past the largest file offset, and the system refuses a read whose end would overflow it.
+            if (buffer.Length > long.MaxValue - position)
+            {
+                buffer = buffer[..(int)(long.MaxValue - position)];
+            }
+
             SafeFileHandle handle = HandleOf(file);
             int total = 0;
             while (total < buffer.Length)
@@ -118,8 +124,10 @@ public static class StreamExtensions
     /// <param name="position">The position to write at; past the end the stream grows, as a write there would.</param>
     /// <param name="data">The bytes to write.</param>
     /// <exception cref="ArgumentNullException"><paramref name="stream"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="position"/> is negative.</exception>
-    /// <exception cref="NotSupportedException">The stream does not support seeking or writing.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="position"/> is negative, or, on a file, the write would end past
+    /// the largest file the file system allows (as a <see cref="FileStream"/> write there).</exception>
+    /// <exception cref="NotSupportedException">The stream does not support seeking or writing, or cannot grow to hold the data and
+    /// says so with this exception, as a <see cref="MemoryStream"/> over a fixed buffer does.</exception>
     /// <exception cref="IOException">The write failed or the stream cannot grow; see the stream's own <c>Write</c>.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     public static void WriteAt(this Stream stream, long position, ReadOnlySpan<byte> data)

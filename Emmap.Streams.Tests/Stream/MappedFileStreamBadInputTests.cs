@@ -262,6 +262,7 @@ public sealed class MappedFileStreamBadInputTests
 
             Should.Throw<ArgumentOutOfRangeException>(() => stream.WriteAt(long.MaxValue - 2, new byte[8]));
             Should.Throw<ArgumentOutOfRangeException>(() => stream.SetLength(long.MaxValue)); // EFBIG, reported as FileStream reports it
+            Should.Throw<ArgumentOutOfRangeException>(() => stream.Resize(long.MaxValue)).ParamName.ShouldBe("newSize");
             stream.Position = long.MaxValue;
             stream.Read(new byte[8]).ShouldBe(0);
             Should.Throw<IOException>(() => stream.Seek(1, SeekOrigin.Current));

@@ -93,6 +93,19 @@ public sealed class StreamExtensionsTests
     }
 
     [Test]
+    public void ReadAtAndReadExactlyAt_EndPastTheLargestOffset_ReadNothingOrThrowEndOfStream(
+        [Values] Kind kind, [Values(long.MaxValue - 2, long.MaxValue)] long position)
+    {
+        using Stream stream = Create(kind, "0123456789"u8);
+        stream.Position = 3;
+
+        stream.ReadAt(position, new byte[4]).ShouldBe(0);
+        Should.Throw<EndOfStreamException>(() => stream.ReadExactlyAt(position, new byte[4].AsSpan()));
+
+        stream.Position.ShouldBe(3);
+    }
+
+    [Test]
     public void ReadExactlyAt_GrowthByAnotherHandle_IsSeenBeforeItThrows()
     {
         string path = _directory.File("grown.bin");

@@ -19,6 +19,7 @@ public static class MappedCountersExtensions
     /// <exception cref="ArgumentException">The stream does not start at a multiple of 8 in the file, or the block has a different
     /// number of counters (<see cref="ArgumentException.ParamName"/> is <c>count</c>).</exception>
     /// <exception cref="InvalidDataException">The stream is not a valid counter block and is not blank; nothing is written.</exception>
+    /// <exception cref="NotSupportedException">The stream is write-only.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     /// <remarks>See <see cref="AsCounters(MappedFileStream, int, bool)"/>.</remarks>
     public static MappedCounters AsCounters(this MappedFileStream stream, int count) => AsCounters(stream, count, leaveOpen: false);

@@ -257,7 +257,7 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
     /// <returns>The open queue.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="initialSize"/> is less than 4096, or an option is out of range.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="initialSize"/> is less than 4096 or more than 2^44 (16 TiB, the largest queue), or an option is out of range.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist and <see cref="QueueOptions.ReadOnly"/> is set, or it was deleted
     /// each of the four times this open made or opened it (by other processes closing it with <see cref="QueueOptions.AutoUnlink"/>).</exception>
     /// <exception cref="InvalidDataException">The file is not a queue, or is damaged beyond recovery.</exception>
@@ -333,7 +333,7 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
     /// <param name="options">How to open the queue.</param>
     /// <returns>The open typed queue, which owns the byte queue underneath.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> or <paramref name="serializer"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="initialSize"/> is less than 4096, or an option is out of range.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="initialSize"/> is less than 4096 or more than 2^44 (16 TiB, the largest queue), or an option is out of range.</exception>
     /// <exception cref="InvalidDataException">The file is not a queue, or is damaged beyond recovery.</exception>
     /// <exception cref="IOException">Another live process has the queue open, or an I/O error occurred.</exception>
     public static MappedQueue<T> Open<T>(string path, long initialSize, IQueueSerializer<T> serializer, QueueOptions? options = null)

@@ -112,7 +112,7 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
     /// <param name="options">How to open the queue.</param>
     /// <returns>The thread-safe queue, which owns the file's <see cref="MappedQueue"/>.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="initialSize"/> is less than 4096, or an option is out of range.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="initialSize"/> is less than 4096 or more than 2^44 (16 TiB, the largest queue), or an option is out of range.</exception>
     /// <exception cref="InvalidDataException">The file is not a queue, or is damaged beyond recovery.</exception>
     /// <exception cref="IOException">Another live process has the queue open, or an I/O error occurred.</exception>
     public static ConcurrentMappedQueue Open(string path, long initialSize, QueueOptions? options = null) =>

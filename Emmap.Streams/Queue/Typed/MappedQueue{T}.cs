@@ -64,6 +64,9 @@ public sealed class MappedQueue<T> : IDisposable, IAsyncDisposable
     /// <summary>Appends <paramref name="item"/> at the tail (emmap <c>push/2</c>).</summary>
     /// <param name="item">The item.</param>
     /// <exception cref="QueueFullException">The queue is fixed-size and the item does not fit.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="item"/> is <see langword="null"/> and the serializer does not write null.</exception>
+    /// <exception cref="ArgumentException">The queue is fixed-size and the serialized item is larger than its whole ring.</exception>
+    /// <exception cref="NotSupportedException">The queue is read-only.</exception>
     /// <exception cref="IOException">Growing the file or a durable flush failed; nothing was pushed.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
     public void Push(T item)
@@ -97,6 +100,9 @@ public sealed class MappedQueue<T> : IDisposable, IAsyncDisposable
     /// <summary>Appends <paramref name="item"/> at the tail if there is room.</summary>
     /// <param name="item">The item.</param>
     /// <returns><see langword="false"/> if it does not fit (see <see cref="MappedQueue.TryPush(ReadOnlySpan{byte})"/>).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="item"/> is <see langword="null"/> and the serializer does not write null.</exception>
+    /// <exception cref="ArgumentException">The queue is fixed-size and the serialized item is larger than its whole ring.</exception>
+    /// <exception cref="NotSupportedException">The queue is read-only.</exception>
     /// <exception cref="IOException">An I/O error other than a lack of space; nothing was pushed.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
     public bool TryPush(T item)
@@ -129,6 +135,7 @@ public sealed class MappedQueue<T> : IDisposable, IAsyncDisposable
     /// <param name="item">The item, or the default when the queue is empty.</param>
     /// <returns><see langword="true"/> if an item was popped; <see langword="false"/> when the queue is empty (emmap's <c>nil</c>).</returns>
     /// <exception cref="InvalidDataException">The record fails its checksum or does not deserialize; the queue is unchanged.</exception>
+    /// <exception cref="NotSupportedException">The queue is read-only.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
     public bool TryPop([MaybeNullWhen(false)] out T item) =>
         Live.TryPop(_serializer, static (bytes, serializer) => serializer.Deserialize(bytes), out item);
@@ -137,6 +144,7 @@ public sealed class MappedQueue<T> : IDisposable, IAsyncDisposable
     /// <param name="item">The item, or the default when the queue was empty.</param>
     /// <returns><see langword="true"/> if an item was popped.</returns>
     /// <exception cref="InvalidDataException">The record fails its checksum or does not deserialize; the queue is unchanged.</exception>
+    /// <exception cref="NotSupportedException">The queue is read-only.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
     public bool TryPopAndPurge([MaybeNullWhen(false)] out T item) =>
         Live.TryPopAndPurge(_serializer, static (bytes, serializer) => serializer.Deserialize(bytes), out item);
@@ -151,6 +159,7 @@ public sealed class MappedQueue<T> : IDisposable, IAsyncDisposable
     /// <returns><see langword="true"/> if the handler ran and the item was removed.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="handler"/> is <see langword="null"/>.</exception>
     /// <exception cref="InvalidDataException">The record fails its checksum or does not deserialize; the handler is not called.</exception>
+    /// <exception cref="NotSupportedException">The queue is read-only.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
     public bool TryPop<TResult>(Func<T, TResult> handler, [MaybeNullWhen(false)] out TResult result)
     {
@@ -193,6 +202,7 @@ public sealed class MappedQueue<T> : IDisposable, IAsyncDisposable
     /// <param name="folder">Receives an item and the accumulator; returns whether to pop the item and go on, and the new accumulator.</param>
     /// <returns>The final accumulator.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="folder"/> is <see langword="null"/>.</exception>
+    /// <exception cref="NotSupportedException">The queue is read-only.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
     public TAccumulate PopWhile<TAccumulate>(TAccumulate seed, Func<T, TAccumulate, (bool Continue, TAccumulate Accumulator)> folder)
     {
@@ -208,10 +218,12 @@ public sealed class MappedQueue<T> : IDisposable, IAsyncDisposable
 
     /// <summary>Purges the queue if it is empty (emmap <c>purge/1</c>).</summary>
     /// <returns><see langword="true"/> if it was empty.</returns>
+    /// <exception cref="NotSupportedException">The queue is read-only.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
     public bool Purge() => Live.Purge();
 
     /// <summary>Removes every item (emmap <c>erase/1</c>).</summary>
+    /// <exception cref="NotSupportedException">The queue is read-only.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
     public void Erase() => Live.Erase();
 
