@@ -10,6 +10,7 @@ using NUnit.Framework;
 using Shouldly;
 
 using Emmap.Streams.TestHost;
+using Emmap.Streams.Testing;
 
 namespace Emmap.Streams.Tests.Queue;
 
@@ -927,6 +928,32 @@ public sealed class MappedQueueTests
         pushed.ShouldBe(56);
         Should.Throw<QueueFullException>(() => queue.Push(new byte[100]));
         new FileInfo(QueuePath).Length.ShouldBe(16384);
+    }
+
+    [Test]
+    public void AsQueue_Window_AnotherHandleShrinksTheFilePastTheWindowDuringAPushOrAPop_TheOperationStands([Values] bool multiProcess)
+    {
+        // A queue in the first 8 KiB of a 64 KiB file, and another handle of the whole file that cuts it to 40 KiB while a
+        // push writes its record and while a pop's handler runs: nothing of the queue is cut, so neither may fail.
+        File.WriteAllBytes(QueuePath, new byte[65536]);
+        var map = new MapOptions { Access = FileAccess.ReadWrite };
+        using var whole = MappedFileStream.Open(QueuePath, map);
+        using var queue = MappedFileStream.Open(QueuePath, 0, 8192, map).AsQueue(new QueueOptions { MultiProcess = multiProcess });
+        queue.Push("first"u8);
+
+        QueueCrashPointSwitch.RunOnceAt(CrashPoints.PushHeader, () => whole.SetLength(48 * 1024));
+        queue.Push("second"u8);
+        CrashPoints.Hook = null;
+        queue.TryPop(item =>
+        {
+            whole.SetLength(40 * 1024);
+            return item.ToArray();
+        }, out byte[]? popped).ShouldBeTrue();
+
+        whole.Length.ShouldBe(40 * 1024, "both cuts were made");
+        popped.ShouldBe("first"u8.ToArray());
+        queue.Pop().ShouldBe("second"u8.ToArray());
+        queue.Count.ShouldBe(0);
     }
 
     [Test]

@@ -497,8 +497,9 @@ internal sealed unsafe partial class MappedView
     }
 
     /// <summary>
-    /// Ends an access begun with <see cref="BeginAccess()"/>: throws if any cut happened meanwhile. The layer owns the file, so
-    /// a cut means another handle or program shrank it underneath: what was read may not be data, what was written may be lost.
+    /// Ends an access begun with <see cref="BeginAccess()"/>: throws if a cut happened meanwhile that reached the view (any cut,
+    /// for a view that reaches the end of the file). The layer owns its bytes, so such a cut means another handle or program shrank
+    /// the file underneath: what was read may not be data, what was written may be lost.
     /// </summary>
     internal void EndAccess(in MappedAccess access)
     {
@@ -507,8 +508,7 @@ internal sealed unsafe partial class MappedView
             return;
         }
 
-        ThrowIfDisposed();
-        throw new System.IO.IOException($"'{Path}' was shrunk by another handle or program while it was in use.");
+        ThrowIfCutReachedTheWindow(access.Cuts);
     }
 
     /// <summary>
@@ -522,7 +522,23 @@ internal sealed unsafe partial class MappedView
             return;
         }
 
+        ThrowIfCutReachedTheWindow(access.Cuts);
+    }
+
+    /// <summary>
+    /// After an access saw the cut counter move: throws unless the cuts made since <paramref name="cuts"/> all lay past the end
+    /// of a window that ends before the file does, so that the layer's bytes were neither taken away nor handed back.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowIfCutReachedTheWindow(long cuts)
+    {
         ThrowIfDisposed();
+        if (WindowEnd != long.MaxValue && RangeUntouched(cuts, 0, WindowEnd - Offset))
+        {
+            // Another handle shrank the file past this window: nothing the layer keeps here was touched.
+            return;
+        }
+
         throw new System.IO.IOException($"'{Path}' was shrunk by another handle or program while it was in use.");
     }
 
