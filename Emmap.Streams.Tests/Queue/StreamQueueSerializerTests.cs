@@ -57,6 +57,42 @@ public sealed class StreamQueueSerializerTests
     }
 
     [Test]
+    public void FromStream_WriterThatClosesTheStream_PushesWhatItWrote([Values] bool concurrent)
+    {
+        // A BinaryWriter disposed at the end of the delegate closes the stream it was given, as the usual pattern does.
+        IQueueSerializer<int> numbers = QueueSerializer.FromStream<int>(
+            static (stream, item) =>
+            {
+                using var writer = new System.IO.BinaryWriter(stream);
+                writer.Write(item);
+            },
+            static stream =>
+            {
+                using var reader = new System.IO.BinaryReader(stream);
+                return reader.ReadInt32();
+            });
+        using MappedQueue inner = MappedQueue.Open(QueuePath, 4096);
+        if (concurrent)
+        {
+            using var queue = new ConcurrentMappedQueue(inner, leaveOpen: true);
+            queue.Enqueue(42, numbers);
+            queue.Enqueue(7, numbers);
+            queue.TryDequeue(numbers, out int first).ShouldBeTrue();
+            queue.TryDequeue(numbers, out int second).ShouldBeTrue();
+            (first, second).ShouldBe((42, 7));
+        }
+        else
+        {
+            using var queue = new MappedQueue<int>(inner, numbers, leaveOpen: true);
+            queue.Push(42);
+            queue.Push(7);
+            queue.Queue.Enumerate().Select(item => BitConverter.ToInt32(item)).ShouldBe(new[] { 42, 7 });
+            queue.TryPop(out int first).ShouldBeTrue();
+            first.ShouldBe(42);
+        }
+    }
+
+    [Test]
     public void Push_ItemsSpanningManyPooledBlocks_StoreWholeWithValidChecksumsAcrossTheRingEnd()
     {
         // 300,000 bytes take five 64 KiB blocks; in a fixed 1 MiB ring, the third push already wraps past the ring's end.

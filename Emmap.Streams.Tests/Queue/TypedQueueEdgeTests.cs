@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Text.Json.Nodes;
 using System.Threading.Tasks;
 using Emmap.Streams.Tests.Support;
@@ -109,6 +110,31 @@ public sealed class TypedQueueEdgeTests
     }
 
     [Test]
+    public void Json_ItemThatCannotBeReadAsItsType_PopsAsInvalidDataAndStays()
+    {
+        // Written as {"Item":{}}, which System.Text.Json cannot read back into an interface-typed member.
+        using MappedQueue<JsonHolder> queue = MappedQueue.Open(QueuePath, 4096, QueueSerializer.Json<JsonHolder>());
+        queue.Push(new JsonHolder { Item = new JsonThing { A = 5 } });
+
+        Should.Throw<System.IO.InvalidDataException>(() => queue.TryPop(out _)).InnerException.ShouldBeOfType<NotSupportedException>();
+
+        queue.Count.ShouldBe(1, "the item stays at the head");
+    }
+
+    [Test]
+    public void Json_WithLayoutOptions_StoresWhatJsonSerializerWritesWithThem()
+    {
+        var options = new System.Text.Json.JsonSerializerOptions { WriteIndented = true, IndentSize = 4 };
+        using MappedQueue<int[]> queue = MappedQueue.Open(QueuePath, 4096, QueueSerializer.Json<int[]>(options));
+
+        queue.Push([1, 2]);
+
+        queue.Queue.Enumerate().Single().ShouldBe(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new[] { 1, 2 }, options));
+        queue.TryPop(out int[]? item).ShouldBeTrue();
+        item.ShouldBe(new[] { 1, 2 });
+    }
+
+    [Test]
     public void DequeueAsyncOfT_TokenCanceledAlready_CancelsAndRemovesNothing_AsTheByteFormDoes()
     {
         using ConcurrentMappedQueue queue = ConcurrentMappedQueue.Open(QueuePath, 4096);
@@ -123,5 +149,24 @@ public sealed class TypedQueueEdgeTests
         bytes.IsCanceled.ShouldBeTrue();
         queue.Count.ShouldBe(1, "neither canceled call removed the item");
         Should.Throw<ArgumentNullException>(new Action(() => queue.DequeueAsync<string>(null!).AsTask()), "the argument is checked at the call");
+    }
+
+    /// <summary>An interface-typed member, which System.Text.Json writes but cannot read back.</summary>
+    public interface IJsonThing
+    {
+    }
+
+    /// <summary>A JSON item holding an <see cref="IJsonThing"/>.</summary>
+    public sealed class JsonHolder
+    {
+        /// <summary>Gets or sets the member.</summary>
+        public IJsonThing? Item { get; set; }
+    }
+
+    /// <summary>An implementation of <see cref="IJsonThing"/>.</summary>
+    public sealed class JsonThing : IJsonThing
+    {
+        /// <summary>Gets or sets a value.</summary>
+        public int A { get; set; }
     }
 }

@@ -29,7 +29,18 @@ internal sealed class JsonQueueSerializer<T> : IQueueSerializer<T>
         // The reader's depth limit, also for the writer (whose own default is 1000): an item nested deeper than a pop could
         // read is refused at the push, as JsonSerializer refuses it with the same options.
         int maxDepth = typeInfo.Options.MaxDepth == 0 ? DefaultMaxDepth : typeInfo.Options.MaxDepth;
-        _writerOptions = new JsonWriterOptions { Encoder = typeInfo.Options.Encoder, MaxDepth = maxDepth, SkipValidation = true };
+        // The layout options too, so that an item is stored as JsonSerializer writes it with the same options.
+        JsonSerializerOptions options = typeInfo.Options;
+        _writerOptions = new JsonWriterOptions
+        {
+            Encoder = options.Encoder,
+            Indented = options.WriteIndented,
+            IndentCharacter = options.IndentCharacter,
+            IndentSize = options.IndentSize,
+            NewLine = options.NewLine,
+            MaxDepth = maxDepth,
+            SkipValidation = true,
+        };
     }
 
     public void Serialize(T item, IBufferWriter<byte> destination)
@@ -60,6 +71,12 @@ internal sealed class JsonQueueSerializer<T> : IQueueSerializer<T>
         catch (JsonException ex)
         {
             throw new InvalidDataException($"A queue item is not JSON for {typeof(T).Name}: {ex.Message}", ex);
+        }
+        catch (NotSupportedException ex)
+        {
+            // JSON that System.Text.Json cannot turn into the type (an interface or abstract member, no usable constructor): the
+            // bytes are not an item of this type, as the serializer contract reports such bytes.
+            throw new InvalidDataException($"A queue item cannot be read as {typeof(T).Name}: {ex.Message}", ex);
         }
     }
 }

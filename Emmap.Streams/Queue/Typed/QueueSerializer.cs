@@ -33,7 +33,9 @@ public static class QueueSerializer
     /// protobuf, a <see cref="BinaryWriter"/>/<see cref="BinaryReader"/> pair, or your own.
     /// </summary>
     /// <typeparam name="T">The item type.</typeparam>
-    /// <param name="serialize">Writes an item to the stream it is given (for example <c>(stream, item) =&gt; xml.Serialize(stream, item)</c>).</param>
+    /// <param name="serialize">Writes an item to the stream it is given (for example <c>(stream, item) =&gt; xml.Serialize(stream, item)</c>).
+    /// It may close that stream when done, as a <see cref="BinaryWriter"/> or <see cref="StreamWriter"/> in a <see langword="using"/> does;
+    /// the stream is valid only during the call.</param>
     /// <param name="deserialize">Reads an item from a stream of exactly the bytes <paramref name="serialize"/> wrote; the stream is valid only during
     /// the call. It should throw <see cref="InvalidDataException"/> for bytes that are not an item.</param>
     /// <returns>A thread-safe serializer (if the two delegates are).</returns>

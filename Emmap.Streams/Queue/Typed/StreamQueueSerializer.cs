@@ -31,6 +31,10 @@ internal sealed class StreamQueueSerializer<T> : IQueueSerializer<T>
     [ThreadStatic]
     private static RecyclableMemoryStream? s_threadSpare;
 
+    // The stream the serializer is given, which leaves the pooled one open when closed; one per thread, taken while in use.
+    [ThreadStatic]
+    private static KeepOpenStream? s_threadTarget;
+
     private readonly Action<Stream, T> _serialize;
     private readonly Func<Stream, T> _deserialize;
 
@@ -78,16 +82,24 @@ internal sealed class StreamQueueSerializer<T> : IQueueSerializer<T>
     {
         RecyclableMemoryStream stream = s_threadSpare ?? s_streams.GetStream(Guid.Empty, Tag);
         s_threadSpare = null;
+        KeepOpenStream target = s_threadTarget ?? new KeepOpenStream();
+        s_threadTarget = null;
         stream.SetLength(0);
+        target.Attach(stream);
         try
         {
-            _serialize(stream, item);
+            _serialize(target, item);
             return stream;
         }
         catch
         {
             stream.Dispose();
             throw;
+        }
+        finally
+        {
+            target.Detach();
+            s_threadTarget = target;
         }
     }
 
