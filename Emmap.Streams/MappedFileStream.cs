@@ -316,9 +316,10 @@ public sealed partial class MappedFileStream : Stream
             {
                 _ = MapDeferred();
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException or ArgumentException or NotSupportedException)
             {
-                // The next process to close the file alone trims what is owed.
+                // Whatever keeps the mapping from being made, the stream closes all the same: the next process to close the file
+                // alone trims what is owed.
             }
         }
 

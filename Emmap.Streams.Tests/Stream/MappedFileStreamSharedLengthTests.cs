@@ -543,6 +543,31 @@ public sealed class MappedFileStreamSharedLengthTests
         PagesOf(_path).ShouldBeEmpty("the last process to close deletes the page");
     }
 
+    [Test]
+    [LinuxOnly("checks the page files in /dev/shm")]
+    public void ReadOnlyStreamClosesLast_AfterAWriterEmptiedTheFile_ClosesQuietlyAndDeletesThePage([Values] bool mapped)
+    {
+        File.WriteAllBytes(_path, Enumerable.Repeat((byte)'r', 100).ToArray());
+        var reader = MappedFileStream.Open(_path);
+        if (mapped)
+        {
+            reader.Capacity.ShouldBe(100);
+        }
+
+        using (var writer = ChildHost.Start("stream-session", _path, "shared"))
+        {
+            writer.ReadLine().ShouldBe("ready");
+            writer.Ask("setlength 0").ShouldNotBeNull();
+            writer.Ask("close").ShouldBe("closed");
+            writer.ShouldExitWith(0);
+        }
+
+        Should.NotThrow(reader.Dispose);
+
+        new FileInfo(_path).Length.ShouldBe(0);
+        PagesOf(_path).ShouldBeEmpty("the last process to close deletes the page");
+    }
+
     [TestCase(false, 8192)]
     [TestCase(true, 4097)]
     [LinuxOnly("deletes the file's page in /dev/shm, as a machine crash loses it")]

@@ -556,9 +556,9 @@ internal sealed partial class FileEntry
                 {
                     _shared.TryJoinPage();
                 }
-                catch (IOException)
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
-                    // No page to join after all; the next process to close alone trims what is owed.
+                    // No page this process may join; the next process to close alone trims what is owed.
                 }
             }
 
