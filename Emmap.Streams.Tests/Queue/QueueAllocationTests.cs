@@ -17,26 +17,19 @@ public sealed class QueueAllocationTests
         byte[] item = new byte[64];
         var writer = new ArrayBufferWriter<byte>(256);
 
-        // Warm up (tiering, first growth of the writer), then measure a long loop that wraps the ring many times.
-        for (int i = 0; i < 20_000; i++)
+        // A long loop that wraps the ring many times (the meter runs it once to warm up: tiering, the writer's first growth).
+        long allocated = AllocationMeter.LeastOf(3, () =>
         {
-            queue.Push(item);
-            writer.ResetWrittenCount();
-            queue.TryPop(writer);
-        }
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 100_000; i++)
-        {
-            item[0] = (byte)i;
-            queue.Push(item);
-            queue.Push(item);
-            writer.ResetWrittenCount();
-            queue.TryPop(writer).ShouldBeTrue();
-            queue.TryPop(writer).ShouldBeTrue();
-        }
-
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            for (int i = 0; i < 100_000; i++)
+            {
+                item[0] = (byte)i;
+                queue.Push(item);
+                queue.Push(item);
+                writer.ResetWrittenCount();
+                queue.TryPop(writer).ShouldBeTrue();
+                queue.TryPop(writer).ShouldBeTrue();
+            }
+        });
 
         allocated.ShouldBe(0);
         writer.WrittenCount.ShouldBe(128);
@@ -50,23 +43,18 @@ public sealed class QueueAllocationTests
         using var queue = MappedQueue.Open(dir.File("shared.queue"), 1 << 16, new QueueOptions { MultiProcess = true });
         byte[] item = new byte[64];
         var writer = new ArrayBufferWriter<byte>(256);
-        for (int i = 0; i < 20_000; i++)
+        long allocated = AllocationMeter.LeastOf(3, () =>
         {
-            queue.Push(item);
-            writer.ResetWrittenCount();
-            queue.TryPop(writer);
-        }
+            for (int i = 0; i < 50_000; i++)
+            {
+                item[0] = (byte)i;
+                queue.Push(item);
+                writer.ResetWrittenCount();
+                queue.TryPop(writer).ShouldBeTrue();
+            }
+        });
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 50_000; i++)
-        {
-            item[0] = (byte)i;
-            queue.Push(item);
-            writer.ResetWrittenCount();
-            queue.TryPop(writer).ShouldBeTrue();
-        }
-
-        (GC.GetAllocatedBytesForCurrentThread() - before).ShouldBe(0, "the shared-mode push and pop (locks, journal, wake-ups) allocate nothing");
+        allocated.ShouldBe(0, "the shared-mode push and pop (locks, journal, wake-ups) allocate nothing");
         writer.WrittenSpan[0].ShouldBe((byte)(49_999 % 256));
     }
 
@@ -77,22 +65,19 @@ public sealed class QueueAllocationTests
         using var queue = MappedQueue.Open(dir.File("h.queue"), 1 << 16);
         byte[] item = new byte[64];
         Func<ReadOnlySpan<byte>, int, int> handler = static (span, offset) => span.Length + offset;
-        for (int i = 0; i < 20_000; i++)
-        {
-            queue.Push(item);
-            queue.TryPop(0, handler, out _);
-        }
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
         long total = 0;
-        for (int i = 0; i < 50_000; i++)
+        long allocated = AllocationMeter.LeastOf(3, () =>
         {
-            queue.Push(item);
-            queue.TryPop(1, handler, out int length);
-            total += length;
-        }
+            total = 0;
+            for (int i = 0; i < 50_000; i++)
+            {
+                queue.Push(item);
+                queue.TryPop(1, handler, out int length);
+                total += length;
+            }
+        });
 
-        (GC.GetAllocatedBytesForCurrentThread() - before).ShouldBe(0);
+        allocated.ShouldBe(0);
         total.ShouldBe(50_000 * 65);
     }
 }

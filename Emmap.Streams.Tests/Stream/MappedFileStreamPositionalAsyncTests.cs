@@ -42,11 +42,8 @@ public sealed class MappedFileStreamPositionalAsyncTests
     {
         Memory<byte> data = new byte[64];
         Memory<byte> read = new byte[64];
-        RoundTrip(data, read, 20_000);
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        long total = RoundTrip(data, read, Rounds);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        long total = 0;
+        long allocated = AllocationMeter.LeastOf(3, () => total = RoundTrip(data, read, Rounds));
 
         allocated.ShouldBe(0);
         total.ShouldBe(64L * Rounds);
@@ -58,11 +55,8 @@ public sealed class MappedFileStreamPositionalAsyncTests
     {
         ReadOnlyMemory<byte>[] gather = [new byte[16], new byte[48]];
         Memory<byte>[] scatter = [new byte[40], new byte[24]];
-        ScatterGather(gather, scatter, 20_000);
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        long total = ScatterGather(gather, scatter, Rounds);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        long total = 0;
+        long allocated = AllocationMeter.LeastOf(3, () => total = ScatterGather(gather, scatter, Rounds));
 
         allocated.ShouldBe(0);
         total.ShouldBe(2 * 64L * Rounds);
@@ -73,11 +67,8 @@ public sealed class MappedFileStreamPositionalAsyncTests
     {
         Memory<byte> data = new byte[64];
         Memory<byte> read = new byte[64];
-        StreamRoundTrip(data, read, 20_000);
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        long total = StreamRoundTrip(data, read, Rounds);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        long total = 0;
+        long allocated = AllocationMeter.LeastOf(3, () => total = StreamRoundTrip(data, read, Rounds));
 
         allocated.ShouldBe(0);
         total.ShouldBe(64L * Rounds);
@@ -142,17 +133,19 @@ public sealed class MappedFileStreamPositionalAsyncTests
         first.IsCompletedSuccessfully.ShouldBeTrue();
         buffer.ToArray().ShouldBe("0123456789"u8.ToArray());
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < Rounds; i++)
+        long allocated = AllocationMeter.LeastOf(3, () =>
         {
-            ValueTask read = _stream.ReadExactlyAtAsync((i * 64L) % 60_000, buffer);
-            if (!read.IsCompletedSuccessfully)
+            for (int i = 0; i < Rounds; i++)
             {
-                throw new InvalidOperationException("ReadExactlyAtAsync did not complete synchronously.");
+                ValueTask read = _stream.ReadExactlyAtAsync((i * 64L) % 60_000, buffer);
+                if (!read.IsCompletedSuccessfully)
+                {
+                    throw new InvalidOperationException("ReadExactlyAtAsync did not complete synchronously.");
+                }
             }
-        }
+        });
 
-        (GC.GetAllocatedBytesForCurrentThread() - before).ShouldBe(0);
+        allocated.ShouldBe(0);
     }
 
     [Test]
