@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 using System.IO;
 using System.Linq;
 using System.Text;
@@ -39,11 +40,16 @@ internal static class Program
         {
             // No response files: an argument starting with '@' is a file name like any other, never a list of more arguments.
             ParseResult parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
-            if (parsed.Action is ParseErrorAction parseError)
+            if (parsed.Action is ParseErrorAction)
             {
-                // A bad command line is one plain line on stderr per error, not the help text on stdout after it.
-                parseError.ShowHelp = false;
-                parseError.ShowTypoCorrections = false;
+                // A bad command line is one plain line on stderr per error, named as the command's own errors are, and no help.
+                string prefix = ErrorPrefix(parsed.CommandResult);
+                foreach (ParseError error in parsed.Errors)
+                {
+                    Console.Error.WriteLine($"{prefix}: {error.Message}");
+                }
+
+                return ExitCodes.Usage;
             }
 
             return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
@@ -55,6 +61,27 @@ internal static class Program
             Console.Error.WriteLine($"emmap: {ex.Message}");
             return ExitCodes.Failed;
         }
+    }
+
+    /// <summary>
+    /// How an error of <paramref name="command"/> begins: <c>emmap</c>, then the command and, for a queue, its verb (the counter
+    /// commands name only themselves), as each command's own errors begin.
+    /// </summary>
+    private static string ErrorPrefix(CommandResult command)
+    {
+        var names = new List<string>();
+        for (SymbolResult? result = command; result is CommandResult { Parent: not null } named; result = named.Parent)
+        {
+            names.Insert(0, named.Command.Name);
+        }
+
+        if (names is ["counters", _, ..])
+        {
+            names.RemoveRange(1, names.Count - 1);
+        }
+
+        names.Insert(0, "emmap");
+        return string.Join(' ', names);
     }
 
     /// <summary>

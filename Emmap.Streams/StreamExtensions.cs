@@ -115,7 +115,8 @@ public static class StreamExtensions
         int read = stream.ReadAt(position, buffer);
         if (read < buffer.Length)
         {
-            ThrowHelper.ThrowEndOfData(position, buffer.Length, position + read);
+            // A read that found nothing may have started past the end, which is then the stream's length.
+            ThrowHelper.ThrowEndOfData(position, buffer.Length, read == 0 ? stream.Length : position + read);
         }
     }
 
@@ -144,6 +145,14 @@ public static class StreamExtensions
         EnsureSeekable(stream, forWrite: true);
         if (stream is FileStream file)
         {
+            if (data.Length > long.MaxValue - position)
+            {
+                // The system reports an end past the largest offset as an invalid argument (IOException); a write past the
+                // file system's limit below it, and every such write on a MappedFileStream, is out of range.
+                throw new ArgumentOutOfRangeException(
+                    nameof(position), position, $"A write of {data.Length} bytes at this position would end past the largest file offset.");
+            }
+
             RandomAccess.Write(HandleOf(file), data, position);
             return;
         }

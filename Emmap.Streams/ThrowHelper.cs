@@ -18,7 +18,8 @@ internal static class ThrowHelper
 
     [DoesNotReturn]
     internal static void ThrowEndOfData(long position, int count, long length) =>
-        throw new EndOfStreamException($"Reading {count} bytes at position {position} needs data to {position + count}, but the stream ends at {length}.");
+        throw new EndOfStreamException(
+            $"Reading {count} bytes at position {position} needs data to {(ulong)position + (ulong)count}, but the stream ends at {length}.");
 
     [DoesNotReturn]
     internal static void ThrowAppendSeek() =>

@@ -59,4 +59,16 @@ public sealed class RootCommandTests
         result.Error.ShouldNotContain("Did you mean");
         result.Error.Trim().Split('\n').Length.ShouldBeLessThanOrEqualTo(2, result.ToString());
     }
+
+    [TestCase("counters|c.counters|create|0", "emmap counters: COUNT must be at least 1.")]
+    [TestCase("queue|q.queue|push|hi|--initial-size|100", "emmap queue push: --initial-size must be from 4096 to 17592186044416 bytes, not 100.")]
+    [TestCase("queue|q.queue|bogus", "emmap queue: Unrecognized command or argument 'bogus'.")]
+    public void BadCommandLine_EachErrorIsOneLineNamedAsTheCommandsOwnErrors(string arguments, string error)
+    {
+        CliResult result = EmmapCli.Run(arguments.Split('|'));
+
+        result.ExitCode.ShouldBe(1, result.ToString());
+        result.Output.ShouldBeEmpty(result.ToString());
+        result.Error.ShouldBe(error + "\n");
+    }
 }

@@ -100,9 +100,26 @@ public sealed class StreamExtensionsTests
         stream.Position = 3;
 
         stream.ReadAt(position, new byte[4]).ShouldBe(0);
-        Should.Throw<EndOfStreamException>(() => stream.ReadExactlyAt(position, new byte[4].AsSpan()));
+        EndOfStreamException error = Should.Throw<EndOfStreamException>(() => stream.ReadExactlyAt(position, new byte[4].AsSpan()));
+
+        error.Message.ShouldEndWith($"needs data to {(ulong)position + 4}, but the stream ends at 10.");
+        stream.Position.ShouldBe(3);
+    }
+
+    [Test]
+    public void WriteAt_EndPastTheLargestOffset_ThrowsOutOfRangeAndChangesNothing(
+        [Values(Kind.File, Kind.Mapped)] Kind kind, [Values(long.MaxValue - 2, long.MaxValue)] long position)
+    {
+        using Stream stream = Create(kind, "0123456789"u8);
+        stream.Position = 3;
+
+        Should.Throw<ArgumentOutOfRangeException>(() => stream.WriteAt(position, "abcd"u8)).ParamName.ShouldBe("position");
 
         stream.Position.ShouldBe(3);
+        stream.Length.ShouldBe(10);
+        byte[] back = new byte[10];
+        stream.ReadExactlyAt(0, back);
+        back.ShouldBe("0123456789"u8.ToArray());
     }
 
     [Test]

@@ -45,15 +45,15 @@ public sealed partial class MappedQueue
     {
         private readonly ReadOnlySequence<byte> _bytes;
 
-        public SequencePayload(ReadOnlySequence<byte> bytes)
+        public SequencePayload(ReadOnlySequence<byte> item)
         {
-            if (bytes.Length > QueueLayout.MaxItemLength)
+            if (item.Length > QueueLayout.MaxItemLength)
             {
-                throw new ArgumentOutOfRangeException(nameof(bytes), bytes.Length, $"An item holds at most {QueueLayout.MaxItemLength} bytes.");
+                throw new ArgumentOutOfRangeException(nameof(item), item.Length, $"An item holds at most {QueueLayout.MaxItemLength} bytes.");
             }
 
-            _bytes = bytes;
-            Length = (int)bytes.Length;
+            _bytes = item;
+            Length = (int)item.Length;
         }
 
         public int Length { get; }

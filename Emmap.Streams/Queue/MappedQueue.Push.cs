@@ -15,6 +15,7 @@ public sealed partial class MappedQueue
     /// <param name="item">The item's bytes; an empty item is allowed.</param>
     /// <exception cref="QueueFullException">The queue is fixed-size and the item does not fit in its free space; nothing was written.</exception>
     /// <exception cref="ArgumentException">The queue is fixed-size and the item is larger than its whole ring, so it could never fit.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The item is longer than 2,147,483,591 bytes (0x7FFFFFC7), the most one record holds; nothing was written.</exception>
     /// <exception cref="IOException">Growing the file failed (for example, the disk is full), or a durable flush failed; nothing was pushed.
     /// A growth made for the item before its flush failed stays (the items may already lie in the grown ring); a purge of the
     /// drained queue gives the space back. In a <see cref="QueueOptions.MultiProcess"/> session a flush that fails after the
@@ -38,6 +39,7 @@ public sealed partial class MappedQueue
     /// <returns><see langword="true"/> if the item was pushed; <see langword="false"/> if it does not fit (a fixed-size queue is full,
     /// or the disk has no space to grow the file).</returns>
     /// <exception cref="ArgumentException">The queue is fixed-size and the item is larger than its whole ring.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The item is longer than 2,147,483,591 bytes (0x7FFFFFC7), the most one record holds; nothing was written.</exception>
     /// <exception cref="IOException">An I/O error other than a lack of space; nothing was pushed.</exception>
     /// <exception cref="NotSupportedException">The queue is read-only.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>

@@ -121,6 +121,8 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
     /// <summary>Appends <paramref name="item"/> (emmap <c>enqueue/2</c>).</summary>
     /// <param name="item">The item's bytes.</param>
     /// <exception cref="QueueFullException">The queue is fixed-size and full (emmap <c>{error, full}</c>).</exception>
+    /// <exception cref="ArgumentException">The queue is fixed-size and the item is larger than its whole ring.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The item is longer than 2,147,483,591 bytes (0x7FFFFFC7), the most one record holds; nothing was written.</exception>
     /// <exception cref="IOException">Growing the file or a durable flush failed; nothing was enqueued.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
     public void Enqueue(ReadOnlySpan<byte> item)
@@ -136,6 +138,8 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
     /// <summary>Appends <paramref name="item"/> if it fits.</summary>
     /// <param name="item">The item's bytes.</param>
     /// <returns><see langword="false"/> if the queue is full (see <see cref="MappedQueue.TryPush(ReadOnlySpan{byte})"/>).</returns>
+    /// <exception cref="ArgumentException">The queue is fixed-size and the item is larger than its whole ring.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The item is longer than 2,147,483,591 bytes (0x7FFFFFC7), the most one record holds; nothing was written.</exception>
     /// <exception cref="IOException">An I/O error other than a lack of space.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
     public bool TryEnqueue(ReadOnlySpan<byte> item)
@@ -159,6 +163,9 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
     /// <see cref="ChannelWriter{T}.WriteAsync"/> and <see cref="DequeueAsync(CancellationToken)"/> do.</param>
     /// <returns>A task that completes when the item is in the queue.</returns>
     /// <exception cref="OperationCanceledException">The wait was canceled; nothing was enqueued.</exception>
+    /// <exception cref="ArgumentException">The queue is fixed-size and the item is larger than its whole ring, so no wait could make room.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The item is longer than 2,147,483,591 bytes (0x7FFFFFC7), the most one record holds; nothing was written.</exception>
+    /// <exception cref="IOException">An I/O error other than a lack of space; nothing was enqueued.</exception>
     /// <exception cref="ObjectDisposedException">The queue was disposed.</exception>
     public async ValueTask EnqueueAsync(ReadOnlyMemory<byte> item, CancellationToken cancellationToken = default)
     {

@@ -66,6 +66,7 @@ public sealed class MappedQueue<T> : IDisposable, IAsyncDisposable
     /// <exception cref="QueueFullException">The queue is fixed-size and the item does not fit.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="item"/> is <see langword="null"/> and the serializer does not write null.</exception>
     /// <exception cref="ArgumentException">The queue is fixed-size and the serialized item is larger than its whole ring.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The serialized item is longer than 2,147,483,591 bytes (0x7FFFFFC7), the most one record holds; nothing was written.</exception>
     /// <exception cref="NotSupportedException">The queue is read-only.</exception>
     /// <exception cref="IOException">Growing the file or a durable flush failed; nothing was pushed.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
@@ -102,6 +103,7 @@ public sealed class MappedQueue<T> : IDisposable, IAsyncDisposable
     /// <returns><see langword="false"/> if it does not fit (see <see cref="MappedQueue.TryPush(ReadOnlySpan{byte})"/>).</returns>
     /// <exception cref="ArgumentNullException"><paramref name="item"/> is <see langword="null"/> and the serializer does not write null.</exception>
     /// <exception cref="ArgumentException">The queue is fixed-size and the serialized item is larger than its whole ring.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The serialized item is longer than 2,147,483,591 bytes (0x7FFFFFC7), the most one record holds; nothing was written.</exception>
     /// <exception cref="NotSupportedException">The queue is read-only.</exception>
     /// <exception cref="IOException">An I/O error other than a lack of space; nothing was pushed.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
