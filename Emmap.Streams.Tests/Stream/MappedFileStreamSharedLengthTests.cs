@@ -520,21 +520,7 @@ public sealed class MappedFileStreamSharedLengthTests
     [LinuxOnly("checks the page files in /dev/shm")]
     public void ReadOnlyStreamClosesLast_WithoutALookAfterAWriterLeftCapacity_TrimsTheFileAndDeletesThePage([Values] bool mapped)
     {
-        File.WriteAllBytes(_path, Enumerable.Repeat((byte)'r', 100).ToArray());
-        var reader = MappedFileStream.Open(_path);
-        if (mapped)
-        {
-            // Capacity needs the mapping: a stream that would read through its own descriptor first maps the file now.
-            reader.Capacity.ShouldBe(100);
-        }
-
-        using (var writer = ChildHost.Start("stream-session", _path, "shared"))
-        {
-            writer.ReadLine().ShouldBe("ready");
-            writer.Ask("append 12345").ShouldBe("100");
-            writer.Ask("close").ShouldBe("closed");
-            writer.ShouldExitWith(0);
-        }
+        var reader = ReaderThatOutlivesAWriter(mapped, "append 12345", "100");
 
         new FileInfo(_path).Length.ShouldBeGreaterThan(105, "the writer closed first: the reader is present, so its capacity stays");
         reader.Dispose();
@@ -547,25 +533,43 @@ public sealed class MappedFileStreamSharedLengthTests
     [LinuxOnly("checks the page files in /dev/shm")]
     public void ReadOnlyStreamClosesLast_AfterAWriterEmptiedTheFile_ClosesQuietlyAndDeletesThePage([Values] bool mapped)
     {
-        File.WriteAllBytes(_path, Enumerable.Repeat((byte)'r', 100).ToArray());
-        var reader = MappedFileStream.Open(_path);
-        if (mapped)
-        {
-            reader.Capacity.ShouldBe(100);
-        }
-
-        using (var writer = ChildHost.Start("stream-session", _path, "shared"))
-        {
-            writer.ReadLine().ShouldBe("ready");
-            writer.Ask("setlength 0").ShouldNotBeNull();
-            writer.Ask("close").ShouldBe("closed");
-            writer.ShouldExitWith(0);
-        }
+        var reader = ReaderThatOutlivesAWriter(mapped, "setlength 0", reply: null);
 
         Should.NotThrow(reader.Dispose);
 
         new FileInfo(_path).Length.ShouldBe(0);
         PagesOf(_path).ShouldBeEmpty("the last process to close deletes the page");
+    }
+
+    /// <summary>
+    /// Opens a read-only stream over 100 bytes (mapping it first if <paramref name="mapped"/>), then lets a writer in another
+    /// process run <paramref name="command"/> (answering <paramref name="reply"/>, or anything if null) and close first.
+    /// </summary>
+    private MappedFileStream ReaderThatOutlivesAWriter(bool mapped, string command, string? reply)
+    {
+        File.WriteAllBytes(_path, Enumerable.Repeat((byte)'r', 100).ToArray());
+        var reader = MappedFileStream.Open(_path);
+        if (mapped)
+        {
+            // Capacity needs the mapping: a stream that would read through its own descriptor first maps the file now.
+            reader.Capacity.ShouldBe(100);
+        }
+
+        using var writer = ChildHost.Start("stream-session", _path, "shared");
+        writer.ReadLine().ShouldBe("ready");
+        string answer = writer.Ask(command);
+        if (reply is null)
+        {
+            answer.ShouldNotBeNull();
+        }
+        else
+        {
+            answer.ShouldBe(reply);
+        }
+
+        writer.Ask("close").ShouldBe("closed");
+        writer.ShouldExitWith(0);
+        return reader;
     }
 
     [TestCase(false, 8192)]
