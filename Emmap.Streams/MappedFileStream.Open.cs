@@ -118,8 +118,9 @@ public sealed partial class MappedFileStream
         bool writable = (options.Access & FileAccess.Write) != 0;
         bool readable = (options.Access & FileAccess.Read) != 0;
 
-        // Look before opening: opening a FIFO for reading blocks until a writer comes. Directories go on to the BCL's own exception.
-        if (NativeFile.TryGetStatus(fullPath) is { IsRegular: false, IsDirectory: false })
+        // Look before opening: opening a FIFO for reading blocks until a writer comes. Directories go on to the BCL's own exception,
+        // and so does anything that exists when the mode creates a new file (it is already there, and an exclusive create never blocks).
+        if (options.Mode != FileMode.CreateNew && NativeFile.TryGetStatus(fullPath) is { IsRegular: false, IsDirectory: false })
         {
             throw NotRegular(fullPath);
         }

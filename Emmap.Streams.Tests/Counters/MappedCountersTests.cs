@@ -171,6 +171,19 @@ public sealed class MappedCountersTests
     public void Open_MissingDirectory_ThrowsDirectoryNotFound() =>
         Should.Throw<DirectoryNotFoundException>(() => MappedCounters.Open(Path.Combine(_dir.Path, "no-such-dir", "c.bin"), 1));
 
+    [TestCase("name-too-long", typeof(PathTooLongException))]
+    [TestCase("missing-directory-with-a-trailing-slash", typeof(DirectoryNotFoundException))]
+    [LinuxOnly("a 256-byte name is too long for Linux file systems, and a trailing slash names a directory")]
+    public void Open_PathThatCannotBeCreated_NamesTheCounterPathNotTheTemporaryFile(string kind, Type expected)
+    {
+        string path = kind == "name-too-long" ? Path.Combine(_dir.Path, new string('c', 256)) : Path.Combine(_dir.Path, "missing") + "/";
+
+        Exception thrown = Should.Throw(() => MappedCounters.Open(path, 3).Dispose(), expected);
+
+        thrown.Message.ShouldContain($"'{path}'");
+        Directory.GetFileSystemEntries(_dir.Path).ShouldBeEmpty("nothing was created, not even the temporary file");
+    }
+
     [Test]
     public void Open_PathIsADirectory_ThrowsUnauthorizedAccess([Values(0, 1)] int count, [Values(FileAccess.ReadWrite, FileAccess.Read)] FileAccess access) =>
         Should.Throw<UnauthorizedAccessException>(() => MappedCounters.Open(_dir.Path, count, new MappedCountersOptions { Access = access }))

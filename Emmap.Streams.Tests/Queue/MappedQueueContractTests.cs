@@ -45,6 +45,19 @@ public sealed class MappedQueueContractTests
         Directory.Exists(_dir.File("missing")).ShouldBeFalse();
     }
 
+    [TestCase("name-too-long", typeof(PathTooLongException))]
+    [TestCase("missing-directory-with-a-trailing-slash", typeof(DirectoryNotFoundException))]
+    [LinuxOnly("a 256-byte name is too long for Linux file systems, and a trailing slash names a directory")]
+    public void Open_PathThatCannotBeCreated_NamesTheQueuePathNotTheTemporaryFile(string kind, Type expected)
+    {
+        string path = kind == "name-too-long" ? _dir.File(new string('q', 256)) : _dir.File("missing") + "/";
+
+        Exception thrown = Should.Throw(() => MappedQueue.Open(path, 4096).Dispose(), expected);
+
+        thrown.Message.ShouldContain($"'{path}'");
+        Directory.GetFileSystemEntries(_dir.Path).ShouldBeEmpty("nothing was created, not even the temporary file");
+    }
+
     [Test]
     public void Verify_MissingFileOrDirectory_ThrowsWhatFileStreamThrowsAndCreatesNothing()
     {

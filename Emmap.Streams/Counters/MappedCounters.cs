@@ -350,6 +350,10 @@ public sealed class MappedCounters : IDisposable
 
             _ = NativeFile.TryPublish(temporary, fullPath);
         }
+        catch (IOException e) when (NativeFile.NamingThePublishedPath(e, fullPath) is { } named)
+        {
+            throw named;
+        }
         finally
         {
             DeleteQuietly(temporary);

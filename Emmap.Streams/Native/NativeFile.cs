@@ -154,6 +154,18 @@ internal static unsafe partial class NativeFile
     }
 
     /// <summary>
+    /// An error from making a file through a temporary file beside <paramref name="path"/> (<see cref="TryPublish"/>), told
+    /// as an open of <paramref name="path"/> tells it, or <see langword="null"/> if it names no path: the temporary file's name
+    /// is an inner detail, and the move that publishes it reports a name too long without any path.
+    /// </summary>
+    internal static IOException? NamingThePublishedPath(IOException error, string path) => error switch
+    {
+        DirectoryNotFoundException => new DirectoryNotFoundException($"Could not find a part of the path '{path}'.", error),
+        PathTooLongException => new PathTooLongException($"The path '{path}' is too long, or a component of the specified path is too long.", error),
+        _ => null,
+    };
+
+    /// <summary>
     /// Publishes <paramref name="temporaryPath"/> under <paramref name="path"/> atomically and only if
     /// nothing exists there yet. Returns false when <paramref name="path"/> already exists. On Unix the directory is then
     /// synced, so that the new name survives power loss along with the file's synced contents.

@@ -31,10 +31,9 @@ public sealed partial class MappedQueue
 
             _ = NativeFile.TryPublish(temporary, fullPath);
         }
-        catch (DirectoryNotFoundException e)
+        catch (IOException e) when (NativeFile.NamingThePublishedPath(e, fullPath) is { } named)
         {
-            // The temporary file's name is an inner detail: report the queue's path, as FileStream would.
-            throw new DirectoryNotFoundException($"Could not find a part of the path '{fullPath}'.", e);
+            throw named;
         }
         finally
         {

@@ -232,6 +232,31 @@ public sealed class PathAndPermissionDifferentialTests
     }
 
     [Test]
+    public void Open_CreateNewWhereAPipeASocketOrADeviceIs_ThrowsAlreadyExistsAsFileStream()
+    {
+        string fifo = _directory.File("fifo");
+        Run("mkfifo", fifo).ShouldBeTrue();
+        string socketPath = _directory.File("socket");
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        socket.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(socketPath));
+
+        foreach (string path in new[] { fifo, socketPath, "/dev/null" })
+        {
+            foreach (FileAccess access in new[] { FileAccess.ReadWrite, FileAccess.Write })
+            {
+                string expected = Outcome.Of(() => Use(new FileStream(path, FileMode.CreateNew, access))).Text;
+                expected.ShouldBe("throws " + nameof(IOException), customMessage: path);
+                Outcome.Of(() => Use(new MappedFileStream(path, FileMode.CreateNew, access))).Text.ShouldBe(expected, customMessage: $"{path} {access}");
+            }
+
+            var options = new MapOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite };
+            Outcome.Of(() => Use(MappedFileStream.Open(path, options))).Text.ShouldBe("throws " + nameof(IOException), customMessage: path);
+        }
+
+        File.Exists("/dev/null").ShouldBeTrue();
+    }
+
+    [Test]
     public void Open_NonRegularFilesReadOnly_ThrowAtOnceWithoutBlocking()
     {
         string fifo = _directory.File("fifo");
