@@ -62,7 +62,7 @@ public sealed partial class MappedFileStream
     /// <exception cref="NotSupportedException">The stream is read-only.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     /// <remarks>Completes synchronously and, inside <see cref="Length"/>, allocates nothing. A write that cannot grow the stream
-    /// (a fixed size, a full disk) gives a faulted task.</remarks>
+    /// (a fixed size, a full disk, an end past the largest file) gives a faulted task, as <see cref="FileStream"/>'s does.</remarks>
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         if (cancellationToken.IsCancellationRequested)
@@ -76,8 +76,9 @@ public sealed partial class MappedFileStream
             Write(buffer.Span);
             return ValueTask.CompletedTask;
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or ArgumentOutOfRangeException)
         {
+            // The arguments are valid: an out-of-range end is the stream's position past the largest file.
             return ValueTask.FromException(ex);
         }
     }
@@ -101,8 +102,9 @@ public sealed partial class MappedFileStream
             Write(buffer.AsSpan(offset, count));
             return Task.CompletedTask;
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or ArgumentOutOfRangeException)
         {
+            // The arguments were checked above: an out-of-range end is the stream's position past the largest file.
             return Task.FromException(ex);
         }
     }

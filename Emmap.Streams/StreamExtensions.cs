@@ -225,7 +225,26 @@ public static class StreamExtensions
     {
         lock (s_handleLocks.GetValue(file, static _ => new Lock()))
         {
-            return file.SafeFileHandle;
+            try
+            {
+                return file.SafeFileHandle;
+            }
+            catch (IOException) when (file.CanSeek && file.Position != 0)
+            {
+                // The getter writes out buffered bytes, then moves the descriptor to the stream's position, which the system
+                // refuses past its largest file. A positional call needs neither that move nor that position: take the
+                // handle at position 0 and put the position back. A failed write-out fails the move to 0 too, changing nothing.
+                long position = file.Position;
+                file.Position = 0;
+                try
+                {
+                    return file.SafeFileHandle;
+                }
+                finally
+                {
+                    file.Position = position;
+                }
+            }
         }
     }
 

@@ -2,6 +2,7 @@ using System;
 using System.Buffers;
 using System.IO;
 using System.Linq;
+using System.Threading.Tasks;
 using Emmap.Streams.Tests.Support;
 using NUnit.Framework;
 using Shouldly;
@@ -218,6 +219,25 @@ public sealed class MappedFileStreamIssueEdgeTests
         Should.Throw<IOException>(() => MappedFileStream.Open(
             missing, new MapOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Size = BeyondTheFileSystem }));
         File.Exists(missing).ShouldBeFalse();
+    }
+
+    [Test]
+    [LinuxOnly("the largest file is the Linux file system's; Windows reports writes there differently")]
+    public async Task WriteAsync_PositionPastTheLargestFile_GivesAFaultedTaskAsFileStreamAndChangesNothing([Values] bool mapped)
+    {
+        WriteContent(16);
+        using Stream stream = mapped
+            ? new MappedFileStream(_path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read, 0)
+            : new FileStream(_path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read, 0);
+        stream.Position = BeyondTheFileSystem;
+
+        Task fromArray = stream.WriteAsync(new byte[1], 0, 1);
+        ValueTask fromMemory = stream.WriteAsync(new byte[1].AsMemory());
+
+        await Should.ThrowAsync<ArgumentOutOfRangeException>(fromArray);
+        await Should.ThrowAsync<ArgumentOutOfRangeException>(fromMemory.AsTask());
+        stream.Position.ShouldBe(BeyondTheFileSystem);
+        stream.Length.ShouldBe(16);
     }
 
     [Test]

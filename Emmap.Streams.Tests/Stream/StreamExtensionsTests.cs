@@ -107,6 +107,24 @@ public sealed class StreamExtensionsTests
     }
 
     [Test]
+    public void PositionalCalls_StreamPositionedPastTheLargestFile_WorkAtTheirOwnPositionAndKeepTheStreams(
+        [Values(Kind.File, Kind.Mapped)] Kind kind, [Values(1L << 50, long.MaxValue - 4096)] long streamPosition)
+    {
+        using Stream stream = Create(kind, "0123456789"u8);
+        stream.Position = streamPosition;
+
+        stream.WriteAt(2, "ab"u8);
+        byte[] buffer = new byte[10];
+        stream.ReadAt(0, buffer).ShouldBe(10);
+        buffer.ShouldBe("01ab456789"u8.ToArray());
+        stream.ReadExactlyAt(8, buffer.AsSpan(0, 2));
+
+        buffer[..2].ShouldBe("89"u8.ToArray());
+        stream.Position.ShouldBe(streamPosition);
+        stream.Length.ShouldBe(10);
+    }
+
+    [Test]
     public void WriteAt_EndPastTheLargestOffset_ThrowsOutOfRangeAndChangesNothing(
         [Values(Kind.File, Kind.Mapped)] Kind kind, [Values(long.MaxValue - 2, long.MaxValue)] long position)
     {
