@@ -234,11 +234,7 @@ public sealed class PathAndPermissionDifferentialTests
     [Test]
     public void Open_CreateNewWhereAPipeASocketOrADeviceIs_ThrowsAlreadyExistsAsFileStream()
     {
-        string fifo = _directory.File("fifo");
-        Run("mkfifo", fifo).ShouldBeTrue();
-        string socketPath = _directory.File("socket");
-        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
-        socket.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(socketPath));
+        using System.Net.Sockets.Socket socket = MakePipeAndSocket(out string fifo, out string socketPath);
 
         foreach (string path in new[] { fifo, socketPath, "/dev/null" })
         {
@@ -259,11 +255,7 @@ public sealed class PathAndPermissionDifferentialTests
     [Test]
     public void Open_NonRegularFilesReadOnly_ThrowAtOnceWithoutBlocking()
     {
-        string fifo = _directory.File("fifo");
-        Run("mkfifo", fifo).ShouldBeTrue();
-        string socketPath = _directory.File("socket");
-        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
-        socket.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(socketPath));
+        using System.Net.Sockets.Socket socket = MakePipeAndSocket(out string fifo, out string socketPath);
         string link = _directory.File("link-to-fifo");
         File.CreateSymbolicLink(link, fifo);
 
@@ -273,6 +265,25 @@ public sealed class PathAndPermissionDifferentialTests
             var open = System.Threading.Tasks.Task.Run(() => Outcome.Of(() => Use(MappedFileStream.Open(path))).Text);
             open.Wait(TimeSpan.FromSeconds(20)).ShouldBeTrue($"opening {path} must not block");
             open.Result.ShouldBe("throws " + nameof(NotSupportedException), customMessage: path);
+        }
+    }
+
+    /// <summary>Makes a FIFO and a Unix socket in the test's directory; the socket's file is bound while the returned socket is open.</summary>
+    private System.Net.Sockets.Socket MakePipeAndSocket(out string fifo, out string socketPath)
+    {
+        fifo = _directory.File("fifo");
+        Run("mkfifo", fifo).ShouldBeTrue();
+        socketPath = _directory.File("socket");
+        var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        try
+        {
+            socket.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(socketPath));
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
         }
     }
 
