@@ -11,7 +11,14 @@ public sealed partial class MappedFileStream
 {
     // This handle's copy of the mapping's cut counter, its length clipped to the window and the stream's rights, and its
     // base plus the window's offset; kept up to date by the view under the file's gate (see HandleAccess).
-    private HandleAccess _access = new() { Cuts = -1, ReadEnd = -1, WriteEnd = -1, UpdateEnd = -1 };
+    private HandleAccess _access = new()
+    {
+        Cuts = -1,
+        ReadEnd = -1,
+        WriteEnd = -1,
+        UpdateEnd = -1,
+        ShrinksAddress = SharedFileState.NoShrinksAddress,
+    };
 
     /// <summary>Gets this handle's copy of the access protocol's inputs, for <see cref="MappedAccess"/> and <see cref="MappedView"/>.</summary>
     internal ref HandleAccess Access
@@ -69,7 +76,7 @@ public sealed partial class MappedFileStream
         {
             MappedCopy.Copy(ref *access.Pointer, ref MemoryMarshal.GetReference(data), (uint)data.Length);
             Testing.CrashPoints.Hit(Testing.CrashPoints.WriteCopied);
-            if (!access.End(this))
+            if (!access.EndWrite(this))
             {
                 View.WriteAgain(position, data);
             }
@@ -90,7 +97,7 @@ public sealed partial class MappedFileStream
             {
                 long old = System.Threading.Interlocked.Add(ref *(long*)access.Pointer, value) - value;
                 Testing.CrashPoints.Hit(Testing.CrashPoints.AtomicApplied);
-                if (access.End(this))
+                if (access.EndWrite(this))
                 {
                     return old;
                 }
@@ -167,10 +174,11 @@ public sealed partial class MappedFileStream
     }
 
     /// <summary>
-    /// An addition whose end check saw a cut: it stands unless an erasing cut reached the cell, in which case it went with
-    /// the cut bytes and is done again.
+    /// An addition whose end check saw a cut, here or by another process's shrink: it stands unless an erasing cut reached
+    /// the cell, in which case it went with the cut bytes and is done again, or the cell lies past the end now, in which case
+    /// its bytes are zeroed and the general path refuses it (<see cref="MappedView.UpdateStands"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private long AtomicAddRaced(long position, long value, long cuts, long old) =>
-        View.RangeUntouched(cuts, position, sizeof(long)) ? old : View.AtomicUpdate(position, MappedView.AtomicOp.Add, value);
+        View.UpdateStands(cuts, position) ? old : View.AtomicUpdate(position, MappedView.AtomicOp.Add, value);
 }

@@ -14,9 +14,11 @@ namespace Emmap.Streams.TestHost;
 /// <item><c>stream-write PATH POSITION TEXT [shared|private]</c>: maps PATH read-write, writes TEXT, prints "written",
 /// then waits for a line on stdin before disposing (so the parent can look while the mapping is live).</item>
 /// <item><c>stream-read PATH POSITION COUNT</c>: maps PATH read-only and prints the bytes at POSITION as UTF-8 text.</item>
-/// <item><c>stream-session PATH [shared|private|readonly]</c>: maps PATH (read-write unless <c>readonly</c>), prints "ready",
-/// then answers one line per command read from stdin, all on the same live mapping, until stdin closes:
-/// <c>read POSITION COUNT</c> (a copy), <c>write POSITION TEXT</c>, <c>append TEXT</c> (prints the position),
+/// <item><c>stream-session PATH [shared|private|readonly|fixed]</c>: maps PATH (read-write unless <c>readonly</c>; shared with
+/// <c>MapOptions.FixedSize</c> for <c>fixed</c>), prints "ready", then answers one line per command read from stdin, all on
+/// the same live mapping, until stdin closes: <c>read POSITION COUNT</c> (a copy), <c>write POSITION TEXT</c> ("ok", or
+/// "error" and the type of the <c>IOException</c> it threw), <c>add POSITION VALUE</c> (an atomic addition: the value before,
+/// or "error" and the type of the <c>ArgumentOutOfRangeException</c> it threw), <c>append TEXT</c> (prints the position),
 /// <c>setlength N</c>, <c>flush</c>, <c>view POSITION COUNT</c> (takes a direct view and keeps it), <c>show</c> (the view's
 /// bytes now), <c>length</c>, <c>close</c> (disposes the view and the stream, prints "closed"), and <c>crash POINT</c>, which
 /// makes the process kill itself with SIGKILL the next time it reaches crash point POINT (see CrashPoints), and
@@ -150,6 +152,7 @@ internal static class StreamCommands
         {
             Access = sharing == "readonly" ? FileAccess.Read : FileAccess.ReadWrite,
             Sharing = sharing == "private" ? MapSharing.Private : MapSharing.Shared,
+            FixedSize = sharing == "fixed",
         };
         AppContext.SetSwitch(CrashPoints.SwitchName, true);
         var stream = MappedFileStream.Open(path, options);
@@ -168,8 +171,27 @@ internal static class StreamCommands
                         Answer(Show(buffer.AsSpan(0, read)));
                         break;
                     case "write":
-                        stream.WriteAt(Parse(words[1]), Encoding.UTF8.GetBytes(words[2]));
-                        Answer("ok");
+                        try
+                        {
+                            stream.WriteAt(Parse(words[1]), Encoding.UTF8.GetBytes(words[2]));
+                            Answer("ok");
+                        }
+                        catch (IOException ex)
+                        {
+                            Answer($"error {ex.GetType().Name}");
+                        }
+
+                        break;
+                    case "add":
+                        try
+                        {
+                            Answer(stream.AtomicAdd(Parse(words[1]), Parse(words[2])).ToString(CultureInfo.InvariantCulture));
+                        }
+                        catch (ArgumentOutOfRangeException ex)
+                        {
+                            Answer($"error {ex.GetType().Name}");
+                        }
+
                         break;
                     case "view":
                         view?.Dispose();

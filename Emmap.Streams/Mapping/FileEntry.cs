@@ -252,6 +252,8 @@ internal sealed partial class FileEntry
             return;
         }
 
+        // The shrink count before the length: a shrinker lowers the length first, so a count read here covers the length.
+        long shrinks = _shared.ReadShrinks(out nint shrinksAddress);
         long length = Volatile.Read(ref _shared.Length);
         long local = Volatile.Read(ref shared.Length);
         if (length > local)
@@ -264,6 +266,8 @@ internal sealed partial class FileEntry
             // Another process shrank the file: its cut erases the bytes; this process keeps its pages, which stay valid.
             shared.Cut(length, erasing: false);
         }
+
+        shared.AdoptShrinks(shrinksAddress, shrinks);
     }
 
     /// <summary>
@@ -358,6 +362,7 @@ internal sealed partial class FileEntry
             else if (length < current)
             {
                 Volatile.Write(ref _shared.Length, length);
+                RaiseShrinks(solo);
 
                 // While another process has the file open, the truncation waits for it, and so do this process's pages: they
                 // go on mapping the file, whose cut bytes are zeroed in place below, as the other processes' pages do. A
@@ -387,6 +392,53 @@ internal sealed partial class FileEntry
         finally
         {
             ExitSizeChange(solo);
+        }
+    }
+
+    /// <summary>
+    /// After a shrink has lowered the shared length (under the size lock): unless this process is alone with the file, raises
+    /// the shared shrink counter, so that another process's write checked against a length from before is found and made
+    /// again, and orders that before the cut bytes are zeroed (<see cref="ShrinkBarrier"/>). This process's own handles take
+    /// the new count in at once; their accesses in flight see the cut the shrink records.
+    /// </summary>
+    private void RaiseShrinks(bool solo)
+    {
+        if (!solo && _shared.TryRaiseShrinks(out nint address, out long raised))
+        {
+            ShrinkBarrier.AfterRaise();
+            Shared?.AdoptShrinks(address, raised);
+        }
+    }
+
+    /// <summary>
+    /// Zeroes what lies past the end of the data in <c>[fileOffset, fileOffset + count)</c>: the bytes of a write that raced a
+    /// shrink and then failed (under the gate). Bytes past the end are never data, and growth zeroes them anyway, so this only
+    /// makes that happen now. Best effort: if the zeroing fails too, the write's own failure is the one reported, and the next
+    /// growth over the range zeroes it.
+    /// </summary>
+    internal void ZeroPastEnd(long fileOffset, long count)
+    {
+        try
+        {
+            bool solo = EnterSizeChange();
+            try
+            {
+                Refresh(checkDisk: false);
+                long from = Math.Max(fileOffset, Volatile.Read(ref _shared.Length));
+                long to = Math.Min(fileOffset + count, Volatile.Read(ref _shared.Physical));
+                if (from < to)
+                {
+                    NativeFile.ZeroRange(Handle, from, to - from, Path);
+                }
+            }
+            finally
+            {
+                ExitSizeChange(solo);
+            }
+        }
+        catch (IOException)
+        {
+            // Reported above: the caller rethrows the write's failure.
         }
     }
 
@@ -421,11 +473,14 @@ internal sealed partial class FileEntry
 
         // The length first, then the physical size: another process may grow the file meanwhile (no lock is held here), and
         // it publishes a physical size before any length it covers, so a physical size read after the length covers it. Read
-        // the other way round, the length could end past the pages mapped, and a read there would fault.
+        // the other way round, the length could end past the pages mapped, and a read there would fault. The shrink count
+        // before both, as Refresh reads it.
+        long shrinks = _shared.ReadShrinks(out nint shrinksAddress);
         long length = Volatile.Read(ref _shared.Length);
         CrashPoints.Hit(CrashPoints.AttachLengthRead);
         Region region = MapWholeFile(Handle, Volatile.Read(ref _shared.Physical), Writable, Path);
         var state = new MappingState(this, region, length, isPrivate: false);
+        state.AdoptShrinks(shrinksAddress, shrinks);
         state.InitializeRef();
         FileRegistry.AddRef(this);
         Shared = state;

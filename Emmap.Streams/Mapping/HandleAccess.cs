@@ -27,6 +27,16 @@ internal struct HandleAccess
     /// <summary>As <see cref="ReadEnd"/>, for atomic updates, which both read and write; -1 unless the handle can do both.</summary>
     internal long UpdateEnd;
 
+    /// <summary>
+    /// Where the file's shrink counter is (<see cref="SharedFileState.ShrinksAddress"/>), read by a write after its bytes are
+    /// stored: if it differs from <see cref="SeenShrinks"/>, another process may have shrunk the file below the end the write
+    /// was checked against, and the write is made again at the length looked up then.
+    /// </summary>
+    internal nint ShrinksAddress;
+
+    /// <summary>The shrink count this process had taken in when it last looked at the shared length (<see cref="MappingState.SeenShrinks"/>).</summary>
+    internal long SeenShrinks;
+
     /// <summary>The state's <see cref="MappingState.Id"/>, by which Windows records the handle's accesses (<see cref="AccessSlots"/>).</summary>
     internal long StateId;
 }

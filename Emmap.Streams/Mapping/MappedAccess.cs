@@ -156,6 +156,23 @@ internal readonly unsafe ref struct MappedAccess
     }
 
     /// <summary>
+    /// Ends a write or an update begun on the state: as <see cref="End()"/>, and also false if another process shrank the
+    /// file since this process last looked at the shared length (see <see cref="EndWrite(MappedFileStream)"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool EndWrite()
+    {
+        Fence();
+        ShrinkBarrier.BeforeCheck();
+        MappingState state = _state!;
+        long shrinks = Volatile.Read(ref *(long*)Volatile.Read(ref state.ShrinksAddress));
+        bool intact = shrinks == Volatile.Read(ref state.SeenShrinks) && Volatile.Read(ref state.Cuts) == Cuts;
+        ExitSlot();
+        GC.KeepAlive(state);
+        return intact;
+    }
+
+    /// <summary>
     /// Checks an access that goes on: orders the touches so far before the check, then returns true if no cut happened since
     /// the access began. The access stays open (and recorded); end it with <see cref="End()"/>.
     /// </summary>
@@ -177,6 +194,31 @@ internal readonly unsafe ref struct MappedAccess
     {
         Fence();
         bool intact = Volatile.Read(ref stream.Access.Cuts) == Cuts;
+        ExitSlot();
+        return intact;
+    }
+
+    /// <summary>
+    /// Ends a write or an update begun on <paramref name="stream"/>'s copy: as <see cref="End(MappedFileStream)"/>, and also
+    /// false if another process shrank the file since this process last looked at the shared length. Such a write was checked
+    /// against an end from before the shrink, so its bytes may lie past the end, where views and reads inside a stale length
+    /// would see them; the caller makes it again at the length it looks up. The stores are ordered before the read of the
+    /// shrink counter by <see cref="ShrinkBarrier"/>: either that read sees the shrink, or the shrink's zeroing comes after
+    /// the stores, and the write stands as one made just before the shrink.
+    /// </summary>
+    /// <param name="stream">The stream the access began on.</param>
+    /// <returns>True if no cut happened, in this process or by another's shrink, since the access began.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool EndWrite(MappedFileStream stream)
+    {
+        Fence();
+        ShrinkBarrier.BeforeCheck();
+
+        // The counter is read through the address, then the count seen and the cut counter: a new count or address is
+        // published after the cut counter moved (MappingState.AdoptShrinks), so an access that reads one reads that too. The
+        // stream is read after the counter, which keeps the address readable until then (RetiredPage).
+        long shrinks = Volatile.Read(ref *(long*)Volatile.Read(ref stream.Access.ShrinksAddress));
+        bool intact = shrinks == Volatile.Read(ref stream.Access.SeenShrinks) && Volatile.Read(ref stream.Access.Cuts) == Cuts;
         ExitSlot();
         return intact;
     }

@@ -53,7 +53,7 @@ internal sealed unsafe partial class MappedView
             };
 
             CrashPoints.Hit(CrashPoints.AtomicApplied);
-            if (access.End() || RangeUntouched(access.Cuts, position, sizeof(long)))
+            if (access.EndWrite() || UpdateStands(access.Cuts, position))
             {
                 return old;
             }
@@ -88,6 +88,32 @@ internal sealed unsafe partial class MappedView
             {
                 return value;
             }
+        }
+    }
+
+    /// <summary>
+    /// For an update whose end check saw a cut, in this process or by another process's shrink: takes in the shared length,
+    /// then says whether the update stands. It does unless an erasing cut of this process reached the cell since
+    /// <paramref name="cuts"/>, or the cell now lies past the end: another process shrank the file under it, so the update
+    /// changed bytes that are not data, which are zeroed again before the update is tried again (and then refused).
+    /// </summary>
+    internal bool UpdateStands(long cuts, long position)
+    {
+        lock (Entry.Gate)
+        {
+            long end = Offset + position + sizeof(long);
+            if (!IsDisposed && !State.IsPrivate)
+            {
+                // A handle disposed meanwhile may have been the file's last: its entry is closed, and nothing is looked up.
+                Refresh();
+                if (end > Volatile.Read(ref State.Length))
+                {
+                    Entry.ZeroPastEnd(end - sizeof(long), sizeof(long));
+                    return false;
+                }
+            }
+
+            return State.Untouched(cuts, end);
         }
     }
 

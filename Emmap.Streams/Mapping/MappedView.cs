@@ -129,9 +129,20 @@ internal sealed unsafe partial class MappedView
             return;
         }
 
+        PublishShrinks();
         PublishBase();
         PublishEnds();
         PublishCuts(IsDisposed ? -1 : Volatile.Read(ref State.Cuts));
+    }
+
+    /// <summary>Copies the state's shrink count, then where the counter is (under the gate; see <see cref="MappingState.AdoptShrinks"/>).</summary>
+    internal void PublishShrinks()
+    {
+        if (Owner is { } owner)
+        {
+            Volatile.Write(ref owner.Access.SeenShrinks, State.SeenShrinks);
+            Volatile.Write(ref owner.Access.ShrinksAddress, State.ShrinksAddress);
+        }
     }
 
     /// <summary>Copies the state's base, plus the window's offset (under the gate, before a length it makes reachable).</summary>
@@ -715,9 +726,22 @@ internal sealed unsafe partial class MappedView
     {
         lock (Entry.Gate)
         {
-            if (!IsDisposed)
+            if (IsDisposed)
+            {
+                return;
+            }
+
+            try
             {
                 _ = WriteLocked(Offset + position, data, append: false);
+            }
+            catch when (!State.IsPrivate)
+            {
+                // The growth the write needs now failed (a full disk, a fixed size, a bounded window). Its first attempt may
+                // have stored bytes past the end, where another process's shrink put the end meanwhile: they go, as a
+                // failed write's bytes must, so that nothing past the end shows them.
+                Entry.ZeroPastEnd(Offset + position, data.Length);
+                throw;
             }
         }
     }

@@ -42,6 +42,15 @@ internal sealed unsafe partial class MappingState
     /// <summary>The cut counter: advanced after <see cref="Length"/> is lowered and before any page is replaced.</summary>
     internal long Cuts;
 
+    /// <summary>
+    /// Where the file's shrink counter is (<see cref="SharedFileState.ShrinksAddress"/>), as published to the handles with
+    /// <see cref="SeenShrinks"/>; a counter that never moves for a private mapping, which no other process writes through.
+    /// </summary>
+    internal nint ShrinksAddress = SharedFileState.NoShrinksAddress;
+
+    /// <summary>The shrink count read at the last look at the shared length (<see cref="AdoptShrinks"/>, under the gate).</summary>
+    internal long SeenShrinks;
+
     internal readonly FileEntry File;
     internal readonly bool IsPrivate;
 
@@ -185,6 +194,29 @@ internal sealed unsafe partial class MappingState
 
         // A full fence: the lowered lengths are visible before the counters, and all of them before any page is replaced.
         Interlocked.Exchange(ref Cuts, next);
+    }
+
+    /// <summary>
+    /// Takes in the shrink count <paramref name="seen"/> at <paramref name="address"/>, read before the shared length that was
+    /// just taken in (under the gate). If it moved, another process shrank the file since the handles' ends were published, so
+    /// a write in flight may have been checked against an end from before: the cut counter moves first, so that every access
+    /// in flight is made again, then the count and, last, its address are published (a write that reads either new value
+    /// reads the moved cut counter after them; see <see cref="MappedAccess.EndWrite(MappedFileStream)"/>).
+    /// </summary>
+    internal void AdoptShrinks(nint address, long seen)
+    {
+        if (address == ShrinksAddress && seen == SeenShrinks)
+        {
+            return;
+        }
+
+        RecordCut(long.MaxValue);
+        Volatile.Write(ref SeenShrinks, seen);
+        Volatile.Write(ref ShrinksAddress, address);
+        foreach (MappedView view in _views)
+        {
+            view.PublishShrinks();
+        }
     }
 
     /// <summary>

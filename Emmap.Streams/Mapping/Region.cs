@@ -253,6 +253,9 @@ internal sealed unsafe partial class Region
         }
     }
 
+    /// <summary>Counts <paramref name="delta"/> other address ranges that await a finalizer (<see cref="RetiredPage"/>) with the detached regions.</summary>
+    internal static void CountAwaitingFinalizer(int delta) => Interlocked.Add(ref s_detached, delta);
+
     private void CountDetached()
     {
         if (Interlocked.Exchange(ref _counted, 1) == 0)

@@ -18,7 +18,8 @@ namespace Emmap.Streams.Mapping;
 /// <see cref="HighWater"/> is the largest length since the file was last trimmed: bytes in
 /// <c>[Length, HighWater)</c> may hold data a shrink cut off, so growing over them zeroes them first.
 /// <see cref="Pending"/> is the physical size a growth in progress is heading for, so that a grower that died halfway is
-/// recognised.</para>
+/// recognised. <see cref="Shrinks"/> counts the shrinks made while another process was present, so that a write made
+/// through a length read before one of them is found and made again (<see cref="Emmap.Streams.Native.ShrinkBarrier"/>).</para>
 /// <para><b>Locks.</b> On Linux they are open-file-description locks on the data file's own descriptor, on two bytes far
 /// past any data (<c>2^62</c>): every process holds a shared <em>presence</em> lock while it has the file open, and size
 /// changes hold the exclusive <em>size</em> lock (a read-only process takes it shared while it opens or closes, which is
@@ -56,10 +57,15 @@ internal sealed unsafe partial class SharedFileState
     private const int PhysicalOffset = 72;
     private const int HighWaterOffset = 80;
     private const int PendingOffset = 88;
+    private const int ShrinksOffset = 96;
     private const int SoloOffset = 128;
     private const int InFlightOffset = 192;
     private const int PathLengthOffset = 256;
     private const int PathOffset = 512;
+
+    // The counter of shrinks that a state without a shared page hands out (a process-local page, Windows): never raised, and
+    // never freed, so a write that reads it after its stream's file closed reads memory that is there.
+    private static readonly long* s_noShrinks = (long*)NativeMemory.AllocZeroed(sizeof(long));
 
     // Pages are collected at most once per process, from its first open.
     private static int s_collected;
@@ -75,6 +81,9 @@ internal sealed unsafe partial class SharedFileState
     private readonly string _dataPath;
 
     private byte* _page;
+
+    // Keeps the page this process left reachable for as long as this object is (see LeavePage).
+    private RetiredPage? _retired;
     private bool _pageIsLocal;
     private SafeFileHandle? _lockFile;
     private bool _ownsLockFile;
@@ -114,6 +123,36 @@ internal sealed unsafe partial class SharedFileState
 
     /// <summary>Gets the physical size a growth in progress is heading for, or 0.</summary>
     internal ref long Pending => ref *(long*)(_page + PendingOffset);
+
+    /// <summary>Gets the number of shrinks made while another process had the file open (raised by the shrinker, under the size lock).</summary>
+    internal ref long Shrinks => ref *(long*)(_page + ShrinksOffset);
+
+    /// <summary>
+    /// Gets the address a stream's write reads the shrink counter from, after its bytes are stored: the page's
+    /// <see cref="Shrinks"/> while the page is shared with other processes (on Unix), otherwise a counter that never moves,
+    /// since no other process can shrink the file under this one. Stays readable for as long as this object is reachable
+    /// (a page this process leaves is replaced by a zero page until the finalizer, <see cref="RetiredPage"/>).
+    /// </summary>
+    internal nint ShrinksAddress => (nint)(_pageIsLocal || Platform.IsWindows ? s_noShrinks : (long*)(_page + ShrinksOffset));
+
+    /// <summary>Gets the address of a shrink counter that never moves: the one of a state no other process shares, and a handle's until it is published.</summary>
+    internal static nint NoShrinksAddress => (nint)s_noShrinks;
+
+    /// <summary>Reads the shrink counter at <see cref="ShrinksAddress"/>, which it also gives.</summary>
+    internal long ReadShrinks(out nint address)
+    {
+        address = ShrinksAddress;
+        return Volatile.Read(ref *(long*)address);
+    }
+
+    /// <summary>Raises the shared shrink counter, if there is one (under the size lock); gives its address and new value.</summary>
+    /// <returns>False for a counter that never moves (no other process shares the state).</returns>
+    internal bool TryRaiseShrinks(out nint address, out long raised)
+    {
+        address = ShrinksAddress;
+        raised = address == NoShrinksAddress ? 0 : Interlocked.Increment(ref *(long*)address);
+        return address != NoShrinksAddress;
+    }
 
     /// <summary>Gets the process word (<see cref="ProcessStamp"/>) of the solo process, or 0.</summary>
     internal ref long Solo => ref *(long*)(_page + SoloOffset);
@@ -351,7 +390,7 @@ internal sealed unsafe partial class SharedFileState
         {
             // This process's mapping goes first, and with it its lock on the page: the page is deleted only if no other
             // process maps it (a read-only one may have joined under the shared size lock since this one looked).
-            ReleasePage(_page);
+            LeavePage();
             DeletePageUnlessMapped();
         }
         else
@@ -363,7 +402,7 @@ internal sealed unsafe partial class SharedFileState
                 _ = Libc.Unlink(_pagePath);
             }
 
-            ReleasePage(_page);
+            LeavePage();
         }
 
         if (_lockFile is not null)
@@ -523,6 +562,20 @@ internal sealed unsafe partial class SharedFileState
         }
 
         return MapPageUnix(create, out pageFile);
+    }
+
+    // The page this process leaves at its close. On Unix a stream's write may still read the shrink counter through it, so
+    // it is replaced by a zero page until no stream of the file can be reached (RetiredPage); Windows reads no counter there.
+    private void LeavePage()
+    {
+        if (Platform.IsWindows)
+        {
+            ReleasePageWindows(_page);
+        }
+        else
+        {
+            _retired = RetiredPage.Retire(_page, PageSize);
+        }
     }
 
     private void ReleasePage(byte* page)

@@ -1,0 +1,162 @@
+using System;
+using System.Buffers;
+using System.IO;
+using System.Linq;
+using System.Text;
+using Emmap.Streams.Tests.Support;
+using NUnit.Framework;
+using Shouldly;
+
+namespace Emmap.Streams.Tests.StreamTests;
+
+/// <summary>
+/// A write or an atomic update made through a length another process has shrunk since the writer last looked: a write ends
+/// as a <c>FileStream</c>'s write there would (the file grows to cover it, the gap reads zeros); a write that cannot grow the
+/// file, and an update of a cell now past the end, fail and leave nothing past the end for a view or a stale read to see. Three processes: this one shrinks and holds a view of the cut range, a
+/// TestHost child writes, and another reads inside the length it last saw.
+/// </summary>
+[TestFixture]
+[LinuxOnly("the writer finds the shrink through the shared page's counter, which Windows does not keep (docs/lifetime-and-concurrency.md)")]
+public sealed class MappedFileStreamStaleLengthWriteTests
+{
+    private const int FileSize = 16384;
+    private const int CutTo = 4096;
+    private const int WriteAt = 8192;
+
+    private TempDirectory _directory = null!;
+    private string _path = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        _directory = new TempDirectory();
+        _path = _directory.File("stale.bin");
+        File.WriteAllBytes(_path, Enumerable.Repeat((byte)'x', FileSize).ToArray());
+    }
+
+    [TearDown]
+    public void TearDown() => _directory.Dispose();
+
+    [Test]
+    public void WriteAt_InsideALengthAnotherProcessShrankSince_GrowsTheFileAsAFileStreamWriteDoes()
+    {
+        using MappedFileStream shrinker = OpenReadWrite();
+        using IMemoryOwner<byte> view = shrinker.ReadDirect(WriteAt, FileSize - WriteAt);
+        using ChildHost writer = SessionThatSawTheWholeFile("shared");
+        using ChildHost reader = SessionThatSawTheWholeFile("shared");
+
+        shrinker.SetLength(CutTo);
+        writer.Ask($"write {WriteAt} ABCD").ShouldBe("ok");
+
+        shrinker.Length.ShouldBe(WriteAt + 4, "the write extends the file, as the same write through a FileStream does");
+        Text(view.Memory.Span[..4]).ShouldBe("ABCD", "the bytes a view of the range shows are data now");
+        reader.Ask($"read {WriteAt} 4").ShouldBe("ABCD");
+        reader.Ask("length").ShouldBe($"{WriteAt + 4}");
+        CloseAll(writer, reader);
+        shrinker.Dispose();
+
+        File.ReadAllBytes(_path).ShouldBe(ExpectedFromFileStreams(write: true));
+    }
+
+    [Test]
+    public void WriteAt_StoredJustBeforeAnotherProcessShrinks_IsMadeAgainAtTheLengthLookedUpAfter()
+    {
+        using MappedFileStream shrinker = OpenReadWrite();
+        using ChildHost writer = SessionThatSawTheWholeFile("shared");
+        writer.Ask("pause write.copied").ShouldBe("armed");
+        writer.Ask($"write {WriteAt} ABCD").ShouldBe("paused", "the bytes are stored and not yet checked");
+
+        // The shrink zeroes the cut range, the stored bytes with it; the write then finds the shrink and writes again.
+        shrinker.SetLength(CutTo);
+        writer.Ask("go").ShouldBe("ok");
+
+        shrinker.Length.ShouldBe(WriteAt + 4);
+        var bytes = new byte[WriteAt + 4 - CutTo];
+        shrinker.ReadExactlyAt(CutTo, bytes);
+        bytes.AsSpan(0, WriteAt - CutTo).ToArray().ShouldAllBe(b => b == 0, "the gap the write made reads zeros");
+        Text(bytes.AsSpan(WriteAt - CutTo)).ShouldBe("ABCD");
+        CloseAll(writer);
+        shrinker.Dispose();
+
+        File.ReadAllBytes(_path).ShouldBe(ExpectedFromFileStreams(write: true));
+    }
+
+    [Test]
+    public void WriteAt_InsideAShrunkLengthByAStreamThatCannotGrow_FailsAndLeavesNothingPastTheEnd()
+    {
+        using MappedFileStream shrinker = OpenReadWrite();
+        using IMemoryOwner<byte> view = shrinker.ReadDirect(WriteAt, FileSize - WriteAt);
+        using ChildHost writer = SessionThatSawTheWholeFile("fixed");
+        using ChildHost reader = SessionThatSawTheWholeFile("shared");
+
+        shrinker.SetLength(CutTo);
+        writer.Ask($"write {WriteAt} ABCD").ShouldBe("error IOException", "the write would grow a stream of fixed size");
+
+        shrinker.Length.ShouldBe(CutTo);
+        view.Memory.Span.ToArray().ShouldAllBe(b => b == 0, "the failed write's bytes are gone from past the end");
+        reader.Ask($"read {WriteAt} 4").ShouldBe("....", "a read inside the length it last saw finds no bytes that were never data");
+        CloseAll(writer, reader);
+        shrinker.Dispose();
+
+        File.ReadAllBytes(_path).ShouldBe(ExpectedFromFileStreams(write: false));
+    }
+
+    private MappedFileStream OpenReadWrite() =>
+        MappedFileStream.Open(_path, new MapOptions { Mode = FileMode.Open, Access = FileAccess.ReadWrite });
+
+    [Test]
+    public void AtomicAdd_OnACellAnotherProcessCutSince_IsRefusedAndLeavesNothingPastTheEnd()
+    {
+        using MappedFileStream shrinker = OpenReadWrite();
+        using IMemoryOwner<byte> view = shrinker.ReadDirect(WriteAt, FileSize - WriteAt);
+        using ChildHost writer = SessionThatSawTheWholeFile("shared");
+        using ChildHost reader = SessionThatSawTheWholeFile("shared");
+
+        shrinker.SetLength(CutTo);
+        writer.Ask($"add {WriteAt} 5").ShouldBe("error ArgumentOutOfRangeException", "the cell is past the end, as for a cut made in the same process");
+
+        shrinker.Length.ShouldBe(CutTo);
+        view.Memory.Span.ToArray().ShouldAllBe(b => b == 0, "the refused addition left nothing past the end");
+        reader.Ask($"read {WriteAt} 8").ShouldBe("........");
+        CloseAll(writer, reader);
+    }
+
+    // A TestHost session on the file that has looked at its whole length, so its copy of the length is the one before the shrink.
+    private ChildHost SessionThatSawTheWholeFile(string sharing)
+    {
+        var child = ChildHost.Start("stream-session", _path, sharing);
+        child.ReadLine().ShouldBe("ready");
+        child.Ask($"read {FileSize - 4} 4").ShouldBe("xxxx");
+        return child;
+    }
+
+    private static void CloseAll(params ChildHost[] children)
+    {
+        foreach (ChildHost child in children)
+        {
+            child.Ask("close").ShouldBe("closed");
+            child.ShouldExitWith(0);
+        }
+    }
+
+    // The same steps through FileStreams, which look up the length at every call.
+    private byte[] ExpectedFromFileStreams(bool write)
+    {
+        string path = _directory.File($"filestream-{write}.bin");
+        File.WriteAllBytes(path, Enumerable.Repeat((byte)'x', FileSize).ToArray());
+        using (var shrinker = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite))
+        using (var writer = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite))
+        {
+            shrinker.SetLength(CutTo);
+            if (write)
+            {
+                writer.Position = WriteAt;
+                writer.Write("ABCD"u8);
+            }
+        }
+
+        return File.ReadAllBytes(path);
+    }
+
+    private static string Text(ReadOnlySpan<byte> bytes) => Encoding.Latin1.GetString(bytes);
+}
