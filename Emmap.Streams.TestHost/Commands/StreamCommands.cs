@@ -39,6 +39,9 @@ namespace Emmap.Streams.TestHost;
 /// <item><c>stream-write-small-files PATH LIMIT</c>: lets the process make no file larger than LIMIT bytes (Linux), maps PATH
 /// read-write, writes one byte, disposes the stream and prints "written": the file's shared page cannot be sized, so the
 /// process keeps the file's state to itself.</item>
+/// <item><c>stream-stale-writer PATH</c>: maps PATH read-write, prints "ready", then writes 64 bytes of 'W' at random
+/// 8-byte-aligned positions inside the length it last looked at, looking again every 65,536 writes only (a few milliseconds), until a line on stdin;
+/// then prints "stopped N" (the writes made) and waits for another line before it closes.</item>
 /// </list>
 /// </summary>
 internal static class StreamCommands
@@ -53,6 +56,7 @@ internal static class StreamCommands
         "stream-full-disk-view" => FullDiskView(args[1], args[2]),
         "stream-read-no-descriptors" => ReadWithoutDescriptors(args[1], (int)Parse(args[2]), (int)Parse(args[3])),
         "stream-write-small-files" => WriteWithSmallFiles(args[1], Parse(args[2])),
+        "stream-stale-writer" => StaleWriter(args[1]),
         _ => null,
     };
 
@@ -257,6 +261,42 @@ internal static class StreamCommands
             stream.Dispose();
         }
 
+        return 0;
+    }
+
+    private static int StaleWriter(string path)
+    {
+        using var stream = MappedFileStream.Open(path, new MapOptions { Mode = FileMode.Open, Access = FileAccess.ReadWrite });
+        byte[] record = new byte[64];
+        record.AsSpan().Fill((byte)'W');
+        var random = new Random(7);
+        long writes = 0;
+        using var stop = new ManualResetEventSlim();
+        var writer = new Thread(() =>
+        {
+            long length = 0;
+            while (!stop.IsSet)
+            {
+                if (writes % 65536 == 0)
+                {
+                    length = stream.Length;
+                }
+
+                if (length >= record.Length)
+                {
+                    stream.WriteAt(random.NextInt64(0, length - record.Length + 1) & ~7L, record);
+                }
+
+                writes++;
+            }
+        });
+        writer.Start();
+        Answer("ready");
+        _ = Console.ReadLine();
+        stop.Set();
+        writer.Join();
+        Answer($"stopped {writes}");
+        _ = Console.ReadLine();
         return 0;
     }
 

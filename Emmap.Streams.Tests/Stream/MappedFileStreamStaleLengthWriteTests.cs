@@ -1,8 +1,11 @@
 using System;
 using System.Buffers;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text;
+using System.Threading;
+using Microsoft.Win32.SafeHandles;
 using Emmap.Streams.Tests.Support;
 using NUnit.Framework;
 using Shouldly;
@@ -119,6 +122,46 @@ public sealed class MappedFileStreamStaleLengthWriteTests
         view.Memory.Span.ToArray().ShouldAllBe(b => b == 0, "the refused addition left nothing past the end");
         reader.Ask($"read {WriteAt} 8").ShouldBe("........");
         CloseAll(writer, reader);
+    }
+
+    [Test]
+    public void WriteAt_InsideStaleLengthsWhileAnotherProcessShrinksAndGrowsTheFile_LeavesNothingPastTheEnd()
+    {
+        const int Big = 65536;
+        File.WriteAllBytes(_path, new byte[Big]);
+        using MappedFileStream shrinker = OpenReadWrite();
+        using var writer = ChildHost.Start("stream-stale-writer", _path);
+        writer.ReadLine().ShouldBe("ready");
+
+        // The writer looks at the length every 65,536 writes only, so most shrinks find it with a length from before, and
+        // it goes on writing inside that length for milliseconds after the shrink has zeroed the cut range.
+        for (int round = 0; round < 400; round++)
+        {
+            shrinker.SetLength(CutTo);
+            Thread.SpinWait(2000);
+            shrinker.SetLength(Big);
+        }
+
+        // Last, a shrink that surely finds the writer with the whole length: it has looked again since the growth.
+        Thread.Sleep(20);
+        shrinker.SetLength(CutTo);
+        Thread.Sleep(20);
+        string stopped = writer.Ask("stop");
+        stopped.ShouldStartWith("stopped ");
+        long.Parse(stopped["stopped ".Length..], CultureInfo.InvariantCulture).ShouldBeGreaterThan(400);
+
+        // Every write either was made at the length it found (and is data), or came before a shrink that zeroed it: what
+        // lies past the end on disk (the truncation waits for the writer to close) is zeros only.
+        long length = shrinker.Length;
+        using (SafeFileHandle raw = File.OpenHandle(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+        {
+            var tail = new byte[RandomAccess.GetLength(raw) - length];
+            RandomAccess.Read(raw, tail, length).ShouldBe(tail.Length);
+            Array.FindIndex(tail, b => b != 0).ShouldBe(-1, $"a byte past the end ({length}) is not zero");
+        }
+
+        writer.Send("close");
+        writer.ShouldExitWith(0);
     }
 
     // A TestHost session on the file that has looked at its whole length, so its copy of the length is the one before the shrink.
