@@ -85,44 +85,12 @@ public sealed class MappedFileStreamStaleLengthWriteTests
     }
 
     [Test]
-    public void WriteAt_InsideAShrunkLengthByAStreamThatCannotGrow_FailsAndLeavesNothingPastTheEnd()
-    {
-        using MappedFileStream shrinker = OpenReadWrite();
-        using IMemoryOwner<byte> view = shrinker.ReadDirect(WriteAt, FileSize - WriteAt);
-        using ChildHost writer = SessionThatSawTheWholeFile("fixed");
-        using ChildHost reader = SessionThatSawTheWholeFile("shared");
-
-        shrinker.SetLength(CutTo);
-        writer.Ask($"write {WriteAt} ABCD").ShouldBe("error IOException", "the write would grow a stream of fixed size");
-
-        shrinker.Length.ShouldBe(CutTo);
-        view.Memory.Span.ToArray().ShouldAllBe(b => b == 0, "the failed write's bytes are gone from past the end");
-        reader.Ask($"read {WriteAt} 4").ShouldBe("....", "a read inside the length it last saw finds no bytes that were never data");
-        CloseAll(writer, reader);
-        shrinker.Dispose();
-
-        File.ReadAllBytes(_path).ShouldBe(ExpectedFromFileStreams(write: false));
-    }
-
-    private MappedFileStream OpenReadWrite() =>
-        MappedFileStream.Open(_path, new MapOptions { Mode = FileMode.Open, Access = FileAccess.ReadWrite });
+    public void WriteAt_InsideAShrunkLengthByAStreamThatCannotGrow_FailsAndLeavesNothingPastTheEnd() =>
+        RefusedAfterAShrink("fixed", $"write {WriteAt} ABCD", "error IOException", "the write would grow a stream of fixed size");
 
     [Test]
-    public void AtomicAdd_OnACellAnotherProcessCutSince_IsRefusedAndLeavesNothingPastTheEnd()
-    {
-        using MappedFileStream shrinker = OpenReadWrite();
-        using IMemoryOwner<byte> view = shrinker.ReadDirect(WriteAt, FileSize - WriteAt);
-        using ChildHost writer = SessionThatSawTheWholeFile("shared");
-        using ChildHost reader = SessionThatSawTheWholeFile("shared");
-
-        shrinker.SetLength(CutTo);
-        writer.Ask($"add {WriteAt} 5").ShouldBe("error ArgumentOutOfRangeException", "the cell is past the end, as for a cut made in the same process");
-
-        shrinker.Length.ShouldBe(CutTo);
-        view.Memory.Span.ToArray().ShouldAllBe(b => b == 0, "the refused addition left nothing past the end");
-        reader.Ask($"read {WriteAt} 8").ShouldBe("........");
-        CloseAll(writer, reader);
-    }
+    public void AtomicAdd_OnACellAnotherProcessCutSince_IsRefusedAndLeavesNothingPastTheEnd() =>
+        RefusedAfterAShrink("shared", $"add {WriteAt} 5", "error ArgumentOutOfRangeException", "the cell is past the end, as for a cut made in the same process");
 
     [Test]
     public void WriteAt_InsideStaleLengthsWhileAnotherProcessShrinksAndGrowsTheFile_LeavesNothingPastTheEnd()
@@ -162,6 +130,31 @@ public sealed class MappedFileStreamStaleLengthWriteTests
 
         writer.Send("close");
         writer.ShouldExitWith(0);
+    }
+
+    private MappedFileStream OpenReadWrite() =>
+        MappedFileStream.Open(_path, new MapOptions { Mode = FileMode.Open, Access = FileAccess.ReadWrite });
+
+    // This process holds a view of the cut range and shrinks the file; a writer session opened as `writerSharing`, which saw
+    // the whole length, runs `command` and must answer `error`; then nothing past the end shows what it stored, to the view or
+    // to a read inside the length a third process last saw, and the file ends as the same steps through FileStreams leave it.
+    private void RefusedAfterAShrink(string writerSharing, string command, string error, string why)
+    {
+        using (MappedFileStream shrinker = OpenReadWrite())
+        using (IMemoryOwner<byte> view = shrinker.ReadDirect(WriteAt, FileSize - WriteAt))
+        using (ChildHost writer = SessionThatSawTheWholeFile(writerSharing))
+        using (ChildHost reader = SessionThatSawTheWholeFile("shared"))
+        {
+            shrinker.SetLength(CutTo);
+            writer.Ask(command).ShouldBe(error, why);
+
+            shrinker.Length.ShouldBe(CutTo);
+            view.Memory.Span.ToArray().ShouldAllBe(b => b == 0, "what the refused call stored is gone from past the end");
+            reader.Ask($"read {WriteAt} 8").ShouldBe("........", "a read inside the length it last saw finds no bytes that were never data");
+            CloseAll(writer, reader);
+        }
+
+        File.ReadAllBytes(_path).ShouldBe(ExpectedFromFileStreams(write: false));
     }
 
     // A TestHost session on the file that has looked at its whole length, so its copy of the length is the one before the shrink.
