@@ -180,5 +180,5 @@ public sealed partial class MappedFileStream
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private long AtomicAddRaced(long position, long value, long cuts, long old) =>
-        View.UpdateStands(cuts, position) ? old : View.AtomicUpdate(position, MappedView.AtomicOp.Add, value);
+        View.UpdateStands(cuts, position, old, unchecked(old + value)) ? old : View.AtomicUpdate(position, MappedView.AtomicOp.Add, value);
 }

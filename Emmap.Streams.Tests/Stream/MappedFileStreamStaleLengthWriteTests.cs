@@ -5,8 +5,10 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using System.Threading;
-using Microsoft.Win32.SafeHandles;
+using System.Threading.Tasks;
+using Emmap.Streams.Testing;
 using Emmap.Streams.Tests.Support;
+using Microsoft.Win32.SafeHandles;
 using NUnit.Framework;
 using Shouldly;
 
@@ -91,6 +93,55 @@ public sealed class MappedFileStreamStaleLengthWriteTests
     [Test]
     public void AtomicAdd_OnACellAnotherProcessCutSince_IsRefusedAndLeavesNothingPastTheEnd() =>
         RefusedAfterAShrink("shared", $"add {WriteAt} 5", "error ArgumentOutOfRangeException", "the cell is past the end, as for a cut made in the same process");
+
+    [Test]
+    public void AtomicAdd_OnACellAnotherProcessCutAcross_IsRefusedAndChangesNoByteInsideTheEnd()
+    {
+        using MappedFileStream stream = OpenReadWrite();
+        stream.Length.ShouldBe(FileSize);
+        using (ChildHost shrinker = SessionThatSawTheWholeFile("shared"))
+        {
+            shrinker.Ask($"setlength {WriteAt + 4}").ShouldBe("ok");
+
+            Should.Throw<ArgumentOutOfRangeException>(() => stream.AtomicAdd(WriteAt, 0x0101_0101_0101_0101));
+
+            shrinker.Ask($"read {WriteAt} 4").ShouldBe("xxxx", "the half of the cell inside the end is as it was");
+            CloseAll(shrinker);
+        }
+
+        var inside = new byte[4];
+        stream.ReadExactlyAt(WriteAt, inside);
+        Text(inside).ShouldBe("xxxx");
+    }
+
+    [TestCase("write", TestName = "WriteAt_DisposedWhileItFindsAShrinkByAnotherProcess_LeavesNothingPastTheEnd")]
+    [TestCase("add", TestName = "AtomicAdd_DisposedWhileItFindsAShrinkByAnotherProcess_IsRefusedAndLeavesNothingPastTheEnd")]
+    public void Call_DisposedWhileItFindsAShrinkByAnotherProcess_LeavesNothingPastTheEnd(string call)
+    {
+        using MappedFileStream keeper = OpenReadWrite();
+        MappedFileStream stream = OpenReadWrite();
+        stream.Length.ShouldBe(FileSize);
+        using ChildHost shrinker = SessionThatSawTheWholeFile("shared");
+        shrinker.Ask($"view {WriteAt} 8").ShouldBe("ok");
+        shrinker.Ask($"setlength {CutTo}").ShouldBe("ok");
+
+        // The stream is disposed after the call stored its bytes and before it checks them; another handle keeps the file
+        // open. The write returns (it counts as made before the shrink, which took it); the addition is refused.
+        string point = call == "write" ? CrashPoints.WriteCopied : CrashPoints.AtomicApplied;
+        Queue.QueueCrashPointSwitch.RunOnceAt(point, () => Task.Run(stream.Dispose).Wait());
+        if (call == "write")
+        {
+            stream.WriteAt(WriteAt, "ABCDEFGH"u8);
+        }
+        else
+        {
+            Should.Throw<ObjectDisposedException>(() => stream.AtomicAdd(WriteAt, 0x4141_4141_4141_4141));
+        }
+
+        keeper.Length.ShouldBe(CutTo);
+        shrinker.Ask("show").ShouldBe("........", "what the call stored past the end is gone");
+        CloseAll(shrinker);
+    }
 
     [Test]
     public void WriteAt_InsideStaleLengthsWhileAnotherProcessShrinksAndGrowsTheFile_LeavesNothingPastTheEnd()

@@ -442,6 +442,40 @@ internal sealed partial class FileEntry
         }
     }
 
+    /// <summary>Gets whether the entry is closed: its descriptor and its view of the shared state are gone (read under the gate).</summary>
+    internal bool IsClosed => _closed;
+
+    /// <summary>
+    /// Takes back an update of the 8-byte cell at <paramref name="fileOffset"/> that another process's shrink left partly or
+    /// wholly past the end (under the gate; the size lock keeps the length still meanwhile): if the cell still holds what the
+    /// update stored, it gets back the bytes it had inside the data and zeros past the end, in one compare-exchange. If it
+    /// does not, the shrink zeroed the cell's bytes past the end after the update, which so came first, and stands.
+    /// </summary>
+    /// <returns>True if the update is taken back (the caller refuses it); false if it stands (the cell is wholly inside the
+    /// data again, or the update came before the shrink).</returns>
+    internal unsafe bool TakeBackUpdate(MappingState state, long fileOffset, long old, long updated)
+    {
+        bool solo = EnterSizeChange();
+        try
+        {
+            Refresh(checkDisk: false);
+            long inside = Math.Clamp(Volatile.Read(ref _shared.Length) - fileOffset, 0, sizeof(long));
+            if (inside == sizeof(long))
+            {
+                return false;
+            }
+
+            // Little-endian (x64, Arm64): the cell's first bytes, those inside the data, are its low-order ones.
+            long keep = inside == 0 ? 0 : (1L << (int)(inside * 8)) - 1;
+            long* cell = (long*)MappedAccess.BeginExclusive(state, fileOffset, sizeof(long));
+            return Interlocked.CompareExchange(ref *cell, old & keep, updated) == updated;
+        }
+        finally
+        {
+            ExitSizeChange(solo);
+        }
+    }
+
     /// <summary>Gives back capacity past the data (a <c>Flush</c>): the size on disk becomes the length, when nothing prevents it (under the gate).</summary>
     internal void TrimSurplus()
     {

@@ -53,7 +53,7 @@ internal sealed unsafe partial class MappedView
             };
 
             CrashPoints.Hit(CrashPoints.AtomicApplied);
-            if (access.EndWrite() || UpdateStands(access.Cuts, position))
+            if (access.EndWrite() || UpdateStands(access.Cuts, position, old, Updated(op, old, value, comparand)))
             {
                 return old;
             }
@@ -94,28 +94,42 @@ internal sealed unsafe partial class MappedView
     /// <summary>
     /// For an update whose end check saw a cut, in this process or by another process's shrink: takes in the shared length,
     /// then says whether the update stands. It does unless an erasing cut of this process reached the cell since
-    /// <paramref name="cuts"/>, or the cell now lies past the end: another process shrank the file under it, so the update
-    /// changed bytes that are not data, which are zeroed again before the update is tried again (and then refused).
+    /// <paramref name="cuts"/>, or the cell now lies partly or wholly past the end because another process shrank the file
+    /// under it: then the update is taken back (<see cref="FileEntry.TakeBackUpdate"/>) before it is tried again, and
+    /// refused. That holds even for a handle disposed meanwhile, while the file is still open in this process.
     /// </summary>
-    internal bool UpdateStands(long cuts, long position)
+    /// <param name="cuts">The cut counter the update began with.</param>
+    /// <param name="position">The cell's position.</param>
+    /// <param name="old">The value the cell held before the update.</param>
+    /// <param name="updated">The value the update stored.</param>
+    internal bool UpdateStands(long cuts, long position, long old, long updated)
     {
         lock (Entry.Gate)
         {
-            long end = Offset + position + sizeof(long);
-            if (!IsDisposed && !State.IsPrivate)
+            long fileOffset = Offset + position;
+            if (!State.IsPrivate && !Entry.IsClosed)
             {
-                // A handle disposed meanwhile may have been the file's last: its entry is closed, and nothing is looked up.
                 Refresh();
-                if (end > Volatile.Read(ref State.Length))
+                if (fileOffset + sizeof(long) > Volatile.Read(ref State.Length) && Entry.TakeBackUpdate(State, fileOffset, old, updated))
                 {
-                    Entry.ZeroPastEnd(end - sizeof(long), sizeof(long));
                     return false;
                 }
             }
 
-            return State.Untouched(cuts, end);
+            return State.Untouched(cuts, fileOffset + sizeof(long));
         }
     }
+
+    // The value an update stored, given the one it found.
+    private static long Updated(AtomicOp op, long old, long value, long comparand) => op switch
+    {
+        AtomicOp.Add => unchecked(old + value),
+        AtomicOp.And => old & value,
+        AtomicOp.Or => old | value,
+        AtomicOp.Xor => old ^ value,
+        AtomicOp.Exchange => value,
+        _ => old == comparand ? value : old,
+    };
 
     private static long Xor(ref long cell, long value)
     {

@@ -728,6 +728,14 @@ internal sealed unsafe partial class MappedView
         {
             if (IsDisposed)
             {
+                // Disposed during the call (a caller's bug whose cost is bounded): the write stands where it landed, as one
+                // made before the cut it raced. What it stored past the end (another process's shrink may have put the end
+                // below it) goes, while the file is still open in this process to do it.
+                if (!State.IsPrivate && !Entry.IsClosed)
+                {
+                    Entry.ZeroPastEnd(Offset + position, data.Length);
+                }
+
                 return;
             }
 
