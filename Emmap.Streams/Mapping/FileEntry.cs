@@ -411,10 +411,10 @@ internal sealed partial class FileEntry
     }
 
     /// <summary>
-    /// Zeroes what lies past the end of the data in <c>[fileOffset, fileOffset + count)</c>: the bytes of a write that raced a
-    /// shrink and then failed (under the gate). Bytes past the end are never data, and growth zeroes them anyway, so this only
-    /// makes that happen now. Best effort: if the zeroing fails too, the write's own failure is the one reported, and the next
-    /// growth over the range zeroes it.
+    /// Zeroes what lies past the end of the data in <c>[fileOffset, fileOffset + count)</c>: the bytes of a write that raced
+    /// another process's shrink and then failed, or lost its handle to a dispose (under the gate). Bytes past the end are never
+    /// data, and growth zeroes them anyway, so this only makes that happen now. Best effort: if the zeroing fails too, the
+    /// write's own outcome is the one reported, and the next growth over the range zeroes it.
     /// </summary>
     internal void ZeroPastEnd(long fileOffset, long count)
     {
@@ -438,7 +438,7 @@ internal sealed partial class FileEntry
         }
         catch (IOException)
         {
-            // Reported above: the caller rethrows the write's failure.
+            // Best effort, as above: the caller reports the write's own outcome.
         }
     }
 

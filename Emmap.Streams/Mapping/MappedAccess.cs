@@ -21,8 +21,10 @@ namespace Emmap.Streams.Mapping;
 /// The counter, length and base come either from the <see cref="MappingState"/> itself, or from a handle's own copy of
 /// them (<see cref="HandleAccess"/>, with the length already clipped to the handle's window and rights), which the state
 /// keeps up to date in the same order; the handle's fast paths use the copy, so they read one object and compare once.
-/// No interlocked operation and no allocation: three plain loads and two compares around the caller's touch. On Windows
-/// each access is also recorded in its thread's <see cref="AccessSlots"/> (two plain stores), which lets the last release of
+/// No interlocked operation and no allocation: three plain loads and two compares around the caller's touch. A write or an
+/// update ends with <c>EndWrite</c>, which also reads the file's shrink counter (three more loads, of lines that only a
+/// shrink by another process writes), so that a write checked against a length another process has cut since is made
+/// again. On Windows each access is also recorded in its thread's <see cref="AccessSlots"/> (two plain stores), which lets the last release of
 /// a mapping take its views out at once; the check folds away on other systems.
 /// When <see cref="End()"/> reports a cut, the caller decides under the file's gate, with
 /// <see cref="MappingState.Untouched"/>, whether its own range was affected.
