@@ -18,8 +18,9 @@ namespace Emmap.Streams.Mapping;
 /// <see cref="HighWater"/> is the largest length since the file was last trimmed: bytes in
 /// <c>[Length, HighWater)</c> may hold data a shrink cut off, so growing over them zeroes them first.
 /// <see cref="Pending"/> is the physical size a growth in progress is heading for, so that a grower that died halfway is
-/// recognised. <see cref="Shrinks"/> counts the shrinks made while another process was present, so that a write made
-/// through a length read before one of them is found and made again (<see cref="Emmap.Streams.Native.ShrinkBarrier"/>).</para>
+/// recognised. The shrink counter (<see cref="ShrinksAddress"/>) counts the shrinks made while another process was
+/// present, so that a write made through a length read before one of them is found and made again
+/// (<see cref="Emmap.Streams.Native.ShrinkBarrier"/>).</para>
 /// <para><b>Locks.</b> On Linux they are open-file-description locks on the data file's own descriptor, on two bytes far
 /// past any data (<c>2^62</c>): every process holds a shared <em>presence</em> lock while it has the file open, and size
 /// changes hold the exclusive <em>size</em> lock (a read-only process takes it shared while it opens or closes, which is
@@ -124,13 +125,10 @@ internal sealed unsafe partial class SharedFileState
     /// <summary>Gets the physical size a growth in progress is heading for, or 0.</summary>
     internal ref long Pending => ref *(long*)(_page + PendingOffset);
 
-    /// <summary>Gets the number of shrinks made while another process had the file open (raised by the shrinker, under the size lock).</summary>
-    internal ref long Shrinks => ref *(long*)(_page + ShrinksOffset);
-
     /// <summary>
-    /// Gets the address a stream's write reads the shrink counter from, after its bytes are stored: the page's
-    /// <see cref="Shrinks"/> while the page is shared with other processes (on Unix), otherwise a counter that never moves,
-    /// since no other process can shrink the file under this one. Stays readable for as long as this object is reachable
+    /// Gets the address a stream's write reads the shrink counter from, after its bytes are stored: the page's counter
+    /// (raised by a shrinker under the size lock) while the page is shared with other processes (on Unix), otherwise a
+    /// counter that never moves, since no other process can shrink the file under this one. Stays readable for as long as this object is reachable
     /// (a page this process leaves is replaced by a zero page until the finalizer, <see cref="RetiredPage"/>).
     /// </summary>
     internal nint ShrinksAddress => (nint)(_pageIsLocal || Platform.IsWindows ? s_noShrinks : (long*)(_page + ShrinksOffset));
@@ -150,8 +148,9 @@ internal sealed unsafe partial class SharedFileState
     internal bool TryRaiseShrinks(out nint address, out long raised)
     {
         address = ShrinksAddress;
-        raised = address == NoShrinksAddress ? 0 : Interlocked.Increment(ref *(long*)address);
-        return address != NoShrinksAddress;
+        bool shared = address != NoShrinksAddress;
+        raised = shared ? Interlocked.Increment(ref *(long*)address) : 0;
+        return shared;
     }
 
     /// <summary>Gets the process word (<see cref="ProcessStamp"/>) of the solo process, or 0.</summary>
