@@ -653,6 +653,38 @@ public sealed class MappedFileStreamSharedLengthTests
         reopened.Length.ShouldBe(4097, "the page still says where the data ends");
     }
 
+    [Test]
+    [LinuxOnly("a killed process leaves its page in /dev/shm; Windows keeps the shared words in named memory, which goes with its last process")]
+    public void Open_AfterTheWriterWasKilledAndAnotherProgramRewroteTheFileAtTheSameSize_ReadsAndKeepsTheNewBytes([Values] bool readOnly)
+    {
+        File.WriteAllBytes(_path, new byte[4096]);
+        using (var child = ChildHost.Start("stream-session", _path, "shared"))
+        {
+            child.ReadLine().ShouldBe("ready");
+            child.Ask("append x").ShouldBe("4096");
+            child.Kill();
+        }
+
+        long size = new FileInfo(_path).Length;
+        size.ShouldBeGreaterThan(4097, "the killed writer left its growth's capacity in the file");
+        PagesOf(_path).Length.ShouldBe(1, "the killed writer left its page, which says the data ends at 4097");
+
+        // The same file (same inode, same birth) at the same size: only its bytes show that the page no longer describes it.
+        byte[] rewritten = new byte[size];
+        rewritten.AsSpan().Fill(0x77);
+        File.WriteAllBytes(_path, rewritten);
+
+        using (var stream = MappedFileStream.Open(_path, new MapOptions { Access = readOnly ? FileAccess.Read : FileAccess.ReadWrite }))
+        {
+            stream.Length.ShouldBe(size);
+            byte[] read = new byte[size];
+            stream.ReadExactly(read);
+            read.ShouldBe(rewritten);
+        }
+
+        File.ReadAllBytes(_path).ShouldBe(rewritten, "closing the stream cut nothing the other program wrote");
+    }
+
     private static string[] PagesOf(string path)
     {
         var identity = Emmap.Streams.Native.NativeFile.TryGetStatus(path)!.Value.Identity;

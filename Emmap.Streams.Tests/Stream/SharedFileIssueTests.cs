@@ -308,6 +308,27 @@ public sealed class SharedFileIssueTests
     }
 
     [Test]
+    public void Read_InsideTheEndThisProcessLastSawAfterAnotherProcessShrank_ReturnsTheCutRangeAsZerosUntilItLooksAgain()
+    {
+        File.WriteAllBytes(_path, Enumerable.Repeat((byte)'a', 3 * Start).ToArray());
+        using var stream = Open();
+        stream.Length.ShouldBe(3 * Start);
+        using var child = StartSession();
+        child.Ask("setlength 100").ShouldBe("ok");
+
+        // docs/filestream-parity.md, difference 18: a read inside the length this process last saw looks at nothing
+        // shared, so it reads the range the other process cut, as the zeros its shrink wrote there (a FileStream would
+        // return 100 bytes here). The next look at the shared length finds the end.
+        byte[] buffer = new byte[200];
+        stream.ReadAt(0, buffer).ShouldBe(200);
+        buffer.AsSpan(0, 100).ToArray().ShouldAllBe(b => b == (byte)'a');
+        buffer.AsSpan(100).ToArray().ShouldAllBe(b => b == 0);
+        stream.Length.ShouldBe(100);
+        stream.ReadAt(0, buffer).ShouldBe(100);
+        child.ShouldExitWith(0);
+    }
+
+    [Test]
     public void SetLength_BetweenThisProcessesEndAndAnotherProcessesEnd_CutsThereAndKeepsTheOtherBytesBelow([Values] bool byResize)
     {
         using var stream = Open();

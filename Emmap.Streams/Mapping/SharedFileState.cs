@@ -34,8 +34,9 @@ namespace Emmap.Streams.Mapping;
 /// system call while it is alone, and everyone takes the lock as soon as it is not.</para>
 /// <para><b>Lifetime.</b> A process that writes creates the page; a read-only one only uses a page that exists. The last
 /// process to close (the only one present) trims the data file to <see cref="Length"/> and deletes the page. A page left
-/// by processes that were all killed is reused by the next opener when its words still describe the data file, and rebuilt
-/// from the file's size otherwise. When no page can be created (no writable <c>/dev/shm</c> or temporary directory), the
+/// by processes that were all killed is reused by the next opener when its words still describe the data file (and the
+/// file holds only zeros past <see cref="HighWater"/>, where the library never writes), and rebuilt from the file's size
+/// otherwise. When no page can be created (no writable <c>/dev/shm</c> or temporary directory), the
 /// state is kept in process memory: everything works, but only within this process.</para>
 /// </remarks>
 internal sealed unsafe partial class SharedFileState
@@ -63,6 +64,9 @@ internal sealed unsafe partial class SharedFileState
     private const int InFlightOffset = 192;
     private const int PathLengthOffset = 256;
     private const int PathOffset = 512;
+
+    // How much of each end of the bytes past the high-water mark a reconcile reads (WrittenPastHighWater).
+    private const int ScanBytes = 64 * 1024;
 
     // The counter of shrinks that a state without a shared page hands out (a process-local page, Windows): never raised, and
     // never freed, so a write that reads it after its stream's file closed reads memory that is there.
@@ -451,7 +455,7 @@ internal sealed unsafe partial class SharedFileState
                 RangeLocks.RegisterPresence(dataFile, s_presenceByte, _dataPath);
                 _page = MapPage(create: writable, out SafeFileHandle? pageFile);
                 pageFile?.Dispose();
-                Attach(alone, RandomAccess.GetLength(dataFile));
+                Attach(alone, dataFile);
             }
             catch when (replaced is not null)
             {
@@ -496,7 +500,7 @@ internal sealed unsafe partial class SharedFileState
                 Testing.CrashPoints.Hit(Testing.CrashPoints.EntryJoining);
                 bool alone = !OthersPresent();
                 RangeLocks.RegisterPresence(pageFile, s_presenceByte, _dataPath);
-                Attach(alone, RandomAccess.GetLength(dataFile));
+                Attach(alone, dataFile);
             }
             finally
             {
@@ -510,8 +514,9 @@ internal sealed unsafe partial class SharedFileState
     }
 
     // Under the size lock, once registered: reconcile a page this process has to itself, or join the others.
-    private void Attach(bool alone, long dataSize)
+    private void Attach(bool alone, SafeFileHandle dataFile)
     {
+        long dataSize = RandomAccess.GetLength(dataFile);
         if (_page is null)
         {
             UseLocalPage(dataSize);
@@ -522,7 +527,7 @@ internal sealed unsafe partial class SharedFileState
         bool valid = *(ulong*)(_page + MagicOffset) == Magic && Describes(_identity);
         if (alone)
         {
-            Reconcile(dataSize);
+            Reconcile(dataFile, dataSize);
             if (_writable)
             {
                 Volatile.Write(ref InFlight, 0);
@@ -625,16 +630,17 @@ internal sealed unsafe partial class SharedFileState
 
     /// <summary>
     /// Alone: keeps the words of a page whose processes all died if they still describe the data file (same identity, the
-    /// physical size they recorded is the file's size, or a growth in progress explains it); otherwise rebuilds them from the
-    /// file's size.
+    /// physical size they recorded is the file's size, or a growth in progress explains it, and nothing but zeros past the
+    /// high-water mark); otherwise rebuilds them from the file's size.
     /// </summary>
-    private void Reconcile(long dataSize)
+    private void Reconcile(SafeFileHandle dataFile, long dataSize)
     {
         bool same = *(ulong*)(_page + MagicOffset) == Magic && Describes(_identity);
         long physical = Physical;
         long pending = Pending;
         bool explained = physical == dataSize || (pending != 0 && dataSize >= physical && dataSize <= pending);
-        if (same && explained && Length >= 0 && Length <= dataSize && HighWater >= Length && HighWater <= dataSize)
+        if (same && explained && Length >= 0 && Length <= dataSize && HighWater >= Length && HighWater <= dataSize
+            && !WrittenPastHighWater(dataFile, HighWater, dataSize))
         {
             Physical = dataSize;
             Pending = 0;
@@ -644,6 +650,57 @@ internal sealed unsafe partial class SharedFileState
         }
 
         Initialize(dataSize);
+    }
+
+    /// <summary>
+    /// Returns true if the file holds a byte other than zero in the first or the last <see cref="ScanBytes"/> of
+    /// <c>[from, to)</c>. The library never stores past the high-water mark (a growing write raises it before its copy), so
+    /// such a byte was written by a program that does not use the library, after the page's last process died: most often
+    /// a rewrite of the whole file at the size the library had left, whose length the page no longer tells. Reads nothing
+    /// more than those two blocks, so a large capacity costs no more; a descriptor that cannot read finds nothing.
+    /// </summary>
+    private static bool WrittenPastHighWater(SafeFileHandle dataFile, long from, long to)
+    {
+        if (to <= from)
+        {
+            return false;
+        }
+
+        byte[] buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(ScanBytes);
+        try
+        {
+            long head = Math.Min(to, from + ScanBytes);
+            return HoldsData(dataFile, buffer, from, head) || HoldsData(dataFile, buffer, Math.Max(head, to - ScanBytes), to);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            return false;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static bool HoldsData(SafeFileHandle dataFile, byte[] buffer, long from, long to)
+    {
+        while (from < to)
+        {
+            int read = RandomAccess.Read(dataFile, buffer.AsSpan(0, (int)Math.Min(buffer.Length, to - from)), from);
+            if (read == 0)
+            {
+                return false;
+            }
+
+            if (buffer.AsSpan(0, read).ContainsAnyExcept((byte)0))
+            {
+                return true;
+            }
+
+            from += read;
+        }
+
+        return false;
     }
 
     private void Initialize(long dataSize)
