@@ -135,6 +135,9 @@ public sealed class QueueDamageTests
         File.WriteAllBytes(path, bytes);
 
         Should.Throw<InvalidDataException>(() => MappedQueue.Open(path, 4096).Dispose()).Message.ShouldContain("read-only");
+        QueueVerification verdict = MappedQueue.Verify(path);
+        verdict.IsQueue.ShouldBeTrue();
+        verdict.Problems.ShouldContain(problem => problem.Contains("A writable open throws InvalidDataException", StringComparison.Ordinal));
 
         SharedFile.ReadAllBytes(path).ShouldBe(bytes);
         using MappedQueue readOnly = MappedQueue.Open(path, 4096, new QueueOptions { ReadOnly = true });

@@ -22,7 +22,10 @@ public sealed class QueueVerification
     /// <value>The verified file.</value>
     public string Path { get; }
 
-    /// <summary>Gets whether the file holds a queue that opens (possibly after dropping damaged records).</summary>
+    /// <summary>
+    /// Gets whether the file holds a queue that opens (possibly after dropping damaged records). A file cut short by more than
+    /// a writable open gives back opens read-only only; <see cref="Problems"/> then says so.
+    /// </summary>
     /// <value><see langword="false"/> if it is not a queue, or is damaged beyond recovery.</value>
     public bool IsQueue => Metadata is not null;
 
