@@ -168,6 +168,69 @@ public sealed class AccessProtocolIssueTests
         stream.AtomicRead(Page).ShouldBe(99);
     }
 
+    [TestCase("add", 1L, 0L, 42L)]
+    [TestCase("compare-exchange", 100L, 41L, 100L)]
+    [TestCase("exchange", 100L, 0L, 100L)]
+    [TestCase("xor", 0xFFL, 0L, 41L ^ 0xFF)]
+    [TestCase("or", 0x100L, 0L, 41L | 0x100)]
+    public void AtomicUpdate_CutInsideTheCellAndRegrownWhileItRan_HappensOnce(string op, long value, long comparand, long expected)
+    {
+        using var stream = OpenWritable();
+        using var other = OpenWritable();
+        stream.AtomicWrite(Page, 41);
+
+        // The cut begins inside the cell: it zeroes the cell's high bytes (zeros already) and spares the low ones, which hold
+        // the update. The update came before the cut and stands; done again, it would apply twice.
+        QueueCrashPointSwitch.RunOnceAt(CrashPoints.AtomicApplied, () =>
+        {
+            other.SetLength(Page + 4);
+            other.SetLength(2 * Page);
+        });
+
+        long old = op switch
+        {
+            "add" => stream.AtomicAdd(Page, value),
+            "compare-exchange" => stream.AtomicCompareExchange(Page, value, comparand),
+            "exchange" => stream.AtomicExchange(Page, value),
+            "xor" => stream.AtomicXor(Page, value),
+            _ => stream.AtomicOr(Page, value),
+        };
+
+        old.ShouldBe(41);
+        stream.AtomicRead(Page).ShouldBe(expected);
+    }
+
+    [Test]
+    public void AtomicAdd_CutInsideTheCellWhileItRanAndNotRegrown_ThrowsWithNothingChangedIfTheCellHeldWhatItStored()
+    {
+        using var stream = OpenWritable();
+        using var other = OpenWritable();
+        stream.AtomicWrite(Page, 41);
+        QueueCrashPointSwitch.RunOnceAt(CrashPoints.AtomicApplied, () => other.SetLength(Page + 4));
+
+        Should.Throw<ArgumentOutOfRangeException>(() => stream.AtomicAdd(Page, 1));
+
+        other.SetLength(2 * Page);
+        stream.AtomicRead(Page).ShouldBe(41, "the bytes the cut spared got back what they held");
+    }
+
+    [Test]
+    public void AtomicAdd_CutInsideTheCellAfterItStoredHighBytes_StandsAsAnUpdateMadeBeforeTheCut()
+    {
+        using var stream = OpenWritable();
+        using var other = OpenWritable();
+        stream.AtomicWrite(Page, 41);
+
+        // The update sets a high byte, which the cut then zeroes: the cell no longer holds what the update stored, so the
+        // update came before the cut. It stands and returns; the bytes the cut spared keep its low half.
+        QueueCrashPointSwitch.RunOnceAt(CrashPoints.AtomicApplied, () => other.SetLength(Page + 4));
+
+        stream.AtomicAdd(Page, 1L << 40).ShouldBe(41);
+
+        other.SetLength(2 * Page);
+        stream.AtomicRead(Page).ShouldBe(41, "the update's low half is 41, and the cut zeroed its high half");
+    }
+
     [Test]
     public void AtomicWrite_CellCutAndRegrownWhileTheOperationRan_StoresTheValueInTheNewCell()
     {

@@ -20,8 +20,9 @@ internal sealed unsafe partial class MappedView
 
     /// <summary>
     /// Applies <paramref name="op"/> to the cell at <paramref name="position"/> and returns the value it held before. The
-    /// operation happens exactly once or not at all: if a shrink cut the cell while it ran, its effect went with the cut
-    /// bytes and it is tried again (and then fails if the cell is no longer inside the data).
+    /// operation happens exactly once or not at all: if a shrink cut the whole cell while it ran, its effect went with the cut
+    /// bytes and it is tried again (and then fails if the cell is no longer inside the data); see <see cref="UpdateStands"/>
+    /// for a cut that began inside the cell.
     /// </summary>
     internal long AtomicUpdate(long position, AtomicOp op, long value, long comparand = 0)
     {
@@ -93,10 +94,10 @@ internal sealed unsafe partial class MappedView
 
     /// <summary>
     /// For an update whose end check saw a cut, in this process or by another process's shrink: takes in the shared length,
-    /// then says whether the update stands. It does unless an erasing cut of this process reached the cell since
-    /// <paramref name="cuts"/>, or the cell now lies partly or wholly past the end because another process shrank the file
-    /// under it: then the update is taken back (<see cref="FileEntry.TakeBackUpdate"/>) before it is tried again, and
-    /// refused. That holds even for a handle disposed meanwhile, while the file is still open in this process.
+    /// then says whether the update stands. It does unless a cut of this process that began at or below the cell happened
+    /// since <paramref name="cuts"/> (it erased the whole cell), or the cell now lies partly or wholly past the end and still
+    /// holds what the update stored: then the update is taken back (<see cref="FileEntry.TakeBackUpdate"/>) before it is
+    /// tried again, and refused. That holds even for a handle disposed meanwhile, while the file is still open in this process.
     /// </summary>
     /// <param name="cuts">The cut counter the update began with.</param>
     /// <param name="position">The cell's position.</param>
@@ -116,7 +117,11 @@ internal sealed unsafe partial class MappedView
                 }
             }
 
-            return State.Untouched(cuts, fileOffset + sizeof(long));
+            // Only a cut that began at or below the cell erased all of it, and the update with it. One that began inside the cell
+            // zeroed its bytes from there on: the update came first and stands, whether the file grew back since (trying it
+            // again would apply it twice to the bytes the cut spared) or the cell is still partly past the end, and the cell
+            // no longer holds what the update stored there (else it was taken back above).
+            return State.Untouched(cuts, fileOffset + 1);
         }
     }
 
