@@ -315,6 +315,19 @@ public sealed class MappedFileStreamBadInputTests
         existing.ShouldBeUnchanged();
     }
 
+    [TestCase(FileMode.Open)]
+    [TestCase(FileMode.Truncate)]
+    [TestCase(FileMode.Create)]
+    [TestCase(FileMode.OpenOrCreate)]
+    public void Open_UnixCreateModeWithBitsThatAreNotPermissions_ThrowsOutOfRangeInEveryModeAndChangesNothing(FileMode mode)
+    {
+        var existing = FileSnapshot.Take(_path);
+        var options = new MapOptions { Access = FileAccess.ReadWrite, Mode = mode, UnixCreateMode = (UnixFileMode)0x1000 };
+
+        Should.Throw<ArgumentOutOfRangeException>(() => MappedFileStream.Open(_path, options).Dispose()).ParamName.ShouldBe("options");
+        existing.ShouldBeUnchanged();
+    }
+
     private static TestCaseData Order(string name, Type expected, Action<MappedFileStream> call) =>
         new TestCaseData(expected, call).SetArgDisplayNames(name);
 

@@ -279,6 +279,56 @@ public sealed class MappedFileStreamSharedLengthTests
     }
 
     [Test]
+    [LinuxOnly("a solo process truncates with no lock held, and the joiner waits for it; Windows truncates only at the last close")]
+    public void Append_AfterASoloProcessWasKilledBetweenTruncatingAndRecordingIt_GrowsTheFileInsteadOfFaulting()
+    {
+        File.WriteAllBytes(_path, new byte[10_000]);
+        using var shrinker = ChildHost.Start("stream-session", _path, "shared");
+        shrinker.ReadLine().ShouldBe("ready");
+        shrinker.Ask("pause trim.truncated").ShouldBe("armed");
+        shrinker.Ask("setlength 100").ShouldBe("paused");
+
+        // The shrinker is alone, so it truncates without the size lock, inside its solo window: the file has 100 bytes on disk
+        // and the page still records 10,000. This process joins while it is there (so it does not reconcile the page as the
+        // only one present) and waits for the window to close; the shrinker is killed in it.
+        using var joined = new ManualResetEventSlim();
+        CrashPoints.Hook = point =>
+        {
+            if (point == CrashPoints.EntryJoining)
+            {
+                joined.Set();
+            }
+        };
+        Task<MappedFileStream> open;
+        try
+        {
+            open = Task.Run(Open);
+            joined.Wait(s_bounded).ShouldBeTrue();
+            Thread.Sleep(200);
+            open.IsCompleted.ShouldBeFalse("the open waits for the solo process's size change");
+        }
+        finally
+        {
+            CrashPoints.Hook = null;
+        }
+
+        shrinker.Kill();
+        open.Wait(s_bounded).ShouldBeTrue();
+        using MappedFileStream stream = open.Result;
+
+        // Another process appends across pages the file no longer has: the growth must reserve them, not trust the page.
+        using var appender = ChildHost.Start("stream-session", _path, "shared");
+        appender.ReadLine().ShouldBe("ready");
+        appender.Ask("append " + new string('x', 8000)).ShouldBe("100");
+        appender.Ask("close").ShouldBe("closed");
+        appender.ShouldExitWith(0);
+        stream.Length.ShouldBe(8100);
+        byte[] tail = new byte[8];
+        stream.ReadAt(8092, tail).ShouldBe(8);
+        tail.ShouldAllBe(b => b == (byte)'x');
+    }
+
+    [Test]
     public void Length_GrowthAndShrinksByAnotherProcess_AreSeenAtTheNextCall()
     {
         File.WriteAllBytes(_path, new byte[4096]);

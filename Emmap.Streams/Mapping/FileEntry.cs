@@ -1017,6 +1017,7 @@ internal sealed partial class FileEntry
         CrashPoints.Hit(CrashPoints.TrimLocked);
         CutMappingsAt(target);
         NativeFile.Truncate(Handle, target, Path);
+        CrashPoints.Hit(CrashPoints.TrimTruncated);
         Volatile.Write(ref _shared.Physical, target);
         Volatile.Write(ref _shared.HighWater, Math.Max(target, Volatile.Read(ref _shared.Length)));
         _pendingTrim = false;

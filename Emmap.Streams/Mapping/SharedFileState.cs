@@ -542,7 +542,27 @@ internal sealed unsafe partial class SharedFileState
         else
         {
             RevokeSolo();
+            RepairPhysical(RandomAccess.GetLength(dataFile));
         }
+    }
+
+    /// <summary>
+    /// Joining others, under the size lock and with no solo process left in a size change: a process that died inside a
+    /// truncation (killed after cutting the file, before lowering <see cref="Physical"/>) leaves a physical size past the
+    /// file's end. Trusted, it would let a growth skip reserving blocks and map and write past the end of the file, which
+    /// faults (SIGBUS). A size on disk above it is left alone: that is a growth the dead process had not published, or bytes
+    /// another program appended, which the next look at the length takes in.
+    /// </summary>
+    private void RepairPhysical(long dataSize)
+    {
+        if (dataSize >= Volatile.Read(ref Physical))
+        {
+            return;
+        }
+
+        Volatile.Write(ref Physical, dataSize);
+        Volatile.Write(ref Pending, 0);
+        Volatile.Write(ref HighWater, Math.Max(Math.Min(Volatile.Read(ref HighWater), dataSize), Volatile.Read(ref Length)));
     }
 
     private void UseLocalPage(long dataSize)

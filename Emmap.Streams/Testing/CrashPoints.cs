@@ -38,6 +38,9 @@ internal static class CrashPoints
     /// <summary>A shrink or trim holds the file's size lock and has published the new length, before truncating.</summary>
     internal const string TrimLocked = "trim.locked";
 
+    /// <summary>A shrink or trim has truncated the file, before publishing the physical size.</summary>
+    internal const string TrimTruncated = "trim.truncated";
+
     /// <summary>Growth holds the file's size lock and has reserved the new blocks, before publishing the physical size.</summary>
     internal const string GrowReserved = "grow.reserved";
 
