@@ -118,9 +118,9 @@ internal sealed unsafe partial class MappedView
             }
 
             // Only a cut that began at or below the cell erased all of it, and the update with it. One that began inside the cell
-            // zeroed its bytes from there on: the update came first and stands, whether the file grew back since (trying it
-            // again would apply it twice to the bytes the cut spared) or the cell is still partly past the end, and the cell
-            // no longer holds what the update stored there (else it was taken back above).
+            // zeroed its bytes from there on and spared the others: the update came first and stands, whether the file grew
+            // back since (trying it again would apply it twice to the bytes the cut spared) or the cell is still partly past
+            // the end (a shared mapping of an open file took the update back above if the cell still held what it stored).
             return State.Untouched(cuts, fileOffset + 1);
         }
     }
