@@ -824,17 +824,7 @@ internal sealed partial class FileEntry
             else if (size < physical)
             {
                 // Someone truncated the file: stop mapping what is gone before anything touches it.
-                Volatile.Write(ref _shared.Physical, size);
-                if (Volatile.Read(ref _shared.Length) > size)
-                {
-                    Volatile.Write(ref _shared.Length, size);
-                }
-
-                if (Volatile.Read(ref _shared.HighWater) > size)
-                {
-                    Volatile.Write(ref _shared.HighWater, Math.Max(size, Volatile.Read(ref _shared.Length)));
-                }
-
+                _shared.AdoptSmallerSize(size);
                 Shared?.Cut(size);
                 foreach (MappingState state in Privates)
                 {

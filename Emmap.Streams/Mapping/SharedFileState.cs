@@ -542,27 +542,37 @@ internal sealed unsafe partial class SharedFileState
         else
         {
             RevokeSolo();
-            RepairPhysical(RandomAccess.GetLength(dataFile));
+
+            // With no solo process left in a size change: one that died inside a truncation (killed after cutting the file,
+            // before lowering Physical) leaves a physical size past the file's end. Trusted, it would let a growth skip
+            // reserving blocks and map and write past the end of the file, which faults (SIGBUS). A size on disk above it is
+            // left alone: a growth the dead process had not published, or bytes another program appended, which the next
+            // look at the length takes in.
+            long size = RandomAccess.GetLength(dataFile);
+            if (size < Volatile.Read(ref Physical))
+            {
+                AdoptSmallerSize(size);
+            }
         }
     }
 
     /// <summary>
-    /// Joining others, under the size lock and with no solo process left in a size change: a process that died inside a
-    /// truncation (killed after cutting the file, before lowering <see cref="Physical"/>) leaves a physical size past the
-    /// file's end. Trusted, it would let a growth skip reserving blocks and map and write past the end of the file, which
-    /// faults (SIGBUS). A size on disk above it is left alone: that is a growth the dead process had not published, or bytes
-    /// another program appended, which the next look at the length takes in.
+    /// Under the size lock: takes in a size on disk below <see cref="Physical"/> (a truncation its maker did not record, or
+    /// one by a program that does not use the library). The length and the high-water mark come down to it where they were
+    /// past it; the caller stops mapping what is gone.
     /// </summary>
-    private void RepairPhysical(long dataSize)
+    internal void AdoptSmallerSize(long size)
     {
-        if (dataSize >= Volatile.Read(ref Physical))
+        Volatile.Write(ref Physical, size);
+        if (Volatile.Read(ref Length) > size)
         {
-            return;
+            Volatile.Write(ref Length, size);
         }
 
-        Volatile.Write(ref Physical, dataSize);
-        Volatile.Write(ref Pending, 0);
-        Volatile.Write(ref HighWater, Math.Max(Math.Min(Volatile.Read(ref HighWater), dataSize), Volatile.Read(ref Length)));
+        if (Volatile.Read(ref HighWater) > size)
+        {
+            Volatile.Write(ref HighWater, Math.Max(size, Volatile.Read(ref Length)));
+        }
     }
 
     private void UseLocalPage(long dataSize)

@@ -561,6 +561,9 @@ public sealed partial class MappedQueue
             $"'{name}' is damaged beyond recovery: neither header slot is valid (slot A: {a}, slot B: {b}).");
     }
 
+    /// <summary>Whether a file of <paramref name="length"/> bytes whose header names <paramref name="size"/> was cut short by more than a writable open gives back (<see cref="MaxRestoredGrowth"/>, or the file's own length if more).</summary>
+    private static bool CutBeyondRestore(long length, long size) => size - length > Math.Max(length, MaxRestoredGrowth);
+
     /// <summary>
     /// Gives a file cut short its header's size again, unless the header names far more than the file has: a checksummed
     /// slot is no licence to reserve disk space without bound (a forged or damaged one could name terabytes). Such a file is
@@ -571,7 +574,7 @@ public sealed partial class MappedQueue
     private void RestoreSize(long size)
     {
         long length = _view.Length;
-        if (size - length > Math.Max(length, MaxRestoredGrowth))
+        if (CutBeyondRestore(length, size))
         {
             throw new InvalidDataException(
                 $"'{_stream.Name}' has {length} bytes but its header names {size}: it was cut short by more than a writable open " +

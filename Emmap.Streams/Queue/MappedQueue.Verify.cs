@@ -97,7 +97,7 @@ public sealed partial class MappedQueue
         long length = _loadedLength;
         if (length < header.Slot.FileSize)
         {
-            problems.Add(header.Slot.FileSize - length > Math.Max(length, MaxRestoredGrowth)
+            problems.Add(CutBeyondRestore(length, header.Slot.FileSize)
                 ? $"The file has {length} bytes but the queue uses {header.Slot.FileSize}: it was truncated by more than a writable open " +
                   "restores. A writable open throws InvalidDataException; a read-only open reads the items it holds, and extending " +
                   "the file to that size lets a writable open recover it."
