@@ -509,9 +509,6 @@ public sealed partial class MappedFileStream
     private static NotSupportedException FitNeedsWrite(string fullPath, long current, long target) =>
         new($"MapOptions.Fit would grow '{fullPath}' from {current} to {target} bytes, which needs write access.");
 
-    // Every bit a UnixFileMode value may have: the permissions and the set-user-ID, set-group-ID and sticky bits (07777).
-    private const UnixFileMode ValidCreateModeBits = (UnixFileMode)0xFFF;
-
     /// <summary>Validates and copies <see cref="MapOptions"/> before anything on disk is touched.</summary>
     private static MapOptions ValidateMapOptions(MapOptions? options)
     {
@@ -542,10 +539,7 @@ public sealed partial class MappedFileStream
         }
 
         // Checked for every mode, as the other options are, though only an open that creates the file uses it.
-        if ((o.UnixCreateMode & ~ValidCreateModeBits) != 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), o.UnixCreateMode, "MapOptions.UnixCreateMode has bits that are not permissions.");
-        }
+        ThrowHelper.ThrowIfNotPermissions(o.UnixCreateMode, "MapOptions.UnixCreateMode", nameof(options));
 
         ValidateModeAndAccess(o.Mode, o.Access, nameof(options));
         return o;

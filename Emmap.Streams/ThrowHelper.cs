@@ -7,6 +7,21 @@ namespace Emmap.Streams;
 /// <summary>Cold paths that build exception messages, kept out of the hot methods.</summary>
 internal static class ThrowHelper
 {
+    // Every bit a UnixFileMode value may have: the permissions and the set-user-ID, set-group-ID and sticky bits (07777).
+    private const UnixFileMode ValidCreateModeBits = (UnixFileMode)0xFFF;
+
+    /// <summary>
+    /// Refuses a creation mode with bits that are not permissions, in every open mode (as the other options are checked), before
+    /// anything is touched: <see cref="ArgumentOutOfRangeException"/> naming <paramref name="paramName"/>.
+    /// </summary>
+    internal static void ThrowIfNotPermissions(UnixFileMode mode, string option, string paramName)
+    {
+        if ((mode & ~ValidCreateModeBits) != 0)
+        {
+            throw new ArgumentOutOfRangeException(paramName, mode, $"{option} has bits that are not permissions.");
+        }
+    }
+
     [DoesNotReturn]
     internal static void ThrowReadOnly() => throw ReadOnly();
 

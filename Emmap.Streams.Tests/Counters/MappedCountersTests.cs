@@ -157,6 +157,23 @@ public sealed class MappedCountersTests
     }
 
     [Test]
+    public void Open_UnixCreateModeWithBitsThatAreNotPermissions_ThrowsOutOfRangeWhetherOrNotTheFileExists()
+    {
+        var options = new MappedCountersOptions { UnixCreateMode = (UnixFileMode)0x1000 };
+        Should.Throw<ArgumentOutOfRangeException>(() => MappedCounters.Open(_path, 2, options)).ParamName.ShouldBe("options");
+        Directory.GetFileSystemEntries(_dir.Path).ShouldBeEmpty();
+
+        using (var counters = MappedCounters.Open(_path, 2))
+        {
+            counters.Increment(1, 5);
+        }
+
+        byte[] before = SharedFile.ReadAllBytes(_path);
+        Should.Throw<ArgumentOutOfRangeException>(() => MappedCounters.Open(_path, 2, options)).ParamName.ShouldBe("options");
+        SharedFile.ReadAllBytes(_path).ShouldBe(before);
+    }
+
+    [Test]
     public void Open_InvalidArguments_Throw()
     {
         Should.Throw<ArgumentNullException>(() => MappedCounters.Open(null!, 1));

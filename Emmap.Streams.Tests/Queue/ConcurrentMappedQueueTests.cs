@@ -416,6 +416,23 @@ public sealed class ConcurrentMappedQueueTests
     }
 
     [Test]
+    public async Task Writer_Completed_LeavesTheQueuesOwnEnqueuesOpenAndTheReaderReturnsTheirItems()
+    {
+        using var q = ConcurrentMappedQueue.Open(_dir.File("after.queue"), 4096);
+        q.Writer.TryComplete().ShouldBeTrue();
+        await q.Reader.Completion;
+
+        // Completion closes the channel faces only, as another process sharing the file could still push.
+        q.Enqueue(T("4"));
+        await q.EnqueueAsync(T("5"));
+        q.Writer.TryWrite(T("6")).ShouldBeFalse();
+        q.Reader.TryRead(out byte[]? first).ShouldBeTrue();
+        S(first!).ShouldBe("4");
+        S(await q.DequeueAsync()).ShouldBe("5");
+        q.Reader.TryRead(out _).ShouldBeFalse();
+    }
+
+    [Test]
     public async Task Dispose_PendingWait_FailsWithObjectDisposed()
     {
         var q = ConcurrentMappedQueue.Open(_dir.File("d.queue"), 4096);

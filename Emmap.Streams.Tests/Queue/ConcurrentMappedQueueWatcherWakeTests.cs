@@ -93,6 +93,27 @@ public sealed class ConcurrentMappedQueueWatcherWakeTests
     }
 
     [Test]
+    public async Task DequeueAsync_BesideAWaitThatIsCanceled_IsStillWokenByAnotherProcessesPush()
+    {
+        string path = _dir.File("one-left.queue");
+        using var queue = ConcurrentMappedQueue.Open(path, 65536, new QueueOptions { MultiProcess = true });
+        using var canceled = new CancellationTokenSource();
+        Task<byte[]> leaving = queue.DequeueAsync(canceled.Token).AsTask();
+        Task<byte[]> staying = queue.DequeueAsync().AsTask();
+        await Task.Delay(100);
+
+        canceled.Cancel();
+        await Should.ThrowAsync<OperationCanceledException>(leaving);
+        await Task.Delay(300);
+
+        // The watcher looks after each sleep whether a call still waits: one does, so it must go on watching for it.
+        QueueChildResult child = QueueChild.Run("queue-shared-produce", path, "1", "1", "--quiet");
+        child.Finished.ShouldBeTrue(child.Errors);
+        (await Task.WhenAny(staying, Task.Delay(TimeSpan.FromSeconds(10)))).ShouldBe(staying, "the remaining waiter was dropped with the canceled one");
+        (await staying).ShouldNotBeEmpty();
+    }
+
+    [Test]
     public void SharedQueue_AbandonedAfterAWait_IsCollectedAndItsFileOpensAgain()
     {
         string path = _dir.File("abandoned.queue");
@@ -100,6 +121,28 @@ public sealed class ConcurrentMappedQueueWatcherWakeTests
         WeakReference abandoned = WaitOnceThenAbandon(path);
 
         // The watcher goes idle once its last round ends; from then on nothing but the weak reference may hold the queue.
+        AwaitCollection(abandoned);
+        using var reopened = ConcurrentMappedQueue.Open(path, 65536, new QueueOptions { MultiProcess = true });
+        reopened.TryDequeue(out byte[]? left).ShouldBeTrue();
+        left.ShouldBe(new byte[] { 2 });
+    }
+
+    [Test]
+    public void SharedQueue_AbandonedAfterACanceledWait_IsCollectedAndItsFileOpensAgain([Values] bool forSpace)
+    {
+        string path = _dir.File("canceled.queue");
+        var options = new QueueOptions { MultiProcess = true, FixedSize = forSpace };
+
+        WeakReference abandoned = CancelAWaitThenAbandon(path, options, out long count);
+
+        // Nobody waits once the only wait is canceled, so the watcher must go idle and stop holding the queue.
+        AwaitCollection(abandoned);
+        using var reopened = ConcurrentMappedQueue.Open(path, 4096, options);
+        reopened.Count.ShouldBe(count);
+    }
+
+    private static void AwaitCollection(WeakReference abandoned)
+    {
         for (int i = 0; i < 50 && abandoned.IsAlive; i++)
         {
             GC.Collect();
@@ -107,10 +150,27 @@ public sealed class ConcurrentMappedQueueWatcherWakeTests
             Thread.Sleep(100);
         }
 
-        abandoned.IsAlive.ShouldBeFalse("an idle watcher thread kept the abandoned queue reachable");
-        using var reopened = ConcurrentMappedQueue.Open(path, 65536, new QueueOptions { MultiProcess = true });
-        reopened.TryDequeue(out byte[]? left).ShouldBeTrue();
-        left.ShouldBe(new byte[] { 2 });
+        abandoned.IsAlive.ShouldBeFalse("the watcher thread kept the abandoned queue reachable");
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static WeakReference CancelAWaitThenAbandon(string path, QueueOptions options, out long count)
+    {
+        var queue = ConcurrentMappedQueue.Open(path, 4096, options);
+        if (options.FixedSize)
+        {
+            while (queue.TryEnqueue(new byte[64]))
+            {
+            }
+        }
+
+        using var canceled = new CancellationTokenSource();
+        Task waiting = options.FixedSize ? queue.EnqueueAsync(new byte[64], canceled.Token).AsTask() : queue.DequeueAsync(canceled.Token).AsTask();
+        Thread.Sleep(100);
+        canceled.Cancel();
+        Should.Throw<OperationCanceledException>(() => waiting.GetAwaiter().GetResult());
+        count = queue.Count;
+        return new WeakReference(queue);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]

@@ -164,6 +164,24 @@ public sealed class MappedQueueContractTests
     }
 
     [Test]
+    public void Open_UnixCreateModeWithBitsThatAreNotPermissions_ThrowsOutOfRangeWhetherOrNotTheQueueExists()
+    {
+        var options = new QueueOptions { UnixCreateMode = (UnixFileMode)0x1000 };
+        Should.Throw<ArgumentOutOfRangeException>(() => MappedQueue.Open(QueuePath, 8192, options)).ParamName.ShouldBe("options");
+        Directory.GetFiles(_dir.Path).ShouldBeEmpty();
+
+        using (var queue = MappedQueue.Open(QueuePath, 8192))
+        {
+            queue.Push([7]);
+        }
+
+        byte[] before = File.ReadAllBytes(QueuePath);
+        Should.Throw<ArgumentOutOfRangeException>(() => MappedQueue.Open(QueuePath, 8192, options)).ParamName.ShouldBe("options");
+        Should.Throw<ArgumentOutOfRangeException>(() => ConcurrentMappedQueue.Open(QueuePath, 8192, options)).ParamName.ShouldBe("options");
+        File.ReadAllBytes(QueuePath).ShouldBe(before);
+    }
+
+    [Test]
     public void QueueOptions_Defaults_AreTheIssues()
     {
         var options = new QueueOptions();

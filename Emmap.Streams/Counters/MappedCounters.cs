@@ -93,7 +93,8 @@ public sealed class MappedCounters : IDisposable
     /// (read-write, <c>0600</c>).</param>
     /// <returns>The counters.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is negative.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is negative, or <see cref="MappedCountersOptions.UnixCreateMode"/>
+    /// has bits that are not permissions (checked whether or not the file exists).</exception>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty; <see cref="MappedCountersOptions.Access"/> is not
     /// <see cref="FileAccess.Read"/> or <see cref="FileAccess.ReadWrite"/>; <paramref name="count"/> is 0 and a read-write open finds
     /// no file; or the file has a different number of counters.</exception>
@@ -117,6 +118,7 @@ public sealed class MappedCounters : IDisposable
 
         bool writable = access == FileAccess.ReadWrite;
         UnixFileMode createMode = options?.UnixCreateMode ?? (UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        ThrowHelper.ThrowIfNotPermissions(createMode, "MappedCountersOptions.UnixCreateMode", nameof(options));
         string fullPath = System.IO.Path.GetFullPath(path);
         for (int attempt = 1; ; attempt++)
         {

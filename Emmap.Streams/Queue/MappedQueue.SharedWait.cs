@@ -1,3 +1,4 @@
+using System;
 using System.Threading;
 using Emmap.Streams.Mapping;
 using Emmap.Streams.Native;
@@ -29,7 +30,7 @@ public sealed partial class MappedQueue
     /// <summary>Reads the committed head word without any lock: it moves when some process pops.</summary>
     internal long HeadWord => ReadShared(QueueLayout.HeadWordOffset);
 
-    /// <summary>Reads the event word that <see cref="WaitForOtherProcesses(bool, long, bool, long, uint)"/> sleeps on: it moves at every wake.</summary>
+    /// <summary>Reads the event word that <see cref="WaitForOtherProcesses(bool, long, bool, long, uint, Func{bool})"/> sleeps on: it moves at every wake.</summary>
     internal unsafe uint EventWord
     {
         get
@@ -41,15 +42,16 @@ public sealed partial class MappedQueue
         }
     }
 
-    /// <summary>As the overload with a seen event word, reading the word itself: an interrupt before this call may be lost.</summary>
+    /// <summary>As the overload with a seen event word, reading the word itself (an interrupt before this call may be lost), wanted until it returns.</summary>
     internal void WaitForOtherProcesses(bool items, long observedTail, bool space, long observedHead) =>
-        WaitForOtherProcesses(items, observedTail, space, observedHead, EventWord);
+        WaitForOtherProcesses(items, observedTail, space, observedHead, EventWord, static () => true);
 
     /// <summary>
     /// Shared mode: blocks the calling thread until some process pushes past <paramref name="observedTail"/> (with
     /// <paramref name="items"/>) or pops past <paramref name="observedHead"/> (with <paramref name="space"/>), or until
     /// <see cref="InterruptWaiters"/> (one since <paramref name="seen"/>, the <see cref="EventWord"/> the caller read before it
-    /// decided what to wait for, is not lost); it may also return early, so the caller checks again. Does not poll: the thread sleeps
+    /// decided what to wait for, is not lost), or until <paramref name="stillWanted"/>, asked after each sleep that timed out, says
+    /// the wait is no longer wanted; it may also return early, so the caller checks again. Does not poll: the thread sleeps
     /// on the event word (a futex; on Windows a named semaphore, see SharedWaits) after raising the waiter flags, and the process whose commit it waits for wakes it.
     /// </summary>
     /// <remarks>
@@ -60,7 +62,7 @@ public sealed partial class MappedQueue
     /// <see cref="CommitCheckMilliseconds"/>, after which the flags are raised again and the cursors looked at once more. Safe from
     /// a thread other than the one using the queue (it touches only the header).
     /// </remarks>
-    internal unsafe void WaitForOtherProcesses(bool items, long observedTail, bool space, long observedHead, uint seen)
+    internal unsafe void WaitForOtherProcesses(bool items, long observedTail, bool space, long observedHead, uint seen, Func<bool> stillWanted)
     {
         MappedAccess access = _view.BeginAccess();
         byte* b = access.Pointer;
@@ -86,7 +88,7 @@ public sealed partial class MappedQueue
                 throw NativeErrors.IOError(injected, "Waiting for another process's commit", Path);
             }
 
-            if (moved || _waits!.Wait(EventWaitSlot, word, seen, CommitCheckMilliseconds) != Futex.WaitResult.TimedOut)
+            if (moved || _waits!.Wait(EventWaitSlot, word, seen, CommitCheckMilliseconds) != Futex.WaitResult.TimedOut || !stillWanted())
             {
                 break;
             }
@@ -97,7 +99,7 @@ public sealed partial class MappedQueue
 
     private static int WaitSlotOf(int lockOffset) => lockOffset == QueueLayout.HeadLockOffset ? HeadLockWaitSlot : TailLockWaitSlot;
 
-    /// <summary>Wakes every thread, in any process, sleeping in <see cref="WaitForOtherProcesses(bool, long, bool, long, uint)"/> (they check again and sleep on).</summary>
+    /// <summary>Wakes every thread, in any process, sleeping in <see cref="WaitForOtherProcesses(bool, long, bool, long, uint, Func{bool})"/> (they check again and sleep on).</summary>
     internal unsafe void InterruptWaiters()
     {
         MappedAccess access = _view.BeginAccess();

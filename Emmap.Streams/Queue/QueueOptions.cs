@@ -111,5 +111,7 @@ public sealed class QueueOptions
         {
             throw new ArgumentOutOfRangeException(paramName, BatchBytes, "QueueOptions.BatchBytes must be positive.");
         }
+
+        ThrowHelper.ThrowIfNotPermissions(UnixCreateMode, "QueueOptions.UnixCreateMode", paramName);
     }
 }

@@ -127,7 +127,7 @@ public sealed partial class ConcurrentMappedQueue
                 return WatchStep.Idle;
             }
 
-            _queue.WaitForOtherProcesses(items, tail, space, head, seen);
+            _queue.WaitForOtherProcesses(items, tail, space, head, seen, _stillWatched ??= StillWatched);
             long nowTail = _queue.TailWord;
             long nowHead = _queue.HeadWord;
             lock (_gate)
@@ -159,6 +159,15 @@ public sealed partial class ConcurrentMappedQueue
             return WatchStep.Stop;
         }
     }
+
+    /// <summary>
+    /// Whether a call still waits for what the watcher sleeps on: after the last waiter's wait is canceled it is not, and the
+    /// watcher goes idle (holding the queue only weakly again) instead of sleeping on. Read without the gate, which the
+    /// watcher must not take while it holds the queue's header: a stale answer costs one more sleep or one more round.
+    /// </summary>
+    private bool StillWatched() =>
+        (Volatile.Read(ref _watchingItems) && Volatile.Read(ref _itemWaiters) is not null)
+        || (Volatile.Read(ref _watchingSpace) && Volatile.Read(ref _spaceWaiters) is not null);
 
     /// <summary>The watcher ends on a failure: completes every waiter and lets the next registration start a watcher again.</summary>
     private void WakeWaitersAfterFailure()

@@ -37,6 +37,11 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource? _itemWaiters;
     private TaskCompletionSource? _spaceWaiters;
+
+    // How many calls wait on each source (under the gate). A canceled call leaves, and the last to leave drops the source, so
+    // that nothing is counted as waiting once nobody is: the watcher of a shared queue then goes idle and lets the queue go.
+    private int _itemWaiterCount;
+    private int _spaceWaiterCount;
     private long _pops;
     private long _fullAtPops = -1;
     private bool _writerCompleted;
@@ -60,6 +65,9 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
     private bool _watchingItems;
     private bool _watchingSpace;
 
+    // StillWatched, made once, for the watcher's sleeps.
+    private Func<bool>? _stillWatched;
+
     /// <summary>Wraps <paramref name="queue"/>, which from now on must be used only through this instance.</summary>
     /// <param name="queue">The queue.</param>
     /// <param name="leaveOpen"><see langword="true"/> to leave <paramref name="queue"/> open when this instance is disposed.</param>
@@ -78,7 +86,9 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
     public ChannelReader<byte[]> Reader { get; }
 
     /// <summary>Gets a channel writer over the queue: <c>TryWrite</c> enqueues, <c>WriteAsync</c> waits for space in a fixed-size queue.</summary>
-    /// <value>The writer. Completing it affects only this instance: the file keeps its items. Over a queue opened with
+    /// <value>The writer. Completing it affects only this instance's channel faces: the file keeps its items, and
+    /// <see cref="Enqueue"/> and <see cref="EnqueueAsync"/> still add items, as other processes sharing the queue may; the reader
+    /// returns such items even after its <see cref="ChannelReader{T}.Completion"/> has finished. Over a queue opened with
     /// <see cref="QueueOptions.ReadOnly"/>, its writes throw <see cref="NotSupportedException"/>, as the queue's pushes do
     /// (a false from <c>TryWrite</c> would read as a full queue).</value>
     public ChannelWriter<ReadOnlyMemory<byte>> Writer { get; }
@@ -183,12 +193,11 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
                     return;
                 }
 
-                _spaceWaiters ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                wait = _spaceWaiters.Task;
+                wait = JoinWaiters(ref _spaceWaiters, ref _spaceWaiterCount);
                 WatchOtherProcesses(_observedTail, head);
             }
 
-            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await WaitAsWaiterAsync(wait, forItems: false, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -547,12 +556,11 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
                     return _completionError is { } error ? throw error : false;
                 }
 
-                _itemWaiters ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                wait = _itemWaiters.Task;
+                wait = JoinWaiters(ref _itemWaiters, ref _itemWaiterCount);
                 WatchOtherProcesses(tail, _observedHead);
             }
 
-            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await WaitAsWaiterAsync(wait, forItems: true, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -582,12 +590,11 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
                     return true;
                 }
 
-                _spaceWaiters ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                wait = _spaceWaiters.Task;
+                wait = JoinWaiters(ref _spaceWaiters, ref _spaceWaiterCount);
                 WatchOtherProcesses(_observedTail, _observedHead);
             }
 
-            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await WaitAsWaiterAsync(wait, forItems: false, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -621,6 +628,54 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
         }
 
         return true;
+    }
+
+    // Under the gate: one more call waits on `waiters` (made when there is none); returns the task that call waits for.
+    private static Task JoinWaiters(ref TaskCompletionSource? waiters, ref int count)
+    {
+        if (waiters is null)
+        {
+            waiters = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            count = 0;
+        }
+
+        count++;
+        return waiters.Task;
+    }
+
+    // Waits for a task JoinWaiters gave; a call whose token ends the wait first leaves the waiters it joined.
+    private async ValueTask WaitAsWaiterAsync(Task wait, bool forItems, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            lock (_gate)
+            {
+                if (forItems)
+                {
+                    LeaveWaiters(ref _itemWaiters, ref _itemWaiterCount, wait);
+                }
+                else
+                {
+                    LeaveWaiters(ref _spaceWaiters, ref _spaceWaiterCount, wait);
+                }
+            }
+
+            throw;
+        }
+    }
+
+    // Under the gate: a canceled call leaves; the last one drops the source. A source completed meanwhile was dropped by its
+    // completer, and a later one counts only the calls that joined it.
+    private static void LeaveWaiters(ref TaskCompletionSource? waiters, ref int count, Task wait)
+    {
+        if (waiters is not null && waiters.Task == wait && --count == 0)
+        {
+            waiters = null;
+        }
     }
 
     // Under the gate: wake consumers waiting for an item.
