@@ -287,7 +287,8 @@ public sealed class MappedCounters : IDisposable
         if (count != 0 && count != actual)
         {
             throw new ArgumentException(
-                $"{source} has {actual} counters, but {count} were requested; pass {actual}, or 0 to open with the file's count. " +
+                $"{source} has {actual} counters, but {count} were requested; " +
+                (actual == 0 ? "pass 0 to open it. " : $"pass {actual}, or 0 to open with the file's count. ") +
                 "The file was not changed.",
                 nameof(count));
         }
