@@ -582,6 +582,31 @@ public sealed class MappedQueueContractTests
     }
 
     [Test]
+    public void Dispose_CalledByAHandlerOfASharedQueue_IsRefusedAndTheQueueStaysOpen()
+    {
+        var options = new QueueOptions { MultiProcess = true };
+        using (var queue = MappedQueue.Open(QueuePath, 4096, options))
+        {
+            queue.Push([1]);
+            queue.Push([2]);
+            Exception? refused = null;
+            queue.TryPop(item =>
+            {
+                refused = Should.Throw<InvalidOperationException>(queue.Dispose);
+                return item.Length;
+            }, out _).ShouldBeTrue();
+
+            refused.ShouldNotBeNull();
+            queue.Count.ShouldBe(1);
+            queue.Push([3]);
+        }
+
+        using var reopened = MappedQueue.Open(QueuePath, 4096, options);
+        reopened.Enumerate().ShouldBe([new byte[] { 2 }, new byte[] { 3 }]);
+        MappedQueue.Verify(QueuePath).IsIntact.ShouldBeTrue();
+    }
+
+    [Test]
     public void TryPeekFrontAndBack_ReaderChangesTheQueue_ThrowInvalidOperationAsInSharedMode([Values] bool shared)
     {
         using var queue = MappedQueue.Open(QueuePath, 4096, new QueueOptions { MultiProcess = shared });

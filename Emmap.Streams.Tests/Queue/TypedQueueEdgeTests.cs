@@ -1,5 +1,9 @@
 using System;
+using System.Buffers;
 using System.Linq;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using System.Text.Json.Nodes;
 using System.Threading.Tasks;
 using Emmap.Streams.Tests.Support;
@@ -31,6 +35,50 @@ public sealed class TypedQueueEdgeTests
             stream.ReadExactly(bytes);
             return System.Text.Encoding.UTF8.GetString(bytes);
         });
+
+    [Test]
+    public void Push_SerializerThatPushesToTheSameQueueWhileItWrites_StoresBothItemsWhole([Values] bool onlyIfRoom)
+    {
+        var serializer = new AuditingSerializer();
+        using MappedQueue<string> queue = MappedQueue.Open(QueuePath, 65536, serializer);
+        serializer.Audit = queue;
+
+        if (onlyIfRoom)
+        {
+            queue.TryPush("outer").ShouldBeTrue();
+        }
+        else
+        {
+            queue.Push("outer");
+        }
+
+        // The audit record is pushed while the outer item is being written, so it comes first.
+        queue.Enumerate().ShouldBe(["<audit:outer>", "<outer>"]);
+    }
+
+    [Test]
+    public void Json_ConverterThatPushesWithTheSameSerializerWhileItWrites_StoresBothItemsWhole()
+    {
+        var options = new JsonSerializerOptions();
+        options.Converters.Add(new AuditingConverter());
+        IQueueSerializer<Message> serializer = QueueSerializer.Json<Message>(options);
+        using MappedQueue<Message> audit = MappedQueue.Open(_dir.File("audit.queue"), 65536, serializer);
+        using MappedQueue<Message> main = MappedQueue.Open(QueuePath, 65536, serializer);
+        AuditingConverter.Audit = audit;
+        try
+        {
+            main.Push(new Message("hello", Audited: true));
+        }
+        finally
+        {
+            AuditingConverter.Audit = null;
+        }
+
+        main.TryPop(out Message? item).ShouldBeTrue();
+        item.ShouldBe(new Message("hello", Audited: true));
+        audit.TryPop(out Message? record).ShouldBeTrue();
+        record.ShouldBe(new Message("audit:hello", Audited: false));
+    }
 
     [Test]
     public void FromStream_EmptyItem_PopsBackAsAnEmptyItem()
@@ -168,5 +216,66 @@ public sealed class TypedQueueEdgeTests
     {
         /// <summary>Gets or sets a value.</summary>
         public int A { get; set; }
+    }
+
+    internal sealed record Message(string Text, bool Audited);
+
+    /// <summary>Writes "&lt;item&gt;" in two parts, pushing an audit record to <see cref="Audit"/> between them.</summary>
+    private sealed class AuditingSerializer : IQueueSerializer<string>
+    {
+        public MappedQueue<string>? Audit { get; set; }
+
+        public void Serialize(string item, IBufferWriter<byte> destination)
+        {
+            destination.Write("<"u8);
+            if (!item.StartsWith("audit:", StringComparison.Ordinal))
+            {
+                Audit!.Push("audit:" + item);
+            }
+
+            destination.Write(Encoding.UTF8.GetBytes(item + ">"));
+        }
+
+        public string Deserialize(ReadOnlySpan<byte> data) => Encoding.UTF8.GetString(data);
+    }
+
+    /// <summary>Writes a message in two parts, pushing an audit message with the same serializer between them.</summary>
+    private sealed class AuditingConverter : JsonConverter<Message>
+    {
+        public static MappedQueue<Message>? Audit { get; set; }
+
+        public override Message Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            string text = string.Empty;
+            bool audited = false;
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+            {
+                string name = reader.GetString()!;
+                reader.Read();
+                if (name == "text")
+                {
+                    text = reader.GetString()!;
+                }
+                else
+                {
+                    audited = reader.GetBoolean();
+                }
+            }
+
+            return new Message(text, audited);
+        }
+
+        public override void Write(Utf8JsonWriter writer, Message value, JsonSerializerOptions options)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("text", value.Text);
+            if (value.Audited)
+            {
+                Audit!.Push(new Message("audit:" + value.Text, Audited: false));
+            }
+
+            writer.WriteBoolean("audited", value.Audited);
+            writer.WriteEndObject();
+        }
     }
 }

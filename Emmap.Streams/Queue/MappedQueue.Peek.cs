@@ -319,7 +319,8 @@ public sealed partial class MappedQueue
     }
 
     /// <summary>Enumerates copies of the items from head to tail without removing them (the enumerable form of emmap <c>peek/3</c>).</summary>
-    /// <returns>The items, oldest first. Enumeration fails with <see cref="InvalidOperationException"/> if the queue changes meanwhile.</returns>
+    /// <returns>The items, oldest first. Enumeration fails with <see cref="InvalidOperationException"/> if the queue changes meanwhile
+    /// (in a single-process queue; in shared mode it enumerates a snapshot).</returns>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
     /// <remarks>In shared mode the items are copied out at once, holding the queue's locks, and then enumerated.</remarks>
     public IEnumerable<byte[]> Enumerate()
@@ -329,7 +330,8 @@ public sealed partial class MappedQueue
     }
 
     /// <summary>Enumerates copies of the items from tail to head without removing them (the enumerable form of emmap <c>rpeek/3</c>).</summary>
-    /// <returns>The items, newest first. Enumeration fails with <see cref="InvalidOperationException"/> if the queue changes meanwhile.</returns>
+    /// <returns>The items, newest first. Enumeration fails with <see cref="InvalidOperationException"/> if the queue changes meanwhile
+    /// (in a single-process queue; in shared mode it enumerates a snapshot).</returns>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
     /// <remarks>In shared mode the items are copied out at once, holding the queue's locks, and then enumerated.</remarks>
     public IEnumerable<byte[]> EnumerateReverse()

@@ -421,11 +421,15 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
     /// the count and the last item (which lets the next open skip checking every record), gives up ownership of the file and,
     /// unless the stream was given with <c>leaveOpen</c>, disposes it.
     /// </summary>
+    /// <exception cref="InvalidOperationException">The queue is shared (<see cref="QueueOptions.MultiProcess"/>) and this was called by a
+    /// handler, folder or buffer writer that the queue runs while it holds its locks: the queue stays open, as it refuses every
+    /// other call back into it then.</exception>
     /// <remarks>Safe to call more than once. Closing never loses committed items; errors while writing the checkpoint are ignored
     /// (the cursors themselves are already in the file), and so is a failure of the final durable flush: call
     /// <see cref="Flush(bool)"/> with <see langword="true"/> first to learn whether everything reached the device.</remarks>
     public void Dispose()
     {
+        ThrowIfClosedFromInside();
         int previous = Interlocked.Exchange(ref _state, StateDisposed);
         if (previous != StateDisposed)
         {
@@ -439,9 +443,11 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
     /// pool and the returned task completes after it, so the calling thread is not blocked by the device.
     /// </summary>
     /// <returns>A task that completes once the queue is closed and its file given up.</returns>
+    /// <exception cref="InvalidOperationException">As for <see cref="Dispose"/>: a shared queue is not closed by code it runs while it holds its locks.</exception>
     /// <remarks>Safe to call more than once, and together with <see cref="Dispose"/>: only the first call closes.</remarks>
     public ValueTask DisposeAsync()
     {
+        ThrowIfClosedFromInside();
         int previous = Interlocked.Exchange(ref _state, StateDisposed);
         if (previous == StateDisposed)
         {
@@ -455,6 +461,19 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
         }
 
         return new ValueTask(Task.Run(() => Close(previous)));
+    }
+
+    /// <summary>
+    /// Shared mode: a close from code the queue runs while it holds its locks (a handler, a folder, a buffer writer) is refused
+    /// before anything changes, as every other call back into the queue is; the close could take neither the locks for its
+    /// checkpoint nor the mapping from the operation under way. A queue already closed stays a no-op.
+    /// </summary>
+    private void ThrowIfClosedFromInside()
+    {
+        if (_heldLocks != 0 && Volatile.Read(ref _state) != StateDisposed)
+        {
+            ThrowIfReentered();
+        }
     }
 
     /// <summary>The closing steps, once the state is <see cref="StateDisposed"/>; <paramref name="previous"/> is the state before.</summary>

@@ -10,7 +10,8 @@ namespace Emmap.Streams;
 /// <typeparam name="T">The item type.</typeparam>
 internal sealed class JsonQueueSerializer<T> : IQueueSerializer<T>
 {
-    // One writer per thread, reset onto each destination, so serializing allocates no writer per item.
+    // One writer per thread, reset onto each destination, so serializing allocates no writer per item. It is taken out while
+    // in use: a converter that serializes another item meanwhile (pushing to a queue) gets a writer of its own.
     [ThreadStatic]
     private static Utf8JsonWriter? s_threadWriter;
 
@@ -50,16 +51,23 @@ internal sealed class JsonQueueSerializer<T> : IQueueSerializer<T>
         if (writer is null || !ReferenceEquals(s_threadWriterOwner, this))
         {
             writer = new Utf8JsonWriter(destination, _writerOptions);
-            s_threadWriter = writer;
-            s_threadWriterOwner = this;
         }
         else
         {
+            s_threadWriter = null;
             writer.Reset(destination);
         }
 
-        JsonSerializer.Serialize(writer, item, _typeInfo);
-        writer.Flush();
+        try
+        {
+            JsonSerializer.Serialize(writer, item, _typeInfo);
+            writer.Flush();
+        }
+        finally
+        {
+            s_threadWriter = writer;
+            s_threadWriterOwner = this;
+        }
     }
 
     public T Deserialize(ReadOnlySpan<byte> data)

@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
 using System.Diagnostics.CodeAnalysis;
 using System.IO;
@@ -30,6 +31,7 @@ public sealed class MappedQueue<T> : IDisposable, IAsyncDisposable
     private readonly StreamQueueSerializer<T>? _streaming;
     private readonly bool _leaveOpen;
     private readonly ArrayPoolBufferWriter<byte> _buffer = new();
+    private bool _serializing;
     private bool _disposed;
 
     /// <summary>Types the items of <paramref name="queue"/> with <paramref name="serializer"/>.</summary>
@@ -70,33 +72,7 @@ public sealed class MappedQueue<T> : IDisposable, IAsyncDisposable
     /// <exception cref="NotSupportedException">The queue is read-only.</exception>
     /// <exception cref="IOException">Growing the file or a durable flush failed; nothing was pushed.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
-    public void Push(T item)
-    {
-        MappedQueue queue = Live;
-        if (_streaming is not null)
-        {
-            RecyclableMemoryStream pooled = _streaming.SerializePooled(item);
-            try
-            {
-                queue.Push(pooled.GetReadOnlySequence());
-            }
-            finally
-            {
-                StreamQueueSerializer<T>.Return(pooled);
-            }
-
-            return;
-        }
-
-        try
-        {
-            queue.Push(Serialize(item));
-        }
-        finally
-        {
-            _buffer.Clear();
-        }
-    }
+    public void Push(T item) => _ = PushCore(item, onlyIfRoom: false);
 
     /// <summary>Appends <paramref name="item"/> at the tail if there is room.</summary>
     /// <param name="item">The item.</param>
@@ -107,31 +83,7 @@ public sealed class MappedQueue<T> : IDisposable, IAsyncDisposable
     /// <exception cref="NotSupportedException">The queue is read-only.</exception>
     /// <exception cref="IOException">An I/O error other than a lack of space; nothing was pushed.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
-    public bool TryPush(T item)
-    {
-        MappedQueue queue = Live;
-        if (_streaming is not null)
-        {
-            RecyclableMemoryStream pooled = _streaming.SerializePooled(item);
-            try
-            {
-                return queue.TryPush(pooled.GetReadOnlySequence());
-            }
-            finally
-            {
-                StreamQueueSerializer<T>.Return(pooled);
-            }
-        }
-
-        try
-        {
-            return queue.TryPush(Serialize(item));
-        }
-        finally
-        {
-            _buffer.Clear();
-        }
-    }
+    public bool TryPush(T item) => PushCore(item, onlyIfRoom: true);
 
     /// <summary>Removes the item at the head if there is one (emmap <c>pop/1</c>).</summary>
     /// <param name="item">The item, or the default when the queue is empty.</param>
@@ -204,8 +156,11 @@ public sealed class MappedQueue<T> : IDisposable, IAsyncDisposable
     /// <param name="folder">Receives an item and the accumulator; returns whether to pop the item and go on, and the new accumulator.</param>
     /// <returns>The final accumulator.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="folder"/> is <see langword="null"/>.</exception>
+    /// <exception cref="InvalidOperationException">The folder changed the queue.</exception>
+    /// <exception cref="InvalidDataException">A record fails its checksum or does not deserialize; the items before it were popped.</exception>
     /// <exception cref="NotSupportedException">The queue is read-only.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
+    /// <remarks>An exception from the folder propagates; the item it was called with stays in the queue, those before it were popped.</remarks>
     public TAccumulate PopWhile<TAccumulate>(TAccumulate seed, Func<T, TAccumulate, (bool Continue, TAccumulate Accumulator)> folder)
     {
         ArgumentNullException.ThrowIfNull(folder);
@@ -290,9 +245,57 @@ public sealed class MappedQueue<T> : IDisposable, IAsyncDisposable
         }
     }
 
-    private ReadOnlySpan<byte> Serialize(T item)
+    private bool PushCore(T item, bool onlyIfRoom)
     {
-        _serializer.Serialize(item, _buffer);
-        return _buffer.WrittenSpan;
+        MappedQueue queue = Live;
+        if (_streaming is not null)
+        {
+            RecyclableMemoryStream pooled = _streaming.SerializePooled(item);
+            try
+            {
+                ReadOnlySequence<byte> bytes = pooled.GetReadOnlySequence();
+                if (onlyIfRoom)
+                {
+                    return queue.TryPush(bytes);
+                }
+
+                queue.Push(bytes);
+                return true;
+            }
+            finally
+            {
+                StreamQueueSerializer<T>.Return(pooled);
+            }
+        }
+
+        // A serializer that pushes to this queue while it writes an item (an audit record, say) gets a buffer of its own,
+        // so that neither item is cut short or mixed with the other; the inner item goes first, as it is pushed first.
+        bool nested = _serializing;
+        ArrayPoolBufferWriter<byte> buffer = nested ? new ArrayPoolBufferWriter<byte>() : _buffer;
+        try
+        {
+            _serializing = true;
+            _serializer.Serialize(item, buffer);
+            _serializing = nested;
+            if (onlyIfRoom)
+            {
+                return queue.TryPush(buffer.WrittenSpan);
+            }
+
+            queue.Push(buffer.WrittenSpan);
+            return true;
+        }
+        finally
+        {
+            _serializing = nested;
+            if (nested)
+            {
+                buffer.Dispose();
+            }
+            else
+            {
+                buffer.Clear();
+            }
+        }
     }
 }
