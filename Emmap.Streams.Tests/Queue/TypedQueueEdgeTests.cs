@@ -41,7 +41,7 @@ public sealed class TypedQueueEdgeTests
     {
         var serializer = new AuditingSerializer();
         using MappedQueue<string> queue = MappedQueue.Open(QueuePath, 65536, serializer);
-        serializer.Audit = queue;
+        serializer.Audit = record => queue.Push(record);
 
         if (onlyIfRoom)
         {
@@ -54,6 +54,33 @@ public sealed class TypedQueueEdgeTests
 
         // The audit record is pushed while the outer item is being written, so it comes first.
         queue.Enumerate().ShouldBe(["<audit:outer>", "<outer>"]);
+    }
+
+    [Test]
+    public void ConcurrentEnqueue_SerializerThatEnqueuesWhileItWrites_StoresBothItemsWhole([Values] bool sameQueue)
+    {
+        var serializer = new AuditingSerializer();
+        using ConcurrentMappedQueue queue = ConcurrentMappedQueue.Open(QueuePath, 65536);
+        using ConcurrentMappedQueue other = ConcurrentMappedQueue.Open(_dir.File("audit.queue"), 65536);
+        ConcurrentMappedQueue audit = sameQueue ? queue : other;
+        serializer.Audit = record => audit.Enqueue(record, serializer);
+
+        queue.Enqueue("outer", serializer);
+
+        if (sameQueue)
+        {
+            queue.TryDequeue(serializer, out string? first).ShouldBeTrue();
+            first.ShouldBe("<audit:outer>");
+        }
+        else
+        {
+            other.TryDequeue(serializer, out string? record).ShouldBeTrue();
+            record.ShouldBe("<audit:outer>");
+        }
+
+        queue.TryDequeue(serializer, out string? item).ShouldBeTrue();
+        item.ShouldBe("<outer>");
+        queue.Count.ShouldBe(0);
     }
 
     [Test]
@@ -220,17 +247,17 @@ public sealed class TypedQueueEdgeTests
 
     internal sealed record Message(string Text, bool Audited);
 
-    /// <summary>Writes "&lt;item&gt;" in two parts, pushing an audit record to <see cref="Audit"/> between them.</summary>
+    /// <summary>Writes "&lt;item&gt;" in two parts, handing an audit record to <see cref="Audit"/> between them.</summary>
     private sealed class AuditingSerializer : IQueueSerializer<string>
     {
-        public MappedQueue<string>? Audit { get; set; }
+        public Action<string>? Audit { get; set; }
 
         public void Serialize(string item, IBufferWriter<byte> destination)
         {
             destination.Write("<"u8);
             if (!item.StartsWith("audit:", StringComparison.Ordinal))
             {
-                Audit!.Push("audit:" + item);
+                Audit!("audit:" + item);
             }
 
             destination.Write(Encoding.UTF8.GetBytes(item + ">"));

@@ -11,7 +11,8 @@ namespace Emmap.Streams;
 
 public sealed partial class ConcurrentMappedQueue
 {
-    // Items are serialized outside the lock, into a pooled buffer per thread that is reused for every item.
+    // Items are serialized outside the lock, into a pooled buffer per thread that is reused for every item. It is taken out
+    // while in use: a serializer that enqueues another item meanwhile (to this queue or another) gets a buffer of its own.
     [ThreadStatic]
     private static ArrayPoolBufferWriter<byte>? s_threadBuffer;
 
@@ -48,7 +49,8 @@ public sealed partial class ConcurrentMappedQueue
             return;
         }
 
-        ArrayPoolBufferWriter<byte> buffer = s_threadBuffer ??= new ArrayPoolBufferWriter<byte>();
+        ArrayPoolBufferWriter<byte> buffer = s_threadBuffer ?? new ArrayPoolBufferWriter<byte>();
+        s_threadBuffer = null;
         try
         {
             serializer.Serialize(item, buffer);
@@ -57,6 +59,15 @@ public sealed partial class ConcurrentMappedQueue
         finally
         {
             buffer.Clear();
+            if (s_threadBuffer is null)
+            {
+                s_threadBuffer = buffer;
+            }
+            else
+            {
+                // A nested call put its own back first: one is kept.
+                buffer.Dispose();
+            }
         }
     }
 
