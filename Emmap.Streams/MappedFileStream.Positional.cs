@@ -67,10 +67,12 @@ public sealed partial class MappedFileStream
 
     private void WriteAtCore(long position, IReadOnlyList<ReadOnlyMemory<byte>> buffers)
     {
+        // Every buffer's span is taken before anything is written, as RandomAccess pins them all first: a buffer whose memory
+        // is gone (a disposed owner) throws here, with the file as it was.
         long total = 0;
         for (int i = 0; i < buffers.Count; i++)
         {
-            total += buffers[i].Length;
+            total += buffers[i].Span.Length;
         }
 
         if (total > 0 && total > KnownLength - position)

@@ -29,6 +29,52 @@ public sealed class ViewStreamExtensionsTests
     public void TearDown() => _directory.Dispose();
 
     [Test]
+    public void AsStream_EmptyWritePastTheEnd_ThrowsNotSupportedAsAMemoryStreamThatCannotGrow()
+    {
+        using var mapped = MappedFileStream.Open(_path, new MapOptions { Access = FileAccess.ReadWrite });
+        using Stream view = mapped.ReadDirect(0, 8).AsStream();
+        using var model = new MemoryStream(new byte[8]);
+        foreach (Stream stream in new[] { view, model })
+        {
+            stream.Position = 8;
+            stream.Write(ReadOnlySpan<byte>.Empty);
+            stream.Position = 9;
+            Should.Throw<NotSupportedException>(() => stream.Write(ReadOnlySpan<byte>.Empty));
+        }
+    }
+
+    [Test]
+    public void WriteAt_ListWithABufferWhoseMemoryIsGone_ThrowsBeforeAnythingIsWritten_AsRandomAccess([Values] bool pastTheEnd)
+    {
+        byte[] original = File.ReadAllBytes(_path);
+        IMemoryOwner<byte> gone;
+        using (var source = MappedFileStream.Open(_path, new MapOptions { Access = FileAccess.Read }))
+        {
+            gone = source.ReadDirect(0, 4);
+        }
+
+        ReadOnlyMemory<byte> dead = gone.Memory;
+        gone.Dispose();
+        ReadOnlyMemory<byte>[] buffers = [dead, new byte[] { 0xAA, 0xAA }];
+        long position = pastTheEnd ? original.Length - 2 : 10;
+
+        string copy = _directory.File("copy.bin");
+        File.WriteAllBytes(copy, original);
+        using (var file = new FileStream(copy, FileMode.Open, FileAccess.ReadWrite))
+        {
+            Should.Throw<ObjectDisposedException>(() => RandomAccess.Write(file.SafeFileHandle, buffers, position));
+        }
+
+        using (var mapped = MappedFileStream.Open(_path, new MapOptions { Access = FileAccess.ReadWrite }))
+        {
+            Should.Throw<ObjectDisposedException>(() => mapped.WriteAt(position, buffers));
+        }
+
+        File.ReadAllBytes(copy).ShouldBe(original);
+        File.ReadAllBytes(_path).ShouldBe(original);
+    }
+
+    [Test]
     public void AsStream_View_ReadsTheMappedBytesAndSeesLaterWrites()
     {
         using var mapped = MappedFileStream.Open(_path, new MapOptions { Access = FileAccess.ReadWrite });

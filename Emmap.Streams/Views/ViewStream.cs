@@ -138,7 +138,8 @@ internal sealed class ViewStream : Stream
             throw new NotSupportedException("The stream over this view is read-only.");
         }
 
-        if (buffer.Length > _length - Math.Min(_position, _length))
+        // Past the end even an empty write is refused, as by a MemoryStream that cannot grow.
+        if (_position > _length || buffer.Length > _length - _position)
         {
             throw new NotSupportedException(
                 $"A stream over a view cannot grow: writing {buffer.Length} bytes at position {_position} would pass its end ({_length} bytes). Nothing was written.");
