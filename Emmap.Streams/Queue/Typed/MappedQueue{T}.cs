@@ -276,7 +276,6 @@ public sealed class MappedQueue<T> : IDisposable, IAsyncDisposable
         {
             _serializing = true;
             _serializer.Serialize(item, buffer);
-            _serializing = nested;
             if (onlyIfRoom)
             {
                 return queue.TryPush(buffer.WrittenSpan);
