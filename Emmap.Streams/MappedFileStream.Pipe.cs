@@ -35,8 +35,10 @@ public sealed partial class MappedFileStream
     /// data a completed result: it is <see langword="false"/> only while a follower waits.
     /// <see cref="PipeReader.CancelPendingRead"/> makes the pending or next read return <see cref="ReadResult.IsCanceled"/>
     /// with the unconsumed bytes. Misuse throws <see cref="InvalidOperationException"/> (reading or advancing after
-    /// <see cref="PipeReader.Complete"/>, advancing to a position already consumed, from another buffer, or with the examined
-    /// position before the consumed one) or <see cref="ArgumentOutOfRangeException"/> (a position past the buffer).</para>
+    /// <see cref="PipeReader.Complete"/>, advancing to a position already consumed, of another reader or of the buffer before
+    /// the current one, or with the examined position before the consumed one) or <see cref="ArgumentOutOfRangeException"/>
+    /// (a position past the buffer). A position kept from an older buffer is not always recognised, as with the runtime's
+    /// readers: the reader builds its buffers on two sets of segments in turn, so that reads allocate nothing.</para>
     /// <para><b>Lifetime.</b> While its buffer has unconsumed bytes the reader pins the mapping, as a direct view does (it
     /// counts in <see cref="LiveViewCount"/>): disposing the stream does not take the pages away from a consumer still
     /// parsing them. The pin is dropped when the consumer consumes everything, on <see cref="PipeReader.Complete"/>, and when a

@@ -419,6 +419,45 @@ public sealed class AccessProtocolTests
     }
 
     [Test]
+    public async Task FollowingPipeReader_CompletedByAnotherThreadRightAfterItsWaitPinned_KeepsNoPin()
+    {
+        using var stream = OpenWritable();
+        System.IO.Pipelines.PipeReader reader = stream.AsPipeReader(stream.Length, new MappedPipeReaderOptions { Follow = true, PollInterval = TimeSpan.FromMilliseconds(5) });
+        ValueTask<System.IO.Pipelines.ReadResult> pending = reader.ReadAsync();
+        Task? completing = null;
+        bool completedUnderTheRead = false;
+        CrashPoints.Hook = point =>
+        {
+            if (point == CrashPoints.ViewPinned)
+            {
+                CrashPoints.Hook = null;
+                completing = Task.Run(() => reader.Complete());
+                completedUnderTheRead = completing.Wait(TimeSpan.FromMilliseconds(200));
+            }
+        };
+        try
+        {
+            stream.Append([1, 2, 3]);
+            try
+            {
+                (await pending.AsTask().WaitAsync(TimeSpan.FromSeconds(10))).Buffer.Length.ShouldBe(3);
+            }
+            catch (InvalidOperationException)
+            {
+                // Completed first: as good, if the pin is gone.
+            }
+        }
+        finally
+        {
+            CrashPoints.Hook = null;
+        }
+
+        await completing.ShouldNotBeNull("the wait pinned the mapping for the appended bytes");
+        completedUnderTheRead.ShouldBeFalse("Complete waits for the read that is building a buffer, rather than drop the pin under it");
+        stream.LiveViewCount.ShouldBe(0, "Complete dropped the pin the read took");
+    }
+
+    [Test]
     public void Dispose_ZeroPagesCannotBeMappedAtTheLastClose_TheFileIsNotTruncatedUnderThePagesLeftMapped()
     {
         var stream = OpenWritable();

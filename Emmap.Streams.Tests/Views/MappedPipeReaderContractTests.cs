@@ -226,6 +226,24 @@ public sealed class MappedPipeReaderContractTests
         await reader.CompleteAsync();
     }
 
+    [Test]
+    public async Task ReadAsync_WindowEndsAtTheEndThisProcessKnowsAndAnotherProgramAppended_ReadsTheAppendAsTheCopyingReaderDoes([Values] bool mapped)
+    {
+        File.WriteAllBytes(_path, _data[..8192]);
+        using var stream = MappedFileStream.Open(_path);
+        using var file = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+        PipeReader reader = mapped
+            ? stream.AsPipeReader(options: new MappedPipeReaderOptions { WindowSize = 8192 })
+            : PipeReader.Create(file, new StreamPipeReaderOptions(bufferSize: 8192));
+        using (var appender = new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite))
+        {
+            appender.Write("tail"u8);
+        }
+
+        (await ReadToEnd(reader)).ShouldBe(8192 + 4, "the read whose buffer reaches the end this handle knew looks for growth");
+        await reader.CompleteAsync();
+    }
+
     private static async Task<long> ReadToEnd(PipeReader reader)
     {
         long read = 0;

@@ -132,10 +132,12 @@ internal sealed class MappedPipeReader : PipeReader
             return;
         }
 
-        _completed = true;
-        Drop();
         lock (_waitGate)
         {
+            // Under the gate: a wait woken on another thread reads (and pins) under it too, so it either returns before
+            // the buffer is dropped here or sees the reader completed; a pin taken after the drop would never be released.
+            _completed = true;
+            Drop();
             _timer?.Dispose();
             _timer = null;
             _wake?.Dispose();
@@ -226,9 +228,10 @@ internal sealed class MappedPipeReader : PipeReader
 
         target = Math.Min(target, _endPosition);
         long available = _view.CachedLength;
-        if (target > available)
+        if (target >= available)
         {
-            // At the end as this process knows it: look for other handles' and processes' growth.
+            // At the end as this process knows it: look for other handles' and processes' growth, so that a buffer that
+            // reaches it is not reported as the last while the data goes on.
             try
             {
                 available = _view.Length;
@@ -388,10 +391,13 @@ internal sealed class MappedPipeReader : PipeReader
                 }
 
                 cancellationToken.ThrowIfCancellationRequested();
-                ThrowIfCompleted();
-                if (TryReadCore(minimum, out ReadResult result))
+                lock (_waitGate)
                 {
-                    return result;
+                    ThrowIfCompleted();
+                    if (TryReadCore(minimum, out ReadResult result))
+                    {
+                        return result;
+                    }
                 }
             }
         }
