@@ -625,4 +625,55 @@ public sealed class MappedQueueContractTests
 
         Should.Throw<InvalidOperationException>(() => queue.TryPeekFront(0, (item, _) => { queue.Erase(); return 0; }, out _));
     }
+
+    [Test]
+    public void PopWhile_FolderChangesTheQueueAndHalts_ThrowsInvalidOperationAsWhenItAccepts([Values] bool shared)
+    {
+        using var queue = MappedQueue.Open(QueuePath, 4096, new QueueOptions { MultiProcess = shared });
+        queue.Push([1]);
+        queue.Push([2]);
+        queue.Push([3]);
+
+        Should.Throw<InvalidOperationException>(() => queue.PopWhile(0, (ReadOnlySpan<byte> item, ref int popped) =>
+        {
+            if (item[0] == 1)
+            {
+                return true;
+            }
+
+            queue.Push([9]);
+            return false;
+        }));
+
+        queue.Enumerate().ShouldBe(shared
+            ? [new byte[] { 2 }, new byte[] { 3 }]
+            : [new byte[] { 2 }, new byte[] { 3 }, new byte[] { 9 }], "the first item was popped; a single-process queue took the push, and the halt popped nothing");
+    }
+
+    [Test]
+    public void PopWhileAndPeek_FolderDisposesTheQueue_ThrowInvalidOperationAndNothingIsPopped()
+    {
+        using (var queue = MappedQueue.Open(QueuePath, 4096))
+        {
+            queue.Push([1]);
+            Should.Throw<InvalidOperationException>(() => queue.PopWhile(0, (ReadOnlySpan<byte> item, ref int popped) =>
+            {
+                queue.Dispose();
+                return false;
+            }));
+        }
+
+        using (var queue = MappedQueue.Open(QueuePath, 4096))
+        {
+            queue.Count.ShouldBe(1);
+            Should.Throw<InvalidOperationException>(() => queue.Peek(0, (ReadOnlySpan<byte> item, ref int seen) =>
+            {
+                queue.Dispose();
+                return true;
+            }));
+        }
+
+        using var reopened = MappedQueue.Open(QueuePath, 4096);
+        reopened.Pop().ShouldBe(new byte[] { 1 });
+    }
 }

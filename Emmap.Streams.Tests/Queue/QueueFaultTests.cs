@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System;
+using System.Threading.Tasks;
 
 using Emmap.Streams.TestHost;
 using Emmap.Streams.Testing;
@@ -208,6 +209,35 @@ public sealed class QueueFaultTests
         (next - first).ShouldBeGreaterThan(80);
         using var reopened = MappedQueue.Open(path, 64 * 1024);
         reopened.Enumerate().Select(item => QueueItems.Check(item)).ShouldBe(Enumerable.Range((int)first, (int)(next - first)).Select(i => (long)i));
+    }
+
+    [Test]
+    public async Task EnqueueAsyncAndWriteAsync_GrowableQueueTheDiskCannotGrow_ThrowTheIOExceptionRatherThanWaitForAPop([Values] bool shared)
+    {
+        using var queue = ConcurrentMappedQueue.Open(_dir.File("full.queue"), 4096, new QueueOptions { MultiProcess = shared });
+        int pushed = 0;
+        using (FaultInjection.Install(point => point == FaultPoint.Allocate ? ENOSPC : 0))
+        {
+            while (queue.TryEnqueue(QueueItems.Make(pushed, 100)))
+            {
+                pushed++;
+            }
+
+            IOException enqueue = await Should.ThrowAsync<IOException>(async () => await queue.EnqueueAsync(QueueItems.Make(pushed, 100)).AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
+            enqueue.HResult.ShouldBe(ENOSPC);
+            IOException write = await Should.ThrowAsync<IOException>(async () => await queue.Writer.WriteAsync(QueueItems.Make(pushed, 100)).AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
+            write.HResult.ShouldBe(ENOSPC);
+            queue.Writer.TryWrite(QueueItems.Make(pushed, 100)).ShouldBeFalse("a channel's TryWrite says only that it cannot write now");
+            queue.Count.ShouldBe(pushed, "the failed calls enqueued nothing");
+        }
+
+        await queue.EnqueueAsync(QueueItems.Make(pushed, 100));
+        await queue.Writer.WriteAsync(QueueItems.Make(pushed + 1, 100));
+        for (int i = 0; i < pushed + 2; i++)
+        {
+            queue.TryDequeue(out byte[]? item).ShouldBeTrue();
+            QueueItems.Check(item).ShouldBe(i);
+        }
     }
 
     [Test]

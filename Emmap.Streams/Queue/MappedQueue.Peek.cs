@@ -119,7 +119,7 @@ public sealed partial class MappedQueue
     /// <returns><see langword="true"/> if the queue had an item; <see langword="false"/> when it is empty.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="reader"/> is <see langword="null"/>.</exception>
     /// <exception cref="InvalidDataException">The record fails its checksum; the reader is not called.</exception>
-    /// <exception cref="InvalidOperationException">The reader changed the queue.</exception>
+    /// <exception cref="InvalidOperationException">The reader changed or disposed the queue.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
     public bool TryPeekFront<TState, TResult>(TState state, Func<ReadOnlySpan<byte>, TState, TResult> reader, [MaybeNullWhen(false)] out TResult result)
     {
@@ -165,7 +165,7 @@ public sealed partial class MappedQueue
     /// <returns><see langword="true"/> if the queue had an item; <see langword="false"/> when it is empty.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="reader"/> is <see langword="null"/>.</exception>
     /// <exception cref="InvalidDataException">The record fails its checksum; the reader is not called.</exception>
-    /// <exception cref="InvalidOperationException">The reader changed the queue.</exception>
+    /// <exception cref="InvalidOperationException">The reader changed or disposed the queue.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
     public bool TryPeekBack<TState, TResult>(TState state, Func<ReadOnlySpan<byte>, TState, TResult> reader, [MaybeNullWhen(false)] out TResult result)
     {
@@ -209,7 +209,7 @@ public sealed partial class MappedQueue
     /// <param name="folder">Receives each item, valid only during the call (no copy is made), and the accumulator.</param>
     /// <returns>The final accumulator.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="folder"/> is <see langword="null"/>.</exception>
-    /// <exception cref="InvalidOperationException">The folder changed the queue.</exception>
+    /// <exception cref="InvalidOperationException">The folder changed or disposed the queue.</exception>
     /// <exception cref="InvalidDataException">A record fails its checksum.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
     public TAccumulate Peek<TAccumulate>(TAccumulate seed, QueueFolder<TAccumulate> folder)
@@ -262,7 +262,7 @@ public sealed partial class MappedQueue
     /// <param name="folder">Receives each item, valid only during the call, and the accumulator.</param>
     /// <returns>The final accumulator.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="folder"/> is <see langword="null"/>.</exception>
-    /// <exception cref="InvalidOperationException">The folder changed the queue.</exception>
+    /// <exception cref="InvalidOperationException">The folder changed or disposed the queue.</exception>
     /// <exception cref="InvalidDataException">A record fails its checksum.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
     /// <remarks>Records link forwards only, so this first walks the queue once, marking where every block of 4,096 items
@@ -566,9 +566,9 @@ public sealed partial class MappedQueue
     {
         if (_version != version || _state == StateDisposed)
         {
+            // The caller's code run inside the access changed or disposed the queue: reported as a pop's handler reports it.
             access.EndUnchecked();
-            ThrowIfChanged(version);
-            return;
+            throw new InvalidOperationException("The queue was changed or disposed by the caller's code called during a peek or fold.");
         }
 
         _view.EndAccess(access);

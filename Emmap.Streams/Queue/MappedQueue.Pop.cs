@@ -159,7 +159,7 @@ public sealed partial class MappedQueue
     /// <param name="result">The handler's result, or the default when the queue is empty.</param>
     /// <returns><see langword="true"/> if the handler ran and the item was removed; <see langword="false"/> when the queue is empty.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="handler"/> is <see langword="null"/>.</exception>
-    /// <exception cref="InvalidOperationException">The handler changed the queue.</exception>
+    /// <exception cref="InvalidOperationException">The handler changed or disposed the queue.</exception>
     /// <exception cref="InvalidDataException">The head record fails its checksum; the handler is not called.</exception>
     /// <exception cref="NotSupportedException">The queue is read-only.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
@@ -180,7 +180,7 @@ public sealed partial class MappedQueue
     /// <param name="result">The handler's result, or the default when the queue is empty.</param>
     /// <returns><see langword="true"/> if the handler ran and the item was removed; <see langword="false"/> when the queue is empty.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="handler"/> is <see langword="null"/>.</exception>
-    /// <exception cref="InvalidOperationException">The handler changed the queue.</exception>
+    /// <exception cref="InvalidOperationException">The handler changed or disposed the queue.</exception>
     /// <exception cref="InvalidDataException">The head record fails its checksum; the handler is not called.</exception>
     /// <exception cref="NotSupportedException">The queue is read-only.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
@@ -217,7 +217,7 @@ public sealed partial class MappedQueue
     /// <param name="result">The handler's result, or the default when the queue is empty.</param>
     /// <returns><see langword="true"/> if the handler ran and the item was removed; <see langword="false"/> when the queue is empty.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="handler"/> is <see langword="null"/>.</exception>
-    /// <exception cref="InvalidOperationException">The handler changed the queue.</exception>
+    /// <exception cref="InvalidOperationException">The handler changed or disposed the queue.</exception>
     /// <exception cref="InvalidDataException">The head record fails its checksum; the handler is not called.</exception>
     /// <exception cref="NotSupportedException">The queue is read-only.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
@@ -238,7 +238,7 @@ public sealed partial class MappedQueue
     /// <param name="result">The handler's result, or the default when the queue is empty.</param>
     /// <returns><see langword="true"/> if the handler ran and the item was removed; <see langword="false"/> when the queue is empty.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="handler"/> is <see langword="null"/>.</exception>
-    /// <exception cref="InvalidOperationException">The handler changed the queue.</exception>
+    /// <exception cref="InvalidOperationException">The handler changed or disposed the queue.</exception>
     /// <exception cref="InvalidDataException">The head record fails its checksum; the handler is not called.</exception>
     /// <exception cref="NotSupportedException">The queue is read-only.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
@@ -263,7 +263,7 @@ public sealed partial class MappedQueue
     /// <param name="folder">Receives each item, valid only during the call, and the accumulator; returns whether to pop it and go on.</param>
     /// <returns>The final accumulator.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="folder"/> is <see langword="null"/>.</exception>
-    /// <exception cref="InvalidOperationException">The folder changed the queue.</exception>
+    /// <exception cref="InvalidOperationException">The folder changed or disposed the queue.</exception>
     /// <exception cref="InvalidDataException">A record fails its checksum; the items before it were popped.</exception>
     /// <exception cref="NotSupportedException">The queue is read-only.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
@@ -347,14 +347,10 @@ public sealed partial class MappedQueue
         if (_version != version || _state == StateDisposed)
         {
             // Looked at before the access ends: a handler that erased or purged a grown queue has shrunk the mapping, and one
-            // that disposed the queue has closed it; either would otherwise be reported as a shrink by someone else.
+            // that disposed the queue has closed it; either would otherwise be reported as a shrink by someone else. Reported
+            // whether the sink took the item or not, as a peek reports it: the caller's code broke the rule either way.
             access.EndUnchecked();
-            if (accepted)
-            {
-                throw ChangedDuringPop();
-            }
-
-            return false;
+            throw ChangedDuringPop();
         }
 
         _view.EndAccess(access);

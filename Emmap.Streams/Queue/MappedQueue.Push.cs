@@ -50,6 +50,17 @@ public sealed partial class MappedQueue
         return TryPushCore(ref payload, spaceErrorsAreFull: true);
     }
 
+    /// <summary>
+    /// As <see cref="TryPush(ReadOnlySpan{byte})"/>, except that a disk with no space to grow the file is the
+    /// <see cref="IOException"/> <see cref="Push(ReadOnlySpan{byte})"/> throws: <see langword="false"/> means only that the
+    /// queue is fixed-size and full, which a pop can change. For the waiting enqueues.
+    /// </summary>
+    internal bool TryPushOrThrowNoSpace(ReadOnlySpan<byte> item)
+    {
+        var payload = new SpanPayload(item);
+        return TryPushCore(ref payload, spaceErrorsAreFull: false);
+    }
+
     /// <summary>Appends the bytes of <paramref name="item"/>, a sequence of buffers, as one item: each buffer is copied straight into the record.</summary>
     /// <exception cref="QueueFullException">The queue is fixed-size and the item does not fit.</exception>
     internal void Push(in ReadOnlySequence<byte> item)

@@ -90,7 +90,9 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
     /// <see cref="Enqueue"/> and <see cref="EnqueueAsync"/> still add items, as other processes sharing the queue may; the reader
     /// returns such items even after its <see cref="ChannelReader{T}.Completion"/> has finished. Over a queue opened with
     /// <see cref="QueueOptions.ReadOnly"/>, its writes throw <see cref="NotSupportedException"/>, as the queue's pushes do
-    /// (a false from <c>TryWrite</c> would read as a full queue).</value>
+    /// (a false from <c>TryWrite</c> would read as a full queue). When the disk has no space to grow a growable queue,
+    /// <c>TryWrite</c> returns <see langword="false"/> (and <c>WaitToWriteAsync</c> then waits for a pop, which frees room in
+    /// the file), while <c>WriteAsync</c> throws the <see cref="IOException"/>, as <see cref="EnqueueAsync"/> does.</value>
     public ChannelWriter<ReadOnlyMemory<byte>> Writer { get; }
 
     /// <summary>Gets the number of items.</summary>
@@ -175,7 +177,8 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
     /// <exception cref="OperationCanceledException">The wait was canceled; nothing was enqueued.</exception>
     /// <exception cref="ArgumentException">The queue is fixed-size and the item is larger than its whole ring, so no wait could make room.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The item is longer than 2,147,483,591 bytes (0x7FFFFFC7), the most one record holds; nothing was written.</exception>
-    /// <exception cref="IOException">An I/O error other than a lack of space; nothing was enqueued.</exception>
+    /// <exception cref="IOException">Growing the file failed (for example, the disk is full: a growable queue does not wait for
+    /// space on the disk), or another I/O error; nothing was enqueued.</exception>
     /// <exception cref="ObjectDisposedException">The queue was disposed.</exception>
     public async ValueTask EnqueueAsync(ReadOnlyMemory<byte> item, CancellationToken cancellationToken = default)
     {
@@ -187,7 +190,7 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
             {
                 ThrowIfDisposed();
                 long head = ObserveHead();
-                if (_queue.TryPush(item.Span))
+                if (_queue.TryPushOrThrowNoSpace(item.Span))
                 {
                     ItemAdded();
                     return;
@@ -466,7 +469,7 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
 
         try
         {
-            if (TryEnqueueForChannel(item.Span))
+            if (TryEnqueueForChannel(item.Span, waiting: true))
             {
                 return default;
             }
@@ -498,14 +501,19 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
                 throw ChannelClosed();
             }
 
-            if (TryEnqueueForChannel(item.Span))
+            if (TryEnqueueForChannel(item.Span, waiting: true))
             {
                 return;
             }
         }
     }
 
-    internal bool TryEnqueueForChannel(ReadOnlySpan<byte> item)
+    /// <summary>
+    /// A channel writer's write: false once the writer is completed, or while the queue is full. With <paramref name="waiting"/>
+    /// (<c>WriteAsync</c>), a disk with no space to grow the file is an <see cref="IOException"/>, as for
+    /// <see cref="EnqueueAsync"/>, rather than a full queue that only a pop could end.
+    /// </summary>
+    internal bool TryEnqueueForChannel(ReadOnlySpan<byte> item, bool waiting = false)
     {
         lock (_gate)
         {
@@ -515,7 +523,7 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
             }
 
             long head = ObserveHead();
-            if (!_queue.TryPush(item))
+            if (!(waiting ? _queue.TryPushOrThrowNoSpace(item) : _queue.TryPush(item)))
             {
                 // Remember that the queue was full as of this many pops, so WaitToWriteAsync waits for the next one.
                 _fullAtPops = _pops;

@@ -156,7 +156,7 @@ public sealed class MappedQueue<T> : IDisposable, IAsyncDisposable
     /// <param name="folder">Receives an item and the accumulator; returns whether to pop the item and go on, and the new accumulator.</param>
     /// <returns>The final accumulator.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="folder"/> is <see langword="null"/>.</exception>
-    /// <exception cref="InvalidOperationException">The folder changed the queue.</exception>
+    /// <exception cref="InvalidOperationException">The folder changed or disposed the queue.</exception>
     /// <exception cref="InvalidDataException">A record fails its checksum or does not deserialize; the items before it were popped.</exception>
     /// <exception cref="NotSupportedException">The queue is read-only.</exception>
     /// <exception cref="ObjectDisposedException">The queue is disposed.</exception>
