@@ -109,6 +109,8 @@ public sealed partial class MappedFileStream
     /// <c>\n</c>, with a <c>\r\n</c> ending normalised to <c>\n</c>; at the end of the data without a newline, the rest.
     /// </summary>
     /// <returns>The line, or <see langword="null"/> when the position is at or past the end (emmap's <c>eof</c>).</returns>
+    /// <exception cref="IOException">The line is longer than the largest array (<see cref="Array.MaxLength"/> bytes); the position
+    /// is unchanged.</exception>
     /// <exception cref="NotSupportedException">The stream is write-only.</exception>
     /// <exception cref="ObjectDisposedException">The stream is disposed.</exception>
     public byte[]? ReadLine()

@@ -170,6 +170,11 @@ public sealed class ViewStreamExtensionsTests
             Outcome(() => { stream.Write("x"u8); return 0; }).ShouldBe(Outcome(() => { model.Write("x"u8); return 0; }));
             mapped.Length.ShouldBe(_content.Length);
         }
+
+        stream.Dispose();
+        model.Dispose();
+        Outcome(() => stream.Position = -1).ShouldBe(Outcome(() => model.Position = -1), "the value is checked before the state");
+        Outcome(() => stream.Position = 1).ShouldBe(Outcome(() => model.Position = 1));
     }
 
     // What a call returned, or the type of what it threw.

@@ -61,8 +61,9 @@ internal sealed class ViewStream : Stream
 
         set
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
+            // The value first, then the state, in MemoryStream's order.
             ArgumentOutOfRangeException.ThrowIfNegative(value);
+            ObjectDisposedException.ThrowIf(_disposed, this);
             _position = value;
         }
     }
