@@ -47,7 +47,9 @@ public sealed partial class MappedFileStream
     /// reader made from a stream that nobody else references (<c>MappedFileStream.Open(path).AsPipeReader()</c>) keeps
     /// working; the stream's finalizer lets go of the file once neither is referenced.</para>
     /// <para>One consumer at a time, as for every <see cref="PipeReader"/>; <see cref="PipeReader.CancelPendingRead"/> may be
-    /// called from any thread. Several readers over one stream are independent.</para>
+    /// called from any thread, and so may <see cref="PipeReader.Complete"/> while a <see cref="MappedPipeReaderOptions.Follow"/>
+    /// read waits (the read then throws <see cref="InvalidOperationException"/>, or returns first if it was already taking
+    /// new data). Several readers over one stream are independent.</para>
     /// </remarks>
     public PipeReader AsPipeReader(long position = 0, MappedPipeReaderOptions? options = null)
     {

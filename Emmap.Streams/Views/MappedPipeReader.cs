@@ -25,7 +25,8 @@ namespace Emmap.Streams.Views;
 /// then throws <see cref="ObjectDisposedException"/>). Addresses come from <see cref="MappedView.ViewAddress"/>, after the
 /// pin, each time the range is extended, so growth that moves the mapping is followed.</para>
 /// <para><b>Threads.</b> One consumer at a time, as every <see cref="PipeReader"/>; <see cref="CancelPendingRead"/> may be
-/// called from any thread.</para>
+/// called from any thread, and <see cref="Complete"/> too while a follower waits: it and the woken wait's read take
+/// <c>_waitGate</c> in turn.</para>
 /// </remarks>
 [SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "A PipeReader is not disposable: Complete disposes the timer and the wake source.")]
 internal sealed class MappedPipeReader : PipeReader
