@@ -560,4 +560,20 @@ public sealed class MappedCountersTests
 
         allocated.ShouldBe(0);
     }
+
+    [Test]
+    public void Increment_AStreamOfTheFileCutItShortOfTheCounter_ThrowsNamingThePositionAndChangesNothing()
+    {
+        using var counters = MappedCounters.Open(_path, 4);
+        counters.Increment(1, 5);
+        using (var cutter = new MappedFileStream(_path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite))
+        {
+            cutter.SetLength(16 + (2 * sizeof(long)));
+        }
+
+        Should.Throw<ArgumentOutOfRangeException>(() => counters.Increment(3)).ParamName.ShouldBe("position");
+        counters.Increment(1).ShouldBe(5, "the counters inside the file still work");
+        using var check = new MappedFileStream(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        check.Length.ShouldBe(16 + (2 * sizeof(long)), "the failed call grew nothing");
+    }
 }

@@ -174,7 +174,8 @@ public sealed class MappedCounters : IDisposable
     /// <param name="index">The counter, from 0 to <see cref="Count"/> - 1.</param>
     /// <param name="by">The amount to add; negative values subtract.</param>
     /// <returns>The value before the increment.</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is outside [0, <see cref="Count"/>).</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is outside [0, <see cref="Count"/>), or other code
+    /// cut the file short of the counter (the exception then names the cell's <c>position</c>, as the stream's atomics do).</exception>
     /// <exception cref="NotSupportedException">The counters were opened read-only.</exception>
     /// <exception cref="ObjectDisposedException">The counters are disposed.</exception>
     /// <remarks>One atomic instruction on the mapped slot; no allocation, no system call.</remarks>
@@ -184,7 +185,8 @@ public sealed class MappedCounters : IDisposable
     /// <param name="index">The counter, from 0 to <see cref="Count"/> - 1.</param>
     /// <param name="by">The amount to subtract.</param>
     /// <returns>The value before the decrement.</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is outside [0, <see cref="Count"/>).</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is outside [0, <see cref="Count"/>), or other code
+    /// cut the file short of the counter (the exception then names the cell's <c>position</c>, as the stream's atomics do).</exception>
     /// <exception cref="NotSupportedException">The counters were opened read-only.</exception>
     /// <exception cref="ObjectDisposedException">The counters are disposed.</exception>
     public long Decrement(int index, long by = 1) => _stream.AtomicAddCore(SlotPosition(index), unchecked(-by));
@@ -193,7 +195,8 @@ public sealed class MappedCounters : IDisposable
     /// <param name="index">The counter, from 0 to <see cref="Count"/> - 1.</param>
     /// <param name="value">The new value.</param>
     /// <returns>The value before the change.</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is outside [0, <see cref="Count"/>).</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is outside [0, <see cref="Count"/>), or other code
+    /// cut the file short of the counter (the exception then names the cell's <c>position</c>, as the stream's atomics do).</exception>
     /// <exception cref="NotSupportedException">The counters were opened read-only.</exception>
     /// <exception cref="ObjectDisposedException">The counters are disposed.</exception>
     public long Set(int index, long value) => _stream.AtomicExchange(SlotPosition(index), value);
@@ -206,7 +209,8 @@ public sealed class MappedCounters : IDisposable
     /// <param name="value">The value to store.</param>
     /// <param name="comparand">The value the counter must hold.</param>
     /// <returns>The value the counter held; the store happened if and only if it equals <paramref name="comparand"/>.</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is outside [0, <see cref="Count"/>).</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is outside [0, <see cref="Count"/>), or other code
+    /// cut the file short of the counter (the exception then names the cell's <c>position</c>, as the stream's atomics do).</exception>
     /// <exception cref="NotSupportedException">The counters were opened read-only.</exception>
     /// <exception cref="ObjectDisposedException">The counters are disposed.</exception>
     public long CompareExchange(int index, long value, long comparand) =>
@@ -215,7 +219,8 @@ public sealed class MappedCounters : IDisposable
     /// <summary>Reads counter <paramref name="index"/> (emmap <c>read_counter</c>).</summary>
     /// <param name="index">The counter, from 0 to <see cref="Count"/> - 1.</param>
     /// <returns>The current value.</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is outside [0, <see cref="Count"/>).</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is outside [0, <see cref="Count"/>), or other code
+    /// cut the file short of the counter (the exception then names the cell's <c>position</c>, as the stream's atomics do).</exception>
     /// <exception cref="ObjectDisposedException">The counters are disposed.</exception>
     /// <remarks>An acquire load with no locked instruction: it works on read-only counters.</remarks>
     public long Read(int index) => _stream.AtomicRead(SlotPosition(index));
