@@ -11,8 +11,8 @@ namespace Emmap.Streams;
 
 public sealed partial class ConcurrentMappedQueue
 {
-    // Items are serialized outside the lock, into a pooled buffer per thread that is reused for every item. It is taken out
-    // while in use: a serializer that enqueues another item meanwhile (to this queue or another) gets a buffer of its own.
+    // Items are serialized outside the lock, into a pooled buffer per thread that is reused for every item (SerializationBuffer:
+    // a serializer that enqueues another item meanwhile, to this queue or another, gets a buffer of its own).
     [ThreadStatic]
     private static ArrayPoolBufferWriter<byte>? s_threadBuffer;
 
@@ -49,8 +49,7 @@ public sealed partial class ConcurrentMappedQueue
             return;
         }
 
-        ArrayPoolBufferWriter<byte> buffer = s_threadBuffer ?? new ArrayPoolBufferWriter<byte>();
-        s_threadBuffer = null;
+        ArrayPoolBufferWriter<byte> buffer = SerializationBuffer.Take(ref s_threadBuffer);
         try
         {
             serializer.Serialize(item, buffer);
@@ -58,16 +57,7 @@ public sealed partial class ConcurrentMappedQueue
         }
         finally
         {
-            buffer.Clear();
-            if (s_threadBuffer is null)
-            {
-                s_threadBuffer = buffer;
-            }
-            else
-            {
-                // A nested call put its own back first: one is kept.
-                buffer.Dispose();
-            }
+            SerializationBuffer.Return(ref s_threadBuffer, buffer);
         }
     }
 

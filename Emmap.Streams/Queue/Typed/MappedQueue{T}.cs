@@ -30,8 +30,7 @@ public sealed class MappedQueue<T> : IDisposable, IAsyncDisposable
     private readonly IQueueSerializer<T> _serializer;
     private readonly StreamQueueSerializer<T>? _streaming;
     private readonly bool _leaveOpen;
-    private readonly ArrayPoolBufferWriter<byte> _buffer = new();
-    private bool _serializing;
+    private ArrayPoolBufferWriter<byte>? _buffer;
     private bool _disposed;
 
     /// <summary>Types the items of <paramref name="queue"/> with <paramref name="serializer"/>.</summary>
@@ -206,7 +205,8 @@ public sealed class MappedQueue<T> : IDisposable, IAsyncDisposable
         }
 
         _disposed = true;
-        _buffer.Dispose();
+        _buffer?.Dispose();
+        _buffer = null;
         if (!_leaveOpen)
         {
             _queue.Dispose();
@@ -223,7 +223,8 @@ public sealed class MappedQueue<T> : IDisposable, IAsyncDisposable
         }
 
         _disposed = true;
-        _buffer.Dispose();
+        _buffer?.Dispose();
+        _buffer = null;
         return _leaveOpen ? ValueTask.CompletedTask : _queue.DisposeAsync();
     }
 
@@ -268,13 +269,11 @@ public sealed class MappedQueue<T> : IDisposable, IAsyncDisposable
             }
         }
 
-        // A serializer that pushes to this queue while it writes an item (an audit record, say) gets a buffer of its own,
-        // so that neither item is cut short or mixed with the other; the inner item goes first, as it is pushed first.
-        bool nested = _serializing;
-        ArrayPoolBufferWriter<byte> buffer = nested ? new ArrayPoolBufferWriter<byte>() : _buffer;
+        // A serializer that pushes to this queue while it writes an item gets a buffer of its own; the inner item goes first,
+        // as it is pushed first.
+        ArrayPoolBufferWriter<byte> buffer = SerializationBuffer.Take(ref _buffer);
         try
         {
-            _serializing = true;
             _serializer.Serialize(item, buffer);
             if (onlyIfRoom)
             {
@@ -286,15 +285,7 @@ public sealed class MappedQueue<T> : IDisposable, IAsyncDisposable
         }
         finally
         {
-            _serializing = nested;
-            if (nested)
-            {
-                buffer.Dispose();
-            }
-            else
-            {
-                buffer.Clear();
-            }
+            SerializationBuffer.Return(ref _buffer, buffer);
         }
     }
 }
