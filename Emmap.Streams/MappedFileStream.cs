@@ -223,7 +223,8 @@ public sealed partial class MappedFileStream : Stream
     /// Unlike <c>Seek(0, SeekOrigin.End)</c> followed by <see cref="Write(ReadOnlySpan{byte})"/>, which writes at the end as
     /// this handle last saw it (two writers can overwrite each other, as with two <see cref="FileStream"/>s), the end is
     /// reserved and written under the file's size lock, so concurrent appends from any number of threads and processes never
-    /// overlap. Does not move <see cref="Position"/>. Thread-safe.
+    /// overlap. Does not move <see cref="Position"/>. Thread-safe. Empty <paramref name="data"/> writes nothing and returns
+    /// <see cref="Length"/>, also on a window that starts past the end of the file or ends before it.
     /// </remarks>
     public long Append(ReadOnlySpan<byte> data) => WritableView().Append(data);
 

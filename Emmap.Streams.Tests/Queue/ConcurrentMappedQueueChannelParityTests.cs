@@ -120,6 +120,39 @@ public sealed class ConcurrentMappedQueueChannelParityTests
     }
 
     [Test]
+    public async Task CallsAfterTryCompleteWithOperationCanceled_FaultOrCancelAsAChannelsDo()
+    {
+        var channel = Channel.CreateUnbounded<byte[]>();
+        channel.Writer.TryComplete(new OperationCanceledException("stopped"));
+        using var q = ConcurrentMappedQueue.Open(_dir.File("oc-calls.queue"), 4096);
+        q.Writer.TryComplete(new OperationCanceledException("stopped"));
+
+        // A channel fails its waits and WriteAsync with the cancellation (faulted), and cancels ReadAsync.
+        (string Name, Task Channel, Task Queue, string Expected)[] calls =
+        [
+            ("WaitToReadAsync", channel.Reader.WaitToReadAsync().AsTask(), q.Reader.WaitToReadAsync().AsTask(), "faulted:OperationCanceledException"),
+            ("ReadAsync", channel.Reader.ReadAsync().AsTask(), q.Reader.ReadAsync().AsTask(), "canceled"),
+            ("WaitToWriteAsync", channel.Writer.WaitToWriteAsync().AsTask(), q.Writer.WaitToWriteAsync().AsTask(), "faulted:OperationCanceledException"),
+            ("WriteAsync", channel.Writer.WriteAsync([1]).AsTask(), q.Writer.WriteAsync(new byte[] { 1 }).AsTask(), "faulted:OperationCanceledException"),
+        ];
+
+        foreach ((string name, Task expected, Task actual, string state) in calls)
+        {
+            string expectedOutcome = await Outcome(() => expected);
+            string actualOutcome = await Outcome(() => actual);
+            State(expected).ShouldBe(state, name);
+            State(actual).ShouldBe(state, name);
+
+            // Awaited, a channel's canceled ReadAsync throws a TaskCanceledException; the queue's throws the cancellation the
+            // writer was completed with. Both are OperationCanceledExceptions; the other calls throw the same one.
+            (name == "ReadAsync" ? "TaskCanceledException" : actualOutcome).ShouldBe(expectedOutcome, name);
+        }
+
+        static string State(Task task) =>
+            task.IsFaulted ? "faulted:" + task.Exception!.InnerException!.GetType().Name : task.IsCanceled ? "canceled" : task.Status.ToString();
+    }
+
+    [Test]
     public async Task ReaderWaitToReadAsync_CanceledTokenWithItems_IsCanceledAsAChannelIs()
     {
         var channel = Channel.CreateUnbounded<byte[]>();

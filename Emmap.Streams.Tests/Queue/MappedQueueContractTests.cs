@@ -453,22 +453,31 @@ public sealed class MappedQueueContractTests
     }
 
     [Test]
-    public void AsQueue_ReadOnlyStream_ActsAsAReadOnlyQueueOrRefuses()
+    public void AsQueue_ReadOnlyOrWriteOnlyStream_RefusesWithArgumentExceptionUnlessAReadOnlyQueueCanReadIt()
     {
         using (var queue = MappedQueue.Open(QueuePath, 4096))
         {
             queue.Push([1]);
         }
 
-        using var stream = MappedFileStream.Open(QueuePath, new MapOptions { Access = FileAccess.Read });
-        try
+        byte[] before = File.ReadAllBytes(QueuePath);
+        using (var readOnly = MappedFileStream.Open(QueuePath, new MapOptions { Access = FileAccess.Read }))
         {
-            using var queue = stream.AsQueue(leaveOpen: true);
+            Should.Throw<ArgumentException>(() => readOnly.AsQueue(leaveOpen: true)).ParamName.ShouldBe("stream");
+            using var queue = readOnly.AsQueue(new QueueOptions { ReadOnly = true }, leaveOpen: true);
+            queue.Count.ShouldBe(1);
             Should.Throw<NotSupportedException>(() => queue.Push([2]));
         }
-        catch (Exception ex) when (ex is NotSupportedException or ArgumentException)
+
+        using (var writeOnly = MappedFileStream.Open(QueuePath, new MapOptions { Access = FileAccess.Write }))
         {
+            // Refused before anything reads the stream, as StreamReader refuses a stream it cannot read.
+            Should.Throw<ArgumentException>(() => writeOnly.AsQueue(leaveOpen: true)).ParamName.ShouldBe("stream");
+            Should.Throw<ArgumentException>(() => writeOnly.AsQueue(new QueueOptions { ReadOnly = true }, leaveOpen: true)).ParamName.ShouldBe("stream");
+            writeOnly.CanWrite.ShouldBeTrue();
         }
+
+        File.ReadAllBytes(QueuePath).ShouldBe(before);
     }
 
     [Test]

@@ -57,6 +57,26 @@ public sealed class MappedFileStreamWindowModelTests
             threads: 1);
     }
 
+    [Test]
+    public void Append_NothingOnWindowsThatStartPastTheEndOrEndBeforeIt_WritesNothingAndReturnsTheWindowsLength()
+    {
+        string path = _directory.File("empty-append.bin");
+        File.WriteAllBytes(path, new byte[20_000]);
+        using var whole = MappedFileStream.Open(path, s_readWrite);
+        using var pastTheEnd = MappedFileStream.Open(path, 16_000, 0, s_readWrite);
+        using var bounded = MappedFileStream.Open(path, 200, 3_000, s_readWrite);
+        whole.SetLength(10_000);
+
+        pastTheEnd.Append(ReadOnlySpan<byte>.Empty).ShouldBe(0);
+        bounded.Append(ReadOnlySpan<byte>.Empty).ShouldBe(3_000);
+        whole.Append(ReadOnlySpan<byte>.Empty).ShouldBe(10_000);
+
+        whole.Length.ShouldBe(10_000);
+        pastTheEnd.Length.ShouldBe(0);
+        bounded.Length.ShouldBe(3_000);
+        Should.Throw<IOException>(() => bounded.Append(new byte[1]));
+    }
+
     private void Agree(int initialLength, int windowOffset, int boundedLength, (Kind Kind, int Handle, int A, int B)[] operations)
     {
         string path = _directory.File($"model{_files++}.bin");
@@ -152,7 +172,14 @@ public sealed class MappedFileStreamWindowModelTests
 
                 case Kind.Append:
                 {
-                    byte[] data = Enumerable.Repeat(fill, (b % 300) + 1).ToArray();
+                    byte[] data = Enumerable.Repeat(fill, b % 4 == 0 ? 0 : (b % 300) + 1).ToArray();
+                    if (data.Length == 0)
+                    {
+                        // Appending nothing writes nothing, on every kind of handle: it reports the handle's length.
+                        stream.Append(data).ShouldBe(length, where);
+                        break;
+                    }
+
                     long at = Math.Max(start, model.Count);
                     if (h == 3 || at + data.Length > end)
                     {

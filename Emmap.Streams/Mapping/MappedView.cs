@@ -688,10 +688,12 @@ internal sealed unsafe partial class MappedView
     internal long WriteSlow(long position, ReadOnlySpan<byte> data, bool append)
     {
         ThrowIfCannotWrite();
-        if (data.IsEmpty && !append)
+        if (data.IsEmpty)
         {
-            // FileStream parity: an empty write past the end does not extend the stream.
-            return position;
+            // FileStream parity: an empty write past the end does not extend the stream. An empty append writes nothing
+            // either: it reports the end of the data in the window, neither padding the file up to a window that starts past
+            // its end nor answering with a position past a window that ends before the file does.
+            return append ? Length : position;
         }
 
         if (position > MappedLimits.MaxFileSize - Offset - data.Length)

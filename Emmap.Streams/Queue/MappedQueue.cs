@@ -138,7 +138,7 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
         _lockBase = QueueLayout.LockBase + (_window << 17);
         _stamp = _multiProcess ? Native.ProcessStamp.Current : 0;
 
-        if (!!stream.View.State.IsPrivate)
+        if (stream.View.State.IsPrivate)
         {
             throw new ArgumentException(
                 "A queue needs a shared mapping (MapSharing.Shared): with a private one nothing would reach the file.", nameof(stream));
@@ -348,6 +348,14 @@ public sealed partial class MappedQueue : IDisposable, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(stream);
         QueueOptions o = (options ?? new QueueOptions()).Clone();
         o.Validate(nameof(options));
+        MappedView view = stream.View;
+        view.ThrowIfDisposed();
+        if (!view.Readable)
+        {
+            // Checked before the blank check reads the stream, as StreamReader checks CanRead.
+            throw new ArgumentException("The stream is write-only: a queue reads its file; open it with FileAccess.ReadWrite.", nameof(stream));
+        }
+
         long formatSize = 0;
         if (!o.ReadOnly && IsBlank(stream))
         {

@@ -17,8 +17,8 @@ public static class QueueStreamExtensions
     /// the queue owns the stream and disposes it.</param>
     /// <returns>The queue.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="stream"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException">The stream is private, read-only without <see cref="QueueOptions.ReadOnly"/>, misaligned,
-    /// or blank but shorter than 4096 bytes.</exception>
+    /// <exception cref="ArgumentException">The stream is private, write-only, read-only without <see cref="QueueOptions.ReadOnly"/>,
+    /// misaligned, or blank but shorter than 4096 bytes.</exception>
     /// <exception cref="InvalidDataException">The stream holds something that is not a queue, or a queue damaged beyond recovery.</exception>
     /// <exception cref="IOException">Another live process owns the queue, or it is already open in this process.</exception>
     /// <exception cref="ObjectDisposedException"><paramref name="stream"/> is disposed.</exception>

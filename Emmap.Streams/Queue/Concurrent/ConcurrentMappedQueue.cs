@@ -82,7 +82,9 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
     }
 
     /// <summary>Gets a channel reader over the queue: <c>TryRead</c> dequeues, <c>ReadAsync</c> and <c>ReadAllAsync</c> wait for items.</summary>
-    /// <value>The reader; its <see cref="ChannelReader{T}.Completion"/> finishes once <see cref="Writer"/> is completed and the queue is drained.</value>
+    /// <value>The reader; its <see cref="ChannelReader{T}.Completion"/> finishes once <see cref="Writer"/> is completed and the queue is drained.
+    /// A <c>ReadAsync</c> that waits takes a new item when it wakes (a channel hands it over at once): a <c>TryRead</c> made
+    /// in between can take that item first, and the waiting read then waits for the next.</value>
     public ChannelReader<byte[]> Reader { get; }
 
     /// <summary>Gets a channel writer over the queue: <c>TryWrite</c> enqueues, <c>WriteAsync</c> waits for space in a fixed-size queue.</summary>
@@ -473,6 +475,17 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
             {
                 return default;
             }
+
+            lock (_gate)
+            {
+                ThrowIfDisposed();
+                if (_writerCompleted)
+                {
+                    // Made after the writer was completed, the call fails with what a channel's fails with, a cancellation
+                    // too (thrown from the waiting method below, a cancellation would cancel the call instead).
+                    return ValueTask.FromException(ChannelClosed());
+                }
+            }
         }
         catch (Exception ex)
         {
@@ -540,36 +553,75 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
     /// Waits until an item is available (true) or the writer is completed and the queue empty (false, or the error the writer
     /// was completed with, as a channel's reader does). A canceled token cancels the call before anything is looked at.
     /// </summary>
-    internal ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken) =>
-        cancellationToken.IsCancellationRequested ? ValueTask.FromCanceled<bool>(cancellationToken) : WaitToReadCoreAsync(cancellationToken);
+    internal ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<bool>(cancellationToken);
+        }
 
-    private async ValueTask<bool> WaitToReadCoreAsync(CancellationToken cancellationToken)
+        Task? wait;
+        try
+        {
+            lock (_gate)
+            {
+                if (TryAnswerWaitToRead(out bool ready, out wait))
+                {
+                    return new ValueTask<bool>(ready);
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            // Made after the writer was completed with an error, the call fails with it, a cancellation too, as a channel's does.
+            return ValueTask.FromException<bool>(ex);
+        }
+
+        return WaitToReadCoreAsync(wait, cancellationToken);
+    }
+
+    private async ValueTask<bool> WaitToReadCoreAsync(Task wait, CancellationToken cancellationToken)
     {
         while (true)
         {
-            Task wait;
+            await WaitAsWaiterAsync(wait, forItems: true, cancellationToken).ConfigureAwait(false);
             lock (_gate)
             {
-                ThrowIfDisposed();
-                long tail = ObserveTail();
-                if (_queue.Count > 0)
+                if (TryAnswerWaitToRead(out bool ready, out Task? next))
                 {
-                    return true;
+                    return ready;
                 }
 
-                if (_writerCompleted)
-                {
-                    // Drained, whoever drained it (another process's pops complete nothing here).
-                    CompleteDrained();
-                    return _completionError is { } error ? throw error : false;
-                }
-
-                wait = JoinWaiters(ref _itemWaiters, ref _itemWaiterCount);
-                WatchOtherProcesses(tail, _observedHead);
+                wait = next;
             }
-
-            await WaitAsWaiterAsync(wait, forItems: true, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    // Under the gate: answers a wait to read now (true: an item is there; false or the writer's error: completed and drained),
+    // or joins the calls waiting for items and returns false with the task to wait for.
+    private bool TryAnswerWaitToRead(out bool ready, [NotNullWhen(false)] out Task? wait)
+    {
+        ThrowIfDisposed();
+        wait = null;
+        long tail = ObserveTail();
+        if (_queue.Count > 0)
+        {
+            ready = true;
+            return true;
+        }
+
+        if (_writerCompleted)
+        {
+            // Drained, whoever drained it (another process's pops complete nothing here).
+            CompleteDrained();
+            ready = _completionError is { } error ? throw error : false;
+            return true;
+        }
+
+        wait = JoinWaiters(ref _itemWaiters, ref _itemWaiterCount);
+        WatchOtherProcesses(tail, _observedHead);
+        ready = false;
+        return false;
     }
 
     /// <summary>
@@ -577,33 +629,72 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
     /// channel's writer does). Items differ in size, so "space" means: no channel write has failed for lack of room since the
     /// last pop. A canceled token cancels the call before anything is looked at.
     /// </summary>
-    internal ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken) =>
-        cancellationToken.IsCancellationRequested ? ValueTask.FromCanceled<bool>(cancellationToken) : WaitToWriteCoreAsync(cancellationToken);
+    internal ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<bool>(cancellationToken);
+        }
 
-    private async ValueTask<bool> WaitToWriteCoreAsync(CancellationToken cancellationToken)
+        Task? wait;
+        try
+        {
+            lock (_gate)
+            {
+                if (TryAnswerWaitToWrite(out bool ready, out wait))
+                {
+                    return new ValueTask<bool>(ready);
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            // Made after the writer was completed with an error, the call fails with it, a cancellation too, as a channel's does.
+            return ValueTask.FromException<bool>(ex);
+        }
+
+        return WaitToWriteCoreAsync(wait, cancellationToken);
+    }
+
+    private async ValueTask<bool> WaitToWriteCoreAsync(Task wait, CancellationToken cancellationToken)
     {
         while (true)
         {
-            Task wait;
+            await WaitAsWaiterAsync(wait, forItems: false, cancellationToken).ConfigureAwait(false);
             lock (_gate)
             {
-                ThrowIfDisposed();
-                if (_writerCompleted)
+                if (TryAnswerWaitToWrite(out bool ready, out Task? next))
                 {
-                    return _completionError is { } error ? throw error : false;
+                    return ready;
                 }
 
-                if (_fullAtPops != _pops)
-                {
-                    return true;
-                }
-
-                wait = JoinWaiters(ref _spaceWaiters, ref _spaceWaiterCount);
-                WatchOtherProcesses(_observedTail, _observedHead);
+                wait = next;
             }
-
-            await WaitAsWaiterAsync(wait, forItems: false, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    // Under the gate: answers a wait to write now (true: a pop came since the last write found the queue full; false or the
+    // writer's error: completed), or joins the calls waiting for space and returns false with the task to wait for.
+    private bool TryAnswerWaitToWrite(out bool ready, [NotNullWhen(false)] out Task? wait)
+    {
+        ThrowIfDisposed();
+        wait = null;
+        if (_writerCompleted)
+        {
+            ready = _completionError is { } error ? throw error : false;
+            return true;
+        }
+
+        if (_fullAtPops != _pops)
+        {
+            ready = true;
+            return true;
+        }
+
+        wait = JoinWaiters(ref _spaceWaiters, ref _spaceWaiterCount);
+        WatchOtherProcesses(_observedTail, _observedHead);
+        ready = false;
+        return false;
     }
 
     internal bool TryComplete(Exception? error)
