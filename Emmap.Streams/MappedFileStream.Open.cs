@@ -60,7 +60,8 @@ public sealed partial class MappedFileStream
     /// <exception cref="FileNotFoundException">The file does not exist and <see cref="MapOptions.Mode"/> does not create it.</exception>
     /// <exception cref="DirectoryNotFoundException">A directory of the path does not exist.</exception>
     /// <exception cref="IOException">The window does not lie inside the existing file and <see cref="MapOptions.Fit"/> is not set
-    /// (the file is left untouched), or an I/O error occurred.</exception>
+    /// (the file is left untouched; a read-only <see cref="FileMode.OpenOrCreate"/> open of a missing file leaves the empty file
+    /// it created, as a <see cref="FileStream"/> would), or an I/O error occurred.</exception>
     /// <exception cref="NotSupportedException"><see cref="MapOptions.Fit"/> would have to grow the file but access is read-only, or the
     /// path names a pipe, a socket or a device.</exception>
     /// <exception cref="UnauthorizedAccessException">The path is a directory, or the file cannot be opened with the requested access.</exception>
@@ -69,7 +70,8 @@ public sealed partial class MappedFileStream
     /// The window must lie inside the file, unless the file is new, truncated or empty and the stream can write (then the file
     /// is extended to the window's end, or <see cref="MapOptions.Size"/> if larger) or <see cref="MapOptions.Fit"/> is set (then
     /// the file grows to the window's end). A window that ends at the end of the file follows the file's length and can grow;
-    /// one that ends before cannot change length, and nothing truncates data outside a window.
+    /// one that ends before cannot change length (if another handle cuts the file short inside it, writes through it may grow
+    /// the file back, up to its end), and nothing truncates data outside a window.
     /// </remarks>
     public static MappedFileStream Open(string path, long offset, long length, MapOptions? options = null)
     {

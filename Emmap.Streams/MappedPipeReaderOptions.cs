@@ -50,7 +50,9 @@ public sealed class MappedPipeReaderOptions
     /// <summary>
     /// Gets or sets whether the reader follows the stream's growth (tail mode): at the end of the data a read waits until
     /// another handle, thread or process appends, instead of reporting <see cref="ReadResult.IsCompleted"/>. It ends only at
-    /// <see cref="EndPosition"/>; <see cref="PipeReader.CancelPendingRead"/> or a cancellation token ends a wait.
+    /// <see cref="EndPosition"/>, or at the end of a window that ends before its file
+    /// (<see cref="MappedFileStream.Open(string, long, long, MapOptions?)"/>), past which no data can come;
+    /// <see cref="PipeReader.CancelPendingRead"/> or a cancellation token ends a wait.
     /// </summary>
     /// <value>Default <see langword="false"/>: the reader completes at the end of the data.</value>
     /// <remarks>

@@ -45,6 +45,56 @@ public sealed class MappedPipeReaderFollowTests
     public void TearDown() => _directory.Dispose();
 
     [Test]
+    public async Task Follow_AWindowThatEndsBeforeItsFile_EndsAtTheWindowsEndAlsoAfterTheFileWasCutAndWrittenBack()
+    {
+        byte[] content = new byte[10_000];
+        for (int i = 0; i < content.Length; i++)
+        {
+            content[i] = (byte)(i % 251);
+        }
+
+        File.WriteAllBytes(_path, content);
+        using var whole = MappedFileStream.Open(_path, new MapOptions { Access = FileAccess.ReadWrite });
+        using var window = MappedFileStream.Open(_path, 1_000, 4_000, new MapOptions { Access = FileAccess.ReadWrite });
+        using var timeout = new CancellationTokenSource(s_bounded);
+        var options = new MappedPipeReaderOptions { Follow = true, PollInterval = TimeSpan.FromMilliseconds(1), WindowSize = 1_024 };
+
+        // No data can come past the window's end, so waiting there would never end: the read that reaches it is the last.
+        PipeReader reader = window.AsPipeReader(options: options);
+        (await ReadToCompletionAsync(reader, timeout.Token)).ShouldBe(content[1_000..5_000]);
+
+        // Cut inside the window, the data grows back up to its end through the window: the follower waits for it, then ends.
+        whole.SetLength(3_000);
+        PipeReader cut = window.AsPipeReader(options: options);
+        Task<byte[]> following = ReadToCompletionAsync(cut, timeout.Token);
+        await Task.Delay(50);
+        following.IsCompleted.ShouldBeFalse();
+        window.WriteAt(2_000, content.AsSpan(3_000, 2_000));
+        (await following).ShouldBe(content[1_000..5_000]);
+        whole.Length.ShouldBe(5_000);
+    }
+
+    private static async Task<byte[]> ReadToCompletionAsync(PipeReader reader, CancellationToken cancellationToken)
+    {
+        var read = new List<byte>();
+        while (true)
+        {
+            ReadResult result = await reader.ReadAsync(cancellationToken);
+            foreach (ReadOnlyMemory<byte> segment in result.Buffer)
+            {
+                read.AddRange(segment.Span);
+            }
+
+            reader.AdvanceTo(result.Buffer.End);
+            if (result.IsCompleted)
+            {
+                await reader.CompleteAsync();
+                return [.. read];
+            }
+        }
+    }
+
+    [Test]
     public async Task Follow_AnotherHandleAppendsOnAnotherThread_ReaderGetsEveryLineInOrderAndEndsAtTheEndPosition()
     {
         const int Lines = 20_000;

@@ -70,7 +70,9 @@ internal sealed class MappedPipeReader : PipeReader
         _window = options.WindowSize;
         _follow = options.Follow;
         _pollInterval = options.PollInterval;
-        _endPosition = options.EndPosition ?? long.MaxValue;
+        // A window that ends before its file did at the open never holds data past its end: a follower ends there too.
+        long windowEnd = view.WindowEnd == long.MaxValue ? long.MaxValue : view.WindowEnd - view.Offset;
+        _endPosition = Math.Min(options.EndPosition ?? long.MaxValue, windowEnd);
         _ended = position >= _endPosition;
     }
 
