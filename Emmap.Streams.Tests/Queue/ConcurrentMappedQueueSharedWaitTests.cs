@@ -83,6 +83,45 @@ public sealed class ConcurrentMappedQueueSharedWaitTests
     }
 
     [Test]
+    public async Task WriterWaitToWriteAsync_AnotherProcessPoppedBeforeAnEnqueueAsyncBeganToWait_ReturnsTrue()
+    {
+        string path = _dir.File("pop-before-wait.queue");
+        var options = new QueueOptions { MultiProcess = true, FixedSize = true };
+        using var queue = ConcurrentMappedQueue.Open(path, 4096, options);
+        long id = 0;
+        while (queue.Writer.TryWrite(QueueItems.Make(id, 40)))
+        {
+            id++;
+        }
+
+        // The write above failed for lack of room; another process then pops one item, which this process does not see yet.
+        using (SharedChild consumer = SharedChild.Start("consumer", "queue-shared-consume", path, "--count", "1", "--fixed", "--initial", "4096", "--quiet"))
+        {
+            consumer.ShouldFinish();
+        }
+
+        // An item that one pop does not make room for waits (and looks at the head), then the writer asks whether it may
+        // write: the pop came after its failed write, so it may.
+        using var canceled = new System.Threading.CancellationTokenSource();
+        ValueTask large = queue.EnqueueAsync(new byte[2_000], canceled.Token);
+        large.IsCompleted.ShouldBeFalse();
+        (await queue.Writer.WaitToWriteAsync().AsTask().WaitAsync(s_guard)).ShouldBeTrue();
+        queue.Writer.TryWrite(QueueItems.Make(id, 40)).ShouldBeTrue();
+
+        // And an EnqueueAsync that began to wait before another process's pop wakes for it, whoever looks at the head first.
+        Task waiting = queue.EnqueueAsync(new byte[40], canceled.Token).AsTask();
+        using (SharedChild consumer = SharedChild.Start("consumer", "queue-shared-consume", path, "--count", "1", "--fixed", "--initial", "4096", "--quiet"))
+        {
+            consumer.ShouldFinish();
+        }
+
+        queue.Writer.TryWrite(new byte[2_500]).ShouldBeFalse();
+        await waiting.WaitAsync(s_guard);
+        await canceled.CancelAsync();
+        await Should.ThrowAsync<OperationCanceledException>(large.AsTask());
+    }
+
+    [Test]
     public void WriterTryComplete_FromAHandlerInSharedMode_EitherCompletesOrChangesNothing()
     {
         string path = _dir.File("handler.queue");

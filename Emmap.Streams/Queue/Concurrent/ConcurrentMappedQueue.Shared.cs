@@ -31,11 +31,12 @@ public sealed partial class ConcurrentMappedQueue
     private long ObserveHead() => _queue.IsShared ? _queue.HeadWord : 0;
 
     /// <summary>
-    /// Under the gate, after a waiter registered: in shared mode, records the cursors it saw before it found nothing (so a
-    /// commit by another process after that moves them) and makes sure the watcher runs. Items pushed or popped by this
+    /// Under the gate, after a waiter registered: in shared mode, records the tail it saw before it found nothing (so a
+    /// commit by another process after that moves it) and makes sure the watcher runs. Items pushed or popped by this
     /// process wake its waiters directly (<see cref="ItemAdded"/>, <see cref="ItemRemoved"/>); the watcher is for other processes.
+    /// The head is recorded by <see cref="NoteHead"/>, which counts the pops it shows.
     /// </summary>
-    private void WatchOtherProcesses(long tail, long head)
+    private void WatchOtherProcesses(long tail)
     {
         if (!_queue.IsShared)
         {
@@ -43,7 +44,6 @@ public sealed partial class ConcurrentMappedQueue
         }
 
         _observedTail = tail;
-        _observedHead = head;
         if (_watcher is null)
         {
             _watchRequested ??= new AutoResetEvent(false);
@@ -60,6 +60,28 @@ public sealed partial class ConcurrentMappedQueue
                 // (An idle watcher waits for the request above, and a wake of the event word would wake every process's.)
                 _queue.InterruptWaiters();
             }
+        }
+    }
+
+    /// <summary>
+    /// Under the gate: records the head word as a call saw it. A head that moved since the last one recorded means that
+    /// another process popped (or this one did, counted already, which only counts twice): a pop for
+    /// <see cref="WaitToWriteAsync"/>, and a wake for the calls waiting for space, which saw the head before it moved. So no
+    /// call that looks at the head takes another process's pop from the waiters, whoever looks first.
+    /// </summary>
+    private void NoteHead(long head)
+    {
+        if (head == _observedHead)
+        {
+            return;
+        }
+
+        _observedHead = head;
+        _pops++;
+        if (_spaceWaiters is { } waiters)
+        {
+            _spaceWaiters = null;
+            waiters.TrySetResult();
         }
     }
 
@@ -139,14 +161,7 @@ public sealed partial class ConcurrentMappedQueue
                     itemWaiters.TrySetResult();
                 }
 
-                if (nowHead != _observedHead && _spaceWaiters is { } spaceWaiters)
-                {
-                    // Another process popped: what WaitToWriteAsync waits for, as a pop here would be.
-                    _observedHead = nowHead;
-                    _pops++;
-                    _spaceWaiters = null;
-                    spaceWaiters.TrySetResult();
-                }
+                NoteHead(nowHead);
             }
 
             return WatchStep.Watched;

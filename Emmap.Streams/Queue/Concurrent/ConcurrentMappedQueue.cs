@@ -198,8 +198,9 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
                     return;
                 }
 
+                NoteHead(head);
                 wait = JoinWaiters(ref _spaceWaiters, ref _spaceWaiterCount);
-                WatchOtherProcesses(_observedTail, head);
+                WatchOtherProcesses(_observedTail);
             }
 
             await WaitAsWaiterAsync(wait, forItems: false, cancellationToken).ConfigureAwait(false);
@@ -539,8 +540,8 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
             if (!(waiting ? _queue.TryPushOrThrowNoSpace(item) : _queue.TryPush(item)))
             {
                 // Remember that the queue was full as of this many pops, so WaitToWriteAsync waits for the next one.
+                NoteHead(head);
                 _fullAtPops = _pops;
-                _observedHead = head;
                 return false;
             }
 
@@ -553,7 +554,19 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
     /// Waits until an item is available (true) or the writer is completed and the queue empty (false, or the error the writer
     /// was completed with, as a channel's reader does). A canceled token cancels the call before anything is looked at.
     /// </summary>
-    internal ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken)
+    internal ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken) => WaitAsync(forItems: true, cancellationToken);
+
+    /// <summary>
+    /// Waits until space may be available (true) or the writer is completed (false, or the error it was completed with, as a
+    /// channel's writer does). Items differ in size, so "space" means: no channel write has failed for lack of room since the
+    /// last pop. A canceled token cancels the call before anything is looked at.
+    /// </summary>
+    internal ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken) => WaitAsync(forItems: false, cancellationToken);
+
+    // A wait for items or for space: answered at once when it can be (a call made after the writer was completed with an
+    // error fails with it, a cancellation too, as a channel's does; thrown from the waiting method, a cancellation would
+    // cancel the call instead), else waits and looks again each time it is woken.
+    private ValueTask<bool> WaitAsync(bool forItems, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested)
         {
@@ -565,7 +578,7 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
         {
             lock (_gate)
             {
-                if (TryAnswerWaitToRead(out bool ready, out wait))
+                if (TryAnswerWait(forItems, out bool ready, out wait))
                 {
                     return new ValueTask<bool>(ready);
                 }
@@ -573,21 +586,20 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
         }
         catch (Exception ex)
         {
-            // Made after the writer was completed with an error, the call fails with it, a cancellation too, as a channel's does.
             return ValueTask.FromException<bool>(ex);
         }
 
-        return WaitToReadCoreAsync(wait, cancellationToken);
+        return WaitCoreAsync(wait, forItems, cancellationToken);
     }
 
-    private async ValueTask<bool> WaitToReadCoreAsync(Task wait, CancellationToken cancellationToken)
+    private async ValueTask<bool> WaitCoreAsync(Task wait, bool forItems, CancellationToken cancellationToken)
     {
         while (true)
         {
-            await WaitAsWaiterAsync(wait, forItems: true, cancellationToken).ConfigureAwait(false);
+            await WaitAsWaiterAsync(wait, forItems, cancellationToken).ConfigureAwait(false);
             lock (_gate)
             {
-                if (TryAnswerWaitToRead(out bool ready, out Task? next))
+                if (TryAnswerWait(forItems, out bool ready, out Task? next))
                 {
                     return ready;
                 }
@@ -596,6 +608,9 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
             }
         }
     }
+
+    private bool TryAnswerWait(bool forItems, out bool ready, [NotNullWhen(false)] out Task? wait) =>
+        forItems ? TryAnswerWaitToRead(out ready, out wait) : TryAnswerWaitToWrite(out ready, out wait);
 
     // Under the gate: answers a wait to read now (true: an item is there; false or the writer's error: completed and drained),
     // or joins the calls waiting for items and returns false with the task to wait for.
@@ -619,58 +634,9 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
         }
 
         wait = JoinWaiters(ref _itemWaiters, ref _itemWaiterCount);
-        WatchOtherProcesses(tail, _observedHead);
+        WatchOtherProcesses(tail);
         ready = false;
         return false;
-    }
-
-    /// <summary>
-    /// Waits until space may be available (true) or the writer is completed (false, or the error it was completed with, as a
-    /// channel's writer does). Items differ in size, so "space" means: no channel write has failed for lack of room since the
-    /// last pop. A canceled token cancels the call before anything is looked at.
-    /// </summary>
-    internal ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken)
-    {
-        if (cancellationToken.IsCancellationRequested)
-        {
-            return ValueTask.FromCanceled<bool>(cancellationToken);
-        }
-
-        Task? wait;
-        try
-        {
-            lock (_gate)
-            {
-                if (TryAnswerWaitToWrite(out bool ready, out wait))
-                {
-                    return new ValueTask<bool>(ready);
-                }
-            }
-        }
-        catch (Exception ex)
-        {
-            // Made after the writer was completed with an error, the call fails with it, a cancellation too, as a channel's does.
-            return ValueTask.FromException<bool>(ex);
-        }
-
-        return WaitToWriteCoreAsync(wait, cancellationToken);
-    }
-
-    private async ValueTask<bool> WaitToWriteCoreAsync(Task wait, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            await WaitAsWaiterAsync(wait, forItems: false, cancellationToken).ConfigureAwait(false);
-            lock (_gate)
-            {
-                if (TryAnswerWaitToWrite(out bool ready, out Task? next))
-                {
-                    return ready;
-                }
-
-                wait = next;
-            }
-        }
     }
 
     // Under the gate: answers a wait to write now (true: a pop came since the last write found the queue full; false or the
@@ -692,7 +658,7 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
         }
 
         wait = JoinWaiters(ref _spaceWaiters, ref _spaceWaiterCount);
-        WatchOtherProcesses(_observedTail, _observedHead);
+        WatchOtherProcesses(_observedTail);
         ready = false;
         return false;
     }
