@@ -54,19 +54,10 @@ public sealed class ConcurrentMappedQueueSharedWaitTests
     public async Task WriterWaitToWriteAsync_AnotherProcessEmptiedTheQueueWhileAReaderWaits_ReturnsTrue()
     {
         string path = _dir.File("space.queue");
-        var options = new QueueOptions { MultiProcess = true, FixedSize = true };
-        using var queue = ConcurrentMappedQueue.Open(path, 4096, options);
-        long id = 0;
-        while (queue.Writer.TryWrite(QueueItems.Make(id, 64)))
-        {
-            id++;
-        }
+        using ConcurrentMappedQueue queue = OpenFilledByTheWriter(path, 64, out long id);
 
-        // The write above failed for lack of room; another process then takes every item.
-        using (SharedChild consumer = SharedChild.Start("consumer", "queue-shared-consume", path, "--count", id.ToString(System.Globalization.CultureInfo.InvariantCulture), "--fixed", "--initial", "4096", "--quiet"))
-        {
-            consumer.ShouldFinish();
-        }
+        // The last write failed for lack of room; another process then takes every item.
+        PopInAnotherProcess(path, id);
 
         queue.Count.ShouldBe(0);
 
@@ -86,19 +77,10 @@ public sealed class ConcurrentMappedQueueSharedWaitTests
     public async Task WriterWaitToWriteAsync_AnotherProcessPoppedBeforeAnEnqueueAsyncBeganToWait_ReturnsTrue()
     {
         string path = _dir.File("pop-before-wait.queue");
-        var options = new QueueOptions { MultiProcess = true, FixedSize = true };
-        using var queue = ConcurrentMappedQueue.Open(path, 4096, options);
-        long id = 0;
-        while (queue.Writer.TryWrite(QueueItems.Make(id, 40)))
-        {
-            id++;
-        }
+        using ConcurrentMappedQueue queue = OpenFilledByTheWriter(path, 40, out long id);
 
-        // The write above failed for lack of room; another process then pops one item, which this process does not see yet.
-        using (SharedChild consumer = SharedChild.Start("consumer", "queue-shared-consume", path, "--count", "1", "--fixed", "--initial", "4096", "--quiet"))
-        {
-            consumer.ShouldFinish();
-        }
+        // The last write failed for lack of room; another process then pops one item, which this process does not see yet.
+        PopInAnotherProcess(path, 1);
 
         // An item that one pop does not make room for waits (and looks at the head), then the writer asks whether it may
         // write: the pop came after its failed write, so it may.
@@ -110,15 +92,32 @@ public sealed class ConcurrentMappedQueueSharedWaitTests
 
         // And an EnqueueAsync that began to wait before another process's pop wakes for it, whoever looks at the head first.
         Task waiting = queue.EnqueueAsync(new byte[40], canceled.Token).AsTask();
-        using (SharedChild consumer = SharedChild.Start("consumer", "queue-shared-consume", path, "--count", "1", "--fixed", "--initial", "4096", "--quiet"))
-        {
-            consumer.ShouldFinish();
-        }
+        PopInAnotherProcess(path, 1);
 
         queue.Writer.TryWrite(new byte[2_500]).ShouldBeFalse();
         await waiting.WaitAsync(s_guard);
         await canceled.CancelAsync();
         await Should.ThrowAsync<OperationCanceledException>(large.AsTask());
+    }
+
+    // A fixed-size 4 KiB shared queue that the channel writer filled with items of `size` bytes until a write was refused.
+    private static ConcurrentMappedQueue OpenFilledByTheWriter(string path, int size, out long written)
+    {
+        var queue = ConcurrentMappedQueue.Open(path, 4096, new QueueOptions { MultiProcess = true, FixedSize = true });
+        written = 0;
+        while (queue.Writer.TryWrite(QueueItems.Make(written, size)))
+        {
+            written++;
+        }
+
+        return queue;
+    }
+
+    private static void PopInAnotherProcess(string path, long count)
+    {
+        using SharedChild consumer = SharedChild.Start(
+            "consumer", "queue-shared-consume", path, "--count", count.ToString(System.Globalization.CultureInfo.InvariantCulture), "--fixed", "--initial", "4096", "--quiet");
+        consumer.ShouldFinish();
     }
 
     [Test]
