@@ -84,19 +84,19 @@ public sealed class ConcurrentMappedQueueSharedWaitTests
 
         // An item that one pop does not make room for waits (and looks at the head), then the writer asks whether it may
         // write: the pop came after its failed write, so it may.
-        using var canceled = new System.Threading.CancellationTokenSource();
-        ValueTask large = queue.EnqueueAsync(new byte[2_000], canceled.Token);
+        using var stop = new System.Threading.CancellationTokenSource();
+        ValueTask large = queue.EnqueueAsync(new byte[2_000], stop.Token);
         large.IsCompleted.ShouldBeFalse();
         (await queue.Writer.WaitToWriteAsync().AsTask().WaitAsync(s_guard)).ShouldBeTrue();
         queue.Writer.TryWrite(QueueItems.Make(id, 40)).ShouldBeTrue();
 
         // And an EnqueueAsync that began to wait before another process's pop wakes for it, whoever looks at the head first.
-        Task waiting = queue.EnqueueAsync(new byte[40], canceled.Token).AsTask();
+        Task waiting = queue.EnqueueAsync(new byte[40], stop.Token).AsTask();
         PopInAnotherProcess(path, 1);
 
         queue.Writer.TryWrite(new byte[2_500]).ShouldBeFalse();
         await waiting.WaitAsync(s_guard);
-        await canceled.CancelAsync();
+        await stop.CancelAsync();
         await Should.ThrowAsync<OperationCanceledException>(large.AsTask());
     }
 
