@@ -476,20 +476,11 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
             {
                 return default;
             }
-
-            lock (_gate)
-            {
-                ThrowIfDisposed();
-                if (_writerCompleted)
-                {
-                    // Made after the writer was completed, the call fails with what a channel's fails with, a cancellation
-                    // too (thrown from the waiting method below, a cancellation would cancel the call instead).
-                    return ValueTask.FromException(ChannelClosed());
-                }
-            }
         }
         catch (Exception ex)
         {
+            // Made after the writer was completed, the call fails with what a channel's fails with, a cancellation too
+            // (thrown from the waiting method below, a cancellation would cancel the call instead).
             return ValueTask.FromException(ex);
         }
 
@@ -525,7 +516,8 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
     /// <summary>
     /// A channel writer's write: false once the writer is completed, or while the queue is full. With <paramref name="waiting"/>
     /// (<c>WriteAsync</c>), a disk with no space to grow the file is an <see cref="IOException"/>, as for
-    /// <see cref="EnqueueAsync"/>, rather than a full queue that only a pop could end.
+    /// <see cref="EnqueueAsync"/>, rather than a full queue that only a pop could end, and a completed writer throws what a
+    /// channel's <c>WriteAsync</c> fails with (<see cref="ChannelClosed"/>).
     /// </summary>
     internal bool TryEnqueueForChannel(ReadOnlySpan<byte> item, bool waiting = false)
     {
@@ -533,7 +525,7 @@ public sealed partial class ConcurrentMappedQueue : IDisposable, IAsyncDisposabl
         {
             if (_writerCompleted || _disposed)
             {
-                return false;
+                return waiting && !_disposed ? throw ChannelClosed() : false;
             }
 
             long head = ObserveHead();

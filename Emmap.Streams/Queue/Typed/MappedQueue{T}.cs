@@ -205,8 +205,7 @@ public sealed class MappedQueue<T> : IDisposable, IAsyncDisposable
         }
 
         _disposed = true;
-        _buffer?.Dispose();
-        _buffer = null;
+        SerializationBuffer.Release(ref _buffer);
         if (!_leaveOpen)
         {
             _queue.Dispose();
@@ -223,8 +222,7 @@ public sealed class MappedQueue<T> : IDisposable, IAsyncDisposable
         }
 
         _disposed = true;
-        _buffer?.Dispose();
-        _buffer = null;
+        SerializationBuffer.Release(ref _buffer);
         return _leaveOpen ? ValueTask.CompletedTask : _queue.DisposeAsync();
     }
 

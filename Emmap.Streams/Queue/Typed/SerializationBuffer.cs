@@ -17,6 +17,13 @@ internal static class SerializationBuffer
         return buffer;
     }
 
+    /// <summary>Disposes the buffer kept in <paramref name="slot"/>, if any, and empties the slot (the owner's dispose).</summary>
+    internal static void Release(ref ArrayPoolBufferWriter<byte>? slot)
+    {
+        slot?.Dispose();
+        slot = null;
+    }
+
     /// <summary>Empties <paramref name="buffer"/> and puts it back in <paramref name="slot"/>; if a nested push put its own back first, that one is kept.</summary>
     internal static void Return(ref ArrayPoolBufferWriter<byte>? slot, ArrayPoolBufferWriter<byte> buffer)
     {
